@@ -1,0 +1,36 @@
+# Palisade — the two commands:
+#   make demo   run the main job (builds, installs what it needs)
+#   make test   run every test suite (builds, installs what it needs)
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: demo test build release bootstrap fuzz bench format clean
+
+bootstrap:
+	@scripts/bootstrap.sh build
+
+build: bootstrap
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: bootstrap
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+demo: release
+	scripts/demo.sh
+
+test: bootstrap
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+fuzz: bootstrap
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench: bootstrap
+	scripts/bench.sh
+
+format:
+	swift format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

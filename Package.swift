@@ -1,0 +1,64 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every Palisade target shares: Swift 6 mode and no warnings.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error)
+]
+
+let package = Package(
+    name: "palisade",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "palisade", targets: ["palisade"]),
+        .library(name: "PalisadeCore", targets: ["PalisadeCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+    ],
+    targets: [
+        // zlib from the system (Debian `zlib1g-dev`), for gzip/deflate decoding.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // The detection core: request model, decode layer. Pure, synchronous, no I/O, no logging.
+        .target(
+            name: "PalisadeCore",
+            dependencies: ["CZlib"],
+            path: "Sources/PalisadeCore",
+            swiftSettings: strict
+        ),
+        // Subcommands of the `palisade` binary, as a library so tests can drive them.
+        .target(
+            name: "PalisadeCLI",
+            dependencies: [
+                "PalisadeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/PalisadeCLI",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "palisade",
+            dependencies: ["PalisadeCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/palisade",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadeCoreTests",
+            dependencies: ["PalisadeCore"],
+            path: "Tests/PalisadeCoreTests",
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadeCLITests",
+            dependencies: ["PalisadeCLI", "PalisadeCore"],
+            path: "Tests/PalisadeCLITests",
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,294 @@
+/// Turns a capture record into its tree of points, unwrapping every value recursively within
+/// `DecodeLimits`. Synchronous, no I/O; safe to share across threads.
+public struct RequestDecoder: Sendable {
+    public var limits: DecodeLimits
+    public var registry: DecoderRegistry
+
+    public init(limits: DecodeLimits = .default, registry: DecoderRegistry = .standard) {
+        self.limits = limits
+        self.registry = registry
+    }
+
+    /// Headers never worth decoding: framing and hop-by-hop fields the gateway already validated.
+    static let skippedHeaders: Set<String> = [
+        "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
+        "cookie",  // decoded as the `cookie` root
+    ]
+
+    public func decode(_ record: CaptureRecord) -> DecodedRequest {
+        let start = ContinuousClock.now
+        var run = Run(decoder: self, start: start)
+        run.addRoots(record)
+        run.expandAll()
+        var result = run.result
+        result.limitHits = run.budget.hits.union(run.extraHits)
+        for limit in result.limitHits.sorted(by: { $0.rawValue < $1.rawValue })
+        where !result.annotations.contains(where: { $0.code == limit.annotationCode }) {
+            result.annotations.append(Annotation(limit.annotationCode, detail: "limit reached"))
+        }
+        let elapsed = ContinuousClock.now - start
+        result.elapsedNanos = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        return result
+    }
+
+    /// Where to find the decoder for a declared content type (lowercased, parameters allowed).
+    public static func decoderName(forContentType contentType: String) -> String? {
+        let essence = contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingSpaces()
+        } ?? ""
+        switch essence {
+        case "application/x-www-form-urlencoded": return "form"
+        case "multipart/form-data", "multipart/mixed", "multipart/related", "multipart/alternative":
+            return "multipart"
+        case "application/graphql": return "graphql"
+        case "application/grpc", "application/grpc+proto", "application/grpc-web", "application/grpc-web+proto":
+            return "grpc"
+        case "application/x-protobuf", "application/protobuf", "application/vnd.google.protobuf":
+            return "protobuf"
+        default:
+            break
+        }
+        if essence == "application/json" || essence.hasSuffix("+json") || essence == "text/json"
+            || essence == "application/x-ndjson" || essence == "application/jsonl"
+        {
+            return "json"
+        }
+        if essence == "application/xml" || essence == "text/xml" || essence.hasSuffix("+xml") {
+            return "xml"
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        var start = startIndex
+        var end = endIndex
+        while start < end, self[start] == " " || self[start] == "\t" { start = index(after: start) }
+        while end > start, self[index(before: end)] == " " || self[index(before: end)] == "\t" {
+            end = index(before: end)
+        }
+        return String(self[start..<end])
+    }
+}
+
+/// How a decoder's name shows up in the location of its children.
+enum Rendering {
+    /// Implied by the root (`query.id`, `cookie.session`, `path[1]`).
+    case silent
+    /// Chosen by a declared content type (`body.json.q`).
+    case declared
+    /// Found by sniffing (`>base64`).
+    case sniffed
+}
+
+/// The state of decoding one request.
+private struct Run {
+    let decoder: RequestDecoder
+    let deadline: ContinuousClock.Instant
+    var budget: DecodeBudget
+    var result = DecodedRequest()
+    var extraHits: Set<LimitKind> = []
+    /// Per point: a decoder the point must be decoded with (by position or content type).
+    var declared: [(name: String, rendering: Rendering)?] = []
+    /// Per point: the context a decoder sees.
+    var contexts: [DecodeContext] = []
+    var timeChecks = 0
+
+    init(decoder: RequestDecoder, start: ContinuousClock.Instant) {
+        self.decoder = decoder
+        self.budget = DecodeBudget(limits: decoder.limits)
+        self.deadline = start.advanced(by: .microseconds(decoder.limits.timeBudgetMicros))
+    }
+
+    var limits: DecodeLimits { decoder.limits }
+
+    /// Adds a point if the point budget allows; returns its index.
+    @discardableResult
+    mutating func add(
+        _ point: Point, context: DecodeContext, declared: (name: String, rendering: Rendering)? = nil
+    ) -> Int? {
+        guard result.points.count < limits.maxPoints else {
+            budget.hit(.points)
+            return nil
+        }
+        result.points.append(point)
+        self.declared.append(declared)
+        contexts.append(context)
+        return result.points.count - 1
+    }
+
+    mutating func addRoots(_ record: CaptureRecord) {
+        // path
+        let path = Array(record.path.utf8)
+        if !path.isEmpty {
+            add(
+                Point(parent: -1, segment: "path", value: path, kind: .text, depth: 0),
+                context: DecodeContext(source: .path, fieldName: "path"), declared: ("path", .silent))
+        }
+        // query
+        if let query = record.query, !query.isEmpty {
+            add(
+                Point(parent: -1, segment: "query", value: Array(query.utf8), kind: .text, depth: 0),
+                context: DecodeContext(source: .query, fieldName: "query"), declared: ("form", .silent))
+        }
+        // headers and cookies
+        for header in record.headers {
+            let name = Bytes.lowercased(header.name)
+            if name == "cookie" {
+                add(
+                    Point(parent: -1, segment: "cookie", value: Array(header.value.utf8), kind: .text, depth: 0),
+                    context: DecodeContext(source: .cookie, fieldName: "cookie"), declared: ("cookie", .silent))
+                continue
+            }
+            if RequestDecoder.skippedHeaders.contains(name) || header.value.isEmpty { continue }
+            add(
+                Point(
+                    parent: -1, segment: "header" + LocationPath.key(name), value: Array(header.value.utf8),
+                    kind: .text, depth: 0),
+                context: DecodeContext(source: .header, fieldName: name))
+        }
+        // body
+        guard !record.body.isEmpty else { return }
+        var body = record.body
+        if body.count > limits.maxBodyBytes {
+            body.removeSubrange(limits.maxBodyBytes...)
+            extraHits.insert(.bodyBytes)
+        }
+        let contentType = record.header("content-type").map(Bytes.lowercased)
+        guard
+            let bodyIndex = add(
+                Point(parent: -1, segment: "body", value: body, kind: .text, depth: 0),
+                context: DecodeContext(source: .body, contentType: contentType, fieldName: "body"))
+        else { return }
+        var current = bodyIndex
+        // Content-Encoding first (gzip/deflate), then the content type.
+        if let encoding = record.header("content-encoding").map(Bytes.lowercased) {
+            for coding in encoding.split(separator: ",").map({ $0.trimmingSpaces() }).reversed()
+            where coding == "gzip" || coding == "x-gzip" || coding == "deflate" {
+                let name = coding == "deflate" ? "deflate" : "gzip"
+                guard let next = applyDeclared(name, rendering: .sniffed, to: current, transformOnly: true) else {
+                    break
+                }
+                current = next
+            }
+        }
+        if let contentType, let name = RequestDecoder.decoderName(forContentType: contentType) {
+            declared[current] = (name, .declared)
+        }
+    }
+
+    /// Applies a transformation decoder to a point right away; returns the child's index.
+    mutating func applyDeclared(_ name: String, rendering: Rendering, to index: Int, transformOnly: Bool) -> Int? {
+        guard let valueDecoder = decoder.registry.decoder(named: name) else { return nil }
+        var context = contexts[index]
+        context.declared = true
+        let input = result.points[index].value[...]
+        guard let decoded = valueDecoder.decode(input, context: context, budget: &budget),
+            decoded.children.count == 1 || !transformOnly
+        else { return nil }
+        let before = result.points.count
+        attach(decoded, from: valueDecoder, rendering: rendering, to: index)
+        return result.points.count > before ? before : nil
+    }
+
+    mutating func expandAll() {
+        var index = 0
+        while index < result.points.count {
+            defer { index += 1 }
+            if overTime() { return }
+            let point = result.points[index]
+            guard point.kind == .text || point.kind == .binary, !point.value.isEmpty else { continue }
+            if let (name, rendering) = declared[index] {
+                if expand(index, with: name, rendering: rendering) { continue }
+                if contexts[index].source == .body {
+                    result.annotations.append(
+                        Annotation(.contentTypeMismatch, point: Int32(index), detail: "not valid \(name)"))
+                } else {
+                    continue  // roots: nothing to split is fine
+                }
+            }
+            sniff(index)
+        }
+    }
+
+    mutating func overTime() -> Bool {
+        timeChecks += 1
+        guard timeChecks & 7 == 0 else { return false }
+        if ContinuousClock.now > deadline {
+            budget.hit(.time)
+            return true
+        }
+        return false
+    }
+
+    /// Decodes a point with a named decoder; false if it did not apply.
+    mutating func expand(_ index: Int, with name: String, rendering: Rendering) -> Bool {
+        guard let valueDecoder = decoder.registry.decoder(named: name) else { return false }
+        let point = result.points[index]
+        if Int(point.depth) >= limits.maxDepth {
+            budget.hit(.depth)
+            return true
+        }
+        var context = contexts[index]
+        context.depth = Int(point.depth)
+        context.declared = rendering != .sniffed
+        guard let decoded = valueDecoder.decode(point.value[...], context: context, budget: &budget) else {
+            return false
+        }
+        attach(decoded, from: valueDecoder, rendering: rendering, to: index)
+        return true
+    }
+
+    mutating func sniff(_ index: Int) {
+        let point = result.points[index]
+        var context = contexts[index]
+        context.depth = Int(point.depth)
+        context.declared = false
+        let input = point.value[...]
+        for valueDecoder in decoder.registry.sniffers {
+            guard let decoded = valueDecoder.decode(input, context: context, budget: &budget) else { continue }
+            if Int(point.depth) >= limits.maxDepth {
+                budget.hit(.depth)
+                result.annotations.append(
+                    Annotation(.limitDepth, point: Int32(index), detail: "\(valueDecoder.name) not applied",
+                        value: limits.maxDepth))
+                return
+            }
+            attach(decoded, from: valueDecoder, rendering: .sniffed, to: index)
+            return
+        }
+    }
+
+    mutating func attach(_ decoded: Decoded, from valueDecoder: any ValueDecoder, rendering: Rendering, to index: Int) {
+        let parent = result.points[index]
+        let parentContext = contexts[index]
+        if valueDecoder.isContainer { result.points[index].isContainer = true }
+        for var annotation in decoded.annotations {
+            if annotation.point < 0 { annotation.point = Int32(index) }
+            result.annotations.append(annotation)
+        }
+        let prefix: String
+        switch rendering {
+        case .silent: prefix = ""
+        case .declared: prefix = "." + valueDecoder.name
+        case .sniffed: prefix = ">" + valueDecoder.name
+        }
+        let depth = parent.depth &+ (rendering == .silent ? 0 : 1)
+        for child in decoded.children {
+            // Plain identifiers as keys cannot carry a payload; do not spend points on them.
+            if child.kind == .key, LocationPath.isBenignIdentifier(child.value) { continue }
+            var context = parentContext
+            context.contentType = child.contentType
+            context.fieldName = child.fieldName ?? parentContext.fieldName
+            let childDeclared = child.contentType.flatMap(RequestDecoder.decoderName(forContentType:))
+            guard
+                add(
+                    Point(
+                        parent: Int32(index), segment: prefix + child.path, value: child.value, kind: child.kind,
+                        depth: depth, decoder: valueDecoder.name),
+                    context: context, declared: childDeclared.map { ($0, .declared) }) != nil
+            else { return }
+        }
+    }
+}

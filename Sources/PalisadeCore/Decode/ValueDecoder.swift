@@ -1,0 +1,128 @@
+/// A decoder unwraps one value into children: a transformation (Base64, percent, gzip, …) yields
+/// one child with an empty `path`; a container (JSON, form, XML, …) yields one child per field.
+///
+/// Contract (docs/DECODERS.md):
+/// - Reject cheaply: look at a few bytes first and return nil when the input is not yours.
+///   Most values are plain words; they must cost next to nothing.
+/// - Never trap, never loop without progress, whatever the bytes.
+/// - Respect `budget`: do not produce more than `budget.remainingBytes`, do not nest past
+///   `budget.limits.maxStructureDepth`; record what you cut with `budget.hit(_:)`.
+/// - Return nil when nothing was decoded (a transformation that changed nothing is nil too).
+public protocol ValueDecoder: Sendable {
+    /// Stable name, used in locations (`>base64`, `.json`) and the registry.
+    var name: String { get }
+    /// Whether the container's raw text becomes structure once decoded (JSON, XML, form…):
+    /// detectors then skip the raw text and judge the children. Transformations return false.
+    var isContainer: Bool { get }
+    func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded?
+}
+
+/// What the engine knows about a value when it asks a decoder to unwrap it.
+public struct DecodeContext: Sendable {
+    /// Where the value sits: `.body`, `.query`, `.header`, … (the root it descends from).
+    public var source: Source
+    /// The declared content type for this value (body or multipart part), lowercased, with params.
+    public var contentType: String?
+    /// The name of the field holding the value, if any (`filter`, `user-agent`, `session`).
+    public var fieldName: String?
+    /// How many decoders were applied before this one.
+    public var depth: Int
+    /// Whether the decoder was chosen by declaration (content type) rather than sniffed.
+    public var declared: Bool
+
+    public init(
+        source: Source, contentType: String? = nil, fieldName: String? = nil, depth: Int = 0,
+        declared: Bool = false
+    ) {
+        self.source = source
+        self.contentType = contentType
+        self.fieldName = fieldName
+        self.depth = depth
+        self.declared = declared
+    }
+}
+
+/// The roots of a request's value tree.
+public enum Source: String, Sendable, Hashable, CaseIterable {
+    case path, query, header, cookie, body
+}
+
+/// A decoder's result.
+public struct Decoded: Sendable {
+    public var children: [Child]
+    /// Findings about the input (declarations, malformations, counts). Their `point` is filled
+    /// in by the engine when left at -1: it is the decoded input's point.
+    public var annotations: [Annotation]
+
+    public init(children: [Child], annotations: [Annotation] = []) {
+        self.children = children
+        self.annotations = annotations
+    }
+
+    /// A transformation's result: the whole value, unwrapped.
+    public static func transformed(_ bytes: [UInt8], kind: ValueKind = .text, annotations: [Annotation] = [])
+        -> Decoded
+    {
+        Decoded(children: [Child(path: "", value: bytes, kind: kind)], annotations: annotations)
+    }
+}
+
+/// One value a decoder produced.
+public struct Child: Sendable, Equatable {
+    /// Location relative to the decoded value: `.q`, `.items[0].filter`, `[2]`, `;jsessionid`,
+    /// `` (empty) for a transformation. Keys go in as written; see `LocationPath` for escaping.
+    public var path: String
+    public var value: [UInt8]
+    public var kind: ValueKind
+    /// A content type declared for this child (a multipart part's `Content-Type`), lowercased.
+    public var contentType: String?
+    /// The child's own field name (last key of `path`), used as context for further decoding.
+    public var fieldName: String?
+
+    public init(
+        path: String, value: [UInt8], kind: ValueKind = .text, contentType: String? = nil,
+        fieldName: String? = nil
+    ) {
+        self.path = path
+        self.value = value
+        self.kind = kind
+        self.contentType = contentType
+        self.fieldName = fieldName
+    }
+}
+
+/// The per-request allowance decoders draw from. Passed `inout` down the decode of one request.
+public struct DecodeBudget: Sendable {
+    public let limits: DecodeLimits
+    /// Bytes decoders may still produce for this request.
+    public private(set) var remainingBytes: Int
+    /// Limits hit so far (each reported once per request).
+    public private(set) var hits: Set<LimitKind> = []
+
+    public init(limits: DecodeLimits) {
+        self.limits = limits
+        self.remainingBytes = limits.maxDecodedBytes
+    }
+
+    /// Takes `count` bytes from the allowance; false (and `limit.bytes` recorded) if not available.
+    public mutating func consume(_ count: Int) -> Bool {
+        if count <= remainingBytes {
+            remainingBytes -= count
+            return true
+        }
+        hits.insert(.bytes)
+        return false
+    }
+
+    /// The most a decompressor may produce from `inputCount` bytes: bounded by the expansion
+    /// ratio and by what is left of the byte allowance.
+    public func decompressionCap(inputCount: Int) -> Int {
+        let (byRatio, overflow) = inputCount.multipliedReportingOverflow(by: limits.maxExpansionRatio)
+        return min(overflow ? Int.max : byRatio, remainingBytes)
+    }
+
+    /// Records that a limit was hit.
+    public mutating func hit(_ limit: LimitKind) {
+        hits.insert(limit)
+    }
+}

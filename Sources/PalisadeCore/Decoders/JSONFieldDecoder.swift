@@ -1,0 +1,87 @@
+/// JSON (RFC 8259): objects and arrays flattened into one child per scalar, located by their
+/// path (`.items[0].filter`). Duplicate keys are kept (and annotated: parsers disagree on which
+/// wins, a classic smuggling trick); numbers are kept as their source text; keys that are not
+/// plain identifiers become `.key` children so detectors see them (`$where`, `__proto__`).
+/// Newline-delimited JSON is accepted when declared.
+public struct JSONFieldDecoder: ValueDecoder {
+    public let name = "json"
+    public let isContainer = true
+
+    public init() {}
+
+    public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
+        let trimmed = Bytes.trimmed(input)
+        guard let first = trimmed.first else { return nil }
+        // Cheap rejection: sniffed values must look like an object or array; scalars only when declared.
+        if !context.declared, first != UInt8(ascii: "{"), first != UInt8(ascii: "[") { return nil }
+        if !context.declared, let last = trimmed.last, last != UInt8(ascii: "}"), last != UInt8(ascii: "]") {
+            return nil
+        }
+        let reader = JSONReader(maxDepth: budget.limits.maxStructureDepth)
+        var flattener = Flattener()
+        do {
+            flattener.flatten(try reader.parse(trimmed), path: "", fieldName: context.fieldName)
+        } catch {
+            if error.reason.hasPrefix("nesting deeper") {
+                budget.hit(.structureDepth)
+                return Decoded(
+                    children: [],
+                    annotations: [Annotation(.limitStructureDepth, detail: "json", value: budget.limits.maxStructureDepth)])
+            }
+            // Declared NDJSON: one document per line.
+            guard context.declared, let lines = ndjson(trimmed, reader: reader) else { return nil }
+            for (number, value) in lines.enumerated() {
+                flattener.flatten(value, path: LocationPath.index(number), fieldName: context.fieldName)
+            }
+        }
+        var total = 0
+        for child in flattener.children { total += child.value.count }
+        guard budget.consume(total) else { return Decoded(children: [], annotations: flattener.annotations) }
+        return Decoded(children: flattener.children, annotations: flattener.annotations)
+    }
+
+    private func ndjson(_ bytes: ArraySlice<UInt8>, reader: JSONReader) -> [JSONValue]? {
+        var values: [JSONValue] = []
+        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: true) {
+            let trimmed = Bytes.trimmed(line)
+            if trimmed.isEmpty { continue }
+            guard let value = try? reader.parse(trimmed) else { return nil }
+            values.append(value)
+        }
+        return values.count > 1 ? values : nil
+    }
+}
+
+private struct Flattener {
+    var children: [Child] = []
+    var annotations: [Annotation] = []
+
+    mutating func flatten(_ value: JSONValue, path: String, fieldName: String?) {
+        switch value {
+        case .null:
+            children.append(Child(path: path, value: Array("null".utf8), kind: .null, fieldName: fieldName))
+        case .bool(let b):
+            children.append(
+                Child(path: path, value: Array((b ? "true" : "false").utf8), kind: .boolean, fieldName: fieldName))
+        case .number(let text):
+            children.append(Child(path: path, value: Array(text.utf8), kind: .number, fieldName: fieldName))
+        case .string(let s):
+            children.append(Child(path: path, value: Array(s.utf8), kind: .text, fieldName: fieldName))
+        case .array(let elements):
+            for (i, element) in elements.enumerated() {
+                flatten(element, path: path + LocationPath.index(i), fieldName: fieldName)
+            }
+        case .object(let members):
+            var seen: Set<String> = []
+            for member in members {
+                let childPath = path + LocationPath.key(member.key)
+                if !seen.insert(member.key).inserted {
+                    annotations.append(
+                        Annotation(.jsonDuplicateKey, detail: String(member.key.prefix(40))))
+                }
+                children.append(Child(path: childPath, value: Array(member.key.utf8), kind: .key, fieldName: member.key))
+                flatten(member.value, path: childPath, fieldName: member.key)
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+/// Small byte helpers shared by decoders. All ASCII-only; nothing allocates unless it returns an array.
+public enum Bytes {
+    @inline(__always)
+    public static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
+    /// Whether `haystack` starts with the ASCII `prefix`, ignoring case.
+    public static func hasPrefixIgnoringCase<C: Collection<UInt8>>(_ haystack: C, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard haystack.count >= count else { return false }
+        let start = prefix.utf8Start
+        var index = haystack.startIndex
+        for offset in 0..<count {
+            if lower(haystack[index]) != lower(start[offset]) { return false }
+            index = haystack.index(after: index)
+        }
+        return true
+    }
+
+    /// Whether `haystack` contains the ASCII `needle`, ignoring case. O(n·m), fine for short needles.
+    public static func containsIgnoringCase(_ haystack: ArraySlice<UInt8>, _ needle: StaticString) -> Bool {
+        let count = needle.utf8CodeUnitCount
+        guard count > 0, haystack.count >= count else { return count == 0 }
+        let first = lower(needle.utf8Start[0])
+        var index = haystack.startIndex
+        let last = haystack.endIndex - count
+        while index <= last {
+            if lower(haystack[index]) == first {
+                var matched = true
+                for offset in 1..<count where lower(haystack[index + offset]) != lower(needle.utf8Start[offset]) {
+                    matched = false
+                    break
+                }
+                if matched { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+
+    /// The slice without leading and trailing ASCII whitespace.
+    public static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return bytes[start..<end]
+    }
+
+    @inline(__always)
+    public static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C || byte == 0x0B
+    }
+
+    /// Whether the bytes are valid UTF-8.
+    public static func isValidUTF8<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
+    /// Share of bytes that are printable text (ASCII printable, whitespace, or UTF-8 lead/continuation
+    /// bytes) — a quick plausibility test for decoded Base64 and similar.
+    public static func printableRatio<C: Collection<UInt8>>(_ bytes: C) -> Double {
+        guard !bytes.isEmpty else { return 0 }
+        var printable = 0
+        for byte in bytes where (byte >= 0x20 && byte != 0x7F) || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+            printable += 1
+        }
+        return Double(printable) / Double(bytes.count)
+    }
+
+    /// Lowercased ASCII copy of a string's bytes (non-ASCII untouched).
+    public static func lowercased(_ string: String) -> String {
+        var bytes = Array(string.utf8)
+        for i in bytes.indices { bytes[i] = lower(bytes[i]) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
