@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "palisade", targets: ["palisade"]),
         .library(name: "PalisadeCore", targets: ["PalisadeCore"]),
+        .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
@@ -31,11 +32,19 @@ let package = Package(
             path: "Sources/PalisadeCore",
             swiftSettings: strict
         ),
+        // Detectors and scoring over decoded points. Pure, synchronous, no I/O.
+        .target(
+            name: "PalisadeDetect",
+            dependencies: ["PalisadeCore"],
+            path: "Sources/PalisadeDetect",
+            swiftSettings: strict
+        ),
         // Subcommands of the `palisade` binary, as a library so tests can drive them.
         .target(
             name: "PalisadeCLI",
             dependencies: [
                 "PalisadeCore",
+                "PalisadeDetect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/PalisadeCLI",
@@ -52,6 +61,12 @@ let package = Package(
             dependencies: ["PalisadeCore"],
             path: "Tests/PalisadeCoreTests",
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadeDetectTests",
+            dependencies: ["PalisadeDetect"],
+            path: "Tests/PalisadeDetectTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,9 @@
+import Testing
+
+@testable import PalisadeDetect
+
+@Suite struct DetectModuleTests {
+    @Test func reExportsCore() {
+        #expect(DecodeLimits.default.maxDepth == 8)
+    }
+}
