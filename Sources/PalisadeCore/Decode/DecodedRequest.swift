@@ -37,3 +37,54 @@ public struct DecodedRequest: Sendable {
         annotations.filter { $0.code == code }
     }
 }
+
+extension DecodedRequest {
+    /// The root source a point descends from.
+    public func source(of index: Int) -> Source {
+        var current = index
+        var steps = 0
+        while current >= 0, current < points.count, steps <= points.count {
+            let parent = Int(points[current].parent)
+            if parent < 0 {
+                let segment = points[current].segment
+                if segment.hasPrefix("header") { return .header }
+                return Source(rawValue: segment) ?? .body
+            }
+            current = parent
+            steps += 1
+        }
+        return .body
+    }
+
+    /// The field name a point's value belongs to: the last plain key in its location.
+    public func fieldName(of index: Int) -> String? {
+        var current = index
+        var steps = 0
+        while current >= 0, current < points.count, steps <= points.count {
+            let segment = points[current].segment
+            if let name = Self.lastKey(in: segment) { return name }
+            current = Int(points[current].parent)
+            steps += 1
+        }
+        return nil
+    }
+
+    /// The last `.key` or `["key"]` component of a segment (`.json.items[0].filter` → `filter`).
+    static func lastKey(in segment: String) -> String? {
+        var utf8 = Array(segment.utf8)
+        // Drop trailing indices: `[0]`.
+        while utf8.last == UInt8(ascii: "]"), let open = utf8.lastIndex(of: UInt8(ascii: "[")) {
+            let inner = utf8[(open + 1)..<(utf8.count - 1)]
+            if inner.first == UInt8(ascii: "\"") {
+                return String(decoding: inner.dropFirst().dropLast(), as: UTF8.self)
+            }
+            utf8.removeSubrange(open...)
+        }
+        guard let dot = utf8.lastIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ">") }) else {
+            return nil
+        }
+        if utf8[dot] == UInt8(ascii: ">") { return nil }
+        let name = utf8[(dot + 1)...]
+        return name.isEmpty ? nil : String(decoding: name, as: UTF8.self)
+    }
+}

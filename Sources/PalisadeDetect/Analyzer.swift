@@ -1,0 +1,92 @@
+/// Decodes a request, runs every detector over its points and scores the result.
+/// Synchronous and shareable across threads; one per process is enough.
+public struct Analyzer: Sendable {
+    public var decoder: RequestDecoder
+    public var detectors: [any Detector]
+    public var sensitivity: Sensitivity
+
+    public init(
+        limits: DecodeLimits = .default, sensitivity: Sensitivity = .default,
+        detectors: [any Detector] = DetectorRegistry.standard
+    ) {
+        self.decoder = RequestDecoder(limits: limits)
+        self.detectors = detectors
+        self.sensitivity = sensitivity
+    }
+
+    /// The full analysis: the decoded tree (for `--explain`) and the verdict.
+    public func analyze(_ record: CaptureRecord) -> (decoded: DecodedRequest, verdict: Verdict) {
+        let decoded = decoder.decode(record)
+        var hits: [Hit] = []
+        for index in decoded.points.indices {
+            let point = decoded.points[index]
+            guard !point.isContainer, !point.value.isEmpty else { continue }
+            switch point.kind {
+            case .text, .key, .filename, .binary, .markup: break
+            case .number, .boolean, .null: continue
+            }
+            let context = DetectionContext(
+                source: decoded.source(of: index), kind: point.kind, fieldName: decoded.fieldName(of: index),
+                depth: Int(point.depth), sensitivity: sensitivity)
+            let before = hits.count
+            for detector in detectors {
+                detector.detect(point.value[...], context: context, hits: &hits)
+            }
+            if hits.count > before {
+                let location = decoded.location(of: index)
+                for i in before..<hits.count {
+                    hits[i].point = Int32(index)
+                    hits[i].location = location
+                }
+            }
+        }
+        var anomalies: [Verdict.Anomaly] = []
+        for annotation in decoded.annotations {
+            let location = annotation.point >= 0 ? decoded.location(of: Int(annotation.point)) : ""
+            anomalies.append(
+                .init(code: annotation.code.rawValue, location: location, detail: annotation.detail, value: annotation.value))
+            if annotation.isLimit {
+                hits.append(
+                    Hit(
+                        attackClass: .protocolAnomaly, point: annotation.point, location: location, confidence: 0.5,
+                        evidence: annotation.code.rawValue, rule: annotation.code.rawValue))
+            }
+        }
+        let scored = Scoring.score(hits, sensitivity: sensitivity)
+        let verdict = Verdict(
+            id: record.id, ts: record.ts, client: record.clientIP ?? "",
+            endpoint: .init(
+                host: record.host ?? record.header("host") ?? "", method: record.method,
+                template: PathTemplate.template(for: record.path)),
+            status: record.status, score: scored.score, attack: scored.attack, hits: scored.hits, anomalies: anomalies,
+            decodeMs: Double(decoded.elapsedNanos) / 1_000_000)
+        return (decoded, verdict)
+    }
+}
+
+/// The detectors Palisade ships, in the order they run.
+public enum DetectorRegistry {
+    public static let standard: [any Detector] = []
+}
+
+/// Combines hits into a request score (0…100) and an attack verdict.
+public enum Scoring {
+    /// Confidence at or above which a hit makes the request an attack, per sensitivity.
+    public static func threshold(_ sensitivity: Sensitivity) -> Double {
+        switch sensitivity {
+        case .low: 0.8
+        case .default: 0.6
+        case .high: 0.4
+        }
+    }
+
+    public static func score(_ hits: [Hit], sensitivity: Sensitivity) -> (score: Double, attack: Bool, hits: [Hit]) {
+        let sorted = hits.sorted { $0.confidence > $1.confidence }
+        // Independent evidence adds up: 1 - Π(1 - c), capped.
+        var miss = 1.0
+        for hit in sorted { miss *= (1 - min(max(hit.confidence, 0), 1)) }
+        let score = ((1 - miss) * 100).rounded()
+        let attack = sorted.contains { $0.attackClass != .protocolAnomaly && $0.confidence >= threshold(sensitivity) }
+        return (score, attack, sorted)
+    }
+}
