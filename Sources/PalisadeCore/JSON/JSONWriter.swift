@@ -81,7 +81,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Fixed-point formatting without Foundation: trailing zeros trimmed.
-    static func format(_ value: Double, decimals: Int) -> String {
+    public static func format(_ value: Double, decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let rounded = (value * scale).rounded()
