@@ -1,0 +1,59 @@
+// Decode (and analyze) throughput on ~1 KB mixed API traffic, single thread.
+// Usage: DecodeBench [seconds-per-phase=5] — run through scripts/bench.sh, which preloads the
+// malloc interposer so allocations per request are counted.
+import MallocInterposerSwift
+import PalisadeDetect
+
+let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 5 : 5
+let corpus = Traffic.mixed(count: 2_000)
+let averageBytes = corpus.reduce(0) { $0 + $1.approximateSize } / corpus.count
+print("corpus: \(corpus.count) requests, ~\(averageBytes) bytes each (path, query, headers, body)")
+
+func measure(_ name: String, _ body: (CaptureRecord) -> Int) {
+    // Warm up.
+    var sink = 0
+    for record in corpus.prefix(500) { sink &+= body(record) }
+    // Allocations per request, over one pass.
+    MallocInterposerSwift.initialize()
+    MallocInterposerSwift.hook()
+    for record in corpus { sink &+= body(record) }
+    MallocInterposerSwift.unhook()
+    let stats = MallocInterposerSwift.getStatistics()
+    let allocations = Double(stats.mallocCount) / Double(corpus.count)
+    // Throughput and per-request latency.
+    let clock = ContinuousClock()
+    var latencies: [Int64] = []
+    latencies.reserveCapacity(2_000_000)
+    let deadline = clock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
+    let start = clock.now
+    var count = 0
+    while clock.now < deadline {
+        for record in corpus {
+            let t0 = clock.now
+            sink &+= body(record)
+            let t1 = clock.now
+            let d = (t1 - t0).components
+            latencies.append(d.seconds * 1_000_000_000 + d.attoseconds / 1_000_000_000)
+        }
+        count += corpus.count
+    }
+    let elapsed = clock.now - start
+    let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    latencies.sort()
+    func pct(_ p: Double) -> Double { Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000 }
+    let rate = Double(count) / total
+    let mbps = rate * Double(averageBytes) / 1_048_576
+    print(
+        "\(name): \(Int(rate)) requests/s (\(String(Int(mbps))) MB/s), p50 \(fmt(pct(0.5))) µs, p99 \(fmt(pct(0.99))) µs, "
+            + "p99.9 \(fmt(pct(0.999))) µs, \(fmt(allocations)) allocations/request  [sink \(sink & 1)]")
+}
+
+func fmt(_ v: Double) -> String {
+    let r = (v * 10).rounded() / 10
+    return String(r)
+}
+
+let decoder = RequestDecoder()
+let analyzer = Analyzer()
+measure("decode ") { decoder.decode($0).points.count }
+measure("analyze") { analyzer.analyze($0).verdict.hits.count }
