@@ -17,44 +17,10 @@ public struct CookieDecoder: ValueDecoder {
         guard !input.isEmpty else { return nil }
         var children: [Child] = []
         var log = Percent.FindingLog()
-        var pairs = 0
-        var start = input.startIndex
-        while start < input.endIndex {
-            let end = input[start...].firstIndex(of: UInt8(ascii: ";")) ?? input.endIndex
-            defer { start = end + 1 }
-            let part = Self.trimmed(input[start..<end])
-            if part.isEmpty { continue }
-            if pairs >= budget.limits.maxPoints {
-                budget.hit(.points)
-                break
-            }
-            let equals = part.firstIndex(of: UInt8(ascii: "="))
-            var rawValue = equals.map { Self.trimmed(part[($0 + 1)...]) } ?? []
-            if rawValue.count >= 2, rawValue.first == UInt8(ascii: "\""), rawValue.last == UInt8(ascii: "\"") {
-                rawValue = rawValue.dropFirst().dropLast()
-            }
-            var findings: Percent.Findings = []
-            let name = Percent.decodeComponent(
-                Self.trimmed(part[..<(equals ?? part.endIndex)]), plusAsSpace: false, findings: &findings)
-            let value = Percent.decodeComponent(rawValue, plusAsSpace: false, findings: &findings)
-            guard budget.consume(name.count + value.count) else { break }
-            let fieldName = String(decoding: name, as: UTF8.self)
-            let path = LocationPath.key(fieldName)
-            log.note(findings, field: fieldName)
-            children.append(Child(path: path, value: name, kind: .key, fieldName: fieldName))
-            children.append(Child(path: path, value: value, kind: .text, fieldName: fieldName))
-            pairs += 1
-        }
+        var values = 0
+        _ = Percent.PairReader(separator: UInt8(ascii: ";"), cookieSyntax: true).read(
+            input, path: LocationPath.key, into: &children, log: &log, values: &values, budget: &budget)
         guard !children.isEmpty else { return nil }
         return Decoded(children: children, annotations: log.annotations)
-    }
-
-    /// Without surrounding spaces and tabs (the OWS of RFC 6265).
-    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var start = bytes.startIndex
-        var end = bytes.endIndex
-        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-        return bytes[start..<end]
     }
 }

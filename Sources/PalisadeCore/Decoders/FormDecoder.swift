@@ -23,31 +23,9 @@ public struct FormDecoder: ValueDecoder {
         if context.source == .body, !input.contains(UInt8(ascii: "=")) { return nil }
         var children: [Child] = []
         var log = Percent.FindingLog()
-        var pairs = 0
-        var start = input.startIndex
-        while start < input.endIndex {
-            let end = input[start...].firstIndex(of: UInt8(ascii: "&")) ?? input.endIndex
-            defer { start = end + 1 }
-            let part = input[start..<end]
-            if part.isEmpty { continue }
-            if pairs >= budget.limits.maxPoints {
-                budget.hit(.points)
-                break
-            }
-            let equals = part.firstIndex(of: UInt8(ascii: "="))
-            var findings: Percent.Findings = []
-            let name = Percent.decodeComponent(
-                part[..<(equals ?? part.endIndex)], plusAsSpace: true, findings: &findings)
-            let value =
-                equals.map { Percent.decodeComponent(part[($0 + 1)...], plusAsSpace: true, findings: &findings) } ?? []
-            guard budget.consume(name.count + value.count) else { break }
-            let fieldName = String(decoding: name, as: UTF8.self)
-            let path = LocationPath.key(fieldName)
-            log.note(findings, field: fieldName)
-            children.append(Child(path: path, value: name, kind: .key, fieldName: fieldName))
-            children.append(Child(path: path, value: value, kind: .text, fieldName: fieldName))
-            pairs += 1
-        }
+        var values = 0
+        _ = Percent.PairReader(separator: UInt8(ascii: "&"), plusAsSpace: true).read(
+            input, path: LocationPath.key, into: &children, log: &log, values: &values, budget: &budget)
         guard !children.isEmpty else { return nil }
         return Decoded(children: children, annotations: log.annotations)
     }

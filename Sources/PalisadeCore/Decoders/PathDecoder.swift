@@ -43,39 +43,14 @@ public struct PathDecoder: ValueDecoder {
             segments += 1
             values += 1
             guard semicolon < segment.endIndex else { continue }
-            // Matrix parameters.
-            var paramStart = semicolon + 1
-            while paramStart < segment.endIndex {
-                let paramEnd = segment[paramStart...].firstIndex(of: UInt8(ascii: ";")) ?? segment.endIndex
-                defer { paramStart = paramEnd + 1 }
-                let param = segment[paramStart..<paramEnd]
-                if param.isEmpty { continue }
-                if values >= budget.limits.maxPoints {
-                    budget.hit(.points)
-                    return finish(children, log)
-                }
-                let equals = param.firstIndex(of: UInt8(ascii: "="))
-                var paramFindings: Percent.Findings = []
-                let name = Percent.decodeComponent(
-                    param[..<(equals ?? param.endIndex)], plusAsSpace: false, findings: &paramFindings)
-                let paramValue =
-                    equals.map {
-                        Percent.decodeComponent(param[($0 + 1)...], plusAsSpace: false, findings: &paramFindings)
-                    }
-                    ?? []
-                guard budget.consume(name.count + paramValue.count) else { return finish(children, log) }
-                let fieldName = String(decoding: name, as: UTF8.self)
-                let path = indexPath + ";" + (LocationPath.isPlain(fieldName) ? fieldName : LocationPath.key(fieldName))
-                log.note(paramFindings, field: fieldName)
-                children.append(Child(path: path, value: name, kind: .key, fieldName: fieldName))
-                children.append(Child(path: path, value: paramValue, kind: .text, fieldName: fieldName))
-                values += 1
-            }
+            let matrix = Percent.PairReader(separator: UInt8(ascii: ";"))
+            let complete = matrix.read(
+                segment[(semicolon + 1)...],
+                path: { indexPath + ";" + (LocationPath.isPlain($0) ? $0 : LocationPath.key($0)) },
+                into: &children, log: &log, values: &values, budget: &budget)
+            if !complete { break }
         }
-        return finish(children, log)
-    }
-
-    private func finish(_ children: [Child], _ log: Percent.FindingLog) -> Decoded? {
-        children.isEmpty ? nil : Decoded(children: children, annotations: log.annotations)
+        guard !children.isEmpty else { return nil }
+        return Decoded(children: children, annotations: log.annotations)
     }
 }

@@ -176,6 +176,68 @@ public enum Percent {
         }
     }
 
+    /// Reads `name=value` pairs — form fields, cookies, a path segment's matrix parameters — into
+    /// children: for each pair the name as a `.key` child, then the value, both at `path(name)`,
+    /// `fieldName` = name. Empty pairs are skipped; a pair without `=` is a name with an empty
+    /// value. Names and values are decoded once with `decodeComponent`.
+    struct PairReader {
+        /// Between pairs: `&` for forms, `;` for cookies and matrix parameters.
+        var separator: UInt8
+        var plusAsSpace = false
+        /// Cookies: trim spaces and tabs around pairs, names and values; strip a value's DQUOTEs.
+        var cookieSyntax = false
+
+        /// Appends the pairs of `input` to `children`. `values` counts the values read so far
+        /// against `maxPoints`; reading stops there (`limit.points`) or when the byte budget runs
+        /// out (`limit.bytes`, recorded by `consume`). Returns false when a limit stopped it.
+        func read(
+            _ input: ArraySlice<UInt8>, path: (String) -> String, into children: inout [Child],
+            log: inout FindingLog, values: inout Int, budget: inout DecodeBudget
+        ) -> Bool {
+            var start = input.startIndex
+            while start < input.endIndex {
+                let end = input[start...].firstIndex(of: separator) ?? input.endIndex
+                defer { start = end + 1 }
+                let pair = cookieSyntax ? Self.trimmed(input[start..<end]) : input[start..<end]
+                if pair.isEmpty { continue }
+                if values >= budget.limits.maxPoints {
+                    budget.hit(.points)
+                    return false
+                }
+                let equals = pair.firstIndex(of: UInt8(ascii: "="))
+                var rawName = pair[..<(equals ?? pair.endIndex)]
+                var rawValue = equals.map { pair[($0 + 1)...] } ?? []
+                if cookieSyntax {
+                    rawName = Self.trimmed(rawName)
+                    rawValue = Self.trimmed(rawValue)
+                    if rawValue.count >= 2, rawValue.first == UInt8(ascii: "\""), rawValue.last == UInt8(ascii: "\"") {
+                        rawValue = rawValue.dropFirst().dropLast()
+                    }
+                }
+                var findings: Findings = []
+                let name = decodeComponent(rawName, plusAsSpace: plusAsSpace, findings: &findings)
+                let value = decodeComponent(rawValue, plusAsSpace: plusAsSpace, findings: &findings)
+                guard budget.consume(name.count + value.count) else { return false }
+                let fieldName = String(decoding: name, as: UTF8.self)
+                let location = path(fieldName)
+                log.note(findings, field: fieldName)
+                children.append(Child(path: location, value: name, kind: .key, fieldName: fieldName))
+                children.append(Child(path: location, value: value, kind: .text, fieldName: fieldName))
+                values += 1
+            }
+            return true
+        }
+
+        /// Without surrounding spaces and tabs (the OWS of RFC 6265).
+        private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            var start = bytes.startIndex
+            var end = bytes.endIndex
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            return bytes[start..<end]
+        }
+    }
+
     // MARK: - Overlong UTF-8
 
     /// Folds overlong UTF-8 sequences (`C0 AE` for `.`, `E0 80 AF` for `/`, and the 5- and 6-byte
