@@ -51,7 +51,7 @@ public struct HTMLEntityDecoder: ValueDecoder {
         if input[index] == UInt8(ascii: "#") {
             index += 1
             var hex = false
-            if index < end, input[index] | 0x20 == UInt8(ascii: "x") {
+            if index < end, (input[index] | 0x20) == UInt8(ascii: "x") {
                 hex = true
                 index += 1
             }

@@ -19,7 +19,8 @@
 ///   `[preamble]` / `[epilogue]` (parsers disagree on it; it must not hide from detectors).
 /// - Annotations: `multipart.parts` (value = parts seen), `malformed` (missing close delimiter —
 ///   the parts read so far are kept, the last one running to the end —, unterminated or missing
-///   part headers, duplicate `name`, preamble/epilogue data), one per kind with a count.
+///   part headers, duplicate `name` or `boundary` (the first wins), preamble/epilogue data), one
+///   per kind with a count.
 /// - Parts are bounded by `maxPoints` (`limit.points`, the rest still counted) and bytes by the
 ///   budget. Nil when no delimiter is found: the engine reports the mismatch and sniffs the body.
 public struct MultipartDecoder: ValueDecoder {
@@ -34,8 +35,11 @@ public struct MultipartDecoder: ValueDecoder {
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
         var issues = Issues()
         var boundary: [UInt8]
-        if let declared = context.contentType.flatMap({ Self.boundary(inContentType: Array($0.utf8)[...]) }) {
-            boundary = declared
+        let declared = context.contentType.map { Self.boundaries(inContentType: Array($0.utf8)[...]) } ?? []
+        if let first = declared.first {
+            boundary = first
+            // Parsers disagree on which one wins.
+            if declared.count > 1 { issues.note("duplicate boundary parameter") }
         } else if let sniffed = Self.sniffBoundary(input) {
             boundary = sniffed
             issues.note("no boundary parameter")
@@ -80,12 +84,9 @@ public struct MultipartDecoder: ValueDecoder {
 
     // MARK: - Boundary
 
-    /// The `boundary` parameter of a content type, unquoted.
-    static func boundary(inContentType contentType: ArraySlice<UInt8>) -> [UInt8]? {
-        for parameter in HeaderParameters.parse(contentType) where parameter.name == Array("boundary".utf8) {
-            return parameter.value
-        }
-        return nil
+    /// The `boundary` parameters of a content type, unquoted (normally one).
+    static func boundaries(inContentType contentType: ArraySlice<UInt8>) -> [[UInt8]] {
+        HeaderParameters.parse(contentType).filter { $0.name == Array("boundary".utf8) }.map(\.value)
     }
 
     /// A first line `--something` (trailing spaces and CR dropped): its `something`.
