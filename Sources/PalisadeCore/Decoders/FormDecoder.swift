@@ -1,4 +1,17 @@
-/// TODO(decoders): query strings and application/x-www-form-urlencoded
+/// Query strings and `application/x-www-form-urlencoded` bodies: `a=1&b=2&a=3` becomes `.a`="1",
+/// `.b`="2", `.a`="3" — order and duplicates kept (servers disagree on which duplicate wins, a
+/// classic parameter-pollution trick).
+///
+/// - Pairs are separated by `&` only (`;` is data). Empty parts are skipped; a part without `=`
+///   is a name with an empty value.
+/// - Names and values are percent-decoded once, `+` as a space; what is still encoded is left to
+///   the `url` sniffer (`query.id>url`). Overlong UTF-8 is folded and NULs kept, as in `url`
+///   (`url.overlong_utf8`, `encoding.nul_byte`, one annotation per code with the first field).
+/// - Each name is also a `.key` child at the same path (the engine drops plain identifiers).
+/// - Pairs are bounded by `maxPoints` (`limit.points`) and the byte budget (`limit.bytes`);
+///   what was read before a limit is kept.
+/// - A declared body without any `=` is not a form (nil: the engine reports the mismatch and
+///   sniffs the body); a query without `=` is a list of names (`?debug`).
 public struct FormDecoder: ValueDecoder {
     public let name = "form"
     public let isContainer = true
@@ -6,6 +19,14 @@ public struct FormDecoder: ValueDecoder {
     public init() {}
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
-        nil
+        guard !input.isEmpty else { return nil }
+        if context.source == .body, !input.contains(UInt8(ascii: "=")) { return nil }
+        var children: [Child] = []
+        var log = Percent.FindingLog()
+        var values = 0
+        _ = Percent.PairReader(separator: UInt8(ascii: "&"), plusAsSpace: true).read(
+            input, path: LocationPath.key, into: &children, log: &log, values: &values, budget: &budget)
+        guard !children.isEmpty else { return nil }
+        return Decoded(children: children, annotations: log.annotations)
     }
 }

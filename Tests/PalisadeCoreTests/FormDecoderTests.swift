@@ -1,0 +1,97 @@
+import Testing
+
+@testable import PalisadeCore
+
+@Suite struct FormDecoderTests {
+    private func decode(_ bytes: [UInt8], source: Source = .query, limits: DecodeLimits = .default)
+        -> (Decoded?, DecodeBudget)
+    {
+        var budget = DecodeBudget(limits: limits)
+        let decoded = FormDecoder().decode(bytes[...], context: DecodeContext(source: source), budget: &budget)
+        return (decoded, budget)
+    }
+
+    private func decode(_ text: String, source: Source = .query) -> Decoded? {
+        decode(Array(text.utf8), source: source).0
+    }
+
+    /// Children as `path kind value` lines.
+    private func lines(_ decoded: Decoded?) -> [String] {
+        decoded?.children.map { "\($0.path) \($0.kind) \(String(decoding: $0.value, as: UTF8.self))" } ?? []
+    }
+
+    @Test func keepsOrderAndDuplicatesWithNamesAsKeys() {
+        let decoded = decode("a=1&b=2&a=3")
+        #expect(lines(decoded) == [".a key a", ".a text 1", ".b key b", ".b text 2", ".a key a", ".a text 3"])
+        #expect(decoded?.children.map(\.fieldName) == ["a", "a", "b", "b", "a", "a"])
+        #expect(decoded?.annotations.isEmpty == true)
+    }
+
+    @Test(arguments: [
+        ("q=hello+world%21", [".q key q", ".q text hello world!"]),
+        ("debug", [".debug key debug", ".debug text "]),
+        ("a=", [".a key a", ".a text "]),
+        ("a=1;b=2", [".a key a", ".a text 1;b=2"]),
+        ("&&a=1&&", [".a key a", ".a text 1"]),
+        ("=v", ["[\"\"] key ", "[\"\"] text v"]),
+        ("a=b=c", [".a key a", ".a text b=c"]),
+        ("a%5B%5D=1", ["[\"a[]\"] key a[]", "[\"a[]\"] text 1"]),
+        ("%3Cscript%3E=1", ["[\"<script>\"] key <script>", "[\"<script>\"] text 1"]),
+        ("first+name=J", ["[\"first name\"] key first name", "[\"first name\"] text J"]),
+        ("id=%2527", [".id key id", ".id text %27"]),  // one round only: the rest is `>url`
+        ("a=%zz%&b=%u0041", [".a key a", ".a text %zz%", ".b key b", ".b text %u0041"]),
+        ("a=%c3%a9", [".a key a", ".a text é"]),
+    ])
+    func splitsAndDecodesOnce(_ input: String, _ expected: [String]) {
+        #expect(lines(decode(input)) == expected)
+    }
+
+    @Test func foldsOverlongAndReportsNulPerCode() {
+        let decoded = decode("f=..%c0%af&a=%00&b=x%00")
+        #expect(
+            lines(decoded) == [".f key f", ".f text ../", ".a key a", ".a text \u{0}", ".b key b", ".b text x\u{0}"])
+        #expect(
+            decoded?.annotations == [
+                Annotation(.overlongUTF8, detail: "f", value: 1), Annotation(.nulByte, detail: "a", value: 2),
+            ])
+    }
+
+    @Test func declaredBodyWithoutEqualsIsNotAForm() {
+        #expect(decode(#"{"a":1}"#, source: .body) == nil)
+        #expect(lines(decode("a=1", source: .body)) == [".a key a", ".a text 1"])
+    }
+
+    @Test(arguments: ["", "&", "&&&"])
+    func returnsNilWithoutPairs(_ input: String) {
+        #expect(decode(input) == nil)
+    }
+
+    @Test func boundsPairsByThePointLimit() {
+        let hostile = Array(String(repeating: "a=1&", count: 100_000).utf8)
+        let (decoded, budget) = decode(hostile)
+        #expect(decoded?.children.count == 2 * DecodeLimits.default.maxPoints)
+        #expect(budget.hits == [.points])
+        #expect(decoded?.children.last?.value == Array("1".utf8))
+    }
+
+    @Test func hostileSeparatorsAndPercentSignsAreCheap() {
+        #expect(decode([UInt8](repeating: UInt8(ascii: "&"), count: 1 << 20)).0 == nil)
+        let percents = [UInt8](repeating: UInt8(ascii: "%"), count: 1 << 20)
+        let (decoded, _) = decode(Array("a=".utf8) + percents)
+        #expect(decoded?.children.last?.value == percents)
+    }
+
+    @Test func respectsTheByteBudgetKeepingWhatWasRead() {
+        var limits = DecodeLimits()
+        limits.maxDecodedBytes = 10
+        let (decoded, budget) = decode(Array("a=12345&b=67890&c=1".utf8), limits: limits)
+        #expect(lines(decoded) == [".a key a", ".a text 12345"])
+        #expect(budget.hits == [.bytes])
+        #expect(budget.remainingBytes == 4)
+    }
+
+    @Test func truncatedEscapesStayAsTheyAre() {
+        #expect(lines(decode("a=%4")) == [".a key a", ".a text %4"])
+        #expect(lines(decode("a%=1%")) == ["[\"a%\"] key a%", "[\"a%\"] text 1%"])
+    }
+}
