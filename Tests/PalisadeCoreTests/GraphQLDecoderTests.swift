@@ -200,6 +200,10 @@ private func counts(_ decoded: Decoded?) -> [Int?] {
         #expect(flat(decoded) == [".a(x)=1"])
         #expect(decoded.annotations.last == Annotation(.malformed, detail: "expected a value"))
         #expect(counts(decoded) == [1, 2, 0, 1, 0])
+        // The spreads of an operation that breaks off still count towards the depth.
+        let partial = try #require(graphql("fragment F on T { a { b { c } } } { x { ...F } y(", declared: true).decoded)
+        #expect(counts(partial) == [4, 5, 0, 1, 0])
+        #expect(partial.annotations.last == Annotation(.malformed, detail: "expected an argument"))
     }
 
     @Test func declaredAcceptsALeadingComment() throws {

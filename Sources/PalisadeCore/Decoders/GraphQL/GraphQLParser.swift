@@ -164,12 +164,12 @@ struct GraphQLParser {
             }
         }
         beginDefinition(operationName: name, isOperation: true)
+        defer { operationScopes.append(scope) }  // kept when the document breaks off, too
         if keyword {
             if token.isPunctuator(UInt8(ascii: "(")) { try variableDefinitions() }
             try directivesIfAny(path: "")
         }
         try selectionSet(path: "", depth: 1, level: 1)
-        operationScopes.append(scope)
     }
 
     private mutating func fragmentDefinition() throws(GraphQLError) {
@@ -178,6 +178,7 @@ struct GraphQLParser {
         guard token.kind == .name, text(token) != "on" else { throw .syntax("expected a fragment name") }
         let name = text(token)
         beginDefinition(operationName: nil, isOperation: false)
+        defer { if fragmentScopes[name] == nil { fragmentScopes[name] = scope } }
         try advance()
         guard token.kind == .name, text(token) == "on" else { throw .syntax("expected a type condition") }
         try advance()
@@ -185,7 +186,6 @@ struct GraphQLParser {
         let path = LocationPath.key(String(name))
         try directivesIfAny(path: path)
         try selectionSet(path: path, depth: 1, level: 1)
-        if fragmentScopes[name] == nil { fragmentScopes[name] = scope }
     }
 
     private mutating func variableDefinitions() throws(GraphQLError) {
