@@ -278,7 +278,7 @@ private func counts(_ decoded: Decoded?) -> [Int?] {
         var result: (decoded: Decoded?, budget: DecodeBudget)?
         let elapsed = clock.measure { result = graphql(text) }
         let decoded = try #require(result?.decoded)
-        #expect(elapsed < .seconds(2))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
         #expect(counts(decoded) == [depth, 64, 0, 1, 0])
         #expect(result?.budget.hits == [.structureDepth])
         // Unterminated: refused when sniffed, kept (malformed) when declared.
@@ -305,7 +305,7 @@ private func counts(_ decoded: Decoded?) -> [Int?] {
         var result: (decoded: Decoded?, budget: DecodeBudget)?
         let elapsed = clock.measure { result = graphql(text) }
         let decoded = try #require(result?.decoded)
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
         // `{` then three tokens per alias: the 100,001st token is the `:` of alias 33,333.
         #expect(counts(decoded) == [1, 33_333, 33_333, 1, 0])
         #expect(decoded.annotations.last == Annotation(.malformed, detail: "more than 100000 tokens"))

@@ -182,7 +182,7 @@ private func fixture(_ name: String) throws -> String {
         var result: (decoded: Decoded?, budget: DecodeBudget)?
         let elapsed = clock.measure { result = xml(text, declared: false) }
         let decoded = try #require(result?.decoded)
-        #expect(elapsed < .milliseconds(200))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test (see BENCHMARKS.md)
         #expect(flat(decoded).last == ".lolz=&lol9;")
         #expect(annotation(decoded, .xmlDoctype)?.detail == "lolz")
         #expect(annotation(decoded, .xmlEntityDeclaration)?.value == 10)
@@ -361,7 +361,7 @@ private func fixture(_ name: String) throws -> String {
         var result: (decoded: Decoded?, budget: DecodeBudget)?
         let elapsed = clock.measure { result = xml(text, declared: false) }
         let decoded = try #require(result?.decoded)
-        #expect(elapsed < .seconds(1))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
         #expect(decoded.children.isEmpty)
         #expect(annotation(decoded, .limitStructureDepth)?.value == 64)
         #expect(result?.budget.hits == [.structureDepth])
