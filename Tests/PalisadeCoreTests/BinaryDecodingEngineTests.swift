@@ -138,4 +138,52 @@ enum BinaryFixtures {
         #expect(decoded.points[index].value.count <= DecodeLimits().maxDecodedBytes)
         #expect(decoded.annotations(.limitRatio).count == 1)
     }
+
+    @Test func jwtInAuthorizationHeader() {
+        let token = JWTDecoderTests.token(#"{"alg":"none"}"#, #"{"sub":"admin","scope":["a","b"]}"#, signature: "")
+        let decoded = RequestDecoder().decode(F.record(headers: [("Authorization", "Bearer " + token)]))
+        #expect(decoded.value(at: "header.authorization>jwt.sub") == "admin")
+        #expect(decoded.value(at: "header.authorization>jwt.scope[1]") == "b")
+        #expect(decoded.value(at: "header.authorization>jwt{header}.alg") == "none")
+        #expect(decoded.annotations(.jwtAlgNone).count == 1)
+    }
+
+    @Test func jwtInCookie() {
+        let token = JWTDecoderTests.token(#"{"alg":"HS256"}"#, #"{"sub":"1 OR 1=1","a":{"b":"c"}}"#)
+        let record = F.record(headers: [("Cookie", "theme=dark; session=" + token)])
+        let decoded = RequestDecoder(registry: Self.registryWithCookies).decode(record)
+        #expect(decoded.value(at: "cookie.session>jwt.sub") == "1 OR 1=1")
+        #expect(decoded.value(at: "cookie.session>jwt.a.b") == "c")
+        #expect(decoded.value(at: "cookie.session>jwt{header}.alg") == "HS256")
+    }
+
+    /// The standard registry, with a minimal `name=value; …` cookie splitter standing in while
+    /// the real `CookieDecoder` (owned elsewhere) is still a stub.
+    static var registryWithCookies: DecoderRegistry {
+        var budget = F.budget()
+        let probe = Array("a=b".utf8)[...]
+        if CookieDecoder().decode(probe, context: F.context(.cookie, declared: true), budget: &budget) != nil {
+            return .standard
+        }
+        var registry = DecoderRegistry.standard
+        registry.register(StandInCookieDecoder(), sniff: false)
+        return registry
+    }
+}
+
+private struct StandInCookieDecoder: ValueDecoder {
+    let name = "cookie"
+    let isContainer = true
+
+    func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
+        var children: [Child] = []
+        for pair in input.split(separator: UInt8(ascii: ";")) {
+            let trimmed = Bytes.trimmed(pair)
+            guard let equals = trimmed.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: trimmed[..<equals], as: UTF8.self)
+            children.append(
+                Child(path: LocationPath.key(name), value: Array(trimmed[(equals + 1)...]), fieldName: name))
+        }
+        return children.isEmpty ? nil : Decoded(children: children)
+    }
 }
