@@ -157,6 +157,32 @@ enum BinaryFixtures {
         #expect(decoded.value(at: "cookie.session>jwt{header}.alg") == "HS256")
     }
 
+    @Test func grpcBodyNestedMessage() throws {
+        let message = ProtobufBytes.field(1, bytes: ProtobufBytes.field(2, string: "<script>alert(1)</script>"))
+        let record = F.record(
+            headers: [("Content-Type", "application/grpc+proto")], body: GRPCDecoderTests.frame(message))
+        let decoded = RequestDecoder().decode(record)
+        #expect(decoded.value(at: "body.grpc[0].1.2") == "<script>alert(1)</script>")
+        let index = try #require(decoded.points(at: "body.grpc[0].1.2").first)
+        #expect(decoded.fieldName(of: index) == "2")
+        #expect(decoded.annotations.isEmpty)
+    }
+
+    @Test func grpcWebCompressedFrameWithJSONInside() {
+        let message = ProtobufBytes.field(1, string: #"{"filter":"$where"}"#)
+        let record = F.record(
+            headers: [("Content-Type", "application/grpc-web")],
+            body: GRPCDecoderTests.frame(F.gzip(message), flags: 1))
+        #expect(RequestDecoder().decode(record).value(at: "body.grpc[0].1>json.filter") == "$where")
+    }
+
+    @Test func declaredProtobufBody() {
+        let record = F.record(
+            headers: [("Content-Type", "application/x-protobuf")],
+            body: ProtobufBytes.field(3, bytes: ProtobufBytes.field(1, string: "id; rm -rf /")))
+        #expect(RequestDecoder().decode(record).value(at: "body.protobuf.3.1") == "id; rm -rf /")
+    }
+
     /// The standard registry, with a minimal `name=value; …` cookie splitter standing in while
     /// the real `CookieDecoder` (owned elsewhere) is still a stub.
     static var registryWithCookies: DecoderRegistry {

@@ -250,6 +250,13 @@ enum DecodedContent {
         return scan.finish(allowTruncatedTail: allowTruncatedTail)
     }
 
+    /// Valid UTF-8 without a single control character other than tab, CR and LF.
+    static func isCleanText<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+        var scan = UTF8TextScan(expectedCount: 0)
+        for byte in bytes where !scan.feed(byte) { return false }
+        return scan.finish()
+    }
+
     static func signature(_ bytes: [UInt8]) -> Signature? {
         var head = SIMD16<UInt8>()
         let count = min(bytes.count, 16)
