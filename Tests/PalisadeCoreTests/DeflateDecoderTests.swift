@@ -35,7 +35,17 @@ import Testing
         Array("hello".utf8),
     ])
     func sniffingRejectsNonZlib(_ bytes: [UInt8]) {
-        #expect(decode(bytes, declared: false) == nil)
+        var budget = F.budget()
+        #expect(decoder.decode(bytes[...], context: F.context(), budget: &budget) == nil)
+        #expect(budget.remainingBytes == DecodeLimits().maxDecodedBytes)
+    }
+
+    @Test func sniffedCorruptStreamCostsNothing() {
+        var zlib = F.zlib(text)
+        zlib[zlib.count - 1] ^= 0x55  // Adler-32: everything inflates, then the check fails
+        var budget = F.budget()
+        #expect(decoder.decode(zlib[...], context: F.context(), budget: &budget) == nil)
+        #expect(budget.remainingBytes == DecodeLimits().maxDecodedBytes)
     }
 
     @Test func corruptChecksumKeepsOutputWhenDeclared() {

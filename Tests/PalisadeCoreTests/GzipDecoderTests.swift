@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PalisadeCore
@@ -164,4 +165,38 @@ import Testing
             }
         }
     }
+
+    #if os(Linux)
+        /// Resident memory in bytes, from /proc.
+        static func residentBytes() -> Int {
+            guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+                let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+            else { return 0 }
+            return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+        }
+
+        /// Every path out of the inflater (complete, capped, truncated, corrupt, multi-member)
+        /// releases zlib's state: 20,000 runs must not grow memory by anything like the
+        /// ~40 KB per run that a missing `inflateEnd` would leak.
+        @Test func inflaterReleasesZlibStateOnEveryPath() {
+            let text = Array(String(repeating: "some text to compress ", count: 200).utf8)
+            let complete = F.gzip(text)
+            var corrupt = complete
+            corrupt[corrupt.count - 6] ^= 0xFF
+            let inputs: [(ArraySlice<UInt8>, Inflate.Format, Int)] = [
+                (complete[...], .gzip, 1 << 20), (complete[...], .gzip, 100), (complete.dropLast(20), .gzip, 1 << 20),
+                (corrupt[...], .gzip, 1 << 20), ((complete + complete)[...], .gzip, 1 << 20),
+                (F.zlib(text)[...], .zlib, 1 << 20), (F.rawDeflate(text)[...], .raw, 1 << 20),
+                (complete[...], .zlib, 1 << 20),
+            ]
+            for (input, format, cap) in inputs { _ = Inflate.inflate(input, format: format, cap: cap) }
+            let before = Self.residentBytes()
+            for round in 0..<20_000 {
+                let (input, format, cap) = inputs[round % inputs.count]
+                _ = Inflate.inflate(input, format: format, cap: cap)
+            }
+            let growth = Self.residentBytes() - before
+            #expect(growth < 64 << 20, "resident memory grew by \(growth) bytes")
+        }
+    #endif
 }

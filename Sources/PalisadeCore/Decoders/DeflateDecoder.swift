@@ -13,8 +13,8 @@ public struct DeflateDecoder: ValueDecoder {
         let zlib = Self.hasZlibHeader(input)
         guard context.declared else {
             guard zlib else { return nil }
-            let inflation = BoundedInflation.run(input, format: .zlib, label: name, budget: &budget)
-            return inflation.ending == .corrupt ? nil : inflation.decoded
+            return BoundedInflation.run(input, format: .zlib, label: name, rejectCorrupt: true, budget: &budget)?
+                .decoded
         }
         guard !input.isEmpty else { return nil }
         if zlib {

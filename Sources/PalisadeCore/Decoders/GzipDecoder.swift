@@ -51,10 +51,22 @@ struct BoundedInflation {
     static func run(
         _ input: ArraySlice<UInt8>, format: Inflate.Format, label: String, budget: inout DecodeBudget
     ) -> BoundedInflation {
+        // Never nil when corrupt streams are accepted.
+        run(input, format: format, label: label, rejectCorrupt: false, budget: &budget)
+            ?? BoundedInflation(bytes: [], ending: .corrupt, annotations: [])
+    }
+
+    /// As `run`, but nil (and nothing drawn from the budget) for a corrupt stream when
+    /// `rejectCorrupt`: a sniffed format that turns out not to be one.
+    static func run(
+        _ input: ArraySlice<UInt8>, format: Inflate.Format, label: String, rejectCorrupt: Bool,
+        budget: inout DecodeBudget
+    ) -> BoundedInflation? {
         let (byRatio, overflow) = input.count.multipliedReportingOverflow(by: budget.limits.maxExpansionRatio)
         let cap = budget.decompressionCap(inputCount: input.count)
         let bytesBound = !overflow && budget.remainingBytes < byRatio
         let result = Inflate.inflate(input, format: format, cap: cap)
+        if rejectCorrupt, result.ending == .corrupt { return nil }
         var annotations: [Annotation] = []
         switch result.ending {
         case .complete:
