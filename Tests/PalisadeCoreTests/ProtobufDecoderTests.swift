@@ -102,10 +102,41 @@ enum ProtobufBytes {
         let bytes =
             P.group(1, P.field(2, string: "in group") + P.group(3, P.field(4, varint: 9))) + P.field(5, varint: 1)
         #expect(summary(decode(bytes)) == [".1.2=in group (text)", ".1.3.4=9 (number)", ".5=1 (number)"])
-        // End tag of another group, or none at all: invalid.
-        #expect(decode(P.tag(1, 3) + P.field(2, varint: 1) + P.tag(2, 4)) == nil)
-        #expect(decode(P.tag(1, 3) + P.field(2, varint: 1)) == nil)
+        // End tag of another group, or none at all: invalid. Declared, the fields read before
+        // are kept; sniffed, nothing is claimed.
+        for bytes in [P.tag(1, 3) + P.field(2, varint: 1) + P.tag(2, 4), P.tag(1, 3) + P.field(2, varint: 1)] {
+            let decoded = decode(bytes)
+            #expect(summary(decoded) == [".1.2=1 (number)"])
+            #expect(decoded?.annotations.map(\.code) == [.malformed])
+            #expect(decode(bytes, declared: false) == nil)
+        }
         #expect(decode(P.tag(1, 4)) == nil)
+        #expect(decode(P.tag(1, 4), declared: false) == nil)
+    }
+
+    @Test func nestedGroupsCostOnePass() {
+        var message = Array([[UInt8]](repeating: P.field(1, varint: 1), count: 400_000).joined())
+        for _ in 0..<60 { message = P.group(1, message) }
+        for declared in [true, false] {
+            var budget = F.budget()
+            let clock = ContinuousClock()
+            var decoded: Decoded?
+            let elapsed = clock.measure { decoded = decode(message, declared: declared, budget: &budget) }
+            #expect(elapsed < .seconds(2))
+            #expect(decoded?.children.count == 4096)
+            #expect(decoded?.children.first?.path == String(repeating: ".1", count: 61))
+        }
+    }
+
+    @Test func groupsBeyondTheStructureLimitAreSkipped() {
+        var message = P.field(2, varint: 5)
+        for _ in 0..<10 { message = P.group(1, message) }
+        message += P.field(3, varint: 6)
+        var budget = F.budget(maxStructureDepth: 4)
+        let decoded = decode(message, budget: &budget)
+        #expect(summary(decoded) == [".3=6 (number)"])
+        #expect(decoded?.annotations.map(\.code) == [.limitStructureDepth])
+        #expect(budget.hits == [.structureDepth])
     }
 
     @Test func sniffsBinaryMessagesOnly() {

@@ -18,7 +18,7 @@ public struct ProtobufDecoder: ValueDecoder {
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
         if !context.declared {
             guard input.count >= 2, ProtobufWire.canStartField(input),
-                let count = ProtobufWire.fieldCount(input, maxGroupDepth: budget.limits.maxStructureDepth), count >= 1,
+                let count = ProtobufWire.fieldCount(input), count >= 1,
                 !DecodedContent.isMostlyText(input)
             else { return nil }
         }
@@ -55,11 +55,16 @@ struct ProtobufFlattener {
     }
 
     /// Emits every field of `message` under `prefix`; false if the message turned invalid (the
-    /// fields before that point are kept).
+    /// fields before that point are kept). Groups are streamed: their fields are emitted under
+    /// `.<group number>` as they are read, so nested groups cost one pass.
     mutating func emitMessage(
         _ message: ArraySlice<UInt8>, prefix: String, depth: Int = 1, budget: inout DecodeBudget
     ) -> Bool {
-        var reader = ProtobufWire.Reader(message, maxGroupDepth: maxDepth)
+        var reader = ProtobufWire.Reader(message, streamsGroups: true)
+        // Open groups: number, and the prefix and depth to restore at their end tag.
+        var groups: [(number: Int, prefix: String, depth: Int)] = []
+        var prefix = prefix
+        var depth = depth
         while !stopped, let field = reader.next() {
             let path = prefix + "." + String(field.number)
             switch field.value {
@@ -73,8 +78,25 @@ struct ProtobufFlattener {
                 emitBytes(message[range], path: path, number: field.number, depth: depth, budget: &budget)
             case .group(let range):
                 nested(message[range], path: path, depth: depth, budget: &budget)
+            case .startGroup:
+                if depth < maxDepth {
+                    groups.append((field.number, prefix, depth))
+                    prefix = path
+                    depth += 1
+                } else {
+                    reportDepth(&budget)
+                    _ = reader.skipStartedGroup(field.number)
+                }
+            case .endGroup:
+                guard let open = groups.popLast(), open.number == field.number else {
+                    reader.invalidate()
+                    break
+                }
+                prefix = open.prefix
+                depth = open.depth
             }
         }
+        if !stopped, !reader.failed, !groups.isEmpty { reader.invalidate() }  // a group never closed
         if reader.failed { invalidOffset = reader.offset - message.startIndex }
         return !reader.failed
     }
@@ -87,7 +109,7 @@ struct ProtobufFlattener {
         // 90% rule only applies once the bytes are known not to be a message.
         if bytes.isEmpty || DecodedContent.isCleanText(bytes) {
             add(path, Array(bytes), .text, number, budget: &budget)
-        } else if let count = ProtobufWire.fieldCount(bytes, maxGroupDepth: maxDepth), count >= 1 {
+        } else if let count = ProtobufWire.fieldCount(bytes), count >= 1 {
             nested(bytes, path: path, depth: depth, budget: &budget)
         } else if DecodedContent.isMostlyText(bytes) {
             add(path, Array(bytes), .text, number, budget: &budget)
@@ -98,15 +120,19 @@ struct ProtobufFlattener {
 
     private mutating func nested(_ bytes: ArraySlice<UInt8>, path: String, depth: Int, budget: inout DecodeBudget) {
         guard depth < maxDepth else {
-            budget.hit(.structureDepth)
-            if !depthReported {
-                depthReported = true
-                annotations.append(Annotation(.limitStructureDepth, detail: "protobuf", value: maxDepth))
-            }
+            reportDepth(&budget)
             return
         }
         // Validated before (a complete message or a group's checked content): cannot fail.
         _ = emitMessage(bytes, prefix: path, depth: depth + 1, budget: &budget)
+    }
+
+    private mutating func reportDepth(_ budget: inout DecodeBudget) {
+        budget.hit(.structureDepth)
+        if !depthReported {
+            depthReported = true
+            annotations.append(Annotation(.limitStructureDepth, detail: "protobuf", value: maxDepth))
+        }
     }
 
     /// Adds one child if the point and byte allowances hold it; stops all output otherwise.

@@ -5,6 +5,9 @@
 enum ProtobufWire {
     /// The largest field number protobuf allows (2^29 - 1).
     static let maxFieldNumber = (1 << 29) - 1
+    /// Groups nested deeper than this are invalid. Structure depth limits apply separately
+    /// (decoders stop descending earlier and skip the rest); this only bounds the skipping.
+    static let maxGroupNesting = 1024
 
     enum Value: Sendable, Equatable {
         case varint(UInt64)
@@ -15,6 +18,10 @@ enum ProtobufWire {
         case bytes(Range<Int>)
         /// A group's content, between its start and end tags.
         case group(Range<Int>)
+        /// A start-group tag, when the reader streams groups instead of skipping them.
+        case startGroup
+        /// An end-group tag, when the reader streams groups.
+        case endGroup
     }
 
     struct Field: Sendable, Equatable {
@@ -51,11 +58,17 @@ enum ProtobufWire {
         private(set) var failed = false
         /// Groups nested deeper than this inside one message are rejected.
         let maxGroupDepth: Int
+        /// Report start and end tags (`.startGroup`, `.endGroup`) instead of reading a whole
+        /// group as one `.group` value: a caller walking nested groups then reads each byte
+        /// once, where skipping would walk every group again at each level. Matching start and
+        /// end tags is then the caller's job.
+        let streamsGroups: Bool
 
-        init(_ bytes: ArraySlice<UInt8>, maxGroupDepth: Int) {
+        init(_ bytes: ArraySlice<UInt8>, maxGroupDepth: Int = maxGroupNesting, streamsGroups: Bool = false) {
             self.bytes = bytes
             self.offset = bytes.startIndex
             self.maxGroupDepth = max(maxGroupDepth, 1)
+            self.streamsGroups = streamsGroups
         }
 
         /// The next field; nil at the end of the message or when it is invalid (`failed`).
@@ -83,6 +96,10 @@ enum ProtobufWire {
                 let end = cursor + Int(length)
                 value = .bytes(cursor..<end)
                 cursor = end
+            case 3 where streamsGroups:
+                value = .startGroup
+            case 4 where streamsGroups:
+                value = .endGroup
             case 3:
                 let start = cursor
                 guard let end = skipGroup(number, from: &cursor) else { return fail() }
@@ -98,6 +115,23 @@ enum ProtobufWire {
         private mutating func fail() -> Field? {
             failed = true
             return nil
+        }
+
+        /// Marks the message invalid at the current offset (a streamed group that does not match).
+        mutating func invalidate() {
+            failed = true
+        }
+
+        /// Skips the rest of a streamed group whose start tag (`number`) was just read; false
+        /// (and the reader failed) if it has no matching end tag.
+        mutating func skipStartedGroup(_ number: Int) -> Bool {
+            var cursor = offset
+            guard !failed, skipGroup(number, from: &cursor) != nil else {
+                failed = true
+                return false
+            }
+            offset = cursor
+            return true
         }
 
         /// Skips to the end tag matching a group started with `number`; returns where the end
@@ -153,7 +187,7 @@ enum ProtobufWire {
     }
 
     /// The number of top-level fields if `bytes` is one complete, valid message; else nil.
-    static func fieldCount(_ bytes: ArraySlice<UInt8>, maxGroupDepth: Int) -> Int? {
+    static func fieldCount(_ bytes: ArraySlice<UInt8>, maxGroupDepth: Int = maxGroupNesting) -> Int? {
         var reader = Reader(bytes, maxGroupDepth: maxGroupDepth)
         var count = 0
         while reader.next() != nil { count += 1 }
