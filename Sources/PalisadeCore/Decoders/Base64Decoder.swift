@@ -275,16 +275,28 @@ enum DecodedContent {
         switch head[0] {
         case 0x1F: return head[1] == 0x8B ? .gzip : nil
         case 0x78: return [0x01, 0x5E, 0x9C, 0xDA].contains(head[1]) ? .zlib : nil
-        case 0xAC: return starts([0xAC, 0xED, 0x00, 0x05]) ? .javaSerialization : nil
-        case 0x00: return starts([0x00, 0x01, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]) ? .dotNetBinaryFormatter : nil
+        case 0xAC: return starts(Magic.java) ? .javaSerialization : nil
+        case 0x00: return starts(Magic.dotNet) ? .dotNetBinaryFormatter : nil
         case 0x80: return (0x02...0x05).contains(head[1]) ? .pickle : nil
-        case 0x89: return starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? .png : nil
-        case 0xFF: return starts([0xFF, 0xD8, 0xFF]) ? .jpeg : nil
-        case 0x47: return starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) ? .gif : nil
-        case 0x25: return starts(Array("%PDF-".utf8)) ? .pdf : nil
-        case 0x50: return starts([0x50, 0x4B, 0x03, 0x04]) || starts([0x50, 0x4B, 0x05, 0x06]) ? .zip : nil
+        case 0x89: return starts(Magic.png) ? .png : nil
+        case 0xFF: return starts(Magic.jpeg) ? .jpeg : nil
+        case 0x47: return starts(Magic.gif87) || starts(Magic.gif89) ? .gif : nil
+        case 0x25: return starts(Magic.pdf) ? .pdf : nil
+        case 0x50: return starts(Magic.zip) || starts(Magic.emptyZip) ? .zip : nil
         default: return nil
         }
+    }
+
+    private enum Magic {
+        static let java: [UInt8] = [0xAC, 0xED, 0x00, 0x05]
+        static let dotNet: [UInt8] = [0x00, 0x01, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]
+        static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF]
+        static let gif87: [UInt8] = Array("GIF87a".utf8)
+        static let gif89: [UInt8] = Array("GIF89a".utf8)
+        static let pdf: [UInt8] = Array("%PDF-".utf8)
+        static let zip: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+        static let emptyZip: [UInt8] = [0x50, 0x4B, 0x05, 0x06]
     }
 }
 
