@@ -1,4 +1,14 @@
-/// TODO(decoders): JWT header and payload, never verified
+/// JSON Web Tokens (RFC 7519), read and never verified.
+///
+/// Accepts `header.payload.signature` (JWS compact form, signature possibly empty) and the
+/// 5-part JWE compact form, optionally after `Bearer ` (any case). The header must start with
+/// `eyJ` (`{"` in Base64url); every part is Base64url. Header fields are emitted under
+/// `{header}` (`>jwt{header}.alg`), payload claims exactly like JSON (`>jwt.sub`, `>jwt.a.b`,
+/// `>jwt.roles[0]`); the signature is not emitted. Of a JWE only the header is readable.
+///
+/// `alg: none` (any case) is annotated `jwt.alg_none`. A part that is not valid JSON is
+/// annotated `malformed`; a payload that is not JSON is still emitted whole at `{payload}`
+/// (text or binary) so that whatever it carries is judged. Nil when neither part is JSON.
 public struct JWTDecoder: ValueDecoder {
     public let name = "jwt"
     public let isContainer = true
@@ -6,6 +16,119 @@ public struct JWTDecoder: ValueDecoder {
     public init() {}
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
-        nil
+        guard let parts = Self.split(input) else { return nil }
+        var children: [Child] = []
+        var annotations: [Annotation] = []
+        let json = JSONFieldDecoder()
+        var jsonContext = context
+        jsonContext.declared = true
+        jsonContext.contentType = nil
+
+        // Header.
+        var headerDecoded = false
+        switch decodePart(parts[0], budget: &budget) {
+        case .bytes(let bytes):
+            if let header = json.decode(bytes[...], context: jsonContext, budget: &budget) {
+                headerDecoded = true
+                for var child in header.children {
+                    child.path = "{header}" + child.path
+                    if child.path == "{header}.alg", child.kind == .text,
+                        Bytes.lowercased(String(decoding: child.value, as: UTF8.self)) == "none"
+                    {
+                        annotations.append(Annotation(.jwtAlgNone, detail: "alg: none"))
+                    }
+                    children.append(child)
+                }
+                annotations += header.annotations
+            } else {
+                annotations.append(Annotation(.malformed, detail: "jwt header: not JSON"))
+            }
+        case .limited(let annotation):
+            annotations.append(annotation)
+        case .invalid:
+            annotations.append(Annotation(.malformed, detail: "jwt header: not Base64url"))
+        }
+
+        // Payload (JWS only; a JWE's second part is an encrypted key).
+        var payloadDecoded = false
+        if parts.count == 3 {
+            switch decodePart(parts[1], budget: &budget) {
+            case .bytes(let bytes):
+                if !bytes.isEmpty, let payload = json.decode(bytes[...], context: jsonContext, budget: &budget) {
+                    payloadDecoded = true
+                    // Claims sit at `.claim`; a payload that is a bare JSON scalar at `{payload}`.
+                    for var child in payload.children {
+                        if child.path.isEmpty { child.path = "{payload}" }
+                        children.append(child)
+                    }
+                    annotations += payload.annotations
+                } else {
+                    annotations.append(Annotation(.malformed, detail: "jwt payload: not JSON"))
+                    if headerDecoded, !bytes.isEmpty, budget.consume(bytes.count) {
+                        let kind: ValueKind = DecodedContent.isMostlyText(bytes) ? .text : .binary
+                        children.append(Child(path: "{payload}", value: bytes, kind: kind))
+                    }
+                }
+            case .limited(let annotation):
+                annotations.append(annotation)
+            case .invalid:
+                annotations.append(Annotation(.malformed, detail: "jwt payload: not Base64url"))
+            }
+        }
+        guard headerDecoded || payloadDecoded else { return nil }
+        return Decoded(children: children, annotations: annotations)
+    }
+
+    private enum Part {
+        case bytes([UInt8])
+        case limited(Annotation)
+        case invalid
+    }
+
+    /// Base64url-decodes one part, provided the byte allowance can hold it.
+    private func decodePart(_ part: ArraySlice<UInt8>, budget: inout DecodeBudget) -> Part {
+        var data = part
+        while data.last == UInt8(ascii: "=") { data = data.dropLast() }
+        let size = Base64Decoder.decodedCount(data.count)
+        guard size <= budget.remainingBytes else {
+            budget.hit(.bytes)
+            return .limited(Annotation(.limitBytes, detail: "jwt", value: size))
+        }
+        guard let bytes = Base64.decode(data, alphabet: .url) else { return .invalid }
+        return .bytes(bytes)
+    }
+
+    /// The token's parts (3 or 5), after an optional `Bearer ` prefix; nil if the value is not
+    /// shaped like a compact JWS/JWE. Does not allocate when it is not.
+    static func split(_ input: ArraySlice<UInt8>) -> [ArraySlice<UInt8>]? {
+        guard let first = input.first else { return nil }
+        var token = input
+        if first == UInt8(ascii: "B") || first == UInt8(ascii: "b") {
+            guard Bytes.hasPrefixIgnoringCase(input, "bearer ") else { return nil }
+            token = Bytes.trimmed(input.dropFirst(7))
+        } else if first != UInt8(ascii: "e") {
+            return nil
+        }
+        guard token.count >= 10, token[token.startIndex] == UInt8(ascii: "e"),
+            token[token.startIndex + 1] == UInt8(ascii: "y"), token[token.startIndex + 2] == UInt8(ascii: "J")
+        else { return nil }
+        var dots = 0
+        for byte in token {
+            switch byte {
+            case UInt8(ascii: "."):
+                dots += 1
+                if dots > 4 { return nil }
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "="):
+                continue
+            default:
+                return nil
+            }
+        }
+        guard dots == 2 || dots == 4 else { return nil }
+        let parts = token.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        // The header, and a JWS payload, cannot be empty; a signature can (`alg: none`).
+        guard !parts[0].isEmpty, dots == 4 || !parts[1].isEmpty else { return nil }
+        return parts
     }
 }

@@ -1,0 +1,154 @@
+import Testing
+
+@testable import PalisadeCore
+
+@Suite struct JWTDecoderTests {
+    typealias F = BinaryFixtures
+    let decoder = JWTDecoder()
+
+    static func token(_ header: String, _ payload: String, signature: String = "c2lnbmF0dXJl") -> String {
+        F.base64url(Array(header.utf8)) + "." + F.base64url(Array(payload.utf8)) + "." + signature
+    }
+
+    func decode(_ text: String, budget: inout DecodeBudget) -> Decoded? {
+        decoder.decode(Array(text.utf8)[...], context: F.context(.cookie, fieldName: "session"), budget: &budget)
+    }
+
+    func decode(_ text: String) -> Decoded? {
+        var budget = F.budget()
+        return decode(text, budget: &budget)
+    }
+
+    /// Values by path (keys left out), in order.
+    func values(_ decoded: Decoded?) -> [String: String] {
+        var out: [String: String] = [:]
+        for child in decoded?.children ?? [] where child.kind != .key {
+            out[child.path] = String(decoding: child.value, as: UTF8.self)
+        }
+        return out
+    }
+
+    @Test func decodesHeaderAndClaimsLikeJSON() throws {
+        let token = Self.token(
+            #"{"alg":"HS256","typ":"JWT","kid":"../../dev/null"}"#,
+            #"{"sub":"1234","name":"x' OR 1=1--","roles":["admin","user"],"a":{"b":"c"},"exp":1700000000,"ok":true}"#)
+        let decoded = try #require(decode(token))
+        #expect(
+            values(decoded) == [
+                "{header}.alg": "HS256", "{header}.typ": "JWT", "{header}.kid": "../../dev/null",
+                ".sub": "1234", ".name": "x' OR 1=1--", ".roles[0]": "admin", ".roles[1]": "user", ".a.b": "c",
+                ".exp": "1700000000", ".ok": "true",
+            ])
+        #expect(decoded.annotations.isEmpty)
+        let exp = try #require(decoded.children.first { $0.path == ".exp" && $0.kind != .key })
+        #expect(exp.kind == .number)
+        #expect(exp.fieldName == "exp")
+        // The signature is never emitted.
+        #expect(!decoded.children.contains { String(decoding: $0.value, as: UTF8.self) == "signature" })
+    }
+
+    @Test(arguments: ["Bearer ", "bearer ", "BEARER   "])
+    func acceptsBearerPrefix(_ prefix: String) {
+        let decoded = decode(prefix + Self.token(#"{"alg":"RS256"}"#, #"{"sub":"alice"}"#))
+        #expect(values(decoded) == ["{header}.alg": "RS256", ".sub": "alice"])
+    }
+
+    @Test(arguments: ["none", "NONE", "nOnE"])
+    func flagsAlgNone(_ alg: String) {
+        let decoded = decode(Self.token(#"{"alg":"\#(alg)"}"#, #"{"sub":"admin"}"#, signature: ""))
+        #expect(values(decoded) == ["{header}.alg": alg, ".sub": "admin"])
+        #expect(decoded?.annotations == [Annotation(.jwtAlgNone, detail: "alg: none")])
+    }
+
+    @Test func algNoneOnlyForTheHeaderAlg() {
+        let decoded = decode(Self.token(#"{"alg":"HS256","x":"none"}"#, #"{"alg":"none"}"#))
+        #expect(decoded?.annotations.isEmpty == true)
+    }
+
+    @Test func jweYieldsItsHeaderOnly() {
+        let header = F.base64url(Array(#"{"alg":"RSA-OAEP","enc":"A256GCM"}"#.utf8))
+        let token =
+            header
+            + ".OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZKTyKOMTYUmKoTCVJRgckCL9kiMT03JGe.48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6ji.XFBoMYUZodetZdvTiFvSkQ"
+        let decoded = decode(token)
+        #expect(values(decoded) == ["{header}.alg": "RSA-OAEP", "{header}.enc": "A256GCM"])
+        #expect(decoded?.annotations.isEmpty == true)
+    }
+
+    @Test func payloadThatIsNotJSONIsKeptWhole() {
+        let decoded = decode(Self.token(#"{"alg":"HS256"}"#, "' UNION SELECT password FROM users--"))
+        #expect(values(decoded) == ["{header}.alg": "HS256", "{payload}": "' UNION SELECT password FROM users--"])
+        #expect(decoded?.annotations == [Annotation(.malformed, detail: "jwt payload: not JSON")])
+        #expect(F.child(decoded, "{payload}")?.kind == .text)
+    }
+
+    @Test func scalarPayloadSitsAtPayload() {
+        let decoded = decode(Self.token(#"{"alg":"HS256"}"#, #""just a string""#))
+        #expect(values(decoded) == ["{header}.alg": "HS256", "{payload}": "just a string"])
+    }
+
+    @Test func headerThatIsNotJSONStillYieldsClaims() {
+        // `{"alg` then garbage: starts with eyJ, is not JSON.
+        let header = F.base64url(Array(#"{"alg:HS256"#.utf8))
+        let decoded = decode(header + "." + F.base64url(Array(#"{"sub":"bob"}"#.utf8)) + ".sig")
+        #expect(values(decoded) == [".sub": "bob"])
+        #expect(decoded?.annotations == [Annotation(.malformed, detail: "jwt header: not JSON")])
+    }
+
+    @Test func payloadThatIsNotBase64urlIsMalformed() {
+        let header = F.base64url(Array(#"{"alg":"HS256"}"#.utf8))
+        let decoded = decode(header + ".abcde.sig")
+        #expect(values(decoded) == ["{header}.alg": "HS256"])
+        #expect(decoded?.annotations == [Annotation(.malformed, detail: "jwt payload: not Base64url")])
+    }
+
+    @Test func nilWhenNeitherPartIsJSON() {
+        let header = F.base64url(Array(#"{"broken"#.utf8))
+        #expect(decode(header + "." + F.base64url(Array("not json".utf8)) + ".sig") == nil)
+    }
+
+    @Test(arguments: [
+        "", "session", "eyJhbGciOiJIUzI1NiJ9", "abc.def.ghi", "eyJhbGciOiJIUzI1NiJ9.e30.a.b",
+        "eyJhbGciOiJIUzI1NiJ9.e30.a.b.c.d", "eyJhbGciOiJIUzI1NiJ9..sig", ".eyJhbGciOiJIUzI1NiJ9.e30.",
+        "eyJhbGciOiJIUzI1NiJ9.e3 0.sig", "eyJhbGciOiJIUzI1NiJ9.e30+.sig", "Basic dXNlcjpwYXNzd29yZA==",
+        "Bearer abc.def.ghi", "bear eyJhbGciOiJIUzI1NiJ9.e30.x", "eyJ.e30.x",
+    ])
+    func rejectsWhatIsNotAJWT(_ text: String) {
+        #expect(decode(text) == nil)
+    }
+
+    @Test func emptyPayloadObjectIsFine() {
+        let decoded = decode("eyJhbGciOiJIUzI1NiJ9.e30.sig")
+        #expect(values(decoded) == ["{header}.alg": "HS256"])
+        #expect(decoded?.annotations.isEmpty == true)
+    }
+
+    @Test func megabytePayload() throws {
+        let big = String(repeating: "A", count: 1_000_000)
+        let token = Self.token(#"{"alg":"HS256"}"#, #"{"data":"\#(big)","sub":"x"}"#)
+        let clock = ContinuousClock()
+        var decoded: Decoded?
+        let elapsed = clock.measure { decoded = decode(token) }
+        #expect(elapsed < .seconds(5))
+        let data = try #require(decoded?.children.first { $0.path == ".data" && $0.kind == .text })
+        #expect(data.value.count == 1_000_000)
+        #expect(values(decoded)[".sub"] == "x")
+    }
+
+    @Test func megabytePayloadBeyondTheAllowanceIsCut() {
+        let big = String(repeating: "A", count: 1_000_000)
+        let token = Self.token(#"{"alg":"HS256"}"#, #"{"data":"\#(big)"}"#)
+        var budget = F.budget(maxDecodedBytes: 10_000)
+        let decoded = decode(token, budget: &budget)
+        #expect(values(decoded) == ["{header}.alg": "HS256"])
+        #expect(decoded?.annotations.map(\.code) == [.limitBytes])
+        #expect(budget.hits == [.bytes])
+    }
+
+    @Test func deeplyNestedClaimsHitTheStructureLimit() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        let decoded = decode(Self.token(#"{"alg":"HS256"}"#, #"{"a":\#(deep)}"#))
+        #expect(values(decoded) == ["{header}.alg": "HS256"])
+        #expect(decoded?.annotations.map(\.code) == [.limitStructureDepth])
+    }
+}
