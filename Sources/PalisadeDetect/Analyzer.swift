@@ -41,7 +41,7 @@ public struct Analyzer: Sendable {
             }
         }
         var anomalies: [Verdict.Anomaly] = []
-        for annotation in decoded.annotations {
+        for annotation in decoded.annotations where !Self.informational.contains(annotation.code) {
             let location = annotation.point >= 0 ? decoded.location(of: Int(annotation.point)) : ""
             anomalies.append(
                 .init(code: annotation.code.rawValue, location: location, detail: annotation.detail, value: annotation.value))
@@ -62,6 +62,14 @@ public struct Analyzer: Sendable {
             decodeMs: Double(decoded.elapsedNanos) / 1_000_000)
         return (decoded, verdict)
     }
+}
+
+extension Analyzer {
+    /// Annotations that describe a request rather than flag it (sizes and counts decoders always
+    /// report). Detectors read them; verdicts do not list them as anomalies.
+    public static let informational: Set<AnnotationCode> = [
+        .graphqlDepth, .graphqlFields, .graphqlAliases, .graphqlBatch, .graphqlDirectives, .multipartParts,
+    ]
 }
 
 /// The detectors Palisade ships, in the order they run.

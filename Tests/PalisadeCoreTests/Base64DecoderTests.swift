@@ -132,7 +132,7 @@ import Testing
         let elapsed = clock.measure {
             #expect(decoder.decode(encoded[...], context: F.context(), budget: &budget) == nil)
         }
-        #expect(elapsed < .seconds(2))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
         #expect(budget.remainingBytes == DecodeLimits().maxDecodedBytes)
     }
 

@@ -101,7 +101,7 @@ enum BinaryFixtures {
         let clock = ContinuousClock()
         var decoded = DecodedRequest()
         let elapsed = clock.measure { decoded = RequestDecoder().decode(record) }
-        #expect(elapsed < .seconds(2))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
         #expect(decoded.limitHits == [.ratio])
         let index = try #require(decoded.points(at: "body>gzip").first)
         #expect(decoded.points[index].value.count == bomb.count * 100)
@@ -118,10 +118,9 @@ enum BinaryFixtures {
             headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
             body: F.gzip(Array(#"{"x":"1"}"#.utf8)))
         let decoded = RequestDecoder().decode(record)
-        withKnownIssue("RequestDecoder re-sniffs a body it already decoded for Content-Encoding") {
-            #expect(decoded.points(at: "body>gzip").count == 1)
-            #expect(decoded.points(at: "body>gzip>json.x").isEmpty)
-        }
+        #expect(decoded.points(at: "body>gzip").count == 1)
+        #expect(decoded.points(at: "body>gzip>json.x").isEmpty)
+        #expect(decoded.value(at: "body>gzip.json.x") == "1")
     }
 
     @Test func nestedGzipBombStopsAtTheCap() throws {
@@ -132,7 +131,7 @@ enum BinaryFixtures {
         let clock = ContinuousClock()
         var decoded = DecodedRequest()
         let elapsed = clock.measure { decoded = RequestDecoder().decode(record) }
-        #expect(elapsed < .seconds(2))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
         #expect(decoded.limitHits == [.ratio])
         let index = try #require(decoded.points(at: "body.json.blob>base64>gzip>gzip").first)
         #expect(decoded.points[index].value.count <= DecodeLimits().maxDecodedBytes)

@@ -112,7 +112,7 @@ import Testing
         let clock = ContinuousClock()
         var decoded: Decoded?
         let elapsed = clock.measure { decoded = decode(body) }
-        #expect(elapsed < .seconds(3))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
         #expect(decoded?.children.isEmpty == true)
     }
 

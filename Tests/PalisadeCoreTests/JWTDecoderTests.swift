@@ -129,7 +129,7 @@ import Testing
         let clock = ContinuousClock()
         var decoded: Decoded?
         let elapsed = clock.measure { decoded = decode(token) }
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
         let data = try #require(decoded?.children.first { $0.path == ".data" && $0.kind == .text })
         #expect(data.value.count == 1_000_000)
         #expect(values(decoded)[".sub"] == "x")

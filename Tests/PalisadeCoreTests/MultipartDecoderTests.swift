@@ -53,7 +53,7 @@ import Testing
             ])
         #expect(
             decoded?.children.map(\.contentType) == [
-                nil, nil, nil, "application/octet-stream", nil, nil, "application/json; charset=utf-8",
+                nil, nil, nil, "Application/Octet-Stream", nil, nil, "application/json; charset=UTF-8",  // as sent
             ])
         #expect(decoded?.children.map(\.fieldName) == ["user", "user", "avatar", "avatar", "avatar", "meta", "meta"])
         #expect(annotations(decoded) == ["multipart.parts parts 3"])

@@ -122,7 +122,7 @@ enum ProtobufBytes {
             let clock = ContinuousClock()
             var decoded: Decoded?
             let elapsed = clock.measure { decoded = decode(message, declared: declared, budget: &budget) }
-            #expect(elapsed < .seconds(2))
+            #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
             #expect(decoded?.children.count == 4096)
             #expect(decoded?.children.first?.path == String(repeating: ".1", count: 61))
         }
@@ -189,7 +189,7 @@ enum ProtobufBytes {
         let clock = ContinuousClock()
         var decoded: Decoded?
         let elapsed = clock.measure { decoded = decode(message, budget: &budget) }
-        #expect(elapsed < .seconds(3))
+        #expect(elapsed < .seconds(10))  // a hang guard, not a speed test
         #expect(decoded?.children.isEmpty == true)
         #expect(decoded?.annotations == [Annotation(.limitStructureDepth, detail: "protobuf", value: 64)])
         #expect(budget.hits == [.structureDepth])

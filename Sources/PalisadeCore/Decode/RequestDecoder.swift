@@ -31,11 +31,12 @@ public struct RequestDecoder: Sendable {
         return result
     }
 
-    /// Where to find the decoder for a declared content type (lowercased, parameters allowed).
+    /// Where to find the decoder for a declared content type (any case, parameters allowed).
     public static func decoderName(forContentType contentType: String) -> String? {
-        let essence = contentType.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingSpaces()
-        } ?? ""
+        let essence = Bytes.lowercased(
+            contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map {
+                $0.trimmingSpaces()
+            } ?? "")
         switch essence {
         case "application/x-www-form-urlencoded": return "form"
         case "multipart/form-data", "multipart/mixed", "multipart/related", "multipart/alternative":
@@ -93,6 +94,8 @@ private struct Run {
     var declared: [(name: String, rendering: Rendering)?] = []
     /// Per point: the context a decoder sees.
     var contexts: [DecodeContext] = []
+    /// Per point: already decoded while building the roots (the body under Content-Encoding).
+    var expanded: [Bool] = []
     var timeChecks = 0
 
     init(decoder: RequestDecoder, start: ContinuousClock.Instant) {
@@ -115,6 +118,7 @@ private struct Run {
         result.points.append(point)
         self.declared.append(declared)
         contexts.append(context)
+        expanded.append(false)
         return result.points.count - 1
     }
 
@@ -155,7 +159,8 @@ private struct Run {
             body.removeSubrange(limits.maxBodyBytes...)
             extraHits.insert(.bodyBytes)
         }
-        let contentType = record.header("content-type").map(Bytes.lowercased)
+        // Kept as sent: parameters such as a multipart boundary are case-sensitive.
+        let contentType = record.header("content-type")
         guard
             let bodyIndex = add(
                 Point(parent: -1, segment: "body", value: body, kind: .text, depth: 0),
@@ -170,6 +175,7 @@ private struct Run {
                 guard let next = applyDeclared(name, rendering: .sniffed, to: current, transformOnly: true) else {
                     break
                 }
+                expanded[current] = true
                 current = next
             }
         }
@@ -198,7 +204,7 @@ private struct Run {
             defer { index += 1 }
             if overTime() { return }
             let point = result.points[index]
-            guard point.kind == .text || point.kind == .binary, !point.value.isEmpty else { continue }
+            guard point.kind == .text || point.kind == .binary, !point.value.isEmpty, !expanded[index] else { continue }
             if let (name, rendering) = declared[index] {
                 if expand(index, with: name, rendering: rendering) { continue }
                 if contexts[index].source == .body {

@@ -21,7 +21,8 @@ public protocol ValueDecoder: Sendable {
 public struct DecodeContext: Sendable {
     /// Where the value sits: `.body`, `.query`, `.header`, … (the root it descends from).
     public var source: Source
-    /// The declared content type for this value (body or multipart part), lowercased, with params.
+    /// The declared content type for this value (body or multipart part) as sent, with parameters.
+    /// Compare media types case-insensitively; parameter values (a boundary) are case-sensitive.
     public var contentType: String?
     /// The name of the field holding the value, if any (`filter`, `user-agent`, `session`).
     public var fieldName: String?
@@ -74,7 +75,7 @@ public struct Child: Sendable, Equatable {
     public var path: String
     public var value: [UInt8]
     public var kind: ValueKind
-    /// A content type declared for this child (a multipart part's `Content-Type`), lowercased.
+    /// A content type declared for this child (a multipart part's `Content-Type`).
     public var contentType: String?
     /// The child's own field name (last key of `path`), used as context for further decoding.
     public var fieldName: String?

@@ -284,7 +284,7 @@ private struct Part {
             } else if Bytes.hasPrefixIgnoringCase(header.name, "content-type"), header.name.count == 12,
                 part.contentType == nil
             {
-                part.contentType = Bytes.lowercased(String(decoding: header.value, as: UTF8.self))
+                part.contentType = String(decoding: header.value, as: UTF8.self)
             }
         }
         return part

@@ -13,7 +13,8 @@
 /// - Segments and parameters together are bounded by `maxPoints`, bytes by the budget.
 public struct PathDecoder: ValueDecoder {
     public let name = "path"
-    public let isContainer = true
+    // Not a container: traversal spans segments (`/../../etc/passwd`), so the whole path stays judged.
+    public let isContainer = false
 
     public init() {}
 
