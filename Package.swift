@@ -15,7 +15,13 @@ let package = Package(
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         // zlib from the system (Debian `zlib1g-dev`), for gzip/deflate decoding.
@@ -37,6 +43,24 @@ let package = Package(
             name: "PalisadeDetect",
             dependencies: ["PalisadeCore"],
             path: "Sources/PalisadeDetect",
+            swiftSettings: strict
+        ),
+        // What every role process shares: layered config, JSON logs, Prometheus metrics, health
+        // and readiness, bearer-token auth, TLS listeners, graceful shutdown.
+        .target(
+            name: "PalisadeRuntime",
+            dependencies: [
+                "PalisadeCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/PalisadeRuntime",
             swiftSettings: strict
         ),
         // Subcommands of the `palisade` binary, as a library so tests can drive them.
@@ -67,6 +91,15 @@ let package = Package(
             name: "PalisadeDetectTests",
             dependencies: ["PalisadeDetect"],
             path: "Tests/PalisadeDetectTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadeRuntimeTests",
+            dependencies: [
+                "PalisadeRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/PalisadeRuntimeTests",
             swiftSettings: strict
         ),
         .testTarget(
