@@ -51,7 +51,7 @@ public struct AttackBurstDetector: Sendable {
         guard event.attack, let top = event.topAttackClass, top.confidence >= config.minHitConfidence else { return [] }
         let windowMs = Int64.millis(secs: config.windowSecs)
         let cooldownMs = Int64.millis(secs: config.cooldownSecs)
-        let need = max(1, config.minAttacks)
+        let need = min(max(1, config.minAttacks), 10_000)
         var findings: [Finding] = []
         for identity in event.identities.all {
             let (finding, _) = table.update(
@@ -87,6 +87,6 @@ public struct AttackBurstDetector: Sendable {
 
     /// Drops identities idle for longer than the window.
     public mutating func expire(now: Int64) {
-        table.expire(lastSeenBefore: now - Int64.millis(secs: config.windowSecs))
+        table.expire(lastSeenBefore: now.minus(Int64.millis(secs: config.windowSecs)))
     }
 }

@@ -61,7 +61,7 @@ public struct BruteForceDetector: Sendable {
                     guard failures >= max(1, config.minFailures), ratio >= config.minFailureRatio else { return nil }
                     if let last = state.lastFired, event.ts - last < cooldownMs { return nil }
                     state.lastFired = event.ts
-                    let surplus = min(1, Double(failures) / Double(3 * max(1, config.minFailures)))
+                    let surplus = min(1, Double(failures) / (3 * Double(max(1, config.minFailures))))
                     return Finding(
                         kind: .bruteForce, attackClass: .bruteForce, identity: identity, event: event,
                         evidence:
@@ -76,6 +76,6 @@ public struct BruteForceDetector: Sendable {
     }
 
     public mutating func expire(now: Int64) {
-        table.expire(lastSeenBefore: now - Int64.millis(secs: config.windowSecs))
+        table.expire(lastSeenBefore: now.minus(Int64.millis(secs: config.windowSecs)))
     }
 }

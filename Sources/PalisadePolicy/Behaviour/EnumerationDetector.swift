@@ -59,7 +59,7 @@ public struct EnumerationDetector: Sendable {
         let failed = config.failureStatuses.contains(status)
         let windowMs = Int64.millis(secs: config.windowSecs)
         let cooldownMs = Int64.millis(secs: config.cooldownSecs)
-        let need = max(1, config.minDistinctIDs)
+        let need = min(max(1, config.minDistinctIDs), 10_000)
         var findings: [Finding] = []
         for identity in event.identities.all {
             let (finding, _) = table.update(
@@ -92,6 +92,6 @@ public struct EnumerationDetector: Sendable {
     }
 
     public mutating func expire(now: Int64) {
-        table.expire(lastSeenBefore: now - Int64.millis(secs: config.windowSecs))
+        table.expire(lastSeenBefore: now.minus(Int64.millis(secs: config.windowSecs)))
     }
 }

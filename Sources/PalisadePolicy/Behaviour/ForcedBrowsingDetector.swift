@@ -49,7 +49,7 @@ public struct ForcedBrowsingDetector: Sendable {
         let path = event.pathHash ?? StableHash.fnv1a64(event.endpoint.template)
         let windowMs = Int64.millis(secs: config.windowSecs)
         let cooldownMs = Int64.millis(secs: config.cooldownSecs)
-        let need = max(1, config.minDistinctPaths)
+        let need = min(max(1, config.minDistinctPaths), 10_000)
         var findings: [Finding] = []
         for identity in event.identities.all {
             let (finding, _) = table.update(
@@ -80,6 +80,6 @@ public struct ForcedBrowsingDetector: Sendable {
     }
 
     public mutating func expire(now: Int64) {
-        table.expire(lastSeenBefore: now - Int64.millis(secs: config.windowSecs))
+        table.expire(lastSeenBefore: now.minus(Int64.millis(secs: config.windowSecs)))
     }
 }

@@ -76,7 +76,8 @@ public struct RateAnomalyDetector: Sendable {
 
     private func isShared(ip: String, now: Int64) -> Bool {
         guard let users = ipUsers.peek(ip) else { return false }
-        return users.count(since: now - Int64.millis(secs: config.sharedWindowSecs)) >= max(1, config.sharedIPMinUsers)
+        return users.count(since: now - Int64.millis(secs: config.sharedWindowSecs))
+            >= min(max(1, config.sharedIPMinUsers), 1_000)
     }
 
     private mutating func close(_ endpoint: Verdict.Endpoint, _ bucket: Bucket, now: Int64) {
@@ -91,7 +92,7 @@ public struct RateAnomalyDetector: Sendable {
         if let ip = event.identities.ip {
             let user = event.identities.jwtSub.map { "s" + $0 } ?? event.identities.apiKeyHash.map { "k" + $0 }
             if let user {
-                let cap = max(1, config.sharedIPMinUsers)
+                let cap = min(max(1, config.sharedIPMinUsers), 1_000)
                 ipUsers.update(ip, now: now, make: { DistinctSet(capacity: cap) }) {
                     $0.insert(StableHash.fnv1a64(user), ts: now)
                 }
@@ -147,9 +148,9 @@ public struct RateAnomalyDetector: Sendable {
     /// Closes idle buckets into their baselines and drops idle identities.
     public mutating func expire(now: Int64) {
         let bucketMs = max(1, Int64.millis(secs: config.bucketSecs))
-        for (key, bucket) in clients.expire(lastSeenBefore: now - 2 * bucketMs) {
+        for (key, bucket) in clients.expire(lastSeenBefore: now.minus(2 * bucketMs)) {
             close(key.endpoint, bucket, now: now)
         }
-        ipUsers.expire(lastSeenBefore: now - Int64.millis(secs: config.sharedWindowSecs))
+        ipUsers.expire(lastSeenBefore: now.minus(Int64.millis(secs: config.sharedWindowSecs)))
     }
 }

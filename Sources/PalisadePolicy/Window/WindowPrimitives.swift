@@ -113,3 +113,11 @@ extension Int64 {
         return overflow ? Int64.max / 4 : Swift.max(0, value)
     }
 }
+
+extension Int64 {
+    /// `self - other`, clamped instead of overflowing (cut-offs from caller-supplied times).
+    func minus(_ other: Int64) -> Int64 {
+        let (value, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other > 0 ? Int64.min : Int64.max) : value
+    }
+}
