@@ -47,6 +47,11 @@ extension Policy {
                 return PolicyError(
                     code: .syntax, field: "$", line: mark.line, column: mark.column,
                     reason: "not valid YAML: \(problem)")
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                let keys = duplicates.sorted().joined(separator: ", ")
+                return PolicyError(
+                    code: .duplicate, field: duplicates.sorted().first ?? "$", line: context.mark.line,
+                    column: context.mark.column, reason: "key given more than once in one mapping: \(keys)")
             case .reader(let problem, _, _, _):
                 return PolicyError(
                     code: .syntax, field: "$", line: nil, column: nil, reason: "not valid YAML: \(problem)")
