@@ -117,6 +117,27 @@ func upserted(_ effect: DecisionStore.Effect) -> Decision? {
         }
     }
 
+    @Test func liftedKeysAreNotReAddedAutomaticallyDuringTheGrace() throws {
+        var store = DecisionStore(epoch: "e1")
+        _ = store.apply(proposal("192.0.2.1"), now: t0)
+        _ = try store.lift(scope: .ip, value: "192.0.2.1", actor: "ops", reason: "fp", now: t0 + 1_000)
+        guard case .rejected(let error) = store.apply(proposal("192.0.2.1"), now: t0 + 2_000) else {
+            Issue.record("re-added during grace")
+            return
+        }
+        #expect(error.code == .recentlyLifted)
+        #expect(store.stats.rejectedLifted == 1)
+        // other keys are unaffected; after the grace the key can be decided again
+        #expect(upserted(store.apply(proposal("192.0.2.2"), now: t0 + 2_000)) != nil)
+        #expect(upserted(store.apply(proposal("192.0.2.1"), now: t0 + 1_000 + 3_600_000)) != nil)
+        // a manual add ends the grace at once
+        _ = try store.lift(scope: .ip, value: "192.0.2.2", actor: "ops", reason: "fp", now: t0 + 3_000)
+        _ = try store.add(
+            scope: .ip, value: "192.0.2.2", action: .monitor, ttlSecs: 60, reason: "watch", actor: "ops",
+            now: t0 + 4_000)
+        #expect(upserted(store.apply(proposal("192.0.2.2", .block), now: t0 + 5_000))?.action == .block)
+    }
+
     @Test func manualAddIsAuditedValidatedAndMayDowngrade() throws {
         var store = DecisionStore(epoch: "e1")
         _ = store.apply(proposal("192.0.2.1", .block), now: t0)

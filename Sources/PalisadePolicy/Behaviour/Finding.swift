@@ -61,7 +61,7 @@ public struct Finding: Sendable, Equatable {
         self.endpoint = event.endpoint
         self.ts = event.ts
         self.requestID = event.requestID
-        self.evidence = evidence
+        self.evidence = Policy.capped(evidence)
         self.counts = counts
         self.confidence = confidence.isFinite ? min(max(confidence, 0), 1) : 0
     }

@@ -150,6 +150,8 @@ public struct DecisionStoreError: Error, Sendable, Equatable, CustomStringConver
         public static let allowlisted = Code(rawValue: "allowlisted")
         public static let notFound = Code(rawValue: "not_found")
         public static let full = Code(rawValue: "full")
+        /// An automatic proposal for a key an operator lifted recently.
+        public static let recentlyLifted = Code(rawValue: "recently_lifted")
     }
 
     public var code: Code

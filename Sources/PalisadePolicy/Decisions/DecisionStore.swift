@@ -20,6 +20,10 @@ public struct DecisionStore: Sendable {
         public var auditLimit: Int = 10_000
         /// Default 60 s.
         public var minRefreshSecs: Int = 60
+        /// After an operator lifts a decision, automatic proposals for the same key are refused
+        /// this long (the trigger that made a false positive would re-add it at once). A manual
+        /// add ends the grace. Default 3600 s; 0 disables.
+        public var liftGraceSecs: Int = 3_600
         public init() {}
     }
 
@@ -42,6 +46,7 @@ public struct DecisionStore: Sendable {
         public var expired = 0
         public var lifted = 0
         public var rejectedFull = 0
+        public var rejectedLifted = 0
         public var auditDropped = 0
         public var historyDropped = 0
     }
@@ -55,6 +60,8 @@ public struct DecisionStore: Sendable {
     /// Deltas can be served for `since.counter >= historyFloor`.
     private var historyFloor: UInt64 = 0
     public private(set) var audit: [AuditEntry] = []
+    /// Keys lifted by an operator → end of their grace period (ms).
+    private var liftedUntil: [String: Int64] = [:]
 
     /// An empty store in a new epoch (see `DecisionEpoch.make`).
     public init(epoch: String, config: Config = Config()) {
@@ -137,6 +144,14 @@ public struct DecisionStore: Sendable {
     /// Applies a policy proposal at `now` (ms): inserts, escalates, or extends the expiry.
     public mutating func apply(_ proposal: DecisionProposal, now: Int64) -> Effect {
         let key = proposal.key
+        if let until = liftedUntil[key] {
+            if now < until {
+                stats.rejectedLifted += 1
+                return .rejected(
+                    DecisionStoreError(code: .recentlyLifted, reason: "an operator lifted \(Policy.capped(key))"))
+            }
+            liftedUntil[key] = nil
+        }
         let expires = Self.expiry(now: now, ttlSecs: proposal.ttlSecs)
         if var existing = entries[key] {
             let escalate = proposal.action > existing.action
@@ -170,6 +185,7 @@ public struct DecisionStore: Sendable {
 
     /// Removes every decision expired at `now`; returns the removals.
     public mutating func sweep(now: Int64) -> [Effect] {
+        liftedUntil = liftedUntil.filter { $0.value > now }
         let expired = entries.values.filter { $0.expiresAt <= now }.sorted { $0.key < $1.key }
         var effects: [Effect] = []
         for decision in expired {
@@ -207,6 +223,7 @@ public struct DecisionStore: Sendable {
             throw DecisionStoreError(code: .full, reason: "the decision store holds \(entries.count) decisions")
         }
         let reason = Policy.capped(reason)
+        liftedUntil[key] = nil
         let decision = Decision(
             scope: scope, value: value, action: action, reason: reason, sourceRule: Decision.manualSource,
             createdAt: entries[key]?.createdAt ?? now, expiresAt: Self.expiry(now: now, ttlSecs: ttlSecs),
@@ -232,6 +249,12 @@ public struct DecisionStore: Sendable {
         var removed = existing
         removed.version = record(key)
         stats.lifted += 1
+        if config.liftGraceSecs > 0 {
+            if liftedUntil.count >= max(1, config.maxDecisions) { liftedUntil = liftedUntil.filter { $0.value > now } }
+            if liftedUntil.count < max(1, config.maxDecisions) {
+                liftedUntil[key] = Self.expiry(now: now, ttlSecs: min(config.liftGraceSecs, Policy.maxTTLSecs))
+            }
+        }
         appendAudit(
             AuditEntry(
                 at: now, actor: Policy.capped(actor), operation: .lift, scope: scope, value: canonical, action: nil,
