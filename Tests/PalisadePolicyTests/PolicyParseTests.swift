@@ -36,6 +36,27 @@ func parseErrors(_ yaml: String) -> PolicyErrors? {
         #expect(policy.mode(for: .init(host: "a", method: "GET", template: "/v1/login")) == .safeBlocking)
     }
 
+    @Test func behaviourSectionSetsDetectorThresholds() throws {
+        let policy = try Policy.parse(yaml: try repoFile("examples/policy.yaml"))
+        #expect(policy.behaviour == BehaviourEngine.Config())
+        #expect(policy.authEndpoints.isAuth(method: "POST", template: "/v1/customers/verify"))
+        let tuned = try Policy.parse(
+            yaml: """
+                version: 1
+                behaviour:
+                  brute_force: {min_failures: 3, failure_statuses: [401, 400]}
+                  rate_anomaly: {multiplier: 2.5, quantile: 0.95}
+                  auth_endpoints: {keywords: [anmelden]}
+                """)
+        #expect(tuned.behaviour.bruteForce.minFailures == 3)
+        #expect(tuned.behaviour.bruteForce.failureStatuses == [400, 401])
+        #expect(tuned.behaviour.bruteForce.windowSecs == 300)
+        #expect(tuned.behaviour.rateAnomaly.multiplier == 2.5)
+        #expect(tuned.behaviour.rateAnomaly.quantile == 0.95)
+        #expect(tuned.authEndpoints.isAuth(method: "POST", template: "/de/anmelden"))
+        #expect(!tuned.authEndpoints.isAuth(method: "POST", template: "/login"))
+    }
+
     @Test func defaultPolicyParsesAndIsDocumented() throws {
         let parsed = try Policy.parse(yaml: Policy.defaultYAML)
         #expect(parsed == Policy.default)
@@ -193,6 +214,24 @@ func parseErrors(_ yaml: String) -> PolicyErrors? {
             yaml:
                 "version: 1\nrules:\n  - name: r\n    match: {classes: [sqli]}\n    decision: {scope: ip, action: block, ttl: 5}\n",
             field: "rules[0].decision.ttl", code: .unknownField, line: 5),
+        Bad(
+            yaml: "version: 1\nbehaviour:\n  brute_force: {min_failures: 0}\n",
+            field: "behaviour.brute_force.min_failures", code: .invalidValue, line: 3),
+        Bad(
+            yaml: "version: 1\nbehaviour:\n  brute_force: {statuses: [401]}\n", field: "behaviour.brute_force.statuses",
+            code: .unknownField, line: 3),
+        Bad(
+            yaml: "version: 1\nbehaviour:\n  enumeration: {failure_statuses: [99]}\n",
+            field: "behaviour.enumeration.failure_statuses[0]", code: .invalidValue, line: 3),
+        Bad(
+            yaml: "version: 1\nbehaviour:\n  rate_anomaly: {multiplier: 0.5}\n",
+            field: "behaviour.rate_anomaly.multiplier", code: .invalidValue, line: 3),
+        Bad(
+            yaml: "version: 1\nbehaviour:\n  scraping: {}\n", field: "behaviour.scraping", code: .unknownField, line: 3),
+        Bad(
+            yaml:
+                "version: 1\nbehaviour:\n  auth_endpoints:\n    overrides: [{method: POST, template: /x, auth: maybe}]\n",
+            field: "behaviour.auth_endpoints.overrides[0].auth", code: .wrongType, line: 4),
         Bad(yaml: "version: 1\nrules: [1, 2]\n", field: "rules[0]", code: .wrongType, line: 2),
         Bad(yaml: "- version: 1\n", field: "$", code: .wrongType, line: 1),
         Bad(

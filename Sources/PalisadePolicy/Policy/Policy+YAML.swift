@@ -77,7 +77,7 @@ struct PolicyReader {
         var policy = Policy()
         guard
             let fields = mapping(
-                root, "$", allowed: ["version", "mode", "safe_blocking", "routes", "allowlist", "rules"])
+                root, "$", allowed: ["version", "mode", "safe_blocking", "routes", "allowlist", "rules", "behaviour"])
         else { return policy }
         if let node = fields["version"] {
             if let version = int(node, "version", 1...1) { policy.version = version }
@@ -105,6 +105,7 @@ struct PolicyReader {
                 policy.rules.append(rule)
             }
         }
+        if let node = fields["behaviour"] { behaviour(node, "behaviour", into: &policy) }
         return policy
     }
 
@@ -365,6 +366,159 @@ struct PolicyReader {
             }
         }
         return ok ? d : nil
+    }
+
+    // MARK: behaviour thresholds
+
+    mutating func behaviour(_ node: Node, _ path: String, into policy: inout Policy) {
+        let sections = [
+            "max_tracked_clients", "attack_burst", "brute_force", "credential_stuffing", "enumeration",
+            "forced_browsing", "rate_anomaly", "auth_endpoints",
+        ]
+        guard let fields = mapping(node, path, allowed: sections) else { return }
+        var c = policy.behaviour
+        if let n = fields["max_tracked_clients"], let v = int(n, "\(path).max_tracked_clients", 100...10_000_000) {
+            c.maxTrackedClients = v
+        }
+        if let n = fields["attack_burst"] {
+            let p = "\(path).attack_burst"
+            if let f = mapping(n, p, allowed: ["min_attacks", "window_secs", "min_hit_confidence", "cooldown_secs"]) {
+                set(&c.attackBurst.minAttacks, f, "min_attacks", p, 1...10_000)
+                set(&c.attackBurst.windowSecs, f, "window_secs", p, 1...86_400)
+                set(&c.attackBurst.minHitConfidence, f, "min_hit_confidence", p, 0...1)
+                set(&c.attackBurst.cooldownSecs, f, "cooldown_secs", p, 0...86_400)
+            }
+        }
+        if let n = fields["brute_force"] {
+            let p = "\(path).brute_force"
+            let keys = ["min_failures", "min_failure_ratio", "window_secs", "failure_statuses", "cooldown_secs"]
+            if let f = mapping(n, p, allowed: keys) {
+                set(&c.bruteForce.minFailures, f, "min_failures", p, 1...1_000_000)
+                set(&c.bruteForce.minFailureRatio, f, "min_failure_ratio", p, 0...1)
+                set(&c.bruteForce.windowSecs, f, "window_secs", p, 1...86_400)
+                statuses(&c.bruteForce.failureStatuses, f, p)
+                set(&c.bruteForce.cooldownSecs, f, "cooldown_secs", p, 0...86_400)
+            }
+        }
+        if let n = fields["credential_stuffing"] {
+            let p = "\(path).credential_stuffing"
+            let keys = [
+                "min_distinct_usernames", "min_failure_ratio", "window_secs", "failure_statuses", "cooldown_secs",
+            ]
+            if let f = mapping(n, p, allowed: keys) {
+                set(&c.credentialStuffing.minDistinctUsernames, f, "min_distinct_usernames", p, 1...10_000)
+                set(&c.credentialStuffing.minFailureRatio, f, "min_failure_ratio", p, 0...1)
+                set(&c.credentialStuffing.windowSecs, f, "window_secs", p, 1...86_400)
+                statuses(&c.credentialStuffing.failureStatuses, f, p)
+                set(&c.credentialStuffing.cooldownSecs, f, "cooldown_secs", p, 0...86_400)
+            }
+        }
+        if let n = fields["enumeration"] {
+            let p = "\(path).enumeration"
+            let keys = [
+                "min_distinct_ids", "min_failures", "min_failure_ratio", "window_secs", "failure_statuses",
+                "cooldown_secs",
+            ]
+            if let f = mapping(n, p, allowed: keys) {
+                set(&c.enumeration.minDistinctIDs, f, "min_distinct_ids", p, 1...10_000)
+                set(&c.enumeration.minFailures, f, "min_failures", p, 0...1_000_000)
+                set(&c.enumeration.minFailureRatio, f, "min_failure_ratio", p, 0...1)
+                set(&c.enumeration.windowSecs, f, "window_secs", p, 1...86_400)
+                statuses(&c.enumeration.failureStatuses, f, p)
+                set(&c.enumeration.cooldownSecs, f, "cooldown_secs", p, 0...86_400)
+            }
+        }
+        if let n = fields["forced_browsing"] {
+            let p = "\(path).forced_browsing"
+            if let f = mapping(
+                n, p, allowed: ["min_distinct_paths", "min_not_found_ratio", "window_secs", "cooldown_secs"])
+            {
+                set(&c.forcedBrowsing.minDistinctPaths, f, "min_distinct_paths", p, 1...10_000)
+                set(&c.forcedBrowsing.minNotFoundRatio, f, "min_not_found_ratio", p, 0...1)
+                set(&c.forcedBrowsing.windowSecs, f, "window_secs", p, 1...86_400)
+                set(&c.forcedBrowsing.cooldownSecs, f, "cooldown_secs", p, 0...86_400)
+            }
+        }
+        if let n = fields["rate_anomaly"] {
+            let p = "\(path).rate_anomaly"
+            let keys = [
+                "bucket_secs", "multiplier", "quantile", "min_requests_per_bucket", "min_baseline_samples",
+                "shared_ip_min_users", "shared_window_secs", "max_endpoints", "cooldown_secs",
+            ]
+            if let f = mapping(n, p, allowed: keys) {
+                set(&c.rateAnomaly.bucketSecs, f, "bucket_secs", p, 1...3_600)
+                set(&c.rateAnomaly.multiplier, f, "multiplier", p, 1...1_000)
+                set(&c.rateAnomaly.quantile, f, "quantile", p, 0.5...1)
+                set(&c.rateAnomaly.minRequestsPerBucket, f, "min_requests_per_bucket", p, 1...10_000_000)
+                set(&c.rateAnomaly.minBaselineSamples, f, "min_baseline_samples", p, 1...1_000_000)
+                set(&c.rateAnomaly.sharedIPMinUsers, f, "shared_ip_min_users", p, 1...1_000)
+                set(&c.rateAnomaly.sharedWindowSecs, f, "shared_window_secs", p, 1...86_400)
+                set(&c.rateAnomaly.maxEndpoints, f, "max_endpoints", p, 1...1_000_000)
+                set(&c.rateAnomaly.cooldownSecs, f, "cooldown_secs", p, 0...86_400)
+            }
+        }
+        if let n = fields["auth_endpoints"] { policy.authEndpoints = authEndpoints(n, "\(path).auth_endpoints") }
+        policy.behaviour = c
+    }
+
+    mutating func authEndpoints(_ node: Node, _ path: String) -> AuthEndpointClassifier {
+        var classifier = AuthEndpointClassifier()
+        guard let fields = mapping(node, path, allowed: ["keywords", "overrides"]) else { return classifier }
+        if let n = fields["keywords"] {
+            var words: Set<String> = []
+            for (i, item) in list(n, "\(path).keywords", limit: 1_000).enumerated() {
+                if let word = string(token: item, "\(path).keywords[\(i)]") { words.insert(word.lowercased()) }
+            }
+            classifier.keywords = words
+        }
+        if let n = fields["overrides"] {
+            for (i, item) in list(n, "\(path).overrides", limit: 10_000).enumerated() {
+                let p = "\(path).overrides[\(i)]"
+                guard let f = mapping(item, p, allowed: ["method", "template", "auth"]) else { continue }
+                guard let m = f["method"], let t = f["template"], let a = f["auth"] else {
+                    fail(.missingField, p, item, "an override needs method, template and auth")
+                    continue
+                }
+                guard let method = string(token: m, "\(p).method"), let template = string(t, "\(p).template"),
+                    let auth = bool(a, "\(p).auth")
+                else { continue }
+                classifier.overrides["\(method.uppercased()) \(template)"] = auth
+            }
+        }
+        return classifier
+    }
+
+    mutating func set(
+        _ target: inout Int, _ fields: [String: Node], _ key: String, _ path: String, _ range: ClosedRange<Int>
+    ) {
+        if let n = fields[key], let v = int(n, "\(path).\(key)", range) { target = v }
+    }
+
+    mutating func set(
+        _ target: inout Double, _ fields: [String: Node], _ key: String, _ path: String, _ range: ClosedRange<Double>
+    ) {
+        if let n = fields[key], let v = double(n, "\(path).\(key)", range) { target = v }
+    }
+
+    mutating func statuses(_ target: inout Set<Int>, _ fields: [String: Node], _ path: String) {
+        guard let n = fields["failure_statuses"] else { return }
+        var set: Set<Int> = []
+        for (i, item) in list(n, "\(path).failure_statuses", limit: 100).enumerated() {
+            if let v = int(item, "\(path).failure_statuses[\(i)]", 100...599) { set.insert(v) }
+        }
+        if set.isEmpty {
+            fail(.invalidValue, "\(path).failure_statuses", n, "must list at least one status")
+            return
+        }
+        target = set
+    }
+
+    mutating func bool(_ node: Node, _ path: String) -> Bool? {
+        guard case .scalar(let scalar) = node, ["true", "false"].contains(scalar.string) else {
+            fail(.wrongType, path, node, "must be true or false")
+            return nil
+        }
+        return scalar.string == "true"
     }
 
     // MARK: node helpers

@@ -51,6 +51,10 @@ public struct Policy: Sendable, Equatable {
     public var routes: [RouteMode] = []
     public var allowlist = Allowlist()
     public var rules: [Rule] = []
+    /// Detector thresholds (the `behaviour:` section; defaults when absent).
+    public var behaviour = BehaviourEngine.Config()
+    /// Auth endpoint heuristic and overrides (`behaviour.auth_endpoints`).
+    public var authEndpoints = AuthEndpointClassifier()
 
     public init() {}
 
