@@ -117,7 +117,11 @@ extension Policy {
                 ttlSecs: rule.decision.ttlSecs, reason: reason, sourceRule: rule.name)
             if let i = byKey[proposal.key] {
                 let old = outcome.proposals[i]
-                if (proposal.action, proposal.ttlSecs) > (old.action, old.ttlSecs) { outcome.proposals[i] = proposal }
+                if (proposal.action, proposal.intendedAction, proposal.ttlSecs) > (
+                    old.action, old.intendedAction, old.ttlSecs
+                ) {
+                    outcome.proposals[i] = proposal
+                }
             } else {
                 byKey[proposal.key] = outcome.proposals.count
                 outcome.proposals.append(proposal)
