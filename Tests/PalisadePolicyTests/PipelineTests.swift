@@ -62,3 +62,35 @@ import Testing
         #expect(store.decisions.first?.reason.hasPrefix("[monitoring: would block]") == true)
     }
 }
+
+@Suite struct JudgementTests {
+    @Test func observeTickAndReload() throws {
+        var judgement = Judgement(policy: Policy.default, store: DecisionStore(epoch: "e1"))
+        var effects: [DecisionStore.Effect] = []
+        for i in 0..<6 {
+            let e = event(
+                at: t0 + Int64(i) * 1_000, ip: "203.0.113.5", attack: true, score: 80, classes: [.init(.xss, 0.8)])
+            effects += judgement.observe(e).effects
+        }
+        // xss at 0.8: the injection rule does not match; suspicious-request monitors; the burst blocks
+        #expect(judgement.store.decision(scope: .ip, value: "203.0.113.5")?.action == .block)
+        #expect(judgement.store.decision(scope: .ip, value: "203.0.113.5")?.sourceRule == "attack-burst")
+        #expect(effects.count == 2)
+        let allowed = judgement.observe(
+            event(at: t0, ip: "127.0.0.1", attack: true, score: 99, classes: [.init(.sqli, 1)]))
+        #expect(allowed.effects.isEmpty)
+        #expect(!allowed.suppressed.isEmpty)
+
+        let removed = judgement.tick(now: t0 + 3_600_000 + 10_000)
+        #expect(removed.count == 1)
+        #expect(judgement.store.count == 0)
+
+        var stricter = Policy.default
+        stricter.mode = .monitoring
+        judgement.reload(stricter)
+        #expect(judgement.policy.mode == .monitoring)
+        let step = judgement.observe(event(at: t0 + 4_000_000, attack: true, score: 99, classes: [.init(.sqli, 1)]))
+        #expect(step.effects.count == 1)
+        if case .upserted(let d)? = step.effects.first { #expect(d.action == .monitor) }
+    }
+}
