@@ -204,6 +204,20 @@ func upserted(_ effect: DecisionStore.Effect) -> Decision? {
         #expect(store.stats.escalated == 1)
     }
 
+    @Test func malformedProposalsAreRejectedAndValuesCanonical() {
+        var store = DecisionStore(epoch: "e1")
+        guard case .rejected(let error) = store.apply(proposal("not-an-ip"), now: t0) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(error.code == .invalidValue)
+        let d = upserted(store.apply(proposal("2001:DB8:0::1"), now: t0))
+        #expect(d?.key == "ip:2001:db8::1")
+        // an expiry at the end of time never overflows into churn
+        _ = store.apply(proposal("192.0.2.9", ttl: Policy.maxTTLSecs), now: Int64.max - 10)
+        #expect(store.apply(proposal("192.0.2.9", ttl: Policy.maxTTLSecs), now: Int64.max - 5) == .unchanged)
+    }
+
     @Test func fullStoreRejectsNewDecisionsAndCounts() {
         var config = DecisionStore.Config()
         config.maxDecisions = 2

@@ -143,6 +143,14 @@ public struct DecisionStore: Sendable {
 
     /// Applies a policy proposal at `now` (ms): inserts, escalates, or extends the expiry.
     public mutating func apply(_ proposal: DecisionProposal, now: Int64) -> Effect {
+        let value: String
+        do {
+            value = try Self.validated(scope: proposal.scope, value: proposal.value)
+        } catch {
+            return .rejected(error)
+        }
+        var proposal = proposal
+        proposal.value = value
         let key = proposal.key
         if let until = liftedUntil[key] {
             if now < until {
@@ -155,7 +163,9 @@ public struct DecisionStore: Sendable {
         let expires = Self.expiry(now: now, ttlSecs: proposal.ttlSecs)
         if var existing = entries[key] {
             let escalate = proposal.action > existing.action
-            let extend = expires > existing.expiresAt &+ Int64.millis(secs: config.minRefreshSecs)
+            let (threshold, overflow) = existing.expiresAt.addingReportingOverflow(
+                Int64.millis(secs: config.minRefreshSecs))
+            let extend = !overflow && expires > threshold
             guard escalate || extend else { return .unchanged }
             if escalate {
                 existing.action = proposal.action
