@@ -171,7 +171,7 @@ func upserted(_ effect: DecisionStore.Effect) -> Decision? {
             }
         }
         var allow = Policy.Allowlist()
-        allow.networks = [CIDR("10.0.0.0/8")].compactMap { $0 }
+        if let net = CIDR("10.0.0.0/8") { allow.add(net) }
         do {
             _ = try store.add(
                 scope: .cidr, value: "10.1.0.0/16", action: .block, ttlSecs: 60, reason: "", actor: "bob", now: t0,

@@ -157,6 +157,23 @@ func finding(_ kind: BehaviourKind, _ confidence: Double, scope: IdentityScope =
         #expect(behaviour.proposals.isEmpty)
     }
 
+    @Test func largeAllowlistsAreIndexed() throws {
+        var allow = Policy.Allowlist()
+        for i in 0..<100_000 {
+            if let net = CIDR("10.\(i >> 16).\((i >> 8) & 0xFF).\(i & 0xFF)") { allow.add(net) }
+        }
+        for text in ["172.16.0.0/12", "2001:db8::/32", "172.16.0.0/12"] { if let net = CIDR(text) { allow.add(net) } }
+        #expect(allow.networks.count == 100_002)
+        for i in stride(from: 0, to: 100_000, by: 997) {
+            #expect(allow.match(ClientIdentities(ip: "10.\(i >> 16).\((i >> 8) & 0xFF).\(i & 0xFF)")) != nil)
+        }
+        #expect(allow.match(ClientIdentities(ip: "10.200.0.1")) == nil)
+        #expect(allow.match(ClientIdentities(ip: "172.31.255.255")) != nil)
+        #expect(allow.match(ClientIdentities(ip: "2001:db8:ffff::1")) != nil)
+        #expect(allow.match(ClientIdentities(ip: "2001:db9::1")) == nil)
+        #expect(allow.match(ClientIdentities(ip: "garbage")) == nil)
+    }
+
     @Test func networkDecisionsCoveringAnAllowlistedAddressAreDropped() throws {
         let rules =
             "rules:\n  - {name: net, match: {classes: [sqli]}, decision: {scope: cidr, cidr_prefix_v4: 16, action: block}}\n"

@@ -76,11 +76,12 @@ extension Policy {
     public func evaluate(_ trigger: PolicyTrigger) -> PolicyOutcome {
         var outcome = PolicyOutcome()
         let mode = mode(for: trigger.endpoint)
-        let allowed = allowlist.match(trigger.identities)
+        var allowed: String??  // computed on the first matching rule
         var byKey: [String: Int] = [:]
         for rule in rules {
             guard let hit = rule.match.evaluate(trigger) else { continue }
-            if let allowed {
+            if allowed == nil { allowed = .some(allowlist.match(trigger.identities)) }
+            if let allowed = allowed ?? nil {
                 outcome.suppressed.append(.init(rule: rule.name, why: allowed))
                 continue
             }

@@ -163,7 +163,7 @@ struct PolicyReader {
                     fail(.invalidValue, "\(path).ips[\(i)]", item, "\(quoted(text)) is not an IPv4 or IPv6 address")
                     continue
                 }
-                allow.networks.append(net)
+                allow.add(net)
             }
         }
         if let n = fields["cidrs"] {
@@ -175,7 +175,7 @@ struct PolicyReader {
                         "\(quoted(text)) is not a network like 10.0.0.0/8 or 2001:db8::/32")
                     continue
                 }
-                allow.networks.append(net)
+                allow.add(net)
             }
         }
         if let n = fields["api_keys"] {
