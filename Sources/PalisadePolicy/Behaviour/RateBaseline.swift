@@ -8,7 +8,7 @@ public struct RateBaseline: Sendable, Equatable {
     public let maxSamples: Int
 
     public init(maxSamples: Int = 20_000) {
-        self.maxSamples = max(100, maxSamples)
+        self.maxSamples = min(max(100, maxSamples), 1 << 30)
     }
 
     static func bin(of value: Int) -> Int {
