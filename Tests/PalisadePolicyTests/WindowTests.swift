@@ -5,9 +5,9 @@ import Testing
 @Suite struct WindowTests {
     @Test func lruEvictsLeastRecentlyUsedAndCounts() {
         var table = LRUTable<Int, Int>(capacity: 3)
-        for k in 1...3 { table.update(k, now: Int64(k), make: { 0 }) { $0 += k } }
-        table.update(1, now: 10, make: { 0 }) { $0 += 1 }  // 1 is now most recent
-        let (_, evicted) = table.update(4, now: 11, make: { 0 }) { $0 += 4 }
+        for k in 1...3 { table.update(k, now: Int64(k), make: 0) { $0 += k } }
+        table.update(1, now: 10, make: 0) { $0 += 1 }  // 1 is now most recent
+        let (_, evicted) = table.update(4, now: 11, make: 0) { $0 += 4 }
         #expect(evicted?.key == 2)
         #expect(table.count == 3)
         #expect(table.evictions == 1)
@@ -17,15 +17,15 @@ import Testing
 
     @Test func lruExpiresIdleEntriesOldestFirst() {
         var table = LRUTable<String, Int>(capacity: 10)
-        table.update("a", now: 100, make: { 1 }) { _ in }
-        table.update("b", now: 200, make: { 2 }) { _ in }
-        table.update("c", now: 300, make: { 3 }) { _ in }
+        table.update("a", now: 100, make: 1) { _ in }
+        table.update("b", now: 200, make: 2) { _ in }
+        table.update("c", now: 300, make: 3) { _ in }
         let gone = table.expire(lastSeenBefore: 250)
         #expect(gone.map(\.key) == ["a", "b"])
         #expect(table.count == 1)
         #expect(table.expirations == 2)
         // slots are reused
-        for i in 0..<20 { table.update("k\(i)", now: 400, make: { i }) { _ in } }
+        for i in 0..<20 { table.update("k\(i)", now: 400, make: i) { _ in } }
         #expect(table.count == 10)
     }
 

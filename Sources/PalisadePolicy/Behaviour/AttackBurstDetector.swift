@@ -55,7 +55,7 @@ public struct AttackBurstDetector: Sendable {
         var findings: [Finding] = []
         for identity in event.identities.all {
             let (finding, _) = table.update(
-                identity, now: event.ts, make: { State(recent: Ring(capacity: need)) },
+                identity, now: event.ts, make: State(recent: Ring(capacity: need)),
                 { state -> Finding? in
                     state.recent.append(Entry(ts: event.ts, attackClass: top.attackClass, confidence: top.confidence))
                     guard state.recent.isFull, let oldest = state.recent.oldest, oldest.ts >= event.ts - windowMs

@@ -52,7 +52,7 @@ public struct BruteForceDetector: Sendable {
         var findings: [Finding] = []
         for identity in event.identities.all {
             let (finding, _) = table.update(
-                identity, now: event.ts, make: { State(counts: WindowCounts(windowMs: windowMs)) },
+                identity, now: event.ts, make: State(counts: WindowCounts(windowMs: windowMs)),
                 { state -> Finding? in
                     state.counts.add(ts: event.ts, failed: failed)
                     guard failed else { return nil }

@@ -55,9 +55,7 @@ public struct CredentialStuffingDetector: Sendable {
         for identity in event.identities.all {
             let (finding, _) = table.update(
                 identity, now: event.ts,
-                make: {
-                    State(counts: WindowCounts(windowMs: windowMs), failedUsernames: DistinctSet(capacity: 2 * need))
-                },
+                make: State(counts: WindowCounts(windowMs: windowMs), failedUsernames: DistinctSet(capacity: 2 * need)),
                 { state -> Finding? in
                     state.counts.add(ts: event.ts, failed: failed)
                     guard failed, let username = event.usernameHash else { return nil }

@@ -64,7 +64,7 @@ public struct EnumerationDetector: Sendable {
         for identity in event.identities.all {
             let (finding, _) = table.update(
                 Key(identity: identity, endpoint: event.endpoint), now: event.ts,
-                make: { State(counts: WindowCounts(windowMs: windowMs), ids: DistinctSet(capacity: 2 * need)) },
+                make: State(counts: WindowCounts(windowMs: windowMs), ids: DistinctSet(capacity: 2 * need)),
                 { state -> Finding? in
                     state.counts.add(ts: event.ts, failed: failed)
                     state.ids.insert(id, ts: event.ts)

@@ -54,7 +54,7 @@ public struct ForcedBrowsingDetector: Sendable {
         for identity in event.identities.all {
             let (finding, _) = table.update(
                 identity, now: event.ts,
-                make: { State(counts: WindowCounts(windowMs: windowMs), paths: DistinctSet(capacity: 2 * need)) },
+                make: State(counts: WindowCounts(windowMs: windowMs), paths: DistinctSet(capacity: 2 * need)),
                 { state -> Finding? in
                     state.counts.add(ts: event.ts, failed: notFound)
                     guard notFound else { return nil }

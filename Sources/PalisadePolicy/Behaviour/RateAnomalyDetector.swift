@@ -82,7 +82,7 @@ public struct RateAnomalyDetector: Sendable {
 
     private mutating func close(_ endpoint: Verdict.Endpoint, _ bucket: Bucket, now: Int64) {
         guard bucket.count > 0, !bucket.flagged, !bucket.shared else { return }
-        baselines.update(endpoint, now: now, make: { RateBaseline() }) { $0.record(bucket.count) }
+        baselines.update(endpoint, now: now, make: RateBaseline()) { $0.record(bucket.count) }
     }
 
     public mutating func observe(_ event: BehaviourEvent) -> [Finding] {
@@ -93,7 +93,7 @@ public struct RateAnomalyDetector: Sendable {
             let user = event.identities.jwtSub.map { "s" + $0 } ?? event.identities.apiKeyHash.map { "k" + $0 }
             if let user {
                 let cap = min(max(1, config.sharedIPMinUsers), 1_000)
-                ipUsers.update(ip, now: now, make: { DistinctSet(capacity: cap) }) {
+                ipUsers.update(ip, now: now, make: DistinctSet(capacity: cap)) {
                     $0.insert(StableHash.fnv1a64(user), ts: now)
                 }
             }
@@ -102,7 +102,7 @@ public struct RateAnomalyDetector: Sendable {
         for identity in event.identities.all {
             let shared = identity.scope == .ip && isShared(ip: identity.value, now: now)
             let key = Key(identity: identity, endpoint: event.endpoint)
-            let (step, evicted) = clients.update(key, now: now, make: { Bucket() }) {
+            let (step, evicted) = clients.update(key, now: now, make: Bucket()) {
                 bucket -> (closed: Bucket?, count: Int, flagged: Bool, lastFired: Int64?) in
                 var closed: Bucket?
                 if bucket.id != bucketID {
@@ -122,7 +122,7 @@ public struct RateAnomalyDetector: Sendable {
             let limit = config.multiplier * p99
             guard Double(step.count) > limit else { continue }
             if let last = step.lastFired, now - last < Int64.millis(secs: config.cooldownSecs) { continue }
-            clients.update(key, now: now, make: { Bucket() }) {
+            clients.update(key, now: now, make: Bucket()) {
                 $0.flagged = true
                 $0.lastFired = now
             }

@@ -615,7 +615,7 @@ struct PolicyReader {
     }
 
     mutating func double(_ node: Node, _ path: String, _ range: ClosedRange<Double>) -> Double? {
-        let bounds = "\(JSONWriterFormat(range.lowerBound))…\(JSONWriterFormat(range.upperBound))"
+        let bounds = "\(formatBound(range.lowerBound))…\(formatBound(range.upperBound))"
         guard case .scalar(let scalar) = node else {
             fail(.wrongType, path, node, "must be a number in \(bounds), got \(describe(node))")
             return nil
@@ -670,6 +670,6 @@ struct PolicyReader {
     }
 }
 
-private func JSONWriterFormat(_ value: Double) -> String {
+private func formatBound(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : String(value)
 }

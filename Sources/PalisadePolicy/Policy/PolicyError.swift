@@ -41,10 +41,10 @@ public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        var where_ = "policy"
-        if let line { where_ += " line \(line)" }
-        if let column { where_ += " column \(column)" }
-        return "\(where_), \(field): \(reason)"
+        var location = "policy"
+        if let line { location += " line \(line)" }
+        if let column { location += " column \(column)" }
+        return "\(location), \(field): \(reason)"
     }
 }
 

@@ -36,7 +36,7 @@ public struct LRUTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// `now`. Returns the body's result and the entry evicted to make room, if any.
     @discardableResult
     public mutating func update<R>(
-        _ key: Key, now: Int64, make: () -> Value, _ body: (inout Value) -> R
+        _ key: Key, now: Int64, make: @autoclosure () -> Value, _ body: (inout Value) -> R
     ) -> (result: R, evicted: (key: Key, value: Value)?) {
         if let i = index[key] {
             slots[i].lastSeen = max(slots[i].lastSeen, now)
