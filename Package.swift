@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "palisade", targets: ["palisade"]),
         .library(name: "PalisadeCore", targets: ["PalisadeCore"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
+        .library(name: "PalisadePolicy", targets: ["PalisadePolicy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -63,6 +64,14 @@ let package = Package(
             path: "Sources/PalisadeRuntime",
             swiftSettings: strict
         ),
+        // The aggregator's judgement: behaviour over sliding windows, declarative policy, and the
+        // versioned decision store the gateway long-polls. Pure, synchronous, no I/O, no clocks.
+        .target(
+            name: "PalisadePolicy",
+            dependencies: ["PalisadeCore", "PalisadeDetect", .product(name: "Yams", package: "Yams")],
+            path: "Sources/PalisadePolicy",
+            swiftSettings: strict
+        ),
         // Subcommands of the `palisade` binary, as a library so tests can drive them.
         .target(
             name: "PalisadeCLI",
@@ -98,8 +107,15 @@ let package = Package(
             dependencies: [
                 "PalisadeRuntime",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Tests/PalisadeRuntimeTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadePolicyTests",
+            dependencies: ["PalisadePolicy", "PalisadeCore", "PalisadeDetect"],
+            path: "Tests/PalisadePolicyTests",
             swiftSettings: strict
         ),
         .testTarget(
