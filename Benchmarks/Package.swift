@@ -6,7 +6,8 @@ let package = Package(
     name: "palisade-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        // Named explicitly: a path dependency is otherwise known by its directory name.
+        .package(name: "palisade", path: ".."),
         .package(url: "https://github.com/ordo-one/malloc-interposer", exact: "1.6.1"),
     ],
     targets: [
