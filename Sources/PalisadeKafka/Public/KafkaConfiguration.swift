@@ -103,9 +103,11 @@ public struct KafkaConfiguration: Sendable {
         return p.merging(properties) { _, override in override }
     }
 
-    /// Compacted-topic reader properties: no group, nothing committed, end-of-partition events.
+    /// Compacted-topic reader properties: manual assignment (librdkafka wants a `group.id` for
+    /// it, but the reader never joins the group nor commits), end-of-partition events.
     var readerProperties: [String: String] {
         var p = commonProperties
+        p["group.id"] = "palisade-reader-\(UInt64.random(in: 0...UInt64.max))"
         p["enable.auto.commit"] = "false"
         p["enable.auto.offset.store"] = "false"
         p["enable.partition.eof"] = "true"
