@@ -46,6 +46,9 @@ public struct KafkaConfiguration: Sendable {
         public var autoOffsetReset = "earliest"
         /// `fetch.wait.max.ms`. Default 100 ms.
         public var fetchWaitMaxMs = 100
+        /// How long ``KafkaGroupConsumer/close()`` keeps retrying the final commit while the group
+        /// rebalances; keep it below `sessionTimeoutMs`. Default 5 000 ms.
+        public var closeCommitTimeoutMs = 5_000
 
         public init() {}
     }

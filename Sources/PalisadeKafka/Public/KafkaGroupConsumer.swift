@@ -16,6 +16,7 @@ public final class KafkaGroupConsumer: GroupConsumer {
     private let commitExecutor: BlockingExecutor
     private let closed = Atomic<Bool>(false)
     private let logger: Logger
+    private let closeCommitTimeoutMs: Int
     public let group: String
 
     public init(configuration: KafkaConfiguration, group: String, topics: [String], logger: Logger)
@@ -25,6 +26,7 @@ public final class KafkaGroupConsumer: GroupConsumer {
         self.rebalance = rebalance
         self.logger = logger
         self.group = group
+        closeCommitTimeoutMs = configuration.consumer.closeCommitTimeoutMs
         client = try RDKafkaClient(
             kind: .consumer, properties: configuration.groupConsumerProperties(group: group),
             context: RDKafkaContext(logger: logger, rebalance: rebalance))
@@ -127,12 +129,29 @@ public final class KafkaGroupConsumer: GroupConsumer {
         rebalance.assigned
     }
 
-    /// Leaves the group: revokes (committing acknowledged offsets) and destroys the handle.
+    /// Leaves the group: commits acknowledged offsets, revokes and destroys the handle.
+    ///
+    /// A commit refused because the group is rebalancing (another member just joined or left)
+    /// is retried while serving the rebalance, for up to `closeCommitTimeoutMs`; records fetched
+    /// meanwhile are dropped unacknowledged (their next owner gets them).
     public func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let client = client
         let logger = logger
+        let budget = closeCommitTimeoutMs
         await pollExecutor.run {
+            let clock = ContinuousClock()
+            let deadline = clock.now + .milliseconds(budget)
+            while true {
+                let err = rd_kafka_commit(client.handle, nil, 0)
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET { break }
+                let rejoining = err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID
+                guard RDKafkaErrors.isRetriable(err) || rejoining, clock.now < deadline else {
+                    logger.info("commit on close failed", metadata: ["error": "\(TransportError.rdKafka(err, "commit"))"])
+                    break
+                }
+                if let message = rd_kafka_consumer_poll(client.handle, 100) { rd_kafka_message_destroy(message) }
+            }
             let err = rd_kafka_consumer_close(client.handle)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.info("consumer close", metadata: ["error": "\(TransportError.rdKafka(err, "close"))"])

@@ -7,9 +7,10 @@ import Synchronization
 /// the consumer's blocking executor): applies the assignment change — incrementally under the
 /// cooperative protocol — and queues `assigned` / `revoked` events for the next poll.
 ///
-/// Offsets: stored (acknowledged) offsets of revoked partitions are committed by librdkafka's
-/// auto-commit on revocation (`enable.auto.commit=true` with `enable.auto.offset.store=false`
-/// commits only what was acknowledged).
+/// Offsets: before partitions are revoked, the stored (acknowledged) offsets are committed
+/// synchronously, so the next owner starts right after the last acknowledged record; between
+/// rebalances auto-commit commits them periodically (`enable.auto.commit=true` with
+/// `enable.auto.offset.store=false` commits only what was acknowledged).
 final class RebalanceHandler: Sendable {
     private struct State {
         var events: [ConsumerEvent] = []
@@ -49,6 +50,14 @@ final class RebalanceHandler: Sendable {
             if paused, let partitions { _ = rd_kafka_pause_partitions(handle, partitions) }
             logger.debug("partitions assigned", metadata: ["partitions": "\(changed.sorted())"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            // Commit what was acknowledged before the partitions go (synchronously: the next
+            // owner starts from the committed offset). Nothing stored is fine.
+            if rd_kafka_assignment_lost(handle) == 0 {
+                let err = rd_kafka_commit(handle, nil, 0)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                    logger.info("commit on revocation failed", metadata: ["error": "\(TransportError.rdKafka(err, "commit"))"])
+                }
+            }
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(handle, partitions) {
                     logger.info(
