@@ -33,7 +33,8 @@ struct KafkaFaultTests {
         _ configuration: KafkaConfiguration, topic: String, group: String, expected: Set<String>,
         timeout: Duration = .seconds(30)
     ) async throws -> (values: Set<String>, records: [ConsumedRecord]) {
-        let consumer = try KafkaGroupConsumer(configuration: configuration, group: group, topics: [topic], logger: logger)
+        let consumer = try KafkaGroupConsumer(
+            configuration: configuration, group: group, topics: [topic], logger: logger)
         var records: [ConsumedRecord] = []
         var values = Set<String>()
         let clock = ContinuousClock()
@@ -49,7 +50,9 @@ struct KafkaFaultTests {
         return (values, records)
     }
 
-    @Test("producer retries through a broker outage, request errors, a leader move and latency; nothing acknowledged is lost")
+    @Test(
+        "producer retries through a broker outage, request errors, a leader move and latency; nothing acknowledged is lost"
+    )
     func producerSurvivesFaults() async throws {
         let cluster = try KafkaMockCluster(brokers: 3, logger: logger)
         let topic = "faults.produce"
@@ -81,7 +84,9 @@ struct KafkaFaultTests {
         let expected = Set((0..<600).map { "v\($0)" })
         let (values, records) = try await consumeAll(configuration, topic: topic, group: "verify", expected: expected)
         #expect(expected.isSubset(of: values), "missing \(expected.subtracting(values).count) acknowledged records")
-        let stored = Dictionary(records.map { ("\($0.partition):\($0.offset)", String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
+        let stored = Dictionary(
+            records.map { ("\($0.partition):\($0.offset)", String(decoding: $0.value ?? [], as: UTF8.self)) },
+            uniquingKeysWith: { a, _ in a })
         for (record, receipt) in zip(batch, receipts) {
             #expect(stored["\(receipt.partition):\(receipt.offset)"] == String(decoding: record.value!, as: UTF8.self))
         }
@@ -95,7 +100,8 @@ struct KafkaFaultTests {
         try cluster.createTopics([TopicSpec(name: topic, partitions: 3, replicationFactor: 3)])
         let configuration = configuration(cluster)
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
-        let consumer = try KafkaGroupConsumer(configuration: configuration, group: "resume", topics: [topic], logger: logger)
+        let consumer = try KafkaGroupConsumer(
+            configuration: configuration, group: "resume", topics: [topic], logger: logger)
         var seen = Set<String>()
         func pump(until count: Int, timeout: Duration) async throws {
             let clock = ContinuousClock()
@@ -107,7 +113,9 @@ struct KafkaFaultTests {
                 }
             }
         }
-        for result in await producer.send(batch: (0..<100).map { OutgoingRecord(topic: topic, key: "k\($0)", value: Array("a\($0)".utf8)) }) {
+        for result in await producer.send(
+            batch: (0..<100).map { OutgoingRecord(topic: topic, key: "k\($0)", value: Array("a\($0)".utf8)) })
+        {
             _ = try result.get()
         }
         try await pump(until: 100, timeout: .seconds(20))
@@ -118,7 +126,8 @@ struct KafkaFaultTests {
         try cluster.setBroker(2, up: false)
         cluster.pushRequestErrors(api: .fetch, [6, 6])
         cluster.pushRequestErrors(api: .offsetCommit, [15])  // COORDINATOR_NOT_AVAILABLE
-        async let produced = producer.send(batch: (0..<100).map { OutgoingRecord(topic: topic, key: "k\($0)", value: Array("b\($0)".utf8)) })
+        async let produced = producer.send(
+            batch: (0..<100).map { OutgoingRecord(topic: topic, key: "k\($0)", value: Array("b\($0)".utf8)) })
         try await pump(until: 200, timeout: .milliseconds(600))
         try cluster.setBroker(1, up: true)
         try cluster.setBroker(2, up: true)

@@ -65,7 +65,9 @@ struct KafkaClientTests {
         let results = await producer.send(batch: keys.map { OutgoingRecord(topic: "p", key: $0, value: [0]) })
         for (key, result) in zip(keys, results) {
             let receipt = try result.get()
-            #expect(receipt.partition == Murmur2Partitioner.partition(for: Array(key.utf8), partitionCount: 7), "key '\(key)'")
+            #expect(
+                receipt.partition == Murmur2Partitioner.partition(for: Array(key.utf8), partitionCount: 7),
+                "key '\(key)'")
         }
         await producer.shutdown(timeout: .seconds(5))
         await cluster.shutdown()
@@ -76,7 +78,8 @@ struct KafkaClientTests {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
         let transport = KafkaTransport(configuration: cluster.configuration(), logger: logger)
         do {
-            try await transport.createTopics(PalisadeTopic.allSpecs(partitions: 3, replicationFactor: 1), timeout: .seconds(1))
+            try await transport.createTopics(
+                PalisadeTopic.allSpecs(partitions: 3, replicationFactor: 1), timeout: .seconds(1))
         } catch {
             #expect(!error.code.name.isEmpty && !error.reason.isEmpty)
         }

@@ -34,7 +34,8 @@ struct ConsumerGroupTests {
         }
     }
 
-    @Test("3 members, 12 partitions, one leaves: rebalance, at-least-once, unacked records redelivered",
+    @Test(
+        "3 members, 12 partitions, one leaves: rebalance, at-least-once, unacked records redelivered",
         arguments: TransportKind.allCases)
     func rebalanceWhenAMemberLeaves(kind: TransportKind) async throws {
         let h = try TransportHarness.make(kind)
@@ -98,7 +99,9 @@ struct ConsumerGroupTests {
         }
         for _ in 0..<10 { try await d.pollOnce() }
         #expect(try await d.consumer.assignment().count == 12)
-        #expect(d.received.count == 0, "a new member saw already-acknowledged records: \(d.received.prefix(3).map(\.topicPartition))…")
+        #expect(
+            d.received.count == 0,
+            "a new member saw already-acknowledged records: \(d.received.prefix(3).map(\.topicPartition))…")
         await d.consumer.close()
         await producer.shutdown(timeout: .seconds(5))
         await h.shutdown()

@@ -52,7 +52,11 @@ struct TransportBehaviourTests {
         }
 
         // Many keys: each lands where murmur2 says, the same key always on the same partition.
-        let keyed = (0..<60).map { OutgoingRecord(topic: PalisadeTopic.verdicts.name(prefix: h.prefix), key: "client-\($0 % 20)", value: [UInt8]("v\($0)".utf8)) }
+        let keyed = (0..<60).map {
+            OutgoingRecord(
+                topic: PalisadeTopic.verdicts.name(prefix: h.prefix), key: "client-\($0 % 20)",
+                value: [UInt8]("v\($0)".utf8))
+        }
         let receipts = await producer.send(batch: keyed)
         for (record, result) in zip(keyed, receipts) {
             let receipt = try result.get()
@@ -95,7 +99,10 @@ struct TransportBehaviourTests {
         }
         let reader = try h.transport.makeCompactedReader(topic: topic)
         let view = try await reader.catchUp(timeout: .seconds(15))
-        let text = Dictionary(uniqueKeysWithValues: view.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) })
+        let text = Dictionary(
+            uniqueKeysWithValues: view.map {
+                (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self))
+            })
         #expect(text == ["ip:1": "a3", "ip:3": "c1", "ip:4": "d2"])
 
         // Later changes arrive through poll; a tombstone has no value.
@@ -128,7 +135,9 @@ struct TransportBehaviourTests {
         try await h.createTopics([TopicSpec(name: topic, partitions: 2)])
         let producer = try h.transport.makeProducer()
         let good = RecordSamples.verdict.encodedRecord()
-        let garbage: [[UInt8]?] = [[0xff, 0xff, 0xff, 0xff], [0x0a, 0x50, 0x01], Array(repeating: 0x80, count: 20), nil]
+        let garbage: [[UInt8]?] = [
+            [0xff, 0xff, 0xff, 0xff], [0x0a, 0x50, 0x01], Array(repeating: 0x80, count: 20), nil,
+        ]
         var sent = 0
         for (index, bad) in garbage.enumerated() {
             _ = try await producer.send(OutgoingRecord(topic: topic, key: "k\(index)", value: good))

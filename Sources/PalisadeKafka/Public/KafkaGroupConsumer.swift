@@ -145,9 +145,11 @@ public final class KafkaGroupConsumer: GroupConsumer {
             while true {
                 let err = rd_kafka_commit(client.handle, nil, 0)
                 if err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET { break }
-                let rejoining = err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID
+                let rejoining =
+                    err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID
                 guard RDKafkaErrors.isRetriable(err) || rejoining, clock.now < deadline else {
-                    logger.info("commit on close failed", metadata: ["error": "\(TransportError.rdKafka(err, "commit"))"])
+                    logger.info(
+                        "commit on close failed", metadata: ["error": "\(TransportError.rdKafka(err, "commit"))"])
                     break
                 }
                 if let message = rd_kafka_consumer_poll(client.handle, 100) { rd_kafka_message_destroy(message) }

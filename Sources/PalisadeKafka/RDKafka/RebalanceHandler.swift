@@ -55,7 +55,8 @@ final class RebalanceHandler: Sendable {
             if rd_kafka_assignment_lost(handle) == 0 {
                 let err = rd_kafka_commit(handle, nil, 0)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
-                    logger.info("commit on revocation failed", metadata: ["error": "\(TransportError.rdKafka(err, "commit"))"])
+                    logger.info(
+                        "commit on revocation failed", metadata: ["error": "\(TransportError.rdKafka(err, "commit"))"])
                 }
             }
             if cooperative {
