@@ -90,6 +90,7 @@ let package = Package(
                 "PalisadeTransport",
                 "PalisadeKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/PalisadeCLI",
             swiftSettings: strict

@@ -86,3 +86,31 @@ struct KafkaClientTests {
         await cluster.shutdown()
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct DevelopmentClusterTests {
+    @Test("dev-kafka's cluster has DESIGN's topics under the prefix and serves producers and readers")
+    func developmentCluster() async throws {
+        let logger = Logger(label: "test.dev-kafka")
+        let development = DevelopmentCluster(brokers: 3, partitions: 4, topicPrefix: "acme.")
+        #expect(development.topics.map(\.name) == PalisadeTopic.allCases.map { "acme." + $0.rawValue })
+        #expect(
+            development.topics.filter(\.compacted).map(\.name) == [
+                "acme.palisade.baselines", "acme.palisade.decisions",
+            ])
+        let cluster = try development.start(logger: logger)
+        var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configuration.producer.lingerMs = 1
+        let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        let receipt = try await producer.send(
+            OutgoingRecord(topic: "acme.palisade.decisions", key: "ip:203.0.113.7", value: [1]))
+        #expect((0..<4).contains(receipt.partition))
+        let reader = try KafkaCompactedReader(
+            configuration: configuration, topic: "acme.palisade.decisions", logger: logger)
+        let view = try await reader.catchUp(timeout: .seconds(10))
+        #expect(view == [Array("ip:203.0.113.7".utf8): [1]])
+        await reader.close()
+        await producer.shutdown(timeout: .seconds(5))
+        await cluster.shutdown()
+    }
+}
