@@ -114,3 +114,49 @@ struct DevelopmentClusterTests {
         await cluster.shutdown()
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct KafkaBackpressureTests {
+    let logger: Logger = {
+        var logger = Logger(label: "test.kafka.backpressure")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    @Test("a full client queue makes sends wait for room")
+    func sendsWaitForRoom() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
+        try cluster.createTopics([TopicSpec(name: "bp", partitions: 2, replicationFactor: 1)])
+        var configuration = cluster.configuration()
+        configuration.producer.queueMaxMessages = 20
+        configuration.producer.lingerMs = 1
+        let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        let results = await producer.send(
+            batch: (0..<500).map { OutgoingRecord(topic: "bp", key: "k\($0)", value: [1]) })
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        await producer.shutdown(timeout: .seconds(5))
+        await cluster.shutdown()
+    }
+
+    @Test("with the cluster down, a full client queue fails sends with a retriable queue_full")
+    func queueFullWhenClusterDown() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
+        try cluster.createTopics([TopicSpec(name: "bp", partitions: 1, replicationFactor: 1)])
+        var configuration = cluster.configuration()
+        configuration.producer.queueMaxMessages = 5
+        configuration.producer.enqueueTimeoutMs = 50
+        configuration.producer.messageTimeoutMs = 2_000
+        let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        _ = try await producer.send(OutgoingRecord(topic: "bp", key: "warm", value: [0]))
+        try cluster.setBroker(1, up: false)
+        let results = await producer.send(
+            batch: (0..<20).map { OutgoingRecord(topic: "bp", key: "k\($0)", value: [1]) })
+        let queueFull = results.filter {
+            if case .failure(let error) = $0 { error.code == .queueFull && error.isRetriable } else { false }
+        }
+        #expect(queueFull.count >= 10)
+        try cluster.setBroker(1, up: true)
+        await producer.shutdown(timeout: .seconds(1))
+        await cluster.shutdown()
+    }
+}

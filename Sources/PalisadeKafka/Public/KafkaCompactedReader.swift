@@ -85,6 +85,14 @@ public final class KafkaCompactedReader: CompactedTopicReader {
                 ends[partition] = high
                 positions[partition] = low
             }
+            // Where this reader stands (after an earlier catch-up or poll), when it knows.
+            let list = RDKafkaPartitionList.make(partitions.map { (TopicPartition(topic, $0), nil) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            if rd_kafka_position(client.handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                for i in 0..<Int(list.pointee.cnt) where list.pointee.elems[i].offset >= 0 {
+                    positions[list.pointee.elems[i].partition] = list.pointee.elems[i].offset
+                }
+            }
             var latest: [[UInt8]: [UInt8]] = [:]
             var pending = Set(partitions.filter { (positions[$0] ?? 0) < (ends[$0] ?? 0) })
             let clock = ContinuousClock()

@@ -40,7 +40,7 @@ public final class KafkaProducer: TransportProducer {
             }
             switch result {
             case .success(let receipt): return receipt
-            case .failure(let error) where error.code.name == "_QUEUE_FULL" && clock.now < deadline:
+            case .failure(let error) where error.code == .queueFull && clock.now < deadline:
                 try? await Task.sleep(for: .milliseconds(2))
             case .failure(let error): throw error
             }
@@ -56,7 +56,7 @@ public final class KafkaProducer: TransportProducer {
             while true {
                 let id = registry.register(.batch(topic: record.topic, waiter, index: index))
                 guard let error = enqueue(record, id: id) else { break }
-                if error.code.name == "_QUEUE_FULL" && clock.now < deadline {
+                if error.code == .queueFull && clock.now < deadline {
                     // Not enqueued: take the registration back without completing the slot.
                     _ = registry.cancel(id)
                     try? await Task.sleep(for: .milliseconds(2))
@@ -89,9 +89,7 @@ public final class KafkaProducer: TransportProducer {
         if status == 0 { return nil }
         let err = rd_kafka_last_error()
         if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-            return TransportError(
-                TransportError.Code(String(cString: rd_kafka_err2name(err))), "producer queue is full",
-                isRetriable: true)
+            return TransportError(.queueFull, "librdkafka's producer queue is full", isRetriable: true)
         }
         return .rdKafka(err, "produce to \(record.topic)")
     }

@@ -55,8 +55,10 @@ public protocol GroupConsumer: Sendable {
 /// no consumer group, nothing committed.
 public protocol CompactedTopicReader: Sendable {
     /// Reads every partition from where this reader stands up to the end as of the call and
-    /// returns the latest value of every key; tombstoned keys are absent. The first call reads
-    /// from the beginning. Fails with `.timedOut` if the end is not reached in time.
+    /// returns the latest value of every key read; tombstoned keys are absent. Call it once, at
+    /// start: it reads from the beginning and returns the whole view; follow changes with
+    /// ``poll(maxRecords:timeout:)`` after it. Fails with `.timedOut` if the end is not reached
+    /// in time.
     func catchUp(timeout: Duration) async throws(TransportError) -> [[UInt8]: [UInt8]]
 
     /// Records appended after the catch-up, in partition order; a `nil` value is a tombstone.

@@ -85,7 +85,7 @@ public final class DecodingConsumer<Value: Sendable>: Sendable {
             return state.suppressed
         }
         guard let suppressed else { return }
-        logger.warning(
+        logger.info(
             "skipped a malformed record",
             metadata: [
                 "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
