@@ -41,7 +41,7 @@ struct DevKafkaCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let development = DevelopmentCluster(brokers: brokers, partitions: partitions, topicPrefix: topicPrefix)
         let signals = TerminationSignals([SIGINT, SIGTERM])
-        let cluster = try development.start(logger: logger)
+        let cluster = try await development.start(logger: logger)
         print(cluster.bootstrapServers)
         fflush(nil)
         for topic in development.topics {

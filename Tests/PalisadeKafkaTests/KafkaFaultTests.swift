@@ -56,28 +56,28 @@ struct KafkaFaultTests {
     func producerSurvivesFaults() async throws {
         let cluster = try KafkaMockCluster(brokers: 3, logger: logger)
         let topic = "faults.produce"
-        try cluster.createTopics([TopicSpec(name: topic, partitions: 6, replicationFactor: 3)])
+        try await cluster.createTopics([TopicSpec(name: topic, partitions: 6, replicationFactor: 3)])
         let configuration = configuration(cluster)
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
 
         // Warm up (metadata, producer id), then break things while records are in flight.
         _ = try await producer.send(OutgoingRecord(topic: topic, key: "warm", value: Array("warm".utf8)))
-        try cluster.setBrokerRTT(2, milliseconds: 150)
-        cluster.pushRequestErrors(api: .produce, [6, 7, 19, 5])  // NOT_LEADER, TIMED_OUT, NOT_ENOUGH_REPLICAS, LEADER_NOT_AVAILABLE
-        try cluster.setBroker(1, up: false)
-        try cluster.setPartitionLeader(topic: topic, partition: 0, broker: 3)
+        try await cluster.setBrokerRTT(2, milliseconds: 150)
+        await cluster.pushRequestErrors(api: .produce, [6, 7, 19, 5])  // NOT_LEADER, TIMED_OUT, NOT_ENOUGH_REPLICAS, LEADER_NOT_AVAILABLE
+        try await cluster.setBroker(1, up: false)
+        try await cluster.setPartitionLeader(topic: topic, partition: 0, broker: 3)
 
         let batch = (0..<600).map { OutgoingRecord(topic: topic, key: "k\($0)", value: Array("v\($0)".utf8)) }
         async let results = producer.send(batch: batch)
         try await Task.sleep(for: .milliseconds(800))
-        try cluster.setPartitionLeader(topic: topic, partition: 1, broker: 2)
-        try cluster.setBroker(1, up: true)
+        try await cluster.setPartitionLeader(topic: topic, partition: 1, broker: 2)
+        try await cluster.setBroker(1, up: true)
         let outcomes = await results
         let failures = outcomes.filter { if case .failure = $0 { true } else { false } }
         #expect(failures.isEmpty, "\(failures.count) sends failed: \(failures.prefix(3))")
         let receipts = outcomes.compactMap { try? $0.get() }
         #expect(Set(receipts.map { "\($0.partition):\($0.offset)" }).count == receipts.count, "distinct offsets")
-        try cluster.setBrokerRTT(2, milliseconds: 0)
+        try await cluster.setBrokerRTT(2, milliseconds: 0)
         await producer.shutdown(timeout: .seconds(10))
 
         // Every acknowledged record is there, exactly where its receipt says.
@@ -97,7 +97,7 @@ struct KafkaFaultTests {
     func consumerResumesAfterOutage() async throws {
         let cluster = try KafkaMockCluster(brokers: 3, logger: logger)
         let topic = "faults.consume"
-        try cluster.createTopics([TopicSpec(name: topic, partitions: 3, replicationFactor: 3)])
+        try await cluster.createTopics([TopicSpec(name: topic, partitions: 3, replicationFactor: 3)])
         let configuration = configuration(cluster)
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         let consumer = try KafkaGroupConsumer(
@@ -122,15 +122,15 @@ struct KafkaFaultTests {
         #expect(seen.count == 100)
 
         // Leaders of every partition go down: fetches and commits fail, the consumer keeps polling.
-        try cluster.setBroker(1, up: false)
-        try cluster.setBroker(2, up: false)
-        cluster.pushRequestErrors(api: .fetch, [6, 6])
-        cluster.pushRequestErrors(api: .offsetCommit, [15])  // COORDINATOR_NOT_AVAILABLE
+        try await cluster.setBroker(1, up: false)
+        try await cluster.setBroker(2, up: false)
+        await cluster.pushRequestErrors(api: .fetch, [6, 6])
+        await cluster.pushRequestErrors(api: .offsetCommit, [15])  // COORDINATOR_NOT_AVAILABLE
         async let produced = producer.send(
             batch: (0..<100).map { OutgoingRecord(topic: topic, key: "k\($0)", value: Array("b\($0)".utf8)) })
         try await pump(until: 200, timeout: .milliseconds(600))
-        try cluster.setBroker(1, up: true)
-        try cluster.setBroker(2, up: true)
+        try await cluster.setBroker(1, up: true)
+        try await cluster.setBroker(2, up: true)
         for result in await produced { _ = try result.get() }
         try await pump(until: 200, timeout: .seconds(30))
         #expect(seen.count == 200, "consumer saw \(seen.count) of 200 after the outage")

@@ -57,7 +57,7 @@ struct KafkaClientTests {
     @Test("librdkafka's murmur2_random partitioner agrees with Murmur2Partitioner")
     func partitionerAgreesWithLibrdkafka() async throws {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
-        try cluster.createTopics([TopicSpec(name: "p", partitions: 7, replicationFactor: 1)])
+        try await cluster.createTopics([TopicSpec(name: "p", partitions: 7, replicationFactor: 1)])
         var configuration = cluster.configuration()
         configuration.producer.lingerMs = 0
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
@@ -98,7 +98,7 @@ struct DevelopmentClusterTests {
             development.topics.filter(\.compacted).map(\.name) == [
                 "acme.palisade.baselines", "acme.palisade.decisions",
             ])
-        let cluster = try development.start(logger: logger)
+        let cluster = try await development.start(logger: logger)
         var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
         configuration.producer.lingerMs = 1
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
@@ -126,7 +126,7 @@ struct KafkaBackpressureTests {
     @Test("a full client queue makes sends wait for room")
     func sendsWaitForRoom() async throws {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
-        try cluster.createTopics([TopicSpec(name: "bp", partitions: 2, replicationFactor: 1)])
+        try await cluster.createTopics([TopicSpec(name: "bp", partitions: 2, replicationFactor: 1)])
         var configuration = cluster.configuration()
         configuration.producer.queueMaxMessages = 20
         configuration.producer.lingerMs = 1
@@ -141,21 +141,21 @@ struct KafkaBackpressureTests {
     @Test("with the cluster down, a full client queue fails sends with a retriable queue_full")
     func queueFullWhenClusterDown() async throws {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
-        try cluster.createTopics([TopicSpec(name: "bp", partitions: 1, replicationFactor: 1)])
+        try await cluster.createTopics([TopicSpec(name: "bp", partitions: 1, replicationFactor: 1)])
         var configuration = cluster.configuration()
         configuration.producer.queueMaxMessages = 5
         configuration.producer.enqueueTimeoutMs = 50
         configuration.producer.messageTimeoutMs = 2_000
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         _ = try await producer.send(OutgoingRecord(topic: "bp", key: "warm", value: [0]))
-        try cluster.setBroker(1, up: false)
+        try await cluster.setBroker(1, up: false)
         let results = await producer.send(
             batch: (0..<20).map { OutgoingRecord(topic: "bp", key: "k\($0)", value: [1]) })
         let queueFull = results.filter {
             if case .failure(let error) = $0 { error.code == .queueFull && error.isRetriable } else { false }
         }
         #expect(queueFull.count >= 10)
-        try cluster.setBroker(1, up: true)
+        try await cluster.setBroker(1, up: true)
         await producer.shutdown(timeout: .seconds(1))
         await cluster.shutdown()
     }

@@ -50,7 +50,7 @@ struct TransportHarness: Sendable {
     /// the transport in process.
     func createTopics(_ specs: [TopicSpec]) async throws {
         if let cluster {
-            try cluster.createTopics(specs)
+            try await cluster.createTopics(specs)
         } else {
             try await transport.createTopics(specs, timeout: .seconds(5))
         }

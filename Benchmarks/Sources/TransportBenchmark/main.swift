@@ -105,7 +105,7 @@ func benchInProcess() async throws {
 
 func benchKafka() async throws {
     let cluster = try KafkaMockCluster(brokers: 3, logger: logger)
-    try cluster.createTopics([TopicSpec(name: "bench", partitions: partitions, replicationFactor: 3)])
+    try await cluster.createTopics([TopicSpec(name: "bench", partitions: partitions, replicationFactor: 3)])
     var configuration = cluster.configuration()
     configuration.producer.lingerMs = 5
     configuration.producer.compression = .lz4

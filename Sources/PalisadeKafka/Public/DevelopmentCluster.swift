@@ -20,10 +20,10 @@ public struct DevelopmentCluster: Sendable {
     }
 
     /// Starts the brokers and creates the topics.
-    public func start(logger: Logger) throws(TransportError) -> KafkaMockCluster {
+    public func start(logger: Logger) async throws(TransportError) -> KafkaMockCluster {
         guard partitions >= 1 else { throw TransportError(.invalidArgument, "--partitions must be at least 1") }
         let cluster = try KafkaMockCluster(brokers: brokers, logger: logger)
-        try cluster.createTopics(topics)
+        try await cluster.createTopics(topics)
         return cluster
     }
 }

@@ -52,42 +52,65 @@ public final class KafkaMockCluster: Sendable {
 
     /// Creates topics (the mock does not implement the CreateTopics API). Replication is capped
     /// at the number of brokers; `cleanup.policy` is not modelled.
-    public func createTopics(_ specs: [TopicSpec]) throws(TransportError) {
-        for spec in specs {
-            let replication = min(Int32(spec.replicationFactor), Int32(brokers))
-            let err = rd_kafka_mock_topic_create(cluster.pointer, spec.name, spec.partitions, replication)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
-                throw .rdKafka(err, "mock topic \(spec.name)")
+    public func createTopics(_ specs: [TopicSpec]) async throws(TransportError) {
+        let cluster = cluster
+        let brokers = brokers
+        try await control { () -> TransportError? in
+            for spec in specs {
+                let replication = min(Int32(spec.replicationFactor), Int32(brokers))
+                let err = rd_kafka_mock_topic_create(cluster.pointer, spec.name, spec.partitions, replication)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
+                    return .rdKafka(err, "mock topic \(spec.name)")
+                }
             }
+            return nil
         }
     }
 
     /// Takes a broker down (its connections close, requests fail) or brings it back.
-    public func setBroker(_ id: Int32, up: Bool) throws(TransportError) {
-        let err =
-            up ? rd_kafka_mock_broker_set_up(cluster.pointer, id) : rd_kafka_mock_broker_set_down(cluster.pointer, id)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(err, "broker \(id) \(up ? "up" : "down")") }
+    public func setBroker(_ id: Int32, up: Bool) async throws(TransportError) {
+        let cluster = cluster
+        try await control {
+            let err =
+                up
+                ? rd_kafka_mock_broker_set_up(cluster.pointer, id) : rd_kafka_mock_broker_set_down(cluster.pointer, id)
+            return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : .rdKafka(err, "broker \(id) \(up ? "up" : "down")")
+        }
     }
 
     /// Adds round-trip latency to a broker's responses.
-    public func setBrokerRTT(_ id: Int32, milliseconds: Int32) throws(TransportError) {
-        let err = rd_kafka_mock_broker_set_rtt(cluster.pointer, id, milliseconds)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(err, "broker \(id) rtt") }
+    public func setBrokerRTT(_ id: Int32, milliseconds: Int32) async throws(TransportError) {
+        let cluster = cluster
+        try await control {
+            let err = rd_kafka_mock_broker_set_rtt(cluster.pointer, id, milliseconds)
+            return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : .rdKafka(err, "broker \(id) rtt")
+        }
     }
 
     /// Moves the leadership of a partition to another broker.
-    public func setPartitionLeader(topic: String, partition: Int32, broker: Int32) throws(TransportError) {
-        let err = rd_kafka_mock_partition_set_leader(cluster.pointer, topic, partition, broker)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(err, "leader of \(topic)[\(partition)]") }
+    public func setPartitionLeader(topic: String, partition: Int32, broker: Int32) async throws(TransportError) {
+        let cluster = cluster
+        try await control {
+            let err = rd_kafka_mock_partition_set_leader(cluster.pointer, topic, partition, broker)
+            return err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : .rdKafka(err, "leader of \(topic)[\(partition)]")
+        }
     }
 
     /// Makes the next requests of `api` (to any broker) fail with the given Kafka error codes, in
     /// order (e.g. 6 = NOT_LEADER_OR_FOLLOWER, 7 = REQUEST_TIMED_OUT, 19 = NOT_ENOUGH_REPLICAS).
-    public func pushRequestErrors(api: API, _ codes: [Int32]) {
-        let errors = codes.map { rd_kafka_resp_err_t($0) }
-        errors.withUnsafeBufferPointer { buffer in
-            rd_kafka_mock_push_request_errors_array(cluster.pointer, api.rawValue, buffer.count, buffer.baseAddress)
+    public func pushRequestErrors(api: API, _ codes: [Int32]) async {
+        let cluster = cluster
+        await executor.run {
+            let errors = codes.map { rd_kafka_resp_err_t($0) }
+            errors.withUnsafeBufferPointer { buffer in
+                rd_kafka_mock_push_request_errors_array(cluster.pointer, api.rawValue, buffer.count, buffer.baseAddress)
+            }
         }
+    }
+
+    /// Runs a mock control call (they wait for the mock's thread) off the cooperative pool.
+    private func control(_ body: @escaping @Sendable () -> TransportError?) async throws(TransportError) {
+        if let error = await executor.run(body) { throw error }
     }
 
     /// Stops the brokers.
