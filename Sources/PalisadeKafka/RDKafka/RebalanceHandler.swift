@@ -7,8 +7,9 @@ import Synchronization
 /// the consumer's blocking executor): applies the assignment change — incrementally under the
 /// cooperative protocol — and queues `assigned` / `revoked` events for the next poll.
 ///
-/// Offsets: before partitions are revoked, the stored (acknowledged) offsets are committed
-/// synchronously, so the next owner starts right after the last acknowledged record; between
+/// Offsets: when partitions are revoked, the stored (acknowledged) offsets are committed
+/// (asynchronously, so the next owner usually starts right after the last acknowledged record;
+/// a commit that loses the race means redelivery, not loss); between
 /// rebalances auto-commit commits them periodically (`enable.auto.commit=true` with
 /// `enable.auto.offset.store=false` commits only what was acknowledged).
 final class RebalanceHandler: Sendable {
@@ -50,10 +51,11 @@ final class RebalanceHandler: Sendable {
             if paused, let partitions { _ = rd_kafka_pause_partitions(handle, partitions) }
             logger.debug("partitions assigned", metadata: ["partitions": "\(changed.sorted())"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            // Commit what was acknowledged before the partitions go (synchronously: the next
-            // owner starts from the committed offset). Nothing stored is fine.
+            // Commit what was acknowledged before the partitions go. Asynchronously: the offsets
+            // are taken now, and the callback must not block on a coordinator that may be down
+            // (a commit that fails means redelivery to the next owner, never loss).
             if rd_kafka_assignment_lost(handle) == 0 {
-                let err = rd_kafka_commit(handle, nil, 0)
+                let err = rd_kafka_commit(handle, nil, 1)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
                     logger.info(
                         "commit on revocation failed", metadata: ["error": "\(TransportError.rdKafka(err, "commit"))"])
