@@ -5,7 +5,11 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct KafkaClientTests {
-    let logger = Logger(label: "test.kafka")
+    let logger: Logger = {
+        var logger = Logger(label: "test.kafka")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     @Test("an unknown librdkafka property is a non-retriable invalid_argument error")
     func unknownPropertyIsRejected() throws {
@@ -91,7 +95,8 @@ struct KafkaClientTests {
 struct DevelopmentClusterTests {
     @Test("dev-kafka's cluster has DESIGN's topics under the prefix and serves producers and readers")
     func developmentCluster() async throws {
-        let logger = Logger(label: "test.dev-kafka")
+        var logger = Logger(label: "test.dev-kafka")
+        logger.logLevel = .warning
         let development = DevelopmentCluster(brokers: 3, partitions: 4, topicPrefix: "acme.")
         #expect(development.topics.map(\.name) == PalisadeTopic.allCases.map { "acme." + $0.rawValue })
         #expect(
