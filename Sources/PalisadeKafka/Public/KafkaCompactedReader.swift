@@ -45,7 +45,7 @@ public final class KafkaCompactedReader: CompactedTopicReader {
         let t = metadata.pointee.topics[0]
         if t.err != RD_KAFKA_RESP_ERR_NO_ERROR { return .failure(.rdKafka(t.err, "metadata of \(topic)")) }
         let partitions = (0..<Int(t.partition_cnt)).map { t.partitions[$0].id }.sorted()
-        let list = RDKafkaPartitionList.make(partitions.map { (TopicPartition(topic, $0), -2 /* BEGINNING */) })
+        let list = RDKafkaPartitionList.make(partitions.map { (TopicPartition(topic, $0), RDKafkaOffsets.beginning) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let assignErr = rd_kafka_assign(client.handle, list)
         if assignErr != RD_KAFKA_RESP_ERR_NO_ERROR { return .failure(.rdKafka(assignErr, "assign \(topic)")) }

@@ -82,7 +82,7 @@ public final class KafkaProducer: TransportProducer {
         let status: Int32 = Self.withBytes(record.value) { value, valueCount in
             Self.withBytes(record.key) { key, keyCount in
                 rd_kafka_produce(
-                    topic, -1 /* RD_KAFKA_PARTITION_UA */, RD_KAFKA_MSG_F_COPY,
+                    topic, RDKafkaOffsets.unassignedPartition, RD_KAFKA_MSG_F_COPY,
                     UnsafeMutableRawPointer(mutating: value), valueCount, key, keyCount, opaque)
             }
         }
