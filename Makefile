@@ -8,7 +8,7 @@ SWIFT_BUILD_FLAGS ?=
 .PHONY: demo test build release bootstrap fuzz bench format clean
 
 bootstrap:
-	@scripts/bootstrap.sh build
+	@scripts/bootstrap.sh build kafka
 
 build: bootstrap
 	swift build $(SWIFT_BUILD_FLAGS)

@@ -14,9 +14,14 @@ let package = Package(
         .library(name: "PalisadeCore", targets: ["PalisadeCore"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
         .library(name: "PalisadePolicy", targets: ["PalisadePolicy"]),
+        .library(name: "PalisadeRecords", targets: ["PalisadeRecords"]),
+        .library(name: "PalisadeTransport", targets: ["PalisadeTransport"]),
+        .library(name: "PalisadeKafka", targets: ["PalisadeKafka"]),
+        .library(name: "PalisadeRuntime", targets: ["PalisadeRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
@@ -72,13 +77,53 @@ let package = Package(
             path: "Sources/PalisadePolicy",
             swiftSettings: strict
         ),
+        // The record schema (protobuf, package palisade.v1) and conversions from the domain types.
+        .target(
+            name: "PalisadeRecords",
+            dependencies: [
+                "PalisadeCore",
+                "PalisadeDetect",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Sources/PalisadeRecords",
+            exclude: ["palisade.proto"],
+            swiftSettings: strict
+        ),
+        // The publish/subscribe API and its in-process implementation (bounded queues).
+        .target(
+            name: "PalisadeTransport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Sources/PalisadeTransport",
+            swiftSettings: strict
+        ),
+        // librdkafka from the system (Debian `librdkafka-dev`); imported only by PalisadeKafka.
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Sources/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // The Kafka implementation of the transport API over librdkafka, plus its mock cluster.
+        .target(
+            name: "PalisadeKafka",
+            dependencies: [
+                "CRdKafka",
+                "PalisadeTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/PalisadeKafka",
+            swiftSettings: strict
+        ),
         // Subcommands of the `palisade` binary, as a library so tests can drive them.
         .target(
             name: "PalisadeCLI",
             dependencies: [
                 "PalisadeCore",
                 "PalisadeDetect",
+                "PalisadeTransport",
+                "PalisadeKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/PalisadeCLI",
             swiftSettings: strict
@@ -116,6 +161,25 @@ let package = Package(
             name: "PalisadePolicyTests",
             dependencies: ["PalisadePolicy", "PalisadeCore", "PalisadeDetect"],
             path: "Tests/PalisadePolicyTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadeRecordsTests",
+            dependencies: ["PalisadeRecords", "PalisadeCore", "PalisadeDetect"],
+            path: "Tests/PalisadeRecordsTests",
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadeTransportTests",
+            dependencies: ["PalisadeTransport", "PalisadeKafka", "PalisadeRecords"],
+            path: "Tests/PalisadeTransportTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadeKafkaTests",
+            dependencies: ["PalisadeKafka", "PalisadeTransport"],
+            path: "Tests/PalisadeKafkaTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 // swift-tools-version: 6.2
-// Benchmarks live apart from the test suite and the main build graph. See BENCHMARKS.md.
+// Benchmarks live in their own package, apart from the test suite, so the main build graph stays
+// light (STYLE 19). See BENCHMARKS.md for the commands and results.
 import PackageDescription
 
 let package = Package(
@@ -9,8 +10,10 @@ let package = Package(
         // Named explicitly: a path dependency is otherwise known by its directory name.
         .package(name: "palisade", path: ".."),
         .package(url: "https://github.com/ordo-one/malloc-interposer", exact: "1.6.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
+        // Decode/analyze throughput, latency and allocations per request (scripts/bench.sh).
         .executableTarget(
             name: "DecodeBench",
             dependencies: [
@@ -18,6 +21,17 @@ let package = Package(
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Sources/DecodeBench"
-        )
+        ),
+        // Produce/consume rates through the in-process transport and the mock Kafka cluster.
+        .executableTarget(
+            name: "TransportBenchmark",
+            dependencies: [
+                .product(name: "PalisadeTransport", package: "palisade"),
+                .product(name: "PalisadeKafka", package: "palisade"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/TransportBenchmark",
+            swiftSettings: [.treatAllWarnings(as: .error)]
+        ),
     ]
 )

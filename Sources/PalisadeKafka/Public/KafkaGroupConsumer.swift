@@ -1,0 +1,164 @@
+import CRdKafka
+import Logging
+import PalisadeTransport
+import Synchronization
+
+/// A member of a Kafka consumer group (cooperative-sticky). At-least-once: offsets are stored
+/// only by ``acknowledge(_:)`` (`enable.auto.offset.store=false`) and committed from the store
+/// periodically, on revocation and on close; unacknowledged records go to the next owner.
+///
+/// Every blocking librdkafka call runs on the consumer's own dispatch queue. Poll regularly
+/// (also while paused): polling serves rebalances and keeps the membership alive.
+public final class KafkaGroupConsumer: GroupConsumer {
+    private let client: RDKafkaClient
+    private let rebalance: RebalanceHandler
+    private let pollExecutor: BlockingExecutor
+    private let commitExecutor: BlockingExecutor
+    private let closed = Atomic<Bool>(false)
+    private let logger: Logger
+    private let closeCommitTimeoutMs: Int
+    public let group: String
+
+    public init(configuration: KafkaConfiguration, group: String, topics: [String], logger: Logger)
+        throws(TransportError)
+    {
+        let rebalance = RebalanceHandler(logger: logger)
+        self.rebalance = rebalance
+        self.logger = logger
+        self.group = group
+        closeCommitTimeoutMs = configuration.consumer.closeCommitTimeoutMs
+        client = try RDKafkaClient(
+            kind: .consumer, properties: configuration.groupConsumerProperties(group: group),
+            context: RDKafkaContext(logger: logger, rebalance: rebalance))
+        pollExecutor = BlockingExecutor(label: "palisade.kafka.consumer.poll")
+        commitExecutor = BlockingExecutor(label: "palisade.kafka.consumer.commit")
+        rd_kafka_poll_set_consumer(client.handle)
+        let list = RDKafkaPartitionList.make(topics.map { (TopicPartition($0, -1), nil) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_subscribe(client.handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            client.destroy()
+            throw .rdKafka(err, "subscribe to \(topics)")
+        }
+    }
+
+    public func poll(maxRecords: Int, timeout: Duration) async throws(TransportError) -> [ConsumerEvent] {
+        guard !closed.load(ordering: .acquiring) else { throw TransportError(.closed, "consumer is closed") }
+        let client = client
+        let rebalance = rebalance
+        let logger = logger
+        let limit = max(1, maxRecords)
+        let timeoutMs = timeout.clampedMilliseconds
+        return await pollExecutor.run {
+            guard !client.isDestroyed else { return [] }
+            var events: [ConsumerEvent] = []
+            var records = 0
+            let clock = ContinuousClock()
+            let deadline = clock.now + .milliseconds(timeoutMs)
+            while records < limit {
+                // Wait for the first event; after that, drain what is already there.
+                let wait: Int32 = events.isEmpty ? max(0, (deadline - clock.now).clampedMilliseconds) : 0
+                let message = rd_kafka_consumer_poll(client.handle, wait)
+                events.append(contentsOf: rebalance.takeEvents())
+                guard let message else {
+                    if events.isEmpty && clock.now < deadline { continue }
+                    break
+                }
+                defer { rd_kafka_message_destroy(message) }
+                if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    events.append(.record(RDKafkaMessage.record(message)))
+                    records += 1
+                } else if message.pointee.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    logger.info(
+                        "consumer error",
+                        metadata: ["error": "\(TransportError.rdKafka(message.pointee.err, "consume"))"])
+                }
+            }
+            return events
+        }
+    }
+
+    public func acknowledge(_ record: ConsumedRecord) throws(TransportError) {
+        guard !closed.load(ordering: .acquiring) else { throw TransportError(.closed, "consumer is closed") }
+        let list = RDKafkaPartitionList.make([(record.topicPartition, record.offset + 1)])
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_offsets_store(client.handle, list)
+        let partitionErr = RDKafkaPartitionList.errors(list).first?.1 ?? RD_KAFKA_RESP_ERR_NO_ERROR
+        if err == RD_KAFKA_RESP_ERR__STATE || partitionErr == RD_KAFKA_RESP_ERR__STATE {
+            throw TransportError(.notAssigned, "\(record.topicPartition) is no longer assigned to this member")
+        }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(err, "store offset of \(record.topicPartition)") }
+        if partitionErr != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw .rdKafka(partitionErr, "store offset of \(record.topicPartition)")
+        }
+    }
+
+    public func commit() async throws(TransportError) {
+        let client = client
+        let err = await commitExecutor.run { rd_kafka_commit(client.handle, nil, 0) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            throw .rdKafka(err, "commit")
+        }
+    }
+
+    public func pause() async throws(TransportError) {
+        try await setPaused(true)
+    }
+
+    public func resume() async throws(TransportError) {
+        try await setPaused(false)
+    }
+
+    private func setPaused(_ paused: Bool) async throws(TransportError) {
+        let client = client
+        let rebalance = rebalance
+        // On the poll queue, so that no rebalance runs between reading and pausing the assignment.
+        let err = await pollExecutor.run { () -> rd_kafka_resp_err_t in
+            rebalance.setPaused(paused)
+            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
+            let err = rd_kafka_assignment(client.handle, &list)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return err }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            return paused
+                ? rd_kafka_pause_partitions(client.handle, list) : rd_kafka_resume_partitions(client.handle, list)
+        }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(err, paused ? "pause" : "resume") }
+    }
+
+    public func assignment() async throws(TransportError) -> Set<TopicPartition> {
+        rebalance.assigned
+    }
+
+    /// Leaves the group: commits acknowledged offsets, revokes and destroys the handle.
+    ///
+    /// A commit refused because the group is rebalancing (another member just joined or left)
+    /// is retried while serving the rebalance, for up to `closeCommitTimeoutMs`; records fetched
+    /// meanwhile are dropped unacknowledged (their next owner gets them).
+    public func close() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let client = client
+        let logger = logger
+        let budget = closeCommitTimeoutMs
+        await pollExecutor.run {
+            let clock = ContinuousClock()
+            let deadline = clock.now + .milliseconds(budget)
+            while true {
+                let err = rd_kafka_commit(client.handle, nil, 0)
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET { break }
+                let rejoining =
+                    err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID
+                guard RDKafkaErrors.isRetriable(err) || rejoining, clock.now < deadline else {
+                    logger.info(
+                        "commit on close failed", metadata: ["error": "\(TransportError.rdKafka(err, "commit"))"])
+                    break
+                }
+                if let message = rd_kafka_consumer_poll(client.handle, 100) { rd_kafka_message_destroy(message) }
+            }
+            let err = rd_kafka_consumer_close(client.handle)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.info("consumer close", metadata: ["error": "\(TransportError.rdKafka(err, "close"))"])
+            }
+            client.destroy()
+        }
+    }
+}

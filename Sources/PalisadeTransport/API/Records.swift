@@ -1,0 +1,86 @@
+/// A topic and one of its partitions.
+public struct TopicPartition: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+
+    public init(_ topic: String, _ partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public static func < (a: TopicPartition, b: TopicPartition) -> Bool {
+        (a.topic, a.partition) < (b.topic, b.partition)
+    }
+
+    public var description: String { "\(topic)[\(partition)]" }
+}
+
+/// A record to publish. A `nil` key spreads records over partitions; a `nil` value is a
+/// tombstone (on compacted topics it deletes the key).
+public struct OutgoingRecord: Sendable, Hashable {
+    public var topic: String
+    public var key: [UInt8]?
+    public var value: [UInt8]?
+
+    public init(topic: String, key: [UInt8]?, value: [UInt8]?) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+    }
+
+    /// A record with a UTF-8 text key.
+    public init(topic: String, key: String, value: [UInt8]?) {
+        self.init(topic: topic, key: Array(key.utf8), value: value)
+    }
+}
+
+/// Where an acknowledged record was stored.
+public struct DeliveryReceipt: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+}
+
+/// A record read from a topic.
+public struct ConsumedRecord: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: [UInt8]?
+    /// `nil` for a tombstone.
+    public var value: [UInt8]?
+    /// Milliseconds since the epoch (producer create time), 0 when unknown.
+    public var timestampMs: Int64
+
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?, timestampMs: Int64
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.timestampMs = timestampMs
+    }
+
+    public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
+
+    /// The key as UTF-8 text (invalid bytes repaired), `nil` without a key.
+    public var keyText: String? { key.map { String(decoding: $0, as: UTF8.self) } }
+}
+
+/// What a group consumer's poll returns: records, and the partition assignment changing under it.
+public enum ConsumerEvent: Sendable, Hashable {
+    case record(ConsumedRecord)
+    /// Partitions added to this member (incremental: the others stay assigned).
+    case assigned([TopicPartition])
+    /// Partitions taken from this member. Records of them not yet acknowledged will be
+    /// redelivered to their next owner; acknowledging them now fails with `.notAssigned`.
+    case revoked([TopicPartition])
+}

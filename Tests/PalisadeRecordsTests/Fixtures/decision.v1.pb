@@ -1,0 +1,1 @@
+203.0.113.7"sqli burst: 12 attacks in 60 s*attack-burst0ç‘Ù¥ª38çî´§ª3B1763700000:42
