@@ -43,11 +43,12 @@ function M.identities(c, client_ip)
   return id
 end
 
---- The refusal for a decision, or nil when the request passes: status, body (JSON), headers.
+--- The refusal for a decision: status, body (JSON), headers; or nil, nil, headers-to-add when it
+--- is only monitored; or nil when there is no decision.
 function M.verdict(c, action, scope, reason, request_id)
   if not action then return nil end
   if c.mode == "monitor" or action == "monitor" then
-    return nil, { [c.monitor_header] = action .. "; scope=" .. scope }
+    return nil, nil, { [c.monitor_header] = action .. "; scope=" .. scope }
   end
   local throttle = action == "throttle"
   local status = throttle and c.throttle_status or c.block_status
@@ -59,8 +60,7 @@ function M.verdict(c, action, scope, reason, request_id)
   return status, body, headers
 end
 
---- Checks the request. Returns status, body, headers for a refusal; or nil plus headers to add
---- (monitor); or nothing. `dict` is the decision shared dict.
+--- Checks the request; returns like verdict(). `dict` is the decision shared dict.
 function M.check(c, dict, client_ip, request_id_fn)
   local action, scope, reason = decisions.lookup(dict, M.identities(c, client_ip))
   if not action then return nil end

@@ -25,9 +25,11 @@ local current_conf
 --- Sleeps `s` seconds in short slices; returns false if the worker started exiting.
 local function sleep_sliced(s)
   local deadline = now() + s
-  while now() < deadline do
+  while true do
     if exiting() then return false end
-    sleep(math.min(0.2, deadline - now()))
+    local left = deadline - now()
+    if left < 0.001 then break end
+    sleep(left < 0.2 and left or 0.2)
     update_time()
   end
   return not exiting()

@@ -11,6 +11,7 @@ local queue = require "palisade.queue"
 local http = require "palisade.http"
 local ratelog = require "palisade.ratelog"
 local semaphore = require "ngx.semaphore"
+local sleep_sliced = require("palisade.sync").sleep_sliced
 
 local var, req = ngx.var, ngx.req
 local now, update_time, exiting = ngx.now, ngx.update_time, ngx.worker.exiting
@@ -196,8 +197,8 @@ local function flush_loop(premature, sink)
     local deadline = now() + conf.flush_interval_ms / 1000
     while q:count() < conf.batch_max_records and not exiting() do
       local left = deadline - now()
-      if left <= 0 then break end
-      sink.sema:wait(math.min(left, 0.2))
+      if left < 0.001 then break end
+      sink.sema:wait(left < 0.2 and left or 0.2)
       update_time()
     end
     local final = exiting()
@@ -227,11 +228,7 @@ local function flush_loop(premature, sink)
           local cap = conf.retry_max_backoff_ms / 1000
           backoff = math.min(backoff == 0 and 0.2 or backoff * 2, cap)
           if retry_after and retry_after > backoff then backoff = math.min(retry_after, cap) end
-          local until_t = now() + backoff
-          while now() < until_t and not exiting() do
-            ngx.sleep(math.min(0.2, until_t - now()))
-            update_time()
-          end
+          sleep_sliced(backoff)
         end
       end
     end

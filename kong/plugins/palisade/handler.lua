@@ -44,6 +44,14 @@ function Palisade:access(conf)
   if status then
     return kong.response.exit(status, body, headers)
   end
+  if headers then -- monitor: tell the upstream now, the client in header_filter
+    for k, v in pairs(headers) do kong.service.request.set_header(k, v) end
+    kong.ctx.plugin.response_headers = headers
+  end
+end
+
+function Palisade:header_filter()
+  local headers = kong.ctx.plugin.response_headers
   if headers then
     for k, v in pairs(headers) do kong.response.set_header(k, v) end
   end
