@@ -1,6 +1,6 @@
 -- Minimal JSON string escaping that always yields valid UTF-8 output: request lines and headers are
 -- attacker-controlled bytes, and one invalid byte would make the mirror reject the whole line.
--- Invalid UTF-8 sequences become U+FFFD. ASCII strings without specials are returned as they are.
+-- Each byte of an invalid UTF-8 sequence becomes U+FFFD. ASCII strings without specials are returned as they are.
 local byte, char, find, gsub, sub, format = string.byte, string.char, string.find, string.gsub, string.sub, string.format
 local concat = table.concat
 
