@@ -389,4 +389,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # a timeout's SIGTERM must still run main()'s cleanup (stop nginx, remove its directory)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.exit(main())
