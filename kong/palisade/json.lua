@@ -50,13 +50,19 @@ local function sanitize_utf8(s)
   return concat(out, "", 1, n)
 end
 
---- JSON string literal (with quotes) for any byte string.
-function M.string(s)
+--- The JSON-escaped contents (no quotes) of any byte string.
+local function escape(s)
   if find(s, '[%z\1-\31"\\\127-\255]') then
     s = gsub(s, '[%z\1-\31"\\\127]', ESC)
     if find(s, "[\128-\255]") then s = sanitize_utf8(s) end
   end
-  return '"' .. s .. '"'
+  return s
+end
+M.escape = escape
+
+--- JSON string literal (with quotes) for any byte string.
+function M.string(s)
+  return '"' .. escape(s) .. '"'
 end
 
 M.sanitize_utf8 = sanitize_utf8
