@@ -12,6 +12,7 @@ local http = require "palisade.http"
 local ratelog = require "palisade.ratelog"
 local semaphore = require "ngx.semaphore"
 local sleep_sliced = require("palisade.sync").sleep_sliced
+local cjson = require "cjson.safe"
 
 local var, req = ngx.var, ngx.req
 local now, update_time, exiting = ngx.now, ngx.update_time, ngx.worker.exiting
@@ -174,70 +175,95 @@ local function send(sink, batch)
   if not u then return nil, err end
   local headers = { ["Content-Type"] = "application/x-ndjson" }
   if conf.mirror_token then headers.Authorization = "Bearer " .. conf.mirror_token end
-  local body = concat(batch, "\n") .. "\n"
+  batch[#batch + 1] = "" -- trailing newline without copying the records again
   local res
   res, err = http.request(u, {
-    method = "POST", path = "/v1/capture", headers = headers, body = body,
+    method = "POST", path = "/v1/capture", headers = headers, body = concat(batch, "\n"),
     connect_timeout_ms = conf.mirror_timeout_ms, send_timeout_ms = conf.mirror_timeout_ms,
     read_timeout_ms = conf.mirror_timeout_ms, ssl_verify = conf.ssl_verify,
   })
+  batch[#batch] = nil
   if not res then return nil, err, true end
-  if res.status >= 200 and res.status < 300 then return res end
+  if res.status >= 200 and res.status < 300 then
+    -- 202 {accepted, rejected, errors:[{line, reason}]}: rejected lines are not retried (they
+    -- would be rejected again) but counted and reported, since they mean a contract mismatch
+    local body = cjson.decode(res.body or "")
+    if type(body) == "table" and tonumber(body.rejected) and body.rejected > 0 then
+      sink.rejected = sink.rejected + body.rejected
+      local first = type(body.errors) == "table" and body.errors[1]
+      ratelog.log("mirror_rejected", conf.log_interval_s, ngx.WARN, "mirror rejected " .. sink.rejected ..
+        " records so far; latest: " .. (type(first) == "table" and tostring(first.reason) or "?"))
+    end
+    return res
+  end
   local retriable = res.status >= 500 or res.status == 408 or res.status == 429
   return nil, "HTTP " .. res.status, retriable, tonumber(res.headers["retry-after"])
 end
 
+-- Sends one batch; returns the backoff to wait (0 after a success). On a retriable failure the
+-- batch goes back to the front of the queue (minus what no longer fits, counted as dropped).
+local function flush_once(sink, backoff, final)
+  local conf, q = sink.conf, sink.queue
+  local batch = q:take(conf.batch_max_records, conf.batch_max_bytes)
+  local ok, res, err, retriable, retry_after = pcall(send, sink, batch)
+  if not ok then res, err, retriable = nil, res, false end
+  if res then
+    sink.sent = sink.sent + #batch
+    if sink.down then
+      sink.down = false
+      ratelog.reset("mirror")
+      ngx.log(ngx.NOTICE, "palisade: mirror reachable again")
+    end
+    return 0
+  end
+  sink.down = true
+  sink.errors = sink.errors + 1
+  if retriable and not final then q:requeue(batch) else sink.failed = sink.failed + #batch end
+  ratelog.log("mirror", conf.log_interval_s, ngx.WARN, "mirror send failed (" .. tostring(err) ..
+    "); queued " .. q:count() .. ", dropped " .. q.dropped .. ", failed " .. sink.failed .. " so far")
+  local cap = conf.retry_max_backoff_ms / 1000
+  backoff = math.min(backoff == 0 and 0.2 or backoff * 2, cap)
+  if retry_after and retry_after > backoff then backoff = math.min(retry_after, cap) end
+  return backoff
+end
+
+local EXIT_DRAIN_S = 1 -- at worker exit, keep sending what is queued for at most this long
+
 local function flush_loop(premature, sink)
   if premature then sink.running = false return end
   local backoff = 0
-  while true do
-    local conf = sink.conf
-    local q = sink.queue
+  while not exiting() do
+    local conf, q = sink.conf, sink.queue
     -- wait for a full batch or the interval, in slices so that worker exit is noticed quickly
-    local deadline = now() + conf.flush_interval_ms / 1000
+    -- (after a failure the backoff was the wait: retry at once)
+    local deadline = now() + (backoff > 0 and 0 or conf.flush_interval_ms / 1000)
     while q:count() < conf.batch_max_records and not exiting() do
       local left = deadline - now()
       if left < 0.001 then break end
       sink.sema:wait(left < 0.2 and left or 0.2)
       update_time()
     end
-    local final = exiting()
-    if q:count() > 0 then
-      local batch = q:take(conf.batch_max_records, conf.batch_max_bytes)
-      local ok, res, err, retriable, retry_after = pcall(send, sink, batch)
-      if not ok then res, err, retriable = nil, res, false end
-      if res then
-        sink.sent = sink.sent + #batch
-        backoff = 0
-        if sink.down then
-          sink.down = false
-          ratelog.reset("mirror")
-          ngx.log(ngx.NOTICE, "palisade: mirror reachable again")
-        end
-      else
-        sink.down = true
-        sink.errors = sink.errors + 1
-        if retriable and not final then
-          q:requeue(batch)
-        else
-          sink.failed = sink.failed + #batch
-        end
-        ratelog.log("mirror", conf.log_interval_s, ngx.WARN, "mirror send failed (" .. tostring(err) ..
-          "); queued " .. q:count() .. ", dropped " .. q.dropped .. ", failed " .. sink.failed .. " so far")
-        if not final then
-          local cap = conf.retry_max_backoff_ms / 1000
-          backoff = math.min(backoff == 0 and 0.2 or backoff * 2, cap)
-          if retry_after and retry_after > backoff then backoff = math.min(retry_after, cap) end
-          sleep_sliced(backoff)
-        end
-      end
+    if q:count() > 0 and not exiting() then
+      backoff = flush_once(sink, backoff, false)
+      if backoff > 0 then sleep_sliced(backoff) end
     end
-    if final then break end
     if q.dropped > sink.reported_drops then
       sink.reported_drops = q.dropped
       ratelog.log("queue_full", conf.log_interval_s, ngx.WARN, "capture queue full: " .. q.dropped ..
         " records dropped so far in this worker")
     end
+  end
+  -- worker exit (reload/quit): drain for a bounded time, then count what is left
+  local q = sink.queue
+  local stop_at = now() + EXIT_DRAIN_S
+  while q:count() > 0 and now() < stop_at do
+    if flush_once(sink, 0, true) > 0 then break end
+    update_time()
+  end
+  if q:count() > 0 then
+    sink.failed = sink.failed + q:count()
+    ngx.log(ngx.WARN, "palisade: worker exiting: ", q:count(), " capture records not sent")
+    q:take(math.huge, math.huge)
   end
   sink.running = false
 end
@@ -247,7 +273,7 @@ function M.sink(conf)
   local s = sinks[conf.mirror_url]
   if not s then
     s = { queue = queue.new(conf.queue_max_records, conf.queue_max_bytes), sema = semaphore.new(),
-      sent = 0, errors = 0, failed = 0, reported_drops = 0, running = false }
+      sent = 0, errors = 0, failed = 0, rejected = 0, reported_drops = 0, running = false }
     sinks[conf.mirror_url] = s
   end
   s.conf = conf

@@ -91,6 +91,14 @@ describe("kong handler", function()
     handler:configure(nil)
   end)
 
+  it("starts the sync lazily on the first request when Kong never called configure", function()
+    load({ forwarded_ip = "198.51.100.1" })
+    local c = conf()
+    handler:access(c)
+    handler:access(c)
+    assert.equal(1, #n.timers)
+  end)
+
   it("configure does not sync on other workers", function()
     load()
     n.worker.id = function() return 1 end

@@ -20,7 +20,11 @@ local Palisade = {
 -- Kong 3.x calls configure with every enabled config of this plugin on every worker (after
 -- init_worker and on each config change). Decisions sync from one aggregator per node: the first
 -- config with enforcement enabled is used (all configs share one decision dict).
+local configured = false -- set once Kong has called configure (Kong versions with that phase)
+local lazily_started = false
+
 function Palisade:configure(configs)
+  configured = true
   if not configs then return end
   local chosen
   for _, conf in ipairs(configs) do
@@ -40,6 +44,11 @@ function Palisade:init_worker()
 end
 
 function Palisade:access(conf)
+  if not configured and not lazily_started then
+    -- a Kong without the configure phase: start the sync (worker 0) on the first request
+    lazily_started = true
+    gateway.start_sync(conf)
+  end
   local status, body, headers = gateway.access(conf, kong.ctx.plugin, kong.client.get_forwarded_ip())
   if status then
     return kong.response.exit(status, body, headers)
