@@ -5,7 +5,8 @@
 -- Expiry is the dict TTL (from the decision's expires_at), so an expired decision disappears
 -- without a sweep, and keeps being enforced until then even if the aggregator is gone.
 -- Meta keys start with "#": "#version" (the "epoch:counter" last applied), "#cidr" (prefix lengths
--- present, "4/24,16/48" = family-bytes/len), "#synced_at" (ms). Every write is safe_set: when the
+-- present, "4/24,16/48" = family-bytes/len; only grows with deltas, recomputed by each full
+-- snapshot — a stale length costs one extra lookup), "#synced_at" (ms). Every write is safe_set: when the
 -- dict is full the write fails and is counted instead of evicting other decisions.
 local ipm = require "palisade.ip"
 
@@ -156,35 +157,40 @@ local function cidr_lengths(dict)
   return cidr_cache
 end
 
+-- Keeps the more severe of the current best and the decision stored at `key` (no closures: this
+-- runs several times per request).
+local SEVERITY = M.SEVERITY
+local function try(dict, key, scope, best, best_scope, best_val)
+  local v = dict:get(key)
+  if v then
+    local action = sub(v, 1, (find(v, "\t", 1, true) or 0) - 1)
+    if not best or SEVERITY[action] > SEVERITY[best] then return action, scope, v end
+  end
+  return best, best_scope, best_val
+end
+
 --- Finds the most severe decision for a request's identities. `id` fields (all optional):
 ---   ip_bin (binary address), api_keys (list), jwt_sub, headers (list of "name:value", lowercase name)
 --- Returns action, scope, reason or nil.
 function M.lookup(dict, id)
-  local best, best_scope, best_val
-  local function try(key, scope)
-    local v = dict:get(key)
-    if v then
-      local action = sub(v, 1, (find(v, "\t", 1, true) or 0) - 1)
-      if not best or M.SEVERITY[action] > M.SEVERITY[best] then best, best_scope, best_val = action, scope, v end
-    end
-  end
+  local best, scope, val
   local ip_bin = id.ip_bin
   if ip_bin then
-    try("i" .. ip_bin, "ip")
+    best, scope, val = try(dict, "i" .. ip_bin, "ip", best, scope, val)
     local lens = cidr_lengths(dict)
     local nb = #ip_bin
     for i = 1, #lens do
       local l = lens[i]
-      if l[1] == nb then try("c" .. char(l[2]) .. ipm.mask(ip_bin, l[2]), "cidr") end
+      if l[1] == nb then best, scope, val = try(dict, "c" .. char(l[2]) .. ipm.mask(ip_bin, l[2]), "cidr", best, scope, val) end
     end
   end
   local keys = id.api_keys
-  if keys then for i = 1, #keys do try("k" .. keys[i], "api_key") end end
-  if id.jwt_sub then try("s" .. id.jwt_sub, "jwt_sub") end
+  if keys then for i = 1, #keys do best, scope, val = try(dict, "k" .. keys[i], "api_key", best, scope, val) end end
+  if id.jwt_sub then best, scope, val = try(dict, "s" .. id.jwt_sub, "jwt_sub", best, scope, val) end
   local hs = id.headers
-  if hs then for i = 1, #hs do try("h" .. hs[i], "header") end end
+  if hs then for i = 1, #hs do best, scope, val = try(dict, "h" .. hs[i], "header", best, scope, val) end end
   if not best then return nil end
-  return best, best_scope, sub(best_val, #best + 2)
+  return best, scope, sub(val, #best + 2)
 end
 
 return M

@@ -27,9 +27,28 @@ end
 
 local MAX_TOKEN = 8192
 
+-- Per-worker memo token → sub (false for none): a client sends the same token many times, and
+-- decoding costs more than the dict lookups. Bounded: emptied when it reaches MEMO_MAX entries.
+local MEMO_MAX = 512 -- × MAX_TOKEN (8 KiB) bounds it at 4 MiB per worker
+local memo, memo_n = {}, 0
+
+local decode_sub
+
 --- `sub` claim (string) of an unverified compact JWT, or nil when absent/malformed.
 function M.sub(token)
-  if not token or #token > MAX_TOKEN then return nil end
+  if not token then return nil end
+  local s = memo[token]
+  if s == nil then
+    s = decode_sub(token) or false
+    if memo_n >= MEMO_MAX then memo, memo_n = {}, 0 end
+    memo[token] = s
+    memo_n = memo_n + 1
+  end
+  return s or nil
+end
+
+function decode_sub(token)
+  if #token > MAX_TOKEN then return nil end
   local d1 = find(token, ".", 1, true)
   if not d1 then return nil end
   local d2 = find(token, ".", d1 + 1, true)

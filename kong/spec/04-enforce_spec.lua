@@ -89,6 +89,17 @@ describe("enforce", function()
     end
   end)
 
+  it("memoizes token subjects per worker, bounded, without mixing them up", function()
+    local jwt = require "palisade.jwt"
+    for i = 1, 1500 do
+      local t = token({ sub = "u" .. i })
+      assert.equal("u" .. i, jwt.sub(t))
+      assert.equal("u" .. i, jwt.sub(t))
+    end
+    assert.is_nil(jwt.sub("x.eyJub3N1YiI6MX0.y")) -- {"nosub":1}
+    assert.is_nil(jwt.sub("x.eyJub3N1YiI6MX0.y"))
+  end)
+
   it("blocks by a configured header as name:value", function()
     req({ { "X-Client-Id", "abc" } })
     assert.equal(403, (access(conf())))
