@@ -30,6 +30,11 @@ end
 
 local header_name = { type = "string", custom_validator = valid_header_name }
 
+local function valid_token(v)
+  if v:find("[%c%s]") then return nil, "must not contain spaces or control characters" end
+  return true
+end
+
 M.fields = {
   { mode = { type = "string", default = "block", one_of = { "block", "monitor" }, required = true,
       description = "block: refuse requests that match a block/throttle decision. monitor: never refuse; add the monitor header and log what would have been refused." } },
@@ -40,11 +45,11 @@ M.fields = {
 
   { mirror_url = { type = "string", custom_validator = valid_url,
       description = "Base URL of the Palisade mirror (capture records are POSTed to <mirror_url>/v1/capture). Required when tap_enabled." } },
-  { mirror_token = { type = "string", encrypted = true, referenceable = true,
+  { mirror_token = { type = "string", encrypted = true, referenceable = true, custom_validator = valid_token,
       description = "Bearer token for the mirror. Never logged." } },
   { aggregator_url = { type = "string", custom_validator = valid_url,
       description = "Base URL of the Palisade aggregator (decisions are long-polled from <aggregator_url>/v1/decisions). Required when enforce_enabled." } },
-  { aggregator_token = { type = "string", encrypted = true, referenceable = true,
+  { aggregator_token = { type = "string", encrypted = true, referenceable = true, custom_validator = valid_token,
       description = "Bearer token for the aggregator. Never logged." } },
   { ssl_verify = { type = "boolean", default = true, required = true,
       description = "Verify the TLS certificates of https mirror/aggregator URLs (needs lua_ssl_trusted_certificate)." } },

@@ -19,7 +19,7 @@ local now, update_time, exiting = ngx.now, ngx.update_time, ngx.worker.exiting
 local encode_base64 = ngx.encode_base64
 local re_find = ngx.re.find
 local random = math.random
-local sub, find, lower, match, concat = string.sub, string.find, string.lower, string.match, table.concat
+local sub, find, byte, concat = string.sub, string.find, string.byte, table.concat
 local tonumber = tonumber
 
 local M = {}
@@ -93,12 +93,19 @@ function M.request_headers(max)
   local out = {}
   local raw = req.raw_header and select(2, pcall(req.raw_header, true))
   if type(raw) == "string" then
-    for line in raw:gmatch("([^\r\n]+)") do
-      local name, value = match(line, "^([^:%s]+):[ \t]*(.-)[ \t]*$")
-      if name then
-        out[#out + 1] = { name, value }
-        if #out >= max then break end
+    -- plain finds and byte checks (JIT-compiled), not patterns: this runs for every captured request
+    local pos, len, n = 1, #raw, 0
+    while pos <= len and n < max do
+      local eol = find(raw, "\n", pos, true) or (len + 1)
+      local colon = find(raw, ":", pos, true)
+      if colon and colon < eol and colon > pos then
+        local vs, ve = colon + 1, eol - 1
+        while vs <= ve and (byte(raw, vs) == 32 or byte(raw, vs) == 9) do vs = vs + 1 end
+        while ve >= vs and (byte(raw, ve) == 13 or byte(raw, ve) == 32 or byte(raw, ve) == 9) do ve = ve - 1 end
+        n = n + 1
+        out[n] = { sub(raw, pos, colon - 1), sub(raw, vs, ve) }
       end
+      pos = eol + 1
     end
     return out
   end

@@ -81,6 +81,8 @@ describe("palisade schema", function()
     { "redact_headers", { redact_headers = { "bad header" } }, "[1] invalid header name" },
     { "api_key_headers", { api_key_headers = "apikey" }, "expected an array" },
     { "monitor_header", { monitor_header = "X:Y" }, "invalid header name" },
+    { "mirror_token", { mirror_token = "abc\r\nX-Injected: 1" }, "must not contain spaces or control characters" },
+    { "aggregator_token", { aggregator_token = "a b" }, "must not contain spaces or control characters" },
     { "bogus", { bogus = 1 }, "unknown field" },
   }
   for _, case in ipairs(bad) do

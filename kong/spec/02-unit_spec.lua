@@ -145,6 +145,21 @@ describe("palisade unit", function()
         { r.id, r.client_ip, r.service, r.route, r.consumer, r.node })
     end)
 
+    it("parses the raw header block: order, duplicates, names as sent, bare LF, colons in values", function()
+      n.req.raw_header = function()
+        return "Host: a.example\r\nX-Dup: 1\r\nx-dup:2\nUser-Agent:  curl/8 (x:y)  \r\nEmpty:\r\n\r\n"
+      end
+      assert.same({ { "Host", "a.example" }, { "X-Dup", "1" }, { "x-dup", "2" }, { "User-Agent", "curl/8 (x:y)" },
+        { "Empty", "" } }, tap.request_headers(100))
+      assert.same({ { "Host", "a.example" }, { "X-Dup", "1" } }, tap.request_headers(2))
+    end)
+
+    it("falls back to the parsed headers (sorted) when there is no raw block (HTTP/2)", function()
+      n.req.raw_header = function() error("http2 requests not supported yet") end
+      n.req.get_headers = function() return { b = "2", a = { "1", "1b" } } end
+      assert.same({ { "a", "1" }, { "a", "1b" }, { "b", "2" } }, tap.request_headers(100))
+    end)
+
     it("ignores an X-Request-Id that is not a sane token", function()
       request({ headers = { { "X-Request-Id", "a b\"<script>" } } })
       assert.equal("0123456789abcdef0123456789abcdef", tap.request_id())
