@@ -91,8 +91,8 @@ end
 --- Request headers in arrival order with names as sent; [name, value] pairs.
 function M.request_headers(max)
   local out = {}
-  local raw = req.raw_header and select(2, pcall(req.raw_header, true))
-  if type(raw) == "string" then
+  local ok, raw = pcall(req.raw_header, true) -- raises on HTTP/2 and HTTP/3
+  if ok and type(raw) == "string" then
     -- plain finds and byte checks (JIT-compiled), not patterns: this runs for every captured request
     local pos, len, n = 1, #raw, 0
     while pos <= len and n < max do
