@@ -86,8 +86,8 @@ M.fields = {
       description = "Longest time a record waits in the queue before a partial batch is sent." } },
   { mirror_timeout_ms = { type = "integer", default = 2000, required = true, between = { 100, 60000 },
       description = "Connect/send/read timeout for one POST to the mirror." } },
-  { retry_max_backoff_ms = { type = "integer", default = 30000, required = true, between = { 100, 600000 },
-      description = "Cap of the exponential backoff after mirror/aggregator errors (a Retry-After from a 503 is honoured up to this cap)." } },
+  { retry_max_backoff_ms = { type = "integer", default = 5000, required = true, between = { 100, 600000 },
+      description = "Cap of the exponential backoff after mirror/aggregator errors (a Retry-After from a 503 is honoured up to this cap). It is also the longest a recovered aggregator waits to be polled again." } },
 
   -- enforce
   { api_key_headers = { type = "array", default = { "apikey", "x-api-key" }, required = true,

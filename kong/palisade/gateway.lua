@@ -79,4 +79,26 @@ function M.log(conf, ctx, extra)
   if not ok then ratelog.log("tap_error", c.log_interval_s, ngx.ERR, "tap error: " .. tostring(err)) end
 end
 
+--- This worker's counters and the node's decision-set state, for a status endpoint:
+---   location = /palisade/status { allow 127.0.0.1; deny all;
+---     content_by_lua_block { ngx.say(require("palisade.gateway").status()) } }
+--- Counters are per worker (each worker has its own queue and flush loop).
+function M.status(dict_name)
+  local sinks = {}
+  for url, s in pairs(tap.sinks) do
+    sinks[#sinks + 1] = { mirror = url, queued = s.queue:count(), enqueued = s.queue.enqueued,
+      dropped = s.queue.dropped, sent = s.sent, failed = s.failed, rejected = s.rejected, errors = s.errors,
+      mirror_down = s.down or false }
+  end
+  local dict = ngx.shared[dict_name or "palisade_decisions"]
+  local cjson = require "cjson.safe"
+  return cjson.encode({
+    worker = ngx.worker.id(), pid = ngx.worker.pid(),
+    tap = sinks,
+    decisions = dict and { version = dict:get("#version"), synced_at_ms = dict:get("#synced_at"),
+      free_bytes = dict.free_space and dict:free_space() or nil } or nil,
+    sync = ngx.worker.id() == 0 and sync.stats or nil,
+  })
+end
+
 return M

@@ -44,15 +44,19 @@ local function read_status(sock, opts)
   end
 end
 
+local MAX_BODY = 64 * 1024 * 1024 -- responses are small JSON; refuse anything absurd
+
 local function read_body(sock, headers)
   local te = headers["transfer-encoding"]
   if te and find(lower(te), "chunked", 1, true) then
-    local parts = {}
+    local parts, total = {}, 0
     while true do
       local line, err = sock:receive("*l")
       if not line then return nil, err end
       local size = tonumber(match(line, "^%s*(%x+)"), 16)
       if not size then return nil, "bad chunk size" end
+      total = total + size
+      if total > MAX_BODY then return nil, "response body too large" end
       if size == 0 then
         repeat -- trailers
           line, err = sock:receive("*l")
@@ -70,9 +74,12 @@ local function read_body(sock, headers)
   local len = tonumber(headers["content-length"])
   if len then
     if len == 0 then return "" end
+    if len > MAX_BODY then return nil, "response body too large" end
     return sock:receive(len)
   end
-  return sock:receive("*a"), nil, true
+  local data, err = sock:receive("*a") -- no length: until close (bounded by the read timeout)
+  if data and #data > MAX_BODY then return nil, "response body too large" end
+  return data, err, true
 end
 
 --- request(u, opts) with u from parse_url and opts:

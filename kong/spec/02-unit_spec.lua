@@ -8,10 +8,7 @@ describe("palisade unit", function()
 
   before_each(function()
     n = ngx_stub.install()
-    for _, m in ipairs({ "palisade.tap", "palisade.record", "palisade.queue", "palisade.json", "palisade.config",
-      "palisade.http", "palisade.sync", "palisade.ratelog", "palisade.decisions", "palisade.jwt" }) do
-      package.loaded[m] = nil
-    end
+    for name in pairs(package.loaded) do if name:find("^palisade") then package.loaded[name] = nil end end
     record = require "palisade.record"
     tap = require "palisade.tap"
     queue = require "palisade.queue"
@@ -224,6 +221,20 @@ describe("palisade unit", function()
       request({ uri = "/api", status = 403 })
       tap.log(c, {})
       assert.equal(403, cjson.decode(tap.sinks[c.mirror_url].queue:take(1, 1e9)[1]).status)
+    end)
+
+    it("reports its counters in gateway.status()", function()
+      local c = conf({ queue_max_records = 1, batch_max_records = 1 })
+      request({})
+      tap.log(c, { tap = true })
+      tap.log(c, { tap = true })
+      n.shared.palisade_decisions = ngx_stub.new_dict(nil, n.clock)
+      n.shared.palisade_decisions:set("#version", "e:7")
+      local st = cjson.decode(require("palisade.gateway").status())
+      assert.same({ mirror = c.mirror_url, queued = 1, enqueued = 1, dropped = 1, sent = 0, failed = 0,
+        rejected = 0, errors = 0, mirror_down = false }, st.tap[1])
+      assert.equal("e:7", st.decisions.version)
+      assert.equal(0, st.worker)
     end)
 
     it("wakes the flusher when a batch is full, and starts one flush timer per mirror", function()

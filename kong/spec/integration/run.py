@@ -259,6 +259,14 @@ def main():
         rec = mirror.find("req-blocked")
         check("enforce: blocked request is still tapped with its 403", rec is not None and rec["status"] == 403)
         check("enforce: other clients pass", request(port, "/api/x")[0] == 200)
+        st, _, data, _ = request(port, "/palisade/status")
+        try:
+            status = json.loads(data)
+        except ValueError:
+            status = {}
+        check("status: endpoint reports the synced version and this worker's tap counters",
+              st == 200 and status.get("decisions", {}).get("version") == agg.version()
+              and all(k in (status.get("tap") or [{}])[0] for k in ("sent", "dropped", "queued")), repr(data[:300]))
 
         agg.upsert("cidr", "127.0.1.0/24")
         check("enforce: cidr v4", wait_status(port, 403, source="127.0.1.9") is not None)
