@@ -37,5 +37,6 @@ build = {
     ["palisade.record"] = "kong/palisade/record.lua",
     ["palisade.sync"] = "kong/palisade/sync.lua",
     ["palisade.tap"] = "kong/palisade/tap.lua",
+    ["palisade.wait"] = "kong/palisade/wait.lua",
   },
 }

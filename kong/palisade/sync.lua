@@ -11,8 +11,9 @@ local http = require "palisade.http"
 local decisions = require "palisade.decisions"
 local ratelog = require "palisade.ratelog"
 local cjson = require "cjson.safe"
+local wait = require "palisade.wait"
 
-local exiting, sleep, now, update_time = ngx.worker.exiting, ngx.sleep, ngx.now, ngx.update_time
+local exiting, now, update_time = ngx.worker.exiting, ngx.now, ngx.update_time
 local escape_uri = ngx.escape_uri
 
 local M = {}
@@ -22,19 +23,6 @@ M.stats = { polls = 0, errors = 0, applied = 0, removed = 0, snapshots = 0, dict
 local running = false
 local current_conf
 
---- Sleeps `s` seconds in short slices; returns false if the worker started exiting.
-local function sleep_sliced(s)
-  local deadline = now() + s
-  while true do
-    if exiting() then return false end
-    local left = deadline - now()
-    if left < 0.001 then break end
-    sleep(left < 0.2 and left or 0.2)
-    update_time()
-  end
-  return not exiting()
-end
-M.sleep_sliced = sleep_sliced
 
 local function poll_once(conf, dict)
   local u, err = http.parse_url(conf.aggregator_url)
@@ -96,19 +84,17 @@ local function loop(premature)
       update_time()
       -- a server that answers at once with nothing new must not turn this into a busy loop
       if st.applied == 0 and st.removed == 0 and now() - started < 0.1 then
-        if not sleep_sliced(0.1) then break end
+        if not wait.sleep(0.1) then break end
       end
     else
       down = true
       M.stats.errors = M.stats.errors + 1
-      local cap = conf.retry_max_backoff_ms / 1000
-      backoff = math.min(backoff == 0 and 0.5 or backoff * 2, cap)
-      if retry_after and retry_after > backoff then backoff = math.min(retry_after, cap) end
+      backoff = wait.backoff(backoff, 0.5, conf.retry_max_backoff_ms / 1000, retry_after)
       if err ~= "status: aborted" then
         ratelog.log("aggregator", conf.log_interval_s, ngx.WARN, "aggregator unreachable (" .. tostring(err) ..
           "); keeping the decisions already synced until they expire, letting all other traffic through")
       end
-      if not sleep_sliced(backoff) then break end
+      if not wait.sleep(backoff) then break end
     end
   end
   running = false

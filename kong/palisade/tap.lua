@@ -11,7 +11,7 @@ local queue = require "palisade.queue"
 local http = require "palisade.http"
 local ratelog = require "palisade.ratelog"
 local semaphore = require "ngx.semaphore"
-local sleep_sliced = require("palisade.sync").sleep_sliced
+local wait = require "palisade.wait"
 local cjson = require "cjson.safe"
 
 local var, req = ngx.var, ngx.req
@@ -228,10 +228,7 @@ local function flush_once(sink, backoff, final)
   if retriable and not final then q:requeue(batch) else sink.failed = sink.failed + #batch end
   ratelog.log("mirror", conf.log_interval_s, ngx.WARN, "mirror send failed (" .. tostring(err) ..
     "); queued " .. q:count() .. ", dropped " .. q.dropped .. ", failed " .. sink.failed .. " so far")
-  local cap = conf.retry_max_backoff_ms / 1000
-  backoff = math.min(backoff == 0 and 0.2 or backoff * 2, cap)
-  if retry_after and retry_after > backoff then backoff = math.min(retry_after, cap) end
-  return backoff
+  return wait.backoff(backoff, 0.2, conf.retry_max_backoff_ms / 1000, retry_after)
 end
 
 local EXIT_DRAIN_S = 1 -- at worker exit, keep sending what is queued for at most this long
@@ -252,7 +249,7 @@ local function flush_loop(premature, sink)
     end
     if q:count() > 0 and not exiting() then
       backoff = flush_once(sink, backoff, false)
-      if backoff > 0 then sleep_sliced(backoff) end
+      if backoff > 0 then wait.sleep(backoff) end
     end
     if q.dropped > sink.reported_drops then
       sink.reported_drops = q.dropped

@@ -249,6 +249,34 @@ describe("palisade unit", function()
     end)
   end)
 
+  describe("wait", function()
+    it("backs off exponentially from `first`, capped, honouring a longer Retry-After up to the cap", function()
+      local wait = require "palisade.wait"
+      local b, seen = 0, {}
+      for _ = 1, 6 do b = wait.backoff(b, 0.5, 5); seen[#seen + 1] = b end
+      assert.same({ 0.5, 1, 2, 4, 5, 5 }, seen)
+      assert.equal(3, wait.backoff(0, 0.5, 5, 3))
+      assert.equal(5, wait.backoff(0, 0.5, 5, 3600))
+      assert.equal(2, wait.backoff(1, 0.5, 5, 1))
+    end)
+
+    it("sleeps in slices and stops when the worker exits", function()
+      local wait = require "palisade.wait"
+      local t0 = n.clock.t
+      assert.is_true(wait.sleep(1))
+      assert.is_true(math.abs(n.clock.t - t0 - 1) < 1e-6)
+      local slices = 0
+      local real = n.sleep
+      n.worker.exiting = function() return slices >= 2 end
+      package.loaded["palisade.wait"] = nil
+      n.sleep = function(s) slices = slices + 1; real(s) end
+      wait = require "palisade.wait"
+      t0 = n.clock.t
+      assert.is_false(wait.sleep(30))
+      assert.is_true(n.clock.t - t0 <= 0.41)
+    end)
+  end)
+
   describe("queue", function()
     it("is FIFO and bounded by record count, counting drops", function()
       local q = queue.new(3)
