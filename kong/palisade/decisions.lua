@@ -98,7 +98,7 @@ function M.epoch(version)
 end
 
 --- Applies a /v1/decisions response {version, full, upserts, removals}. Returns a stats table
---- {applied, removed, expired, invalid, full_dict, resync} where resync=true means the response
+--- {applied, removed, expired, invalid, full_dict, snapshot, resync} where resync=true means the response
 --- was a delta from another epoch and the caller must ask for a snapshot (nothing was applied).
 function M.apply(dict, resp, now_ms)
   local st = { applied = 0, removed = 0, expired = 0, invalid = 0, full_dict = 0 }
@@ -112,6 +112,7 @@ function M.apply(dict, resp, now_ms)
     st.resync = true
     return st
   end
+  st.snapshot = resp.full == true
   local upserts = type(resp.upserts) == "table" and resp.upserts or {}
   local removals = type(resp.removals) == "table" and resp.removals or {}
   local tags = resp.full and {} or cidr_tags_parse(dict:get("#cidr"))

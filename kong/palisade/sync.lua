@@ -23,7 +23,6 @@ M.stats = { polls = 0, errors = 0, applied = 0, removed = 0, snapshots = 0, dict
 local running = false
 local current_conf
 
-
 local function poll_once(conf, dict)
   local u, err = http.parse_url(conf.aggregator_url)
   if not u then return nil, err end
@@ -59,6 +58,13 @@ local function loop(premature)
   while not exiting() do
     local conf = current_conf
     local dict = ngx.shared[conf.decisions_dict]
+    while not dict do -- misconfiguration: say so (not "aggregator unreachable") and wait for a fix
+      ratelog.log("no_dict", conf.log_interval_s, ngx.ERR, "lua_shared_dict " .. conf.decisions_dict ..
+        " is not declared; decision sync is waiting for it")
+      if not wait.sleep(5) then running = false return end
+      conf = current_conf
+      dict = ngx.shared[conf.decisions_dict]
+    end
     local started = now()
     local ok, st, err, retry_after = pcall(poll_once, conf, dict)
     if not ok then st, err = nil, st end -- a bug must not kill the loop
@@ -68,6 +74,7 @@ local function loop(premature)
         dict:delete("#version")
         ngx.log(ngx.NOTICE, "palisade: decisions epoch changed; asking for a full snapshot")
       end
+      if st.snapshot then M.stats.snapshots = M.stats.snapshots + 1 end
       M.stats.applied = M.stats.applied + st.applied
       M.stats.removed = M.stats.removed + st.removed
       if st.full_dict > 0 then

@@ -67,6 +67,19 @@ describe("decision sync loop", function()
     assert.is_nil(blocked("192.0.2.1"))
     assert.equal("block", (blocked("192.0.2.2")))
     assert.equal("new:2", dict:get("#version"))
+    assert.equal(2, sync.stats.snapshots)
+  end)
+
+  it("says the dict is missing instead of blaming the aggregator", function()
+    n.shared.palisade_decisions = nil
+    exits_after = 0
+    local polls = 0
+    n.worker.exiting = function() polls = polls + 1 return polls > 3 end
+    assert.is_true(sync.start(conf()))
+    local t = table.remove(n.timers, 1)
+    t.fn(false)
+    assert.equal(0, #requests)
+    assert.truthy(n.logs[1].msg:find("palisade_decisions is not declared", 1, true))
   end)
 
   it("keeps enforcing while the aggregator is down, backs off exponentially, logs once", function()
