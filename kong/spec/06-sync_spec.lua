@@ -4,7 +4,7 @@
 local ngx_stub = require "ngx_stub"
 
 describe("decision sync loop", function()
-  local n, sync, decisions, dict, requests, script, exits_after
+  local n, sync, decisions, dict, requests, script, exits_after, exit_fn
 
   before_each(function()
     n = ngx_stub.install()
@@ -12,7 +12,8 @@ describe("decision sync loop", function()
     requests, script = {}, {}
     local polls = 0
     exits_after = math.huge
-    n.worker.exiting = function() return polls >= exits_after end
+    exit_fn = function() return polls >= exits_after end
+    n.worker.exiting = function() return exit_fn() end
     local real_http = require "palisade.http"
     package.loaded["palisade.http"] = {
       parse_url = real_http.parse_url,
@@ -72,9 +73,8 @@ describe("decision sync loop", function()
 
   it("says the dict is missing instead of blaming the aggregator", function()
     n.shared.palisade_decisions = nil
-    exits_after = 0
-    local polls = 0
-    n.worker.exiting = function() polls = polls + 1 return polls > 3 end
+    local calls = 0
+    exit_fn = function() calls = calls + 1 return calls > 3 end
     assert.is_true(sync.start(conf()))
     local t = table.remove(n.timers, 1)
     t.fn(false)
