@@ -117,8 +117,14 @@ function M.request(u, opts)
   if not ok then sock:close() return nil, "send: " .. tostring(err) end
 
   local status_line
+  local started = now()
   status_line, err = read_status(sock, { abort = opts.abort, read_timeout_ms = read_ms })
-  if opts.abort then sock:settimeouts(opts.connect_timeout_ms or 1000, opts.send_timeout_ms or 5000, 5000) end
+  if opts.abort then
+    -- back to one timeout for headers and body: what is left of the wait, at least 5 s
+    update_time()
+    local left_ms = read_ms - (now() - started) * 1000
+    sock:settimeouts(opts.connect_timeout_ms or 1000, opts.send_timeout_ms or 5000, left_ms > 5000 and left_ms or 5000)
+  end
   if not status_line then sock:close() return nil, "status: " .. tostring(err) end
   local status = tonumber(match(status_line, "^HTTP/1%.%d (%d%d%d)"))
   if not status then sock:close() return nil, "bad status line" end
