@@ -259,11 +259,15 @@ def main():
         rec = mirror.find("req-blocked")
         check("enforce: blocked request is still tapped with its 403", rec is not None and rec["status"] == 403)
         check("enforce: other clients pass", request(port, "/api/x")[0] == 200)
-        st, _, data, _ = request(port, "/palisade/status")
-        try:
-            status = json.loads(data)
-        except ValueError:
-            status = {}
+        status, data = {}, b""
+        for _ in range(20):  # counters are per worker: find a worker that has tapped something
+            st, _, data, _ = request(port, "/palisade/status")
+            try:
+                status = json.loads(data)
+            except ValueError:
+                status = {}
+            if isinstance(status.get("tap"), list) and status["tap"]:
+                break
         check("status: endpoint reports the synced version and this worker's tap counters",
               st == 200 and status.get("decisions", {}).get("version") == agg.version()
               and all(k in (status.get("tap") or [{}])[0] for k in ("sent", "dropped", "queued")), repr(data[:300]))
@@ -373,7 +377,9 @@ def main():
         while "mirror send failed" not in ngx.log_text() and time.monotonic() < deadline:
             time.sleep(0.1)
         n = ngx.log_text().count("mirror send failed")
-        check("mirror slow/dead: failures logged once per interval (per worker)", 1 <= n <= 2, "%d lines" % n)
+        # each worker logs once per interval and outage (a brief recovery between the slow and the
+        # dead phase may start a second outage): at most 2 × 2 lines for dozens of failed sends
+        check("mirror slow/dead: failures logged once per interval (per worker)", 1 <= n <= 4, "%d lines" % n)
         mirror2 = FakeMirror(port=int(mirror.url.rsplit(":", 1)[1]), token=mirror.token).start()
         mirror = mirror2
         request(port, "/api/back", headers={"X-Request-Id": "req-back"})
