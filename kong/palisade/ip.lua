@@ -7,12 +7,26 @@ local band = require("bit").band
 
 local M = {}
 
+-- Dotted quad → 4 bytes. A byte loop rather than a pattern: it runs for every request and
+-- LuaJIT compiles it. Exactly four 1–3 digit parts, each ≤ 255.
 local function parse4(s)
-  local a, b, c, d = match(s, "^(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)$")
-  if not a then return nil end
-  a, b, c, d = tonumber(a), tonumber(b), tonumber(c), tonumber(d)
-  if a > 255 or b > 255 or c > 255 or d > 255 then return nil end
-  return char(a, b, c, d)
+  local parts, n, v, digits = {}, 0, 0, 0
+  for i = 1, #s do
+    local c = byte(s, i)
+    if c >= 48 and c <= 57 then
+      v = v * 10 + c - 48
+      digits = digits + 1
+      if digits > 3 or v > 255 then return nil end
+    elseif c == 46 and digits > 0 and n < 3 then
+      n = n + 1
+      parts[n] = v
+      v, digits = 0, 0
+    else
+      return nil
+    end
+  end
+  if n ~= 3 or digits == 0 then return nil end
+  return char(parts[1], parts[2], parts[3], v)
 end
 
 local function group_bytes(g)

@@ -52,7 +52,13 @@ end
 
 --- The JSON-escaped contents (no quotes) of any byte string.
 local function escape(s)
-  if find(s, '[%z\1-\31"\\\127-\255]') then
+  -- a byte loop (JIT-compiled) decides; patterns (not compiled) only run when there is work
+  local clean = true
+  for i = 1, #s do
+    local b = byte(s, i)
+    if b < 32 or b == 34 or b == 92 or b >= 127 then clean = false break end
+  end
+  if not clean then
     s = gsub(s, '[%z\1-\31"\\\127]', ESC)
     if find(s, "[\128-\255]") then s = sanitize_utf8(s) end
   end

@@ -31,7 +31,7 @@ describe("decisions", function()
       assert.equal(ip.parse("10.0.0.1"), ip.parse("::ffff:10.0.0.1"))
       assert.equal(16, #ip.parse("::"))
       assert.equal(ip.parse("fe80::1"), ip.parse("fe80::1%eth0"))
-      for _, bad in ipairs({ "1.2.3", "1.2.3.256", "1::2::3", "12345::", "::g", "", "1.2.3.4.5", "a:b:c:d:e:f:0:1:2" }) do
+      for _, bad in ipairs({ "1.2.3", "1.2.3.256", "1.2.3.4.", ".1.2.3", "1..2.3", "1.2.3.0004", "1.2.3.-4", "1::2::3", "12345::", "::g", "", "1.2.3.4.5", "a:b:c:d:e:f:0:1:2" }) do
         assert.is_nil(ip.parse(bad), bad)
       end
     end)
