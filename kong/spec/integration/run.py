@@ -224,9 +224,12 @@ def main():
         check("tap: spilled body under the limit is captured whole",
               rec is not None and base64.b64decode(rec.get("body_b64", "")) == mid and rec["body_truncated"] is False)
         request(port, "/health", headers={"X-Request-Id": "req-health"})
+        request(port, "/static/app.js", headers={"X-Request-Id": "req-js"})
+        request(port, "/static/app.css", headers={"X-Request-Id": "req-css"})
         request(port, "/api/after-health", headers={"X-Request-Id": "req-after-health"})
-        check("tap: excluded path not captured",
-              mirror.find("req-after-health") is not None and mirror.find("req-health", 0.1) is None)
+        check("tap: excluded paths not captured (prefix and ~regex)",
+              mirror.find("req-after-health") is not None and mirror.find("req-css") is not None
+              and mirror.find("req-health", 0.1) is None and mirror.find("req-js", 0.1) is None)
         request(port, "/api/gen")
         rec = mirror.wait_for(lambda rs: next((r for r in rs if r["path"] == "/api/gen"), None), 3)
         check("tap: request id generated when absent", rec is not None and re.fullmatch(r"[0-9a-f]{32}", rec["id"] or ""),
