@@ -16,6 +16,7 @@ Run standalone: python3 aggregator.py PORT TOKEN
 import hmac
 import json
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -25,7 +26,7 @@ from urllib.parse import parse_qs, urlparse
 
 
 class FakeAggregator:
-    def __init__(self, port=0, token="agg-token", host="127.0.0.1", epoch=None, counter=0):
+    def __init__(self, port=0, token="agg-token", host="127.0.0.1", epoch=None, counter=0, tls=None):
         self.token = token
         self.epoch = epoch or uuid.uuid4().hex[:8]
         self.counter = counter
@@ -56,11 +57,14 @@ class FakeAggregator:
 
             def reply(self, status, obj):
                 body = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up first (e.g. its timeout against a slow fake)
 
             def do_GET(self):
                 u = urlparse(self.path)
@@ -83,8 +87,12 @@ class FakeAggregator:
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
+        if tls:  # (certfile, keyfile): serve HTTPS
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = "http://%s:%d" % (host, self.port)
+        self.url = "%s://%s:%d" % ("https" if tls else "http", host, self.port)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # --- protocol -------------------------------------------------------------------------------

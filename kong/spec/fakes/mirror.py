@@ -13,6 +13,7 @@ import gzip
 import hmac
 import json
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -20,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeMirror:
-    def __init__(self, port=0, token="mirror-token", host="127.0.0.1", echo=False):
+    def __init__(self, port=0, token="mirror-token", host="127.0.0.1", echo=False, tls=None):
         self.token = token
         self.records = []          # accepted records (dicts), in arrival order
         self.batches = []          # (line count, monotonic time) per POST
@@ -51,13 +52,16 @@ class FakeMirror:
 
             def reply(self, status, obj, headers=None):
                 body = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    for k, v in (headers or {}).items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up first (e.g. its timeout against a slow fake)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -99,8 +103,12 @@ class FakeMirror:
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
+        if tls:  # (certfile, keyfile): serve HTTPS
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = "http://%s:%d" % (host, self.port)
+        self.url = "%s://%s:%d" % ("https" if tls else "http", host, self.port)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self):
