@@ -17,6 +17,9 @@ local Palisade = {
   VERSION = "0.1.0",
 }
 
+-- (No init_worker: Kong seeds math.random itself and warns when plugins reseed it; the decision sync
+-- starts from configure, or lazily from the first request.)
+
 -- Kong 3.x calls configure with every enabled config of this plugin on every worker (after
 -- init_worker and on each config change). Decisions sync from one aggregator per node: the first
 -- config with enforcement enabled is used (all configs share one decision dict).
@@ -37,10 +40,6 @@ function Palisade:configure(configs)
     end
   end
   if chosen then gateway.start_sync(chosen) end
-end
-
-function Palisade:init_worker()
-  math.randomseed(ngx.now() * 1000 + ngx.worker.pid())
 end
 
 function Palisade:access(conf)
