@@ -13,87 +13,41 @@
 
 Run standalone: python3 aggregator.py PORT TOKEN
 """
-import hmac
-import json
-import socket
-import ssl
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from server import FakeServer
 
-class FakeAggregator:
+
+class FakeAggregator(FakeServer):
     def __init__(self, port=0, token="agg-token", host="127.0.0.1", epoch=None, counter=0, tls=None):
-        self.token = token
+        super().__init__(port, host, token, tls)
         self.epoch = epoch or uuid.uuid4().hex[:8]
         self.counter = counter
         self.live = {}             # "scope:value" -> decision
         self.history = []          # (counter, "upsert"|"remove", key, decision)
         self.polls = []            # (since, "full"|"delta"|"empty")
-        self.conns = set()         # open client connections, cut by stop()
-        self.lock = threading.Lock()
-        self.changed = threading.Condition(self.lock)
         self.stopping = False
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self):
-                super().setup()
-                with fake.lock:
-                    fake.conns.add(self.connection)
-
-            def finish(self):
-                with fake.lock:
-                    fake.conns.discard(self.connection)
-                super().finish()
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, obj):
-                body = json.dumps(obj).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up first (e.g. its timeout against a slow fake)
-
-            def do_GET(self):
-                u = urlparse(self.path)
-                if u.path != "/v1/decisions":
-                    return self.reply(404, {"error": "not found"})
-                got = self.headers.get("Authorization") or ""
-                if not hmac.compare_digest(got.encode(), ("Bearer " + fake.token).encode()):
-                    return self.reply(401, {"error": "unauthorized"})
-                q = parse_qs(u.query)
-                since = (q.get("since") or [""])[0]
-                try:
-                    wait = min(float((q.get("wait") or ["0"])[0]), 60.0)
-                except ValueError:
-                    return self.reply(400, {"error": "bad wait"})
-                answer = fake.answer(since, wait)
-                if answer is None:  # stopping: drop the connection without a response
-                    self.close_connection = True
-                    return
-                self.reply(200, answer)
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
-        if tls:  # (certfile, keyfile): serve HTTPS
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(*tls)
-            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_address[1]
-        self.url = "%s://%s:%d" % ("https" if tls else "http", host, self.port)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def handle(self, req):
+        u = urlparse(req.path)
+        if req.command != "GET" or u.path != "/v1/decisions":
+            return self.reply(req, 404, {"error": "not found"})
+        if not self.authorized(req):
+            return self.reply(req, 401, {"error": "unauthorized"})
+        q = parse_qs(u.query)
+        since = (q.get("since") or [""])[0]
+        try:
+            wait = min(float((q.get("wait") or ["0"])[0]), 60.0)
+        except ValueError:
+            return self.reply(req, 400, {"error": "bad wait"})
+        answer = self.answer(since, wait)
+        if answer is None:  # stopping: drop the connection without a response
+            req.close_connection = True
+            return
+        self.reply(req, 200, answer)
 
     # --- protocol -------------------------------------------------------------------------------
     def version(self):
@@ -167,22 +121,10 @@ class FakeAggregator:
             self.history = []
             self.changed.notify_all()
 
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        with self.changed:
+    def on_stop(self):
+        with self.changed:  # release polls parked in answer(): they drop their connection
             self.stopping = True
             self.changed.notify_all()
-        self.server.shutdown()
-        self.server.server_close()
-        with self.lock:  # a dead server also drops its keep-alive connections
-            for c in list(self.conns):
-                try:
-                    c.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 if __name__ == "__main__":
