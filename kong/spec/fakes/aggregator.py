@@ -129,6 +129,7 @@ class FakeAggregator(FakeServer):
 
 if __name__ == "__main__":
     a = FakeAggregator(int(sys.argv[1]), sys.argv[2]).start()
+    print("# listening on " + a.url, file=sys.stderr, flush=True)
     try:
         a.thread.join()
     except KeyboardInterrupt:

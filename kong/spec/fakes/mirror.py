@@ -83,6 +83,7 @@ class FakeMirror(FakeServer):
 
 if __name__ == "__main__":
     m = FakeMirror(int(sys.argv[1]), sys.argv[2], echo=True).start()
+    print("# listening on " + m.url, file=sys.stderr, flush=True)
     try:
         m.thread.join()
     except KeyboardInterrupt:
