@@ -202,12 +202,13 @@ def tls_scenario():
         ngx2 = Nginx(*ports2, mirror.url, bad_agg.url, poll_wait_s=5,
                      extra_http="lua_ssl_trusted_certificate %s;" % trusted[0])
         ngx2.start()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 10
         while "aggregator unreachable (tls:" not in ngx2.log_text() and time.monotonic() < deadline:
             time.sleep(0.1)
+        lines = [l for l in ngx2.log_text().splitlines() if "palisade" in l or "[error]" in l]
         check("tls: an untrusted aggregator certificate is refused (and nothing applied)",
               "aggregator unreachable (tls:" in ngx2.log_text()
-              and request(ports2[0], "/api/x", source="127.0.0.8")[0] == 200)
+              and request(ports2[0], "/api/x", source="127.0.0.8")[0] == 200, "\n".join(lines[-5:]))
     finally:
         for n in (ngx, ngx2):
             if n is not None:
