@@ -96,7 +96,9 @@ function M.request(u, opts)
   local ok, err = sock:connect(u.host, u.port)
   if not ok then return nil, "connect: " .. tostring(err) end
   if u.scheme == "https" and sock:getreusedtimes() == 0 then
-    ok, err = sock:sslhandshake(nil, u.host, opts.ssl_verify ~= false)
+    -- reused_session = false: no session object wanted (pooled connections already skip the
+    -- handshake); with nil, resty.core 0.1.25 can trip an assertion fetching the session
+    ok, err = sock:sslhandshake(false, u.host, opts.ssl_verify ~= false)
     if not ok then sock:close() return nil, "tls: " .. tostring(err) end
   end
 
