@@ -97,7 +97,10 @@ function M.request(u, opts)
   if not ok then return nil, "connect: " .. tostring(err) end
   if u.scheme == "https" and sock:getreusedtimes() == 0 then
     -- reused_session = false: no session object wanted (pooled connections already skip the
-    -- handshake); with nil, resty.core 0.1.25 can trip an assertion fetching the session
+    -- handshake); with nil, resty.core 0.1.25 can trip an assertion fetching the session.
+    -- (Measured with lua-nginx-module 0.10.23: a handshake OpenSSL aborted for a bad certificate
+    -- is sometimes reported as success; the connection is closed then, so the first send fails
+    -- and nothing is ever exchanged with the unverified peer — kong/spec/integration checks it.)
     ok, err = sock:sslhandshake(false, u.host, opts.ssl_verify ~= false)
     if not ok then sock:close() return nil, "tls: " .. tostring(err) end
   end
