@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gateway plugin tests: busted specs (stubbed ngx/Kong PDK), then integration on real nginx with
+# Gateway plugin tests: busted specs (stubbed ngx/Kong PDK), luacheck, then integration on real nginx with
 # fake mirror/aggregator (loopback only), the nginx example snippet and the DB-less kong.yml.
 # Installs what it needs (scripts/bootstrap.sh gateway). Last line: "gateway: N passed, M failed".
 set -uo pipefail
@@ -35,6 +35,11 @@ b_ok=$(grep -c '^ok ' "$tmp/busted.tap")
 b_fail=$(grep -c '^not ok ' "$tmp/busted.tap")
 if [ "$rc" -ne 0 ] && [ "$b_fail" -eq 0 ]; then b_fail=1; fi  # crashed before reporting
 passed=$((passed + b_ok)); failed=$((failed + b_fail))
+
+# 1b. static check of the Lua (config: kong/.luacheckrc)
+step "luacheck"
+(cd kong && luacheck --no-color -q .)
+count "luacheck: no warnings in kong/" $?
 
 # 2. integration on real nginx
 step "integration (kong/spec/integration/run.py, real nginx + fakes)"

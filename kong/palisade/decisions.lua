@@ -177,7 +177,7 @@ function M.lookup(dict, id)
   local best, scope, val
   local ip_bin = id.ip_bin
   if ip_bin then
-    best, scope, val = try(dict, "i" .. ip_bin, "ip", best, scope, val)
+    best, scope, val = try(dict, "i" .. ip_bin, "ip", nil, nil, nil)
     local lens = cidr_lengths(dict)
     local nb = #ip_bin
     for i = 1, #lens do

@@ -39,7 +39,7 @@ describe("tap flush loop", function()
     return sink
   end
 
-  local function run(c, steps, posts_before_exit)
+  local function run(_, steps, posts_before_exit)
     script = steps
     exit_after = posts_before_exit
     local t = table.remove(n.timers, 1)
