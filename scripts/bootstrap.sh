@@ -12,7 +12,7 @@ for group in "${groups[@]}"; do
   case "$group" in
     build) packages+=(pkg-config zlib1g-dev libsqlite3-dev) ;;
     kafka) packages+=(librdkafka-dev libssl-dev) ;;
-    gateway) packages+=(nginx libnginx-mod-http-lua lua-resty-core lua-cjson lua-busted luajit2) ;;
+    gateway) packages+=(nginx libnginx-mod-http-lua lua-resty-core lua-cjson lua-busted lua-check luajit2 deck wrk python3 curl) ;;
     browser) packages+=(chromium chromium-driver python3-selenium) ;;
     modsec) packages+=(libnginx-mod-http-modsecurity modsecurity-crs) ;;
     *) echo "bootstrap: unknown group '$group'" >&2; exit 2 ;;
@@ -32,7 +32,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! command -v swift >/dev/null 2>&1; then
+needs_swift=0
+for group in "${groups[@]}"; do [ "$group" = build ] && needs_swift=1; done
+
+if [ "$needs_swift" = 1 ] && ! command -v swift >/dev/null 2>&1; then
   if [ -x /opt/swift/usr/bin/swift ]; then
     echo "bootstrap: swift is at /opt/swift/usr/bin; add it to PATH" >&2
   else

@@ -1,0 +1,518 @@
+"""Integration tests of the palisade core on real nginx (Debian's nginx + lua module), loopback only.
+
+Starts a fake mirror and a fake aggregator (kong/spec/fakes, the documented contracts) in this
+process, and nginx (2 workers, unprivileged, everything under a temp dir) with the plugin in front
+of a loopback upstream served by the same nginx. Each check prints "ok - name" or "not ok - name";
+the last line is "integration: N passed, M failed". Bounded in time; cleans up after itself.
+"""
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KONG = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
+from aggregator import FakeAggregator  # noqa: E402
+from mirror import FakeMirror  # noqa: E402
+
+MODULES = "/usr/lib/nginx/modules"
+PASSED, FAILED = [], []
+
+
+def check(name, cond, detail=""):
+    if cond:
+        PASSED.append(name)
+        print("ok - %s" % name, flush=True)
+    else:
+        FAILED.append(name)
+        print("not ok - %s%s" % (name, (" # " + detail) if detail else ""), flush=True)
+    return cond
+
+
+def free_port(family=socket.AF_INET, host="127.0.0.1"):
+    s = socket.socket(family)
+    s.bind((host, 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def jwt(claims):
+    enc = lambda o: base64.urlsafe_b64encode(json.dumps(o).encode()).rstrip(b"=").decode()
+    return "%s.%s.%s" % (enc({"alg": "HS256", "typ": "JWT"}), enc(claims), "c2lnbmF0dXJl")
+
+
+class Nginx:
+    def __init__(self, port, port6, port_h2, upstream, mirror, agg, extra_lua="", poll_wait_s=20, extra_http="",
+                 workers=2):
+        self.dir = tempfile.mkdtemp(prefix="palisade-ngx-")
+        if os.geteuid() == 0:
+            # nginx started as root runs its workers as nobody: let them use the temp dirs
+            os.chmod(self.dir, 0o755)
+            for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+                os.mkdir(os.path.join(self.dir, d))
+                os.chmod(os.path.join(self.dir, d), 0o777)
+        self.port, self.port6 = port, port6
+        conf = open(os.path.join(HERE, "nginx.conf.tmpl")).read()
+        for k, v in {
+            "DIR": self.dir, "MODULES": MODULES, "KONG": KONG, "PORT": port, "PORT6": port6, "PORTH2": port_h2,
+            "UPSTREAM": upstream, "MIRROR": mirror, "AGG": agg, "EXTRA": extra_lua,
+            "POLL_WAIT": poll_wait_s, "HTTP_EXTRA": extra_http, "WORKERS": workers,
+        }.items():
+            conf = conf.replace("@%s@" % k, str(v))
+        self.conf = os.path.join(self.dir, "nginx.conf")
+        open(self.conf, "w").write(conf)
+        self.error_log = os.path.join(self.dir, "error.log")
+
+    def cmd(self, *extra):
+        return ["nginx", "-p", self.dir, "-c", self.conf, "-e", self.error_log] + list(extra)
+
+    def start(self):
+        subprocess.run(self.cmd(), check=True, timeout=10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start")
+
+    def master_pid(self):
+        try:
+            return int(open(os.path.join(self.dir, "nginx.pid")).read())
+        except (OSError, ValueError):
+            return None
+
+    def quit(self, timeout=10):
+        """Graceful quit; returns seconds until the master exited (or None)."""
+        pid = self.master_pid()
+        if not pid:
+            return None
+        t0 = time.monotonic()
+        subprocess.run(self.cmd("-s", "quit"), timeout=10)
+        while time.monotonic() - t0 < timeout:
+            if not alive(pid):
+                return time.monotonic() - t0
+            time.sleep(0.02)
+        return None
+
+    def kill(self):
+        """Fast shutdown (TERM) of the nginx this test started, by its own pid file."""
+        pid = self.master_pid()
+        if pid:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + 3
+            while alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+    def log_text(self):
+        try:
+            return open(self.error_log, errors="replace").read()
+        except OSError:
+            return ""
+
+
+def alive(pid):
+    """True while the process runs (a zombie awaiting its reaper counts as exited)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def request(port, path, method="GET", body=None, headers=None, source="127.0.0.1", host="127.0.0.1",
+            timeout=5):
+    """One request on a fresh connection; returns (status, headers dict lowercased, body, seconds)."""
+    fam_host = host if ":" not in host else host
+    conn = http.client.HTTPConnection(fam_host, port, timeout=timeout, source_address=(source, 0))
+    t0 = time.perf_counter()
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data, time.perf_counter() - t0
+    finally:
+        conn.close()
+
+
+def wait_status(port, want, source="127.0.0.1", headers=None, timeout=3.0, path="/api/x", host="127.0.0.1"):
+    """Polls every 20 ms until the status is `want`; returns elapsed seconds or None."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        st = request(port, path, headers=headers, source=source, host=host)[0]
+        if st == want:
+            return time.perf_counter() - t0
+        time.sleep(0.02)
+    return None
+
+
+def p99(xs):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(0.99 * (len(xs) - 1))))]
+
+
+def make_cert(dirname, name):
+    """Self-signed certificate for 127.0.0.1 (SAN as DNS name, which nginx's host check compares,
+    and as IP); returns (certfile, keyfile)."""
+    cert, key = os.path.join(dirname, name + ".pem"), os.path.join(dirname, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True, timeout=30)
+    os.chmod(dirname, 0o755)
+    os.chmod(cert, 0o644)
+    return cert, key
+
+
+def tls_scenario():
+    """Mirror and aggregator over HTTPS with certificate verification on (ssl_verify default), the
+    CA given by lua_ssl_trusted_certificate; and an aggregator whose certificate is not trusted."""
+    certs = tempfile.mkdtemp(prefix="palisade-certs-")
+    trusted = make_cert(certs, "trusted")
+    untrusted = make_cert(certs, "untrusted")
+    mirror = FakeMirror(tls=trusted).start()
+    agg = FakeAggregator(tls=trusted).start()
+    agg.upsert("ip", "127.0.0.7")
+    ports = (free_port(), free_port(socket.AF_INET6, "::1"), free_port(), free_port())
+    ngx = Nginx(*ports, mirror.url, agg.url, poll_wait_s=5,
+                extra_http="lua_ssl_trusted_certificate %s; lua_ssl_verify_depth 2;" % trusted[0])
+    bad_agg = ngx2 = None
+    try:
+        ngx.start()
+        request(ports[0], "/api/tls", headers={"X-Request-Id": "req-tls"})
+        check("tls: records reach an https mirror (certificate verified)", mirror.find("req-tls", 5) is not None)
+        check("tls: decisions come from an https aggregator (certificate verified)",
+              wait_status(ports[0], 403, source="127.0.0.7", timeout=5) is not None)
+        bad_agg = FakeAggregator(tls=untrusted).start()
+        bad_agg.upsert("ip", "127.0.0.8")
+        ports2 = (free_port(), free_port(socket.AF_INET6, "::1"), free_port(), free_port())
+        ngx2 = Nginx(*ports2, mirror.url, bad_agg.url, poll_wait_s=5,
+                     extra_http="lua_ssl_trusted_certificate %s;" % trusted[0])
+        ngx2.start()
+        deadline = time.monotonic() + 10
+        while "aggregator unreachable (" not in ngx2.log_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # a few more attempts (backoff 0.5 s, 1 s)
+        lines = [l for l in ngx2.log_text().splitlines() if "palisade" in l or "[error]" in l]
+        # The refusal is reported as "tls: 18: self-signed certificate", or — when lua-nginx-module
+        # 0.10.23 misreports a handshake that OpenSSL aborted — as "send: closed". Either way no
+        # request may ever reach the untrusted server, and nothing it holds may be applied.
+        check("tls: an untrusted aggregator certificate is refused (no request reaches it, nothing applied)",
+              "aggregator unreachable (" in ngx2.log_text() and bad_agg.polls == []
+              and request(ports2[0], "/api/x", source="127.0.0.8")[0] == 200,
+              "polls %r; %s" % (bad_agg.polls, "\n".join(lines[-5:])))
+    finally:
+        for n in (ngx, ngx2):
+            if n is not None:
+                if n.quit(timeout=5) is None:
+                    n.kill()
+                shutil.rmtree(n.dir, ignore_errors=True)
+        for srv in (mirror, agg, bad_agg):
+            if srv is not None:
+                srv.stop()
+        shutil.rmtree(certs, ignore_errors=True)
+
+
+def queue_scenario():
+    """A dead mirror and a small queue on one worker: requests keep flowing, the queue stays at its
+    bound, and the drops are counted (status) and logged once per interval."""
+    dead_port = free_port()  # nothing listens here
+    agg = FakeAggregator().start()
+    ports = (free_port(), free_port(socket.AF_INET6, "::1"), free_port(), free_port())
+    ngx = Nginx(*ports, "http://127.0.0.1:%d" % dead_port, agg.url, workers=1,
+                extra_lua="queue_max_records = 5, batch_max_records = 5, flush_interval_ms = 5000,")
+    try:
+        ngx.start()
+        lat = [request(ports[0], "/api/q%d" % i)[3] for i in range(40)]
+        status = json.loads(request(ports[0], "/palisade/status")[2])
+        tapst = (status.get("tap") or [{}])[0]
+        check("queue: bounded at queue_max_records with the mirror dead; drops counted",
+              tapst.get("queued", 99) <= 5 and tapst.get("dropped", 0) >= 30
+              and tapst.get("enqueued", 0) + tapst.get("dropped", 0) >= 40, repr(tapst))
+        check("queue: requests unaffected while dropping (p99 < 200 ms)", p99(lat) < 0.2)
+        deadline = time.monotonic() + 3
+        while "capture queue full" not in ngx.log_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check("queue: drops logged once per interval", ngx.log_text().count("capture queue full") == 1,
+              "%d lines" % ngx.log_text().count("capture queue full"))
+    finally:
+        if ngx.quit(timeout=5) is None:
+            ngx.kill()
+        shutil.rmtree(ngx.dir, ignore_errors=True)
+        agg.stop()
+
+
+def main():
+    t_start = time.monotonic()
+    mirror = FakeMirror().start()
+    agg = FakeAggregator(counter=0).start()
+    agg_port = agg.port
+    port, port6, port_h2, upstream = free_port(), free_port(socket.AF_INET6, "::1"), free_port(), free_port()
+    ngx = Nginx(port, port6, port_h2, upstream, mirror.url, agg.url)
+    ngx.start()
+    quit_done = False
+    try:
+        # --- tap ---------------------------------------------------------------------------
+        token = jwt({"sub": "alice", "iat": 1})
+        body = json.dumps({"name": "x' OR 1=1 --", "n": 1}).encode()
+        st, _, data, _ = request(port, "/api/users?expand=1&q=%27", "POST", body, {
+            "X-Request-Id": "req-tap-1", "Content-Type": "application/json",
+            "Authorization": "Bearer " + token, "Cookie": "session=abc; theme=dark", "X-Trace": "t\xe9",
+        })
+        check("tap: upstream answered", st == 200 and data == b"ok\n", "status %s" % st)
+        t_sent = time.time() * 1000
+        rec = mirror.find("req-tap-1", 3.0)
+        if check("tap: mirror received the record", rec is not None):
+            hdrs = rec["headers"]
+            names = [h[0] for h in hdrs]
+            auth = dict((h[0].lower(), h[1]) for h in hdrs)
+            h, p, _ = token.split(".")
+            expect = {
+                "id": "req-tap-1", "node": "itest-node", "client_ip": "127.0.0.1", "method": "POST",
+                "scheme": "http", "host": "127.0.0.1", "path": "/api/users?expand=1&q=%27",
+                "body_b64": base64.b64encode(body).decode(), "body_truncated": False, "status": 200,
+                "response_bytes": 3,
+            }
+            diff = {k: (rec.get(k), v) for k, v in expect.items() if rec.get(k) != v}
+            check("tap: record fields exact", not diff, repr(diff))
+            check("tap: headers in arrival order, names as sent",
+                  names[:1] == ["Host"] and names.index("X-Request-Id") < names.index("Content-Type")
+                  < names.index("Authorization") < names.index("Cookie"), repr(names))
+            check("tap: authorization masked (claims kept, signature dropped)",
+                  auth.get("authorization") == "Bearer %s.%s.redacted" % (h, p), auth.get("authorization"))
+            check("tap: cookie values masked", auth.get("cookie") == "session=***; theme=***", auth.get("cookie"))
+            check("tap: non-UTF-8 header byte replaced, record still valid", auth.get("x-trace") == "t\ufffd\ufffd"
+                  or auth.get("x-trace") == "t\ufffd", repr(auth.get("x-trace")))
+            check("tap: ts and latency_ms plausible",
+                  abs(rec["ts"] - t_sent) < 5000 and isinstance(rec["latency_ms"], (int, float))
+                  and 0 <= rec["latency_ms"] < 1000, "%s %s" % (rec.get("ts"), rec.get("latency_ms")))
+            check("tap: no Kong-only fields on plain nginx", all(k not in rec for k in ("service", "route", "consumer")))
+        request(port, "/status/404", headers={"X-Request-Id": "req-404"})
+        rec = mirror.find("req-404")
+        check("tap: upstream status recorded", rec is not None and rec["status"] == 404 and "body_b64" not in rec,
+              repr(rec))
+        big = os.urandom(10000)
+        request(port, "/upload", "PUT", big, {"X-Request-Id": "req-big"})
+        rec = mirror.find("req-big")
+        check("tap: body spilled to disk is captured up to max_body_bytes and marked truncated",
+              rec is not None and base64.b64decode(rec.get("body_b64", "")) == big[:4096] and rec["body_truncated"] is True)
+        mid = os.urandom(3000)
+        request(port, "/upload", "PUT", mid, {"X-Request-Id": "req-mid"})
+        rec = mirror.find("req-mid")
+        check("tap: spilled body under the limit is captured whole",
+              rec is not None and base64.b64decode(rec.get("body_b64", "")) == mid and rec["body_truncated"] is False)
+        request(port, "/health", headers={"X-Request-Id": "req-health"})
+        request(port, "/static/app.js", headers={"X-Request-Id": "req-js"})
+        request(port, "/static/app.css", headers={"X-Request-Id": "req-css"})
+        request(port, "/api/after-health", headers={"X-Request-Id": "req-after-health"})
+        check("tap: excluded paths not captured (prefix and ~regex)",
+              mirror.find("req-after-health") is not None and mirror.find("req-css") is not None
+              and mirror.find("req-health", 0.1) is None and mirror.find("req-js", 0.1) is None)
+        request(port, "/api/gen")
+        rec = mirror.wait_for(lambda rs: next((r for r in rs if r["path"] == "/api/gen"), None), 3)
+        check("tap: request id generated when absent", rec is not None and re.fullmatch(r"[0-9a-f]{32}", rec["id"] or ""),
+              repr(rec and rec.get("id")))
+        check("tap: mirror bearer token accepted", mirror.auth_failures == 0)
+        h2 = subprocess.run(["curl", "-s", "--max-time", "5", "--http2-prior-knowledge", "-o", "/dev/null",
+                             "-w", "%{http_version}", "-H", "X-Request-Id: req-h2", "-H", "X-Zeta: z",
+                             "-H", "Authorization: Basic dTpw", "http://127.0.0.1:%d/api/h2" % port_h2],
+                            capture_output=True, text=True, timeout=10).stdout
+        rec = mirror.find("req-h2")
+        hdrs = rec and dict((h[0], h[1]) for h in rec["headers"])
+        check("tap: HTTP/2 request captured with its headers (no raw block: parsed, masked)",
+              h2 == "2" and rec is not None and hdrs.get("x-zeta") == "z" and hdrs.get("authorization") == "Basic ***"
+              and rec["path"] == "/api/h2", "%s %r" % (h2, rec))
+
+        # --- enforce: block within ~1 s -----------------------------------------------------
+        check("enforce: attacker passes before any decision", request(port, "/api/x", source="127.0.0.2")[0] == 200)
+        agg.upsert("ip", "127.0.0.2")
+        t = wait_status(port, 403, source="127.0.0.2", timeout=3)
+        print("# decision → enforced: %s ms" % ("%.0f" % (t * 1000) if t is not None else "n/a"), flush=True)
+        check("enforce: ip decision blocks within 1 s", t is not None and t < 1.0, repr(t))
+        st, hd, data, _ = request(port, "/api/x", source="127.0.0.2", headers={"X-Request-Id": "req-blocked"})
+        try:
+            j = json.loads(data)
+        except ValueError:
+            j = {}
+        check("enforce: 403 JSON body with the request id and no reason by default",
+              st == 403 and j.get("request_id") == "req-blocked" and j.get("message") == "Request blocked"
+              and "reason" not in j and hd.get("content-type") == "application/json", "%s %r" % (st, data))
+        rec = mirror.find("req-blocked")
+        check("enforce: blocked request is still tapped with its 403", rec is not None and rec["status"] == 403)
+        check("enforce: other clients pass", request(port, "/api/x")[0] == 200)
+        status, data = {}, b""
+        for _ in range(20):  # counters are per worker: find a worker that has tapped something
+            st, _, data, _ = request(port, "/palisade/status")
+            try:
+                status = json.loads(data)
+            except ValueError:
+                status = {}
+            if isinstance(status.get("tap"), list) and status["tap"]:
+                break
+        check("status: endpoint reports the synced version and this worker's tap counters",
+              st == 200 and status.get("decisions", {}).get("version") == agg.version()
+              and all(k in (status.get("tap") or [{}])[0] for k in ("sent", "dropped", "queued")), repr(data[:300]))
+
+        agg.upsert("cidr", "127.0.1.0/24")
+        check("enforce: cidr v4", wait_status(port, 403, source="127.0.1.9") is not None)
+        check("enforce: cidr v4 does not over-match", request(port, "/api/x", source="127.0.2.9")[0] == 200)
+        agg.upsert("cidr", "0:0:0:0:0:0:0:0/127")  # covers ::1, written uncompressed
+        check("enforce: cidr v6", wait_status(port6, 403, source="::1", host="::1") is not None)
+        agg.remove("cidr", "0:0:0:0:0:0:0:0/127")
+        agg.upsert("ip", "::1")
+        check("enforce: ip v6", wait_status(port6, 403, source="::1", host="::1") is not None)
+        agg.remove("ip", "::1")
+        check("enforce: ip v6 lifted", wait_status(port6, 200, source="::1", host="::1") is not None)
+
+        agg.upsert("api_key", "k-evil")
+        check("enforce: api key header", wait_status(port, 403, headers={"X-API-Key": "k-evil"}) is not None)
+        check("enforce: other api key passes", request(port, "/api/x", headers={"X-API-Key": "k-good"})[0] == 200)
+        agg.upsert("jwt_sub", "mallory")
+        check("enforce: jwt sub", wait_status(port, 403, headers={"Authorization": "Bearer " + jwt({"sub": "mallory"})}) is not None)
+        check("enforce: other jwt sub passes",
+              request(port, "/api/x", headers={"Authorization": "Bearer " + jwt({"sub": "bob"})})[0] == 200)
+        agg.upsert("header", "x-client-id:abc")
+        check("enforce: configured header", wait_status(port, 403, headers={"X-Client-Id": "abc"}) is not None)
+        agg.upsert("api_key", "k-slow", action="throttle")
+        t = wait_status(port, 429, headers={"X-API-Key": "k-slow"})
+        st, hd, _, _ = request(port, "/api/x", headers={"X-API-Key": "k-slow"})
+        check("enforce: throttle → 429 with Retry-After", t is not None and st == 429 and hd.get("retry-after") == "7",
+              "%s %s" % (st, hd.get("retry-after")))
+        agg.upsert("api_key", "k-watch", action="monitor")
+        deadline = time.monotonic() + 3
+        mon = None
+        while time.monotonic() < deadline:
+            st, hd, _, _ = request(port, "/api/x", headers={"X-API-Key": "k-watch"})
+            mon = hd.get("x-palisade-monitor")
+            if mon:
+                break
+            time.sleep(0.02)
+        check("enforce: monitor decision passes with the monitor header", st == 200 and mon == "monitor; scope=api_key",
+              "%s %r" % (st, mon))
+        st, _, data, _ = request(port, "/echo-monitor", headers={"X-API-Key": "k-watch"})
+        check("enforce: monitored request carries the header upstream too", data == b"monitor; scope=api_key\n", repr(data))
+
+        # --- lift ----------------------------------------------------------------------------
+        agg.remove("ip", "127.0.0.2")
+        t = wait_status(port, 200, source="127.0.0.2")
+        print("# lift → unblocked: %s ms" % ("%.0f" % (t * 1000) if t is not None else "n/a"), flush=True)
+        check("enforce: lifting unblocks within 1 s", t is not None and t < 1.0, repr(t))
+
+        # --- expiry --------------------------------------------------------------------------
+        agg.upsert("ip", "127.0.0.5", ttl_s=1.5)
+        check("enforce: expiring decision blocks", wait_status(port, 403, source="127.0.0.5") is not None)
+        t = wait_status(port, 200, source="127.0.0.5", timeout=4)
+        check("enforce: decision expires by itself", t is not None)
+
+        # --- aggregator down --------------------------------------------------------------------
+        agg.upsert("ip", "127.0.0.3")
+        for _ in range(10):  # make the old epoch's counter high (a stale-block trap after restart)
+            agg.upsert("api_key", "filler")
+        check("down: block in place", wait_status(port, 403, source="127.0.0.3") is not None)
+        agg.stop()
+        time.sleep(0.3)
+        ok_blocks, ok_others, lat = True, True, []
+        t_end = time.monotonic() + 2.0
+        while time.monotonic() < t_end:
+            ok_blocks &= request(port, "/api/x", source="127.0.0.3")[0] == 403
+            st, _, _, dt = request(port, "/api/x", source="127.0.0.4")
+            ok_others &= st == 200
+            lat.append(dt)
+            time.sleep(0.05)
+        check("down: existing blocks kept while the aggregator is down", ok_blocks)
+        check("down: other traffic passes (fail-open)", ok_others)
+        check("down: no added latency (p99 < 200 ms)", p99(lat) < 0.2, "p99 %.1f ms" % (p99(lat) * 1000))
+        n = ngx.log_text().count("aggregator unreachable")
+        check("down: logged once per interval, not per poll", n == 1, "%d lines" % n)
+
+        # --- epoch change: restarted aggregator, different set, lower counter -----------------
+        agg2 = FakeAggregator(port=agg_port, token=agg.token, counter=0)
+        agg2.upsert("ip", "127.0.0.6")  # live set of the new epoch: 127.0.0.3 is gone
+        agg2.start()
+        agg = agg2
+        t = wait_status(port, 403, source="127.0.0.6", timeout=5)
+        check("epoch: restarted aggregator's decisions arrive", t is not None)
+        check("epoch: stale block from the old epoch dropped (full snapshot)",
+              request(port, "/api/x", source="127.0.0.3")[0] == 200)
+        check("epoch: the plugin asked with the old epoch and got a full snapshot",
+              any(kind == "full" and since not in ("0", "") for since, kind in agg.polls), repr(agg.polls[:3]))
+        check("epoch: logged recovery", "aggregator reachable again" in ngx.log_text())
+
+        # --- slow / dead mirror ---------------------------------------------------------------
+        mirror.delay_s = 5.0
+        lat = []
+        for i in range(50):
+            lat.append(request(port, "/api/slow-%d" % i, "POST", b"x" * 200)[3])
+        print("# slow mirror (5 s/POST): p50 %.1f ms, p99 %.1f ms over 50 requests" % (
+            sorted(lat)[25] * 1000, p99(lat) * 1000), flush=True)
+        check("mirror slow: requests not slowed (p99 < 200 ms)", p99(lat) < 0.2)
+        mirror.delay_s = 0
+        mirror.stop()
+        lat = []
+        for i in range(50):
+            lat.append(request(port, "/api/dead-%d" % i, "POST", b"x" * 200)[3])
+        print("# dead mirror: p50 %.1f ms, p99 %.1f ms over 50 requests" % (sorted(lat)[25] * 1000, p99(lat) * 1000),
+              flush=True)
+        check("mirror dead: requests not slowed (p99 < 200 ms)", p99(lat) < 0.2)
+        deadline = time.monotonic() + 3
+        while "mirror send failed" not in ngx.log_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        n = ngx.log_text().count("mirror send failed")
+        # each worker logs once per interval and outage (a brief recovery between the slow and the
+        # dead phase may start a second outage): at most 2 × 2 lines for dozens of failed sends
+        check("mirror slow/dead: failures logged once per interval (per worker)", 1 <= n <= 4, "%d lines" % n)
+        mirror2 = FakeMirror(port=int(mirror.url.rsplit(":", 1)[1]), token=mirror.token).start()
+        mirror = mirror2
+        request(port, "/api/back", headers={"X-Request-Id": "req-back"})
+        check("mirror back: queued records delivered after the outage",
+              mirror.find("req-back", 6.0) is not None and mirror.find("req-back", 0) is not None)
+
+        # --- quit with a long-poll in flight ----------------------------------------------------
+        time.sleep(0.3)  # the poller is now parked in a 20 s long-poll
+        took = ngx.quit(timeout=15)
+        quit_done = True
+        print("# nginx -s quit with a long-poll in flight: %s s" % ("%.2f" % took if took else "n/a"), flush=True)
+        check("quit: returns quickly with a long-poll in flight (< 2 s)", took is not None and took < 2.0, repr(took))
+        errors = [l for l in ngx.log_text().splitlines() if re.search(r"\[(error|crit|alert|emerg)\]", l)
+                  and "palisade: mirror" not in l]
+        check("no errors in the nginx error log", not errors, "\n".join(errors[:5]))
+    finally:
+        if not quit_done:
+            if ngx.quit(timeout=5) is None:
+                ngx.kill()
+        for s in (mirror, agg):
+            try:
+                s.stop()
+            except Exception:  # noqa: BLE001
+                pass
+        if os.environ.get("KEEP_NGINX_DIR"):
+            print("# nginx dir kept: %s" % ngx.dir)
+        else:
+            shutil.rmtree(ngx.dir, ignore_errors=True)
+    for scenario in (tls_scenario, queue_scenario):
+        try:
+            scenario()
+        except Exception as e:  # noqa: BLE001 - a crash is one failed check, not a lost summary
+            check("%s ran" % scenario.__name__, False, repr(e))
+    print("# integration took %.1f s" % (time.monotonic() - t_start))
+    print("integration: %d passed, %d failed" % (len(PASSED), len(FAILED)))
+    return 0 if not FAILED else 1
+
+
+if __name__ == "__main__":
+    # a timeout's SIGTERM must still run main()'s cleanup (stop nginx, remove its directory)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    sys.exit(main())
