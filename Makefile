@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test build release bootstrap fuzz bench format clean
+.PHONY: demo test test-gateway build release bootstrap fuzz bench bench-gateway format clean
 
 bootstrap:
 	@scripts/bootstrap.sh build kafka
@@ -22,12 +22,19 @@ demo: release
 test: bootstrap
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	scripts/test-gateway.sh
 
 fuzz: bootstrap
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: bootstrap
 	scripts/bench.sh
+
+test-gateway:
+	scripts/test-gateway.sh
+
+bench-gateway:
+	scripts/bench-gateway.sh
 
 format:
 	swift format --in-place --recursive Sources Tests Package.swift
