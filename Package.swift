@@ -13,9 +13,11 @@ let package = Package(
         .executable(name: "palisade", targets: ["palisade"]),
         .library(name: "PalisadeCore", targets: ["PalisadeCore"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
+        .library(name: "PalisadeLearn", targets: ["PalisadeLearn"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         // zlib from the system (Debian `zlib1g-dev`), for gzip/deflate decoding.
@@ -37,6 +39,14 @@ let package = Package(
             name: "PalisadeDetect",
             dependencies: ["PalisadeCore"],
             path: "Sources/PalisadeDetect",
+            swiftSettings: strict
+        ),
+        // Learning: API discovery, per-endpoint baselines, baseline scoring, OpenAPI export/compare.
+        // Pure, synchronous, no I/O; time is passed in. Yams only parses uploaded YAML specs.
+        .target(
+            name: "PalisadeLearn",
+            dependencies: ["PalisadeCore", "PalisadeDetect", .product(name: "Yams", package: "Yams")],
+            path: "Sources/PalisadeLearn",
             swiftSettings: strict
         ),
         // Subcommands of the `palisade` binary, as a library so tests can drive them.
@@ -67,6 +77,12 @@ let package = Package(
             name: "PalisadeDetectTests",
             dependencies: ["PalisadeDetect"],
             path: "Tests/PalisadeDetectTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadeLearnTests",
+            dependencies: ["PalisadeLearn", "PalisadeCore", "PalisadeDetect"],
+            path: "Tests/PalisadeLearnTests",
             swiftSettings: strict
         ),
         .testTarget(
