@@ -11,6 +11,10 @@ struct CatalogNode: Sendable {
     /// Values that reached this node as a parameter position.
     var sketch = SegmentSketch()
     var endpoint: EndpointStats?
+    /// Once folded: heavy hitters among the literals sent to `{param}` (space-saving, capped), so
+    /// a real resource name first seen after the fold is promoted to a literal child.
+    var heavy: [String: Int] = [:]
+    static let heavyCapacity = 16
 
     enum Route: Hashable {
         case literal(String)
@@ -54,6 +58,12 @@ struct CatalogNode: Sendable {
         case .literal(let text):
             children[text, default: CatalogNode()].insert(segments.dropFirst(), observation, config: config, didFold: &didFold)
         case .param(let kind):
+            if kind == .param, let literal = first.literal, promote(literal, config: config) {
+                children[literal, default: CatalogNode()].insert(
+                    segments.dropFirst(), observation, config: config, didFold: &didFold)
+                didFold = true  // the tree changed shape: recount
+                return
+            }
             params[kind, default: CatalogNode()].sketch.add(hash: first.hash, literal: first.literal)
             params[kind]!.insert(segments.dropFirst(), observation, config: config, didFold: &didFold)
         }
@@ -89,6 +99,27 @@ struct CatalogNode: Sendable {
         }
         params[.param] = target
         folded = true
+    }
+
+    /// Counts a literal that went to `{param}`; true when it is now stable enough to be its own
+    /// literal child (the traffic before stays in `{param}`).
+    mutating func promote(_ literal: String, config: CatalogConfig) -> Bool {
+        if let count = heavy[literal] {
+            heavy[literal] = count + 1
+        } else if heavy.count < Self.heavyCapacity {
+            heavy[literal] = 1
+        } else if let (victim, count) = heavy.min(by: { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }) {
+            heavy[victim] = nil
+            heavy[literal] = count + 1
+        }
+        let count = heavy[literal] ?? 0
+        guard let folded = params[.param], count >= 2 * config.stableMinCount else { return false }
+        let total = max(folded.requests, 1)
+        let mean = Double(total) / Double(max(folded.sketch.distinct, 1))
+        guard Double(count) / Double(total) >= config.stableMinShare, Double(count) >= config.stableMeanFactor * mean
+        else { return false }
+        heavy[literal] = nil
+        return true
     }
 
     /// Merges another subtree into this one (folding and catalog merge).
