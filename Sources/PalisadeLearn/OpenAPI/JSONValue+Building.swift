@@ -2,7 +2,7 @@ import PalisadeCore
 
 /// Small helpers to build and read `JSONValue` documents (OpenAPI export and comparison).
 extension JSONValue {
-    static func object(_ members: [(String, JSONValue)]) -> JSONValue {
+    static func obj(_ members: [(String, JSONValue)]) -> JSONValue {
         .object(members.map { JSONMember(key: $0.0, value: $0.1) })
     }
 

@@ -42,16 +42,16 @@ public struct OpenAPIExporter: Sendable {
         let hosts = host.map { [$0] } ?? Array(Set(chosen.map(\.key.host))).sorted()
         var doc: [(String, JSONValue)] = [
             ("openapi", .string("3.1.0")),
-            ("info", .object([("title", .string(options.title)), ("version", .string(options.version))])),
+            ("info", .obj([("title", .string(options.title)), ("version", .string(options.version))])),
         ]
-        let servers = hosts.filter { !$0.isEmpty }.map { JSONValue.object([("url", .string("https://" + $0))]) }
+        let servers = hosts.filter { !$0.isEmpty }.map { JSONValue.obj([("url", .string("https://" + $0))]) }
         if !servers.isEmpty { doc.append(("servers", .array(servers))) }
-        doc.append(("paths", .object(paths.map { ($0.0, JSONValue.object($0.1)) })))
+        doc.append(("paths", .obj(paths.map { ($0.0, JSONValue.obj($0.1)) })))
         let securitySchemes = schemes.schemes.compactMap { s in Self.securityScheme(s).map { ($0.name, $0.scheme) } }
         if !securitySchemes.isEmpty {
-            doc.append(("components", .object([("securitySchemes", .object(securitySchemes))])))
+            doc.append(("components", .obj([("securitySchemes", .obj(securitySchemes))])))
         }
-        return .object(doc)
+        return .obj(doc)
     }
 
     public func json(_ endpoints: [DiscoveredEndpoint], host: String? = nil) -> String {
@@ -70,9 +70,9 @@ public struct OpenAPIExporter: Sendable {
         var parameters: [JSONValue] = []
         for (i, segment) in e.segments.enumerated() {
             guard case .param(let name, _) = segment else { continue }
-            let schema = i < stats.segmentStats.count ? Self.schema(stats.segmentStats[i]) : .object([("type", .string("string"))])
+            let schema = i < stats.segmentStats.count ? Self.schema(stats.segmentStats[i]) : .obj([("type", .string("string"))])
             parameters.append(
-                .object([("name", .string(name)), ("in", .string("path")), ("required", .bool(true)), ("schema", schema)]))
+                .obj([("name", .string(name)), ("in", .string("path")), ("required", .bool(true)), ("schema", schema)]))
         }
         var bodyParams: [ParameterStats] = []
         for p in stats.params.values.sorted(by: { $0.location < $1.location }) {
@@ -83,7 +83,7 @@ public struct OpenAPIExporter: Sendable {
             guard let (source, name) = ParamSource.name(of: p.location) else { continue }
             let presence = stats.requests > 0 ? Double(p.requests) / Double(stats.requests) : 0
             parameters.append(
-                .object([
+                .obj([
                     ("name", .string(name)), ("in", .string(source.rawValue)),
                     ("required", .bool(presence >= options.requiredPresence)), ("schema", Self.schema(p)),
                 ]))
@@ -93,14 +93,14 @@ public struct OpenAPIExporter: Sendable {
         var responses: [(String, JSONValue)] = []
         for (code, count) in stats.statusCounts.sorted(by: { $0.key < $1.key }) {
             let key = code == 0 ? "default" : String(code)
-            responses.append((key, .object([("description", .string("Observed \(count) times"))])))
+            responses.append((key, .obj([("description", .string("Observed \(count) times"))])))
         }
-        if responses.isEmpty { responses = [("default", .object([("description", .string("Not observed"))]))] }
-        op.append(("responses", .object(responses)))
+        if responses.isEmpty { responses = [("default", .obj([("description", .string("Not observed"))]))] }
+        op.append(("responses", .obj(responses)))
         let authSchemes = stats.authSchemes.schemes
         let named = authSchemes.compactMap { Self.securityScheme($0)?.name }
         if !named.isEmpty {
-            var security = named.map { JSONValue.object([($0, .array([]))]) }
+            var security = named.map { JSONValue.obj([($0, .array([]))]) }
             if authSchemes.contains(.none) { security.append(JSONValue.object([JSONMember]())) }
             op.append(("security", .array(security)))
         }
@@ -113,9 +113,9 @@ public struct OpenAPIExporter: Sendable {
             let sensitive = stats.sensitiveKinds.kinds.map(\.rawValue)
             if !sensitive.isEmpty { ext.append(("sensitive", .strings(sensitive))) }
             if e.pinned { ext.append(("pinned", .bool(true))) }
-            op.append(("x-palisade", .object(ext)))
+            op.append(("x-palisade", .obj(ext)))
         }
-        return .object(op)
+        return .obj(op)
     }
 
     func requestBody(_ params: [ParameterStats], stats: EndpointStats) -> JSONValue? {
@@ -135,8 +135,8 @@ public struct OpenAPIExporter: Sendable {
             }
         }
         guard !trees.isEmpty else { return nil }
-        let content = trees.map { ($0.0, JSONValue.object([("schema", $0.1.schema(requests: stats.requests, requiredPresence: options.requiredPresence, top: true))])) }
-        return .object([("content", .object(content))])
+        let content = trees.map { ($0.0, JSONValue.obj([("schema", $0.1.schema(requests: stats.requests, requiredPresence: options.requiredPresence, top: true))])) }
+        return .obj([("content", .obj(content))])
     }
 
     static func mediaType(decoder: String, stats: EndpointStats) -> String {
@@ -163,27 +163,27 @@ public struct OpenAPIExporter: Sendable {
     static func schema(_ p: ParameterStats) -> JSONValue {
         let format = p.formatFrequencies.first?.format ?? .word
         switch p.dominantType {
-        case .boolean: return .object([("type", .string("boolean"))])
-        case .null: return .object([("type", .string("null"))])
-        case .number: return .object([("type", .string(format == .integer ? "integer" : "number"))])
-        case .binary: return .object([("type", .string("string")), ("contentMediaType", .string("application/octet-stream"))])
+        case .boolean: return .obj([("type", .string("boolean"))])
+        case .null: return .obj([("type", .string("null"))])
+        case .number: return .obj([("type", .string(format == .integer ? "integer" : "number"))])
+        case .binary: return .obj([("type", .string("string")), ("contentMediaType", .string("application/octet-stream"))])
         case .string: break
         }
         switch format {
-        case .integer: return .object([("type", .string("integer"))])
-        case .decimal: return .object([("type", .string("number"))])
-        case .boolean: return .object([("type", .string("boolean"))])
-        case .uuid: return .object([("type", .string("string")), ("format", .string("uuid"))])
-        case .date: return .object([("type", .string("string")), ("format", .string("date"))])
-        case .datetime: return .object([("type", .string("string")), ("format", .string("date-time"))])
-        case .email: return .object([("type", .string("string")), ("format", .string("email"))])
-        case .ipv4: return .object([("type", .string("string")), ("format", .string("ipv4"))])
-        case .ipv6: return .object([("type", .string("string")), ("format", .string("ipv6"))])
-        case .url: return .object([("type", .string("string")), ("format", .string("uri"))])
-        case .base64: return .object([("type", .string("string")), ("contentEncoding", .string("base64"))])
-        case .jwt: return .object([("type", .string("string")), ("x-palisade-format", .string("jwt"))])
-        case .hex: return .object([("type", .string("string")), ("pattern", .string("^[0-9a-fA-F]+$"))])
-        default: return .object([("type", .string("string"))])
+        case .integer: return .obj([("type", .string("integer"))])
+        case .decimal: return .obj([("type", .string("number"))])
+        case .boolean: return .obj([("type", .string("boolean"))])
+        case .uuid: return .obj([("type", .string("string")), ("format", .string("uuid"))])
+        case .date: return .obj([("type", .string("string")), ("format", .string("date"))])
+        case .datetime: return .obj([("type", .string("string")), ("format", .string("date-time"))])
+        case .email: return .obj([("type", .string("string")), ("format", .string("email"))])
+        case .ipv4: return .obj([("type", .string("string")), ("format", .string("ipv4"))])
+        case .ipv6: return .obj([("type", .string("string")), ("format", .string("ipv6"))])
+        case .url: return .obj([("type", .string("string")), ("format", .string("uri"))])
+        case .base64: return .obj([("type", .string("string")), ("contentEncoding", .string("base64"))])
+        case .jwt: return .obj([("type", .string("string")), ("x-palisade-format", .string("jwt"))])
+        case .hex: return .obj([("type", .string("string")), ("pattern", .string("^[0-9a-fA-F]+$"))])
+        default: return .obj([("type", .string("string"))])
         }
     }
 
@@ -191,13 +191,13 @@ public struct OpenAPIExporter: Sendable {
         switch scheme {
         case .none, .other: nil
         case .bearerJWT:
-            ("bearerJWT", .object([("type", .string("http")), ("scheme", .string("bearer")), ("bearerFormat", .string("JWT"))]))
-        case .bearerOpaque: ("bearer", .object([("type", .string("http")), ("scheme", .string("bearer"))]))
-        case .basic: ("basic", .object([("type", .string("http")), ("scheme", .string("basic"))]))
+            ("bearerJWT", .obj([("type", .string("http")), ("scheme", .string("bearer")), ("bearerFormat", .string("JWT"))]))
+        case .bearerOpaque: ("bearer", .obj([("type", .string("http")), ("scheme", .string("bearer"))]))
+        case .basic: ("basic", .obj([("type", .string("http")), ("scheme", .string("basic"))]))
         case .apiKey:
-            ("apiKey", .object([("type", .string("apiKey")), ("in", .string("header")), ("name", .string("X-API-Key"))]))
+            ("apiKey", .obj([("type", .string("apiKey")), ("in", .string("header")), ("name", .string("X-API-Key"))]))
         case .cookieSession:
-            ("cookieSession", .object([("type", .string("apiKey")), ("in", .string("cookie")), ("name", .string("session"))]))
+            ("cookieSession", .obj([("type", .string("apiKey")), ("in", .string("cookie")), ("name", .string("session"))]))
         }
     }
 
@@ -260,15 +260,15 @@ struct SchemaTree {
         if !properties.isEmpty {
             var members: [(String, JSONValue)] = [("type", .string("object"))]
             members.append(
-                ("properties", .object(properties.map { ($0.0, $0.1.schema(requests: total, requiredPresence: requiredPresence, top: false)) })))
+                ("properties", .obj(properties.map { ($0.0, $0.1.schema(requests: total, requiredPresence: requiredPresence, top: false)) })))
             if top, total > 0 {
                 let required = properties.filter { Double($0.1.requests) / Double(total) >= requiredPresence }.map(\.0)
                 if !required.isEmpty { members.append(("required", .strings(required))) }
             }
-            return .object(members)
+            return .obj(members)
         }
         if let item = items.first {
-            return .object([("type", .string("array")), ("items", item.schema(requests: total, requiredPresence: requiredPresence, top: false))])
+            return .obj([("type", .string("array")), ("items", item.schema(requests: total, requiredPresence: requiredPresence, top: false))])
         }
         if let leaf { return OpenAPIExporter.schema(leaf) }
         return JSONValue.object([JSONMember]())
