@@ -24,7 +24,8 @@ struct DiscoveryTests {
 
     @Test func parameterTypesAreLearned() throws {
         let catalog = Self.shared
-        let byKey = Dictionary(uniqueKeysWithValues: catalog.endpoints().map { ($0.key.method + " " + $0.key.template, $0) })
+        let byKey = Dictionary(
+            uniqueKeysWithValues: catalog.endpoints().map { ($0.key.method + " " + $0.key.template, $0) })
         let builder = BaselineBuilder()
 
         let user = builder.build(try #require(byKey["GET /users/{id}"]), now: 0)
@@ -98,7 +99,9 @@ struct DiscoveryTests {
         var catalog = EndpointCatalog()
         for year in 2000..<2100 {
             for _ in 0..<2 {
-                catalog.learn(TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/api/\(year)/stats")))
+                catalog.learn(
+                    TrafficGenerator.observe(
+                        CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/api/\(year)/stats")))
             }
         }
         #expect(catalog.endpoints().map(\.key.template) == ["/api/{id}/stats"])
@@ -107,11 +110,15 @@ struct DiscoveryTests {
     @Test func aSingleNumberNeedsEnoughSamplesToBeALiteral() {
         var catalog = EndpointCatalog()
         for _ in 0..<10 {
-            catalog.learn(TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/api/2024/stats")))
+            catalog.learn(
+                TrafficGenerator.observe(
+                    CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/api/2024/stats")))
         }
         #expect(catalog.endpoints().map(\.key.template) == ["/api/{id}/stats"])
         for _ in 0..<50 {
-            catalog.learn(TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/api/2024/stats")))
+            catalog.learn(
+                TrafficGenerator.observe(
+                    CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/api/2024/stats")))
         }
         #expect(catalog.endpoints().map(\.key.template) == ["/api/2024/stats"])
     }
@@ -120,12 +127,15 @@ struct DiscoveryTests {
         var catalog = EndpointCatalog()
         var generator = TrafficGenerator(seed: 7)
         for _ in 0..<300 {
-            catalog.learn(TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/tags/\(generator.slug())")))
+            catalog.learn(
+                TrafficGenerator.observe(
+                    CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/tags/\(generator.slug())")))
         }
         #expect(catalog.endpoints().map(\.key.template) == ["/tags/{param}"])
         for i in 0..<400 {
             let path = i % 3 == 0 ? "/tags/popular" : "/tags/\(generator.slug())"
-            catalog.learn(TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: path)))
+            catalog.learn(
+                TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: path)))
         }
         #expect(catalog.endpoints().map(\.key.template) == ["/tags/popular", "/tags/{param}"])
     }
@@ -135,10 +145,14 @@ struct DiscoveryTests {
         catalog.addOverride(TemplateOverride(host: "h", method: "GET", template: "/tenants/{tenant}/items"))
         catalog.addOverride(TemplateOverride(template: "/users/admin"))
         for name in ["acme", "globex", "initech"] {
-            catalog.learn(TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/tenants/\(name)/items")))
+            catalog.learn(
+                TrafficGenerator.observe(
+                    CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/tenants/\(name)/items")))
         }
         for id in ["1", "2", "admin"] {
-            catalog.learn(TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/users/\(id)")))
+            catalog.learn(
+                TrafficGenerator.observe(
+                    CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/users/\(id)")))
         }
         let endpoints = catalog.endpoints()
         #expect(Set(endpoints.map(\.key.template)) == ["/tenants/{tenant}/items", "/users/admin", "/users/{id}"])
@@ -153,12 +167,14 @@ struct DiscoveryTests {
         config.maxLiteralChildren = 1_000
         var catalog = EndpointCatalog(config: config)
         for i in 0..<50 {
-            catalog.learn(TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/r\(i)/x")))
+            catalog.learn(
+                TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/r\(i)/x")))
         }
         #expect(catalog.endpointCount(host: "h", method: "GET") == 10)
         #expect(catalog.overflowCount(host: "h", method: "GET") == 40)
         // Known endpoints still learn.
-        let outcome = catalog.learn(TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/r3/x")))
+        let outcome = catalog.learn(
+            TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/r3/x")))
         #expect(outcome == .learned(EndpointKey(host: "h", method: "GET", template: "/r3/x")))
     }
 }

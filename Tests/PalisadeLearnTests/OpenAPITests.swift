@@ -13,7 +13,9 @@ struct OpenAPITests {
     }
 
     static func parameterNames(_ op: JSONValue?, in location: String) -> [String] {
-        (op?["parameters"]?.arrayValues ?? []).filter { $0["in"]?.stringValue == location }.compactMap { $0["name"]?.stringValue }
+        (op?["parameters"]?.arrayValues ?? []).filter { $0["in"]?.stringValue == location }.compactMap {
+            $0["name"]?.stringValue
+        }
     }
 
     @Test func exportIsValidJSONWithTheExpectedPathsAndParameters() throws {
@@ -23,7 +25,11 @@ struct OpenAPITests {
         #expect(parsed["openapi"]?.stringValue == "3.1.0")
         let paths = Set((parsed["paths"]?.objectMembers ?? []).map(\.key))
         #expect(paths.count == 16)
-        #expect(paths.isSuperset(of: ["/users/{id}", "/users/me", "/users/{id}/orders/{uuid}", "/api/2024/stats", "/v2/reports/summary", "/files/{hex}", "/search"]))
+        #expect(
+            paths.isSuperset(of: [
+                "/users/{id}", "/users/me", "/users/{id}/orders/{uuid}", "/api/2024/stats", "/v2/reports/summary",
+                "/files/{hex}", "/search",
+            ]))
         #expect(Self.operation("/users/{id}", "get") != nil)
         #expect(Self.operation("/users/{id}", "delete") != nil)
         #expect(Self.parameterNames(Self.operation("/users/{id}/orders/{uuid}", "get"), in: "path") == ["id", "uuid"])
@@ -37,7 +43,8 @@ struct OpenAPITests {
         #expect(search.first { $0["name"]?.stringValue == "sort" }?["required"] == .bool(false))
         #expect(Self.parameterNames(Self.operation("/search", "get"), in: "header").contains("user-agent"))
 
-        let body = try #require(Self.operation("/users/{id}/orders", "post")?["requestBody"]?["content"]?["application/json"]?["schema"])
+        let body = try #require(
+            Self.operation("/users/{id}/orders", "post")?["requestBody"]?["content"]?["application/json"]?["schema"])
         #expect(body["type"]?.stringValue == "object")
         #expect(body["properties"]?["items"]?["type"]?.stringValue == "array")
         #expect(body["properties"]?["items"]?["items"]?["properties"]?["qty"]?["type"]?.stringValue == "integer")
@@ -46,7 +53,9 @@ struct OpenAPITests {
         #expect(body["properties"]?["note"] != nil)
         let login = Self.operation("/login", "post")?["requestBody"]?["content"]?["application/json"]?["schema"]
         #expect(login?["properties"]?["username"]?["format"]?.stringValue == "email")
-        #expect(Self.operation("/login", "post")?["x-palisade"]?["sensitive"]?.arrayValues?.contains(.string("email")) == true)
+        #expect(
+            Self.operation("/login", "post")?["x-palisade"]?["sensitive"]?.arrayValues?.contains(.string("email"))
+                == true)
 
         let schemes = Self.document["components"]?["securitySchemes"]
         #expect(schemes?["bearerJWT"]?["bearerFormat"]?.stringValue == "JWT")
@@ -62,8 +71,18 @@ struct OpenAPITests {
 
     @Test(arguments: [
         JSONValue.obj([("200", .string("a \"quoted\"\nline\tand ünïcode")), ("true", .bool(true)), ("x: y", .null)]),
-        JSONValue.obj([("list", .array([.obj([("a", .int(1)), ("b", .array([.int(2), .string("- not a list")]))]), .array([.int(3)]), .obj([]), .array([])]))]),
-        JSONValue.obj([("nested", .obj([("deeper", .obj([("key", .string("#not a comment"))]))])), ("empty", .string(""))]),
+        JSONValue.obj([
+            (
+                "list",
+                .array([
+                    .obj([("a", .int(1)), ("b", .array([.int(2), .string("- not a list")]))]), .array([.int(3)]),
+                    .obj([]), .array([]),
+                ])
+            )
+        ]),
+        JSONValue.obj([
+            ("nested", .obj([("deeper", .obj([("key", .string("#not a comment"))]))])), ("empty", .string("")),
+        ]),
     ])
     func yamlEmitterRoundTrips(value: JSONValue) throws {
         #expect(try SpecDocument.parse(YAMLEmitter.emit(value)) == value)
@@ -163,13 +182,17 @@ struct OpenAPITests {
         let last = Self.endpoints.map(\.stats.lastSeen).max() ?? 0
         let result = try SpecComparison.compare(
             specText: Self.spec, endpoints: Self.endpoints, now: last + 1_000, windowMs: 86_400_000)
-        #expect(Set(result.shadow.map { $0.endpoint.method + " " + $0.endpoint.template }) == ["GET /v1/health", "GET /share/{token}"])
+        #expect(
+            Set(result.shadow.map { $0.endpoint.method + " " + $0.endpoint.template }) == [
+                "GET /v1/health", "GET /share/{token}",
+            ])
         #expect(result.zombies.map(\.path) == ["/users/{userId}/legacy-profile", "/v2/reports/summary"])
         #expect(result.zombies.map(\.reason) == [.noTraffic, .deprecated])
         #expect(result.zombies[1].requests > 0)  // deprecated and still called
-        #expect(Set(result.undocumented.map { $0.endpoint.template + " " + $0.location }) == [
-            "/search query.sort", "/users/{id}/orders body.json.note",
-        ])
+        #expect(
+            Set(result.undocumented.map { $0.endpoint.template + " " + $0.location }) == [
+                "/search query.sort", "/users/{id}/orders body.json.note",
+            ])
 
         // Outside the window everything documented becomes a zombie.
         let later = try SpecComparison.compare(

@@ -23,9 +23,13 @@ struct ScorerTests {
             CaptureRecord(
                 id: "t", ts: 0, method: method, host: TrafficGenerator.host, rawPath: path,
                 headers: body.isEmpty
-                    ? [.init("user-agent", "Mozilla/5.0 (X11; Linux x86_64) palisade-test/1"), .init("accept", "application/json")]
+                    ? [
+                        .init("user-agent", "Mozilla/5.0 (X11; Linux x86_64) palisade-test/1"),
+                        .init("accept", "application/json"),
+                    ]
                     : [
-                        .init("user-agent", "Mozilla/5.0 (X11; Linux x86_64) palisade-test/1"), .init("accept", "application/json"),
+                        .init("user-agent", "Mozilla/5.0 (X11; Linux x86_64) palisade-test/1"),
+                        .init("accept", "application/json"),
                         .init("content-type", "application/json"),
                     ],
                 body: Array(body.utf8)))
@@ -65,12 +69,22 @@ struct ScorerTests {
         let appliedOlder = set.apply(older)
         #expect(appliedNewer)
         #expect(!appliedOlder)
-        #expect(set.baseline(host: TrafficGenerator.host, method: "GET", path: "/users/42?x=1")?.endpoint.template == "/users/{id}")
+        #expect(
+            set.baseline(host: TrafficGenerator.host, method: "GET", path: "/users/42?x=1")?.endpoint.template
+                == "/users/{id}")
         let all = Self.baselines
-        #expect(all.baseline(host: TrafficGenerator.host, method: "GET", path: "/users/me")?.endpoint.template == "/users/me")
-        #expect(all.baseline(host: TrafficGenerator.host, method: "GET", path: "/api/2024/stats")?.endpoint.template == "/api/2024/stats")
-        #expect(all.baseline(host: TrafficGenerator.host, method: "GET", path: "/articles/trending")?.endpoint.template == "/articles/trending")
-        #expect(all.baseline(host: TrafficGenerator.host, method: "GET", path: "/articles/some-new-slug")?.endpoint.template == "/articles/{param}")
+        #expect(
+            all.baseline(host: TrafficGenerator.host, method: "GET", path: "/users/me")?.endpoint.template
+                == "/users/me")
+        #expect(
+            all.baseline(host: TrafficGenerator.host, method: "GET", path: "/api/2024/stats")?.endpoint.template
+                == "/api/2024/stats")
+        #expect(
+            all.baseline(host: TrafficGenerator.host, method: "GET", path: "/articles/trending")?.endpoint.template
+                == "/articles/trending")
+        #expect(
+            all.baseline(host: TrafficGenerator.host, method: "GET", path: "/articles/some-new-slug")?.endpoint.template
+                == "/articles/{param}")
         #expect(all.baseline(host: TrafficGenerator.host, method: "GET", path: "/nope/1/2/3") == nil)
         set.remove(b.endpoint)
         #expect(set.baseline(host: TrafficGenerator.host, method: "GET", path: "/users/42") == nil)
@@ -99,37 +113,47 @@ struct ScorerTests {
     }
 
     @Test func unknownParameter() throws {
-        let hits = BaselineScorer().score(Self.observe("GET", "/search?q=apple+river&page=2&debug=true"), against: try Self.baseline("GET", "/search"))
+        let hits = BaselineScorer().score(
+            Self.observe("GET", "/search?q=apple+river&page=2&debug=true"), against: try Self.baseline("GET", "/search")
+        )
         #expect(Self.rules(hits) == ["schema.unknown_parameter"])
         #expect(hits.first?.location == "query.debug")
         #expect(hits.first?.attackClass == .schemaAnomaly)
     }
 
     @Test func formatNeverSeenOnAnIntegerID() throws {
-        let hits = BaselineScorer().score(Self.observe("GET", "/users/1%20union%20select"), against: try Self.baseline("GET", "/users/{id}"))
+        let hits = BaselineScorer().score(
+            Self.observe("GET", "/users/1%20union%20select"), against: try Self.baseline("GET", "/users/{id}"))
         #expect(Self.rules(hits).contains("schema.format"))
         #expect(hits.first?.location == "path.{id}")
         let body = BaselineScorer().score(
-            Self.observe("POST", "/users/7/orders", body: #"{"items":[{"sku":"SKU-1234","qty":"1 OR 1=1"}],"currency":"EUR"}"#),
+            Self.observe(
+                "POST", "/users/7/orders", body: #"{"items":[{"sku":"SKU-1234","qty":"1 OR 1=1"}],"currency":"EUR"}"#),
             against: try Self.baseline("POST", "/users/{id}/orders"))
-        #expect(body.contains { $0.rule == "schema.format" && $0.location == "body.json.items[].qty" && $0.confidence >= 0.7 })
+        #expect(
+            body.contains {
+                $0.rule == "schema.format" && $0.location == "body.json.items[].qty" && $0.confidence >= 0.7
+            })
     }
 
     @Test func lengthFarOutsideTheLearnedRange() throws {
         let long = Array(repeating: "apple", count: 80).joined(separator: "+")
-        let hits = BaselineScorer().score(Self.observe("GET", "/search?q=\(long)&page=1"), against: try Self.baseline("GET", "/search"))
+        let hits = BaselineScorer().score(
+            Self.observe("GET", "/search?q=\(long)&page=1"), against: try Self.baseline("GET", "/search"))
         #expect(Self.rules(hits) == ["schema.length"])
         #expect(hits.first?.location == "query.q")
     }
 
     @Test func newCharacterClasses() throws {
-        let hits = BaselineScorer().score(Self.observe("GET", "/search?q=apple<script>&page=1"), against: try Self.baseline("GET", "/search"))
+        let hits = BaselineScorer().score(
+            Self.observe("GET", "/search?q=apple<script>&page=1"), against: try Self.baseline("GET", "/search"))
         #expect(Self.rules(hits) == ["schema.charset"])
         #expect(hits.first?.confidence == BaselineScorer.Config().newPunct)
     }
 
     @Test func missingRequiredParameter() throws {
-        let hits = BaselineScorer().score(Self.observe("GET", "/search?page=1"), against: try Self.baseline("GET", "/search"))
+        let hits = BaselineScorer().score(
+            Self.observe("GET", "/search?page=1"), against: try Self.baseline("GET", "/search"))
         #expect(Self.rules(hits) == ["schema.missing_required"])
         #expect(hits.first?.location == "query.q")
     }
@@ -148,9 +172,13 @@ struct ScorerTests {
             o.params = [
                 ParamObservation(
                     location: "query.cursor", source: .query,
-                    shape: ValueShape(format: .base64, length: 24 + generator.int(0...2) * 4, charset: [.lower, .upper, .digit, .punct]),
+                    shape: ValueShape(
+                        format: .base64, length: 24 + generator.int(0...2) * 4,
+                        charset: [.lower, .upper, .digit, .punct]),
                     encodings: EncodingSet(.json)),
-                ParamObservation(location: "query.limit", source: .query, shape: ValueShape(format: .integer, length: 2, charset: .digit)),
+                ParamObservation(
+                    location: "query.limit", source: .query,
+                    shape: ValueShape(format: .integer, length: 2, charset: .digit)),
             ]
             catalog.learn(o)
         }

@@ -8,11 +8,14 @@ struct StatsTests {
     static func observation(host: String, path: String, params: [(String, String)], ts: Int64 = 0, status: Int = 200)
         -> EndpointObservation
     {
-        var o = TrafficGenerator.observe(CaptureRecord(id: "x", ts: ts, method: "GET", host: host, rawPath: path, status: status))
+        var o = TrafficGenerator.observe(
+            CaptureRecord(id: "x", ts: ts, method: "GET", host: host, rawPath: path, status: status))
         for (location, value) in params {
             let bytes = Array(value.utf8)
             o.params.append(
-                ParamObservation(location: location, source: ParamSource(location: location), shape: ValueShape.classify(bytes[...])))
+                ParamObservation(
+                    location: location, source: ParamSource(location: location), shape: ValueShape.classify(bytes[...]))
+            )
         }
         return o
     }
@@ -85,8 +88,9 @@ struct StatsTests {
         #expect(Set(merged.keys) == Set(expected.keys))
         #expect(merged.values.reduce(0, +) == 4_000)
         // Endpoints that were never folded count identically.
-        #expect(merged[EndpointKey(host: TrafficGenerator.host, method: "GET", template: "/search")]
-            == expected[EndpointKey(host: TrafficGenerator.host, method: "GET", template: "/search")])
+        #expect(
+            merged[EndpointKey(host: TrafficGenerator.host, method: "GET", template: "/search")]
+                == expected[EndpointKey(host: TrafficGenerator.host, method: "GET", template: "/search")])
     }
 
     @Test func memoryBoundsHoldWithTenThousandEndpointsTimesTwentyParameters() {
@@ -103,7 +107,9 @@ struct StatsTests {
                         let name: String = "query.p" + String((i + round * 20 + endpoint) % 40)
                         params.append((name, "v" + String(i)))
                     }
-                    catalog.learn(Self.observation(host: "h\(host)", path: "/svc/e\(endpoint)/\(host * 100 + round)", params: params))
+                    catalog.learn(
+                        Self.observation(
+                            host: "h\(host)", path: "/svc/e\(endpoint)/\(host * 100 + round)", params: params))
                     requests += 1
                 }
             }

@@ -1,4 +1,5 @@
 import PalisadeCore
+
 @testable import PalisadeLearn
 
 /// Deterministic pseudo-random numbers (SplitMix64), so generated traffic is the same every run.
@@ -48,7 +49,10 @@ struct TrafficGenerator {
     mutating func uuid() -> String { hex(8) + "-" + hex(4) + "-4" + hex(3) + "-a" + hex(3) + "-" + hex(12) }
     mutating func slug() -> String { word() + "-" + word() + "-" + word() }
     mutating func token() -> String {
-        String((0..<24).map { i in i % 3 == 0 ? Array("0123456789")[int(0...9)] : Array("abcdefghijkmnpqrstuvwxyzABCDEFGH")[int(0...31)] })
+        String(
+            (0..<24).map { i in
+                i % 3 == 0 ? Array("0123456789")[int(0...9)] : Array("abcdefghijkmnpqrstuvwxyzABCDEFGH")[int(0...31)]
+            })
     }
 
     /// One request of ordinary traffic.
@@ -73,7 +77,9 @@ struct TrafficGenerator {
             let items = (0..<int(1...3)).map { _ in
                 "{\"sku\":\"SKU-\(int(1000...9999))\",\"qty\":\(int(1...9))}"
             }.joined(separator: ",")
-            body = "{\"items\":[\(items)],\"currency\":\"EUR\"" + (int(0...3) == 0 ? ",\"note\":\"leave at the \(word()) door\"" : "") + "}"
+            body =
+                "{\"items\":[\(items)],\"currency\":\"EUR\""
+                + (int(0...3) == 0 ? ",\"note\":\"leave at the \(word()) door\"" : "") + "}"
         case 32..<35:
             method = "DELETE"
             path = "/users/\(user)"
@@ -96,7 +102,8 @@ struct TrafficGenerator {
         }
         if !body.isEmpty { headers.append(.init("content-type", "application/json")) }
         if int(0...9) < 7 {
-            headers.append(.init("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI\(int(10...99))In0.c2lnbmF0dXJlX3Rlc3Q"))
+            headers.append(
+                .init("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI\(int(10...99))In0.c2lnbmF0dXJlX3Rlc3Q"))
         }
         return CaptureRecord(
             id: "req-" + String(n), ts: 1_763_700_000_000 + Int64(n) * 10, method: method, host: Self.host,
@@ -108,7 +115,10 @@ struct TrafficGenerator {
         Self.observe(record, builder: builder, decoder: decoder)
     }
 
-    static func observe(_ record: CaptureRecord, builder: ObservationBuilder = ObservationBuilder(), decoder: RequestDecoder = RequestDecoder()) -> EndpointObservation {
+    static func observe(
+        _ record: CaptureRecord, builder: ObservationBuilder = ObservationBuilder(),
+        decoder: RequestDecoder = RequestDecoder()
+    ) -> EndpointObservation {
         var o = builder.observe(record: record, decoded: decoder.decode(record))
         addQuery(record, to: &o)
         return o

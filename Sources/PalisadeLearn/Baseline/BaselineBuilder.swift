@@ -23,7 +23,8 @@ public struct BaselineBuilder: Sendable {
     }
 
     /// The baseline of an endpoint; `previous` (the last one published) sets the version.
-    public func build(_ endpoint: DiscoveredEndpoint, now: Int64, previous: EndpointBaseline? = nil) -> EndpointBaseline {
+    public func build(_ endpoint: DiscoveredEndpoint, now: Int64, previous: EndpointBaseline? = nil) -> EndpointBaseline
+    {
         let stats = endpoint.stats
         var parameters: [ParameterBaseline] = []
         for (i, segment) in endpoint.segments.enumerated() {
@@ -55,6 +56,7 @@ public struct BaselineBuilder: Sendable {
             required: required && requests >= config.minRequests, enforced: s.requests >= config.minParamSamples,
             formats: formats, minLength: s.lengths.total > 0 ? s.lengths.min : 0, maxLength: s.lengths.max,
             p1Length: s.lengths.quantile(0.01), p99Length: s.lengths.quantile(0.99), charset: s.charset,
-            type: s.dominantType, sensitive: s.sensitive.kinds, encoded: s.requests > 0 && encodedShare >= config.encodedShare)
+            type: s.dominantType, sensitive: s.sensitive.kinds,
+            encoded: s.requests > 0 && encodedShare >= config.encodedShare)
     }
 }

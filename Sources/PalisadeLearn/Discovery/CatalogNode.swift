@@ -56,7 +56,8 @@ struct CatalogNode: Sendable {
         }
         switch route(first) {
         case .literal(let text):
-            children[text, default: CatalogNode()].insert(segments.dropFirst(), observation, config: config, didFold: &didFold)
+            children[text, default: CatalogNode()].insert(
+                segments.dropFirst(), observation, config: config, didFold: &didFold)
         case .param(let kind):
             if kind == .param, let literal = first.literal, promote(literal, config: config) {
                 children[literal, default: CatalogNode()].insert(
@@ -108,7 +109,9 @@ struct CatalogNode: Sendable {
             heavy[literal] = count + 1
         } else if heavy.count < Self.heavyCapacity {
             heavy[literal] = 1
-        } else if let (victim, count) = heavy.min(by: { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }) {
+        } else if let (victim, count) = heavy.min(by: {
+            $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key)
+        }) {
             heavy[victim] = nil
             heavy[literal] = count + 1
         }

@@ -93,7 +93,9 @@ public struct EndpointCatalog: Sendable {
     // MARK: Overrides
 
     public mutating func addOverride(_ override: TemplateOverride) {
-        overrides.removeAll { $0.host == override.host && $0.method == override.method && $0.template == override.template }
+        overrides.removeAll {
+            $0.host == override.host && $0.method == override.method && $0.template == override.template
+        }
         overrides.append(override)
         overrides.sort { $0.specificity.lexicographicallyPrecedes($1.specificity) { $0 && !$1 } }
     }
@@ -131,7 +133,9 @@ public struct EndpointCatalog: Sendable {
         let probe = trees[hm]!.root.probe(segments)
         if !probe.existing {
             let tree = trees[hm]!
-            if tree.endpoints >= config.maxEndpointsPerHostMethod || tree.nodes + probe.newNodes > config.maxNodesPerHostMethod {
+            if tree.endpoints >= config.maxEndpointsPerHostMethod
+                || tree.nodes + probe.newNodes > config.maxNodesPerHostMethod
+            {
                 trees[hm]!.overflow += 1
                 return .overflow
             }
@@ -145,7 +149,8 @@ public struct EndpointCatalog: Sendable {
             trees[hm]!.nodes += probe.newNodes
             if !probe.existing { trees[hm]!.endpoints += 1 }
         }
-        return .learned(template(host: hm.host, method: hm.method, segments: observation.segments) ?? observation.endpoint)
+        return .learned(
+            template(host: hm.host, method: hm.method, segments: observation.segments) ?? observation.endpoint)
     }
 
     /// Combines another catalog (another aggregator's partial view) into this one.
@@ -187,7 +192,8 @@ public struct EndpointCatalog: Sendable {
         for (key, stats) in pinned.sorted(by: { $0.key < $1.key }) {
             if let host, key.host != host { continue }
             if let method, key.method != method { continue }
-            out.append(DiscoveredEndpoint(key: key, segments: TemplateSegment.parse(key.template), stats: stats, pinned: true))
+            out.append(
+                DiscoveredEndpoint(key: key, segments: TemplateSegment.parse(key.template), stats: stats, pinned: true))
         }
         return out.sorted { $0.key < $1.key }
     }
@@ -245,18 +251,26 @@ public struct EndpointCatalog: Sendable {
     /// The endpoint an observation belongs to now (override first, then the learned tree).
     public func endpoint(for observation: EndpointObservation) -> EndpointKey? {
         if let o = override(for: observation) {
-            return EndpointKey(host: observation.endpoint.host, method: observation.endpoint.method, template: o.template)
+            return EndpointKey(
+                host: observation.endpoint.host, method: observation.endpoint.method, template: o.template)
         }
-        return template(host: observation.endpoint.host, method: observation.endpoint.method, segments: observation.segments)
+        return template(
+            host: observation.endpoint.host, method: observation.endpoint.method, segments: observation.segments)
     }
 
     // MARK: Bounds
 
     /// Endpoints learned for a host+method.
-    public func endpointCount(host: String, method: String) -> Int { trees[HostMethod(host: host, method: method)]?.endpoints ?? 0 }
+    public func endpointCount(host: String, method: String) -> Int {
+        trees[HostMethod(host: host, method: method)]?.endpoints ?? 0
+    }
     /// Tree nodes for a host+method.
-    public func nodeCount(host: String, method: String) -> Int { trees[HostMethod(host: host, method: method)]?.nodes ?? 0 }
+    public func nodeCount(host: String, method: String) -> Int {
+        trees[HostMethod(host: host, method: method)]?.nodes ?? 0
+    }
     /// Observations refused for a host+method by the caps (the overflow bucket).
-    public func overflowCount(host: String, method: String) -> Int { trees[HostMethod(host: host, method: method)]?.overflow ?? 0 }
+    public func overflowCount(host: String, method: String) -> Int {
+        trees[HostMethod(host: host, method: method)]?.overflow ?? 0
+    }
     public var totalOverflow: Int { trees.values.reduce(hostOverflow) { $0 + $1.overflow } }
 }

@@ -47,7 +47,8 @@ public struct ObservationBuilder: Sendable {
 
     public func observe(record: CaptureRecord, decoded: DecodedRequest) -> EndpointObservation {
         let template = PathTemplate.template(for: record.path)
-        let key = EndpointKey.normalized(host: record.host ?? record.header("host"), method: record.method, template: template)
+        let key = EndpointKey.normalized(
+            host: record.host ?? record.header("host"), method: record.method, template: template)
         var params: [ParamObservation] = []
         var byLocation: [String: Int] = [:]
         var dropped = 0

@@ -15,7 +15,9 @@ enum LocationComponent: Hashable {
             switch utf8[i] {
             case UInt8(ascii: "."):
                 var j = i + 1
-                while j < utf8.count, utf8[j] != UInt8(ascii: "."), utf8[j] != UInt8(ascii: "["), utf8[j] != UInt8(ascii: ">") {
+                while j < utf8.count, utf8[j] != UInt8(ascii: "."), utf8[j] != UInt8(ascii: "["),
+                    utf8[j] != UInt8(ascii: ">")
+                {
                     j += 1
                 }
                 guard j > i + 1 else { return nil }

@@ -26,11 +26,15 @@ public struct OpenAPIExporter: Sendable {
 
     /// The document for one host (or every host, with a server entry each).
     public func document(_ endpoints: [DiscoveredEndpoint], host: String? = nil) -> JSONValue {
-        let chosen = endpoints.filter { (host == nil || $0.key.host == host) && $0.stats.requests >= options.minRequests }
+        let chosen = endpoints.filter {
+            (host == nil || $0.key.host == host) && $0.stats.requests >= options.minRequests
+        }
         var paths: [(String, [(String, JSONValue)])] = []
         var schemes = AuthSchemeSet()
         var operationIDs = PlaceholderNames()
-        for e in chosen.sorted(by: { ($0.key.template, Self.methodOrder($0.key.method)) < ($1.key.template, Self.methodOrder($1.key.method)) }) {
+        for e in chosen.sorted(by: {
+            ($0.key.template, Self.methodOrder($0.key.method)) < ($1.key.template, Self.methodOrder($1.key.method))
+        }) {
             schemes.formUnion(e.stats.authSchemes)
             let op = operation(e, id: operationIDs.next(Self.operationID(e.key)))
             if let i = paths.firstIndex(where: { $0.0 == e.key.template }) {
@@ -70,7 +74,8 @@ public struct OpenAPIExporter: Sendable {
         var parameters: [JSONValue] = []
         for (i, segment) in e.segments.enumerated() {
             guard case .param(let name, _) = segment else { continue }
-            let schema = i < stats.segmentStats.count ? Self.schema(stats.segmentStats[i]) : .obj([("type", .string("string"))])
+            let schema =
+                i < stats.segmentStats.count ? Self.schema(stats.segmentStats[i]) : .obj([("type", .string("string"))])
             parameters.append(
                 .obj([("name", .string(name)), ("in", .string("path")), ("required", .bool(true)), ("schema", schema)]))
         }
@@ -124,7 +129,9 @@ public struct OpenAPIExporter: Sendable {
         var trees: [(String, SchemaTree)] = []
         for p in params {
             let rest = p.location.dropFirst(4)  // "body"
-            guard let components = LocationComponent.parse(rest), case .key(let decoder)? = components.first else { continue }
+            guard let components = LocationComponent.parse(rest), case .key(let decoder)? = components.first else {
+                continue
+            }
             let mediaType = Self.mediaType(decoder: decoder, stats: stats)
             if let i = trees.firstIndex(where: { $0.0 == mediaType }) {
                 trees[i].1.insert(components.dropFirst(), p)
@@ -135,7 +142,17 @@ public struct OpenAPIExporter: Sendable {
             }
         }
         guard !trees.isEmpty else { return nil }
-        let content = trees.map { ($0.0, JSONValue.obj([("schema", $0.1.schema(requests: stats.requests, requiredPresence: options.requiredPresence, top: true))])) }
+        let content = trees.map {
+            (
+                $0.0,
+                JSONValue.obj([
+                    (
+                        "schema",
+                        $0.1.schema(requests: stats.requests, requiredPresence: options.requiredPresence, top: true)
+                    )
+                ])
+            )
+        }
         return .obj([("content", .obj(content))])
     }
 
@@ -166,7 +183,8 @@ public struct OpenAPIExporter: Sendable {
         case .boolean: return .obj([("type", .string("boolean"))])
         case .null: return .obj([("type", .string("null"))])
         case .number: return .obj([("type", .string(format == .integer ? "integer" : "number"))])
-        case .binary: return .obj([("type", .string("string")), ("contentMediaType", .string("application/octet-stream"))])
+        case .binary:
+            return .obj([("type", .string("string")), ("contentMediaType", .string("application/octet-stream"))])
         case .string: break
         }
         switch format {
@@ -191,13 +209,19 @@ public struct OpenAPIExporter: Sendable {
         switch scheme {
         case .none, .other: nil
         case .bearerJWT:
-            ("bearerJWT", .obj([("type", .string("http")), ("scheme", .string("bearer")), ("bearerFormat", .string("JWT"))]))
+            (
+                "bearerJWT",
+                .obj([("type", .string("http")), ("scheme", .string("bearer")), ("bearerFormat", .string("JWT"))])
+            )
         case .bearerOpaque: ("bearer", .obj([("type", .string("http")), ("scheme", .string("bearer"))]))
         case .basic: ("basic", .obj([("type", .string("http")), ("scheme", .string("basic"))]))
         case .apiKey:
             ("apiKey", .obj([("type", .string("apiKey")), ("in", .string("header")), ("name", .string("X-API-Key"))]))
         case .cookieSession:
-            ("cookieSession", .obj([("type", .string("apiKey")), ("in", .string("cookie")), ("name", .string("session"))]))
+            (
+                "cookieSession",
+                .obj([("type", .string("apiKey")), ("in", .string("cookie")), ("name", .string("session"))])
+            )
         }
     }
 
@@ -205,7 +229,8 @@ public struct OpenAPIExporter: Sendable {
         var out = Bytes.lowercased(key.method)
         var pendingUnderscore = true
         for byte in key.template.utf8 {
-            let isAlnum = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            let isAlnum =
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
             if isAlnum {
                 if pendingUnderscore { out += "_" }
                 out.unicodeScalars.append(Unicode.Scalar(byte))
@@ -260,7 +285,13 @@ struct SchemaTree {
         if !properties.isEmpty {
             var members: [(String, JSONValue)] = [("type", .string("object"))]
             members.append(
-                ("properties", .obj(properties.map { ($0.0, $0.1.schema(requests: total, requiredPresence: requiredPresence, top: false)) })))
+                (
+                    "properties",
+                    .obj(
+                        properties.map {
+                            ($0.0, $0.1.schema(requests: total, requiredPresence: requiredPresence, top: false))
+                        })
+                ))
             if top, total > 0 {
                 let required = properties.filter { Double($0.1.requests) / Double(total) >= requiredPresence }.map(\.0)
                 if !required.isEmpty { members.append(("required", .strings(required))) }
@@ -268,7 +299,10 @@ struct SchemaTree {
             return .obj(members)
         }
         if let item = items.first {
-            return .obj([("type", .string("array")), ("items", item.schema(requests: total, requiredPresence: requiredPresence, top: false))])
+            return .obj([
+                ("type", .string("array")),
+                ("items", item.schema(requests: total, requiredPresence: requiredPresence, top: false)),
+            ])
         }
         if let leaf { return OpenAPIExporter.schema(leaf) }
         return JSONValue.object([JSONMember]())

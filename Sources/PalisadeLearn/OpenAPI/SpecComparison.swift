@@ -74,17 +74,23 @@ public struct SpecComparison: Sendable, Equatable {
             let op = operations[best]
             for p in e.stats.params.values.sorted(by: { $0.location < $1.location }) where !op.documents(p.location) {
                 result.undocumented.append(
-                    Undocumented(endpoint: e.key, specPath: op.path, location: p.location, source: p.source, requests: p.requests))
+                    Undocumented(
+                        endpoint: e.key, specPath: op.path, location: p.location, source: p.source, requests: p.requests
+                    ))
             }
         }
         for (i, op) in operations.enumerated() {
             let recent = (matchedLastSeen[i] ?? .min) >= since
             if op.deprecated {
                 result.zombies.append(
-                    Zombie(method: op.method, path: op.path, reason: .deprecated, requests: matchedRequests[i], lastSeen: matchedLastSeen[i]))
+                    Zombie(
+                        method: op.method, path: op.path, reason: .deprecated, requests: matchedRequests[i],
+                        lastSeen: matchedLastSeen[i]))
             } else if !recent {
                 result.zombies.append(
-                    Zombie(method: op.method, path: op.path, reason: .noTraffic, requests: 0, lastSeen: matchedLastSeen[i]))
+                    Zombie(
+                        method: op.method, path: op.path, reason: .noTraffic, requests: 0, lastSeen: matchedLastSeen[i])
+                )
             }
         }
         result.shadow.sort { $0.endpoint < $1.endpoint }
@@ -147,9 +153,15 @@ struct SpecOperation {
                 var body = BodyLocations()
                 if let content = resolver.resolve(operation["requestBody"] ?? .null)["content"]?.objectMembers {
                     for media in content {
-                        let decoder = media.key.contains("json") ? "json" : media.key.contains("form-urlencoded") ? "form"
-                            : media.key.hasPrefix("multipart/") ? "multipart" : media.key.contains("xml") ? "xml" : "raw"
-                        body.walk(media.value["schema"] ?? .null, prefix: "body." + decoder, resolver: &resolver, depth: 0)
+                        let decoder =
+                            media.key.contains("json")
+                            ? "json"
+                            : media.key.contains("form-urlencoded")
+                                ? "form"
+                                : media.key.hasPrefix("multipart/")
+                                    ? "multipart" : media.key.contains("xml") ? "xml" : "raw"
+                        body.walk(
+                            media.value["schema"] ?? .null, prefix: "body." + decoder, resolver: &resolver, depth: 0)
                     }
                 }
                 out.append(
@@ -243,7 +255,9 @@ struct BodyLocations {
         let s = resolver.resolve(schema)
         locations.insert(prefix)
         for combinator in ["allOf", "oneOf", "anyOf"] {
-            for sub in s[combinator]?.arrayValues ?? [] { walk(sub, prefix: prefix, resolver: &resolver, depth: depth + 1) }
+            for sub in s[combinator]?.arrayValues ?? [] {
+                walk(sub, prefix: prefix, resolver: &resolver, depth: depth + 1)
+            }
         }
         for member in s["properties"]?.objectMembers ?? [] {
             walk(member.value, prefix: prefix + LocationPath.key(member.key), resolver: &resolver, depth: depth + 1)
@@ -254,7 +268,9 @@ struct BodyLocations {
             open.append(prefix + "[\"")
         }
         // A schema with neither properties nor items nor a scalar type documents anything below it.
-        if s["properties"] == nil, s["items"] == nil, s["type"] == nil, s["allOf"] == nil, s["oneOf"] == nil, s["anyOf"] == nil {
+        if s["properties"] == nil, s["items"] == nil, s["type"] == nil, s["allOf"] == nil, s["oneOf"] == nil,
+            s["anyOf"] == nil
+        {
             open.append(prefix)
         }
     }
@@ -270,7 +286,9 @@ extension String {
                 switch iterator.next() {
                 case "1": out.append("/")
                 case "0": out.append("~")
-                case let other?: out.append("~"); out.append(other)
+                case let other?:
+                    out.append("~")
+                    out.append(other)
                 case nil: out.append("~")
                 }
             } else {

@@ -34,7 +34,9 @@ public enum SpecDocument {
     }
 
     static func isJSONNumber(_ text: String) -> Bool {
-        guard let first = text.utf8.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) else { return false }
+        guard let first = text.utf8.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) else {
+            return false
+        }
         return text.utf8.allSatisfy {
             ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: ".")
                 || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")

@@ -71,10 +71,12 @@ public enum YAMLEmitter {
 
     static func key(_ key: String) -> String {
         let utf8 = key.utf8
-        guard let first = utf8.first, (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A) || first == 0x5F,
+        guard let first = utf8.first,
+            (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A) || first == 0x5F,
             !reserved.contains(Bytes.lowercased(key)),
             utf8.allSatisfy({
-                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F
+                    || $0 == 0x2D
                     || $0 == 0x2E
             })
         else { return JSONWriter.quoted(key) }

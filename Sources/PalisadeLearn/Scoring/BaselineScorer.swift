@@ -77,7 +77,8 @@ public struct BaselineScorer: Sendable {
                 if !observation.params.contains(where: { $0.location == p.location }) {
                     hits.append(
                         Hit(
-                            attackClass: .schemaAnomaly, point: -1, location: p.location, confidence: config.missingRequired,
+                            attackClass: .schemaAnomaly, point: -1, location: p.location,
+                            confidence: config.missingRequired,
                             evidence: "required parameter missing", rule: "schema.missing_required"))
                 }
             }

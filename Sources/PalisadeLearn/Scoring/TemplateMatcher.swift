@@ -29,7 +29,9 @@ public struct TemplateMatcher: Sendable {
         roots[hm] = root
     }
 
-    private static func insert(_ segments: ArraySlice<TemplateSegment>, key: EndpointKey, into node: inout Node, added: inout Int) {
+    private static func insert(
+        _ segments: ArraySlice<TemplateSegment>, key: EndpointKey, into node: inout Node, added: inout Int
+    ) {
         guard let first = segments.first else {
             if node.key == nil { added += 1 }
             node.key = key
@@ -53,7 +55,8 @@ public struct TemplateMatcher: Sendable {
     }
 
     public func match(_ record: CaptureRecord) -> EndpointKey? {
-        let key = EndpointKey.normalized(host: record.host ?? record.header("host"), method: record.method, template: "")
+        let key = EndpointKey.normalized(
+            host: record.host ?? record.header("host"), method: record.method, template: "")
         return match(host: key.host, method: key.method, path: record.path)
     }
 
