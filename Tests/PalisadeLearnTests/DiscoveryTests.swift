@@ -140,6 +140,34 @@ struct DiscoveryTests {
         #expect(catalog.endpoints().map(\.key.template) == ["/tags/popular", "/tags/{param}"])
     }
 
+    @Test func manyTopLevelResourcesAreNotMerged() {
+        var catalog = EndpointCatalog()
+        var generator = TrafficGenerator(seed: 8)
+        let resources = (0..<40).map { "resource\(Character(UnicodeScalar(97 + $0 % 26)!))\($0 / 26)" }
+        for _ in 0..<2_000 {
+            let r = resources[generator.int(0...39)]
+            let path = generator.int(0...1) == 0 ? "/\(r)" : "/\(r)/\(generator.int(1...9_999))"
+            catalog.learn(
+                TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: path)))
+        }
+        let templates = Set(catalog.endpoints().map(\.key.template))
+        #expect(templates.count == 80)
+        #expect(templates.contains("/resourcea0/{id}"))
+        #expect(!templates.contains { $0.contains("{param}") })
+    }
+
+    @Test func manyRepeatedSubResourcesAreNotMerged() {
+        // 30 sub-resources of an item, each requested again and again: no long tail, no fold.
+        var catalog = EndpointCatalog()
+        var generator = TrafficGenerator(seed: 12)
+        for _ in 0..<3_000 {
+            let path = "/items/\(generator.int(1...500))/part\(generator.int(0...29))"
+            catalog.learn(
+                TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: path)))
+        }
+        #expect(catalog.endpoints().count == 30)
+    }
+
     @Test func overridesPinAndSplitTemplates() {
         var catalog = EndpointCatalog()
         catalog.addOverride(TemplateOverride(host: "h", method: "GET", template: "/tenants/{tenant}/items"))

@@ -4,6 +4,12 @@ public struct CatalogConfig: Sendable, Equatable {
     /// requests through it) folds its non-stable values into `{param}`.
     public var cardinalityThreshold: Int = 24
     public var cardinalityMinSamples: Int = 50
+    /// Positions below this depth (0 = first segment, top-level resources) never fold for
+    /// cardinality, only at the hard cap.
+    public var foldMinDepth: Int = 1
+    /// A position folds for cardinality only when at least this share of its distinct literals
+    /// were seen once (values have a long tail; resource names repeat).
+    public var foldMinSingletonShare: Double = 0.5
     /// Hard cap on literal children per position: reaching it folds regardless of samples.
     public var maxLiteralChildren: Int = 64
     /// A literal survives a fold when it has at least this many requests, …

@@ -2,6 +2,8 @@
 /// by text; identifier children by kind (`{id}`, `{uuid}`, …, and `{param}` once the literal
 /// children were folded for their cardinality); the stats of the endpoint ending here.
 struct CatalogNode: Sendable {
+    /// Path position of this node's children (0: the first segment).
+    var depth = 0
     var requests = 0
     var lastSeen: Int64 = .min
     var children: [String: CatalogNode] = [:]
@@ -56,16 +58,16 @@ struct CatalogNode: Sendable {
         }
         switch route(first) {
         case .literal(let text):
-            children[text, default: CatalogNode()].insert(
+            children[text, default: CatalogNode(depth: depth + 1)].insert(
                 segments.dropFirst(), observation, config: config, didFold: &didFold)
         case .param(let kind):
             if kind == .param, let literal = first.literal, promote(literal, config: config) {
-                children[literal, default: CatalogNode()].insert(
+                children[literal, default: CatalogNode(depth: depth + 1)].insert(
                     segments.dropFirst(), observation, config: config, didFold: &didFold)
                 didFold = true  // the tree changed shape: recount
                 return
             }
-            params[kind, default: CatalogNode()].sketch.add(hash: first.hash, literal: first.literal)
+            params[kind, default: CatalogNode(depth: depth + 1)].sketch.add(hash: first.hash, literal: first.literal)
             params[kind]!.insert(segments.dropFirst(), observation, config: config, didFold: &didFold)
         }
         if !folded {
@@ -79,12 +81,18 @@ struct CatalogNode: Sendable {
     mutating func foldIfNeeded(_ config: CatalogConfig) {
         guard !folded else { return }
         let count = children.count
-        let overCardinality = count > config.cardinalityThreshold && requests >= config.cardinalityMinSamples
+        guard count > config.cardinalityThreshold || count >= config.maxLiteralChildren else { return }
+        var singletons = 0
+        for child in children.values where child.requests == 1 { singletons += 1 }
+        // Values (slugs, names) have a long tail of one-off requests; resource names repeat.
+        let overCardinality =
+            requests >= config.cardinalityMinSamples && depth >= config.foldMinDepth
+            && Double(singletons) >= config.foldMinSingletonShare * Double(count)
         guard overCardinality || count >= config.maxLiteralChildren else { return }
         var total = 0
         for child in children.values { total += child.requests }
         let mean = Double(total) / Double(max(count, 1))
-        var target = params[.param] ?? CatalogNode()
+        var target = params[.param] ?? CatalogNode(depth: depth + 1)
         for (text, child) in children.sorted(by: { $0.key < $1.key }) {
             let share = Double(child.requests) / Double(max(total, 1))
             let stable =
@@ -135,7 +143,7 @@ struct CatalogNode: Sendable {
             endpoint!.merge(stats)
         }
         for (kind, child) in other.params.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            params[kind, default: CatalogNode()].merge(child, config: config)
+            params[kind, default: CatalogNode(depth: depth + 1)].merge(child, config: config)
         }
         if other.folded, !folded {
             // Literal children that are not stable here follow the other side's fold.
@@ -145,10 +153,11 @@ struct CatalogNode: Sendable {
             if children[text] == nil, folded {
                 var absorbed = child
                 absorbed.sketch = SegmentSketch()
-                params[.param, default: CatalogNode()].sketch.add(hash: FNV1a.hash(Array(text.utf8)), literal: text)
+                params[.param, default: CatalogNode(depth: depth + 1)].sketch.add(
+                    hash: FNV1a.hash(Array(text.utf8)), literal: text)
                 params[.param]!.merge(absorbed, config: config)
             } else {
-                children[text, default: CatalogNode()].merge(child, config: config)
+                children[text, default: CatalogNode(depth: depth + 1)].merge(child, config: config)
             }
         }
         foldIfNeeded(config)
