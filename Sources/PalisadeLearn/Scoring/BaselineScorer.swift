@@ -43,8 +43,11 @@ public struct BaselineScorer: Sendable {
         var requiredSeen = 0
 
         // Path parameters, positionally against the learned template.
+        // Index loops: `for x in array` costs an allocation per element in debug builds.
         if observation.segments.count == baseline.segments.count {
-            for (i, p) in baseline.pathParameterIndex.enumerated() where p >= 0 {
+            for i in baseline.pathParameterIndex.indices {
+                let p = baseline.pathParameterIndex[i]
+                guard p >= 0 else { continue }
                 let segment = observation.segments[i]
                 check(
                     shape: segment.shape, formats: FormatSet(segment.shape.format), minLength: segment.shape.length,
@@ -52,7 +55,9 @@ public struct BaselineScorer: Sendable {
             }
         }
 
-        for param in observation.params where param.source != .path {
+        for k in observation.params.indices {
+            let param = observation.params[k]
+            guard param.source != .path else { continue }
             guard let i = baseline.index[param.location] else {
                 if !baseline.openParameters {
                     let header = param.source == .header || param.source == .cookie
