@@ -26,10 +26,12 @@ struct Gen {
             }
             let bytes = Array(value.utf8)
             params.append(
-                ParamObservation(location: "query.p" + String(i), source: .query, shape: ValueShape.classify(bytes[...])))
+                ParamObservation(
+                    location: "query.p" + String(i), source: .query, shape: ValueShape.classify(bytes[...])))
         }
         return EndpointObservation(
-            endpoint: EndpointKey(host: "h", method: "GET", template: "/items/{id}"), requestID: "r", ts: 0, status: 200,
+            endpoint: EndpointKey(host: "h", method: "GET", template: "/items/{id}"), requestID: "r", ts: 0,
+            status: 200,
             auth: .none, contentType: nil, bodyBytes: 0,
             segments: [PathSegmentObservation("items"), PathSegmentObservation(String(next(10_000)))], params: params)
     }
@@ -63,5 +65,6 @@ while clock.now - start < .milliseconds(Int64(seconds * 1000)) {
 let elapsed = clock.now - start
 let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 let perRequest = total / Double(count) * 1e6
-print("score (20 params, no anomaly): \(Int(Double(count) / total)) requests/s, \((perRequest * 100).rounded() / 100) µs/request, \(allocations) allocations/request, hits \(sink)")
-
+print(
+    "score (20 params, no anomaly): \(Int(Double(count) / total)) requests/s, \((perRequest * 100).rounded() / 100) µs/request, \(allocations) allocations/request, hits \(sink)"
+)
