@@ -244,11 +244,16 @@ struct RefResolver {
 
 /// Body locations a request body schema documents.
 struct BodyLocations {
+    /// Schema nodes visited per request body: recursive `$ref`s (a schema whose properties refer
+    /// back to it) would otherwise multiply without bound. Past it, the rest is documented as open.
+    static let maxVisits = 20_000
     var locations: Set<String> = []
     var open: [String] = []
+    var visits = 0
 
     mutating func walk(_ schema: JSONValue, prefix: String, resolver: inout RefResolver, depth: Int) {
-        guard depth < 32 else {
+        visits += 1
+        guard depth < 32, visits <= Self.maxVisits else {
             open.append(prefix)
             return
         }
