@@ -216,3 +216,27 @@ struct OpenAPITests {
         }
     }
 }
+
+extension OpenAPITests {
+    @Test func oneOperationPerMethodAndTemplateAcrossHosts() {
+        var catalog = EndpointCatalog()
+        for host in ["a.example", "b.example"] {
+            for id in 1...3 {
+                catalog.learn(
+                    TrafficGenerator.observe(
+                        CaptureRecord(id: "x", ts: 0, method: "GET", host: host, rawPath: "/users/\(id)")))
+            }
+        }
+        let doc = OpenAPIExporter().document(catalog.endpoints())
+        #expect(doc["paths"]?.objectMembers?.map(\.key) == ["/users/{id}"])
+        #expect(doc["paths"]?["/users/{id}"]?.objectMembers?.map(\.key) == ["get"])
+        #expect(doc["paths"]?["/users/{id}"]?["get"]?["x-palisade"]?["requests"] == .number("6"))
+        #expect(doc["servers"]?.arrayValues?.count == 2)
+        #expect(OpenAPIExporter().document(catalog.endpoints(), host: "a.example")["servers"]?.arrayValues?.count == 1)
+    }
+
+    @Test func sensitiveKindsInPathsAreReported() {
+        let invites = Self.operation("/invites/{email}", "get")
+        #expect(invites?["x-palisade"]?["sensitive"]?.arrayValues?.contains(.string("email")) == true)
+    }
+}

@@ -74,12 +74,15 @@ public struct PathSegmentObservation: Sendable, Hashable {
     /// FNV-1a of the raw segment: cardinality without keeping values.
     public var hash: UInt64
     public var shape: ValueShape
+    /// Sensitive kinds in the segment (an e-mail address in the path is an exposure finding).
+    public var sensitive: SensitiveSet
 
-    public init(kind: SegmentKind, literal: String?, hash: UInt64, shape: ValueShape) {
+    public init(kind: SegmentKind, literal: String?, hash: UInt64, shape: ValueShape, sensitive: SensitiveSet = []) {
         self.kind = kind
         self.literal = literal
         self.hash = hash
         self.shape = shape
+        self.sensitive = sensitive
     }
 
     /// Classifies a raw segment.
@@ -89,6 +92,7 @@ public struct PathSegmentObservation: Sendable, Hashable {
         self.kind = kind
         self.hash = FNV1a.hash(bytes)
         self.shape = ValueShape.classify(bytes[...])
+        self.sensitive = kind.isIdentifier ? SensitiveSet(Sensitive.kinds(in: bytes[...])) : []
         switch kind {
         case .literal, .number, .date: self.literal = bytes.count <= 64 ? String(segment) : nil
         default: self.literal = nil

@@ -63,7 +63,9 @@ public struct ObservationBuilder: Sendable {
             if segment.kind.isIdentifier {
                 let location = "path.{" + names.next(segment.kind.placeholderName) + "}"
                 byLocation[location] = params.count
-                params.append(ParamObservation(location: location, source: .path, shape: segment.shape))
+                params.append(
+                    ParamObservation(
+                        location: location, source: .path, shape: segment.shape, sensitive: segment.sensitive))
             }
         }
 

@@ -26,8 +26,23 @@ public struct OpenAPIExporter: Sendable {
 
     /// The document for one host (or every host, with a server entry each).
     public func document(_ endpoints: [DiscoveredEndpoint], host: String? = nil) -> JSONValue {
-        let chosen = endpoints.filter {
-            (host == nil || $0.key.host == host) && $0.stats.requests >= options.minRequests
+        // Across hosts, the same method and template is one operation (stats merged).
+        var chosen: [DiscoveredEndpoint] = []
+        var seen: [String: Int] = [:]
+        var allHosts: Set<String> = []
+        for e in endpoints where host == nil || e.key.host == host {
+            let key = e.key.method + " " + e.key.template
+            if let i = seen[key] {
+                chosen[i].stats.merge(e.stats)
+            } else {
+                seen[key] = chosen.count
+                chosen.append(e)
+            }
+        }
+        chosen.removeAll { $0.stats.requests < options.minRequests }
+        for e in chosen { allHosts.insert(e.key.host) }
+        for e in endpoints where (host == nil || e.key.host == host) && e.stats.requests >= options.minRequests {
+            allHosts.insert(e.key.host)
         }
         var paths: [(String, [(String, JSONValue)])] = []
         var schemes = AuthSchemeSet()
@@ -43,7 +58,7 @@ public struct OpenAPIExporter: Sendable {
                 paths.append((e.key.template, [(Bytes.lowercased(e.key.method), op)]))
             }
         }
-        let hosts = host.map { [$0] } ?? Array(Set(chosen.map(\.key.host))).sorted()
+        let hosts = host.map { [$0] } ?? allHosts.sorted()
         var doc: [(String, JSONValue)] = [
             ("openapi", .string("3.1.0")),
             ("info", .obj([("title", .string(options.title)), ("version", .string(options.version))])),

@@ -49,7 +49,9 @@ public struct EndpointStats: Sendable, Hashable {
             if i == segmentStats.count {
                 segmentStats.append(ParameterStats(location: "path[" + String(i) + "]", source: .path))
             }
-            segmentStats[i].add(ParamObservation(location: "", source: .path, shape: segment.shape), ts: o.ts)
+            segmentStats[i].add(
+                ParamObservation(location: "", source: .path, shape: segment.shape, sensitive: segment.sensitive),
+                ts: o.ts)
         }
         droppedParams += o.droppedParams
         for p in o.params where p.source != .path {
@@ -100,6 +102,7 @@ public struct EndpointStats: Sendable, Hashable {
     public var sensitiveKinds: SensitiveSet {
         var set: SensitiveSet = []
         for p in params.values { set.formUnion(p.sensitive) }
+        for s in segmentStats { set.formUnion(s.sensitive) }
         return set
     }
 }

@@ -34,6 +34,8 @@ extension EndpointObservation {
             w.key("hash")
             w.string(Self.hex(s.hash))
             s.shape.write(to: &w)
+            w.key("sensitive")
+            w.strings(s.sensitive.kinds.map(\.rawValue))
             w.endObject()
         }
         w.endArray()
@@ -84,7 +86,8 @@ extension EndpointObservation {
                 PathSegmentObservation(
                     kind: try s.enumValue("kind", as: SegmentKind.self), literal: try s.optionalString("literal"),
                     hash: hash,
-                    shape: try ValueShape(wire: s)))
+                    shape: try ValueShape(wire: s),
+                    sensitive: SensitiveSet(try s.enumValues("sensitive", as: SensitiveKind.self))))
         }
         var params: [ParamObservation] = []
         for p in try v.array("params", max: 4096) {
