@@ -206,3 +206,15 @@ struct DiscoveryTests {
         #expect(outcome == .learned(EndpointKey(host: "h", method: "GET", template: "/r3/x")))
     }
 }
+
+extension DiscoveryTests {
+    @Test func aLongStreamOfOneOffValuesNeverPromotes() {
+        var catalog = EndpointCatalog()
+        for i in 0..<20_000 {
+            catalog.learn(
+                TrafficGenerator.observe(
+                    CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/tags/name-\(i)x")))
+        }
+        #expect(catalog.endpoints().map(\.key.template) == ["/tags/{param}"])
+    }
+}

@@ -15,8 +15,13 @@ struct CatalogNode: Sendable {
     var endpoint: EndpointStats?
     /// Once folded: heavy hitters among the literals sent to `{param}` (space-saving, capped), so
     /// a real resource name first seen after the fold is promoted to a literal child.
-    var heavy: [String: Int] = [:]
+    var heavy: [String: HeavyHitter] = [:]
     static let heavyCapacity = 16
+
+    struct HeavyHitter: Sendable {
+        var count: Int
+        var error: Int
+    }
 
     enum Route: Hashable {
         case literal(String)
@@ -111,20 +116,23 @@ struct CatalogNode: Sendable {
     }
 
     /// Counts a literal that went to `{param}`; true when it is now stable enough to be its own
-    /// literal child (the traffic before stays in `{param}`).
+    /// literal child (the traffic before stays in `{param}`). Space-saving: a newcomer replaces
+    /// the smallest counter and inherits its count as possible error; decisions use the
+    /// guaranteed count (count − error), so a stream of one-off values never promotes.
     mutating func promote(_ literal: String, config: CatalogConfig) -> Bool {
-        if let count = heavy[literal] {
-            heavy[literal] = count + 1
+        if let entry = heavy[literal] {
+            heavy[literal] = HeavyHitter(count: entry.count + 1, error: entry.error)
         } else if heavy.count < Self.heavyCapacity {
-            heavy[literal] = 1
-        } else if let (victim, count) = heavy.min(by: {
-            $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key)
+            heavy[literal] = HeavyHitter(count: 1, error: 0)
+        } else if let (victim, entry) = heavy.min(by: {
+            $0.value.count < $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key)
         }) {
             heavy[victim] = nil
-            heavy[literal] = count + 1
+            heavy[literal] = HeavyHitter(count: entry.count + 1, error: entry.count)
         }
-        let count = heavy[literal] ?? 0
-        guard let folded = params[.param], count >= 2 * config.stableMinCount else { return false }
+        guard let entry = heavy[literal], let folded = params[.param] else { return false }
+        let count = entry.count - entry.error
+        guard count >= 2 * config.stableMinCount else { return false }
         let total = max(folded.requests, 1)
         let mean = Double(total) / Double(max(folded.sketch.distinct, 1))
         guard Double(count) / Double(total) >= config.stableMinShare, Double(count) >= config.stableMeanFactor * mean
