@@ -96,6 +96,13 @@ struct ObservationTests {
         ("body.json[\"we[1]ird\"][2]", "body.json[\"we[1]ird\"][]"),
         ("body.json[\"a\\\"]b\"][0]", "body.json[\"a\\\"]b\"][]"),
         ("query.id", "query.id"),
+        ("body.json.prices[\"8412\"]", "body.json.prices[*]"),
+        ("body.json.users[\"6f1c2a4e-1b2c-4d3e-a4f5-0123456789ab\"].name", "body.json.users[*].name"),
+        ("body.json.byDay.2024-01-02.n", "body.json.byDay[*].n"),
+        ("body.json[\"a b\"]", "body.json[\"a b\"]"),
+        ("query[\"123\"]", "query[*]"),
+        ("header[\"12345\"]", "header[\"12345\"]"),
+        ("body.json.v2.x", "body.json.v2.x"),
         ("body.json.x[", "body.json.x["),
         ("[", "["),
     ])

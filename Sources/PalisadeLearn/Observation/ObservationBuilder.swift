@@ -129,16 +129,35 @@ public struct ObservationBuilder: Sendable {
         return false
     }
 
-    /// `body.json.items[0].sku` → `body.json.items[].sku`: numeric indices collapse; quoted keys stay.
+    /// `body.json.items[0].sku` → `body.json.items[].sku`: numeric indices collapse to `[]`; keys
+    /// that are identifiers by their looks (numbers, UUIDs, long hex, dates, e-mails, tokens:
+    /// maps keyed by ids, `{"prices":{"8412":…}}`) collapse to `[*]` outside headers, so such
+    /// maps make one parameter instead of one per id. Other quoted keys stay verbatim.
     public static func normalize(_ location: String) -> String {
         let utf8 = Array(location.utf8)
-        guard utf8.contains(UInt8(ascii: "[")) else { return location }
+        let collapseKeys = !utf8.starts(with: "header".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
         var i = 0
+        var first = true  // the root name itself (`query`, `body`) is never collapsed
         while i < utf8.count {
             let byte = utf8[i]
+            if byte == UInt8(ascii: "."), collapseKeys, !first {
+                var j = i + 1
+                while j < utf8.count, utf8[j] != UInt8(ascii: "."), utf8[j] != UInt8(ascii: "["),
+                    utf8[j] != UInt8(ascii: ">")
+                {
+                    j += 1
+                }
+                if j > i + 1, isIdentifierKey(utf8[(i + 1)..<j]) {
+                    out.append(contentsOf: "[*]".utf8)
+                    i = j
+                    continue
+                }
+            }
+            if byte == UInt8(ascii: "."), first { first = false }
             if byte == UInt8(ascii: "[") {
+                first = false
                 var j = i + 1
                 while j < utf8.count, utf8[j] >= 0x30, utf8[j] <= 0x39 { j += 1 }
                 if j > i + 1, j < utf8.count, utf8[j] == UInt8(ascii: "]") {
@@ -148,26 +167,29 @@ public struct ObservationBuilder: Sendable {
                     continue
                 }
                 if j < utf8.count, utf8[j] == UInt8(ascii: "\"") {
-                    // Quoted key: copy through the closing `"]`, honouring escapes.
-                    out.append(byte)
-                    var k = i + 1
-                    out.append(utf8[k])
-                    k += 1
+                    // Quoted key: find the closing `"]`, honouring escapes.
+                    var k = j + 1
+                    var escaped = false
+                    var closed = false
                     while k < utf8.count {
-                        out.append(utf8[k])
                         if utf8[k] == UInt8(ascii: "\\"), k + 1 < utf8.count {
-                            out.append(utf8[k + 1])
+                            escaped = true
                             k += 2
                             continue
                         }
                         if utf8[k] == UInt8(ascii: "\""), k + 1 < utf8.count, utf8[k + 1] == UInt8(ascii: "]") {
-                            out.append(utf8[k + 1])
-                            k += 2
+                            closed = true
                             break
                         }
                         k += 1
                     }
-                    i = k
+                    let end = closed ? k + 2 : utf8.count
+                    if closed, collapseKeys, !escaped, isIdentifierKey(utf8[(j + 1)..<k]) {
+                        out.append(contentsOf: "[*]".utf8)
+                    } else {
+                        out.append(contentsOf: utf8[i..<end])
+                    }
+                    i = end
                     continue
                 }
             }
@@ -175,6 +197,11 @@ public struct ObservationBuilder: Sendable {
             i += 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    static func isIdentifierKey(_ key: ArraySlice<UInt8>) -> Bool {
+        guard !key.isEmpty, key.count <= 254 else { return false }
+        return PathTemplate.placeholder(for: String(decoding: key, as: UTF8.self)) != nil
     }
 
     /// `Application/JSON; charset=utf-8` → `application/json`, capped at 100 bytes.
