@@ -196,3 +196,21 @@ struct ScorerTests {
         #expect(!BaselineScorer.accepted([.integer]).contains(FormatSet(.word)))
     }
 }
+
+extension ScorerTests {
+    @Test func sensitivityPresets() throws {
+        let search = try Self.baseline("GET", "/search")
+        let unknown = Self.observe("GET", "/search?q=apple+river&page=2&debug=true")
+        #expect(BaselineScorer(sensitivity: .low).score(unknown, against: search).isEmpty)
+        #expect(BaselineScorer(sensitivity: .high).score(unknown, against: search).first?.confidence == 0.6)
+        let missing = Self.observe("GET", "/search?page=1")
+        #expect(BaselineScorer(sensitivity: .low).score(missing, against: search).isEmpty)
+        // Strong signals stay at every level.
+        let injected = Self.observe("GET", "/users/1%20union%20select")
+        for level in Sensitivity.allCases {
+            let hits = BaselineScorer(sensitivity: level).score(
+                injected, against: try Self.baseline("GET", "/users/{id}"))
+            #expect(hits.contains { $0.rule == "schema.format" }, "\(level)")
+        }
+    }
+}

@@ -28,12 +28,43 @@ public struct BaselineScorer: Sendable {
         public var newNonASCII: Double = 0.3
 
         public init() {}
+
+        /// Presets by sensitivity (DESIGN §3, like CRS paranoia levels): `low` keeps only strong
+        /// signals (new formats, control characters and punctuation, far longer values) and ignores
+        /// unknown and missing parameters; `high` also weighs small deviations.
+        public init(sensitivity: Sensitivity) {
+            self.init()
+            switch sensitivity {
+            case .default: break
+            case .low:
+                unknownParameter = 0
+                unknownHeader = 0
+                missingRequired = 0
+                tooShort = 0
+                newSpace = 0
+                newNonASCII = 0
+                lengthFactor = 3
+                lengthSlack = 64
+            case .high:
+                unknownParameter = 0.6
+                unknownHeader = 0.3
+                missingRequired = 0.4
+                lengthFactor = 1.2
+                lengthSlack = 8
+                newSpace = 0.45
+                newNonASCII = 0.4
+            }
+        }
     }
 
     public var config: Config
 
     public init(config: Config = Config()) {
         self.config = config
+    }
+
+    public init(sensitivity: Sensitivity) {
+        self.config = Config(sensitivity: sensitivity)
     }
 
     /// Hits for one observation; empty when the baseline is still learning.
@@ -59,8 +90,8 @@ public struct BaselineScorer: Sendable {
             let param = observation.params[k]
             guard param.source != .path else { continue }
             guard let i = baseline.index[param.location] else {
-                if !baseline.openParameters {
-                    let header = param.source == .header || param.source == .cookie
+                let header = param.source == .header || param.source == .cookie
+                if !baseline.openParameters, (header ? config.unknownHeader : config.unknownParameter) > 0 {
                     hits.append(
                         Hit(
                             attackClass: .schemaAnomaly, point: param.point, location: param.location,
@@ -77,7 +108,7 @@ public struct BaselineScorer: Sendable {
                 location: param.location, point: param.point, into: &hits)
         }
 
-        if requiredSeen < baseline.requiredCount {
+        if requiredSeen < baseline.requiredCount, config.missingRequired > 0 {
             for p in baseline.parameters where p.required && p.source != .path {
                 if !observation.params.contains(where: { $0.location == p.location }) {
                     hits.append(
@@ -129,7 +160,7 @@ public struct BaselineScorer: Sendable {
                     confidence: min(0.8, 0.45 + 0.1 * log2Ratio),
                     evidence: "length " + String(shape.length) + " above learned " + String(p.minLength) + "…"
                         + String(p.maxLength), rule: "schema.length"))
-        } else if p.minLength >= config.shortMinLength, minLength < p.minLength / 2 {
+        } else if config.tooShort > 0, p.minLength >= config.shortMinLength, minLength < p.minLength / 2 {
             hits.append(
                 Hit(
                     attackClass: .schemaAnomaly, point: point, location: location, confidence: config.tooShort,
