@@ -73,3 +73,48 @@ struct WireFormatTests {
         try Data((b.json() + "\n").utf8).write(to: Self.fixtures.appendingPathComponent("baseline-v1.json"))
     }
 }
+
+extension WireFormatTests {
+    @Test func catalogSnapshotRestoresTheSameStateAndKeepsLearning() throws {
+        var generator = TrafficGenerator(seed: 31)
+        var catalog = EndpointCatalog()
+        catalog.addOverride(TemplateOverride(host: TrafficGenerator.host, template: "/users/me"))
+        for o in generator.observations(3_000) { catalog.learn(o) }
+        let text = catalog.snapshot()
+        var restored = try EndpointCatalog(snapshot: Array(text.utf8))
+        #expect(restored == catalog)
+        #expect(restored.snapshot() == text)
+        for o in generator.observations(1_000) {
+            catalog.learn(o)
+            restored.learn(o)
+        }
+        #expect(restored == catalog)
+        #expect(!text.contains("@example.com"))  // e-mails in paths and bodies are never kept
+    }
+
+    @Test(arguments: [
+        "{}", #"{"v":1}"#, #"{"v":1,"host_overflow":0,"overrides":[],"pinned":[],"trees":[{"host":"h"}]}"#,
+    ])
+    func badSnapshotsAreRejected(text: String) {
+        #expect(throws: WireError.self) { _ = try EndpointCatalog(snapshot: Array(text.utf8)) }
+    }
+
+    @Test func publishedRecordsCarryNoValues() throws {
+        let secret = "Sup3rS3cretPassw0rdValue"
+        var catalog = EndpointCatalog()
+        for i in 0..<250 {
+            let record = CaptureRecord(
+                id: "x", ts: Int64(i), method: "POST", host: "h", rawPath: "/login",
+                headers: [.init("content-type", "application/json")],
+                body: Array(#"{"username":"user\#(i)@corp.example","password":"\#(secret)\#(i)"}"#.utf8))
+            let o = TrafficGenerator.observe(record)
+            #expect(!o.json().contains(secret))
+            catalog.learn(o)
+        }
+        let baseline = BaselineBuilder().build(try #require(catalog.endpoints().first), now: 0)
+        #expect(!baseline.json().contains(secret))
+        #expect(!baseline.json().contains("corp.example"))
+        #expect(!catalog.snapshot().contains(secret))
+        #expect(!OpenAPIExporter().json(catalog.endpoints()).contains(secret))
+    }
+}

@@ -1,7 +1,7 @@
 /// A node of a host+method's path tree: one path position below its parent. Literal children
 /// by text; identifier children by kind (`{id}`, `{uuid}`, …, and `{param}` once the literal
 /// children were folded for their cardinality); the stats of the endpoint ending here.
-struct CatalogNode: Sendable {
+struct CatalogNode: Sendable, Equatable {
     /// Path position of this node's children (0: the first segment).
     var depth = 0
     var requests = 0
@@ -18,7 +18,7 @@ struct CatalogNode: Sendable {
     var heavy: [String: HeavyHitter] = [:]
     static let heavyCapacity = 16
 
-    struct HeavyHitter: Sendable {
+    struct HeavyHitter: Sendable, Equatable {
         var count: Int
         var error: Int
     }

@@ -61,7 +61,7 @@ public enum CatalogOutcome: Sendable, Equatable {
 /// API discovery: per host+method, a tree of path positions learned from observations
 /// (docs/LEARNING.md, "Discovery"), with each endpoint's stats at its leaf. A value type: the
 /// aggregator owns one per partition set, and two catalogs merge.
-public struct EndpointCatalog: Sendable {
+public struct EndpointCatalog: Sendable, Equatable {
     public struct HostMethod: Sendable, Hashable, Comparable {
         public var host: String
         public var method: String
@@ -72,7 +72,7 @@ public struct EndpointCatalog: Sendable {
         public static func < (a: HostMethod, b: HostMethod) -> Bool { (a.host, a.method) < (b.host, b.method) }
     }
 
-    struct Tree: Sendable {
+    struct Tree: Sendable, Equatable {
         var root = CatalogNode()
         var nodes = 1
         var endpoints = 0
@@ -80,11 +80,11 @@ public struct EndpointCatalog: Sendable {
     }
 
     public var config: CatalogConfig
-    public private(set) var overrides: [TemplateOverride] = []
+    public internal(set) var overrides: [TemplateOverride] = []
     var trees: [HostMethod: Tree] = [:]
     var pinned: [EndpointKey: EndpointStats] = [:]
     /// Observations for host+method pairs beyond `maxHostMethods`.
-    public private(set) var hostOverflow = 0
+    public internal(set) var hostOverflow = 0
 
     public init(config: CatalogConfig = CatalogConfig()) {
         self.config = config

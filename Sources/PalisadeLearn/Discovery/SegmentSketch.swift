@@ -4,10 +4,10 @@
 /// literal).
 struct SegmentSketch: Sendable, Hashable {
     static let capacity = 64
-    private(set) var hashes: Set<UInt64> = []
-    private(set) var saturated = false
-    private(set) var firstLiteral: String?
-    private(set) var firstHash: UInt64?
+    var hashes: Set<UInt64> = []
+    var saturated = false
+    var firstLiteral: String?
+    var firstHash: UInt64?
 
     /// Distinct values seen, exact below `capacity`.
     var distinct: Int { hashes.count }

@@ -3,10 +3,10 @@
 /// within one bucket, exact min and max kept alongside.
 public struct LengthHistogram: Sendable, Hashable {
     public static let bucketCount = 42
-    public private(set) var counts: [UInt32]
-    public private(set) var total: Int = 0
-    public private(set) var min: Int = Int.max
-    public private(set) var max: Int = 0
+    public internal(set) var counts: [UInt32]
+    public internal(set) var total: Int = 0
+    public internal(set) var min: Int = Int.max
+    public internal(set) var max: Int = 0
 
     public init() {
         counts = [UInt32](repeating: 0, count: Self.bucketCount)
