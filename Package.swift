@@ -83,6 +83,7 @@ let package = Package(
             name: "PalisadeLearnTests",
             dependencies: ["PalisadeLearn", "PalisadeCore", "PalisadeDetect"],
             path: "Tests/PalisadeLearnTests",
+            exclude: ["Fixtures"],  // read through #filePath by WireFormatTests
             swiftSettings: strict
         ),
         .testTarget(
