@@ -218,3 +218,16 @@ extension DiscoveryTests {
         #expect(catalog.endpoints().map(\.key.template) == ["/tags/{param}"])
     }
 }
+
+extension DiscoveryTests {
+    /// The same API under other seeds and volumes: discovery must not depend on luck.
+    @Test(arguments: [(UInt64(1), 3_000), (2, 5_000), (3, 8_000)])
+    func templatesAreStableAcrossSeedsAndVolumes(seed: UInt64, count: Int) {
+        let catalog = Self.learnedCatalog(count, seed: seed)
+        let found = Set(catalog.endpoints().map { $0.key.method + " " + $0.key.template })
+        #expect(
+            found == TrafficGenerator.expectedTemplates,
+            "missing \(TrafficGenerator.expectedTemplates.subtracting(found)), extra \(found.subtracting(TrafficGenerator.expectedTemplates))"
+        )
+    }
+}
