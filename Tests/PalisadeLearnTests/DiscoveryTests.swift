@@ -231,3 +231,14 @@ extension DiscoveryTests {
         )
     }
 }
+
+extension DiscoveryTests {
+    @Test func tooDeepPathsOverflow() throws {
+        var catalog = EndpointCatalog()
+        var o = TrafficGenerator.observe(CaptureRecord(id: "x", ts: 0, method: "GET", host: "h", rawPath: "/a"))
+        o.segments = Array(repeating: PathSegmentObservation("a"), count: 200)
+        #expect(catalog.learn(o) == .overflow)
+        #expect(catalog.overflowCount(host: "h", method: "GET") == 1)
+        #expect(try EndpointCatalog(snapshot: Array(catalog.snapshot().utf8)) == catalog)
+    }
+}

@@ -27,6 +27,8 @@ public struct CatalogConfig: Sendable, Equatable {
     public var maxNodesPerHostMethod: Int = 20_000
     /// Host+method pairs; observations for further ones are counted as overflow.
     public var maxHostMethods: Int = 4_096
+    /// Deeper paths (from the wire, where up to 256 segments decode) are counted as overflow.
+    public var maxSegments: Int = 32
     /// Parameters tracked per endpoint (`EndpointStats.maxParams`).
     public var maxParamsPerEndpoint: Int = 128
 

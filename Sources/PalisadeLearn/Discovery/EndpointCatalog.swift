@@ -129,6 +129,10 @@ public struct EndpointCatalog: Sendable, Equatable {
             }
             trees[hm] = Tree()
         }
+        guard observation.segments.count <= config.maxSegments else {
+            trees[hm]!.overflow += 1
+            return .overflow
+        }
         let segments = observation.segments[...]
         let probe = trees[hm]!.root.probe(segments)
         if !probe.existing {
