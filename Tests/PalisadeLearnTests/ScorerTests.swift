@@ -214,3 +214,26 @@ extension ScorerTests {
         }
     }
 }
+
+extension ScorerTests {
+    @Test func extremeBaselinesNeverTrap() throws {
+        var b = try Self.baseline("GET", "/search")
+        b.parameters = b.parameters.map { p in
+            var p = p
+            p.maxLength = .max
+            p.p99Length = .max
+            p.minLength = .min
+            return p
+        }
+        _ = BaselineScorer().score(Self.observe("GET", "/search?q=apple+river&page=2"), against: b)
+        b.parameters = b.parameters.map { p in
+            var p = p
+            p.maxLength = -5
+            p.p99Length = .min
+            p.minLength = .max
+            return p
+        }
+        let hits = BaselineScorer().score(Self.observe("GET", "/search?q=apple+river&page=2"), against: b)
+        #expect(hits.contains { $0.rule == "schema.length" })
+    }
+}

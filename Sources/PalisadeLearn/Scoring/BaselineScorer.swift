@@ -150,10 +150,12 @@ public struct BaselineScorer: Sendable {
                     rule: "schema.format"))
         }
         // Length.
-        let allowed = Int(Double(max(p.maxLength, 2 * p.p99Length)) * config.lengthFactor) + config.lengthSlack
-        if shape.length > allowed {
-            let ratio = max(1, shape.length / max(allowed, 1))
-            let log2Ratio = Double(Int.bitWidth - 1 - ratio.leadingZeroBitCount)
+        // In Double: a baseline from the wire may carry any lengths; nothing here may overflow.
+        let allowed =
+            max(Double(p.maxLength), 2 * Double(p.p99Length)) * config.lengthFactor + Double(config.lengthSlack)
+        if Double(shape.length) > allowed {
+            let ratio = Int(min(Double(shape.length) / max(allowed, 1), 1e15))
+            let log2Ratio = Double(Int.bitWidth - 1 - max(ratio, 1).leadingZeroBitCount)
             hits.append(
                 Hit(
                     attackClass: .schemaAnomaly, point: point, location: location,
