@@ -98,18 +98,20 @@ extension EndpointObservation {
             params.append(
                 ParamObservation(
                     location: try p.string("location"), source: try p.enumValue("source", as: ParamSource.self),
-                    shape: try ValueShape(wire: p), formats: formats, minLength: try p.int("min_length"),
+                    shape: try ValueShape(wire: p), formats: formats,
+                    minLength: try p.int("min_length", in: 0...Int(Int32.max)),
                     type: try p.enumValue("type", as: ValueType.self),
                     sensitive: SensitiveSet(try p.enumValues("sensitive", as: SensitiveKind.self)),
                     encodings: encodings,
-                    occurrences: try p.int("occurrences")))
+                    occurrences: try p.int("occurrences", in: 1...1 << 20)))
         }
         self.init(
             endpoint: try EndpointKey(wire: v.field("endpoint")), requestID: try v.string("request_id"),
             ts: Int64(try v.int("ts")), status: try v.optionalInt("status"),
             auth: try v.enumValue("auth", as: AuthScheme.self),
-            contentType: try v.optionalString("content_type"), bodyBytes: try v.int("body_bytes"), segments: segments,
-            params: params, droppedParams: try v.int("dropped_params"))
+            contentType: try v.optionalString("content_type"),
+            bodyBytes: try v.int("body_bytes", in: 0...Int(Int32.max)), segments: segments,
+            params: params, droppedParams: try v.int("dropped_params", in: 0...1 << 20))
     }
 
     static func hex(_ value: UInt64) -> String {

@@ -37,6 +37,13 @@ extension JSONValue {
         }
     }
 
+    /// An integer within bounds (counts and lengths from the wire must not overflow later sums).
+    func int(_ key: String, in range: ClosedRange<Int>) throws(WireError) -> Int {
+        let value = try int(key)
+        guard range.contains(value) else { throw WireError("`\(key)` out of range") }
+        return value
+    }
+
     func double(_ key: String) throws(WireError) -> Double {
         guard case .number(let text) = try field(key), let value = Double(text), value.isFinite else {
             throw WireError("`\(key)` is not a number")
@@ -134,8 +141,7 @@ extension ValueShape {
     }
 
     init(wire v: JSONValue) throws(WireError) {
-        let length = try v.int("length")
-        guard length >= 0 else { throw WireError("negative length") }
+        let length = try v.int("length", in: 0...Int(Int32.max))
         self.init(
             format: try v.enumValue("format", as: ValueFormat.self), length: length,
             charset: try CharsetClass(names: v.strings("charset")))
