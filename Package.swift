@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "PalisadeTransport", targets: ["PalisadeTransport"]),
         .library(name: "PalisadeKafka", targets: ["PalisadeKafka"]),
         .library(name: "PalisadeRuntime", targets: ["PalisadeRuntime"]),
+        .library(name: "PalisadeLearn", targets: ["PalisadeLearn"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -75,6 +76,14 @@ let package = Package(
             name: "PalisadePolicy",
             dependencies: ["PalisadeCore", "PalisadeDetect", .product(name: "Yams", package: "Yams")],
             path: "Sources/PalisadePolicy",
+            swiftSettings: strict
+        ),
+        // API discovery, per-endpoint statistics and baselines, baseline scoring, OpenAPI 3.1.
+        // Pure, synchronous, no I/O, no clocks.
+        .target(
+            name: "PalisadeLearn",
+            dependencies: ["PalisadeCore", "PalisadeDetect", .product(name: "Yams", package: "Yams")],
+            path: "Sources/PalisadeLearn",
             swiftSettings: strict
         ),
         // The record schema (protobuf, package palisade.v1) and conversions from the domain types.
@@ -180,6 +189,13 @@ let package = Package(
             name: "PalisadeKafkaTests",
             dependencies: ["PalisadeKafka", "PalisadeTransport"],
             path: "Tests/PalisadeKafkaTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadeLearnTests",
+            dependencies: ["PalisadeLearn", "PalisadeCore", "PalisadeDetect"],
+            path: "Tests/PalisadeLearnTests",
+            exclude: ["Fixtures"],  // read through #filePath by WireFormatTests
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,42 @@
+import PalisadeCore
+
+/// What a path segment looks like, after `PathTemplate`'s identifier classes. A learned template
+/// renders a parameter position as `{id}`, `{uuid}`, `{hex}`, `{date}`, `{email}`, `{token}`, or
+/// `{param}` for a position folded for its cardinality (slugs, names).
+public enum SegmentKind: String, Sendable, Hashable, CaseIterable {
+    case literal
+    /// All digits (`PathTemplate`'s `{id}`).
+    case number
+    case uuid, hex, date, email, token
+    /// A folded high-cardinality position of ordinary words.
+    case param
+
+    public init(segment bytes: [UInt8]) {
+        switch PathTemplate.placeholder(for: String(decoding: bytes, as: UTF8.self)) {
+        case "{id}": self = .number
+        case "{uuid}": self = .uuid
+        case "{hex}": self = .hex
+        case "{date}": self = .date
+        case "{email}": self = .email
+        case "{token}": self = .token
+        default: self = .literal
+        }
+    }
+
+    /// The placeholder name used in templates (`id` for numbers, matching `PathTemplate`).
+    public var placeholderName: String {
+        switch self {
+        case .literal: "literal"
+        case .number: "id"
+        case .uuid: "uuid"
+        case .hex: "hex"
+        case .date: "date"
+        case .email: "email"
+        case .token: "token"
+        case .param: "param"
+        }
+    }
+
+    /// Whether the segment is an identifier by its looks (anything but a plain literal).
+    public var isIdentifier: Bool { self != .literal }
+}

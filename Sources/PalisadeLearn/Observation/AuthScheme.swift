@@ -1,0 +1,111 @@
+import PalisadeCore
+
+/// How a request authenticated, as far as its headers show. Stable raw values (published).
+public enum AuthScheme: String, Sendable, Hashable, CaseIterable {
+    case none
+    case bearerJWT = "bearer-jwt"
+    case bearerOpaque = "bearer-opaque"
+    case basic
+    /// A key in a dedicated header (`x-api-key`, `api-key`, …) or `api_key`-style query parameter.
+    case apiKey = "api-key"
+    /// A session cookie (`session`, `sid`, `JSESSIONID`, …) or a JWT carried in a cookie.
+    case cookieSession = "cookie-session"
+    /// An `Authorization` header with another scheme (Digest, AWS4-HMAC-SHA256, …).
+    case other
+
+    /// Stable index for fixed-size counters.
+    var index: Int {
+        switch self {
+        case .none: 0
+        case .bearerJWT: 1
+        case .bearerOpaque: 2
+        case .basic: 3
+        case .apiKey: 4
+        case .cookieSession: 5
+        case .other: 6
+        }
+    }
+
+    /// Header names that carry API keys (lowercase).
+    public static let apiKeyHeaders: Set<String> = [
+        "x-api-key", "api-key", "apikey", "x-apikey", "x-auth-token", "x-access-token", "x-api-token",
+        "x-functions-key", "ocp-apim-subscription-key",
+    ]
+
+    /// Cookie names that hold sessions (lowercase).
+    public static let sessionCookies: Set<String> = [
+        "session", "sessionid", "session_id", "sid", "sess", "jsessionid", "phpsessid", "connect.sid",
+        "asp.net_sessionid", "_session", "auth", "auth_token", "access_token", "token", "jwt", "id_token",
+    ]
+
+    /// Detects the scheme from headers, strongest first: Authorization, API-key headers, cookies.
+    public static func detect(_ record: CaptureRecord) -> AuthScheme {
+        var cookie: String?
+        var apiKey = false
+        var authorization: String?
+        for header in record.headers {
+            let name = Bytes.lowercased(header.name)
+            if name == "authorization", authorization == nil {
+                authorization = header.value
+            } else if name == "cookie" {
+                cookie = header.value
+            } else if apiKeyHeaders.contains(name), !header.value.isEmpty {
+                apiKey = true
+            }
+        }
+        if let authorization {
+            let bytes = Bytes.trimmed(Array(authorization.utf8)[...])
+            if Bytes.hasPrefixIgnoringCase(bytes, "bearer ") {
+                let token = Bytes.trimmed(bytes.dropFirst(7))
+                return Sensitive.isJWT(token) ? .bearerJWT : .bearerOpaque
+            }
+            if Bytes.hasPrefixIgnoringCase(bytes, "basic ") { return .basic }
+            if !bytes.isEmpty { return .other }
+        }
+        if apiKey { return .apiKey }
+        if let query = record.query, queryHasAPIKey(query) { return .apiKey }
+        if let cookie, cookieHasSession(cookie) { return .cookieSession }
+        return .none
+    }
+
+    static func queryHasAPIKey(_ query: Substring) -> Bool {
+        for pair in query.split(separator: "&") {
+            let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            switch Bytes.lowercased(String(name)) {
+            case "api_key", "apikey", "api-key", "key", "access_token": return true
+            default: continue
+            }
+        }
+        return false
+    }
+
+    static func cookieHasSession(_ cookie: String) -> Bool {
+        for pair in cookie.split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Bytes.lowercased(parts[0].trimmingSpacesLearn())
+            if sessionCookies.contains(name) { return true }
+            if parts.count == 2, Sensitive.isJWT(Array(parts[1].trimmingSpacesLearn().utf8)[...]) { return true }
+        }
+        return false
+    }
+}
+
+/// A set of auth schemes, as a bit set (published in baselines as a list of raw values).
+public struct AuthSchemeSet: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public init(_ scheme: AuthScheme) { self.rawValue = 1 << UInt8(scheme.index) }
+    public var schemes: [AuthScheme] { AuthScheme.allCases.filter { contains(AuthSchemeSet($0)) } }
+}
+
+extension Substring {
+    func trimmingSpacesLearn() -> String {
+        var start = startIndex
+        var end = endIndex
+        while start < end, self[start] == " " || self[start] == "\t" { start = index(after: start) }
+        while end > start, self[index(before: end)] == " " || self[index(before: end)] == "\t" {
+            end = index(before: end)
+        }
+        return String(self[start..<end])
+    }
+}

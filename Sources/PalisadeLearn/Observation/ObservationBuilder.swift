@@ -1,0 +1,225 @@
+import PalisadeCore
+
+/// Turns a capture record and its decoded tree into an `EndpointObservation`.
+///
+/// Which points become parameters (docs/LEARNING.md, "Observation"):
+/// - every scalar field reached through roots and container decoders (`query.id`,
+///   `body.json.items[].sku`, `header.user-agent`, `cookie.session`), array indices collapsed;
+/// - a field whose value was found wrapped (`query.data>base64>json…`) counts once, at the field,
+///   with the wrapping recorded in `encodings`; what was unwrapped inside is not a parameter;
+/// - containers, JSON keys, the path root (its segments are described by `segments` and
+///   `path.{…}` parameters) and the noise headers below are left out.
+public struct ObservationBuilder: Sendable {
+    /// Limits and lists; defaults in the property initializers.
+    public struct Config: Sendable {
+        /// Parameters per observation; the rest are counted in `droppedParams`.
+        public var maxParams: Int = 64
+        /// Longer (normalized) locations are dropped and counted.
+        public var maxLocationBytes: Int = 256
+        /// Path segments considered; deeper paths keep the first ones.
+        public var maxSegments: Int = 32
+        /// Headers that say nothing about the API (tracing, framing, proxies, caches), lowercase.
+        public var noiseHeaders: Set<String> = ObservationBuilder.defaultNoiseHeaders
+        /// Header name prefixes treated as noise.
+        public var noiseHeaderPrefixes: [String] = ObservationBuilder.defaultNoiseHeaderPrefixes
+
+        public init() {}
+    }
+
+    /// The documented noise-header list (docs/LEARNING.md).
+    public static let defaultNoiseHeaders: Set<String> = [
+        "host", "date", "content-length", "content-type", "accept-encoding", "connection", "keep-alive", "te",
+        "transfer-encoding", "upgrade", "x-request-id", "x-correlation-id", "request-id", "traceparent",
+        "tracestate", "baggage", "b3", "x-amzn-trace-id", "x-cloud-trace-context", "forwarded", "via", "x-real-ip",
+        "true-client-ip", "cdn-loop", "cache-control", "pragma", "if-none-match", "if-modified-since", "if-match",
+        "if-unmodified-since", "upgrade-insecure-requests", "dnt", "priority",
+    ]
+
+    public static let defaultNoiseHeaderPrefixes: [String] = [
+        "x-b3-", "x-forwarded-", "sec-ch-", "sec-fetch-", "x-envoy-", "x-kong-", "cf-",
+    ]
+
+    public var config: Config
+
+    public init(config: Config = Config()) {
+        self.config = config
+    }
+
+    public func observe(record: CaptureRecord, decoded: DecodedRequest) -> EndpointObservation {
+        let template = PathTemplate.template(for: record.path)
+        let key = EndpointKey.normalized(
+            host: record.host ?? record.header("host"), method: record.method, template: template)
+        var params: [ParamObservation] = []
+        var byLocation: [String: Int] = [:]
+        var dropped = 0
+
+        // Path segments and their placeholder parameters.
+        var segments: [PathSegmentObservation] = []
+        var names = PlaceholderNames()
+        for raw in record.path.split(separator: "/") {
+            guard segments.count < config.maxSegments else { break }
+            let segment = PathSegmentObservation(raw)
+            segments.append(segment)
+            if segment.kind.isIdentifier {
+                let location = "path.{" + names.next(segment.kind.placeholderName) + "}"
+                byLocation[location] = params.count
+                params.append(
+                    ParamObservation(
+                        location: location, source: .path, shape: segment.shape, sensitive: segment.sensitive))
+            }
+        }
+
+        // Pass 1: which points are derived (below a sniffed decoder) and which fields were wrapped.
+        let points = decoded.points
+        var derived = [Bool](repeating: false, count: points.count)
+        var wrapped = [EncodingSet](repeating: [], count: points.count)
+        for (i, point) in points.enumerated() {
+            let parent = Int(point.parent)
+            guard parent >= 0, parent < i else { continue }
+            let sniffed = point.segment.utf8.first == UInt8(ascii: ">")
+            derived[i] = derived[parent] || sniffed
+            if sniffed, !derived[parent] {
+                wrapped[parent].insert(EncodingSet(ValueEncoding(decoderName: point.decoder ?? "")))
+            }
+        }
+
+        // Pass 2: parameters.
+        for (i, point) in points.enumerated() {
+            guard !derived[i], point.kind != .key else { continue }
+            if point.isContainer && wrapped[i].isEmpty { continue }
+            if decoded.source(of: i) == .path { continue }
+            let rawLocation = decoded.location(of: i)
+            let location = Self.normalize(rawLocation)
+            guard location.utf8.count <= config.maxLocationBytes else {
+                dropped += 1
+                continue
+            }
+            let source = ParamSource(location: location)
+            if source == .header, isNoise(headerLocation: location) { continue }
+            let shape = ValueShape.classify(point.value[...], kind: point.kind)
+            let type = ValueType(point.kind)
+            let sensitive = SensitiveSet(Sensitive.kinds(in: point.value[...], fieldName: decoded.fieldName(of: i)))
+            if let existing = byLocation[location] {
+                params[existing].fold(shape, type: type, sensitive: sensitive)
+                params[existing].encodings.formUnion(wrapped[i])
+                continue
+            }
+            guard params.count < config.maxParams else {
+                dropped += 1
+                continue
+            }
+            byLocation[location] = params.count
+            params.append(
+                ParamObservation(
+                    location: location, source: source, shape: shape, type: type, sensitive: sensitive,
+                    encodings: wrapped[i], point: Int32(i)))
+        }
+
+        return EndpointObservation(
+            endpoint: key, requestID: record.id, ts: record.ts, status: record.status, auth: AuthScheme.detect(record),
+            contentType: Self.contentTypeEssence(record.header("content-type")), bodyBytes: record.body.count,
+            segments: segments, params: params, droppedParams: dropped)
+    }
+
+    func isNoise(headerLocation location: String) -> Bool {
+        guard location.utf8.starts(with: "header.".utf8) else { return false }
+        let name = String(location.dropFirst(7))
+        if config.noiseHeaders.contains(name) { return true }
+        for prefix in config.noiseHeaderPrefixes where name.hasPrefix(prefix) { return true }
+        return false
+    }
+
+    /// `body.json.items[0].sku` → `body.json.items[].sku`: numeric indices collapse to `[]`; keys
+    /// that are identifiers by their looks (numbers, UUIDs, long hex, dates, e-mails, tokens:
+    /// maps keyed by ids, `{"prices":{"8412":…}}`) collapse to `[*]` outside headers, so such
+    /// maps make one parameter instead of one per id. Other quoted keys stay verbatim.
+    public static func normalize(_ location: String) -> String {
+        let utf8 = Array(location.utf8)
+        let collapseKeys = !utf8.starts(with: "header".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var i = 0
+        var first = true  // the root name itself (`query`, `body`) is never collapsed
+        while i < utf8.count {
+            let byte = utf8[i]
+            if byte == UInt8(ascii: "."), collapseKeys, !first {
+                var j = i + 1
+                while j < utf8.count, utf8[j] != UInt8(ascii: "."), utf8[j] != UInt8(ascii: "["),
+                    utf8[j] != UInt8(ascii: ">")
+                {
+                    j += 1
+                }
+                if j > i + 1, isIdentifierKey(utf8[(i + 1)..<j]) {
+                    out.append(contentsOf: "[*]".utf8)
+                    i = j
+                    continue
+                }
+            }
+            if byte == UInt8(ascii: "."), first { first = false }
+            if byte == UInt8(ascii: "[") {
+                first = false
+                var j = i + 1
+                while j < utf8.count, utf8[j] >= 0x30, utf8[j] <= 0x39 { j += 1 }
+                if j > i + 1, j < utf8.count, utf8[j] == UInt8(ascii: "]") {
+                    out.append(UInt8(ascii: "["))
+                    out.append(UInt8(ascii: "]"))
+                    i = j + 1
+                    continue
+                }
+                if j < utf8.count, utf8[j] == UInt8(ascii: "\"") {
+                    // Quoted key: find the closing `"]`, honouring escapes.
+                    var k = j + 1
+                    var escaped = false
+                    var closed = false
+                    while k < utf8.count {
+                        if utf8[k] == UInt8(ascii: "\\"), k + 1 < utf8.count {
+                            escaped = true
+                            k += 2
+                            continue
+                        }
+                        if utf8[k] == UInt8(ascii: "\""), k + 1 < utf8.count, utf8[k + 1] == UInt8(ascii: "]") {
+                            closed = true
+                            break
+                        }
+                        k += 1
+                    }
+                    let end = closed ? k + 2 : utf8.count
+                    if closed, collapseKeys, !escaped, isIdentifierKey(utf8[(j + 1)..<k]) {
+                        out.append(contentsOf: "[*]".utf8)
+                    } else {
+                        out.append(contentsOf: utf8[i..<end])
+                    }
+                    i = end
+                    continue
+                }
+            }
+            out.append(byte)
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func isIdentifierKey(_ key: ArraySlice<UInt8>) -> Bool {
+        guard !key.isEmpty, key.count <= 254 else { return false }
+        return PathTemplate.placeholder(for: String(decoding: key, as: UTF8.self)) != nil
+    }
+
+    /// `Application/JSON; charset=utf-8` → `application/json`, capped at 100 bytes.
+    public static func contentTypeEssence(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let essence = Bytes.lowercased((header.split(separator: ";", maxSplits: 1).first ?? "").trimmingSpacesLearn())
+        guard !essence.isEmpty else { return nil }
+        return essence.utf8.count <= 100 ? essence : String(decoding: essence.utf8.prefix(100), as: UTF8.self)
+    }
+}
+
+/// Unique placeholder names within one template: `id`, `id_2`, `id_3`.
+struct PlaceholderNames {
+    private var used: [String: Int] = [:]
+
+    mutating func next(_ base: String) -> String {
+        let n = used[base, default: 0] + 1
+        used[base] = n
+        return n == 1 ? base : base + "_" + String(n)
+    }
+}

@@ -1,0 +1,151 @@
+import PalisadeCore
+import Testing
+
+@testable import PalisadeLearn
+
+@Suite("Observations")
+struct ObservationTests {
+    static func record(
+        _ path: String, method: String = "GET", headers: [(String, String)] = [], body: String = ""
+    ) -> CaptureRecord {
+        CaptureRecord(
+            id: "r1", ts: 1_000, method: method, host: "API.Example.com:443", rawPath: path,
+            headers: headers.map { CaptureRecord.Header($0.0, $0.1) }, body: Array(body.utf8), status: 201)
+    }
+
+    static func observe(_ r: CaptureRecord) -> EndpointObservation {
+        ObservationBuilder().observe(record: r, decoded: RequestDecoder().decode(r))
+    }
+
+    @Test func endpointKeySegmentsAndPathParameters() {
+        let o = Self.observe(
+            Self.record("/users/42/orders/6f1c2a4e-1b2c-4d3e-a4f5-0123456789ab/items/7", method: "get"))
+        #expect(
+            o.endpoint
+                == EndpointKey(host: "api.example.com", method: "GET", template: "/users/{id}/orders/{uuid}/items/{id}")
+        )
+        #expect(o.endpoint.id == "GET api.example.com/users/{id}/orders/{uuid}/items/{id}")
+        #expect(o.segments.map(\.kind) == [.literal, .number, .literal, .uuid, .literal, .number])
+        #expect(o.segments.map(\.literal) == ["users", "42", "orders", nil, "items", "7"])
+        #expect(o.params.map(\.location) == ["path.{id}", "path.{uuid}", "path.{id_2}"])
+        #expect(o.params.first?.shape.format == .integer)
+        #expect(o.status == 201 && o.ts == 1_000 && o.requestID == "r1")
+    }
+
+    @Test func emailsAndTokensInPathsAreNotKept() {
+        let o = Self.observe(Self.record("/invites/jane.doe@example.org/accept"))
+        #expect(o.segments[1].kind == .email)
+        #expect(o.segments[1].literal == nil)
+        #expect(o.json().contains("jane") == false)
+    }
+
+    @Test func jsonBodyLocationsCollapseIndicesAndFoldValues() throws {
+        let body = #"{"items":[{"sku":"A-1","qty":1},{"sku":"B-22","qty":3}],"email":"a@b.example","ok":true,"n":null}"#
+        let o = Self.observe(
+            Self.record(
+                "/orders", method: "POST", headers: [("Content-Type", "application/json; charset=utf-8")], body: body))
+        #expect(o.contentType == "application/json")
+        #expect(o.bodyBytes == body.utf8.count)
+        let byLocation = Dictionary(uniqueKeysWithValues: o.params.map { ($0.location, $0) })
+        #expect(
+            Set(byLocation.keys) == [
+                "body.json.items[].sku", "body.json.items[].qty", "body.json.email", "body.json.ok", "body.json.n",
+            ])
+        let sku = try #require(byLocation["body.json.items[].sku"])
+        #expect(sku.occurrences == 2)
+        #expect(sku.minLength == 3 && sku.shape.length == 4)
+        #expect(byLocation["body.json.items[].qty"]?.type == .number)
+        #expect(byLocation["body.json.ok"]?.type == .boolean)
+        #expect(byLocation["body.json.email"]?.sensitive == SensitiveSet(.email))
+    }
+
+    @Test func noiseHeadersAreLeftOut() {
+        let o = Self.observe(
+            Self.record(
+                "/a",
+                headers: [
+                    ("User-Agent", "curl/8"), ("X-Request-Id", "abc"), ("traceparent", "00-1-2-01"),
+                    ("X-B3-TraceId", "1"),
+                    ("X-Forwarded-For", "1.2.3.4"), ("Date", "Tue"), ("X-Tenant", "acme"), ("Sec-Fetch-Mode", "cors"),
+                ]))
+        #expect(o.params.map(\.location).sorted() == ["header.user-agent", "header.x-tenant"])
+    }
+
+    @Test(arguments: [
+        ([("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")], AuthScheme.bearerJWT),
+        ([("authorization", "bearer 0123456789abcdef")], .bearerOpaque),
+        ([("Authorization", "Basic dXNlcjpwYXNz")], .basic),
+        ([("Authorization", "Digest username=x")], .other),
+        ([("X-API-Key", "k-123")], .apiKey),
+        ([("Cookie", "theme=dark; JSESSIONID=abc")], .cookieSession),
+        ([("Cookie", "t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")], .cookieSession),
+        ([("Cookie", "theme=dark")], AuthScheme.none),
+        ([], AuthScheme.none),
+    ])
+    func authSchemes(headers: [(String, String)], expected: AuthScheme) {
+        #expect(AuthScheme.detect(Self.record("/a", headers: headers)) == expected)
+    }
+
+    @Test func apiKeyInTheQuery() {
+        #expect(AuthScheme.detect(Self.record("/a?api_key=123")) == .apiKey)
+    }
+
+    @Test(arguments: [
+        ("body.json.items[0].sku", "body.json.items[].sku"),
+        ("body.json[12][3].a", "body.json[][].a"),
+        ("body.json[\"we[1]ird\"][2]", "body.json[\"we[1]ird\"][]"),
+        ("body.json[\"a\\\"]b\"][0]", "body.json[\"a\\\"]b\"][]"),
+        ("query.id", "query.id"),
+        ("body.json.prices[\"8412\"]", "body.json.prices[*]"),
+        ("body.json.users[\"6f1c2a4e-1b2c-4d3e-a4f5-0123456789ab\"].name", "body.json.users[*].name"),
+        ("body.json.byDay.2024-01-02.n", "body.json.byDay[*].n"),
+        ("body.json[\"a b\"]", "body.json[\"a b\"]"),
+        ("query[\"123\"]", "query[*]"),
+        ("header[\"12345\"]", "header[\"12345\"]"),
+        ("body.json.v2.x", "body.json.v2.x"),
+        ("body.json.x[", "body.json.x["),
+        ("[", "["),
+    ])
+    func locationNormalization(raw: String, normalized: String) {
+        #expect(ObservationBuilder.normalize(raw) == normalized)
+    }
+
+    @Test func wrappedFieldsCountOnceWithTheirEncoding() {
+        // A hand-built tree: query.data carries Base64 that decoded to JSON.
+        var decoded = DecodedRequest()
+        decoded.points = [
+            Point(
+                parent: -1, segment: "query", value: Array("data=eyJ4IjoxLCJ5IjoyfQ==".utf8), kind: .text, depth: 0,
+                isContainer: true),
+            Point(
+                parent: 0, segment: ".data", value: Array("eyJ4IjoxLCJ5IjoyfQ==".utf8), kind: .text, depth: 0,
+                decoder: "form"),
+            Point(
+                parent: 1, segment: ">base64", value: Array("{\"x\":1,\"y\":2}".utf8), kind: .text, depth: 1,
+                isContainer: true, decoder: "base64"),
+            Point(parent: 2, segment: ">json.x", value: Array("1".utf8), kind: .number, depth: 2, decoder: "json"),
+        ]
+        let o = ObservationBuilder().observe(record: Self.record("/a?data=eyJ4IjoxLCJ5IjoyfQ=="), decoded: decoded)
+        #expect(o.params.map(\.location) == ["query.data"])
+        #expect(o.params.first?.encodings == EncodingSet(.base64))
+        #expect(o.params.first?.shape.format == .base64)
+        #expect(o.params.first?.point == 1)
+    }
+
+    @Test func hostileInputNeverTraps() {
+        var generator = TrafficGenerator(seed: 9)
+        for _ in 0..<300 {
+            let bytes = (0..<generator.int(0...200)).map { _ in UInt8(generator.int(0...255)) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let r = CaptureRecord(
+                id: "x", ts: 0, method: text, host: text, rawPath: "/" + text + "?" + text,
+                headers: [.init(text, text), .init("cookie", text)],
+                body: bytes)
+            let o = Self.observe(r)
+            #expect(o.params.count <= ObservationBuilder.Config().maxParams)
+            _ = try? EndpointObservation(json: bytes)
+            _ = try? EndpointBaseline(json: bytes)
+            _ = try? SpecDocument.parse(text)
+        }
+    }
+}
