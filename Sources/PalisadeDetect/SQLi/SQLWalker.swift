@@ -1,0 +1,578 @@
+/// Walks a token stream as a permissive SQL expression/statement grammar and records what it
+/// saw. The walk stops at the first token that cannot follow in SQL ("junk"): prose stops almost
+/// at once, injected SQL runs to its end or to a comment.
+struct SQLWalker {
+    enum State { case operand, `operator` }
+
+    /// The first thing that followed the injection point.
+    enum Continuation: UInt8 {
+        case none, logic, comparison, arithmetic, comment, semicolon, union, clause
+    }
+
+    /// How convincing a stacked statement is.
+    enum Statement: UInt8, Comparable {
+        case none, weak, medium, strong
+        static func < (a: Statement, b: Statement) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    let tokens: [SQLToken]
+    let value: ArraySlice<UInt8>
+
+    // What the walk saw.
+    var continuation = Continuation.none
+    var closeParens = 0
+    var logic = 0
+    var comparison = false
+    var tautology = false
+    var truthLiteral = false
+    var functions = 0
+    var time = false
+    var error = false
+    var info = false
+    var system = false
+    var systemObject = false
+    var subquery = false
+    var unionSelect = false
+    var selectEvidence = false
+    var selectSeen = false
+    var fromSeen = false
+    var whereSeen = false
+    var orderByNumber = false
+    var having = false
+    var procedureAnalyse = false
+    var intoFile = false
+    var statement = Statement.none
+    /// A statement followed a `;`.
+    var stacked = false
+    var hexLiteral = false
+    var endsWithComment = false
+    var junk = false
+    /// Token index where the walk stopped (exclusive).
+    var stop = 0
+    /// Tokens consumed that were actual SQL (not comments).
+    var consumed = 0
+
+    init(tokens: [SQLToken], value: ArraySlice<UInt8>) {
+        self.tokens = tokens
+        self.value = value
+    }
+
+    @inline(__always)
+    func next(_ i: Int) -> SQLToken? { i + 1 < tokens.count ? tokens[i + 1] : nil }
+
+    /// Index of the next token that is not a skippable modifier, from `i` on.
+    func skipModifiers(_ i: Int) -> Int {
+        var j = i
+        while j < tokens.count, tokens[j].kind == .word, tokens[j].word == .modifier,
+            !(j + 1 < tokens.count && tokens[j + 1].kind == .lparen)
+        {
+            j += 1
+        }
+        return j
+    }
+
+    mutating func walk(from start: Int, state initial: State) {
+        var state = initial
+        var depth = 0
+        var i = start
+        var lastOperand = -1
+        var pendingComparison = -1  // index of the comparison operator awaiting its right side
+        var aliasAllowed = false
+        let n = tokens.count
+        var steps = 0
+        walking: while i < n {
+            // Every branch advances; the bound is a guard against a future mistake, not a limit.
+            steps += 1
+            if steps > 4 * n + 8 { break }
+            let t = tokens[i]
+            if t.kind == .lineComment {
+                if continuation == .none { continuation = .comment }
+                if i == n - 1 { endsWithComment = true }
+                i += 1
+                continue
+            }
+            if t.kind == .word, t.word == .modifier, !(next(i)?.kind == .lparen) {
+                i += 1
+                continue
+            }
+            consumed += 1
+            switch state {
+            case .operator:
+                var markContinuation = Continuation.none
+                switch t.kind {
+                case .logic:
+                    logic += 1
+                    markContinuation = .logic
+                    state = .operand
+                case .op:
+                    if isComparison(t) {
+                        comparison = true
+                        pendingComparison = i
+                        markContinuation = .comparison
+                    } else {
+                        markContinuation = .arithmetic
+                    }
+                    state = .operand
+                case .rparen:
+                    depth -= 1
+                    if depth < 0 {
+                        closeParens += 1
+                        depth = 0
+                    }
+                    aliasAllowed = selectSeen
+                    lastOperand = -1
+                case .comma:
+                    state = .operand
+                    markContinuation = .arithmetic
+                case .semicolon:
+                    markContinuation = .semicolon
+                    if continuation == .none { continuation = .semicolon }
+                    stacked = true
+                    i = statementStart(i + 1, state: &state)
+                    depth = 0
+                    lastOperand = -1
+                    if junk { break walking }
+                    continue
+                case .word:
+                    switch t.word {
+                    case .and, .or, .xor:
+                        logic += 1
+                        markContinuation = .logic
+                        state = .operand
+                    case .not:
+                        // not like / not in / not between / not regexp
+                        if let n1 = next(i), n1.kind == .word,
+                            [.like, .rlike, .regexp, .in, .between, .ilike, .similar].contains(n1.word)
+                        {
+                            break
+                        }
+                        junk = true
+                    case .like, .rlike, .regexp, .ilike, .glob, .similar, .sounds, .is, .in, .between:
+                        comparison = true
+                        pendingComparison = t.word == .like || t.word == .is ? i : -1
+                        markContinuation = .comparison
+                        state = .operand
+                        if t.word == .sounds, let n1 = next(i), n1.word == .like { i += 1 }
+                        if t.word == .is, let n1 = next(i), n1.word == .not { i += 1 }
+                    case .div, .mod, .collate, .escape:
+                        markContinuation = .arithmetic
+                        state = .operand
+                    case .union:
+                        var j = skipModifiers(i + 1)
+                        if j < n, tokens[j].word == .all || tokens[j].word == .distinct { j += 1 }
+                        while j < n, tokens[j].kind == .lparen {
+                            depth += 1
+                            j += 1
+                        }
+                        if j < n, tokens[j].word == .select {
+                            unionSelect = true
+                            if continuation == .none { continuation = .union }
+                            i = j
+                            state = .operand
+                            continue  // the select is read in operand state
+                        }
+                        junk = true
+                    case .order, .group:
+                        if let n1 = next(i), n1.word == .by {
+                            markContinuation = .clause
+                            if let n2 = i + 2 < n ? tokens[i + 2] : nil, n2.kind == .number {
+                                orderByNumber = true
+                            }
+                            i += 1
+                            state = .operand
+                        } else {
+                            junk = true
+                        }
+                    case .having, .where:
+                        markContinuation = .clause
+                        if t.word == .having { having = true } else { whereSeen = true }
+                        state = .operand
+                    case .limit, .offset:
+                        markContinuation = .clause
+                        state = .operand
+                    case .into:
+                        if let n1 = next(i), n1.word == .outfile || n1.word == .dumpfile {
+                            intoFile = true
+                            i += 1
+                        }
+                        markContinuation = .clause
+                        state = .operand
+                    case .procedure:
+                        if let n1 = next(i), n1.kind == .word,
+                            Bytes.hasPrefixIgnoringCase(text(n1), "analy")
+                        {
+                            procedureAnalyse = true
+                            markContinuation = .clause
+                            i += 1
+                            state = .operator
+                            // analyse(...) arguments are an operand list
+                            if let n2 = next(i), n2.kind == .lparen {
+                                i += 1
+                                depth += 1
+                                state = .operand
+                            }
+                        } else {
+                            junk = true
+                        }
+                    case .from:
+                        if selectSeen {
+                            fromSeen = true
+                            state = .operand
+                        } else {
+                            junk = true
+                        }
+                    case .as:
+                        // alias: skip its name
+                        if let n1 = next(i), n1.kind == .word || n1.kind == .string {
+                            i += 1
+                        }
+                    case .when, .then, .else, .on, .join:
+                        state = .operand
+                    case .end, .asc, .desc, .fetch, .first, .rows, .only:
+                        break
+                    case .for:
+                        if let n1 = next(i), n1.word == .update { i += 1 } else { junk = true }
+                    case .waitfor, .exec, .execute, .declare, .shutdown:
+                        // SQL Server runs consecutive statements without a `;`.
+                        if continuation == .none { continuation = .semicolon }
+                        stacked = true
+                        i = statementStart(i, state: &state)
+                        depth = 0
+                        lastOperand = -1
+                        if junk { break walking }
+                        continue
+                    default:
+                        if aliasAllowed && t.word == .none {
+                            aliasAllowed = false
+                        } else {
+                            junk = true
+                        }
+                    }
+                default:
+                    junk = true
+                }
+                if junk { break walking }
+                if markContinuation != .none, continuation == .none { continuation = markContinuation }
+                if t.kind != .rparen, !(t.kind == .word && t.word == .none) { aliasAllowed = false }
+                i += 1
+            case .operand:
+                switch t.kind {
+                case .number, .string, .variable:
+                    if t.kind == .number && t.flag { hexLiteral = true }
+                    if t.kind == .variable {
+                        if t.systemObject { systemObject = true }
+                        if t.function == .info { info = true }
+                    }
+                    if selectSeen, !fromSeen { selectEvidence = true }
+                    completeOperand(i, lastOperand: lastOperand, pending: &pendingComparison)
+                    lastOperand = i
+                    state = .operator
+                    aliasAllowed = selectSeen
+                    i += 1
+                case .word:
+                    if let n1 = next(i), n1.kind == .lparen,
+                        t.word == .none || t.function != .none || t.word == .like || t.word == .replace
+                            || t.word == .rlike || t.word == .regexp || t.word == .set || t.word == .values
+                    {
+                        // A function call.
+                        functions += 1
+                        switch t.function {
+                        case .time: time = true
+                        case .error: error = true
+                        case .info: info = true
+                        case .system: system = true
+                        default: break
+                        }
+                        if selectSeen, !fromSeen { selectEvidence = true }
+                        depth += 1
+                        i += 2
+                        // Empty argument list: f()
+                        if i < n, tokens[i].kind == .rparen {
+                            depth -= 1
+                            i += 1
+                            state = .operator
+                            lastOperand = -1
+                            if pendingComparison >= 0 { pendingComparison = -1 }
+                        }
+                        continue
+                    }
+                    switch t.word {
+                    case .null, .true, .false:
+                        if t.word == .true, logic > 0 { truthLiteral = true }
+                        if selectSeen, !fromSeen { selectEvidence = true }
+                        completeOperand(i, lastOperand: lastOperand, pending: &pendingComparison)
+                        lastOperand = i
+                        state = .operator
+                        i += 1
+                    case .not, .exists, .case, .distinct, .all:
+                        i += 1
+                    case .select:
+                        if selectSeen { subquery = true }
+                        if i > 0, tokens[i - 1].kind == .lparen { subquery = true }
+                        selectSeen = true
+                        fromSeen = false
+                        i += 1
+                        if i < n, tokens[i].word == .top, i + 1 < n, tokens[i + 1].kind == .number { i += 2 }
+                    case .none, .user, .database, .schema, .data, .table, .view, .index, .function, .replace,
+                        .load, .login, .delay, .first, .rows, .only, .show, .set, .begin, .end, .kill, .call, .use,
+                        .backup, .trigger, .rename, .values, .modifier, .function_, .if, .outfile, .dumpfile:
+                        if t.systemObject { systemObject = true }
+                        if t.function == .info && t.word != .none { info = true }
+                        completeOperand(i, lastOperand: lastOperand, pending: &pendingComparison)
+                        lastOperand = i
+                        state = .operator
+                        aliasAllowed = selectSeen
+                        i += 1
+                    default:
+                        junk = true
+                    }
+                case .op:
+                    let b = value[Int(t.start)]
+                    if t.end - t.start == 1, b == UInt8(ascii: "*"), selectSeen {
+                        selectEvidence = true
+                        state = .operator
+                        i += 1
+                    } else if t.end - t.start == 1,
+                        b == UInt8(ascii: "-") || b == UInt8(ascii: "+") || b == UInt8(ascii: "~")
+                            || b == UInt8(ascii: "!")
+                    {
+                        i += 1
+                    } else {
+                        junk = true
+                    }
+                case .lparen:
+                    depth += 1
+                    i += 1
+                case .rparen:
+                    if i > 0, tokens[i - 1].kind == .lparen {
+                        depth -= 1
+                        state = .operator
+                        i += 1
+                    } else {
+                        junk = true
+                    }
+                default:
+                    junk = true
+                }
+                if junk { break walking }
+            }
+        }
+        stop = i
+    }
+
+    /// Reads a statement after `;` (or at the start of a value) and returns where to continue.
+    mutating func statementStart(_ from: Int, state: inout State) -> Int {
+        var i = from
+        let n = tokens.count
+        while i < n, tokens[i].kind == .lineComment {
+            endsWithComment = i == n - 1
+            i += 1
+        }
+        guard i < n else { return n }
+        let t = tokens[i]
+        func word(_ k: Int) -> SQLWord { k < n && tokens[k].kind == .word ? tokens[k].word : .none }
+        func isName(_ k: Int) -> Bool {
+            k < n && (tokens[k].kind == .word || tokens[k].kind == .string || tokens[k].kind == .variable)
+        }
+        func endsAfter(_ k: Int) -> Bool {
+            k >= n || tokens[k].kind == .semicolon || tokens[k].kind == .lineComment
+        }
+        var strength = Statement.none
+        switch t.word {
+        case .select:
+            // The main walk reads the select list; `selectEvidence` judges it afterwards.
+            state = .operand
+            statement = max(statement, .medium)
+            return i
+        case .insert, .replace:
+            var k = i + 1
+            if word(k) == .into { k += 1 }
+            if isName(k), [.values, .select, .set].contains(word(k + 1)) || (k + 1 < n && tokens[k + 1].kind == .lparen) {
+                strength = .strong
+            } else if word(i + 1) == .into {
+                strength = .medium
+            }
+        case .update:
+            if isName(i + 1), word(i + 2) == .set { strength = .strong }
+        case .delete:
+            var k = i + 1
+            if word(k) == .from { k += 1 }
+            if isName(k), endsAfter(k + 1) || word(k + 1) == .where { strength = .strong }
+        case .drop, .truncate, .create, .alter, .rename:
+            let object = word(i + 1)
+            if [.table, .database, .schema, .view, .user, .index, .trigger, .function, .procedure, .login]
+                .contains(object)
+            {
+                var k = i + 2
+                if word(k) == .if {
+                    k += 1
+                    if word(k) == .not { k += 1 }
+                    if word(k) == .exists { k += 1 }
+                }
+                if isName(k), endsAfter(k + 1) || t.word != .drop {
+                    strength = .strong
+                } else if isName(k) {
+                    strength = .medium
+                }
+            }
+        case .exec, .execute, .call:
+            if i + 1 < n {
+                let target = tokens[i + 1]
+                if target.systemObject || target.function == .system {
+                    strength = .strong
+                    system = true
+                } else if target.kind == .lparen || target.kind == .variable {
+                    strength = .strong
+                } else if isName(i + 1) {
+                    strength = .medium
+                }
+            }
+        case .declare:
+            if i + 1 < n, tokens[i + 1].kind == .variable { strength = .strong }
+        case .waitfor:
+            if word(i + 1) == .delay || (i + 1 < n && tokens[i + 1].kind == .word
+                && Bytes.hasPrefixIgnoringCase(text(tokens[i + 1]), "time"))
+            {
+                strength = .strong
+                time = true
+            }
+        case .shutdown:
+            if endsAfter(i + 1) || (i + 1 < n && tokens[i + 1].kind == .word) { strength = .strong }
+        case .set:
+            if i + 1 < n, tokens[i + 1].kind == .variable || (isName(i + 1) && i + 2 < n && tokens[i + 2].kind == .op) {
+                strength = .medium
+            }
+        case .grant, .revoke, .backup, .dbcc, .kill, .load:
+            if isName(i + 1) { strength = .medium }
+        case .show:
+            if [.table, .database].contains(word(i + 1)) { strength = .medium }
+        case .use, .begin:
+            if isName(i + 1), endsAfter(i + 2) { strength = .weak }
+        default:
+            if t.kind == .word, t.function == .time || t.function == .system, i + 1 < n, tokens[i + 1].kind == .lparen {
+                state = .operand
+                statement = max(statement, .medium)
+                return i
+            }
+            junk = true
+            return i
+        }
+        if strength == .none {
+            junk = true
+            return i
+        }
+        statement = max(statement, strength)
+        // Scan the rest of this statement permissively for strong features.
+        var k = i + 1
+        var depth = 0
+        while k < n, tokens[k].kind != .semicolon {
+            let u = tokens[k]
+            consumed += 1
+            switch u.kind {
+            case .lparen: depth += 1
+            case .rparen: depth = max(0, depth - 1)
+            case .lineComment: if k == n - 1 { endsWithComment = true }
+            case .word, .variable:
+                if u.systemObject { systemObject = true }
+                if u.kind == .word, u.word == .select { selectSeen = true }
+                if k + 1 < n, tokens[k + 1].kind == .lparen {
+                    functions += 1
+                    switch u.function {
+                    case .time: time = true
+                    case .error: error = true
+                    case .system: system = true
+                    case .info: info = true
+                    default: break
+                    }
+                }
+            default: break
+            }
+            k += 1
+        }
+        if k < n {
+            state = .operator
+            return k  // the semicolon: the main loop reads the next statement
+        }
+        state = .operator
+        return n
+    }
+
+    /// An operand completed: settle a pending comparison and look for a tautology.
+    mutating func completeOperand(_ i: Int, lastOperand: Int, pending: inout Int) {
+        guard pending >= 0 else { return }
+        defer { pending = -1 }
+        let op = tokens[pending]
+        guard pending == i - 1 || (pending == i - 2 && tokens[i - 1].word == .not), pending > 0 else { return }
+        let lhsIndex = pending - 1
+        guard lhsIndex >= 0 else { return }
+        let lhs = tokens[lhsIndex]
+        let rhs = tokens[i]
+        // `x is null`, `x is not true`: a test, not a tautology.
+        if op.kind == .word, op.word == .is { return }
+        guard isSimple(lhs), isSimple(rhs) else { return }
+        let opText = text(op)
+        let equalish =
+            opText.count == 1 && opText.first == UInt8(ascii: "=")
+            || Bytes.hasPrefixIgnoringCase(opText, "==") || Bytes.hasPrefixIgnoringCase(opText, "<=>")
+            || (op.kind == .word && op.word == .like) || Bytes.hasPrefixIgnoringCase(opText, ">=")
+            || Bytes.hasPrefixIgnoringCase(opText, "<=") && opText.count == 2
+        if equalish, literalText(lhs).elementsEqual(literalText(rhs), by: { Bytes.lower($0) == Bytes.lower($1) }) {
+            tautology = true
+            return
+        }
+        if lhs.kind == .number, rhs.kind == .number, !lhs.flag, !rhs.flag,
+            let a = smallInt(text(lhs)), let b = smallInt(text(rhs))
+        {
+            switch opText.count {
+            case 1:
+                if opText.first == UInt8(ascii: "<") { tautology = a < b }
+                if opText.first == UInt8(ascii: ">") { tautology = a > b }
+            case 2:
+                if Bytes.hasPrefixIgnoringCase(opText, "<>") || Bytes.hasPrefixIgnoringCase(opText, "!=") {
+                    tautology = a != b
+                }
+            default: break
+            }
+        }
+    }
+
+    @inline(__always)
+    func isSimple(_ t: SQLToken) -> Bool {
+        t.kind == .number || t.kind == .string || (t.kind == .word && t.word == .none)
+    }
+
+    func text(_ t: SQLToken) -> ArraySlice<UInt8> { value[Int(t.start)..<Int(t.end)] }
+
+    /// A literal's content without its quotes (unterminated strings are closed by the application).
+    func literalText(_ t: SQLToken) -> ArraySlice<UInt8> {
+        var s = text(t)
+        if t.kind == .string {
+            if let first = s.first, first != t.quote, let q = s.firstIndex(of: t.quote) {
+                s = s[(q + 1)...]  // N'…'
+            } else if !s.isEmpty {
+                s = s.dropFirst()
+            }
+            if t.flag, !s.isEmpty { s = s.dropLast() }
+        }
+        return s
+    }
+
+    func smallInt(_ s: ArraySlice<UInt8>) -> Int? {
+        guard !s.isEmpty, s.count <= 15 else { return nil }
+        var v = 0
+        for b in s {
+            guard b >= 0x30, b <= 0x39 else { return nil }
+            v = v * 10 + Int(b - 0x30)
+        }
+        return v
+    }
+
+    func isComparison(_ t: SQLToken) -> Bool {
+        let s = text(t)
+        guard let a = s.first else { return false }
+        if s.count == 1 { return a == UInt8(ascii: "=") || a == UInt8(ascii: "<") || a == UInt8(ascii: ">") }
+        return a == UInt8(ascii: "=") || a == UInt8(ascii: "<") && s.dropFirst().first != UInt8(ascii: "<")
+            || a == UInt8(ascii: ">") && s.dropFirst().first != UInt8(ascii: ">")
+            || a == UInt8(ascii: "!") && s.dropFirst().first != UInt8(ascii: "!")
+    }
+}

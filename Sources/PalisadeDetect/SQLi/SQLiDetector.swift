@@ -1,0 +1,252 @@
+/// SQL injection: reads the value as SQL in four injection contexts — as-is (numeric or whole
+/// statement), after a single quote, after a double quote and after a backtick — and judges the
+/// token stream with `SQLWalker`, a permissive grammar that stops at the first token SQL could not
+/// accept. Prose stops at once (`I'd like` → a bare word right after the closing quote); an injection
+/// runs to its end or to a comment. The confidence comes from what the walk saw (see `judge`).
+public struct SQLiDetector: Detector {
+    public let name = "sqli"
+
+    public init() {}
+
+    /// Bytes without which a value cannot carry an injection (besides plain words).
+    static let interesting = ByteSet(" \t\n\r\u{0B}\u{0C}'\"`();=#-/*|&<>,+!%@", extra: [0xA0])
+
+    /// The contexts a value is read in: as-is, then after each quote it contains.
+    static let quotes: [UInt8] = [UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`")]
+
+    /// Below this, a reading is not reported at all.
+    static let reportFloor = 0.3
+
+    public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
+        guard let finding = Self.analyze(value) else { return }
+        hits.append(
+            Hit(
+                attackClass: .sqli, point: -1, confidence: finding.confidence,
+                evidence: Evidence.excerpt(value, around: finding.range, fieldName: context.fieldName),
+                rule: finding.rule))
+    }
+
+    public struct Finding: Sendable, Equatable {
+        public var confidence: Double
+        public var rule: String
+        /// Which reading matched: "" (as-is), "'", "\"" or "`".
+        public var context: String
+        public var range: Range<Int>
+    }
+
+    /// The most convincing reading of `value` as SQL, or nil when none reaches the report floor.
+    public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
+        guard value.count >= 2, interesting.containsAny(value) else { return nil }
+        var hasQuote: (Bool, Bool, Bool) = (false, false, false)
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "'"): hasQuote.0 = true
+            case UInt8(ascii: "\""): hasQuote.1 = true
+            case UInt8(ascii: "`"): hasQuote.2 = true
+            default: break
+            }
+        }
+        var tokens: [SQLToken] = []
+        tokens.reserveCapacity(min(value.count / 2 + 4, SQLTokenizer.maxTokens))
+        var facts = SQLLexFacts()
+        var best: Finding?
+        for reading in 0..<4 {
+            let opening: UInt8?
+            switch reading {
+            case 0: opening = nil
+            case 1: opening = hasQuote.0 ? quotes[0] : nil
+            case 2: opening = hasQuote.1 ? quotes[1] : nil
+            default: opening = hasQuote.2 ? quotes[2] : nil
+            }
+            if reading > 0, opening == nil { continue }
+            SQLTokenizer.tokenize(value, opening: opening, into: &tokens, facts: &facts)
+            guard let finding = judge(tokens: tokens, facts: facts, value: value, opening: opening) else { continue }
+            if finding.confidence > (best?.confidence ?? 0) { best = finding }
+            if finding.confidence >= 0.95 { break }
+        }
+        return best
+    }
+
+    // MARK: - Judgement
+
+    static func judge(tokens: [SQLToken], facts: SQLLexFacts, value: ArraySlice<UInt8>, opening: UInt8?) -> Finding? {
+        let n = tokens.count
+        guard n >= 1 else { return nil }
+        var walker = SQLWalker(tokens: tokens, value: value)
+        enum Start { case breakout, number, word, logic, statement, function, paren }
+        let start: Start
+        var first = 0
+        if opening != nil {
+            guard n >= 2, tokens[0].flag else { return nil }
+            start = .breakout
+            walker.walk(from: 1, state: .operator)
+            first = 1
+        } else {
+            // Skip leading parentheses and signs to find what the value starts with.
+            var i = 0
+            while i < n, tokens[i].kind == .lparen || (tokens[i].kind == .op && value[Int(tokens[i].start)] == UInt8(ascii: "-")) {
+                i += 1
+            }
+            guard i < n else { return nil }
+            let t = tokens[i]
+            switch t.kind {
+            case .number:
+                start = .number
+                walker.walk(from: 0, state: .operand)
+            case .variable, .string:
+                start = .word
+                walker.walk(from: 0, state: .operand)
+            case .word:
+                if t.word == .and || t.word == .or || t.word == .xor || t.word == .union || t.word == .having
+                    || t.word == .order || t.word == .group || t.word == .procedure
+                {
+                    start = .logic
+                    walker.walk(from: i, state: .operator)
+                } else if [.select, .insert, .update, .delete, .drop, .create, .alter, .truncate, .exec, .execute,
+                    .declare, .waitfor, .shutdown, .grant, .revoke, .replace, .rename, .call, .backup, .set, .load,
+                    .show, .use, .begin, .dbcc, .kill].contains(t.word)
+                {
+                    start = .statement
+                    var state = SQLWalker.State.operand
+                    let next = walker.statementStart(i, state: &state)
+                    if !walker.junk { walker.walk(from: next, state: state) }
+                } else if i + 1 < n, tokens[i + 1].kind == .lparen, t.function != .none {
+                    start = .function
+                    walker.walk(from: 0, state: .operand)
+                } else {
+                    start = .word
+                    walker.walk(from: 0, state: .operand)
+                }
+            case .logic:
+                start = .logic
+                walker.walk(from: i, state: .operator)
+            case .rparen, .semicolon:
+                start = .paren
+                walker.walk(from: i, state: .operator)
+            default:
+                return nil
+            }
+            first = i
+        }
+        let w = walker
+        let clean = !w.junk
+        let tail = clean || w.endsWithComment
+        var best = Best()
+        // Strong structures wherever the walk reached them.
+        let quoted = start == .breakout
+        let injected = quoted || start == .number || start == .logic || start == .paren
+        if w.unionSelect {
+            let formed = w.selectEvidence || w.systemObject || w.endsWithComment || (w.fromSeen && injected)
+            best.consider(formed ? (injected || start == .word ? 0.95 : 0.85) : 0.5, "sqli.union_select")
+        }
+        if w.stacked {
+            switch w.statement {
+            case .strong: best.consider(injected ? 0.95 : 0.8, "sqli.stacked_query")
+            case .medium:
+                if w.selectSeen {
+                    best.consider(w.selectEvidence || w.systemObject ? (injected ? 0.9 : 0.75) : 0.4, "sqli.stacked_query")
+                } else {
+                    best.consider(injected ? 0.8 : 0.55, "sqli.stacked_query")
+                }
+            case .weak: best.consider(0.45, "sqli.stacked_query")
+            case .none: break
+            }
+        }
+        let reached = start != .word || w.logic > 0 || w.continuation != .none
+        if w.time, reached || start == .function { best.consider(0.95, "sqli.time_based") }
+        if w.error, (reached || start == .function), w.functions >= 2 || injected {
+            best.consider(0.9, "sqli.error_based")
+        }
+        if w.system, reached || start == .statement || start == .function { best.consider(0.9, "sqli.system_access") }
+        if w.intoFile { best.consider(0.95, "sqli.into_outfile") }
+        if w.procedureAnalyse, injected { best.consider(0.9, "sqli.procedure_analyse") }
+        if start == .statement && !w.stacked {
+            // A whole statement as a value.
+            if w.statement == .strong { best.consider(clean || w.endsWithComment ? 0.8 : 0.6, "sqli.statement") }
+            if w.selectSeen {
+                if w.systemObject || w.info { best.consider(0.85, "sqli.statement") }
+                if w.selectEvidence && w.fromSeen && tail { best.consider(0.75, "sqli.statement") }
+                else if w.fromSeen && w.whereSeen && w.comparison && tail { best.consider(0.7, "sqli.statement") }
+                else if w.selectEvidence && tail && (w.functions > 0 || w.endsWithComment) { best.consider(0.65, "sqli.statement") }
+            }
+        }
+        // Boolean and comparison forms after the injection point.
+        if injected || start == .word {
+            let weight: Double
+            switch start {
+            case .breakout: weight = 1.0
+            case .number, .paren: weight = 0.95
+            case .logic: weight = 0.95
+            default: weight = 0.9
+            }
+            let strongFunction = w.time || w.error || w.system || w.info
+            switch w.continuation {
+            case .logic:
+                var c = 0.0
+                if w.tautology { c = 0.95 }
+                else if w.subquery || w.selectSeen { c = 0.9 }
+                else if strongFunction { c = 0.9 }
+                else if w.functions > 0 && w.comparison { c = 0.85 }
+                else if w.comparison { c = start == .word ? 0.35 : 0.8 }
+                else if w.truthLiteral || w.functions > 0 { c = w.endsWithComment ? 0.8 : 0.45 }
+                else if w.endsWithComment && w.consumed >= 2 { c = 0.65 }
+                if start == .word && !w.tautology && !strongFunction && !w.selectSeen { c = min(c, 0.35) }
+                if !tail { c -= 0.3 }
+                best.consider(c * weight, "sqli.boolean")
+            case .comparison, .arithmetic:
+                var c = 0.0
+                if w.subquery || w.selectSeen { c = 0.9 }
+                else if strongFunction { c = 0.85 }
+                else if w.tautology && quoted { c = 0.8 }
+                else if w.functions > 0 && w.comparison && quoted { c = 0.7 }
+                if start == .word { c = min(c, strongFunction || w.selectSeen ? c : 0.3) }
+                if !tail { c -= 0.3 }
+                best.consider(c * weight, "sqli.expression")
+            case .comment:
+                // `admin'--`: the rest of the application's query is commented out.
+                if quoted, w.consumed <= w.closeParens + 1 { best.consider(w.closeParens > 0 ? 0.85 : 0.8, "sqli.comment_truncation") }
+            case .clause:
+                var c = 0.0
+                if w.orderByNumber { c = w.endsWithComment || quoted ? 0.85 : 0.6 }
+                if w.having && w.comparison { c = max(c, 0.85) }
+                if w.procedureAnalyse { c = max(c, 0.9) }
+                if !tail { c -= 0.3 }
+                if start == .word { c = min(c, 0.3) }
+                best.consider(c * weight, "sqli.clause")
+            case .semicolon, .union, .none:
+                break
+            }
+        }
+        if facts.executableComment && (w.selectSeen || w.unionSelect || w.logic > 0) { best.consider(0.9, "sqli.mysql_comment") }
+        // Hex literals, `char(…)` and comments-as-spaces add a little to something already SQL.
+        var confidence = best.confidence
+        let rule = best.rule
+        if confidence >= 0.5 {
+            if w.hexLiteral || facts.inlineComment || w.systemObject { confidence = min(0.99, confidence + 0.05) }
+        }
+        guard confidence >= reportFloor else { return nil }
+        let lower = Int(tokens[min(first, n - 1)].start)
+        let stopIndex = max(min(w.stop, n) - 1, min(first, n - 1))
+        let upper = max(Int(tokens[stopIndex].end), lower)
+        let name: String
+        switch opening {
+        case UInt8(ascii: "'"): name = "'"
+        case UInt8(ascii: "\""): name = "\""
+        case UInt8(ascii: "`"): name = "`"
+        default: name = ""
+        }
+        return Finding(confidence: (confidence * 100).rounded() / 100, rule: rule, context: name, range: lower..<upper)
+    }
+
+    /// The strongest reading so far.
+    struct Best {
+        var confidence = 0.0
+        var rule = ""
+        mutating func consider(_ c: Double, _ r: String) {
+            if c > confidence {
+                confidence = c
+                rule = r
+            }
+        }
+    }
+}
