@@ -45,7 +45,9 @@ public struct Analyzer: Sendable {
         for annotation in decoded.annotations {
             let location = annotation.point >= 0 ? decoded.location(of: Int(annotation.point)) : ""
             anomalies.append(
-                .init(code: annotation.code.rawValue, location: location, detail: annotation.detail, value: annotation.value))
+                .init(
+                    code: annotation.code.rawValue, location: location, detail: annotation.detail,
+                    value: annotation.value))
             if annotation.isLimit {
                 hits.append(
                     Hit(
@@ -69,4 +71,3 @@ public struct Analyzer: Sendable {
 public enum DetectorRegistry {
     public static let standard: [any Detector] = [SQLiDetector(), XSSDetector()]
 }
-

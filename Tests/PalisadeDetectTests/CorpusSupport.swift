@@ -7,6 +7,26 @@ enum Corpus {
 
     /// The values of a corpus file: one per line, `##` comments and blank lines skipped,
     /// escapes `\n`, `\r`, `\t`, `\\` decoded (any other backslash is literal).
+    /// A corpus entry: the value and the field it is judged as.
+    struct Entry: Sendable, CustomStringConvertible {
+        var field: String
+        var value: String
+        var description: String { field == "q" ? value : "[\(field)] \(value)" }
+    }
+
+    /// Entries of a corpus file; a line may start with `[field:NAME] `.
+    static func entries(_ name: String) -> [Entry] {
+        load(name).map { line in
+            if line.hasPrefix("[field:"), let close = line.firstIndex(of: "]") {
+                let field = String(line[line.index(line.startIndex, offsetBy: 7)..<close])
+                var rest = line[line.index(after: close)...]
+                if rest.first == " " { rest = rest.dropFirst() }
+                return Entry(field: field, value: String(rest))
+            }
+            return Entry(field: "q", value: line)
+        }
+    }
+
     static func load(_ name: String) -> [String] {
         let url = directory.appendingPathComponent(name)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
@@ -47,7 +67,8 @@ enum Corpus {
     static func hits(_ value: String, detector: any Detector, field: String = "q", sensitivity: Sensitivity = .default)
         -> [Hit]
     {
-        let context = DetectionContext(source: .query, kind: .text, fieldName: field, depth: 1, sensitivity: sensitivity)
+        let context = DetectionContext(
+            source: .query, kind: .text, fieldName: field, depth: 1, sensitivity: sensitivity)
         var hits: [Hit] = []
         let bytes = Array(value.utf8)
         detector.detect(bytes[...], context: context, hits: &hits)
@@ -57,7 +78,8 @@ enum Corpus {
     static func fires(_ value: String, detector: any Detector, field: String = "q", sensitivity: Sensitivity = .default)
         -> Bool
     {
-        let context = DetectionContext(source: .query, kind: .text, fieldName: field, depth: 1, sensitivity: sensitivity)
+        let context = DetectionContext(
+            source: .query, kind: .text, fieldName: field, depth: 1, sensitivity: sensitivity)
         let raw = hits(value, detector: detector, field: field, sensitivity: sensitivity)
         let adjusted = raw.map { Scoring.adjust($0, context: context) }
         return Scoring.score(adjusted, sensitivity: sensitivity).attack

@@ -89,14 +89,16 @@ struct SQLTokenizer {
             switch byte {
             case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"):
                 let (close, closed) = scanString(value, from: i + 1, quote: byte)
-                tokens.append(SQLToken(kind: .string, start: Int32(start), end: Int32(close), flag: closed, quote: byte))
+                tokens.append(
+                    SQLToken(kind: .string, start: Int32(start), end: Int32(close), flag: closed, quote: byte))
                 i = close
             case UInt8(ascii: "["):
                 // SQL Server quoted identifier; only when it closes on the same line.
                 var j = i + 1
                 while j < end, value[j] != UInt8(ascii: "]"), value[j] != 0x0A, j - i < 128 { j += 1 }
                 if j < end, value[j] == UInt8(ascii: "]") {
-                    tokens.append(SQLToken(kind: .string, start: Int32(start), end: Int32(j + 1), flag: true, quote: byte))
+                    tokens.append(
+                        SQLToken(kind: .string, start: Int32(start), end: Int32(j + 1), flag: true, quote: byte))
                     i = j + 1
                 } else {
                     tokens.append(SQLToken(kind: .other, start: Int32(start), end: Int32(i + 1)))
@@ -151,8 +153,9 @@ struct SQLTokenizer {
             case UInt8(ascii: "@"):
                 var j = i + 1
                 if j < end, value[j] == UInt8(ascii: "@") { j += 1 }
-                if j < end, value[j] == UInt8(ascii: "'") || value[j] == UInt8(ascii: "\"")
-                    || value[j] == UInt8(ascii: "`")
+                if j < end,
+                    value[j] == UInt8(ascii: "'") || value[j] == UInt8(ascii: "\"")
+                        || value[j] == UInt8(ascii: "`")
                 {
                     let (close, _) = scanString(value, from: j + 1, quote: value[j])
                     j = close
@@ -176,7 +179,8 @@ struct SQLTokenizer {
                     {
                         let (close, closed) = scanString(value, from: j + 1, quote: value[j])
                         tokens.append(
-                            SQLToken(kind: .string, start: Int32(start), end: Int32(close), flag: closed, quote: value[j]))
+                            SQLToken(
+                                kind: .string, start: Int32(start), end: Int32(close), flag: closed, quote: value[j]))
                         i = close
                         continue
                     }
@@ -248,7 +252,9 @@ struct SQLTokenizer {
     static func scanNumber(_ value: ArraySlice<UInt8>, from: Int, into tokens: inout [SQLToken]) -> Int {
         var j = from
         let end = value.endIndex
-        if value[j] == UInt8(ascii: "0"), j + 1 < end, value[j + 1] | 0x20 == UInt8(ascii: "x") || value[j + 1] | 0x20 == UInt8(ascii: "b") {
+        if value[j] == UInt8(ascii: "0"), j + 1 < end,
+            value[j + 1] | 0x20 == UInt8(ascii: "x") || value[j + 1] | 0x20 == UInt8(ascii: "b")
+        {
             var k = j + 2
             while k < end, isHex(value[k]) { k += 1 }
             if k > j + 2 {
@@ -262,7 +268,9 @@ struct SQLTokenizer {
             while j < end, isDigit(value[j]) { j += 1 }
         }
         if j + 1 < end, value[j] | 0x20 == UInt8(ascii: "e"),
-            isDigit(value[j + 1]) || ((value[j + 1] == UInt8(ascii: "-") || value[j + 1] == UInt8(ascii: "+")) && j + 2 < end && isDigit(value[j + 2]))
+            isDigit(value[j + 1])
+                || ((value[j + 1] == UInt8(ascii: "-") || value[j + 1] == UInt8(ascii: "+")) && j + 2 < end
+                    && isDigit(value[j + 2]))
         {
             j += 2
             while j < end, isDigit(value[j]) { j += 1 }

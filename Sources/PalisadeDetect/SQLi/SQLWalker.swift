@@ -46,6 +46,9 @@ struct SQLWalker {
     var stacked = false
     var hexLiteral = false
     var endsWithComment = false
+    /// The first comment looks like it cuts the query (`--`, `/*`, `# ` or `#` at the end), not
+    /// like a fragment or hashtag (`#section-2`).
+    var truncatingComment = false
     var junk = false
     /// Token index where the walk stopped (exclusive).
     var stop = 0
@@ -86,7 +89,10 @@ struct SQLWalker {
             if steps > 4 * n + 8 { break }
             let t = tokens[i]
             if t.kind == .lineComment {
-                if continuation == .none { continuation = .comment }
+                if continuation == .none {
+                    continuation = .comment
+                    truncatingComment = isTruncating(t)
+                }
                 if i == n - 1 { endsWithComment = true }
                 i += 1
                 continue
@@ -304,7 +310,7 @@ struct SQLWalker {
                         lastOperand = i
                         state = .operator
                         i += 1
-                    case .not, .exists, .case, .distinct, .all:
+                    case .not, .exists, .case, .distinct, .all, .when, .then, .else:
                         i += 1
                     case .select:
                         if selectSeen { subquery = true }
@@ -364,8 +370,8 @@ struct SQLWalker {
     mutating func statementStart(_ from: Int, state: inout State) -> Int {
         var i = from
         let n = tokens.count
-        while i < n, tokens[i].kind == .lineComment {
-            endsWithComment = i == n - 1
+        while i < n, tokens[i].kind == .lineComment || tokens[i].kind == .lparen {
+            endsWithComment = i == n - 1 && tokens[i].kind == .lineComment
             i += 1
         }
         guard i < n else { return n }
@@ -387,7 +393,9 @@ struct SQLWalker {
         case .insert, .replace:
             var k = i + 1
             if word(k) == .into { k += 1 }
-            if isName(k), [.values, .select, .set].contains(word(k + 1)) || (k + 1 < n && tokens[k + 1].kind == .lparen) {
+            if isName(k),
+                [.values, .select, .set].contains(word(k + 1)) || (k + 1 < n && tokens[k + 1].kind == .lparen)
+            {
                 strength = .strong
             } else if word(i + 1) == .into {
                 strength = .medium
@@ -430,8 +438,9 @@ struct SQLWalker {
         case .declare:
             if i + 1 < n, tokens[i + 1].kind == .variable { strength = .strong }
         case .waitfor:
-            if word(i + 1) == .delay || (i + 1 < n && tokens[i + 1].kind == .word
-                && Bytes.hasPrefixIgnoringCase(text(tokens[i + 1]), "time"))
+            if word(i + 1) == .delay
+                || (i + 1 < n && tokens[i + 1].kind == .word
+                    && Bytes.hasPrefixIgnoringCase(text(tokens[i + 1]), "time"))
             {
                 strength = .strong
                 time = true
@@ -446,6 +455,11 @@ struct SQLWalker {
             if isName(i + 1) { strength = .medium }
         case .show:
             if [.table, .database].contains(word(i + 1)) { strength = .medium }
+        case .if:
+            // T-SQL: if (select …) > 0 waitfor delay …
+            if i + 1 < n, tokens[i + 1].kind == .lparen || word(i + 1) == .not || word(i + 1) == .exists {
+                strength = .medium
+            }
         case .use, .begin:
             if isName(i + 1), endsAfter(i + 2) { strength = .weak }
         default:
@@ -475,6 +489,10 @@ struct SQLWalker {
             case .word, .variable:
                 if u.systemObject { systemObject = true }
                 if u.kind == .word, u.word == .select { selectSeen = true }
+                if u.kind == .word, u.word == .waitfor, word(k + 1) == .delay {
+                    time = true
+                    statement = .strong
+                }
                 if k + 1 < n, tokens[k + 1].kind == .lparen {
                     functions += 1
                     switch u.function {
@@ -534,6 +552,13 @@ struct SQLWalker {
             default: break
             }
         }
+    }
+
+    func isTruncating(_ t: SQLToken) -> Bool {
+        let s = text(t)
+        guard s.first == UInt8(ascii: "#") else { return true }
+        let content = s.dropFirst()
+        return content.count <= 2 || Bytes.isSpace(content.first ?? 0x20) || content.first == UInt8(ascii: "-")
     }
 
     @inline(__always)

@@ -84,7 +84,9 @@ public struct SQLiDetector: Detector {
         } else {
             // Skip leading parentheses and signs to find what the value starts with.
             var i = 0
-            while i < n, tokens[i].kind == .lparen || (tokens[i].kind == .op && value[Int(tokens[i].start)] == UInt8(ascii: "-")) {
+            while i < n,
+                tokens[i].kind == .lparen || (tokens[i].kind == .op && value[Int(tokens[i].start)] == UInt8(ascii: "-"))
+            {
                 i += 1
             }
             guard i < n else { return nil }
@@ -102,10 +104,11 @@ public struct SQLiDetector: Detector {
                 {
                     start = .logic
                     walker.walk(from: i, state: .operator)
-                } else if [.select, .insert, .update, .delete, .drop, .create, .alter, .truncate, .exec, .execute,
+                } else if [
+                    .select, .insert, .update, .delete, .drop, .create, .alter, .truncate, .exec, .execute,
                     .declare, .waitfor, .shutdown, .grant, .revoke, .replace, .rename, .call, .backup, .set, .load,
-                    .show, .use, .begin, .dbcc, .kill].contains(t.word)
-                {
+                    .show, .use, .begin, .dbcc, .kill,
+                ].contains(t.word) {
                     start = .statement
                     var state = SQLWalker.State.operand
                     let next = walker.statementStart(i, state: &state)
@@ -144,7 +147,8 @@ public struct SQLiDetector: Detector {
             case .strong: best.consider(injected ? 0.95 : 0.8, "sqli.stacked_query")
             case .medium:
                 if w.selectSeen {
-                    best.consider(w.selectEvidence || w.systemObject ? (injected ? 0.9 : 0.75) : 0.4, "sqli.stacked_query")
+                    best.consider(
+                        w.selectEvidence || w.systemObject ? (injected ? 0.9 : 0.75) : 0.4, "sqli.stacked_query")
                 } else {
                     best.consider(injected ? 0.8 : 0.55, "sqli.stacked_query")
                 }
@@ -154,7 +158,7 @@ public struct SQLiDetector: Detector {
         }
         let reached = start != .word || w.logic > 0 || w.continuation != .none
         if w.time, reached || start == .function { best.consider(0.95, "sqli.time_based") }
-        if w.error, (reached || start == .function), w.functions >= 2 || injected {
+        if w.error, reached || start == .function, w.functions >= 2 || injected {
             best.consider(0.9, "sqli.error_based")
         }
         if w.system, reached || start == .statement || start == .function { best.consider(0.9, "sqli.system_access") }
@@ -165,9 +169,13 @@ public struct SQLiDetector: Detector {
             if w.statement == .strong { best.consider(clean || w.endsWithComment ? 0.8 : 0.6, "sqli.statement") }
             if w.selectSeen {
                 if w.systemObject || w.info { best.consider(0.85, "sqli.statement") }
-                if w.selectEvidence && w.fromSeen && tail { best.consider(0.75, "sqli.statement") }
-                else if w.fromSeen && w.whereSeen && w.comparison && tail { best.consider(0.7, "sqli.statement") }
-                else if w.selectEvidence && tail && (w.functions > 0 || w.endsWithComment) { best.consider(0.65, "sqli.statement") }
+                if w.selectEvidence && w.fromSeen && tail {
+                    best.consider(0.75, "sqli.statement")
+                } else if w.fromSeen && w.whereSeen && w.comparison && tail {
+                    best.consider(0.7, "sqli.statement")
+                } else if w.selectEvidence && tail && (w.functions > 0 || w.endsWithComment) {
+                    best.consider(0.65, "sqli.statement")
+                }
             }
         }
         // Boolean and comparison forms after the injection point.
@@ -183,28 +191,43 @@ public struct SQLiDetector: Detector {
             switch w.continuation {
             case .logic:
                 var c = 0.0
-                if w.tautology { c = 0.95 }
-                else if w.subquery || w.selectSeen { c = 0.9 }
-                else if strongFunction { c = 0.9 }
-                else if w.functions > 0 && w.comparison { c = 0.85 }
-                else if w.comparison { c = start == .word ? 0.35 : 0.8 }
-                else if w.truthLiteral || w.functions > 0 { c = w.endsWithComment ? 0.8 : 0.45 }
-                else if w.endsWithComment && w.consumed >= 2 { c = 0.65 }
+                if w.tautology {
+                    c = 0.95
+                } else if w.subquery || w.selectSeen {
+                    c = 0.9
+                } else if strongFunction {
+                    c = 0.9
+                } else if w.functions > 0 && w.comparison {
+                    c = 0.85
+                } else if w.comparison {
+                    c = start == .word ? 0.35 : 0.8
+                } else if w.truthLiteral || w.functions > 0 {
+                    c = w.endsWithComment ? 0.8 : 0.45
+                } else if w.endsWithComment && w.consumed >= 2 {
+                    c = 0.65
+                }
                 if start == .word && !w.tautology && !strongFunction && !w.selectSeen { c = min(c, 0.35) }
-                if !tail { c -= 0.3 }
+                if !tail { c -= 0.4 }
                 best.consider(c * weight, "sqli.boolean")
             case .comparison, .arithmetic:
                 var c = 0.0
-                if w.subquery || w.selectSeen { c = 0.9 }
-                else if strongFunction { c = 0.85 }
-                else if w.tautology && quoted { c = 0.8 }
-                else if w.functions > 0 && w.comparison && quoted { c = 0.7 }
+                if w.subquery || w.selectSeen {
+                    c = 0.9
+                } else if strongFunction {
+                    c = 0.85
+                } else if w.tautology && quoted {
+                    c = 0.8
+                } else if w.functions > 0 && w.comparison && quoted {
+                    c = 0.7
+                }
                 if start == .word { c = min(c, strongFunction || w.selectSeen ? c : 0.3) }
                 if !tail { c -= 0.3 }
                 best.consider(c * weight, "sqli.expression")
             case .comment:
                 // `admin'--`: the rest of the application's query is commented out.
-                if quoted, w.consumed <= w.closeParens + 1 { best.consider(w.closeParens > 0 ? 0.85 : 0.8, "sqli.comment_truncation") }
+                if quoted, w.consumed <= w.closeParens + 1, w.truncatingComment {
+                    best.consider(w.closeParens > 0 ? 0.85 : 0.8, "sqli.comment_truncation")
+                }
             case .clause:
                 var c = 0.0
                 if w.orderByNumber { c = w.endsWithComment || quoted ? 0.85 : 0.6 }
@@ -217,7 +240,9 @@ public struct SQLiDetector: Detector {
                 break
             }
         }
-        if facts.executableComment && (w.selectSeen || w.unionSelect || w.logic > 0) { best.consider(0.9, "sqli.mysql_comment") }
+        if facts.executableComment && (w.selectSeen || w.unionSelect || w.logic > 0) {
+            best.consider(0.9, "sqli.mysql_comment")
+        }
         // Hex literals, `char(…)` and comments-as-spaces add a little to something already SQL.
         var confidence = best.confidence
         let rule = best.rule

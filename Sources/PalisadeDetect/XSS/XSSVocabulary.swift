@@ -17,7 +17,8 @@ enum XSSVocabulary {
         "open", "close", "cancel", "help", "mousewheel", "mozfullscreenchange", "webkitanimationend",
         "webkittransitionend", "securitypolicyviolation", "slotchange", "fullscreenchange", "layoutcomplete",
         "move", "moveend", "movestart", "losecapture", "controlselect", "datasetchanged", "dataavailable",
-        "rowenter", "rowexit", "rowsdelete", "rowinserted", "errorupdate", "command", "contentvisibilityautostatechange",
+        "rowenter", "rowexit", "rowsdelete", "rowinserted", "errorupdate", "command",
+        "contentvisibilityautostatechange",
         "scrollsnapchange", "gotpointercapture", "lostpointercapture", "animationcancel",
     ])
     static let eventPrefixes: [StaticString] = [
@@ -53,10 +54,9 @@ enum XSSVocabulary {
     /// JavaScript functions and constructors whose call runs or exfiltrates attacker code.
     static let sinkCalls: Set<UInt64> = hashes([
         "alert", "prompt", "confirm", "eval", "settimeout", "setinterval", "function", "fetch", "import",
-        "atob", "fromcharcode", "write", "writeln", "execscript", "constructor", "msgbox", "print",
-        "xmlhttprequest", "sendbeacon", "importscripts", "postmessage", "open", "assign", "insertadjacenthtml",
-        "createcontextualfragment", "unescape", "decodeuricomponent", "expression", "parsehtmlunsafe",
-        "sethtmlunsafe", "websocket", "jquery", "$", "globaleval", "html",
+        "atob", "fromcharcode", "execscript", "constructor", "msgbox", "xmlhttprequest", "sendbeacon",
+        "importscripts", "insertadjacenthtml", "createcontextualfragment", "expression", "globaleval",
+        "sethtmlunsafe", "parsehtmlunsafe",
     ])
 
     /// Property paths whose mere mention in an injected expression is a tell.
