@@ -135,9 +135,19 @@ public struct SQLiDetector: Detector {
         let clean = !w.junk
         let tail = clean || w.endsWithComment
         var best = Best()
-        // Strong structures wherever the walk reached them.
+        // Strong structures wherever the walk reached them; the most specific rule is considered
+        // first and keeps ties.
         let quoted = start == .breakout
         let injected = quoted || start == .number || start == .logic || start == .paren
+        let reached = start != .word || w.logic > 0 || w.continuation != .none
+        if w.time, reached || start == .function { best.consider(0.95, "sqli.time_based") }
+        if w.error, reached || start == .function, w.functions >= 2 || injected {
+            best.consider(0.9, "sqli.error_based")
+        }
+        if w.system, reached || start == .statement || start == .function {
+            best.consider(injected || w.stacked ? 0.95 : 0.9, "sqli.system_access")
+        }
+        if w.intoFile { best.consider(0.95, "sqli.into_outfile") }
         if w.unionSelect {
             let formed = w.selectEvidence || w.systemObject || w.endsWithComment || (w.fromSeen && injected)
             best.consider(formed ? (injected || start == .word ? 0.95 : 0.85) : 0.5, "sqli.union_select")
@@ -156,13 +166,6 @@ public struct SQLiDetector: Detector {
             case .none: break
             }
         }
-        let reached = start != .word || w.logic > 0 || w.continuation != .none
-        if w.time, reached || start == .function { best.consider(0.95, "sqli.time_based") }
-        if w.error, reached || start == .function, w.functions >= 2 || injected {
-            best.consider(0.9, "sqli.error_based")
-        }
-        if w.system, reached || start == .statement || start == .function { best.consider(0.9, "sqli.system_access") }
-        if w.intoFile { best.consider(0.95, "sqli.into_outfile") }
         if w.procedureAnalyse, injected { best.consider(0.9, "sqli.procedure_analyse") }
         if start == .statement && !w.stacked {
             // A whole statement as a value.

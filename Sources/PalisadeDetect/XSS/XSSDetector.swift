@@ -402,7 +402,9 @@ public struct XSSDetector: Detector {
         let end = v.endIndex
         var i = v.startIndex
         var quoteBefore = false
-        while i + 4 < end {
+        let firstContent = v.firstIndex { !Bytes.isSpace($0) } ?? end
+        var examined = 0
+        while i + 4 < end, examined < 256 {
             let b = v[i]
             if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") || b == UInt8(ascii: "`") { quoteBefore = true }
             guard b | 0x20 == UInt8(ascii: "o"), v[i + 1] | 0x20 == UInt8(ascii: "n") else {
@@ -426,6 +428,7 @@ public struct XSSDetector: Detector {
                 i = max(j, i + 1)
                 continue
             }
+            examined += 1
             k += 1
             while k < end, Bytes.isSpace(v[k]) { k += 1 }
             if k < end, v[k] == UInt8(ascii: "\"") || v[k] == UInt8(ascii: "'") { k += 1 }
@@ -436,7 +439,7 @@ public struct XSSDetector: Detector {
                 body.contains(UInt8(ascii: "(")) || body.contains(UInt8(ascii: "`"))
                 || body.contains(UInt8(ascii: "=")) || body.contains(UInt8(ascii: ";"))
                 || XSSScanner.mentionsSink(body)
-            let atStart = v[v.startIndex..<i].allSatisfy { Bytes.isSpace($0) }
+            let atStart = i <= firstContent
             let c: Double
             if jsLike {
                 c = quoteBefore ? 0.9 : atStart ? 0.8 : 0.7
@@ -535,7 +538,9 @@ public struct XSSDetector: Detector {
             if b == UInt8(ascii: "(") || b == UInt8(ascii: "`") {
                 checked += 1
                 var s = i
-                while s > v.startIndex, XSSScanner.identByte.contains(v[s - 1]) || v[s - 1] == UInt8(ascii: ".") {
+                while s > v.startIndex, i - s < 128,
+                    XSSScanner.identByte.contains(v[s - 1]) || v[s - 1] == UInt8(ascii: ".")
+                {
                     s -= 1
                 }
                 if s < i, let call = XSSScanner.call(v, at: s), call.sink { return true }
@@ -633,6 +638,7 @@ public struct XSSDetector: Detector {
             }
         }
         // 3. Sink calls standing as code: alert(1), eval(atob('…')), document.write('<…'), fetch('//x?'+document.cookie)
+        let firstContent = v.firstIndex { !Bytes.isSpace($0) } ?? end
         var i = v.startIndex
         var checked = 0
         while i < end, checked < 64 {
@@ -643,7 +649,7 @@ public struct XSSDetector: Detector {
             }
             checked += 1
             var s = i
-            while s > v.startIndex,
+            while s > v.startIndex, i - s < 128,
                 XSSScanner.identByte.contains(v[s - 1]) || v[s - 1] == UInt8(ascii: ".")
                     || v[s - 1] == UInt8(ascii: "\\")
             {
@@ -660,7 +666,7 @@ public struct XSSDetector: Detector {
                 || prev == UInt8(ascii: ",") || prev == UInt8(ascii: "|") || prev == UInt8(ascii: "&")
                 || prev == UInt8(ascii: ":") || prev == UInt8(ascii: "\"") || prev == UInt8(ascii: "'")
                 || prev == UInt8(ascii: "`") || prev == UInt8(ascii: "!") || prev == UInt8(ascii: "-")
-                || (Bytes.isSpace(prev) && v[v.startIndex..<s].allSatisfy { Bytes.isSpace($0) })
+                || (Bytes.isSpace(prev) && s <= firstContent)
             if b == UInt8(ascii: "=") {
                 // document.location='…', window.location=…, x.innerHTML='<img …>'
                 if codeContext, let assigned = sinkAssignment(v, at: s) {

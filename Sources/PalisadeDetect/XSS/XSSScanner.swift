@@ -146,10 +146,10 @@ enum XSSScanner {
             guard !name.isEmpty, XSSVocabulary.sinkCalls.contains(WordHash.of(name)) else { return nil }
             return finishCall(v, start: start, open: j + 1, sink: true)
         }
-        while i < end {
+        while i < end, i - start < 256 {
             guard i < end, identStart.contains(v[i]) || v[i] == UInt8(ascii: "\\") else { break }
             let nameStart = i
-            while i < end, identByte.contains(v[i]) || v[i] == UInt8(ascii: "\\") { i += 1 }
+            while i < end, i - nameStart < 128, identByte.contains(v[i]) || v[i] == UInt8(ascii: "\\") { i += 1 }
             segments += 1
             if XSSVocabulary.sinkCalls.contains(WordHash.of(v[nameStart..<i])) { sink = true }
             if segments == 1,
