@@ -46,6 +46,8 @@ struct SQLWalker {
     var stacked = false
     var hexLiteral = false
     var endsWithComment = false
+    /// A binary operator joined operands after a logic operator (`' or ''-'`).
+    var arithmeticAfterLogic = false
     /// The first comment looks like it cuts the query (`--`, `/*`, `# ` or `#` at the end), not
     /// like a fragment or hashtag (`#section-2`).
     var truncatingComment = false
@@ -59,6 +61,8 @@ struct SQLWalker {
         self.tokens = tokens
         self.value = value
     }
+
+    static let arithmetic = ByteSet("-+*/%|&^")
 
     @inline(__always)
     func next(_ i: Int) -> SQLToken? { i + 1 < tokens.count ? tokens[i + 1] : nil }
@@ -81,6 +85,7 @@ struct SQLWalker {
         var lastOperand = -1
         var pendingComparison = -1  // index of the comparison operator awaiting its right side
         var aliasAllowed = false
+        var caseDepth = 0
         let n = tokens.count
         var steps = 0
         walking: while i < n {
@@ -117,6 +122,11 @@ struct SQLWalker {
                         markContinuation = .comparison
                     } else {
                         markContinuation = .arithmetic
+                        if logic > 0, i > 0, tokens[i - 1].kind == .string || tokens[i - 1].kind == .number,
+                            t.end - t.start == 1, Self.arithmetic.contains(value[Int(t.start)])
+                        {
+                            arithmeticAfterLogic = true
+                        }
                     }
                     state = .operand
                 case .rparen:
@@ -190,7 +200,8 @@ struct SQLWalker {
                             junk = true
                         }
                     case .having, .where:
-                        markContinuation = .clause
+                        // A condition follows: judged like a boolean continuation.
+                        markContinuation = selectSeen || closeParens > 0 || continuation != .none ? .logic : .clause
                         if t.word == .having { having = true } else { whereSeen = true }
                         state = .operand
                     case .limit, .offset:
@@ -232,13 +243,17 @@ struct SQLWalker {
                         if let n1 = next(i), n1.kind == .word || n1.kind == .string {
                             i += 1
                         }
-                    case .when, .then, .else, .on, .join:
-                        state = .operand
-                    case .end, .asc, .desc, .fetch, .first, .rows, .only:
+                    case .when, .then, .else:
+                        if caseDepth == 0 { junk = true } else { state = .operand }
+                    case .on, .join:
+                        if fromSeen { state = .operand } else { junk = true }
+                    case .end:
+                        caseDepth = max(0, caseDepth - 1)
+                    case .asc, .desc, .fetch, .first, .rows, .only:
                         break
                     case .for:
                         if let n1 = next(i), n1.word == .update { i += 1 } else { junk = true }
-                    case .waitfor, .exec, .execute, .declare, .shutdown:
+                    case .waitfor, .exec, .execute, .declare, .shutdown, .if:
                         // SQL Server runs consecutive statements without a `;`.
                         if continuation == .none { continuation = .semicolon }
                         stacked = true
@@ -310,8 +325,13 @@ struct SQLWalker {
                         lastOperand = i
                         state = .operator
                         i += 1
-                    case .not, .exists, .case, .distinct, .all, .when, .then, .else:
+                    case .not, .exists, .distinct, .all:
                         i += 1
+                    case .case:
+                        caseDepth += 1
+                        i += 1
+                    case .when, .then, .else:
+                        if caseDepth == 0 { junk = true } else { i += 1 }
                     case .select:
                         if selectSeen { subquery = true }
                         if i > 0, tokens[i - 1].kind == .lparen { subquery = true }

@@ -208,6 +208,8 @@ public struct SQLiDetector: Detector {
                     c = w.endsWithComment ? 0.8 : 0.45
                 } else if w.endsWithComment && w.consumed >= 2 {
                     c = 0.65
+                } else if w.arithmeticAfterLogic && quoted && clean {
+                    c = 0.65
                 }
                 if start == .word && !w.tautology && !strongFunction && !w.selectSeen { c = min(c, 0.35) }
                 if !tail { c -= 0.4 }
@@ -247,6 +249,27 @@ public struct SQLiDetector: Detector {
             best.consider(0.9, "sqli.mysql_comment")
         }
         // Hex literals, `char(…)` and comments-as-spaces add a little to something already SQL.
+        // The walk stopped early (prose-like prefix, odd syntax): a later `union select` or
+        // `; statement` is judged on its own, slightly discounted.
+        if w.junk, best.confidence < 0.85 {
+            var anchors = 0
+            var k = max(w.stop, first)
+            while k < n, anchors < 8 {
+                let t = tokens[k]
+                if (t.kind == .word && t.word == .union) || t.kind == .semicolon {
+                    anchors += 1
+                    var resync = SQLWalker(tokens: tokens, value: value)
+                    resync.walk(from: k, state: .operator)
+                    if resync.unionSelect, resync.selectEvidence || resync.systemObject || resync.endsWithComment {
+                        best.consider(0.85, "sqli.union_select")
+                    }
+                    if resync.stacked, resync.statement == .strong || resync.time || resync.system {
+                        best.consider(0.8, "sqli.stacked_query")
+                    }
+                }
+                k += 1
+            }
+        }
         var confidence = best.confidence
         let rule = best.rule
         if confidence >= 0.5 {
