@@ -54,3 +54,42 @@ import Testing
         print("sqli payloads also flagged as xss: \(sqlAsXSS)")
     }
 }
+
+extension CorpusTests {
+    /// Recall and false-positive rate at every sensitivity, printed for docs/SCORING.md. Only the
+    /// ordering is asserted (higher sensitivity never finds less and never has fewer false positives).
+    @Test func sensitivityReport() {
+        var previous: (recall: Double, fpr: Double)? = nil
+        for sensitivity in [Sensitivity.low, .default, .high] {
+            var found = 0
+            var total = 0
+            for (name, detector) in Self.detectors {
+                for entry in Corpus.entries("\(name).txt") {
+                    total += 1
+                    if Corpus.fires(entry.value, detector: detector, field: entry.field, sensitivity: sensitivity) {
+                        found += 1
+                    }
+                }
+            }
+            let benign = Corpus.entries("benign.txt")
+            let falsePositives = benign.filter { entry in
+                Self.detectors.values.contains {
+                    Corpus.fires(entry.value, detector: $0, field: entry.field, sensitivity: sensitivity)
+                }
+            }
+            let recall = Double(found) / Double(max(total, 1))
+            let fpr = Double(falsePositives.count) / Double(max(benign.count, 1))
+            print(
+                "sensitivity \(sensitivity): recall \(recall) (\(found)/\(total)), FPR \(fpr) (\(falsePositives.count)/\(benign.count))"
+            )
+            if sensitivity == .high {
+                for entry in falsePositives { print("  high FP: \(entry)") }
+            }
+            if let previous {
+                #expect(recall >= previous.recall)
+                #expect(fpr >= previous.fpr)
+            }
+            previous = (recall, fpr)
+        }
+    }
+}

@@ -42,8 +42,10 @@ struct SQLWalker {
     var procedureAnalyse = false
     var intoFile = false
     var statement = Statement.none
-    /// A statement followed a `;`.
+    /// A well-formed statement followed a `;` (or a T-SQL statement keyword).
     var stacked = false
+    /// The strongest such stacked statement.
+    var stackedStatement = Statement.none
     var hexLiteral = false
     var endsWithComment = false
     /// A binary operator joined operands after a logic operator (`' or ''-'`).
@@ -143,8 +145,7 @@ struct SQLWalker {
                 case .semicolon:
                     markContinuation = .semicolon
                     if continuation == .none { continuation = .semicolon }
-                    stacked = true
-                    i = statementStart(i + 1, state: &state)
+                    i = statementStart(i + 1, state: &state, stacked: true)
                     depth = 0
                     lastOperand = -1
                     if junk { break walking }
@@ -162,6 +163,8 @@ struct SQLWalker {
                         {
                             break
                         }
+                        junk = true
+                    case .in where !(next(i)?.kind == .lparen):
                         junk = true
                     case .like, .rlike, .regexp, .ilike, .glob, .similar, .sounds, .is, .in, .between:
                         comparison = true
@@ -256,8 +259,7 @@ struct SQLWalker {
                     case .waitfor, .exec, .execute, .declare, .shutdown, .if:
                         // SQL Server runs consecutive statements without a `;`.
                         if continuation == .none { continuation = .semicolon }
-                        stacked = true
-                        i = statementStart(i, state: &state)
+                        i = statementStart(i, state: &state, stacked: true)
                         depth = 0
                         lastOperand = -1
                         if junk { break walking }
@@ -343,7 +345,7 @@ struct SQLWalker {
                         .load, .login, .delay, .first, .rows, .only, .show, .set, .begin, .end, .kill, .call, .use,
                         .backup, .trigger, .rename, .values, .modifier, .function_, .if, .outfile, .dumpfile:
                         if t.systemObject { systemObject = true }
-                        if t.function == .info && t.word != .none { info = true }
+                        // Bare info words (`user`, `uuid`) are identifiers; only calls and `@@x` disclose.
                         completeOperand(i, lastOperand: lastOperand, pending: &pendingComparison)
                         lastOperand = i
                         state = .operator
@@ -387,7 +389,14 @@ struct SQLWalker {
     }
 
     /// Reads a statement after `;` (or at the start of a value) and returns where to continue.
-    mutating func statementStart(_ from: Int, state: inout State) -> Int {
+    mutating func statementStart(_ from: Int, state: inout State, stacked isStacked: Bool = false) -> Int {
+        func record(_ strength: Statement) {
+            statement = max(statement, strength)
+            if isStacked, strength != .none {
+                stacked = true
+                stackedStatement = max(stackedStatement, strength)
+            }
+        }
         var i = from
         let n = tokens.count
         while i < n, tokens[i].kind == .lineComment || tokens[i].kind == .lparen {
@@ -408,7 +417,7 @@ struct SQLWalker {
         case .select:
             // The main walk reads the select list; `selectEvidence` judges it afterwards.
             state = .operand
-            statement = max(statement, .medium)
+            record(.medium)
             return i
         case .insert, .replace:
             var k = i + 1
@@ -485,7 +494,7 @@ struct SQLWalker {
         default:
             if t.kind == .word, t.function == .time || t.function == .system, i + 1 < n, tokens[i + 1].kind == .lparen {
                 state = .operand
-                statement = max(statement, .medium)
+                record(.medium)
                 return i
             }
             junk = true
@@ -495,7 +504,7 @@ struct SQLWalker {
             junk = true
             return i
         }
-        statement = max(statement, strength)
+        record(strength)
         // Scan the rest of this statement permissively for strong features.
         var k = i + 1
         var depth = 0

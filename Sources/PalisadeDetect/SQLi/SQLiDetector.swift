@@ -150,10 +150,10 @@ public struct SQLiDetector: Detector {
         if w.intoFile { best.consider(0.95, "sqli.into_outfile") }
         if w.unionSelect {
             let formed = w.selectEvidence || w.systemObject || w.endsWithComment || (w.fromSeen && injected)
-            best.consider(formed ? (injected || start == .word ? 0.95 : 0.85) : 0.5, "sqli.union_select")
+            best.consider(formed ? (injected || start == .word ? 0.95 : 0.85) : 0.35, "sqli.union_select")
         }
         if w.stacked {
-            switch w.statement {
+            switch w.stackedStatement {
             case .strong: best.consider(injected ? 0.95 : 0.8, "sqli.stacked_query")
             case .medium:
                 if w.selectSeen {
@@ -230,8 +230,11 @@ public struct SQLiDetector: Detector {
                 best.consider(c * weight, "sqli.expression")
             case .comment:
                 // `admin'--`: the rest of the application's query is commented out.
+                // An empty application literal (`'--'`) is a quoted dash, not a truncated login.
                 if quoted, w.consumed <= w.closeParens + 1, w.truncatingComment {
-                    best.consider(w.closeParens > 0 ? 0.85 : 0.8, "sqli.comment_truncation")
+                    let prefixEmpty = tokens[0].end - tokens[0].start <= 1
+                    let c = w.closeParens > 0 ? 0.85 : prefixEmpty ? 0.5 : 0.8
+                    best.consider(c, "sqli.comment_truncation")
                 }
             case .clause:
                 var c = 0.0
@@ -244,6 +247,12 @@ public struct SQLiDetector: Detector {
             case .semicolon, .union, .none:
                 break
             }
+        }
+        // The whole value is an environment probe: `@@version`, `version()`, `user()`, `database()`.
+        if opening == nil, clean, w.consumed <= 4, w.functions <= 1, w.logic == 0, !w.comparison,
+            (w.info && w.functions == 1) || (w.systemObject && tokens[first].kind == .variable)
+        {
+            best.consider(0.65, "sqli.probe")
         }
         if facts.executableComment && (w.selectSeen || w.unionSelect || w.logic > 0) {
             best.consider(0.9, "sqli.mysql_comment")

@@ -95,6 +95,7 @@ public struct XSSDetector: Detector {
         }
         var i = v.startIndex
         var tagsSeen = 0
+        var opened: UInt64 = 0  // bit per `XSSVocabulary.Tag` opened so far
         while i < end {
             guard let p = v[i...].firstIndex(of: UInt8(ascii: "<")) else { return }
             var j = p + 1
@@ -127,7 +128,10 @@ public struct XSSDetector: Detector {
                 let tag = XSSVocabulary.tags[WordHash.of(v[nameStart..<j])] ?? .other
                 switch tag {
                 case .script, .style, .title, .textarea, .noscript, .xmp, .iframe, .noembed, .template, .noframes:
-                    best.consider(0.45, "xss.context_break", p..<j)
+                    // Closing an element the value never opened: it escapes the page's own.
+                    if opened & (1 << UInt64(tag.rawValue & 63)) == 0 {
+                        best.consider(0.45, "xss.context_break", p..<j)
+                    }
                 default: break
                 }
                 i = max(j, p + 1)
@@ -147,6 +151,7 @@ public struct XSSDetector: Detector {
                 // namespaced: <x:script>, <svg:script>
                 tag = XSSVocabulary.tags[WordHash.of(v[(colon + 1)..<j])] ?? .other
             }
+            opened |= 1 << UInt64(tag.rawValue & 63)
             var state = TagState(tag: tag, start: p)
             // Attributes
             var k = j
@@ -243,7 +248,7 @@ public struct XSSDetector: Detector {
             if hasValue, !Bytes.trimmed(value).isEmpty, allLetters {
                 best.consider(known ? 0.93 : 0.8, "xss.event_handler", range)
             } else if known {
-                best.consider(0.5, "xss.event_handler", range)
+                best.consider(0.35, "xss.event_handler", range)  // a valueless handler runs nothing
             }
             return
         }
