@@ -445,9 +445,17 @@ public struct XSSDetector: Detector {
                 || body.contains(UInt8(ascii: "=")) || body.contains(UInt8(ascii: ";"))
                 || XSSScanner.mentionsSink(body)
             let atStart = i <= firstContent
+            // A handler calling a sink (alert, eval, fetch, location…) is an attack wherever it
+            // sits; other code is convincing only right after a quote or as the whole value
+            // (prose about `onclick=handler()` stays below the default threshold).
+            let sink =
+                XSSScanner.mentionsSink(body) || containsCall(body)
+                || Bytes.containsIgnoringCase(body, "location") || Bytes.containsIgnoringCase(body, "javascript:")
             let c: Double
-            if jsLike {
-                c = quoteBefore ? 0.9 : atStart ? 0.8 : 0.7
+            if jsLike && sink {
+                c = quoteBefore ? 0.9 : atStart ? 0.85 : 0.8
+            } else if jsLike {
+                c = quoteBefore ? 0.8 : atStart ? 0.7 : 0.5
             } else {
                 c = body.isEmpty ? 0.3 : 0.45
             }
