@@ -85,8 +85,8 @@ import Testing
     }
 
     @Test func sensitivityOrdersVerdicts() {
-        // A borderline value: a bare `<iframe>` with an absolute source.
-        let record = Self.record(path: "/p?x=<iframe src=//evil.example/x>")
+        // A borderline value: an `<iframe>` shaped like an editor embed.
+        let record = Self.record(path: "/p?x=<iframe width=560 height=315 src=https://evil.example/x></iframe>")
         let low = Analyzer(sensitivity: .low).analyze(record).verdict.attack
         let high = Analyzer(sensitivity: .high).analyze(record).verdict.attack
         #expect(!low)

@@ -88,3 +88,12 @@ import Testing
         #expect(hits.first?.attackClass == .sqli)
     }
 }
+
+extension SQLiTests {
+    @Test func explainListsEveryReading() {
+        let lines = SQLiDetector.explain(Array("x' or \"a\"=\"a".utf8)[...])
+        #expect(lines.count == 3)
+        #expect(lines[1].contains("after '"))
+        #expect(lines[1].contains("sqli.boolean"))
+    }
+}

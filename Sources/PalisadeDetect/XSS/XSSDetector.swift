@@ -229,7 +229,10 @@ public struct XSSDetector: Detector {
         var scriptSource = false
         var nonScriptType = false
         var hasSource = false
-        var sourceIsAbsolute = false
+        /// Width/height/allow/frameborder/allowfullscreen: the shape of an editor's video or map embed.
+        var embedAttributes = false
+        /// The source is an `https://` URL (embeds are; injected frames are often `//host` or `http:`).
+        var secureSource = false
         var relImport = false
         var refresh = false
         var end = 0
@@ -289,13 +292,10 @@ public struct XSSDetector: Detector {
             }
         case srcHash, dataHash, codeHash, hrefHash:
             state.hasSource = true
-            let t = Bytes.trimmed(value)
-            if Bytes.hasPrefixIgnoringCase(t, "http:") || Bytes.hasPrefixIgnoringCase(t, "https:")
-                || t.first == UInt8(ascii: "/")
-            {
-                state.sourceIsAbsolute = true
-            }
             if lowerName == srcHash { state.scriptSource = true }
+            if Bytes.hasPrefixIgnoringCase(Bytes.trimmed(value), "https://") { state.secureSource = true }
+        case widthHash, heightHash, allowHash, frameborderHash, allowfullscreenHash:
+            state.embedAttributes = true
         case typeHash:
             let t = Bytes.trimmed(value)
             if !t.isEmpty, !Bytes.containsIgnoringCase(t, "javascript"), !Bytes.containsIgnoringCase(t, "ecmascript"),
@@ -320,6 +320,11 @@ public struct XSSDetector: Detector {
     }
 
     static let styleHash = WordHash.of("style")
+    static let widthHash = WordHash.of("width")
+    static let heightHash = WordHash.of("height")
+    static let allowHash = WordHash.of("allow")
+    static let frameborderHash = WordHash.of("frameborder")
+    static let allowfullscreenHash = WordHash.of("allowfullscreen")
     static let srcdocHash = WordHash.of("srcdoc")
     static let attributeNameHash = WordHash.of("attributename")
     static let srcHash = WordHash.of("src")
@@ -375,7 +380,10 @@ public struct XSSDetector: Detector {
                     code ? 0.95 : closesAtOnce ? 0.7 : 0.5, "xss.script_tag", s.start..<min(k + 1, v.endIndex))
             }
         case .iframe, .frame, .frameset, .portal:
-            best.consider(s.hasSource ? (s.sourceIsAbsolute ? 0.45 : 0.6) : 0.4, "xss.frame", range)
+            // A closed iframe sized like an editor embed (YouTube, maps) is rich text; a bare or
+            // broken one pointing elsewhere is content injection.
+            let embed = closed && (s.embedAttributes || s.secureSource)
+            best.consider(s.hasSource ? (embed ? 0.45 : 0.6) : 0.4, "xss.frame", range)
         case .object, .embed, .applet:
             best.consider(s.hasSource ? 0.7 : 0.5, "xss.plugin", range)
         case .link:
