@@ -14,6 +14,7 @@ import Testing
     @Test(
         arguments: [
             ("code", FieldProfile.code), ("sourceCode", .code), ("sql", .code), ("html_snippet", .code),
+            ("html", .plain),
             ("comment", .freeText), ("productDescription", .freeText), ("body", .freeText), ("title", .freeText),
             ("id", .plain), ("q", .plain), ("email", .plain), (nil, .plain),
         ] as [(String?, FieldProfile)])

@@ -24,10 +24,12 @@ public enum FieldProfile: Sendable, Equatable {
         return .plain
     }
 
+    /// Programming code only. Markup fields (`html`, `template`, `markup`) are deliberately not
+    /// here: script in an HTML field is exactly what stored XSS looks like.
     static let codeNames: Set<String> = [
         "code", "src", "source", "sourcecode", "snippet", "sql", "script", "program", "gist", "patch", "diff",
-        "codeblock", "example", "solution", "html", "markup", "template", "css", "js", "javascript",
-        "stylesheet", "formula", "expression", "regex", "pattern",
+        "codeblock", "example", "solution", "js", "javascript", "formula", "expression", "regex", "pattern",
+        "querysql", "sqlquery",
     ]
     static let codeMarkers: [StaticString] = ["snippet", "sourcecode", "codeblock", "sqlquery", "rawsql"]
     static let freeTextNames: Set<String> = [

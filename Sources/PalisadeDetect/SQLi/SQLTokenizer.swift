@@ -30,6 +30,8 @@ struct SQLToken: Sendable {
     var flag = false
     /// For strings and quoted identifiers: the quote byte.
     var quote: UInt8 = 0
+    /// The application's literal in a quote reading: its opening quote is not in the value.
+    var prefix = false
 }
 
 /// Features of the whole token stream the judge uses besides the tokens.
@@ -66,7 +68,8 @@ struct SQLTokenizer {
         var inExecutable = false
         if let opening {
             let (close, closed) = scanString(value, from: i, quote: opening)
-            tokens.append(SQLToken(kind: .string, start: Int32(i), end: Int32(close), flag: closed, quote: opening))
+            tokens.append(
+                SQLToken(kind: .string, start: Int32(i), end: Int32(close), flag: closed, quote: opening, prefix: true))
             i = close
             if !closed { return }
         }

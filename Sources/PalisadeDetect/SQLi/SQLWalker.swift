@@ -601,6 +601,10 @@ struct SQLWalker {
     func literalText(_ t: SQLToken) -> ArraySlice<UInt8> {
         var s = text(t)
         if t.kind == .string {
+            if t.prefix {
+                if t.flag, !s.isEmpty { s = s.dropLast() }
+                return s
+            }
             if let first = s.first, first != t.quote, let q = s.firstIndex(of: t.quote) {
                 s = s[(q + 1)...]  // N'…'
             } else if !s.isEmpty {

@@ -205,7 +205,7 @@ public struct SQLiDetector: Detector {
                 } else if w.comparison {
                     c = start == .word ? 0.35 : 0.8
                 } else if w.truthLiteral || w.functions > 0 {
-                    c = w.endsWithComment ? 0.8 : 0.45
+                    c = w.endsWithComment ? 0.8 : (w.truthLiteral && clean && start != .word ? 0.7 : 0.45)
                 } else if w.endsWithComment && w.consumed >= 2 {
                     c = 0.65
                 } else if w.arithmeticAfterLogic && quoted && clean {
