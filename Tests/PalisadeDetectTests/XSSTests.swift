@@ -57,3 +57,11 @@ import Testing
         #expect(XSSScanner.call(Array("hello world".utf8)[...], at: 0) == nil)
     }
 }
+
+extension XSSTests {
+    @Test func explainListsEveryReading() {
+        let lines = XSSDetector.explain(Array("\"><img src=x onerror=alert(1)>".utf8)[...])
+        #expect(lines.count == 4)
+        #expect(lines[0].contains("xss.event_handler"))
+    }
+}
