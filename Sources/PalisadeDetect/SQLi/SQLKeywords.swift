@@ -21,6 +21,35 @@ enum SQLWord: UInt8, Sendable {
     case function_
 }
 
+extension SQLWord {
+    /// Words that start a statement (`select`, `drop`, `exec`, `waitfor`…).
+    var isStatementVerb: Bool {
+        switch self {
+        case .select, .insert, .update, .delete, .drop, .create, .alter, .truncate, .exec, .execute, .declare,
+            .waitfor, .shutdown, .grant, .revoke, .replace, .rename, .call, .backup, .set, .load, .show, .use, .begin,
+            .dbcc, .kill:
+            true
+        default: false
+        }
+    }
+
+    /// Comparisons that `not` may precede (`not like`, `not in`…).
+    var isNegatableComparison: Bool {
+        switch self {
+        case .like, .rlike, .regexp, .in, .between, .ilike, .similar: true
+        default: false
+        }
+    }
+
+    /// Objects of `drop`/`create`/`alter` (`table`, `database`, `user`…).
+    var isSchemaObject: Bool {
+        switch self {
+        case .table, .database, .schema, .view, .user, .index, .trigger, .function, .procedure, .login: true
+        default: false
+        }
+    }
+}
+
 /// What calling a known function says about the payload.
 enum SQLFunctionClass: UInt8, Sendable {
     case none

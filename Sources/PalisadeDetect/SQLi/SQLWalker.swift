@@ -159,7 +159,7 @@ struct SQLWalker {
                     case .not:
                         // not like / not in / not between / not regexp
                         if let n1 = next(i), n1.kind == .word,
-                            [.like, .rlike, .regexp, .in, .between, .ilike, .similar].contains(n1.word)
+                            n1.word.isNegatableComparison
                         {
                             break
                         }
@@ -423,7 +423,8 @@ struct SQLWalker {
             var k = i + 1
             if word(k) == .into { k += 1 }
             if isName(k),
-                [.values, .select, .set].contains(word(k + 1)) || (k + 1 < n && tokens[k + 1].kind == .lparen)
+                (word(k + 1) == .values || word(k + 1) == .select || word(k + 1) == .set)
+                    || (k + 1 < n && tokens[k + 1].kind == .lparen)
             {
                 strength = .strong
             } else if word(i + 1) == .into {
@@ -437,9 +438,7 @@ struct SQLWalker {
             if isName(k), endsAfter(k + 1) || word(k + 1) == .where { strength = .strong }
         case .drop, .truncate, .create, .alter, .rename:
             let object = word(i + 1)
-            if [.table, .database, .schema, .view, .user, .index, .trigger, .function, .procedure, .login]
-                .contains(object)
-            {
+            if object.isSchemaObject {
                 var k = i + 2
                 if word(k) == .if {
                     k += 1
@@ -483,7 +482,7 @@ struct SQLWalker {
         case .grant, .revoke, .backup, .dbcc, .kill, .load:
             if isName(i + 1) { strength = .medium }
         case .show:
-            if [.table, .database].contains(word(i + 1)) { strength = .medium }
+            if word(i + 1) == .table || word(i + 1) == .database { strength = .medium }
         case .if:
             // T-SQL: if (select …) > 0 waitfor delay …
             if i + 1 < n, tokens[i + 1].kind == .lparen || word(i + 1) == .not || word(i + 1) == .exists {

@@ -104,11 +104,7 @@ public struct SQLiDetector: Detector {
                 {
                     start = .logic
                     walker.walk(from: i, state: .operator)
-                } else if [
-                    .select, .insert, .update, .delete, .drop, .create, .alter, .truncate, .exec, .execute,
-                    .declare, .waitfor, .shutdown, .grant, .revoke, .replace, .rename, .call, .backup, .set, .load,
-                    .show, .use, .begin, .dbcc, .kill,
-                ].contains(t.word) {
+                } else if t.word.isStatementVerb {
                     start = .statement
                     var state = SQLWalker.State.operand
                     let next = walker.statementStart(i, state: &state)

@@ -264,7 +264,11 @@ public struct XSSDetector: Detector {
             case .dataHTML:
                 best.consider(state.tag == .img || state.tag == .image ? 0.5 : 0.88, "xss.data_uri", range)
             case .dataSVG:
-                let active = [.iframe, .object, .embed, .frame, .a, .base, .use, .animate, .set].contains(state.tag)
+                let active: Bool
+                switch state.tag {
+                case .iframe, .object, .embed, .frame, .a, .base, .use, .animate, .set: active = true
+                default: active = false
+                }
                 best.consider(active ? 0.8 : 0.35, "xss.data_uri", range)
             case .dataOther:
                 break
