@@ -107,6 +107,12 @@ enum XSSScanner {
         return (.dataOther, j)
     }
 
+    /// Global objects whose members are the DOM's dangerous surface.
+    static let rootObjects: Set<UInt64> = Set(
+        ["document", "window", "top", "self", "parent", "globalthis", "frames", "location", "opener", "content"].map {
+            WordHash.of($0)
+        })
+
     static let identStart = ByteSet("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
     static let identByte = ByteSet("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
@@ -129,6 +135,7 @@ enum XSSScanner {
         let end = v.endIndex
         var sink = false
         var segments = 0
+        var rootObject = false
         if Bytes.hasPrefixIgnoringCase(v[i...], "new "), i + 4 < end {
             i += 4
             while i < end, v[i] == UInt8(ascii: " ") { i += 1 }
@@ -152,24 +159,15 @@ enum XSSScanner {
             while i < end, i - nameStart < 128, identByte.contains(v[i]) || v[i] == UInt8(ascii: "\\") { i += 1 }
             segments += 1
             if XSSVocabulary.sinkCalls.contains(WordHash.of(v[nameStart..<i])) { sink = true }
-            if segments == 1,
-                Bytes.hasPrefixIgnoringCase(v[nameStart...], "document")
-                    || Bytes.hasPrefixIgnoringCase(v[nameStart...], "window")
-                    || Bytes.hasPrefixIgnoringCase(v[nameStart...], "top")
-                    || Bytes.hasPrefixIgnoringCase(v[nameStart...], "self")
-                    || Bytes.hasPrefixIgnoringCase(v[nameStart...], "parent")
-                    || Bytes.hasPrefixIgnoringCase(v[nameStart...], "globalThis")
-                    || Bytes.hasPrefixIgnoringCase(v[nameStart...], "frames")
-                    || Bytes.hasPrefixIgnoringCase(v[nameStart...], "location")
-            {
-                sink = true
-            }
+            if segments == 1, rootObjects.contains(WordHash.of(v[nameStart..<i])) { rootObject = true }
+            if segments >= 2, rootObject { sink = true }
             // member access: .name or [ … ]
             if i < end, v[i] == UInt8(ascii: "."), i + 1 < end, identStart.contains(v[i + 1]) {
                 i += 1
                 continue
             }
             while i < end, v[i] == UInt8(ascii: "[") {
+                if rootObject { sink = true }  // window['al'+'ert'], top[/x/.source]
                 var j = i + 1
                 while j < end, j - i < 64, v[j] != UInt8(ascii: "]") { j += 1 }
                 guard j < end, v[j] == UInt8(ascii: "]") else { return nil }
