@@ -64,3 +64,57 @@ extension HostileInputTests {
         #expect(elapsed < .seconds(20))
     }
 }
+
+extension HostileInputTests {
+    /// A deterministic soup of the bytes and words both tokenizers care about: no input may trap,
+    /// and every hit must carry a valid confidence and a bounded excerpt.
+    @Test func randomSoupNeverTraps() {
+        let pieces: [String] = [
+            "'", "\"", "`", "(", ")", "<", ">", "/", "*", "-", "#", ";", "=", "&", "#x", ";", "{", "}", "$", "\\",
+            " ", "\n", "\t", "\u{0}", "or", "and", "union", "select", "sleep(", "/*!", "*/", "--", "<script", "<svg",
+            "on", "onload=", "javascript:", "&#", "&#x6a;", "alert(", "`", "${", "{{", "[", "]", "0x", "1", "é",
+            "\u{FFFD}", "@@", "@", ":", "::", "||", "&&", "!", "~", "%", "+", ".", ",", "N'", "_utf8'", "/**/",
+        ]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        let context = DetectionContext(source: .query, kind: .text, fieldName: "q", depth: 0, sensitivity: .default)
+        var hits: [Hit] = []
+        for _ in 0..<3000 {
+            var value = ""
+            for _ in 0..<(next() % 40) { value += pieces[next() % pieces.count] }
+            var bytes = Array(value.utf8)
+            if next() % 7 == 0, !bytes.isEmpty { bytes[next() % bytes.count] = UInt8(truncatingIfNeeded: next()) }
+            SQLiDetector().detect(bytes[...], context: context, hits: &hits)
+            XSSDetector().detect(bytes[...], context: context, hits: &hits)
+            _ = SQLiDetector.explain(bytes[...])
+            _ = XSSDetector.explain(bytes[...])
+        }
+        for hit in hits {
+            #expect(hit.confidence >= 0 && hit.confidence <= 1)
+            #expect(hit.evidence.count <= Evidence.maxLength * 4 + 2)
+        }
+    }
+}
+
+extension HostileInputTests {
+    /// Detectors index slices by their own indices: a value that starts mid-buffer must read the same.
+    @Test(arguments: ["' UNION SELECT 1,2--", "<img src=x onerror=alert(1)>", "';alert(1)//", "1 or 1=1", "O'Brien"])
+    func subSlicesReadTheSame(_ payload: String) {
+        let whole = Array(payload.utf8)
+        let padded = Array("PADDING:".utf8) + whole
+        let slice = padded[8...]
+        #expect(SQLiDetector.analyze(whole[...])?.confidence == SQLiDetector.analyze(slice)?.confidence)
+        #expect(XSSDetector.analyze(whole[...])?.confidence == XSSDetector.analyze(slice)?.confidence)
+        let context = DetectionContext(source: .query, kind: .text, fieldName: "q", depth: 0, sensitivity: .default)
+        var a: [Hit] = []
+        var b: [Hit] = []
+        SQLiDetector().detect(whole[...], context: context, hits: &a)
+        SQLiDetector().detect(slice, context: context, hits: &b)
+        XSSDetector().detect(whole[...], context: context, hits: &a)
+        XSSDetector().detect(slice, context: context, hits: &b)
+        #expect(a.map(\.evidence) == b.map(\.evidence))
+    }
+}
