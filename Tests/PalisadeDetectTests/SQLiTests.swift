@@ -97,3 +97,12 @@ extension SQLiTests {
         #expect(lines[1].contains("sqli.boolean"))
     }
 }
+
+extension SQLiTests {
+    @Test func resynchronisedEvidenceShowsTheUnion() throws {
+        let value = Array(("select * from users where id = '1' or @ @1 = 1 union select 1,version () -- 1'").utf8)
+        let finding = try #require(SQLiDetector.analyze(value[...]))
+        let excerpt = String(decoding: value[finding.range], as: UTF8.self)
+        #expect(excerpt.lowercased().contains("union select"), "\(excerpt)")
+    }
+}

@@ -265,11 +265,12 @@ public struct SQLiDetector: Detector {
                     anchors += 1
                     var resync = SQLWalker(tokens: tokens, value: value)
                     resync.walk(from: k, state: .operator)
+                    let span = Int(t.start)..<Int(tokens[max(min(resync.stop, n) - 1, k)].end)
                     if resync.unionSelect, resync.selectEvidence || resync.systemObject || resync.endsWithComment {
-                        best.consider(0.85, "sqli.union_select")
+                        best.consider(0.85, "sqli.union_select", span: span)
                     }
-                    if resync.stacked, resync.statement == .strong || resync.time || resync.system {
-                        best.consider(0.8, "sqli.stacked_query")
+                    if resync.stacked, resync.stackedStatement == .strong || resync.time || resync.system {
+                        best.consider(0.8, "sqli.stacked_query", span: span)
                     }
                 }
                 k += 1
@@ -281,9 +282,13 @@ public struct SQLiDetector: Detector {
             if w.hexLiteral || facts.inlineComment || w.systemObject { confidence = min(0.99, confidence + 0.05) }
         }
         guard confidence >= reportFloor else { return nil }
-        let lower = Int(tokens[min(first, n - 1)].start)
+        var lower = Int(tokens[min(first, n - 1)].start)
         let stopIndex = max(min(w.stop, n) - 1, min(first, n - 1))
-        let upper = max(Int(tokens[stopIndex].end), lower)
+        var upper = max(Int(tokens[stopIndex].end), lower)
+        if let span = best.span {
+            lower = span.lowerBound
+            upper = max(span.upperBound, lower)
+        }
         let name: String
         switch opening {
         case UInt8(ascii: "'"): name = "'"
@@ -298,10 +303,13 @@ public struct SQLiDetector: Detector {
     struct Best {
         var confidence = 0.0
         var rule = ""
-        mutating func consider(_ c: Double, _ r: String) {
+        /// Where the reading matched, when it is not the main walk's span (a resynchronised walk).
+        var span: Range<Int>? = nil
+        mutating func consider(_ c: Double, _ r: String, span: Range<Int>? = nil) {
             if c > confidence {
                 confidence = c
                 rule = r
+                self.span = span
             }
         }
     }
