@@ -8,8 +8,28 @@ public struct SQLiDetector: Detector {
 
     public init() {}
 
-    /// Bytes without which a value cannot carry an injection (besides plain words).
-    static let interesting = ByteSet(" \t\n\r\u{0B}\u{0C}'\"`();=#-/*|&<>,+!%@", extra: [0xA0])
+    /// Bytes that make a value worth reading as SQL on their own: quotes (breakouts), whitespace
+    /// (keywords need separation), and operators/punctuation SQL cannot do without. `-`, `/` and
+    /// `@` count only as `--`, `/*` and `@@` (see `worthReading`), so dates, UUIDs, paths and
+    /// e-mail addresses skip the tokenizer.
+    static let interesting = ByteSet(" \t\n\r\u{0B}\u{0C}'\"`();=#|&<>!", extra: [0xA0])
+
+    /// The pre-filter: one pass, no allocation.
+    static func worthReading(_ value: ArraySlice<UInt8>) -> Bool {
+        guard value.count >= 2 else { return false }
+        var previous: UInt8 = 0
+        for byte in value {
+            if interesting.contains(byte) { return true }
+            if (byte == UInt8(ascii: "-") && previous == UInt8(ascii: "-"))
+                || (byte == UInt8(ascii: "*") && previous == UInt8(ascii: "/"))
+                || (byte == UInt8(ascii: "@") && previous == UInt8(ascii: "@"))
+            {
+                return true
+            }
+            previous = byte
+        }
+        return false
+    }
 
     /// The contexts a value is read in: as-is, then after each quote it contains.
     static let quotes: [UInt8] = [UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`")]
@@ -36,7 +56,7 @@ public struct SQLiDetector: Detector {
 
     /// The most convincing reading of `value` as SQL, or nil when none reaches the report floor.
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
-        guard value.count >= 2, interesting.containsAny(value) else { return nil }
+        guard worthReading(value) else { return nil }
         var hasQuote: (Bool, Bool, Bool) = (false, false, false)
         for byte in value {
             switch byte {

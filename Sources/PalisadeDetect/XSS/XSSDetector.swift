@@ -497,12 +497,14 @@ public struct XSSDetector: Detector {
             }
         }
         // Embedded: [x](javascript:alert(1)), url(javascript:…), href=javascript:…
-        for needle: StaticString in ["javascript", "vbscript", "livescript"] {
-            var from = v.startIndex
-            var rounds = 0
-            while rounds < 16, from < v.endIndex, let at = firstIndexIgnoringCase(v[from...], needle) {
-                rounds += 1
-                from = at + 1
+        // One pass for "script"; the scheme word starts 4 (java, live) or 2 (vb) bytes before it.
+        var from = v.startIndex
+        var rounds = 0
+        while rounds < 16, from < v.endIndex, let hit = firstIndexIgnoringCase(v[from...], "script") {
+            rounds += 1
+            from = hit + 6
+            for offset in stride(from: 4, through: 2, by: -2) {
+                let at = hit - offset
                 guard at > start else { continue }
                 let prev = v[at - 1]
                 guard
