@@ -106,3 +106,17 @@ extension SQLiTests {
         #expect(excerpt.lowercased().contains("union select"), "\(excerpt)")
     }
 }
+
+extension SQLiTests {
+    @Test func prefilterSkipsPlainTokens() {
+        for value in [
+            "2024-01-15T10:30:00Z", "550e8400-e29b-41d4-a716-446655440000", "john.doe@example.com", "/api/v1/users/42",
+            "a1b2c3", "x", "SKU_12345-XL",
+        ] {
+            #expect(!SQLiDetector.worthReading(Array(value.utf8)[...]), "\(value)")
+        }
+        for value in ["1 or 1=1", "a'b", "1--", "1/**/or", "@@version", "x;y", "(1)"] {
+            #expect(SQLiDetector.worthReading(Array(value.utf8)[...]), "\(value)")
+        }
+    }
+}
