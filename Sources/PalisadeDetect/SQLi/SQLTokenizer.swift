@@ -57,6 +57,9 @@ struct SQLTokenizer {
     static let wordByte = ByteSet(
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$", extra: Array(0x80...0xFF))
     static let opByte = ByteSet("=<>!|&^~+-*/%:?")
+    /// Letters that prefix a literal: N'…' (national), X'…' (hex), B'…' (bits), E'…' (escapes).
+    /// Not any letter: `O'Brien` is a name.
+    static let literalPrefixes = ByteSet("nNxXbBeE")
 
     static func tokenize(
         _ value: ArraySlice<UInt8>, opening: UInt8?, into tokens: inout [SQLToken], facts: inout SQLLexFacts
@@ -165,7 +168,8 @@ struct SQLTokenizer {
                 } else {
                     j = scanWord(value, from: j)
                 }
-                var token = SQLToken(kind: .variable, start: Int32(start), end: Int32(j))
+                let named = j > i + 1 && !(j == i + 2 && value[i + 1] == UInt8(ascii: "@"))
+                var token = SQLToken(kind: named ? .variable : .other, start: Int32(start), end: Int32(j))
                 classify(&token, value[start..<j])
                 tokens.append(token)
                 i = j
@@ -178,7 +182,7 @@ struct SQLTokenizer {
                     let j = scanWord(value, from: i)
                     // N'…', X'…', B'…', E'…', _utf8'…': a prefixed literal.
                     if j < end, value[j] == UInt8(ascii: "'"), j - i <= 8,
-                        j - i == 1 || value[i] == UInt8(ascii: "_")
+                        (j - i == 1 && literalPrefixes.contains(value[i])) || value[i] == UInt8(ascii: "_")
                     {
                         let (close, closed) = scanString(value, from: j + 1, quote: value[j])
                         tokens.append(

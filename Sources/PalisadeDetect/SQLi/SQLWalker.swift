@@ -48,6 +48,10 @@ struct SQLWalker {
     var stackedStatement = Statement.none
     var hexLiteral = false
     var endsWithComment = false
+    /// Index where a `select` may stand (after `union` or at a statement start).
+    var selectAt = -1
+    /// A comparison had a literal on one side (`1=2`, `x='a'`, `>64`), not just two bare words.
+    var literalComparison = false
     /// A binary operator joined operands after a logic operator (`' or ''-'`).
     var arithmeticAfterLogic = false
     /// The first comment looks like it cuts the query (`--`, `/*`, `# ` or `#` at the end), not
@@ -120,6 +124,9 @@ struct SQLWalker {
                 case .op:
                     if isComparison(t) {
                         comparison = true
+                        if i > 0, tokens[i - 1].kind == .number || tokens[i - 1].kind == .string {
+                            literalComparison = true
+                        }
                         pendingComparison = i
                         markContinuation = .comparison
                     } else {
@@ -166,8 +173,17 @@ struct SQLWalker {
                         junk = true
                     case .in where !(next(i)?.kind == .lparen):
                         junk = true
+                    case .is
+                    where
+                        !(next(i).map { $0.word == .null || $0.word == .true || $0.word == .false || $0.word == .not }
+                        ?? false):
+                        junk = true  // `is` tests null/true/false only
                     case .like, .rlike, .regexp, .ilike, .glob, .similar, .sounds, .is, .in, .between:
                         comparison = true
+                        if t.word == .is || t.word == .in { literalComparison = true }
+                        if i > 0, tokens[i - 1].kind == .number || tokens[i - 1].kind == .string {
+                            literalComparison = true
+                        }
                         pendingComparison = t.word == .like || t.word == .is ? i : -1
                         markContinuation = .comparison
                         state = .operand
@@ -185,6 +201,7 @@ struct SQLWalker {
                         }
                         if j < n, tokens[j].word == .select {
                             unionSelect = true
+                            selectAt = j
                             if continuation == .none { continuation = .union }
                             i = j
                             state = .operand
@@ -259,7 +276,7 @@ struct SQLWalker {
                     case .waitfor, .exec, .execute, .declare, .shutdown, .if:
                         // SQL Server runs consecutive statements without a `;`.
                         if continuation == .none { continuation = .semicolon }
-                        i = statementStart(i, state: &state, stacked: true)
+                        i = statementStart(i, state: &state, stacked: true, strongOnly: true)
                         depth = 0
                         lastOperand = -1
                         if junk { break walking }
@@ -297,9 +314,11 @@ struct SQLWalker {
                         t.word == .none || t.function != .none || t.word == .like || t.word == .replace
                             || t.word == .rlike || t.word == .regexp || t.word == .set || t.word == .values
                     {
-                        // A function call.
+                        // A function call. Its class counts only when written like code: `sleep(5)`,
+                        // `sleep/**/(5)` — not `sleep (see below)` in prose.
                         functions += 1
-                        switch t.function {
+                        let adjacent = adjacentParen(i)
+                        switch adjacent ? t.function : .none {
                         case .time: time = true
                         case .error: error = true
                         case .info: info = true
@@ -334,6 +353,8 @@ struct SQLWalker {
                         i += 1
                     case .when, .then, .else:
                         if caseDepth == 0 { junk = true } else { i += 1 }
+                    case .select where !(i == start || (i > 0 && tokens[i - 1].kind == .lparen) || i == selectAt):
+                        junk = true  // a select stands after `(`, `union` or at a statement start
                     case .select:
                         if selectSeen { subquery = true }
                         if i > 0, tokens[i - 1].kind == .lparen { subquery = true }
@@ -389,8 +410,11 @@ struct SQLWalker {
     }
 
     /// Reads a statement after `;` (or at the start of a value) and returns where to continue.
-    mutating func statementStart(_ from: Int, state: inout State, stacked isStacked: Bool = false) -> Int {
+    mutating func statementStart(
+        _ from: Int, state: inout State, stacked isStacked: Bool = false, strongOnly: Bool = false
+    ) -> Int {
         func record(_ strength: Statement) {
+            if strongOnly, strength != .strong { return }
             statement = max(statement, strength)
             if isStacked, strength != .none {
                 stacked = true
@@ -417,15 +441,16 @@ struct SQLWalker {
         case .select:
             // The main walk reads the select list; `selectEvidence` judges it afterwards.
             state = .operand
+            selectAt = i
             record(.medium)
             return i
         case .insert, .replace:
             var k = i + 1
             if word(k) == .into { k += 1 }
-            if isName(k),
-                (word(k + 1) == .values || word(k + 1) == .select || word(k + 1) == .set)
-                    || (k + 1 < n && tokens[k + 1].kind == .lparen)
-            {
+            let valuesList = word(k + 1) == .values && k + 2 < n && tokens[k + 2].kind == .lparen
+            let columnList = k + 1 < n && tokens[k + 1].kind == .lparen
+            let setList = word(k + 1) == .set && isName(k + 2) && k + 3 < n && tokens[k + 3].kind == .op
+            if isName(k), valuesList || columnList || setList || word(k + 1) == .select {
                 strength = .strong
             } else if word(i + 1) == .into {
                 strength = .medium
@@ -434,8 +459,10 @@ struct SQLWalker {
             if isName(i + 1), word(i + 2) == .set { strength = .strong }
         case .delete:
             var k = i + 1
-            if word(k) == .from { k += 1 }
-            if isName(k), endsAfter(k + 1) || word(k + 1) == .where { strength = .strong }
+            let from = word(k) == .from
+            if from { k += 1 }
+            // `delete from t` is a statement; `delete t` (T-SQL/Oracle) only convinces after a `;`.
+            if isName(k), endsAfter(k + 1) || word(k + 1) == .where { strength = from ? .strong : .medium }
         case .drop, .truncate, .create, .alter, .rename:
             let object = word(i + 1)
             if object.isSchemaObject {
@@ -457,7 +484,11 @@ struct SQLWalker {
                 if target.systemObject || target.function == .system {
                     strength = .strong
                     system = true
-                } else if target.kind == .lparen || target.kind == .variable {
+                } else if target.kind == .lparen, i + 2 < n,
+                    tokens[i + 2].kind == .string || tokens[i + 2].kind == .variable
+                {
+                    strength = .strong  // exec('…'), exec(@sql)
+                } else if target.kind == .variable {
                     strength = .strong
                 } else if isName(i + 1) {
                     strength = .medium
@@ -547,6 +578,7 @@ struct SQLWalker {
     mutating func completeOperand(_ i: Int, lastOperand: Int, pending: inout Int) {
         guard pending >= 0 else { return }
         defer { pending = -1 }
+        if tokens[i].kind == .number || tokens[i].kind == .string { literalComparison = true }
         let op = tokens[pending]
         guard pending == i - 1 || (pending == i - 2 && tokens[i - 1].word == .not), pending > 0 else { return }
         let lhsIndex = pending - 1
@@ -582,11 +614,35 @@ struct SQLWalker {
         }
     }
 
+    /// Whether a comment cuts the query off (`'--`, `'-- -`, `'#`, `'/*`) rather than being a dash
+    /// or hashtag in prose (`the kids' -- and parents'`, `parents' #1`): nothing meaningful may follow.
     func isTruncating(_ t: SQLToken) -> Bool {
         let s = text(t)
-        guard s.first == UInt8(ascii: "#") else { return true }
-        let content = s.dropFirst()
-        return content.count <= 2 || Bytes.isSpace(content.first ?? 0x20) || content.first == UInt8(ascii: "-")
+        let content = Bytes.trimmed(s.dropFirst(2))
+        if s.first == UInt8(ascii: "#") {
+            let rest = Bytes.trimmed(s.dropFirst())
+            return rest.isEmpty
+                || (rest.count <= 2
+                    && !rest.contains { $0 >= 0x30 && $0 <= 0x39 || Bytes.lower($0) >= 0x61 && Bytes.lower($0) <= 0x7A })
+        }
+        return content.count <= 3
+    }
+
+    /// Whether the `(` after token `i` follows it directly or only across inline comments.
+    func adjacentParen(_ i: Int) -> Bool {
+        guard i + 1 < tokens.count else { return false }
+        var k = Int(tokens[i].end)
+        let end = Int(tokens[i + 1].start)
+        while k < end {
+            if value[k] == UInt8(ascii: "/"), k + 1 < end, value[k + 1] == UInt8(ascii: "*") {
+                k += 2
+                while k + 1 < end, !(value[k] == UInt8(ascii: "*") && value[k + 1] == UInt8(ascii: "/")) { k += 1 }
+                k += 2
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     @inline(__always)

@@ -129,7 +129,7 @@ public struct SQLiDetector: Detector {
                     var state = SQLWalker.State.operand
                     let next = walker.statementStart(i, state: &state)
                     if !walker.junk { walker.walk(from: next, state: state) }
-                } else if i + 1 < n, tokens[i + 1].kind == .lparen, t.function != .none {
+                } else if i + 1 < n, tokens[i + 1].kind == .lparen, t.function != .none, walker.adjacentParen(i) {
                     start = .function
                     walker.walk(from: 0, state: .operand)
                 } else {
@@ -190,7 +190,7 @@ public struct SQLiDetector: Detector {
                 if w.systemObject || w.info { best.consider(0.85, "sqli.statement") }
                 if w.selectEvidence && w.fromSeen && tail {
                     best.consider(0.75, "sqli.statement")
-                } else if w.fromSeen && w.whereSeen && w.comparison && tail {
+                } else if w.fromSeen && w.whereSeen && w.literalComparison && tail {
                     best.consider(0.7, "sqli.statement")
                 } else if w.selectEvidence && tail && (w.functions > 0 || w.endsWithComment) {
                     best.consider(0.65, "sqli.statement")
@@ -216,9 +216,9 @@ public struct SQLiDetector: Detector {
                     c = 0.9
                 } else if strongFunction {
                     c = 0.9
-                } else if w.functions > 0 && w.comparison {
+                } else if w.functions > 0 && w.literalComparison {
                     c = 0.85
-                } else if w.comparison {
+                } else if w.literalComparison {
                     c = start == .word ? 0.35 : 0.8
                 } else if w.truthLiteral || w.functions > 0 {
                     c = w.endsWithComment ? 0.8 : (w.truthLiteral && clean && start != .word ? 0.7 : 0.45)
@@ -238,7 +238,7 @@ public struct SQLiDetector: Detector {
                     c = 0.85
                 } else if w.tautology && quoted {
                     c = 0.8
-                } else if w.functions > 0 && w.comparison && quoted {
+                } else if w.functions > 0 && w.literalComparison && quoted {
                     c = 0.7
                 }
                 if start == .word { c = min(c, strongFunction || w.selectSeen ? c : 0.3) }
@@ -248,14 +248,18 @@ public struct SQLiDetector: Detector {
                 // `admin'--`: the rest of the application's query is commented out.
                 // An empty application literal (`'--'`) is a quoted dash, not a truncated login.
                 if quoted, w.consumed <= w.closeParens + 1, w.truncatingComment {
-                    let prefixEmpty = tokens[0].end - tokens[0].start <= 1
-                    let c = w.closeParens > 0 ? 0.85 : prefixEmpty ? 0.5 : 0.8
+                    // Login bypasses cut after a user name (`admin'--`); prose ending in a
+                    // possessive and a dash (`my parents' --`) has spaces in its literal.
+                    let prefix = value[Int(tokens[0].start)..<Int(tokens[0].end)]
+                    let prefixEmpty = prefix.count <= 1
+                    let prose = prefix.contains { Bytes.isSpace($0) }
+                    let c = prefixEmpty || prose ? 0.5 : w.closeParens > 0 ? 0.85 : 0.8
                     best.consider(c, "sqli.comment_truncation")
                 }
             case .clause:
                 var c = 0.0
                 if w.orderByNumber { c = w.endsWithComment || quoted ? 0.85 : 0.6 }
-                if w.having && w.comparison { c = max(c, 0.85) }
+                if w.having && w.literalComparison { c = max(c, 0.85) }
                 if w.procedureAnalyse { c = max(c, 0.9) }
                 if !tail { c -= 0.3 }
                 if start == .word { c = min(c, 0.3) }

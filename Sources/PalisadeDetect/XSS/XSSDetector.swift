@@ -528,19 +528,40 @@ public struct XSSDetector: Detector {
     /// How convincing the code after `javascript:` is: a call, assignment, comment or template is
     /// code (`strong`); `void(0)` is the inert link idiom; words are prose ("javascript: the good parts").
     static func scriptBodyConfidence(_ rest: ArraySlice<UInt8>, strong: Double) -> Double {
-        if rest.isEmpty { return 0.45 }
-        if Bytes.hasPrefixIgnoringCase(rest, "void(0)") || Bytes.hasPrefixIgnoringCase(rest, "void 0")
-            || Bytes.hasPrefixIgnoringCase(rest, "void(null)") || rest.elementsEqual(";".utf8)
-            || Bytes.hasPrefixIgnoringCase(rest, "false") || Bytes.hasPrefixIgnoringCase(rest, "true")
+        let body = Bytes.trimmed(rest)
+        guard let first = body.first else { return 0.45 }
+        if Bytes.hasPrefixIgnoringCase(body, "void(0)") || Bytes.hasPrefixIgnoringCase(body, "void 0")
+            || Bytes.hasPrefixIgnoringCase(body, "void(null)") || body.elementsEqual(";".utf8)
+            || Bytes.hasPrefixIgnoringCase(body, "false") || Bytes.hasPrefixIgnoringCase(body, "true"), body.count <= 10
         {
-            return rest.count <= 10 ? 0.4 : strong
+            return 0.4
         }
-        for byte in rest.prefix(256)
-        where byte == UInt8(ascii: "(") || byte == UInt8(ascii: "`") || byte == UInt8(ascii: "=")
-            || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "%")
-            || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "&")
+        let head = body.prefix(200)
+        // Comment tricks (`javascript://%0aalert(1)`), encoded code, sink calls and assignments.
+        let encoded =
+            first == UInt8(ascii: "%") && body.count >= 3
+            && XSSScanner.identByte.contains(body[body.startIndex + 1])
+            && body.dropFirst().first.map { $0 < 0x3A } == true
+        if Bytes.hasPrefixIgnoringCase(body, "//") || Bytes.hasPrefixIgnoringCase(body, "/*") || encoded
+            || Bytes.hasPrefixIgnoringCase(body, "&#")
+            || first == UInt8(ascii: "\\") || containsCall(head) || XSSScanner.mentionsSink(head)
+            || sinkAssignment(body, at: body.startIndex) != nil
         {
             return strong
+        }
+        // Code shape: the first identifier is called, indexed, assigned or dereferenced directly.
+        var k = body.startIndex
+        while k < body.endIndex, k - body.startIndex < 64, XSSScanner.identByte.contains(body[k]) { k += 1 }
+        if k > body.startIndex, k < body.endIndex {
+            let next = body[k]
+            if next == UInt8(ascii: "(") || next == UInt8(ascii: "`") || next == UInt8(ascii: "[")
+                || next == UInt8(ascii: "&")
+                || next == UInt8(ascii: "=")
+                || next == UInt8(ascii: ".") && k + 1 < body.endIndex
+                    && XSSScanner.identStart.contains(body[k + 1])
+            {
+                return strong - 0.05
+            }
         }
         return 0.45
     }
