@@ -50,6 +50,8 @@ struct SQLWalker {
     var endsWithComment = false
     /// Index where a `select` may stand (after `union` or at a statement start).
     var selectAt = -1
+    /// A non-zero number stood alone as a condition after a logic operator (`' or 1 or '`).
+    var numericTruth = false
     /// A comparison had a literal on one side (`1=2`, `x='a'`, `>64`), not just two bare words.
     var literalComparison = false
     /// A binary operator joined operands after a logic operator (`' or ''-'`).
@@ -304,6 +306,16 @@ struct SQLWalker {
                         if t.function == .info { info = true }
                     }
                     if selectSeen, !fromSeen { selectEvidence = true }
+                    // `or 1 or`, `or 1--`: a non-zero number standing alone as a condition is true.
+                    if t.kind == .number, i > 0, isLogic(tokens[i - 1]), pendingComparison < 0,
+                        next(i).map({
+                            isLogic($0) || $0.kind == .lineComment || $0.kind == .rparen
+                                || ($0.kind == .string && !$0.flag)
+                        }) ?? true,
+                        !(text(t).allSatisfy { $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: ".") })
+                    {
+                        numericTruth = true
+                    }
                     completeOperand(i, lastOperand: lastOperand, pending: &pendingComparison)
                     lastOperand = i
                     state = .operator
@@ -616,6 +628,11 @@ struct SQLWalker {
 
     /// Whether a comment cuts the query off (`'--`, `'-- -`, `'#`, `'/*`) rather than being a dash
     /// or hashtag in prose (`the kids' -- and parents'`, `parents' #1`): nothing meaningful may follow.
+    @inline(__always)
+    func isLogic(_ t: SQLToken) -> Bool {
+        t.kind == .logic || (t.kind == .word && (t.word == .or || t.word == .and || t.word == .xor))
+    }
+
     func isTruncating(_ t: SQLToken) -> Bool {
         let s = text(t)
         let content = Bytes.trimmed(s.dropFirst(2))

@@ -148,7 +148,8 @@ public struct SQLiDetector: Detector {
             first = i
         }
         let w = walker
-        let clean = !w.junk
+        // One stray byte at the very end (`' or '1'='1' {`) is noise, not prose.
+        let clean = !w.junk || (w.stop == n - 1 && tokens[n - 1].kind == .other)
         let tail = clean || w.endsWithComment
         var best = Best()
         // Strong structures wherever the walk reached them; the most specific rule is considered
@@ -220,8 +221,9 @@ public struct SQLiDetector: Detector {
                     c = 0.85
                 } else if w.literalComparison {
                     c = start == .word ? 0.35 : 0.8
-                } else if w.truthLiteral || w.functions > 0 {
-                    c = w.endsWithComment ? 0.8 : (w.truthLiteral && clean && start != .word ? 0.7 : 0.45)
+                } else if w.truthLiteral || w.functions > 0 || (w.numericTruth && quoted) {
+                    let truth = w.truthLiteral || (w.numericTruth && quoted)
+                    c = w.endsWithComment ? 0.8 : (truth && clean && start != .word ? 0.7 : 0.45)
                 } else if w.endsWithComment && w.consumed >= 2 {
                     c = 0.65
                 } else if w.arithmeticAfterLogic && quoted && clean {
