@@ -188,7 +188,7 @@ public struct SQLiDetector: Detector {
             // A whole statement as a value.
             if w.statement == .strong { best.consider(clean || w.endsWithComment ? 0.8 : 0.6, "sqli.statement") }
             if w.selectSeen {
-                if w.systemObject || w.info { best.consider(0.85, "sqli.statement") }
+                if w.systemObject || w.info, tail { best.consider(0.85, "sqli.statement") }
                 if w.selectEvidence && w.fromSeen && tail {
                     best.consider(0.75, "sqli.statement")
                 } else if w.fromSeen && w.whereSeen && w.literalComparison && tail {
@@ -279,7 +279,6 @@ public struct SQLiDetector: Detector {
         if facts.executableComment && (w.selectSeen || w.unionSelect || w.logic > 0) {
             best.consider(0.9, "sqli.mysql_comment")
         }
-        // Hex literals, `char(…)` and comments-as-spaces add a little to something already SQL.
         // The walk stopped early (prose-like prefix, odd syntax): a later `union select` or
         // `; statement` is judged on its own, slightly discounted.
         if w.junk, best.confidence < 0.85 {
@@ -304,6 +303,7 @@ public struct SQLiDetector: Detector {
         }
         var confidence = best.confidence
         let rule = best.rule
+        // Hex literals, comments-as-spaces and system objects add a little to something already SQL.
         if confidence >= 0.5 {
             if w.hexLiteral || facts.inlineComment || w.systemObject { confidence = min(0.99, confidence + 0.05) }
         }
