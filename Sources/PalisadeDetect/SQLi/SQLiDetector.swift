@@ -240,12 +240,17 @@ public struct SQLiDetector: Detector {
                     c = 0.85
                 } else if w.tautology && quoted {
                     c = 0.8
+                } else if w.tautology && w.logic > 0 && start == .word {
+                    c = 0.85  // `id=1 or 1=1`: a field comparison, then a tautology joined by a logic operator
                 } else if w.functions > 0 && w.literalComparison && quoted {
                     c = 0.7
                 }
-                if start == .word { c = min(c, strongFunction || w.selectSeen ? c : 0.3) }
+                if start == .word {
+                    c = min(c, strongFunction || w.selectSeen || (w.tautology && w.logic > 0) ? c : 0.3)
+                }
                 if !tail { c -= 0.3 }
-                best.consider(c * weight, "sqli.expression")
+                best.consider(
+                    c * weight, w.tautology && w.logic > 0 && start == .word ? "sqli.boolean" : "sqli.expression")
             case .comment:
                 // `admin'--`: the rest of the application's query is commented out.
                 // An empty application literal (`'--'`) is a quoted dash, not a truncated login.
