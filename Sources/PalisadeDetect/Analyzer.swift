@@ -70,4 +70,9 @@ public struct Analyzer: Sendable {
 /// The detectors Palisade ships, in the order they run.
 public enum DetectorRegistry {
     public static let standard: [any Detector] = [SQLiDetector(), XSSDetector()]
+
+    /// A standard detector by its registry name (`sqli`, `xss`, …), e.g. for `--only` or `--explain`.
+    public static func detector(named name: String) -> (any Detector)? {
+        standard.first { $0.name == name }
+    }
 }

@@ -49,3 +49,13 @@ import Testing
         #expect(scored.score == 95)
     }
 }
+
+extension ScoringTests {
+    @Test func registryNamesAreUnique() {
+        let names = DetectorRegistry.standard.map(\.name)
+        #expect(Set(names).count == names.count)
+        #expect(DetectorRegistry.detector(named: "sqli") is SQLiDetector)
+        #expect(DetectorRegistry.detector(named: "xss") is XSSDetector)
+        #expect(DetectorRegistry.detector(named: "nope") == nil)
+    }
+}
