@@ -35,6 +35,7 @@ public struct Analyzer: Sendable {
             if hits.count > before {
                 let location = decoded.location(of: index)
                 for i in before..<hits.count {
+                    hits[i] = Scoring.adjust(hits[i], context: context)
                     hits[i].point = Int32(index)
                     hits[i].location = location
                 }
@@ -44,7 +45,9 @@ public struct Analyzer: Sendable {
         for annotation in decoded.annotations where !Self.informational.contains(annotation.code) {
             let location = annotation.point >= 0 ? decoded.location(of: Int(annotation.point)) : ""
             anomalies.append(
-                .init(code: annotation.code.rawValue, location: location, detail: annotation.detail, value: annotation.value))
+                .init(
+                    code: annotation.code.rawValue, location: location, detail: annotation.detail,
+                    value: annotation.value))
             if annotation.isLimit {
                 hits.append(
                     Hit(
@@ -74,27 +77,10 @@ extension Analyzer {
 
 /// The detectors Palisade ships, in the order they run.
 public enum DetectorRegistry {
-    public static let standard: [any Detector] = []
-}
+    public static let standard: [any Detector] = [SQLiDetector(), XSSDetector()]
 
-/// Combines hits into a request score (0…100) and an attack verdict.
-public enum Scoring {
-    /// Confidence at or above which a hit makes the request an attack, per sensitivity.
-    public static func threshold(_ sensitivity: Sensitivity) -> Double {
-        switch sensitivity {
-        case .low: 0.8
-        case .default: 0.6
-        case .high: 0.4
-        }
-    }
-
-    public static func score(_ hits: [Hit], sensitivity: Sensitivity) -> (score: Double, attack: Bool, hits: [Hit]) {
-        let sorted = hits.sorted { $0.confidence > $1.confidence }
-        // Independent evidence adds up: 1 - Π(1 - c), capped.
-        var miss = 1.0
-        for hit in sorted { miss *= (1 - min(max(hit.confidence, 0), 1)) }
-        let score = ((1 - miss) * 100).rounded()
-        let attack = sorted.contains { $0.attackClass != .protocolAnomaly && $0.confidence >= threshold(sensitivity) }
-        return (score, attack, sorted)
+    /// A standard detector by its registry name (`sqli`, `xss`, …), e.g. for `--only` or `--explain`.
+    public static func detector(named name: String) -> (any Detector)? {
+        standard.first { $0.name == name }
     }
 }

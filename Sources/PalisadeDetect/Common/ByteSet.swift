@@ -1,0 +1,57 @@
+/// A set of bytes as a 256-bit bitmap: the pre-filter primitive of every detector.
+/// Lookups are a shift and a mask; building one happens once, in a `static let`.
+public struct ByteSet: Sendable {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    public init(_ ascii: StaticString, extra: [UInt8] = []) {
+        let count = ascii.utf8CodeUnitCount
+        for offset in 0..<count { insert(ascii.utf8Start[offset]) }
+        for byte in extra { insert(byte) }
+    }
+
+    public mutating func insert(_ byte: UInt8) {
+        let bit = UInt64(1) << UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
+        }
+    }
+
+    @inline(__always)
+    public func contains(_ byte: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
+        }
+    }
+
+    /// Whether any byte of `bytes` is in the set.
+    @inline(__always)
+    public func containsAny(_ bytes: ArraySlice<UInt8>) -> Bool {
+        for byte in bytes where contains(byte) { return true }
+        return false
+    }
+}
+
+/// FNV-1a over ASCII-lowercased bytes: keyword tables are keyed by it so a lookup allocates nothing.
+public enum WordHash {
+    public static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    @inline(__always)
+    public static func add(_ hash: UInt64, _ byte: UInt8) -> UInt64 {
+        (hash ^ UInt64(Bytes.lower(byte))) &* 0x0000_0100_0000_01B3
+    }
+
+    public static func of<C: Collection<UInt8>>(_ bytes: C) -> UInt64 {
+        var hash = seed
+        for byte in bytes { hash = add(hash, byte) }
+        return hash
+    }
+
+    public static func of(_ string: String) -> UInt64 { of(string.utf8) }
+}

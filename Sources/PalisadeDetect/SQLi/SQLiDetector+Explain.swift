@@ -1,0 +1,24 @@
+extension SQLiDetector {
+    /// One line per reading of `value` (as-is, then after each quote it contains): the tokens,
+    /// what the walk saw and the resulting confidence — for `palisade scan --explain`.
+    public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
+        var lines: [String] = []
+        var tokens: [SQLToken] = []
+        var facts = SQLLexFacts()
+        for opening: UInt8? in [nil, UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`")] {
+            if let opening, !value.contains(opening) { continue }
+            SQLTokenizer.tokenize(value, opening: opening, into: &tokens, facts: &facts)
+            let name = opening.map { "after \(Character(Unicode.Scalar($0)))" } ?? "as-is"
+            var rendered: [String] = []
+            for token in tokens.prefix(24) {
+                let text = String(decoding: value[Int(token.start)..<Int(token.end)].prefix(16), as: UTF8.self)
+                rendered.append("\(token.kind)(\(text))")
+            }
+            if tokens.count > 24 { rendered.append("…") }
+            let finding = judge(tokens: tokens, facts: facts, value: value, opening: opening)
+            let verdict = finding.map { "\($0.rule) \($0.confidence)" } ?? "below \(reportFloor)"
+            lines.append("sqli \(name): \(verdict) — \(rendered.joined(separator: " "))")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,347 @@
+/// SQL injection: reads the value as SQL in four injection contexts — as-is (numeric or whole
+/// statement), after a single quote, after a double quote and after a backtick — and judges the
+/// token stream with `SQLWalker`, a permissive grammar that stops at the first token SQL could not
+/// accept. Prose stops at once (`I'd like` → a bare word right after the closing quote); an injection
+/// runs to its end or to a comment. The confidence comes from what the walk saw (see `judge`).
+public struct SQLiDetector: Detector {
+    public let name = "sqli"
+
+    public init() {}
+
+    /// Bytes that make a value worth reading as SQL on their own: quotes (breakouts), whitespace
+    /// (keywords need separation), and operators/punctuation SQL cannot do without. `-`, `/` and
+    /// `@` count only as `--`, `/*` and `@@` (see `worthReading`), so dates, UUIDs, paths and
+    /// e-mail addresses skip the tokenizer.
+    static let interesting = ByteSet(" \t\n\r\u{0B}\u{0C}'\"`();=#|&<>!", extra: [0xA0])
+
+    /// The pre-filter: one pass, no allocation.
+    static func worthReading(_ value: ArraySlice<UInt8>) -> Bool {
+        guard value.count >= 2 else { return false }
+        var previous: UInt8 = 0
+        for byte in value {
+            if interesting.contains(byte) { return true }
+            if (byte == UInt8(ascii: "-") && previous == UInt8(ascii: "-"))
+                || (byte == UInt8(ascii: "*") && previous == UInt8(ascii: "/"))
+                || (byte == UInt8(ascii: "@") && previous == UInt8(ascii: "@"))
+            {
+                return true
+            }
+            previous = byte
+        }
+        return false
+    }
+
+    /// The contexts a value is read in: as-is, then after each quote it contains.
+    static let quotes: [UInt8] = [UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`")]
+
+    /// Below this, a reading is not reported at all.
+    static let reportFloor = 0.3
+
+    public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
+        guard let finding = Self.analyze(value) else { return }
+        hits.append(
+            Hit(
+                attackClass: .sqli, point: -1, confidence: finding.confidence,
+                evidence: Evidence.excerpt(value, around: finding.range, fieldName: context.fieldName),
+                rule: finding.rule))
+    }
+
+    public struct Finding: Sendable, Equatable {
+        public var confidence: Double
+        public var rule: String
+        /// Which reading matched: "" (as-is), "'", "\"" or "`".
+        public var context: String
+        public var range: Range<Int>
+    }
+
+    /// The most convincing reading of `value` as SQL, or nil when none reaches the report floor.
+    public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
+        guard worthReading(value) else { return nil }
+        var hasQuote: (Bool, Bool, Bool) = (false, false, false)
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "'"): hasQuote.0 = true
+            case UInt8(ascii: "\""): hasQuote.1 = true
+            case UInt8(ascii: "`"): hasQuote.2 = true
+            default: break
+            }
+        }
+        var tokens: [SQLToken] = []
+        tokens.reserveCapacity(min(value.count / 2 + 4, SQLTokenizer.maxTokens))
+        var facts = SQLLexFacts()
+        var best: Finding?
+        for reading in 0..<4 {
+            let opening: UInt8?
+            switch reading {
+            case 0: opening = nil
+            case 1: opening = hasQuote.0 ? quotes[0] : nil
+            case 2: opening = hasQuote.1 ? quotes[1] : nil
+            default: opening = hasQuote.2 ? quotes[2] : nil
+            }
+            if reading > 0, opening == nil { continue }
+            SQLTokenizer.tokenize(value, opening: opening, into: &tokens, facts: &facts)
+            guard let finding = judge(tokens: tokens, facts: facts, value: value, opening: opening) else { continue }
+            if finding.confidence > (best?.confidence ?? 0) { best = finding }
+            if finding.confidence >= 0.95 { break }
+        }
+        return best
+    }
+
+    // MARK: - Judgement
+
+    static func judge(tokens: [SQLToken], facts: SQLLexFacts, value: ArraySlice<UInt8>, opening: UInt8?) -> Finding? {
+        let n = tokens.count
+        guard n >= 1 else { return nil }
+        var walker = SQLWalker(tokens: tokens, value: value)
+        enum Start { case breakout, number, word, logic, statement, function, paren }
+        let start: Start
+        var first = 0
+        if opening != nil {
+            guard n >= 2, tokens[0].flag else { return nil }
+            start = .breakout
+            walker.walk(from: 1, state: .operator)
+            first = 1
+        } else {
+            // Skip leading parentheses and signs to find what the value starts with.
+            var i = 0
+            while i < n,
+                tokens[i].kind == .lparen || (tokens[i].kind == .op && value[Int(tokens[i].start)] == UInt8(ascii: "-"))
+            {
+                i += 1
+            }
+            guard i < n else { return nil }
+            let t = tokens[i]
+            switch t.kind {
+            case .number:
+                start = .number
+                walker.walk(from: 0, state: .operand)
+            case .variable, .string:
+                start = .word
+                walker.walk(from: 0, state: .operand)
+            case .word:
+                if t.word == .and || t.word == .or || t.word == .xor || t.word == .union || t.word == .having
+                    || t.word == .order || t.word == .group || t.word == .procedure
+                {
+                    start = .logic
+                    walker.walk(from: i, state: .operator)
+                } else if t.word.isStatementVerb {
+                    start = .statement
+                    var state = SQLWalker.State.operand
+                    let next = walker.statementStart(i, state: &state)
+                    if !walker.junk { walker.walk(from: next, state: state) }
+                } else if i + 1 < n, tokens[i + 1].kind == .lparen, t.function != .none, walker.adjacentParen(i) {
+                    start = .function
+                    walker.walk(from: 0, state: .operand)
+                } else {
+                    start = .word
+                    walker.walk(from: 0, state: .operand)
+                }
+            case .logic:
+                start = .logic
+                walker.walk(from: i, state: .operator)
+            case .rparen, .semicolon:
+                start = .paren
+                walker.walk(from: i, state: .operator)
+            default:
+                return nil
+            }
+            first = i
+        }
+        let w = walker
+        // One stray byte at the very end (`' or '1'='1' {`) is noise, not prose.
+        let clean = !w.junk || (w.stop == n - 1 && tokens[n - 1].kind == .other)
+        let tail = clean || w.endsWithComment
+        var best = Best()
+        // Strong structures wherever the walk reached them; the most specific rule is considered
+        // first and keeps ties.
+        let quoted = start == .breakout
+        let injected = quoted || start == .number || start == .logic || start == .paren
+        let reached = start != .word || w.logic > 0 || w.continuation != .none
+        if w.time, reached || start == .function { best.consider(0.95, "sqli.time_based") }
+        if w.error, reached || start == .function, w.functions >= 2 || injected {
+            best.consider(0.9, "sqli.error_based")
+        }
+        if w.system, reached || start == .statement || start == .function {
+            best.consider(injected || w.stacked ? 0.95 : 0.9, "sqli.system_access")
+        }
+        if w.intoFile { best.consider(0.95, "sqli.into_outfile") }
+        if w.unionSelect {
+            let formed = w.selectEvidence || w.systemObject || w.endsWithComment || (w.fromSeen && injected)
+            best.consider(formed ? (injected || start == .word ? 0.95 : 0.85) : 0.35, "sqli.union_select")
+        }
+        if w.stacked {
+            switch w.stackedStatement {
+            case .strong: best.consider(injected ? 0.95 : 0.8, "sqli.stacked_query")
+            case .medium:
+                if w.selectSeen {
+                    best.consider(
+                        w.selectEvidence || w.systemObject ? (injected ? 0.9 : 0.75) : 0.4, "sqli.stacked_query")
+                } else {
+                    best.consider(injected ? 0.8 : 0.55, "sqli.stacked_query")
+                }
+            case .weak: best.consider(0.45, "sqli.stacked_query")
+            case .none: break
+            }
+        }
+        if w.procedureAnalyse, injected { best.consider(0.9, "sqli.procedure_analyse") }
+        if start == .statement && !w.stacked {
+            // A whole statement as a value.
+            if w.statement == .strong { best.consider(clean || w.endsWithComment ? 0.8 : 0.6, "sqli.statement") }
+            if w.selectSeen {
+                if w.systemObject || w.info, tail { best.consider(0.85, "sqli.statement") }
+                if w.selectEvidence && w.fromSeen && tail {
+                    best.consider(0.75, "sqli.statement")
+                } else if w.fromSeen && w.whereSeen && w.literalComparison && tail {
+                    best.consider(0.7, "sqli.statement")
+                } else if w.selectEvidence && tail && (w.functions > 0 || w.endsWithComment) {
+                    best.consider(0.65, "sqli.statement")
+                }
+            }
+        }
+        // Boolean and comparison forms after the injection point.
+        if injected || start == .word {
+            let weight: Double
+            switch start {
+            case .breakout: weight = 1.0
+            case .number, .paren: weight = 0.95
+            case .logic: weight = 0.95
+            default: weight = 0.9
+            }
+            let strongFunction = w.time || w.error || w.system || w.info
+            switch w.continuation {
+            case .logic:
+                var c = 0.0
+                if w.tautology {
+                    c = 0.95
+                } else if w.subquery || w.selectSeen {
+                    c = 0.9
+                } else if strongFunction {
+                    c = 0.9
+                } else if w.functions > 0 && w.literalComparison {
+                    c = 0.85
+                } else if w.literalComparison {
+                    c = start == .word ? 0.35 : 0.8
+                } else if w.truthLiteral || w.functions > 0 || (w.numericTruth && quoted) {
+                    let truth = w.truthLiteral || (w.numericTruth && quoted)
+                    c = w.endsWithComment ? 0.8 : (truth && clean && start != .word ? 0.7 : 0.45)
+                } else if w.endsWithComment && w.consumed >= 2 {
+                    c = 0.65
+                } else if w.arithmeticAfterLogic && quoted && clean {
+                    c = 0.65
+                }
+                if start == .word && !w.tautology && !strongFunction && !w.selectSeen { c = min(c, 0.35) }
+                if !tail { c -= 0.4 }
+                best.consider(c * weight, "sqli.boolean")
+            case .comparison, .arithmetic:
+                var c = 0.0
+                if w.subquery || w.selectSeen {
+                    c = 0.9
+                } else if strongFunction {
+                    c = 0.85
+                } else if w.tautology && quoted {
+                    c = 0.8
+                } else if w.tautology && w.logic > 0 && start == .word {
+                    c = 0.85  // `id=1 or 1=1`: a field comparison, then a tautology joined by a logic operator
+                } else if w.functions > 0 && w.literalComparison && quoted {
+                    c = 0.7
+                }
+                if start == .word {
+                    c = min(c, strongFunction || w.selectSeen || (w.tautology && w.logic > 0) ? c : 0.3)
+                }
+                if !tail { c -= 0.3 }
+                best.consider(
+                    c * weight, w.tautology && w.logic > 0 && start == .word ? "sqli.boolean" : "sqli.expression")
+            case .comment:
+                // `admin'--`: the rest of the application's query is commented out.
+                // An empty application literal (`'--'`) is a quoted dash, not a truncated login.
+                if quoted, w.consumed <= w.closeParens + 1, w.truncatingComment {
+                    // Login bypasses cut after a user name (`admin'--`); prose ending in a
+                    // possessive and a dash (`my parents' --`) has spaces in its literal.
+                    let prefix = value[Int(tokens[0].start)..<Int(tokens[0].end)]
+                    let prefixEmpty = prefix.count <= 1
+                    let prose = prefix.contains { Bytes.isSpace($0) }
+                    let c = prefixEmpty || prose ? 0.5 : w.closeParens > 0 ? 0.85 : 0.8
+                    best.consider(c, "sqli.comment_truncation")
+                }
+            case .clause:
+                var c = 0.0
+                if w.orderByNumber { c = w.endsWithComment || quoted ? 0.85 : 0.6 }
+                if w.having && w.literalComparison { c = max(c, 0.85) }
+                if w.procedureAnalyse { c = max(c, 0.9) }
+                if !tail { c -= 0.3 }
+                if start == .word { c = min(c, 0.3) }
+                best.consider(c * weight, "sqli.clause")
+            case .semicolon, .union, .none:
+                break
+            }
+        }
+        // The whole value is an environment probe: `@@version`, `version()`, `user()`, `database()`.
+        if opening == nil, clean, w.consumed <= 4, w.functions <= 1, w.logic == 0, !w.comparison,
+            (w.info && w.functions == 1) || (w.systemObject && tokens[first].kind == .variable)
+        {
+            best.consider(0.65, "sqli.probe")
+        }
+        if facts.executableComment && (w.selectSeen || w.unionSelect || w.logic > 0) {
+            best.consider(0.9, "sqli.mysql_comment")
+        }
+        // The walk stopped early (prose-like prefix, odd syntax): a later `union select` or
+        // `; statement` is judged on its own, slightly discounted.
+        if w.junk, best.confidence < 0.85 {
+            var anchors = 0
+            var k = max(w.stop, first)
+            while k < n, anchors < 8 {
+                let t = tokens[k]
+                if (t.kind == .word && t.word == .union) || t.kind == .semicolon {
+                    anchors += 1
+                    var resync = SQLWalker(tokens: tokens, value: value)
+                    resync.walk(from: k, state: .operator)
+                    let span = Int(t.start)..<Int(tokens[max(min(resync.stop, n) - 1, k)].end)
+                    if resync.unionSelect, resync.selectEvidence || resync.systemObject || resync.endsWithComment {
+                        best.consider(0.85, "sqli.union_select", span: span)
+                    }
+                    if resync.stacked, resync.stackedStatement == .strong || resync.time || resync.system {
+                        best.consider(0.8, "sqli.stacked_query", span: span)
+                    }
+                }
+                k += 1
+            }
+        }
+        var confidence = best.confidence
+        let rule = best.rule
+        // Hex literals, comments-as-spaces and system objects add a little to something already SQL.
+        if confidence >= 0.5 {
+            if w.hexLiteral || facts.inlineComment || w.systemObject { confidence = min(0.99, confidence + 0.05) }
+        }
+        guard confidence >= reportFloor else { return nil }
+        var lower = Int(tokens[min(first, n - 1)].start)
+        let stopIndex = max(min(w.stop, n) - 1, min(first, n - 1))
+        var upper = max(Int(tokens[stopIndex].end), lower)
+        if let span = best.span {
+            lower = span.lowerBound
+            upper = max(span.upperBound, lower)
+        }
+        let name: String
+        switch opening {
+        case UInt8(ascii: "'"): name = "'"
+        case UInt8(ascii: "\""): name = "\""
+        case UInt8(ascii: "`"): name = "`"
+        default: name = ""
+        }
+        return Finding(confidence: (confidence * 100).rounded() / 100, rule: rule, context: name, range: lower..<upper)
+    }
+
+    /// The strongest reading so far.
+    struct Best {
+        var confidence = 0.0
+        var rule = ""
+        /// Where the reading matched, when it is not the main walk's span (a resynchronised walk).
+        var span: Range<Int>? = nil
+        mutating func consider(_ c: Double, _ r: String, span: Range<Int>? = nil) {
+            if c > confidence {
+                confidence = c
+                rule = r
+                self.span = span
+            }
+        }
+    }
+}

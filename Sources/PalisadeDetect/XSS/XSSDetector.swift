@@ -1,0 +1,74 @@
+/// Cross-site scripting: reads the value the way a browser would in the places it could land —
+/// HTML text (tags and their attributes, parsed like the HTML tokenizer including broken markup),
+/// an attribute value (quote breakouts into new `on…=` attributes), a URL (`javascript:`, `data:`
+/// schemes with entity and whitespace obfuscation), a JavaScript string (quote breakouts into a
+/// call, template literals, DOM sinks) and CSS (`expression(`, bindings). Each reading yields a
+/// confidence; the strongest becomes the hit.
+public struct XSSDetector: Detector {
+    public let name = "xss"
+
+    public init() {}
+
+    /// Without one of these bytes a value cannot reach any reading.
+    static let prefilter = ByteSet("<:=(`{&")
+
+    public struct Finding: Sendable, Equatable {
+        public var confidence: Double
+        public var rule: String
+        public var range: Range<Int>
+    }
+
+    public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
+        guard let finding = Self.analyze(value) else { return }
+        hits.append(
+            Hit(
+                attackClass: .xss, point: -1, confidence: finding.confidence,
+                evidence: Evidence.excerpt(value, around: finding.range, fieldName: context.fieldName),
+                rule: finding.rule))
+    }
+
+    struct Best {
+        var confidence = 0.0
+        var rule = ""
+        var range = 0..<0
+        mutating func consider(_ c: Double, _ r: String, _ range: Range<Int>) {
+            if c > confidence {
+                confidence = c
+                rule = r
+                self.range = range
+            }
+        }
+    }
+
+    public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
+        guard value.count >= 4 else { return nil }
+        var lt = false
+        var colon = false
+        var eq = false
+        var paren = false
+        var tick = false
+        var brace = false
+        var quote = false
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "<"): lt = true
+            case UInt8(ascii: ":"): colon = true
+            case UInt8(ascii: "="): eq = true
+            case UInt8(ascii: "("): paren = true
+            case UInt8(ascii: "`"): tick = true
+            case UInt8(ascii: "{"): brace = true
+            case UInt8(ascii: "'"), UInt8(ascii: "\""): quote = true
+            case UInt8(ascii: "&"): colon = true  // entity-encoded colon or parens
+            default: break
+            }
+        }
+        guard lt || colon || eq || paren || tick || brace else { return nil }
+        var best = Best()
+        if lt { scanTags(value, &best) }
+        if eq, best.confidence < 0.9 { scanInjectedHandlers(value, &best) }
+        if colon, best.confidence < 0.9 { scanSchemes(value, &best) }
+        if paren || tick || eq || brace, best.confidence < 0.9 { scanScript(value, quote: quote, brace: brace, &best) }
+        guard best.confidence >= SQLiDetector.reportFloor else { return nil }
+        return Finding(confidence: best.confidence, rule: best.rule, range: best.range)
+    }
+}
