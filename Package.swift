@@ -154,6 +154,7 @@ let package = Package(
             name: "PalisadeDetectTests",
             dependencies: ["PalisadeDetect"],
             path: "Tests/PalisadeDetectTests",
+            exclude: ["Corpus"],  // read through #filePath by the corpus runner
             swiftSettings: strict
         ),
         .testTarget(
