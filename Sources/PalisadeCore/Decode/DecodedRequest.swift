@@ -6,6 +6,9 @@ public struct DecodedRequest: Sendable {
     public var limitHits: Set<LimitKind> = []
     /// Time spent decoding, in nanoseconds.
     public var elapsedNanos: Int64 = 0
+    /// Per point (same indices as `points`): the context its value was decoded in — the root
+    /// source and the field name it belongs to. Filled by `RequestDecoder`.
+    public var contexts: [DecodeContext] = []
 
     public init() {}
 
@@ -41,6 +44,7 @@ public struct DecodedRequest: Sendable {
 extension DecodedRequest {
     /// The root source a point descends from.
     public func source(of index: Int) -> Source {
+        if index >= 0, index < contexts.count { return contexts[index].source }
         var current = index
         var steps = 0
         while current >= 0, current < points.count, steps <= points.count {
@@ -56,8 +60,9 @@ extension DecodedRequest {
         return .body
     }
 
-    /// The field name a point's value belongs to: the last plain key in its location.
+    /// The field name a point's value belongs to: the last key in its location.
     public func fieldName(of index: Int) -> String? {
+        if index >= 0, index < contexts.count { return contexts[index].fieldName }
         var current = index
         var steps = 0
         while current >= 0, current < points.count, steps <= points.count {
@@ -71,6 +76,16 @@ extension DecodedRequest {
 
     /// The last `.key` or `["key"]` component of a segment (`.json.items[0].filter` → `filter`).
     static func lastKey(in segment: String) -> String? {
+        // Fast path: a plain `.key` tail (the common case) needs no copy of the segment.
+        let view = segment.utf8
+        if let last = view.last, last != UInt8(ascii: "]"),
+            let separator = view.lastIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ">") })
+        {
+            guard view[separator] == UInt8(ascii: "."), view.index(after: separator) != view.endIndex else {
+                return nil
+            }
+            return String(segment[view.index(after: separator)...])
+        }
         var utf8 = Array(segment.utf8)
         // Drop trailing indices: `[0]`.
         while utf8.last == UInt8(ascii: "]"), let open = utf8.lastIndex(of: UInt8(ascii: "[")) {

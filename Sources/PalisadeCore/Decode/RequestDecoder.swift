@@ -21,6 +21,7 @@ public struct RequestDecoder: Sendable {
         run.addRoots(record)
         run.expandAll()
         var result = run.result
+        result.contexts = run.contexts
         result.limitHits = run.budget.hits.union(run.extraHits)
         for limit in result.limitHits.sorted(by: { $0.rawValue < $1.rawValue })
         where !result.annotations.contains(where: { $0.code == limit.annotationCode }) {
@@ -286,7 +287,11 @@ private struct Run {
             if child.kind == .key, LocationPath.isBenignIdentifier(child.value) { continue }
             var context = parentContext
             context.contentType = child.contentType
-            context.fieldName = child.fieldName ?? parentContext.fieldName
+            if let name = child.fieldName {
+                context.fieldName = name
+            } else if !child.path.isEmpty, let name = DecodedRequest.lastKey(in: child.path) {
+                context.fieldName = name
+            }
             let childDeclared = child.contentType.flatMap(RequestDecoder.decoderName(forContentType:))
             guard
                 add(

@@ -63,22 +63,30 @@ public struct CaptureRecord: Sendable, Equatable {
 
     /// The path part of `rawPath` (before `?`, fragment dropped).
     public var path: Substring {
-        let end = rawPath.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? rawPath.endIndex
+        let utf8 = rawPath.utf8
+        let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? utf8.endIndex
         return rawPath[..<end]
     }
 
     /// The query part of `rawPath` (after the first `?`, fragment dropped), nil when absent.
     public var query: Substring? {
-        guard let mark = rawPath.firstIndex(of: "?") else { return nil }
-        let start = rawPath.index(after: mark)
-        let end = rawPath[start...].firstIndex(of: "#") ?? rawPath.endIndex
+        let utf8 = rawPath.utf8
+        guard let mark = utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        let start = utf8.index(after: mark)
+        let end = utf8[start...].firstIndex(of: UInt8(ascii: "#")) ?? utf8.endIndex
         return rawPath[start..<end]
     }
 
     /// The first header with this name, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        let wanted = Bytes.lowercased(name)
-        for header in headers where Bytes.lowercased(header.name) == wanted { return header.value }
+        for header in headers where Self.equalsIgnoringASCIICase(header.name, name) { return header.value }
         return nil
+    }
+
+    static func equalsIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8
+        let y = b.utf8
+        guard x.count == y.count else { return false }
+        return zip(x, y).allSatisfy { Bytes.lower($0) == Bytes.lower($1) }
     }
 }

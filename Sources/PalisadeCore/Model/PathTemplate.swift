@@ -14,7 +14,12 @@ public enum PathTemplate {
 
     /// The placeholder a segment stands for, or nil to keep it.
     public static func placeholder<S: StringProtocol>(for segment: S) -> String? {
-        let bytes = Array(segment.utf8)
+        // Fast path without copying: every placeholder needs a digit, an `@`, or 20+ bytes.
+        let view = segment.utf8
+        if view.count < 20, !view.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "@") }) {
+            return nil
+        }
+        let bytes = Array(view)
         guard !bytes.isEmpty else { return nil }
         if bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return "{id}" }
         if isUUID(bytes) { return "{uuid}" }
