@@ -27,18 +27,15 @@ struct CaptureHTTPTests {
         let transport = try await inProcessTransport()
         let mirror = try buildMirror(
             configuration: testConfiguration(), transport: transport, logger: testLogger, metrics: PalisadeMetrics())
-        var ids: [String] = []
-        try await mirror.application().test(.router) { client in
-            try await client.execute(
-                uri: "/v1/capture", method: .post, headers: auth, body: ByteBuffer(string: ndjson(250))
-            ) { response in
-                #expect(response.status == .accepted)
-                let body = try json(response.body)
-                #expect(int(body["accepted"]) == 250)
-                #expect(int(body["rejected"]) == 0)
-                guard case .array(let list) = body["ids"] else { throw CancellationError() }
-                ids = list.compactMap(\.stringValue)
-            }
+        let ids = try await mirror.application().test(.router) { client in
+            let response = try await client.execute(
+                uri: "/v1/capture", method: .post, headers: auth, body: ByteBuffer(string: ndjson(250)))
+            #expect(response.status == .accepted)
+            let body = try json(response.body)
+            #expect(int(body["accepted"]) == 250)
+            #expect(int(body["rejected"]) == 0)
+            guard case .array(let list) = body["ids"] else { throw CancellationError() }
+            return list.compactMap(\.stringValue)
         }
         let records = try await readRequests(transport, count: 250)
         #expect(records.count == 250)
@@ -69,7 +66,7 @@ struct CaptureHTTPTests {
                 #expect(errors.compactMap { int($0["line"]) } == [2, 3, 4])
                 #expect(errors[1]["reason"]?.stringValue == "missing required field 'path'")
             }
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await client.execute(uri: "/metrics", method: .get, headers: auth) { response in
                 let text = String(buffer: response.body)
                 #expect(text.contains(#"palisade_mirror_records_rejected_total{reason="invalid_json"} 1"#))
                 #expect(text.contains(#"palisade_mirror_records_rejected_total{reason="line_too_large"} 1"#))
@@ -85,15 +82,19 @@ struct CaptureHTTPTests {
         var config = testConfiguration()
         config.maxInflatedBytes = 4_096
         let mirror = try buildMirror(configuration: config, transport: transport, logger: testLogger, metrics: nil)
-        var headers = auth
-        headers[.contentEncoding] = "gzip"
+        let headers: HTTPFields = {
+            var headers = auth
+            headers[.contentEncoding] = "gzip"
+            return headers
+        }()
         try await mirror.application().test(.router) { client in
             try await client.execute(
                 uri: "/v1/capture", method: .post, headers: headers,
                 body: ByteBuffer(bytes: storedGzip(Array(ndjson(20).utf8)))
             ) { response in
                 #expect(response.status == .accepted)
-                #expect(int(try json(response.body)["accepted"]) == 20)
+                let accepted = try json(response.body)["accepted"]
+                #expect(int(accepted) == 20)
             }
             // Inflates beyond max_inflated_bytes: 413, nothing kept.
             try await client.execute(
@@ -193,22 +194,21 @@ struct CaptureHTTPTests {
         var config = testConfiguration(bufferMaxRecords: 300)
         config.retryAfterSeconds = 2
         let mirror = try buildMirror(configuration: config, transport: transport, logger: testLogger, metrics: metrics)
-        var accepted = 0
-        try await mirror.application().test(.router) { client in
+        let accepted = try await mirror.application().test(.router) { client in
+            var accepted = 0
             var shed = 0
             for i in 0..<6 {
-                try await client.execute(
+                let response = try await client.execute(
                     uri: "/v1/capture", method: .post, headers: auth,
                     body: ByteBuffer(string: ndjson(100, start: i * 100))
-                ) { response in
-                    if response.status == .accepted {
-                        accepted += 100
-                    } else {
-                        #expect(response.status == .serviceUnavailable)
-                        #expect(response.headers[.retryAfter] == "2")
-                        #expect(String(buffer: response.body).contains("overloaded"))
-                        shed += 1
-                    }
+                )
+                if response.status == .accepted {
+                    accepted += 100
+                } else {
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(response.headers[.retryAfter] == "2")
+                    #expect(String(buffer: response.body).contains("overloaded"))
+                    shed += 1
                 }
             }
             #expect(accepted == 300)
@@ -217,7 +217,7 @@ struct CaptureHTTPTests {
                 #expect(response.status == .serviceUnavailable)
                 #expect(String(buffer: response.body).contains("buffer full"))
             }
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await client.execute(uri: "/metrics", method: .get, headers: auth) { response in
                 let text = String(buffer: response.body)
                 #expect(text.contains("palisade_mirror_records_shed_total 300"))
                 #expect(text.contains(#"palisade_mirror_requests_total{listener="capture",outcome="shed"} 3"#))
@@ -230,13 +230,12 @@ struct CaptureHTTPTests {
             while mirror.pipeline.buffer.depth.records > 0, clock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
             }
-            try await client.execute(
-                uri: "/v1/capture", method: .post, headers: auth, body: ByteBuffer(string: ndjson(100, start: 600))
-            ) {
-                #expect($0.status == .accepted)
-                accepted += 100
-            }
+            let last = try await client.execute(
+                uri: "/v1/capture", method: .post, headers: auth, body: ByteBuffer(string: ndjson(100, start: 600)))
+            #expect(last.status == .accepted)
+            if last.status == .accepted { accepted += 100 }
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            return accepted
         }
         // Everything answered 202 is on the topic.
         let records = try await readRequests(base, count: accepted)
@@ -257,7 +256,7 @@ struct CaptureHTTPTests {
             }
             let records = try await readRequests(base, count: 50)
             #expect(records.map(\.rawPath) == (0..<50).map { "/items/\($0)" })
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await client.execute(uri: "/metrics", method: .get, headers: auth) { response in
                 let text = String(buffer: response.body)
                 #expect(text.contains(#"palisade_mirror_produce_errors_total{retriable="true"} 150"#))
                 #expect(text.contains("palisade_mirror_records_produced_total 50"))
@@ -284,8 +283,12 @@ struct CaptureHTTPTests {
                 #expect(String(buffer: response.body).contains("transport failing: timed_out"))
             }
             transport.failures.store(0, ordering: .relaxed)
-            try await Task.sleep(for: .milliseconds(300))
-            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            var status = HTTPResponse.Status.serviceUnavailable
+            for _ in 0..<100 where status != .ok {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await client.execute(uri: "/readyz", method: .get).status
+            }
+            #expect(status == .ok)
         }
     }
 

@@ -103,16 +103,14 @@ struct MirrorKafkaTests {
             configuration: testConfiguration(),
             transport: KafkaTransport(configuration: configuration, logger: testLogger),
             logger: testLogger, metrics: metrics)
-        var accepted = 0
-        try await mirror.application().test(.router) { client in
+        let accepted = try await mirror.application().test(.router) { client in
+            var accepted = 0
             func post(_ start: Int) async throws {
-                try await client.execute(
+                let response = try await client.execute(
                     uri: "/v1/capture", method: .post, headers: auth,
-                    body: ByteBuffer(string: ndjson(100, start: start))
-                ) {
-                    #expect($0.status == .accepted)
-                    accepted += 100
-                }
+                    body: ByteBuffer(string: ndjson(100, start: start)))
+                #expect(response.status == .accepted)
+                if response.status == .accepted { accepted += 100 }
             }
             try await post(0)
             try await Task.sleep(for: .milliseconds(300))
@@ -130,16 +128,19 @@ struct MirrorKafkaTests {
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(mirror.pipeline.buffer.depth.records == 0)
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await client.execute(uri: "/metrics", method: .get, headers: auth) { response in
                 let text = String(buffer: response.body)
                 #expect(text.contains("palisade_mirror_records_produced_total"))
                 #expect(!text.contains(#"palisade_mirror_records_dropped_total{reason="produce_failed"} 1"#))
             }
+            return accepted
         }
         #expect(accepted == 800)
         let consumed = try await consume(configuration, count: 800)
         let paths = Set(
-            try consumed.map { CaptureRecord(try CaptureRecordMessage.decodeRecord($0.value ?? [])).rawPath })
+            try consumed.map { record in
+                CaptureRecord(try CaptureRecordMessage.decodeRecord(record.value ?? [])).rawPath
+            })
         #expect(paths == Set((0..<800).map { "/items/\($0)" }), "missing \(800 - paths.count) accepted records")
         await cluster.shutdown()
     }

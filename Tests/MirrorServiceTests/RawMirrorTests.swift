@@ -16,22 +16,23 @@ struct RawMirrorTests {
         let mirror = try buildMirror(
             configuration: testConfiguration(raw: true, trustedProxies: trusted), transport: transport,
             logger: testLogger, metrics: nil)
-        var statuses: [HTTPResponse.Status] = []
-        try await mirror.rawApplication(includingPipeline: true).test(.live) { client in
+        let statuses = try await mirror.rawApplication(includingPipeline: true).test(.live) { client in
+            var statuses: [HTTPResponse.Status] = []
             // The original request: its Authorization belongs to the client and is captured.
-            try await client.execute(
-                uri: "/v1/users/42?expand=1", method: .post,
-                headers: [
-                    HTTPField.Name("x-palisade-token")!: "raw-token", .authorization: "Bearer client-jwt",
-                    .contentType: "application/json", HTTPField.Name("x-forwarded-for")!: "198.51.100.9, 10.0.0.1",
-                ],
-                body: ByteBuffer(string: #"{"name":"x"}"#)
-            ) { statuses.append($0.status) }
+            var headers: HTTPFields = [.authorization: "Bearer client-jwt", .contentType: "application/json"]
+            headers[.init("x-palisade-token")!] = "raw-token"
+            headers[.init("x-forwarded-for")!] = "198.51.100.9, 10.0.0.1"
+            statuses.append(
+                try await client.execute(
+                    uri: "/v1/users/42?expand=1", method: .post, headers: headers,
+                    body: ByteBuffer(string: #"{"name":"x"}"#)
+                ).status)
             // No token, a wrong token: refused, nothing captured.
-            try await client.execute(uri: "/anything", method: .get) { statuses.append($0.status) }
-            try await client.execute(
-                uri: "/anything", method: .get, headers: [HTTPField.Name("x-palisade-token")!: "node-1-token"]
-            ) { statuses.append($0.status) }
+            statuses.append(try await client.execute(uri: "/anything", method: .get).status)
+            var wrong = HTTPFields()
+            wrong[.init("x-palisade-token")!] = "node-1-token"
+            statuses.append(try await client.execute(uri: "/anything", method: .get, headers: wrong).status)
+            return statuses
         }
         return (statuses, try await readRequests(transport, count: 1, timeout: .seconds(3)))
     }
