@@ -7,7 +7,7 @@ import PalisadeTransport
 ///
 /// Settings: `transport.kind`, `kafka.bootstrap_servers`, `kafka.topic_prefix`,
 /// `kafka.client_id`, `kafka.linger_ms`, `kafka.compression`, `kafka.message_timeout_ms`,
-/// `kafka.queue_max_messages`, `kafka.enqueue_timeout_ms`, `kafka.shutdown_flush_timeout_ms`,
+/// `kafka.queue_max_messages`, `kafka.enqueue_timeout_ms`,
 /// and `kafka.properties.*` (any librdkafka property by name, applied last; values are treated
 /// as secrets in `--print-config` because SASL passwords live there).
 public struct TransportSettings: Sendable {
@@ -47,8 +47,6 @@ public struct TransportSettings: Sendable {
             "kafka.enqueue_timeout_ms", default: "5000",
             "How long a produce waits for room in a full client queue before failing, in ms."),
         .init(
-            "kafka.shutdown_flush_timeout_ms", default: "10000", "Time allowed for the final flush on shutdown, in ms."),
-        .init(
             "kafka.properties.*", default: "", "Any librdkafka property by name (SSL, SASL, …), applied last.",
             secret: true),
     ]
@@ -80,7 +78,6 @@ public struct TransportSettings: Sendable {
         kafka.producer.messageTimeoutMs = try settings.int("kafka.message_timeout_ms", range: 1_000...3_600_000)
         kafka.producer.queueMaxMessages = try settings.int("kafka.queue_max_messages", range: 1...10_000_000)
         kafka.producer.enqueueTimeoutMs = try settings.int("kafka.enqueue_timeout_ms", range: 0...600_000)
-        kafka.producer.shutdownFlushTimeoutMs = try settings.int("kafka.shutdown_flush_timeout_ms", range: 0...600_000)
         result.kafka = kafka
         return result
     }
