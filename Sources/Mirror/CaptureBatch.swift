@@ -28,6 +28,7 @@ struct CaptureBatch: Sendable {
     ) -> CaptureBatch {
         var batch = CaptureBatch()
         var splitter = LineSplitter(maxLineBytes: maxLineBytes)
+        var ids = BatchIDs(milliseconds: now)
         func handle(_ event: LineSplitter.Event) {
             switch event {
             case .blank:
@@ -40,7 +41,8 @@ struct CaptureBatch: Sendable {
             case .line(let bytes, let number):
                 batch.received += 1
                 do {
-                    let record = try CaptureRecord.parse(json: bytes, lineNumber: number, now: now, options: options)
+                    let record = try CaptureRecord.parse(
+                        json: bytes, lineNumber: number, now: now, options: options, makeID: { ids.next() })
                     batch.values.append(CaptureRecordMessage(record).encodedRecord())
                     batch.ids.append(record.id)
                 } catch {

@@ -67,3 +67,14 @@ import Testing
         #expect(parsed == record)
     }
 }
+
+@Suite struct BatchIDsTests {
+    @Test func idsOfABatchAreDistinctULIDs() {
+        var ids = BatchIDs(milliseconds: 1_763_700_000_123)
+        let made = (0..<10_000).map { _ in ids.next() }
+        #expect(Set(made).count == 10_000)
+        #expect(made.allSatisfy { $0.count == 26 && $0.hasPrefix(String(made[0].prefix(10))) })
+        var other = BatchIDs(milliseconds: 1_763_700_000_123)
+        #expect(other.next() != made[0])
+    }
+}
