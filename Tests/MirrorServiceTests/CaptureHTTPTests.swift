@@ -294,8 +294,8 @@ struct CaptureHTTPTests {
 
     @Test func gracefulShutdownDrainsWhatWasAccepted() async throws {
         let base = try await inProcessTransport()
-        // 20 ms per produce call of at most 100 records: 1 000 records need ≈ 100 ms after shutdown begins.
-        let transport = ControlledTransport(base: base, delay: .milliseconds(20))
+        // 50 ms per produce call of at most 100 records, 2 in flight: 1 000 records need ≈ 250 ms.
+        let transport = ControlledTransport(base: base, delay: .milliseconds(50))
         let mirror = try buildMirror(
             configuration: testConfiguration(), transport: transport, logger: testLogger, metrics: nil)
         try await mirror.application().test(.router) { client in
