@@ -72,3 +72,25 @@ struct RawMirrorTests {
         #expect(RawMirrorResponder.clientIP(peer: "192.0.2.1", header: ["203.0.113.5"], trusted: []) == "192.0.2.1")
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct RawMirrorLimitTests {
+    @Test func aLongBodyIsCutAndMarkedTruncated() async throws {
+        let transport = try await inProcessTransport()
+        let mirror = try buildMirror(
+            configuration: testConfiguration(maxLineBytes: 1_024, raw: true), transport: transport, logger: testLogger,
+            metrics: nil)
+        let status = try await mirror.rawApplication(includingPipeline: true).test(.live) { client in
+            var headers = HTTPFields()
+            headers[.init("x-palisade-token")!] = "raw-token"
+            return try await client.execute(
+                uri: "/upload", method: .put, headers: headers, body: ByteBuffer(repeating: 0x61, count: 5_000)
+            ).status
+        }
+        #expect(status == .accepted)
+        let record = try #require(try await readRequests(transport, count: 1, timeout: .seconds(3)).first)
+        #expect(record.method == "PUT")
+        #expect(record.body.count == 1_024)
+        #expect(record.bodyTruncated)
+    }
+}
