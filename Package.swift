@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
     ],
     targets: [
         // zlib from the system (Debian `zlib1g-dev`), for gzip/deflate decoding.
@@ -58,6 +59,8 @@ let package = Package(
             name: "PalisadeRuntime",
             dependencies: [
                 "PalisadeCore",
+                "PalisadeTransport",
+                "PalisadeKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -123,6 +126,25 @@ let package = Package(
             path: "Sources/PalisadeKafka",
             swiftSettings: strict
         ),
+        // The mirror role: the tap's landing point (capture batches and raw mirrored requests in,
+        // `palisade.requests` out). Not named `Mirror`: that shadows the standard library's type.
+        .target(
+            name: "MirrorService",
+            dependencies: [
+                "PalisadeCore",
+                "PalisadePolicy",
+                "PalisadeRecords",
+                "PalisadeRuntime",
+                "PalisadeTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/Mirror",
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
         // Subcommands of the `palisade` binary, as a library so tests can drive them.
         .target(
             name: "PalisadeCLI",
@@ -131,8 +153,12 @@ let package = Package(
                 "PalisadeDetect",
                 "PalisadeTransport",
                 "PalisadeKafka",
+                "PalisadeRuntime",
+                "MirrorService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Sources/PalisadeCLI",
             swiftSettings: strict
@@ -197,6 +223,23 @@ let package = Package(
             dependencies: ["PalisadeLearn", "PalisadeCore", "PalisadeDetect"],
             path: "Tests/PalisadeLearnTests",
             exclude: ["Fixtures"],  // read through #filePath by WireFormatTests
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MirrorServiceTests",
+            dependencies: [
+                "MirrorService",
+                "PalisadeCLI",
+                "PalisadeCore",
+                "PalisadePolicy",
+                "PalisadeRuntime",
+                "PalisadeRecords",
+                "PalisadeTransport",
+                "PalisadeKafka",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/MirrorServiceTests",
             swiftSettings: strict
         ),
         .testTarget(

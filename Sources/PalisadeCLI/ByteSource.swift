@@ -39,6 +39,20 @@ struct ByteSource: ~Copyable {
         if ownsDescriptor { close(fd) }
     }
 
+    /// The next chunk (a copy), nil at end of input.
+    mutating func nextChunk() throws -> [UInt8]? {
+        let fd = self.fd
+        while true {
+            let count = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress, raw.count) }
+            if count == 0 { return nil }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(reason: String(cString: strerror(errno)))
+            }
+            return Array(buffer[0..<count])
+        }
+    }
+
     /// Calls `body` with each chunk until end of input.
     mutating func forEachChunk(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let fd = self.fd

@@ -18,9 +18,7 @@ struct ScanCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case auto, jsonl, har
-    }
+    typealias Format = CaptureFileReader.Format
 
     @Argument(help: "Capture file (JSON lines or HAR); '-' reads standard input.")
     var file: String = "-"
@@ -124,9 +122,7 @@ struct Scanner {
     let explain: Bool
     let attacksOnly: Bool
     private(set) var summary = Summary()
-    private var mode: ScanCommand.Format
-    private var lines: LineSplitter
-    private var har = HARReader()
+    private var reader: CaptureFileReader
     private(set) var out: OutputSink
     private(set) var err: OutputSink
     private let start = ContinuousClock.now
@@ -139,36 +135,24 @@ struct Scanner {
         out: OutputSink = .stdout(), err: OutputSink = .stderr()
     ) {
         self.analyzer = analyzer
-        self.mode = format
+        self.reader = CaptureFileReader(format: format, maxLineBytes: maxLineBytes)
         self.explain = explain
         self.attacksOnly = attacksOnly
-        self.lines = LineSplitter(maxLineBytes: maxLineBytes)
         self.out = out
         self.err = err
     }
 
     mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
-        if mode == .auto { mode = Self.detectFormat(chunk) }
-        switch mode {
-        case .har:
-            var entries: [HARReader.Event] = []
-            har.feed(chunk) { entries.append($0) }
-            for event in entries { handle(event) }
-        case .jsonl, .auto:
-            var events: [LineSplitter.Event] = []
-            lines.feed(chunk) { events.append($0) }
-            for event in events { handle(event) }
-        }
+        var items: [CaptureFileReader.Item] = []
+        reader.feed(chunk) { items.append($0) }
+        for item in items { handle(item) }
     }
 
     mutating func finish() {
-        if mode != .har {
-            var events: [LineSplitter.Event] = []
-            lines.finish { events.append($0) }
-            for event in events { handle(event) }
-        } else if !har.sawEntries {
-            reject(CaptureError(line: 0, reason: "no log.entries array found in the HAR document"))
-        }
+        var items: [CaptureFileReader.Item] = []
+        let missing = reader.finish { items.append($0) }
+        for item in items { handle(item) }
+        if let missing { reject(missing) }
         out.flush()
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -183,25 +167,12 @@ struct Scanner {
         err.flush()
     }
 
-    /// HAR when the document's first key is `log`; JSON lines otherwise.
-    static func detectFormat(_ chunk: UnsafeBufferPointer<UInt8>) -> ScanCommand.Format {
-        var i = 0
-        func skipSpace() { while i < chunk.count, Bytes.isSpace(chunk[i]) { i += 1 } }
-        skipSpace()
-        guard i < chunk.count, chunk[i] == UInt8(ascii: "{") else { return .jsonl }
-        i += 1
-        skipSpace()
-        let key = Array("\"log\"".utf8)
-        guard chunk.count - i >= key.count else { return .jsonl }
-        return Array(chunk[i..<(i + key.count)]) == key ? .har : .jsonl
-    }
-
-    private mutating func handle(_ event: LineSplitter.Event) {
-        switch event {
-        case .blank:
-            return
-        case .oversized(let number, let bytes):
+    private mutating func handle(_ item: CaptureFileReader.Item) {
+        switch item {
+        case .oversizedLine(let number, let bytes):
             reject(CaptureError(line: number, reason: "line of \(bytes) bytes exceeds --max-line-bytes"))
+        case .oversizedEntry(let index):
+            reject(CaptureError(line: index, reason: "entry \(index) exceeds the entry size limit"))
         case .line(let bytes, let number):
             do {
                 let record = try CaptureRecord.parse(json: bytes, lineNumber: number, now: WallClock.nowMilliseconds())
@@ -209,21 +180,11 @@ struct Scanner {
             } catch {
                 reject(error)
             }
-        }
-    }
-
-    private mutating func handle(_ event: HARReader.Event) {
-        switch event {
-        case .oversized(let index):
-            reject(CaptureError(line: index, reason: "entry \(index) exceeds the entry size limit"))
-        case .entry(let bytes, let index):
+        case .harEntry(let bytes, let index):
             do {
-                let json = try JSONReader(maxDepth: 32).parse(bytes)
-                emit(try CaptureRecord.fromHAR(entry: json, index: index, now: WallClock.nowMilliseconds()))
-            } catch let error as CaptureError {
-                reject(error)
+                emit(try CaptureFileReader.record(harEntry: bytes, index: index, now: WallClock.nowMilliseconds()))
             } catch {
-                reject(CaptureError(line: index, reason: "entry \(index): invalid JSON: \(error)"))
+                reject(error)
             }
         }
     }

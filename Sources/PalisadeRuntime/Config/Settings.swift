@@ -7,7 +7,10 @@ import Yams
 /// errors (typos must not silently fall back to defaults).
 public struct Settings: Sendable {
     public enum Origin: Sendable, Equatable, CustomStringConvertible {
-        case defaults, file(String), environment(String), flag
+        case defaults
+        case file(String)
+        case environment(String)
+        case flag
 
         public var description: String {
             switch self {
@@ -25,6 +28,12 @@ public struct Settings: Sendable {
         public var origin: Origin
         public var reason: String
         public var description: String { "\(key) (from \(origin)): \(reason)" }
+
+        public init(key: String, origin: Origin, reason: String) {
+            self.key = key
+            self.origin = origin
+            self.reason = reason
+        }
     }
 
     /// A documented setting: its key, default and what it means (for `--help`-style listings).
@@ -48,7 +57,8 @@ public struct Settings: Sendable {
 
     /// Resolves settings from all layers. `environment` is usually `ProcessEnvironment.current`.
     public init(
-        definitions: [Definition], yaml: String? = nil, yamlPath: String = "config", environment: [String: String] = [:],
+        definitions: [Definition], yaml: String? = nil, yamlPath: String = "config",
+        environment: [String: String] = [:],
         overrides: [String: String] = [:]
     ) throws(Error) {
         var byKey: [String: Definition] = [:]
@@ -108,7 +118,8 @@ public struct Settings: Sendable {
             throw Error(key: key, origin: origin(key), reason: "expected an integer, got '\(string(key))'")
         }
         if let range, !range.contains(value) {
-            throw Error(key: key, origin: origin(key), reason: "must be between \(range.lowerBound) and \(range.upperBound)")
+            throw Error(
+                key: key, origin: origin(key), reason: "must be between \(range.lowerBound) and \(range.upperBound)")
         }
         return value
     }
@@ -139,9 +150,20 @@ public struct Settings: Sendable {
     public func redactedDescription() -> String {
         values.keys.sorted().map { key in
             let entry = values[key]!
-            let shown = definitions[key]?.secret == true && !entry.value.isEmpty ? "********" : entry.value
+            let shown = isSecret(key) && !entry.value.isEmpty ? "********" : entry.value
             return "\(key) = \(shown)    # \(entry.origin)"
         }.joined(separator: "\n")
+    }
+
+    /// Whether `key` is secret: its definition says so, or the passthrough (`prefix.*`) it falls under.
+    func isSecret(_ key: String) -> Bool {
+        if let definition = definitions[key] { return definition.secret }
+        var prefix = Substring(key)
+        while let dot = prefix.lastIndex(of: ".") {
+            prefix = prefix[..<dot]
+            if let definition = definitions[prefix + ".*"] { return definition.secret }
+        }
+        return false
     }
 
     /// Flattens a YAML mapping into dotted keys. Sequences of scalars become comma-separated.
