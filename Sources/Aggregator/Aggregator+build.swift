@@ -29,7 +29,8 @@ public struct Aggregator {
 /// transport clients and wires the services and routes. Topics must exist.
 public func buildAggregator(
     configuration: AggregatorConfiguration, transport: any Transport, logger: Logger, metrics: PalisadeMetrics? = nil,
-    policy: Policy? = nil, codecs: AggregatorCodecs = AggregatorCodecs(), clock: @escaping MillisClock = systemMillisClock
+    policy: Policy? = nil, codecs: AggregatorCodecs = AggregatorCodecs(),
+    clock: @escaping MillisClock = systemMillisClock
 ) throws -> Aggregator {
     let database = try AggregatorDatabase(path: configuration.databasePath)
     let policy = try policy ?? loadPolicy(path: configuration.policyPath)

@@ -38,7 +38,9 @@ struct AggregatorClient: Sendable {
     }
 
     /// Sends a request; returns the body of a 2xx answer, throws otherwise.
-    func send(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil, contentType: String? = nil)
+    func send(
+        _ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil, contentType: String? = nil
+    )
         async throws -> Data
     {
         var components = URLComponents(url: base, resolvingAgainstBaseURL: false)!

@@ -48,7 +48,8 @@ struct AggregatorCommand: AsyncParsableCommand {
     var printConfig = false
 
     static let transportDefinitions: [Settings.Definition] = [
-        .init("aggregator.kafka_bootstrap_servers", default: "", "Kafka bootstrap servers; empty = in-process transport."),
+        .init(
+            "aggregator.kafka_bootstrap_servers", default: "", "Kafka bootstrap servers; empty = in-process transport."),
         .init("aggregator.kafka.properties.*", default: "", "librdkafka properties passed through, by name."),
     ]
 
@@ -77,7 +78,8 @@ struct AggregatorCommand: AsyncParsableCommand {
         var logger = Logger(label: "palisade.aggregator")
         logger[metadataKey: "role"] = "aggregator"
 
-        let transport = try await makeAggregatorTransport(settings: settings, prefix: configuration.topicPrefix, logger: logger)
+        let transport = try await makeAggregatorTransport(
+            settings: settings, prefix: configuration.topicPrefix, logger: logger)
         let aggregator = try buildAggregator(
             configuration: configuration, transport: transport, logger: logger, metrics: metrics)
         let application = try aggregator.application(logger: logger)

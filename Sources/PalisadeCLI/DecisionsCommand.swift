@@ -16,7 +16,8 @@ struct DecisionsCommand: AsyncParsableCommand {
         @Flag(help: "Print the API's JSON answer as is.") var json = false
 
         func run() async throws {
-            let data = try await endpoint.client().send("GET", "/v1/decisions", query: [URLQueryItem(name: "since", value: "0")])
+            let data = try await endpoint.client().send(
+                "GET", "/v1/decisions", query: [URLQueryItem(name: "since", value: "0")])
             if json { return writeStandardOutput(data) }
             let value = try JSONReader().parse(Array(data))
             guard case .array(let upserts)? = value["upserts"] else { return writeStandardOutput(data) }
@@ -45,12 +46,15 @@ struct DecisionsCommand: AsyncParsableCommand {
         @Option(help: "block | throttle | monitor") var action: String = "block"
         @Option(name: .customLong("ttl"), help: "Seconds until it expires (1…2592000).") var ttlSecs: Int = 3_600
         @Option(help: "Why (kept in the audit trail).") var reason: String = "manual decision"
-        @Option(help: "Who (kept in the audit trail).") var actor: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"
+        @Option(help: "Who (kept in the audit trail).") var actor: String =
+            ProcessInfo.processInfo.environment["USER"] ?? "cli"
 
         func run() async throws {
             var w = JSONWriter()
             w.beginObject()
-            for (key, text) in [("scope", scope), ("value", value), ("action", action), ("reason", reason), ("actor", actor)] {
+            for (key, text) in [
+                ("scope", scope), ("value", value), ("action", action), ("reason", reason), ("actor", actor),
+            ] {
                 w.key(key)
                 w.string(text)
             }
@@ -69,12 +73,14 @@ struct DecisionsCommand: AsyncParsableCommand {
         @Option(help: "ip | cidr | api_key | jwt_sub | header") var scope: String
         @Option(help: "The decision's value.") var value: String
         @Option(help: "Why (kept in the audit trail).") var reason: String = "lifted by an operator"
-        @Option(help: "Who (kept in the audit trail).") var actor: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"
+        @Option(help: "Who (kept in the audit trail).") var actor: String =
+            ProcessInfo.processInfo.environment["USER"] ?? "cli"
 
         func run() async throws {
             let path = "/v1/decisions/\(AggregatorClient.segment(scope))/\(AggregatorClient.segment(value))"
             let data = try await endpoint.client().send(
-                "DELETE", path, query: [URLQueryItem(name: "reason", value: reason), URLQueryItem(name: "actor", value: actor)])
+                "DELETE", path,
+                query: [URLQueryItem(name: "reason", value: reason), URLQueryItem(name: "actor", value: actor)])
             writeStandardOutput(data)
         }
     }

@@ -23,13 +23,18 @@ import Testing
                 "/v1/decisions", "/v1/attacks", "/v1/incidents", "/v1/endpoints", "/v1/openapi.json", "/v1/status",
                 "/v1/verdicts/x", "/v1/audit",
             ] {
-                #expect(try await client.executeRequest(uri: path, method: .get, headers: [:], body: nil).status == .unauthorized)
-                let wrong: HTTPFields = [.authorization: "Bearer nope"]
-                #expect(try await client.executeRequest(uri: path, method: .get, headers: wrong, body: nil).status == .unauthorized)
+                let anonymous = try await client.executeRequest(uri: path, method: .get, headers: [:], body: nil)
+                #expect(anonymous.status == .unauthorized)
+                let wrong = try await client.executeRequest(
+                    uri: path, method: .get, headers: [.authorization: "Bearer nope"], body: nil)
+                #expect(wrong.status == .unauthorized)
             }
-            #expect(try await client.executeRequest(uri: "/healthz", method: .get, headers: [:], body: nil).status == .ok)
-            #expect(try await client.executeRequest(uri: "/readyz", method: .get, headers: [:], body: nil).status == .ok)
-            #expect(try await client.get("/v1/status").status == .ok)
+            let health = try await client.executeRequest(uri: "/healthz", method: .get, headers: [:], body: nil)
+            #expect(health.status == .ok)
+            let ready = try await client.executeRequest(uri: "/readyz", method: .get, headers: [:], body: nil)
+            #expect(ready.status == .ok)
+            let status = try await client.get("/v1/status")
+            #expect(status.status == .ok)
         }
     }
 
@@ -56,25 +61,38 @@ import Testing
             #expect(pages == 3)
             #expect(seen.count == 25)
 
-            let sqli = try json(try await client.get("/v1/attacks?class=sqli&limit=100").body)["attacks"]?.array ?? []
+            let sqli =
+                try json(try await client.get("/v1/attacks?class=sqli&kind=verdict&limit=100").body)["attacks"]?.array
+                ?? []
             #expect(sqli.count == 13)
             #expect(sqli.allSatisfy { $0["class"]?.stringValue == "sqli" })
-            let one = try json(try await client.get("/v1/attacks?client=192.0.2.9").body)["attacks"]?.array ?? []
+            let one =
+                try json(try await client.get("/v1/attacks?client=192.0.2.9&kind=verdict").body)["attacks"]?.array ?? []
             #expect(one.count == 5)
-            let window = try json(try await client.get("/v1/attacks?from=\(nowMs + 20)&to=\(nowMs + 23)").body)
+            let window = try json(
+                try await client.get("/v1/attacks?from=\(nowMs + 20)&to=\(nowMs + 23)&kind=verdict").body)
             #expect(window["attacks"]?.array.count == 3)
-            let endpoint = try json(try await client.get("/v1/attacks?endpoint=%2Fv1%2Fsearch&method=get").body)
+            let endpoint = try json(
+                try await client.get("/v1/attacks?endpoint=%2Fv1%2Fsearch&method=get&kind=verdict").body)
             #expect(endpoint["attacks"]?.array.count == 25)
             #expect(try json(try await client.get("/v1/attacks?endpoint=/other").body)["attacks"]?.array.count == 0)
 
-            let incidents = try json(try await client.get("/v1/incidents?client=192.0.2.9").body)["incidents"]?.array ?? []
-            #expect(incidents.count == 2)  // sqli and xss
-            #expect(incidents.map { $0["attacks"]?.int ?? 0 }.reduce(0, +) == 5)
+            // five attacks from one client within a minute are also an attack burst (a finding)
+            let burst = try json(try await client.get("/v1/attacks?kind=finding").body)["attacks"]?.array ?? []
+            #expect(burst.count == 1)
+            #expect(burst.first?["client"]?.stringValue == "192.0.2.9")
+            #expect(burst.first?["detail"]?["behaviour"]?.stringValue == "attack_burst")
+
+            let incidents =
+                try json(try await client.get("/v1/incidents?client=192.0.2.9").body)["incidents"]?.array ?? []
+            #expect(incidents.count == 2)  // sqli (3 verdicts + the burst) and xss (2)
+            #expect(incidents.map { $0["attacks"]?.int ?? 0 }.reduce(0, +) == 6)
 
             let verdictBody = try json(try await client.get("/v1/verdicts/a3").body)
             #expect(verdictBody["id"]?.stringValue == "a3")
             #expect(verdictBody["hits"]?.array.first?["class"]?.stringValue == "xss")
-            #expect(try await client.get("/v1/verdicts/nope").status == .notFound)
+            let missing = try await client.get("/v1/verdicts/nope")
+            #expect(missing.status == .notFound)
         }
     }
 
@@ -88,7 +106,8 @@ import Testing
                 #expect(response.status == .badRequest, "\(uri)")
                 let body = try json(response.body)
                 #expect(body["error"]?.stringValue == "bad_request")
-                #expect(!(body["reason"]?.stringValue ?? "").isEmpty)
+                let reason = body["reason"]?.stringValue ?? ""
+                #expect(!reason.isEmpty)
             }
             for body in [
                 "not json", "[1]", #"{"value":"1.2.3.4"}"#, #"{"scope":"planet","value":"x"}"#,
@@ -101,7 +120,8 @@ import Testing
                 #expect(try json(response.body)["reason"] != nil)
             }
             let spec = try await client.executeRequest(
-                uri: "/v1/openapi/compare", method: .post, headers: auth, body: ByteBuffer(string: "{\"swagger\":\"2.0\"}"))
+                uri: "/v1/openapi/compare", method: .post, headers: auth,
+                body: ByteBuffer(string: "{\"swagger\":\"2.0\"}"))
             #expect(spec.status == .badRequest)
             #expect(try json(spec.body)["error"]?.stringValue == "invalid_spec")
         }

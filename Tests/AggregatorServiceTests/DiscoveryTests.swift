@@ -14,11 +14,12 @@ import Testing
         var config = testConfiguration(database: dir.database)
         config.baselineMinRequests = 10
         let aggregator = try buildAggregator(configuration: config, transport: transport, logger: quietLogger())
-        var observations: [EndpointObservation] = []
-        for i in 0..<40 {
-            observations.append(observation(id: "u\(i)", path: "/v1/users/\(1000 + i)", query: [("expand", "orders")]))
-            observations.append(observation(id: "o\(i)", path: "/v1/users/\(2000 + i)/orders"))
-            observations.append(observation(id: "s\(i)", path: "/v2/stats/summary", query: [("day", "2026-11-\(10 + i % 9)")]))
+        let observations: [EndpointObservation] = (0..<40).flatMap { i in
+            [
+                observation(id: "u\(i)", path: "/v1/users/\(1000 + i)", query: [("expand", "orders")]),
+                observation(id: "o\(i)", path: "/v1/users/\(2000 + i)/orders"),
+                observation(id: "s\(i)", path: "/v2/stats/summary", query: [("day", "2026-11-\(10 + i % 9)")]),
+            ]
         }
         try await aggregator.application(logger: quietLogger()).test(.live) { client in
             try await publish(observations, on: transport)
@@ -42,12 +43,13 @@ import Testing
             #expect(yaml.contains("/v1/users/{id}"))
 
             // baselines reach the compacted topic
-            let reader = try transport.makeCompactedReader(topic: PalisadeTopic.baselines.name())
             #expect(
                 try await eventually {
-                    try await reader.catchUp(timeout: .seconds(2)).count == 3
+                    let reader = try transport.makeCompactedReader(topic: PalisadeTopic.baselines.name())
+                    let count = try await reader.catchUp(timeout: .seconds(2)).count
+                    await reader.close()
+                    return count == 3
                 })
-            await reader.close()
 
             // comparison with a spec that documents only the users endpoint
             let spec = """
@@ -62,7 +64,8 @@ import Testing
             let shadow = (compared["shadow"]?.array ?? []).compactMap { $0["template"]?.stringValue }.sorted()
             #expect(shadow == ["/v1/users/{id}/orders", "/v2/stats/summary"])
             #expect((compared["zombies"]?.array ?? []).compactMap { $0["path"]?.stringValue } == ["/v1/legacy"])
-            #expect((compared["undocumented"]?.array ?? []).compactMap { $0["location"]?.stringValue } == ["query.expand"])
+            #expect(
+                (compared["undocumented"]?.array ?? []).compactMap { $0["location"]?.stringValue } == ["query.expand"])
         }
         // the catalog survives a restart
         let restarted = try buildAggregator(configuration: config, transport: transport, logger: quietLogger())

@@ -47,7 +47,8 @@ import Testing
             let started = ContinuousClock.now
             let response = try await client.get("/v1/decisions?since=\(version)&wait=1")
             #expect(ContinuousClock.now - started >= .milliseconds(900))
-            #expect(String(buffer: response.body) == #"{"version":"\#(version)","full":false,"upserts":[],"removals":[]}"#)
+            #expect(
+                String(buffer: response.body) == #"{"version":"\#(version)","full":false,"upserts":[],"removals":[]}"#)
         }
     }
 
@@ -63,14 +64,16 @@ import Testing
                 now: systemMillisClock())
             oldVersion = await first.core.version.description
         }
-        let second = try buildAggregator(configuration: config, transport: try await inProcessTransport(), logger: quietLogger())
+        let since = oldVersion
+        let second = try buildAggregator(
+            configuration: config, transport: try await inProcessTransport(), logger: quietLogger())
         try await second.application(logger: quietLogger()).test(.router) { client in
             let started = ContinuousClock.now
-            let body = try json(try await client.get("/v1/decisions?since=\(oldVersion)&wait=10").body)
+            let body = try json(try await client.get("/v1/decisions?since=\(since)&wait=10").body)
             #expect(ContinuousClock.now - started < .seconds(2), "a foreign epoch is answered at once")
             #expect(body["full"]?.bool == true)
             let version = try #require(body["version"]?.stringValue)
-            #expect(DecisionVersion(parsing: version)?.epoch != DecisionVersion(parsing: oldVersion)?.epoch)
+            #expect(DecisionVersion(parsing: version)?.epoch != DecisionVersion(parsing: since)?.epoch)
             let upserts = body["upserts"]?.array ?? []
             #expect(upserts.map { $0["value"]?.stringValue } == ["198.51.100.0/24"])
             #expect(upserts.first?["action"]?.stringValue == "throttle")

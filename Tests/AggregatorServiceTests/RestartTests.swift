@@ -34,25 +34,34 @@ import Testing
         }
         try await publish(verdicts, on: transport, prefix: prefix)
 
-        var firstVersion = ""
+        let firstVersion: String
         do {
-            let first = try buildAggregator(configuration: config, transport: transport, logger: quietLogger(), policy: policy)
+            let first = try buildAggregator(
+                configuration: config, transport: transport, logger: quietLogger(), policy: policy)
             let core = first.core
-            try await first.application(logger: quietLogger()).test(.live) { client in
+            firstVersion = try await first.application(logger: quietLogger()).test(.live) { client in
                 #expect(try await eventually(timeout: .seconds(30)) { try core.database.attackCount() == 6 })
                 #expect(await core.decisions.count == 3)
-                firstVersion = try #require(try json(try await client.get("/v1/decisions").body)["version"]?.stringValue)
+                let version = try #require(try json(try await client.get("/v1/decisions").body)["version"]?.stringValue)
                 // published to the compacted topic
-                let reader = try transport.makeCompactedReader(topic: PalisadeTopic.decisions.name(prefix: prefix))
-                #expect(try await eventually { try await reader.catchUp(timeout: .seconds(5)).count == 3 })
-                await reader.close()
+                #expect(
+                    try await eventually {
+                        let reader = try transport.makeCompactedReader(
+                            topic: PalisadeTopic.decisions.name(prefix: prefix))
+                        let count = try await reader.catchUp(timeout: .seconds(5)).count
+                        await reader.close()
+                        return count == 3
+                    })
+                return version
             }
         }
 
         // the same verdicts again (a worker redelivering), plus one new
-        try await publish(verdicts + [verdict(id: "k6", client: "192.0.2.66", attackClass: .sqli)], on: transport, prefix: prefix)
+        try await publish(
+            verdicts + [verdict(id: "k6", client: "192.0.2.66", attackClass: .sqli)], on: transport, prefix: prefix)
 
-        let second = try buildAggregator(configuration: config, transport: transport, logger: quietLogger(), policy: policy)
+        let second = try buildAggregator(
+            configuration: config, transport: transport, logger: quietLogger(), policy: policy)
         let core = second.core
         try await second.application(logger: quietLogger()).test(.live) { client in
             let snapshot = try json(try await client.get("/v1/decisions?since=\(firstVersion)").body)

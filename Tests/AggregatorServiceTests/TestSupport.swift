@@ -121,7 +121,8 @@ func publish(_ observations: [EndpointObservation], on transport: any Transport,
     let codec = JSONObservationCodec()
     let topic = PalisadeTopic.observations.name(prefix: prefix)
     let results = await producer.send(
-        batch: observations.map { OutgoingRecord(topic: topic, key: $0.endpoint.partitionKey, value: codec.encode($0)) })
+        batch: observations.map { OutgoingRecord(topic: topic, key: $0.endpoint.partitionKey, value: codec.encode($0)) }
+    )
     for result in results { _ = try result.get() }
     await producer.shutdown(timeout: .seconds(5))
 }

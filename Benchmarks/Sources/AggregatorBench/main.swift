@@ -50,7 +50,11 @@ func verdicts(_ n: Int, offset: Int = 0) -> [VerdictRecord] {
         let login = i % 7 == 0
         let hits =
             attack
-            ? [Hit(attackClass: .sqli, point: 1, location: "query.q", confidence: 0.95, evidence: "1' OR 1=1--", rule: "sqli.t")]
+            ? [
+                Hit(
+                    attackClass: .sqli, point: 1, location: "query.q", confidence: 0.95, evidence: "1' OR 1=1--",
+                    rule: "sqli.t")
+            ]
             : []
         return VerdictRecord(
             verdict: Verdict(
@@ -107,11 +111,14 @@ do {
                         let params = names.enumerated().map { index, name in
                             ParamObservation(
                                 location: "query.\(name)", source: .query,
-                                shape: ValueShape.classify(Array(values[(index + repeatIndex) % values.count].utf8)[...]))
+                                shape: ValueShape.classify(
+                                    Array(values[(index + repeatIndex) % values.count].utf8)[...]))
                         }
                         let observation = EndpointObservation(
-                            endpoint: EndpointKey.normalized(host: "h\(host).example.com", method: "GET", template: path),
-                            requestID: "o\(n)", ts: nowMs, status: 200, auth: .bearerJWT, contentType: nil, bodyBytes: 0,
+                            endpoint: EndpointKey.normalized(
+                                host: "h\(host).example.com", method: "GET", template: path),
+                            requestID: "o\(n)", ts: nowMs, status: 200, auth: .bearerJWT, contentType: nil,
+                            bodyBytes: 0,
                             segments: path.split(separator: "/").map { PathSegmentObservation($0) }, params: params)
                         _ = catalog.learn(observation)
                         n += 1
@@ -155,7 +162,9 @@ do {
                     endpoint: .init(host: "api.example.com", method: "GET", template: "/v1/search"), status: 200,
                     score: 95, attack: true,
                     hits: [
-                        Hit(attackClass: .sqli, point: 1, location: "query.q", confidence: 0.97, evidence: "x", rule: "r")
+                        Hit(
+                            attackClass: .sqli, point: 1, location: "query.q", confidence: 0.97, evidence: "x",
+                            rule: "r")
                     ], anomalies: [], decodeMs: 0.1))
             let start = ContinuousClock.now
             _ = try await producer.send(

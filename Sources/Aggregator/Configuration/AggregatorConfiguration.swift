@@ -62,20 +62,33 @@ public struct AggregatorConfiguration: Sendable {
             .init("aggregator.database_path", default: "palisade-aggregator.sqlite", "SQLite database file."),
             .init("aggregator.policy_file", default: "", "Policy YAML (docs/POLICY.md); empty = built-in default."),
             .init("aggregator.topic_prefix", default: "", "Prefix of the Kafka topic names, e.g. 'acme.'."),
-            .init("aggregator.consumer_group", default: "palisade-aggregators", "Consumer group for verdicts and observations."),
+            .init(
+                "aggregator.consumer_group", default: "palisade-aggregators",
+                "Consumer group for verdicts and observations."),
             .init("aggregator.poll_max_records", default: "500", "Records per consumer poll."),
             .init("aggregator.poll_timeout_ms", default: "200", "Consumer poll wait, milliseconds."),
-            .init("aggregator.dedup_window_size", default: "1000000", "Request ids remembered per kind for de-duplication."),
+            .init(
+                "aggregator.dedup_window_size", default: "1000000",
+                "Request ids remembered per kind for de-duplication."),
             .init("aggregator.attack_retention_count", default: "1000000", "Stored attacks kept at most."),
             .init("aggregator.attack_retention_hours", default: "720", "Stored attacks older than this are dropped."),
-            .init("aggregator.recent_verdicts", default: "10000", "Recent verdicts kept in memory for /v1/verdicts/{id}."),
-            .init("aggregator.tick_interval_ms", default: "1000", "Expiry sweep / retention / baseline period, milliseconds."),
-            .init("aggregator.catalog_flush_interval_ms", default: "2000", "Longest delay before learned observations are persisted and acknowledged."),
-            .init("aggregator.catalog_flush_observations", default: "5000", "Observations per catalog snapshot at most."),
+            .init(
+                "aggregator.recent_verdicts", default: "10000", "Recent verdicts kept in memory for /v1/verdicts/{id}."),
+            .init(
+                "aggregator.tick_interval_ms", default: "1000",
+                "Expiry sweep / retention / baseline period, milliseconds."),
+            .init(
+                "aggregator.catalog_flush_interval_ms", default: "2000",
+                "Longest delay before learned observations are persisted and acknowledged."),
+            .init(
+                "aggregator.catalog_flush_observations", default: "5000", "Observations per catalog snapshot at most."),
             .init("aggregator.max_poll_wait_secs", default: "30", "Longest long-poll wait granted, seconds."),
             .init("aggregator.max_poll_waiters", default: "1024", "Parked long-polls at most (more get 503)."),
-            .init("aggregator.baseline_min_requests", default: "200", "Requests before an endpoint's baseline enforces."),
-            .init("aggregator.baseline_min_interval_ms", default: "60000", "Minimum time between publications of one baseline."),
+            .init(
+                "aggregator.baseline_min_requests", default: "200", "Requests before an endpoint's baseline enforces."),
+            .init(
+                "aggregator.baseline_min_interval_ms", default: "60000",
+                "Minimum time between publications of one baseline."),
             .init("aggregator.node_name", default: "aggregator", "Node name reported by /v1/status."),
             .init("aggregator.reload_on_sighup", default: "true", "Reload the policy file on SIGHUP."),
         ]
@@ -96,18 +109,14 @@ public struct AggregatorConfiguration: Sendable {
         config.recentVerdicts = try settings.int("aggregator.recent_verdicts", range: 0...10_000_000)
         config.tickIntervalMs = try settings.int("aggregator.tick_interval_ms", range: 10...600_000)
         config.catalogFlushIntervalMs = try settings.int("aggregator.catalog_flush_interval_ms", range: 10...600_000)
-        config.catalogFlushObservations = try settings.int("aggregator.catalog_flush_observations", range: 1...10_000_000)
+        config.catalogFlushObservations = try settings.int(
+            "aggregator.catalog_flush_observations", range: 1...10_000_000)
         config.maxPollWaitSecs = try settings.int("aggregator.max_poll_wait_secs", range: 1...300)
         config.maxPollWaiters = try settings.int("aggregator.max_poll_waiters", range: 1...1_000_000)
         config.baselineMinRequests = try settings.int("aggregator.baseline_min_requests", range: 1...100_000_000)
         config.baselineMinIntervalMs = try settings.int("aggregator.baseline_min_interval_ms", range: 0...86_400_000)
         config.nodeName = settings.string("aggregator.node_name")
         config.reloadOnSIGHUP = try settings.bool("aggregator.reload_on_sighup")
-        if config.databasePath.isEmpty {
-            throw Settings.Error(
-                key: "aggregator.database_path", origin: settings.origin("aggregator.database_path"),
-                reason: "a database file is required")
-        }
         return config
     }
 

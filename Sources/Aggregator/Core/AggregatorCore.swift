@@ -84,7 +84,8 @@ public actor AggregatorCore {
             do {
                 catalog = try EndpointCatalog(snapshot: snapshot)
             } catch {
-                logger.error("the stored endpoint catalog does not load; starting empty", metadata: ["error": "\(error)"])
+                logger.error(
+                    "the stored endpoint catalog does not load; starting empty", metadata: ["error": "\(error)"])
                 catalog = EndpointCatalog()
             }
         } else {
@@ -105,13 +106,15 @@ public actor AggregatorCore {
         hubConfig.maxWaitMs = Int64(config.maxPollWaitSecs) * 1_000
         hubConfig.maxWaiters = config.maxPollWaiters
         hub = LongPollHub(config: hubConfig)
-        for decision in store.decisions { outbox[decision.key] = .some(decision) }
-        if !outbox.isEmpty { doorbell.yield() }
+        var initialOutbox: [String: Decision?] = [:]
+        for decision in store.decisions { initialOutbox[decision.key] = .some(decision) }
+        outbox = initialOutbox
+        if !initialOutbox.isEmpty { doorbell.yield() }
         logger.info(
             "aggregator state restored",
             metadata: [
-                "epoch": "\(epoch)", "decisions": "\(store.count)", "dropped_expired": "\(persisted.count - store.count)",
-                "endpoints": "\(catalog.endpoints().count)", "dedup_ids": "\(verdictSeen.count)",
+                "epoch": "\(epoch)", "decisions": "\(store.count)",
+                "dropped_expired": "\(persisted.count - store.count)",
             ])
     }
 

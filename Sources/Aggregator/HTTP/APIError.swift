@@ -36,7 +36,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
 
 /// A JSON response from text the JSON writer produced.
 func jsonResponse(_ json: String, status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    Response(
+        status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
 }
 
 /// Typed access to query parameters, with 400s that say what is wrong.
@@ -45,14 +46,17 @@ struct Query {
 
     func string(_ name: String, maxBytes: Int = 512) throws -> String? {
         guard let value = request.uri.queryParameters.get(name) else { return nil }
-        guard value.utf8.count <= maxBytes else { throw APIError.badRequest("\(name) is longer than \(maxBytes) bytes") }
+        guard value.utf8.count <= maxBytes else {
+            throw APIError.badRequest("\(name) is longer than \(maxBytes) bytes")
+        }
         return value.isEmpty ? nil : value
     }
 
     func int(_ name: String, range: ClosedRange<Int64>) throws -> Int64? {
         guard let text = try string(name, maxBytes: 32) else { return nil }
         guard let value = Int64(text), range.contains(value) else {
-            throw APIError.badRequest("\(name) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
+            throw APIError.badRequest(
+                "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
         }
         return value
     }
@@ -60,7 +64,8 @@ struct Query {
     func double(_ name: String, range: ClosedRange<Double>) throws -> Double? {
         guard let text = try string(name, maxBytes: 32) else { return nil }
         guard let value = Double(text), value.isFinite, range.contains(value) else {
-            throw APIError.badRequest("\(name) must be a number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
+            throw APIError.badRequest(
+                "\(name) must be a number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
         }
         return value
     }

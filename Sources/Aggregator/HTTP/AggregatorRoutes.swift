@@ -128,7 +128,8 @@ struct AggregatorRoutes {
         let reason = try query.string("reason", maxBytes: 240) ?? "lifted by an operator"
         let actor = try query.string("actor", maxBytes: 64) ?? "api"
         do {
-            let lifted = try await core.liftDecision(scope: scope, value: value, actor: actor, reason: reason, now: clock())
+            let lifted = try await core.liftDecision(
+                scope: scope, value: value, actor: actor, reason: reason, now: clock())
             return jsonResponse(lifted.json)
         } catch let error as DecisionStoreError {
             throw Self.apiError(error)
@@ -163,7 +164,9 @@ struct AggregatorRoutes {
         let query = Query(request: request)
         var filter = AttackFilter()
         if let name = try query.string("class", maxBytes: 64) {
-            guard AttackClass(rawValue: name) != nil else { throw APIError.badRequest("unknown attack class '\(name)'") }
+            guard AttackClass(rawValue: name) != nil else {
+                throw APIError.badRequest("unknown attack class '\(name)'")
+            }
             filter.attackClass = name
         }
         filter.client = try query.string("client")
@@ -178,7 +181,9 @@ struct AggregatorRoutes {
         }
         filter.from = try query.int("from", range: 0...Int64(1) << 52)
         filter.to = try query.int("to", range: 0...Int64(1) << 52)
-        if let from = filter.from, let to = filter.to, from > to { throw APIError.badRequest("from must not be after to") }
+        if let from = filter.from, let to = filter.to, from > to {
+            throw APIError.badRequest("from must not be after to")
+        }
         filter.before = try query.int("cursor", range: 1...Int64.max)
         filter.limit = Int(try query.int("limit", range: 1...Int64(config.maxPageSize)) ?? 100)
         return filter

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Wall-clock milliseconds since the Unix epoch, the time unit of every record and decision.
 /// Injected (as a closure) wherever tests need to control time.
@@ -29,5 +30,3 @@ final class RateLimitedLog: Sendable {
         }
     }
 }
-
-import Synchronization

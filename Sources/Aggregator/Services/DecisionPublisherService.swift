@@ -68,7 +68,10 @@ struct DecisionPublisherService: Service {
         if let skipped = errorLog.shouldLog() {
             logger.warning(
                 "decisions not published yet; retrying",
-                metadata: ["failed": "\(failed.count)", "error": "\(firstError.map { "\($0)" } ?? "")", "unlogged": "\(skipped)"])
+                metadata: [
+                    "failed": "\(failed.count)", "error": "\(firstError.map { "\($0)" } ?? "")",
+                    "unlogged": "\(skipped)",
+                ])
         }
         return false
     }

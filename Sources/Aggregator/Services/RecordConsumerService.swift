@@ -61,7 +61,9 @@ struct RecordConsumerService: Service {
                 guard await persist(verdicts) else { break }
                 acknowledge(verdictRecords)
             }
-            if !held.isEmpty, held.count >= config.catalogFlushObservations || ContinuousClock.now - heldSince >= interval {
+            if !held.isEmpty,
+                held.count >= config.catalogFlushObservations || ContinuousClock.now - heldSince >= interval
+            {
                 if await flush(&held) == false { try? await Task.sleep(for: .milliseconds(500)) }
             }
         }
@@ -113,7 +115,8 @@ struct RecordConsumerService: Service {
             } catch {
                 backoff = min(backoff * 2, .seconds(5))
                 if let skipped = errorLog.shouldLog() {
-                    logger.error("storing verdicts still fails", metadata: ["error": "\(error)", "unlogged": "\(skipped)"])
+                    logger.error(
+                        "storing verdicts still fails", metadata: ["error": "\(error)", "unlogged": "\(skipped)"])
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import PalisadeCore
 import PalisadePolicy
@@ -111,62 +112,64 @@ public final class AggregatorDatabase: Sendable {
     }
 
     static func apply(_ w: Write, in db: Database) throws {
-            for d in w.upserts {
-                try db.execute(
-                    sql: """
-                        INSERT INTO decisions (key, scope, value, action, reason, source_rule, created_at, expires_at, version)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(key) DO UPDATE SET scope = excluded.scope, value = excluded.value,
-                            action = excluded.action, reason = excluded.reason, source_rule = excluded.source_rule,
-                            created_at = excluded.created_at, expires_at = excluded.expires_at, version = excluded.version
-                        """,
-                    arguments: [
-                        d.key, d.scope.rawValue, d.value, d.action.rawValue, d.reason, d.sourceRule, d.createdAt,
-                        d.expiresAt, d.version.description,
-                    ])
-            }
-            for key in w.removals {
-                try db.execute(sql: "DELETE FROM decisions WHERE key = ?", arguments: [key])
-            }
-            for a in w.audit {
-                try db.execute(
-                    sql: """
-                        INSERT INTO audit (at, actor, operation, scope, value, action, reason, version)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        a.at, a.actor, a.operation.rawValue, a.scope.rawValue, a.value, a.action?.rawValue, a.reason,
-                        a.version.description,
-                    ])
-            }
-            for a in w.attacks {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO attacks
-                            (kind, request_id, ts, client, host, method, template, status, score, class, confidence, detail)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        a.kind.rawValue, a.requestID, a.ts, a.client, a.host, a.method, a.template, a.status, a.score,
-                        a.attackClass, a.confidence, a.detail,
-                    ])
-            }
-            for s in w.seen {
-                try db.execute(sql: "INSERT OR IGNORE INTO seen (kind, id) VALUES (?, ?)", arguments: [s.kind.rawValue, s.id])
-            }
-            if let snapshot = w.catalogSnapshot {
-                try db.execute(
-                    sql: """
-                        INSERT INTO catalog (id, snapshot, updated_at) VALUES (1, ?, ?)
-                        ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at
-                        """,
-                    arguments: [Array(snapshot.utf8), w.catalogAt])
-            }
-            for (key, value) in w.meta {
-                try db.execute(
-                    sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    arguments: [key, value])
-            }
+        for d in w.upserts {
+            try db.execute(
+                sql: """
+                    INSERT INTO decisions (key, scope, value, action, reason, source_rule, created_at, expires_at, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(key) DO UPDATE SET scope = excluded.scope, value = excluded.value,
+                        action = excluded.action, reason = excluded.reason, source_rule = excluded.source_rule,
+                        created_at = excluded.created_at, expires_at = excluded.expires_at, version = excluded.version
+                    """,
+                arguments: [
+                    d.key, d.scope.rawValue, d.value, d.action.rawValue, d.reason, d.sourceRule, d.createdAt,
+                    d.expiresAt, d.version.description,
+                ])
+        }
+        for key in w.removals {
+            try db.execute(sql: "DELETE FROM decisions WHERE key = ?", arguments: [key])
+        }
+        for a in w.audit {
+            try db.execute(
+                sql: """
+                    INSERT INTO audit (at, actor, operation, scope, value, action, reason, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    a.at, a.actor, a.operation.rawValue, a.scope.rawValue, a.value, a.action?.rawValue, a.reason,
+                    a.version.description,
+                ])
+        }
+        for a in w.attacks {
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO attacks
+                        (kind, request_id, ts, client, host, method, template, status, score, class, confidence, detail)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    a.kind.rawValue, a.requestID, a.ts, a.client, a.host, a.method, a.template, a.status, a.score,
+                    a.attackClass, a.confidence, a.detail,
+                ])
+        }
+        for s in w.seen {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO seen (kind, id) VALUES (?, ?)", arguments: [s.kind.rawValue, s.id])
+        }
+        if let snapshot = w.catalogSnapshot {
+            try db.execute(
+                sql: """
+                    INSERT INTO catalog (id, snapshot, updated_at) VALUES (1, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at
+                    """,
+                arguments: [Data(snapshot.utf8), w.catalogAt])
+        }
+        for (key, value) in w.meta {
+            try db.execute(
+                sql:
+                    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
+        }
     }
 
     /// Replaces the whole decision set (after a restore re-versioned it in a new epoch).
@@ -240,10 +243,7 @@ public final class AggregatorDatabase: Sendable {
 
     public func loadCatalog() throws -> [UInt8]? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT snapshot FROM catalog WHERE id = 1").map { row in
-                let data: [UInt8] = (row[0] as DatabaseValue).storage.bytes
-                return data
-            }
+            try Data.fetchOne(db, sql: "SELECT snapshot FROM catalog WHERE id = 1").map { [UInt8]($0) }
         }
     }
 
@@ -268,15 +268,5 @@ public final class AggregatorDatabase: Sendable {
         return AuditEntry(
             at: row["at"], actor: row["actor"], operation: operation, scope: scope, value: row["value"],
             action: action.flatMap(DecisionAction.init(rawValue:)), reason: row["reason"], version: version)
-    }
-}
-
-extension DatabaseValue.Storage {
-    fileprivate var bytes: [UInt8] {
-        switch self {
-        case .blob(let data): return [UInt8](data)
-        case .string(let text): return Array(text.utf8)
-        default: return []
-        }
     }
 }
