@@ -54,8 +54,8 @@ public func buildAggregator(
         RecordConsumerService(
             core: core, consumer: consumer, codecs: codecs, config: configuration, clock: clock, logger: logger),
     ]
-    if configuration.reloadOnSIGHUP, let path = configuration.policyPath, !path.isEmpty {
-        services.append(PolicyReloadService(core: core, path: path, logger: logger))
+    if configuration.reloadOnSIGHUP {
+        services.append(PolicyReloadService(core: core, path: configuration.policyPath, logger: logger))
     }
 
     let router = Router()

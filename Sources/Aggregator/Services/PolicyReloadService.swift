@@ -5,15 +5,20 @@ import ServiceLifecycle
 import UnixSignals
 
 /// Reloads the policy file on SIGHUP. A file with errors is refused as a whole (every error
-/// logged) and the running policy stays.
+/// logged) and the running policy stays. Without a policy file (the built-in default) SIGHUP is
+/// still trapped, so that it never terminates the process.
 struct PolicyReloadService: Service {
     let core: AggregatorCore
-    let path: String
+    let path: String?
     let logger: Logger
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
+            guard let path, !path.isEmpty else {
+                logger.info("SIGHUP: no policy file configured; the built-in default policy stays")
+                continue
+            }
             do {
                 let policy = try loadPolicy(path: path)
                 await core.reload(policy)
