@@ -29,10 +29,11 @@ public struct AggregatorConfiguration: Sendable {
     /// Housekeeping period: expiry sweep, retention, baseline publication. Default 1,000 ms.
     public var tickIntervalMs: Int = 1_000
     /// Longest time observations wait before the catalog snapshot that holds them is written
-    /// (and they are acknowledged). Default 2,000 ms.
-    public var catalogFlushIntervalMs: Int = 2_000
-    /// Observations learned before the catalog snapshot is written regardless of time. Default 5,000.
-    public var catalogFlushObservations: Int = 5_000
+    /// (and they are acknowledged). A snapshot of 10,000 endpoints × 20 parameters is ~100 MiB
+    /// (BENCHMARKS.md), so this trades write volume for redelivery after a crash. Default 10,000 ms.
+    public var catalogFlushIntervalMs: Int = 10_000
+    /// Observations learned before the catalog snapshot is written regardless of time. Keep it below the in-process transport's uncommitted records per partition × partitions (10,000 × 4 in `palisade up`), or producers wait for the snapshot. Default 20,000.
+    public var catalogFlushObservations: Int = 20_000
     /// Longest `wait` a long-poll is granted. Default 30 s.
     public var maxPollWaitSecs: Int = 30
     /// Parked long-polls at most (more get 503). Default 1,024.
@@ -78,10 +79,10 @@ public struct AggregatorConfiguration: Sendable {
                 "aggregator.tick_interval_ms", default: "1000",
                 "Expiry sweep / retention / baseline period, milliseconds."),
             .init(
-                "aggregator.catalog_flush_interval_ms", default: "2000",
+                "aggregator.catalog_flush_interval_ms", default: "10000",
                 "Longest delay before learned observations are persisted and acknowledged."),
             .init(
-                "aggregator.catalog_flush_observations", default: "5000", "Observations per catalog snapshot at most."),
+                "aggregator.catalog_flush_observations", default: "20000", "Observations per catalog snapshot at most."),
             .init("aggregator.max_poll_wait_secs", default: "30", "Longest long-poll wait granted, seconds."),
             .init("aggregator.max_poll_waiters", default: "1024", "Parked long-polls at most (more get 503)."),
             .init(

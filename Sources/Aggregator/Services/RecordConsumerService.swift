@@ -26,7 +26,7 @@ struct RecordConsumerService: Service {
 
     func run() async throws {
         let verdictTopic = config.topic(.verdicts)
-        var held: [ConsumedRecord] = []
+        var held = HeldOffsets()
         var heldSince = ContinuousClock.now
         let interval = Duration.milliseconds(config.catalogFlushIntervalMs)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -52,7 +52,7 @@ struct RecordConsumerService: Service {
                     if let value = decode(record, codecs.verdicts.decode) { verdicts.append(value) }
                 } else {
                     if held.isEmpty { heldSince = .now }
-                    held.append(record)
+                    held.add(record)
                     if let value = decode(record, codecs.observations.decode) { observations.append(value) }
                 }
             }
@@ -62,7 +62,7 @@ struct RecordConsumerService: Service {
                 acknowledge(verdictRecords)
             }
             if !held.isEmpty,
-                held.count >= config.catalogFlushObservations || ContinuousClock.now - heldSince >= interval
+                held.records >= config.catalogFlushObservations || ContinuousClock.now - heldSince >= interval
             {
                 if await flush(&held) == false { try? await Task.sleep(for: .milliseconds(500)) }
             }
@@ -123,7 +123,7 @@ struct RecordConsumerService: Service {
         return false
     }
 
-    private func flush(_ held: inout [ConsumedRecord]) async -> Bool {
+    private func flush(_ held: inout HeldOffsets) async -> Bool {
         do {
             try await core.flushCatalog(now: clock())
         } catch {
@@ -132,10 +132,31 @@ struct RecordConsumerService: Service {
             }
             return false
         }
-        acknowledge(held)
-        held.removeAll(keepingCapacity: true)
+        acknowledge(held.latest)
+        held = HeldOffsets()
         return true
     }
+}
+
+/// Observation records learned but not yet acknowledged: only the latest per partition is kept
+/// (acknowledging it commits everything before it), without key or value, so memory stays bounded
+/// by the partition count whatever the throughput between two catalog snapshots.
+struct HeldOffsets {
+    private var byPartition: [TopicPartition: ConsumedRecord] = [:]
+    private(set) var records = 0
+
+    var isEmpty: Bool { records == 0 }
+
+    mutating func add(_ record: ConsumedRecord) {
+        var stripped = record
+        stripped.key = nil
+        stripped.value = nil
+        if let held = byPartition[record.topicPartition], held.offset > record.offset { return }
+        byPartition[record.topicPartition] = stripped
+        records += 1
+    }
+
+    var latest: [ConsumedRecord] { byPartition.values.sorted { $0.topicPartition < $1.topicPartition } }
 }
 
 struct MalformedRecord: Error, CustomStringConvertible {
