@@ -232,6 +232,7 @@ let package = Package(
             name: "AggregatorServiceTests",
             dependencies: [
                 "AggregatorService",
+                "PalisadeCLI",
                 "PalisadePolicy",
                 "PalisadeLearn",
                 "PalisadeRecords",
