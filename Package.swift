@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PalisadeKafka", targets: ["PalisadeKafka"]),
         .library(name: "PalisadeRuntime", targets: ["PalisadeRuntime"]),
         .library(name: "PalisadeLearn", targets: ["PalisadeLearn"]),
+        .library(name: "AggregatorService", targets: ["AggregatorService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // zlib from the system (Debian `zlib1g-dev`), for gzip/deflate decoding.
@@ -142,6 +144,29 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Sources/Mirror",
+            swiftSettings: strict
+        ),
+        // The aggregator role: consumes verdicts and observations, learns the API, judges behaviour,
+        // stores state in SQLite and serves decisions (long-poll) and its HTTP API.
+        .target(
+            name: "AggregatorService",
+            dependencies: [
+                "PalisadeCore",
+                "PalisadeDetect",
+                "PalisadePolicy",
+                "PalisadeLearn",
+                "PalisadeRecords",
+                "PalisadeTransport",
+                "PalisadeKafka",
+                "PalisadeRuntime",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/Aggregator",
             exclude: ["README.md"],
             swiftSettings: strict
         ),
@@ -155,6 +180,7 @@ let package = Package(
                 "PalisadeKafka",
                 "PalisadeRuntime",
                 "MirrorService",
+                "AggregatorService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -240,6 +266,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/MirrorServiceTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AggregatorServiceTests",
+            dependencies: [
+                "AggregatorService",
+                "PalisadeCLI",
+                "PalisadePolicy",
+                "PalisadeLearn",
+                "PalisadeRecords",
+                "PalisadeTransport",
+                "PalisadeKafka",
+                "PalisadeRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/AggregatorServiceTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -11,6 +11,7 @@ let package = Package(
         .package(name: "palisade", path: ".."),
         .package(url: "https://github.com/ordo-one/malloc-interposer", exact: "1.6.1"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // Decode/analyze throughput, latency and allocations per request (scripts/bench.sh).
@@ -31,6 +32,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/TransportBenchmark",
+            swiftSettings: [.treatAllWarnings(as: .error)]
+        ),
+        // Aggregator: verdicts/s absorbed, catalog memory for 10,000 endpoints × 20 parameters,
+        // verdict → long-poll decision latency.
+        .executableTarget(
+            name: "AggregatorBench",
+            dependencies: [
+                .product(name: "AggregatorService", package: "palisade"),
+                .product(name: "PalisadeLearn", package: "palisade"),
+                .product(name: "PalisadePolicy", package: "palisade"),
+                .product(name: "PalisadeTransport", package: "palisade"),
+                .product(name: "PalisadeDetect", package: "palisade"),
+                .product(name: "PalisadeRuntime", package: "palisade"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/AggregatorBench",
             swiftSettings: [.treatAllWarnings(as: .error)]
         ),
     ]

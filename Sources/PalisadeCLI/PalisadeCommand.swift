@@ -6,7 +6,10 @@ public struct PalisadeCommand: AsyncParsableCommand {
         commandName: "palisade",
         abstract: "Out-of-band API protection: decode, score, learn and block.",
         version: "0.1.0",
-        subcommands: [ScanCommand.self, DevKafkaCommand.self, MirrorCommand.self, ReplayCommand.self]
+        subcommands: [
+            ScanCommand.self, MirrorCommand.self, AggregatorCommand.self, ReplayCommand.self, DecisionsCommand.self,
+            OpenAPICommand.self, DevKafkaCommand.self,
+        ]
     )
 
     public init() {}

@@ -1,0 +1,503 @@
+import Logging
+import PalisadeCore
+import PalisadeDetect
+import PalisadeLearn
+import PalisadePolicy
+
+/// The aggregator's state and the only place it changes: the judgement (detectors, policy,
+/// decision store), the endpoint catalog and baseline publisher, the de-duplication windows, the
+/// long-poll waiters and the outbox of decisions to publish. Every change is written to SQLite
+/// before the call returns, so what a caller acknowledges afterwards is durable.
+public actor AggregatorCore {
+    public let config: AggregatorConfiguration
+    public nonisolated let database: AggregatorDatabase
+    let logger: Logger
+    let metrics: AggregatorMetrics
+
+    private(set) var judgement: Judgement
+    private var catalog: EndpointCatalog
+    private var publisher: BaselinePublisher
+    private var verdictSeen: DedupWindow
+    private var observationSeen: DedupWindow
+    private var recent: RecentVerdicts
+    /// Observation ids learned but not yet in a persisted catalog snapshot.
+    private var unsavedObservations: [String] = []
+    /// A write that failed; retried before anything else is written.
+    private var pendingWrite: AggregatorDatabase.Write?
+
+    // long-poll
+    private var hub: LongPollHub<UInt64>
+    private var waiters: [UInt64: WaiterState] = [:]
+    private var nextWaiter: UInt64 = 0
+
+    // decisions to publish on `palisade.decisions`: key → decision (nil = tombstone)
+    private var outbox: [String: Decision?] = [:]
+    private let doorbell: AsyncStream<Void>.Continuation
+
+    public let startedAt: Int64
+    public let epoch: String
+    private(set) var counters = Counters()
+
+    struct Counters: Sendable {
+        var verdicts = 0
+        var duplicateVerdicts = 0
+        var observations = 0
+        var duplicateObservations = 0
+        var findings = 0
+        var attacksStored = 0
+        var suppressed = 0
+        var rejected = 0
+        var writeErrors = 0
+        var baselinesPublished = 0
+        var policyReloads = 0
+        var policyErrors = 0
+    }
+
+    enum WaiterState {
+        case pending
+        case waiting(CheckedContinuation<Void, Never>)
+        case done
+    }
+
+    /// Restores the state from `database` (decisions in a new epoch, audit, de-duplication
+    /// windows, the catalog) and applies `policy`.
+    public init(
+        config: AggregatorConfiguration, database: AggregatorDatabase, policy: Policy, logger: Logger,
+        now: Int64, doorbell: AsyncStream<Void>.Continuation
+    ) throws {
+        self.config = config
+        self.database = database
+        self.logger = logger
+        self.metrics = AggregatorMetrics()
+        self.doorbell = doorbell
+        startedAt = now
+        var storeConfig = DecisionStore.Config()
+        storeConfig.historyLimit = 10_000
+        epoch = DecisionEpoch.make(nowMs: now, random: UInt64.random(in: 0...UInt64.max))
+        let persisted = try database.loadDecisions()
+        let audit = try database.loadAudit(limit: storeConfig.auditLimit)
+        let store = DecisionStore(restoring: persisted, audit: audit, epoch: epoch, now: now, config: storeConfig)
+        let restarts = (try database.meta("starts")).flatMap { Int($0) } ?? 0
+        try database.replaceDecisions(store.decisions, meta: ["epoch": epoch, "starts": String(restarts + 1)])
+        judgement = Judgement(policy: policy, store: store)
+        if let snapshot = try database.loadCatalog() {
+            do {
+                catalog = try EndpointCatalog(snapshot: snapshot)
+            } catch {
+                logger.error(
+                    "the stored endpoint catalog does not load; starting empty", metadata: ["error": "\(error)"])
+                catalog = EndpointCatalog()
+            }
+        } else {
+            catalog = EndpointCatalog()
+        }
+        var builderConfig = BaselineConfig()
+        builderConfig.minRequests = config.baselineMinRequests
+        var publisherConfig = BaselinePublisher.Config()
+        publisherConfig.minIntervalMs = Int64(config.baselineMinIntervalMs)
+        publisher = BaselinePublisher(config: publisherConfig, builder: BaselineBuilder(config: builderConfig))
+        verdictSeen = DedupWindow(
+            capacity: config.dedupWindowSize, restoring: try database.loadSeen(.verdict, limit: config.dedupWindowSize))
+        observationSeen = DedupWindow(
+            capacity: config.dedupWindowSize,
+            restoring: try database.loadSeen(.observation, limit: config.dedupWindowSize))
+        recent = RecentVerdicts(capacity: config.recentVerdicts)
+        var hubConfig = LongPollHub<UInt64>.Config()
+        hubConfig.maxWaitMs = Int64(config.maxPollWaitSecs) * 1_000
+        hubConfig.maxWaiters = config.maxPollWaiters
+        hub = LongPollHub(config: hubConfig)
+        var initialOutbox: [String: Decision?] = [:]
+        for decision in store.decisions { initialOutbox[decision.key] = .some(decision) }
+        outbox = initialOutbox
+        if !initialOutbox.isEmpty { doorbell.yield() }
+        logger.info(
+            "aggregator state restored",
+            metadata: [
+                "epoch": "\(epoch)", "decisions": "\(store.count)",
+                "dropped_expired": "\(persisted.count - store.count)",
+            ])
+    }
+
+    // MARK: verdicts
+
+    /// Judges verdicts not seen before, stores attacks, findings and decision changes in one
+    /// transaction. Returns how many were new. On a write failure the write is kept and retried by
+    /// the next call (or ``retryPendingWrite()``); the caller must not acknowledge until one
+    /// succeeds.
+    @discardableResult
+    public func absorb(_ records: [VerdictRecord]) throws -> Int {
+        try retryPendingWrite()
+        var write = AggregatorDatabase.Write()
+        var fresh = 0
+        for record in records {
+            let id = record.verdict.id
+            guard !id.isEmpty, verdictSeen.insert(id) else {
+                counters.duplicateVerdicts += 1
+                metrics.duplicates.increment()
+                continue
+            }
+            fresh += 1
+            write.seen.append((.verdict, id))
+            recent.add(record)
+            write.attacks += Self.attacks(of: record.verdict)
+            let step = judgement.observe(record.event(classifier: judgement.policy.authEndpoints))
+            counters.findings += step.findings.count
+            counters.suppressed += step.suppressed.count
+            for finding in step.findings { write.attacks.append(Self.attack(of: finding)) }
+            for effect in step.effects {
+                if case .rejected = effect { counters.rejected += 1 }
+            }
+            write.record(step.effects)
+        }
+        counters.verdicts += fresh
+        metrics.verdicts.increment(by: fresh)
+        counters.attacksStored += write.attacks.count
+        try commit(write)
+        return fresh
+    }
+
+    /// The stored attack rows of a verdict: one per attack class among its hits, when the verdict
+    /// is an attack or carries a non-anomaly hit.
+    static func attacks(of verdict: Verdict) -> [StoredAttack] {
+        guard verdict.attack || verdict.hits.contains(where: { !$0.attackClass.isAnomalyClass }) else { return [] }
+        var byClass: [AttackClass: [Hit]] = [:]
+        for hit in verdict.hits { byClass[hit.attackClass, default: []].append(hit) }
+        return byClass.keys.sorted { $0.rawValue < $1.rawValue }.map { attackClass in
+            let hits = byClass[attackClass] ?? []
+            var w = JSONWriter()
+            w.beginArray()
+            for hit in hits.prefix(8) {
+                w.beginObject()
+                w.key("location")
+                w.string(StoredAttack.capped(hit.location))
+                w.key("confidence")
+                w.double(hit.confidence, decimals: 2)
+                w.key("evidence")
+                w.string(StoredAttack.capped(hit.evidence))
+                w.key("rule")
+                w.string(StoredAttack.capped(hit.rule, bytes: 64))
+                w.endObject()
+            }
+            w.endArray()
+            return StoredAttack(
+                kind: .verdict, requestID: verdict.id, ts: verdict.ts, client: verdict.client,
+                host: verdict.endpoint.host, method: verdict.endpoint.method, template: verdict.endpoint.template,
+                status: verdict.status, score: verdict.score, attackClass: attackClass.rawValue,
+                confidence: hits.map(\.confidence).max() ?? 0, detail: w.output)
+        }
+    }
+
+    static func attack(of finding: Finding) -> StoredAttack {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("behaviour")
+        w.string(finding.kind.rawValue)
+        w.key("identity")
+        w.string(finding.identity.description)
+        w.key("evidence")
+        w.string(StoredAttack.capped(finding.evidence))
+        w.key("events")
+        w.int(finding.counts.events)
+        w.key("failures")
+        w.int(finding.counts.failures)
+        w.key("distinct")
+        w.int(finding.counts.distinct)
+        w.key("window_secs")
+        w.int(finding.counts.windowSecs)
+        w.endObject()
+        let client = finding.identity.scope == .ip ? finding.identity.value : finding.identity.description
+        return StoredAttack(
+            kind: .finding, requestID: finding.requestID, ts: finding.ts, client: client, host: finding.endpoint.host,
+            method: finding.endpoint.method, template: finding.endpoint.template, status: nil, score: 0,
+            attackClass: finding.attackClass.rawValue, confidence: finding.confidence, detail: w.output)
+    }
+
+    /// Writes, then publishes the decision changes in it (outbox, long-poll waiters). A failed
+    /// write is kept for a retry and rethrown.
+    private func commit(_ write: AggregatorDatabase.Write) throws {
+        do {
+            try database.write(write)
+        } catch {
+            counters.writeErrors += 1
+            metrics.writeErrors.increment()
+            pendingWrite = write
+            announce(write)
+            throw error
+        }
+        announce(write)
+    }
+
+    /// Decision changes reach the outbox and the waiters as soon as the store has them (the
+    /// store is the source of truth for the long-poll); SQLite follows, at the latest on retry.
+    private func announce(_ write: AggregatorDatabase.Write) {
+        guard !write.upserts.isEmpty || !write.removals.isEmpty else { return }
+        for d in write.upserts { outbox[d.key] = .some(d) }
+        for key in write.removals { outbox[key] = .some(nil) }
+        doorbell.yield()
+        wakeWaiters()
+    }
+
+    public func retryPendingWrite() throws {
+        guard let pending = pendingWrite else { return }
+        try database.write(pending)
+        pendingWrite = nil
+    }
+
+    public var hasPendingWrite: Bool { pendingWrite != nil }
+
+    // MARK: observations
+
+    /// Learns observations not seen before (in memory). They become durable with the next
+    /// ``flushCatalog(now:)``; acknowledge them only after that.
+    @discardableResult
+    public func learn(_ observations: [EndpointObservation]) -> Int {
+        var fresh = 0
+        for observation in observations {
+            let id = observation.requestID
+            guard id.isEmpty || observationSeen.insert(id) else {
+                counters.duplicateObservations += 1
+                metrics.duplicates.increment()
+                continue
+            }
+            fresh += 1
+            if !id.isEmpty { unsavedObservations.append(id) }
+            _ = catalog.learn(observation)
+        }
+        counters.observations += fresh
+        metrics.observations.increment(by: fresh)
+        catalogDirty = catalogDirty || fresh > 0
+        return fresh
+    }
+
+    private var catalogDirty = false
+
+    /// Learned observations not yet persisted.
+    public var unsavedObservationCount: Int { unsavedObservations.count }
+
+    /// Writes the catalog snapshot with the ids of the observations it holds.
+    public func flushCatalog(now: Int64) throws {
+        try retryPendingWrite()
+        guard catalogDirty else { return }
+        var write = AggregatorDatabase.Write()
+        write.catalogSnapshot = catalog.snapshot()
+        write.catalogAt = now
+        write.seen = unsavedObservations.map { (.observation, $0) }
+        try database.write(write)
+        unsavedObservations.removeAll(keepingCapacity: true)
+        catalogDirty = false
+    }
+
+    // MARK: housekeeping
+
+    /// Expires decisions (removals persisted, published and delivered to waiters) and returns
+    /// the baselines to publish.
+    public func tick(now: Int64) throws -> [BaselinePublisher.Action] {
+        try sweep(now: now)
+        let actions = publisher.tick(catalog: catalog, now: now)
+        counters.baselinesPublished += actions.count
+        return actions
+    }
+
+    private func sweep(now: Int64) throws {
+        let effects = judgement.tick(now: now)
+        guard !effects.isEmpty else { return }
+        var write = AggregatorDatabase.Write()
+        write.record(effects)
+        try commit(write)
+    }
+
+    /// When the next decision expires (ms), for scheduling the sweep.
+    public var nextExpiry: Int64? { judgement.store.nextExpiry }
+
+    /// Baselines already on the compacted topic (after a restart), so versions keep increasing.
+    public func restoreBaselines(_ baselines: [EndpointBaseline]) {
+        publisher.restore(baselines)
+    }
+
+    public func trimRetention(now: Int64) throws -> Int {
+        let cutoff = now - Int64(config.attackRetentionHours) * 3_600_000
+        let dropped = try database.trimAttacks(maxCount: config.attackRetentionCount, olderThan: cutoff)
+        try database.trimSeen(window: config.dedupWindowSize)
+        return dropped
+    }
+
+    // MARK: policy
+
+    public func reload(_ policy: Policy) {
+        judgement.reload(policy)
+        counters.policyReloads += 1
+    }
+
+    func countPolicyError() { counters.policyErrors += 1 }
+
+    public var policy: Policy { judgement.policy }
+
+    // MARK: decisions (operators)
+
+    public func addDecision(
+        scope: DecisionScope, value: String, action: DecisionAction, ttlSecs: Int, reason: String, actor: String,
+        now: Int64
+    ) throws -> Decision {
+        try retryPendingWrite()
+        let effect = try judgement.store.add(
+            scope: scope, value: value, action: action, ttlSecs: ttlSecs, reason: reason, actor: actor, now: now,
+            allowlist: judgement.policy.allowlist)
+        var write = AggregatorDatabase.Write()
+        write.record([effect])
+        if let entry = judgement.store.audit.last { write.audit.append(entry) }
+        try commit(write)
+        guard case .upserted(let decision) = effect else {
+            throw DecisionStoreError(code: .invalidValue, reason: "not stored")
+        }
+        return decision
+    }
+
+    public func liftDecision(scope: DecisionScope, value: String, actor: String, reason: String, now: Int64) throws
+        -> Decision
+    {
+        try retryPendingWrite()
+        let effect = try judgement.store.lift(scope: scope, value: value, actor: actor, reason: reason, now: now)
+        var write = AggregatorDatabase.Write()
+        write.record([effect])
+        if let entry = judgement.store.audit.last { write.audit.append(entry) }
+        try commit(write)
+        guard case .removed(let decision) = effect else {
+            throw DecisionStoreError(code: .notFound, reason: "not lifted")
+        }
+        return decision
+    }
+
+    public var decisions: [Decision] { judgement.store.decisions }
+    public var version: DecisionVersion { judgement.store.version }
+
+    // MARK: long-poll
+
+    public enum PollStart: Sendable {
+        case answer(DecisionChanges)
+        case parked(id: UInt64, deadline: Int64)
+        case rejected
+    }
+
+    /// Registers a long-poll: answered now (something newer, a snapshot, or no wait), parked until
+    /// a change or the deadline, or rejected (too many waiters).
+    public func startPoll(since: String?, waitMs: Int64, now: Int64) throws -> PollStart {
+        try sweep(now: now)
+        nextWaiter &+= 1
+        let id = nextWaiter
+        switch hub.register(id, since: since, waitMs: waitMs, now: now, current: judgement.store.version) {
+        case .answerNow: return .answer(judgement.store.changes(since: since))
+        case .rejected: return .rejected
+        case .parked(let deadline):
+            waiters[id] = .pending
+            return .parked(id: id, deadline: deadline)
+        }
+    }
+
+    /// Suspends until the store changes or ``endPoll(_:since:now:)`` releases the waiter.
+    public func waitForChange(_ id: UInt64) async {
+        guard case .pending? = waiters[id] else { return }
+        await withCheckedContinuation { continuation in
+            waiters[id] = .waiting(continuation)
+        }
+    }
+
+    /// Ends a parked poll (deadline reached, change seen, or client gone) and returns its answer.
+    public func endPoll(_ id: UInt64, since: String?, now: Int64) throws -> DecisionChanges {
+        release(id)
+        hub.cancel(id)
+        waiters[id] = nil
+        try sweep(now: now)
+        return judgement.store.changes(since: since)
+    }
+
+    /// Releases a waiter without answering (its deadline passed).
+    public func timeoutPoll(_ id: UInt64) {
+        release(id)
+        hub.cancel(id)
+    }
+
+    private func release(_ id: UInt64) {
+        if case .waiting(let continuation)? = waiters[id] { continuation.resume() }
+        if waiters[id] != nil { waiters[id] = .done }
+    }
+
+    private func wakeWaiters() {
+        for id in hub.changed(to: judgement.store.version) { release(id) }
+    }
+
+    public var parkedPolls: Int { hub.count }
+
+    // MARK: outbox
+
+    /// Takes the decisions to publish (latest per key; nil = tombstone).
+    public func takeOutbox() -> [(key: String, decision: Decision?)] {
+        let items = outbox.map { (key: $0.key, decision: $0.value) }
+        outbox.removeAll(keepingCapacity: true)
+        return items.sorted { $0.key < $1.key }
+    }
+
+    /// Puts back what could not be published, unless a newer change for the key came meanwhile.
+    public func requeue(_ items: [(key: String, decision: Decision?)]) {
+        for item in items where outbox[item.key] == nil { outbox[item.key] = .some(item.decision) }
+        if !items.isEmpty { doorbell.yield() }
+    }
+
+    /// Keys on the compacted topic the store no longer has: tombstone them (after a restart).
+    public func tombstoneStale(keys: [String]) {
+        var added = 0
+        for key in keys where judgement.store.decisionByKey(key) == nil && outbox[key] == nil {
+            outbox[key] = .some(nil)
+            added += 1
+        }
+        if added > 0 { doorbell.yield() }
+    }
+
+    public var outboxCount: Int { outbox.count }
+
+    // MARK: reading
+
+    public func endpoints(host: String? = nil, method: String? = nil) -> [DiscoveredEndpoint] {
+        catalog.endpoints(host: host, method: method)
+    }
+
+    public func baseline(for key: EndpointKey) -> EndpointBaseline? { publisher.lastPublished(key) }
+
+    public func recentVerdict(_ id: String) -> VerdictRecord? { recent[id] }
+
+    public var catalogOverflow: Int { catalog.totalOverflow }
+
+    public var status: Status {
+        Status(
+            epoch: epoch, version: judgement.store.version, startedAt: startedAt, decisions: judgement.store.count,
+            endpoints: catalog.endpoints().count, parkedPolls: hub.count, outbox: outbox.count,
+            pendingWrite: pendingWrite != nil, counters: counters, storeStats: judgement.store.stats,
+            dedupVerdicts: verdictSeen.count, dedupObservations: observationSeen.count,
+            policyMode: judgement.policy.mode.rawValue, policyRules: judgement.policy.rules.count)
+    }
+
+    public struct Status: Sendable {
+        var epoch: String
+        var version: DecisionVersion
+        var startedAt: Int64
+        var decisions: Int
+        var endpoints: Int
+        var parkedPolls: Int
+        var outbox: Int
+        var pendingWrite: Bool
+        var counters: Counters
+        var storeStats: DecisionStore.Stats
+        var dedupVerdicts: Int
+        var dedupObservations: Int
+        var policyMode: String
+        var policyRules: Int
+    }
+}
+
+extension DecisionStore {
+    func decisionByKey(_ key: String) -> Decision? {
+        guard let colon = key.firstIndex(of: ":"), let scope = DecisionScope(rawValue: String(key[..<colon])) else {
+            return nil
+        }
+        return decision(scope: scope, value: String(key[key.index(after: colon)...]))
+    }
+}
