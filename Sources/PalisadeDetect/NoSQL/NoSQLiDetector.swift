@@ -177,34 +177,40 @@ public struct NoSQLiDetector: RequestDetector {
     // MARK: text
 
     static func judgeText(_ value: ArraySlice<UInt8>, index: Int, decoded: DecodedRequest) -> Hit? {
-        let field = decoded.fieldName(of: index)
-        if let field,
-            field == "$where" || field == "$function" || field == "$accumulator"
-                || field == "body"
-                    && decoded.location(of: index).contains("$function")
-        {
-            return Hit(
-                attackClass: .nosqli, point: Int32(index), confidence: 0.9,
-                evidence: Evidence.excerpt(value, around: value.startIndex..<value.endIndex, fieldName: field),
-                rule: "nosqli.where_body")
+        // The value of a `$where`/`$function`/`$accumulator` key: only when the segment has a `$`.
+        if decoded.points[index].segment.utf8.contains(UInt8(ascii: "$")) {
+            let location = decoded.location(of: index)
+            let field = decoded.fieldName(of: index)
+            if field == "$where" || field == "$function" || field == "$accumulator"
+                || (field == "body" && location.contains("$function"))
+            {
+                return Hit(
+                    attackClass: .nosqli, point: Int32(index), confidence: 0.9,
+                    evidence: Evidence.excerpt(value, around: value.startIndex..<value.endIndex, fieldName: field),
+                    rule: "nosqli.where_body")
+            }
         }
-        guard value.count >= 6,
-            value.contains(UInt8(ascii: "(")) || value.contains(UInt8(ascii: "$"))
-                || value.contains(UInt8(ascii: "="))
-        else { return nil }
+        guard value.count >= 6 else { return nil }
+        var interesting = false
+        for byte in value where byte == UInt8(ascii: "(") || byte == UInt8(ascii: "$") || byte == UInt8(ascii: "=") {
+            interesting = true
+            break
+        }
+        guard interesting else { return nil }
+        let found: (Range<Int>, Double, String)?
         if let range = thisComparison(value) {
-            return hit(value, range, 0.75, "nosqli.js_this_field", index, field)
+            found = (range, 0.75, "nosqli.js_this_field")
+        } else if let range = jsSleep(value) {
+            found = (range, 0.7, "nosqli.js_sleep")
+        } else if let range = shellCall(value) {
+            found = (range, 0.75, "nosqli.mongo_shell")
+        } else if let range = objectLiteralOperator(value) {
+            found = (range, 0.65, "nosqli.operator_literal")
+        } else {
+            found = nil
         }
-        if let range = jsSleep(value) {
-            return hit(value, range, 0.7, "nosqli.js_sleep", index, field)
-        }
-        if let range = shellCall(value) {
-            return hit(value, range, 0.75, "nosqli.mongo_shell", index, field)
-        }
-        if let range = objectLiteralOperator(value) {
-            return hit(value, range, 0.65, "nosqli.operator_literal", index, field)
-        }
-        return nil
+        guard let (range, confidence, rule) = found else { return nil }
+        return hit(value, range, confidence, rule, index, decoded.fieldName(of: index))
     }
 
     static func hit(

@@ -29,8 +29,9 @@ public struct PrototypePollutionDetector: RequestDetector {
         for index in decoded.points.indices where found < Self.maxHits {
             let point = decoded.points[index]
             // Key components in this point's own segment (its parent's are checked on the parent).
-            let segment = Array(point.segment.utf8)[...]
-            if !flaggedContainers.contains(point.parent), let (range, rule) = Self.pathMatch(segment, keyed: true) {
+            if Self.mayHoldPath(point.segment.utf8), !flaggedContainers.contains(point.parent),
+                case let segment = Array(point.segment.utf8)[...], let (range, rule) = Self.pathMatch(segment, keyed: true)
+            {
                 hits.append(
                     Hit(
                         attackClass: .prototypePollution, point: Int32(index), confidence: 0.9,
@@ -71,6 +72,21 @@ public struct PrototypePollutionDetector: RequestDetector {
                 found += 1
             }
         }
+    }
+
+    /// Allocation-free pre-filter on a segment: `__proto__` needs `__p`, `constructor…prototype`
+    /// needs `ctor` — one pass over the bytes.
+    static func mayHoldPath(_ bytes: String.UTF8View) -> Bool {
+        guard bytes.count >= 9 else { return false }
+        var a: UInt8 = 0
+        var b: UInt8 = 0
+        for byte in bytes {
+            if a == UInt8(ascii: "_"), b == UInt8(ascii: "_"), byte == UInt8(ascii: "p") { return true }
+            if a == UInt8(ascii: "c"), b == UInt8(ascii: "t"), byte == UInt8(ascii: "o") { return true }
+            a = b
+            b = byte
+        }
+        return false
     }
 
     static func childFlagged(_ index: Int, hits: [Hit], decoded: DecodedRequest) -> Bool {

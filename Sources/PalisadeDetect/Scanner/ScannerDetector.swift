@@ -1,7 +1,9 @@
 /// Scanner and attack-tool fingerprints (request-level: headers and the raw path are not all
 /// decoded points). Rules (docs/DETECTION.md, "scanner"):
 /// - `scanner.tool_user_agent` 0.9: a known tool's name at a word start in `User-Agent`.
-/// - `scanner.tool_header` 0.85: a scanner-only header name, or a tool's name in another header.
+/// - `scanner.tool_header` 0.85: a header only scanners send (`Acunetix-Product`, `X-WIPP`…).
+///   Tool names are looked for in `User-Agent` only: other headers carry free text (referrers,
+///   forwarded chains) where a tool's name proves nothing, and scanning them all costs time.
 /// - `scanner.oast_domain` 0.85: an out-of-band interaction domain (Burp Collaborator, interactsh,
 ///   dnslog…) in a header or any decoded value.
 /// - `scanner.shellshock` 0.95: a header or value starting with `() {` (CVE-2014-6271 probes).
@@ -34,14 +36,9 @@ public struct ScannerDetector: RequestDetector {
                 if ScannerVocabulary.headerNames.contains(name) {
                     toolFound = true
                     hits.append(hit("header." + name, 0.85, "scanner.tool_header", value, value.indices))
-                } else if let range = Self.find(ScannerVocabulary.tools, in: value) {
+                } else if name == "user-agent", let range = Self.find(ScannerVocabulary.tools, in: value) {
                     toolFound = true
-                    let user = name == "user-agent"
-                    hits.append(
-                        hit(
-                            "header." + name, user ? 0.9 : 0.85,
-                            user ? "scanner.tool_user_agent" : "scanner.tool_header",
-                            value, range))
+                    hits.append(hit("header." + name, 0.9, "scanner.tool_user_agent", value, range))
                 } else if name == "user-agent", let range = Self.find(ScannerVocabulary.surveys, in: value) {
                     hits.append(hit("header." + name, 0.35, "scanner.survey_crawler", value, range))
                 }
@@ -56,11 +53,10 @@ public struct ScannerDetector: RequestDetector {
         if !oastFound || !shellshockFound {
             for index in decoded.points.indices {
                 let point = decoded.points[index]
-                guard !point.isContainer, point.kind == .text, point.value.count >= 4, point.value.count <= 1 << 20,
-                    !decoded.location(of: index).hasPrefix("header")
+                guard !point.isContainer, point.kind == .text, point.value.count >= 4, point.value.count <= 1 << 20
                 else { continue }
                 let value = point.value[...]
-                if !shellshockFound, let range = Self.shellshock(value) {
+                if !shellshockFound, let range = Self.shellshock(value), decoded.source(of: index) != .header {
                     shellshockFound = true
                     hits.append(
                         Hit(
@@ -69,7 +65,8 @@ public struct ScannerDetector: RequestDetector {
                         ))
                 }
                 if !oastFound, value.contains(UInt8(ascii: ".")),
-                    let range = Self.find(ScannerVocabulary.oastDomains, in: value, wordStart: false)
+                    let range = Self.find(ScannerVocabulary.oastDomains, in: value, wordStart: false),
+                    decoded.source(of: index) != .header
                 {
                     oastFound = true
                     hits.append(
@@ -95,40 +92,62 @@ public struct ScannerDetector: RequestDetector {
             evidence: Evidence.excerpt(value, around: range, fieldName: nil), rule: rule)
     }
 
-    /// The first needle found, matched case-insensitively; with `wordStart`, only where the
-    /// preceding byte is not a letter or digit (so `nmap` in `lenmap` does not count).
+    /// The first needle found, matched case-insensitively as a whole word (`wordStart`), or as a
+    /// callback domain (`findDomain`).
     static func find(_ needles: [StaticString], in value: ArraySlice<UInt8>, wordStart: Bool = true) -> Range<Int>? {
         guard value.count >= 3, value.count <= 64 * 1024 else { return nil }
+        if !wordStart { return findDomain(needles, in: value) }
         for needle in needles {
             var from = value.startIndex
             while let at = ByteFind.index(of: needle, in: value, from: from, ignoringCase: true) {
                 from = at + 1
-                if wordStart, at > value.startIndex {
-                    let before = value[at - 1]
-                    if ByteFind.isIdentifier(before) && before != UInt8(ascii: "_") { continue }
+                let end = at + needle.utf8CodeUnitCount
+                // A whole word: `nmap` not in `lenmap`, `nuclei` not in `NucleiCell`.
+                if at > value.startIndex, isLetterOrDigit(value[at - 1]) { continue }
+                if end < value.endIndex, isLetterOrDigit(needle.utf8Start[needle.utf8CodeUnitCount - 1]),
+                    isLetterOrDigit(value[end])
+                {
+                    continue
                 }
-                if !wordStart, at > value.startIndex {
-                    // A domain must be the whole host label sequence: `x.oast.fun`, not `boast.fun`.
-                    let before = value[at - 1]
-                    if ByteFind.isIdentifier(before) || before == UInt8(ascii: "-") { continue }
-                }
-                return at..<(at + needle.utf8CodeUnitCount)
+                return at..<end
             }
         }
         return nil
     }
 
-    /// `() {` at the start of a value (after spaces): the Shellshock function-definition prefix.
+    /// A callback domain right after a dot (always a unique subdomain: `x1.oast.fun`, not
+    /// `oast.fun` in prose nor `boast.fun`), ending at a non-label byte. Checks needles only at dots.
+    static func findDomain(_ needles: [StaticString], in value: ArraySlice<UInt8>) -> Range<Int>? {
+        var index = value.startIndex
+        while index < value.endIndex {
+            defer { index += 1 }
+            guard value[index] == UInt8(ascii: "."), index > value.startIndex else { continue }
+            let start = index + 1
+            let rest = value[start...]
+            for needle in needles where Bytes.hasPrefixIgnoringCase(rest, needle) {
+                let end = start + needle.utf8CodeUnitCount
+                if end < value.endIndex, isLetterOrDigit(value[end]) || value[end] == UInt8(ascii: "-") { continue }
+                return start..<end
+            }
+        }
+        return nil
+    }
+
+    @inline(__always)
+    static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+        (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+    }
+
+    /// `() {` exactly at the start of a value (after spaces): the prefix bash recognised as a
+    /// function definition (CVE-2014-6271).
     static func shellshock(_ value: ArraySlice<UInt8>) -> Range<Int>? {
         var cursor = value.startIndex
         while cursor < value.endIndex, Bytes.isSpace(value[cursor]) { cursor += 1 }
         let start = cursor
-        guard value.endIndex - cursor >= 4, value[cursor] == UInt8(ascii: "("), value[cursor + 1] == UInt8(ascii: ")")
+        guard value.endIndex - cursor >= 4, value[cursor] == UInt8(ascii: "("), value[cursor + 1] == UInt8(ascii: ")"),
+            value[cursor + 2] == 0x20, value[cursor + 3] == UInt8(ascii: "{")
         else { return nil }
-        cursor += 2
-        while cursor < value.endIndex, Bytes.isSpace(value[cursor]) { cursor += 1 }
-        guard cursor < value.endIndex, value[cursor] == UInt8(ascii: "{") else { return nil }
-        return start..<min(value.endIndex, cursor + 8)
+        return start..<min(value.endIndex, cursor + 12)
     }
 
     /// A probe path: a sensitive or well-known-application component, ending at a boundary.
