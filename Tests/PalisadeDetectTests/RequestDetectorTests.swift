@@ -42,7 +42,10 @@ import Testing
     @Test func filterLanguagesAndSchemasAreNotInjection() {
         #expect(!verdict("[query] filters[price][$gt]=100&filters[price][$lt]=500").attack)
         #expect(!verdict(#"[json] {"where":{"status":{"$in":["open","pending"]}}}"#).attack)
-        #expect(!verdict(#"[json] {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"x","properties":{"a":{"$ref":"#/$defs/a"}}}"#).attack)
+        #expect(
+            !verdict(
+                ##"[json] {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"x","properties":{"a":{"$ref":"#/$defs/a"}}}"##
+            ).attack)
         #expect(!verdict("Price: $1,299.00 (was $1,499.00)").attack)
         #expect(verdict("[query] filters[price][$gt]=100", sensitivity: .high).hits.contains { $0.attackClass == .nosqli })
     }
@@ -93,7 +96,7 @@ import Testing
         let v = verdict("[json] [" + ops.joined(separator: ",") + "]")
         #expect(v.attack)
         #expect(v.hits.contains { $0.rule == "graphql_abuse.batch" })
-        let small = (0..<3).map { #"{"query":"query { me { id } }"}"# }
+        let small = (0..<3).map { _ in #"{"query":"query { me { id } }"}"# }
         #expect(!verdict("[json] [" + small.joined(separator: ",") + "]").attack)
     }
 

@@ -161,8 +161,48 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         "balance", "discount", "coupon", "status", "type", "level", "plan", "tier", "approved", "enabled", "active",
     ]
 
+    /// Percent-encoding found again in a value already percent-decoded once (`%252e` → `%2e` → `.`):
+    /// the form/query decoder and the `url` sniffer are separate steps, so the decoder's own
+    /// `url.multiple_encoding` (several rounds inside one step) does not see it. Only escapes of
+    /// bytes that matter to parsers count (`. / \\ < > ' " %` and NUL); `%20` in a nested redirect
+    /// URL is ordinary.
+    static func nestedPercent(_ decoded: DecodedRequest) -> Int? {
+        for index in decoded.points.indices where decoded.points[index].decoder == "url" {
+            let parent = Int(decoded.points[index].parent)
+            guard parent >= 0, parent < decoded.points.count else { continue }
+            let parentPoint = decoded.points[parent]
+            guard parentPoint.decoder == "form" || parentPoint.decoder == "path" || parentPoint.decoder == "cookie"
+            else { continue }
+            let raw = parentPoint.value[...]
+            var cursor = raw.startIndex
+            while cursor + 2 < raw.endIndex {
+                defer { cursor += 1 }
+                guard raw[cursor] == UInt8(ascii: "%") else { continue }
+                let high = Bytes.lower(raw[cursor + 1])
+                let low = Bytes.lower(raw[cursor + 2])
+                switch (high, low) {
+                case (UInt8(ascii: "2"), UInt8(ascii: "e")), (UInt8(ascii: "2"), UInt8(ascii: "f")),
+                    (UInt8(ascii: "5"), UInt8(ascii: "c")), (UInt8(ascii: "3"), UInt8(ascii: "c")),
+                    (UInt8(ascii: "3"), UInt8(ascii: "e")), (UInt8(ascii: "2"), UInt8(ascii: "7")),
+                    (UInt8(ascii: "2"), UInt8(ascii: "2")), (UInt8(ascii: "2"), UInt8(ascii: "5")),
+                    (UInt8(ascii: "0"), UInt8(ascii: "0")):
+                    return index
+                default: continue
+                }
+            }
+        }
+        return nil
+    }
+
     static func annotations(_ decoded: DecodedRequest, hits: inout [Hit]) {
         var seen: Set<String> = []
+        if !decoded.annotations.contains(where: { $0.code == .multipleEncoding }), let index = nestedPercent(decoded) {
+            seen.insert(AnnotationCode.multipleEncoding.rawValue)
+            hits.append(
+                Hit(
+                    attackClass: .protocolAnomaly, point: Int32(index), confidence: 0.4,
+                    evidence: "percent-encoded twice", rule: "protocol_anomaly.multiple_encoding"))
+        }
         for annotation in decoded.annotations {
             let code = annotation.code
             // One hit per code per request: repetition adds nothing.
@@ -202,19 +242,28 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         let container = annotation.point
         guard !key.isEmpty, container >= 0 else { return nil }
         let suffix = LocationPath.key(key)
-        var bySegment: [String: [UInt8]] = [:]
+        // Values per segment under the key (`.role`, `.permissions[1]`, `.account.id`): the key's
+        // occurrences conflict when a segment holds different values, or when some segment appears
+        // fewer times than another (the occurrences differ in shape).
+        var bySegment: [String: (value: [UInt8], count: Int)] = [:]
         var conflicting = false
         var checked = 0
         for point in decoded.points where point.parent == container && point.kind != .key {
             checked += 1
             if checked > 4096 { break }
-            guard point.segment.hasSuffix(suffix) else { continue }
-            if let previous = bySegment[point.segment] {
-                if previous != point.value { conflicting = true }
+            let segment = point.segment
+            guard segment.hasSuffix(suffix) || segment.contains(suffix + "[") || segment.contains(suffix + ".") else {
+                continue
+            }
+            if let previous = bySegment[segment] {
+                if previous.value != point.value { conflicting = true }
+                bySegment[segment] = (previous.value, previous.count + 1)
             } else {
-                bySegment[point.segment] = point.value
+                bySegment[segment] = (point.value, 1)
             }
         }
+        let counts = Set(bySegment.values.map(\.count))
+        if counts.count > 1 { conflicting = true }
         guard conflicting else { return nil }
         let security = securityFields.contains(Bytes.lowercased(key))
         let evidence = "duplicate key " + printable(key) + " with different values"

@@ -47,19 +47,21 @@ public struct NoSQLiDetector: RequestDetector {
     // MARK: keys
 
     enum Family {
-        case javascript, aggregation, query
+        case javascript, aggregation, query, logical
     }
 
     static let operators: [String: Family] = {
         var table: [String: Family] = [:]
         for name in ["where", "function", "accumulator"] { table[name] = .javascript }
         for name in ["expr", "lookup", "graphLookup", "unionWith", "out", "merge"] { table[name] = .aggregation }
+        // `$type` is left out: Json.NET and others use it as a type discriminator.
         for name in [
-            "ne", "eq", "gt", "gte", "lt", "lte", "in", "nin", "regex", "exists", "not", "nor", "or", "and",
-            "elemMatch", "all", "size", "type", "mod", "text", "options",
+            "ne", "eq", "gt", "gte", "lt", "lte", "in", "nin", "regex", "exists", "elemMatch", "all", "size", "mod",
+            "text", "options", "not",
         ] {
             table[name] = .query
         }
+        for name in ["or", "and", "nor"] { table[name] = .logical }
         return table
     }()
 
@@ -90,7 +92,8 @@ public struct NoSQLiDetector: RequestDetector {
     static func judgeKey(_ key: ArraySlice<UInt8>, index: Int, decoded: DecodedRequest) -> Hit? {
         guard let op = operatorIn(key) else { return nil }
         let location = Array(decoded.location(of: index).utf8)
-        let owner = ownerField(location[...], before: "$" + op.name)
+        let (owner, replacesScalar) = ownerField(location[...], before: "$" + op.name)
+        let filter = underFilter(location[...])
         let confidence: Double
         let rule: String
         switch op.family {
@@ -98,13 +101,21 @@ public struct NoSQLiDetector: RequestDetector {
             confidence = 0.9
             rule = "nosqli.operator_js"
         case .aggregation:
-            confidence = underFilter(location[...]) ? 0.6 : 0.8
+            confidence = filter ? 0.6 : 0.8
             rule = "nosqli.operator_aggregation"
+        case .logical:
+            // `$or`/`$and` only combine conditions; the operators inside them are judged on their own.
+            confidence = 0.45
+            rule = "nosqli.operator_logical"
         case .query:
             if let owner, Evidence.isSecretField(String(decoding: owner, as: UTF8.self)) {
                 confidence = 0.9
                 rule = "nosqli.operator_on_credential"
-            } else if underFilter(location[...]) {
+            } else if replacesScalar {
+                // `q={"$gt":""}`: an operator object where the parameter's value should be.
+                confidence = 0.8
+                rule = "nosqli.operator_object"
+            } else if filter {
                 confidence = op.name == "regex" ? 0.45 : 0.35
                 rule = "nosqli.operator_in_filter"
             } else if let owner, isCredential(owner) {
@@ -121,10 +132,11 @@ public struct NoSQLiDetector: RequestDetector {
     }
 
     /// The identifier just before the operator in a location (`….password.$ne` → `password`,
-    /// `query["user[$ne]"]` → `user`).
-    static func ownerField(_ location: ArraySlice<UInt8>, before operatorName: String) -> [UInt8]? {
+    /// `query["user[$ne]"]` → `user`), and whether the operator object is the whole decoded value
+    /// of a parameter (`query.q>json.$gt` → `q`, true).
+    static func ownerField(_ location: ArraySlice<UInt8>, before operatorName: String) -> ([UInt8]?, Bool) {
         let needle = Array(operatorName.utf8)
-        guard needle.count <= location.count else { return nil }
+        guard needle.count <= location.count else { return (nil, false) }
         var start: Int?
         var i = location.endIndex - needle.count
         while i >= location.startIndex {
@@ -134,17 +146,22 @@ public struct NoSQLiDetector: RequestDetector {
             }
             i -= 1
         }
-        guard var cursor = start else { return nil }
+        guard var cursor = start else { return (nil, false) }
         while cursor > location.startIndex,
             [UInt8(ascii: "."), UInt8(ascii: "["), UInt8(ascii: "\""), UInt8(ascii: "]")].contains(location[cursor - 1])
         {
             cursor -= 1
         }
+        var replacesScalar = false
+        if cursor - location.startIndex >= 5, location[(cursor - 5)..<cursor].elementsEqual(">json".utf8) {
+            replacesScalar = true
+            cursor -= 5
+        }
         var begin = cursor
         while begin > location.startIndex, ByteFind.isIdentifier(location[begin - 1]) || location[begin - 1] == 0x2D {
             begin -= 1
         }
-        return begin < cursor ? Array(location[begin..<cursor]) : nil
+        return (begin < cursor ? Array(location[begin..<cursor]) : nil, replacesScalar)
     }
 
     static let credentialNames: Set<String> = [
@@ -171,7 +188,9 @@ public struct NoSQLiDetector: RequestDetector {
         ] where ByteFind.contains(marker, in: rest, ignoringCase: true) {
             return true
         }
-        return false
+        // A search parameter named `q` (`query.q>json…`).
+        return Bytes.hasPrefixIgnoringCase(rest, ".q>") || Bytes.hasPrefixIgnoringCase(rest, ".q.")
+            || Bytes.hasPrefixIgnoringCase(rest, ".q[")
     }
 
     // MARK: text
@@ -206,11 +225,17 @@ public struct NoSQLiDetector: RequestDetector {
             found = (range, 0.75, "nosqli.mongo_shell")
         } else if let range = objectLiteralOperator(value) {
             found = (range, 0.65, "nosqli.operator_literal")
+        } else if let range = quoteBreakout(value) {
+            found = (range, 0.7, "nosqli.js_breakout")
         } else {
             found = nil
         }
         guard let (range, confidence, rule) = found else { return nil }
-        return hit(value, range, confidence, rule, index, decoded.fieldName(of: index))
+        let field = decoded.fieldName(of: index)
+        // Prose about MongoDB (a comment quoting `db.users.find()`) is not an injection: free-text
+        // fields get 0.6 of the confidence, under the default threshold.
+        let factor = FieldProfile.of(field) == .freeText ? 0.6 : 1.0
+        return hit(value, range, confidence * factor, rule, index, field)
     }
 
     static func hit(
@@ -268,6 +293,37 @@ public struct NoSQLiDetector: RequestDetector {
                 || ByteFind.contains("\"", in: value)
         else { return nil }
         return at..<(cursor + 1)
+    }
+
+    /// A quote closing the application's JavaScript string, then a statement or logical break and a
+    /// JavaScript keyword: `'; return true; var a='`, `"; while(true){}`, `' || this.x`.
+    static func quoteBreakout(_ value: ArraySlice<UInt8>) -> Range<Int>? {
+        var index = value.startIndex
+        while index < value.endIndex {
+            defer { index += 1 }
+            let quote = value[index]
+            guard quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") else { continue }
+            var cursor = index + 1
+            while cursor < value.endIndex, value[cursor] == 0x20 { cursor += 1 }
+            guard cursor < value.endIndex else { return nil }
+            if value[cursor] == UInt8(ascii: ";") {
+                cursor += 1
+            } else if cursor + 1 < value.endIndex,
+                (value[cursor] == UInt8(ascii: "|") && value[cursor + 1] == UInt8(ascii: "|"))
+                    || (value[cursor] == UInt8(ascii: "&") && value[cursor + 1] == UInt8(ascii: "&"))
+            {
+                cursor += 2
+            } else {
+                continue
+            }
+            while cursor < value.endIndex, value[cursor] == 0x20 { cursor += 1 }
+            let rest = value[cursor...]
+            for keyword: StaticString in ["return ", "return(", "while(", "while (", "var ", "let ", "this.", "sleep("]
+            where Bytes.hasPrefixIgnoringCase(rest, keyword) {
+                return index..<min(value.endIndex, cursor + keyword.utf8CodeUnitCount)
+            }
+        }
+        return nil
     }
 
     /// `db.<collection>.<method>(` or `db.getCollection(`: Mongo shell statements.

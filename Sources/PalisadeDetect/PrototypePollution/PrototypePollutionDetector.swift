@@ -26,6 +26,7 @@ public struct PrototypePollutionDetector: RequestDetector {
         let decoded = request.decoded
         var found = 0
         var flaggedContainers: Set<Int32> = []
+        var containers: [Int] = []
         for index in decoded.points.indices where found < Self.maxHits {
             let point = decoded.points[index]
             // Key components in this point's own segment (its parent's are checked on the parent).
@@ -43,22 +44,7 @@ public struct PrototypePollutionDetector: RequestDetector {
             guard !point.value.isEmpty, point.value.count <= 1 << 20 else { continue }
             let value = point.value[...]
             if point.isContainer {
-                // `{"__proto__":{}}` leaves no child to carry the key: read the container's raw text.
-                if let at = ByteFind.index(of: "\"__proto__\"", in: value) {
-                    var cursor = at + 11
-                    while cursor < value.endIndex, Bytes.isSpace(value[cursor]) { cursor += 1 }
-                    if cursor < value.endIndex, value[cursor] == UInt8(ascii: ":"),
-                        !Self.childFlagged(index, hits: hits, decoded: decoded)
-                    {
-                        hits.append(
-                            Hit(
-                                attackClass: .prototypePollution, point: Int32(index), confidence: 0.9,
-                                evidence: Evidence.excerpt(value, around: at..<(cursor + 1), fieldName: nil),
-                                rule: "prototype_pollution.proto_key"))
-                        found += 1
-                        flaggedContainers.insert(Int32(index))
-                    }
-                }
+                containers.append(index)
                 continue
             }
             guard point.kind == .text || point.kind == .key, value.count <= 256 else { continue }
@@ -71,6 +57,22 @@ public struct PrototypePollutionDetector: RequestDetector {
                         rule: point.kind == .key ? "prototype_pollution.proto_key" : "prototype_pollution.path_value"))
                 found += 1
             }
+        }
+        // `{"__proto__":{}}` leaves no child to carry the key: read the raw text of JSON containers,
+        // only when nothing below was found.
+        guard found == 0 else { return }
+        for index in containers {
+            let value = decoded.points[index].value[...]
+            guard value.count <= 1 << 20, let at = ByteFind.index(of: "\"__proto__\"", in: value) else { continue }
+            var cursor = at + 11
+            while cursor < value.endIndex, Bytes.isSpace(value[cursor]) { cursor += 1 }
+            guard cursor < value.endIndex, value[cursor] == UInt8(ascii: ":") else { continue }
+            hits.append(
+                Hit(
+                    attackClass: .prototypePollution, point: Int32(index), confidence: 0.9,
+                    evidence: Evidence.excerpt(value, around: at..<(cursor + 1), fieldName: nil),
+                    rule: "prototype_pollution.proto_key"))
+            return
         }
     }
 
@@ -87,13 +89,6 @@ public struct PrototypePollutionDetector: RequestDetector {
             b = byte
         }
         return false
-    }
-
-    static func childFlagged(_ index: Int, hits: [Hit], decoded: DecodedRequest) -> Bool {
-        hits.contains { hit in
-            hit.attackClass == .prototypePollution && hit.point >= 0 && Int(hit.point) < decoded.points.count
-                && decoded.points[Int(hit.point)].parent == Int32(index)
-        }
     }
 
     @inline(__always)
