@@ -32,9 +32,9 @@ public struct ProtocolAnomalyDetector: RequestDetector {
 
     public func detect(_ request: RequestContext, hits: inout [Hit]) {
         Self.method(request.record.method, hits: &hits)
-        Self.path(request.record.rawPath, hits: &hits)
         Self.headers(request.record.headers, hits: &hits)
         Self.annotations(request.decoded, hits: &hits)
+        Self.path(request.record.rawPath, hits: &hits)
     }
 
     static func add(_ hits: inout [Hit], _ rule: String, _ confidence: Double, at location: String, _ evidence: String)
@@ -75,6 +75,15 @@ public struct ProtocolAnomalyDetector: RequestDetector {
     }
 
     static func path(_ raw: String, hits: inout [Hit]) {
+        var overlong: Int?
+        defer {
+            if let overlong, !hits.contains(where: { $0.rule == "protocol_anomaly.overlong_utf8" }) {
+                let bytes = Array(raw.utf8.prefix(16 * 1024))[...]
+                add(
+                    &hits, "overlong_utf8", 0.55, at: "path",
+                    Evidence.excerpt(bytes, around: overlong..<min(bytes.endIndex, overlong + 3), fieldName: nil))
+            }
+        }
         let bytes = Array(raw.utf8.prefix(16 * 1024))
         guard let first = bytes.first else { return }
         if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
@@ -86,6 +95,13 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         {
             add(&hits, "path_not_origin_form", 0.4, at: "path", printable(raw))
             return
+        }
+        // `%c0`/`%c1` can only start an overlong (invalid) UTF-8 sequence: `%c0%ae`, `%c0%2e`. The
+        // decoder annotates the sequences it folds; this catches the malformed ones it leaves.
+        if let at = ByteFind.index(of: "%c0", in: bytes[...], ignoringCase: true)
+            ?? ByteFind.index(of: "%c1", in: bytes[...], ignoringCase: true)
+        {
+            overlong = at
         }
         // Dot segments in the path part only (a query may legitimately carry `../`).
         let end = bytes.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? bytes.endIndex

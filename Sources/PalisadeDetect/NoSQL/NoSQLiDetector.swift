@@ -322,6 +322,10 @@ public struct NoSQLiDetector: RequestDetector {
             where Bytes.hasPrefixIgnoringCase(rest, keyword) {
                 return index..<min(value.endIndex, cursor + keyword.utf8CodeUnitCount)
             }
+            // A JavaScript comparison right after the break: `' || 1==1//`, `' || 'a'=='a`.
+            if let equal = ByteFind.index(of: "==", in: rest.prefix(16)) {
+                return index..<min(value.endIndex, equal + 2)
+            }
         }
         return nil
     }

@@ -14,6 +14,9 @@
 /// - `prototype_pollution.path_value` 0.75: a text value that *is* such a path (no whitespace,
 ///   at most 256 bytes: `__proto__.isAdmin`, `a.constructor.prototype.b`, `["__proto__"]`). Prose
 ///   and code that mention `__proto__` contain whitespace and are left alone.
+/// - `prototype_pollution.proto_value` 0.7: a value that is exactly `__proto__` (a key or path
+///   element handed to a setter: `{"key":"__proto__"}`, `{"path":["__proto__","x"]}`), except in
+///   search, prose and code fields.
 /// JavaScript is case-sensitive: `__PROTO__` and `Constructor.Prototype` do not reach the
 /// prototype and are not flagged.
 public struct PrototypePollutionDetector: RequestDetector {
@@ -48,6 +51,19 @@ public struct PrototypePollutionDetector: RequestDetector {
                 continue
             }
             guard point.kind == .text || point.kind == .key, value.count <= 256 else { continue }
+            // A value that is exactly `__proto__`, handed to a setter as a key or path element
+            // (`{"key":"__proto__",…}`, `{"path":["__proto__","isAdmin"]}`); not in search or prose fields.
+            if point.kind == .text, value.count == 9, value.elementsEqual("__proto__".utf8) {
+                let field = decoded.fieldName(of: index)
+                if FieldProfile.of(field) == .plain, !Self.searchFields.contains(field ?? "") {
+                    hits.append(
+                        Hit(
+                            attackClass: .prototypePollution, point: Int32(index), confidence: 0.7,
+                            evidence: "__proto__", rule: "prototype_pollution.proto_value"))
+                    found += 1
+                    continue
+                }
+            }
             if let (range, _) = Self.pathMatch(value, keyed: false) {
                 hits.append(
                     Hit(
@@ -75,6 +91,8 @@ public struct PrototypePollutionDetector: RequestDetector {
             return
         }
     }
+
+    static let searchFields: Set<String> = ["q", "query", "search", "s", "term", "keyword", "keywords", "text"]
 
     /// Allocation-free pre-filter on a segment: `__proto__` needs `__p`, `constructor…prototype`
     /// needs `ctor` — one pass over the bytes.
