@@ -17,7 +17,8 @@ import PalisadeDetect
 ///   defaults to `q`), the placement `benign.txt` uses.
 /// Every request also carries an ordinary browser User-Agent and `Accept` unless it sets them.
 enum RequestCorpus {
-    static let browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+    static let browser =
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 
     static func record(_ line: String) -> CaptureRecord {
         var method = "GET"

@@ -65,7 +65,8 @@ import Testing
                 if verdict.attack {
                     let hit = verdict.hits.first { $0.confidence >= Scoring.threshold(.default) }
                     falsePositives.append(
-                        "  FP \(file) [\(hit.map { "\($0.rule) \($0.confidence) \($0.location)" } ?? "")] \(line.prefix(160))")
+                        "  FP \(file) [\(hit.map { "\($0.rule) \($0.confidence) \($0.location)" } ?? "")] \(line.prefix(160))"
+                    )
                 }
                 for hit in verdict.hits where hit.attackClass == .protocolAnomaly && hit.confidence >= 0.5 {
                     anomalies.append("  anomaly \(file) [\(hit.rule) \(hit.confidence)] \(line.prefix(120))")
@@ -103,7 +104,9 @@ import Testing
                     if analyzer.analyze(RequestCorpus.record(line)).verdict.attack { fp += 1 }
                 }
             }
-            print("request-level, sensitivity \(sensitivity): attack on \(found)/\(total) attacks, \(fp)/\(benign) benign")
+            print(
+                "request-level, sensitivity \(sensitivity): attack on \(found)/\(total) attacks, \(fp)/\(benign) benign"
+            )
             if let previous {
                 #expect(found >= previous.0)
                 #expect(fp >= previous.1)

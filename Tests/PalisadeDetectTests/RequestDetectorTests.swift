@@ -47,7 +47,8 @@ import Testing
                 ##"[json] {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"x","properties":{"a":{"$ref":"#/$defs/a"}}}"##
             ).attack)
         #expect(!verdict("Price: $1,299.00 (was $1,499.00)").attack)
-        #expect(verdict("[query] filters[price][$gt]=100", sensitivity: .high).hits.contains { $0.attackClass == .nosqli })
+        #expect(
+            verdict("[query] filters[price][$gt]=100", sensitivity: .high).hits.contains { $0.attackClass == .nosqli })
     }
 
     // MARK: prototype_pollution
@@ -142,7 +143,9 @@ import Testing
         #expect(verdict("[request] G(ET /x\n\n").hits.contains { $0.rule == "protocol_anomaly.method_invalid" })
         #expect(!verdict("[request] PROPFIND /dav/\n\n").hits.contains { $0.attackClass == .protocolAnomaly })
         let jwt = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiJ9."
-        #expect(verdict("[header:authorization] Bearer " + jwt).hits.contains { $0.rule == "protocol_anomaly.jwt_alg_none" })
+        #expect(
+            verdict("[header:authorization] Bearer " + jwt).hits.contains { $0.rule == "protocol_anomaly.jwt_alg_none" }
+        )
         let dup = verdict(#"[json] {"role":"user","role":"admin"}"#)
         #expect(dup.hits.contains { $0.rule == "protocol_anomaly.duplicate_key_conflict" && $0.confidence == 0.55 })
         #expect(!verdict(#"[json] {"a":1,"a":1}"#).hits.contains { $0.attackClass == .protocolAnomaly })

@@ -34,7 +34,8 @@ public struct PrototypePollutionDetector: RequestDetector {
             let point = decoded.points[index]
             // Key components in this point's own segment (its parent's are checked on the parent).
             if Self.mayHoldPath(point.segment.utf8), !flaggedContainers.contains(point.parent),
-                case let segment = Array(point.segment.utf8)[...], let (range, rule) = Self.pathMatch(segment, keyed: true)
+                case let segment = Array(point.segment.utf8)[...],
+                let (range, rule) = Self.pathMatch(segment, keyed: true)
             {
                 hits.append(
                     Hit(
