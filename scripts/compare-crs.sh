@@ -3,8 +3,10 @@
 # the same requests built from Tests/PalisadeDetectTests/Corpus (attacks per class + every benign
 # file). Prints a Markdown table: TPR, FPR, requests/s per engine. See BENCHMARKS.md.
 #
-#   scripts/compare-crs.sh [--sample N] [--seconds S] [--palisade PATH]
+#   scripts/compare-crs.sh [--sample N] [--seconds S] [--palisade PATH] [--levels '1 2 3 4'] [--keep DIR]
 #
+# --sample N keeps at most N requests per corpus file (random, seeded); --keep DIR copies the work
+# directory (requests, statuses, verdicts) there for inspection.
 # - nginx runs on loopback only (127.0.0.1, a free port), one worker, ModSecurity in blocking mode
 #   with CRS anomaly scoring (inbound threshold 5, the CRS default): a request counts as flagged when
 #   the answer is not 200 (403 from CRS, or 400 when nginx itself refuses the request). Behind
@@ -28,12 +30,16 @@ root="$(cd "$here/.." && pwd)"
 sample=0
 seconds=5
 palisade=""
+levels="1 2 3 4"
+keep=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --sample) sample="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --palisade) palisade="$2"; shift 2 ;;
-    *) echo "usage: $0 [--sample N] [--seconds S] [--palisade PATH]" >&2; exit 64 ;;
+    --levels) levels="$2"; shift 2 ;;
+    --keep) keep="$2"; shift 2 ;;
+    *) echo "usage: $0 [--sample N] [--seconds S] [--palisade PATH] [--levels '1 2 3 4'] [--keep DIR]" >&2; exit 64 ;;
   esac
 done
 
@@ -54,6 +60,7 @@ work="$(mktemp -d /tmp/palisade-crs.XXXXXX)"
 nginx_pid=""
 cleanup() {
   if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then kill "$nginx_pid"; sleep 0.3; fi
+  if [ -n "$keep" ]; then rm -rf "$keep"; cp -r "$work" "$keep"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -67,7 +74,7 @@ backend="$(free_port)"
 mkdir -p "$work/tmp"
 : > "$work/rates.txt"
 
-for level in 1 2 3 4; do
+for level in $levels; do
   cat > "$work/modsec-pl$level.conf" <<CONF
 SecRuleEngine On
 SecRequestBodyAccess On
@@ -143,4 +150,4 @@ end=$(date +%s.%N)
 rate="$(python3 -c "print(int($repeat * $count / ($end - $start)))")"
 for sensitivity in low default high; do echo "$sensitivity $rate" >> "$work/rates.txt"; done
 
-python3 "$here/crs/corpus.py" score "$work" PL1 PL2 PL3 PL4 --palisade "$work/low.jsonl" "$work/default.jsonl" "$work/high.jsonl"
+python3 "$here/crs/corpus.py" score "$work" $(for level in $levels; do printf 'PL%s ' "$level"; done) --palisade "$work/low.jsonl" "$work/default.jsonl" "$work/high.jsonl"

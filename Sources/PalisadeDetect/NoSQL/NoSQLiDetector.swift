@@ -189,8 +189,8 @@ public struct NoSQLiDetector: RequestDetector {
             return true
         }
         // A search parameter named `q` (`query.q>json…`).
-        return Bytes.hasPrefixIgnoringCase(rest, ".q>") || Bytes.hasPrefixIgnoringCase(rest, ".q.")
-            || Bytes.hasPrefixIgnoringCase(rest, ".q[")
+        return ByteFind.contains(".q>", in: rest) || ByteFind.contains(".q.", in: rest)
+            || ByteFind.contains(".q[", in: rest)
     }
 
     // MARK: text
