@@ -3,14 +3,18 @@
 public struct Analyzer: Sendable {
     public var decoder: RequestDecoder
     public var detectors: [any Detector]
+    /// Detectors run once per request (`RequestDetector`), after the per-value ones.
+    public var requestDetectors: [any RequestDetector]
     public var sensitivity: Sensitivity
 
     public init(
         limits: DecodeLimits = .default, sensitivity: Sensitivity = .default,
-        detectors: [any Detector] = DetectorRegistry.standard
+        detectors: [any Detector] = DetectorRegistry.standard,
+        requestDetectors: [any RequestDetector] = DetectorRegistry.requestLevel
     ) {
         self.decoder = RequestDecoder(limits: limits)
         self.detectors = detectors
+        self.requestDetectors = requestDetectors
         self.sensitivity = sensitivity
     }
 
@@ -39,6 +43,21 @@ public struct Analyzer: Sendable {
                     hits[i].point = Int32(index)
                     hits[i].location = location
                 }
+            }
+        }
+        if !requestDetectors.isEmpty {
+            let request = RequestContext(record: record, decoded: decoded, sensitivity: sensitivity)
+            let before = hits.count
+            for detector in requestDetectors { detector.detect(request, hits: &hits) }
+            for i in before..<hits.count {
+                let index = Int(hits[i].point)
+                guard index >= 0, index < decoded.points.count else { continue }
+                if hits[i].location.isEmpty { hits[i].location = decoded.location(of: index) }
+                let point = decoded.points[index]
+                let context = DetectionContext(
+                    source: decoded.source(of: index), kind: point.kind, fieldName: decoded.fieldName(of: index),
+                    depth: Int(point.depth), sensitivity: sensitivity)
+                hits[i] = Scoring.adjust(hits[i], context: context)
             }
         }
         var anomalies: [Verdict.Anomaly] = []
@@ -79,8 +98,19 @@ extension Analyzer {
 public enum DetectorRegistry {
     public static let standard: [any Detector] = [SQLiDetector(), XSSDetector()]
 
+    /// Request-level detectors (`RequestDetector`), in the order they run.
+    public static let requestLevel: [any RequestDetector] = [
+        NoSQLiDetector(), PrototypePollutionDetector(), GraphQLAbuseDetector(), ScannerDetector(),
+        ProtocolAnomalyDetector(),
+    ]
+
     /// A standard detector by its registry name (`sqli`, `xss`, …), e.g. for `--only` or `--explain`.
     public static func detector(named name: String) -> (any Detector)? {
         standard.first { $0.name == name }
+    }
+
+    /// A request-level detector by its registry name (`nosqli`, `scanner`, …).
+    public static func requestDetector(named name: String) -> (any RequestDetector)? {
+        requestLevel.first { $0.name == name }
     }
 }

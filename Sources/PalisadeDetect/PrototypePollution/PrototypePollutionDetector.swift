@@ -1,0 +1,159 @@
+/// Prototype pollution: object paths that reach `Object.prototype` through `__proto__` or
+/// `constructor.prototype`, whether as keys (JSON members, `a[__proto__][x]=1`,
+/// `__proto__.polluted=1`) or as path strings handed to a deep-set/merge helper
+/// (`{"path":"constructor.prototype.isAdmin","value":true}`).
+///
+/// Request-level because the decode layer drops plain identifiers such as `__proto__` as key
+/// points (they cannot carry a payload by themselves); the key survives in the *location* of every
+/// value below it (`body.json.__proto__.isAdmin`), so the detector reads point segments.
+/// Rules (docs/DETECTION.md, "prototype_pollution"):
+/// - `prototype_pollution.proto_key` 0.9: `__proto__` as a key component of a point's segment,
+///   or a quoted `"__proto__"` key in a JSON container with nothing below it (`{"__proto__":{}}`).
+/// - `prototype_pollution.constructor_prototype` 0.9: `constructor` then `prototype` as
+///   consecutive key components (`.constructor.prototype`, `[constructor][prototype]`).
+/// - `prototype_pollution.path_value` 0.75: a text value that *is* such a path (no whitespace,
+///   at most 256 bytes: `__proto__.isAdmin`, `a.constructor.prototype.b`, `["__proto__"]`). Prose
+///   and code that mention `__proto__` contain whitespace and are left alone.
+/// - `prototype_pollution.proto_value` 0.7: a value that is exactly `__proto__` (a key or path
+///   element handed to a setter: `{"key":"__proto__"}`, `{"path":["__proto__","x"]}`), except in
+///   search, prose and code fields.
+/// JavaScript is case-sensitive: `__PROTO__` and `Constructor.Prototype` do not reach the
+/// prototype and are not flagged.
+public struct PrototypePollutionDetector: RequestDetector {
+    public let name = "prototype_pollution"
+    static let maxHits = 4
+
+    public init() {}
+
+    public func detect(_ request: RequestContext, hits: inout [Hit]) {
+        let decoded = request.decoded
+        var found = 0
+        var flaggedContainers: Set<Int32> = []
+        var containers: [Int] = []
+        for index in decoded.points.indices where found < Self.maxHits {
+            let point = decoded.points[index]
+            // Key components in this point's own segment (its parent's are checked on the parent).
+            if Self.mayHoldPath(point.segment.utf8), !flaggedContainers.contains(point.parent),
+                case let segment = Array(point.segment.utf8)[...],
+                let (range, rule) = Self.pathMatch(segment, keyed: true)
+            {
+                hits.append(
+                    Hit(
+                        attackClass: .prototypePollution, point: Int32(index), confidence: 0.9,
+                        evidence: Evidence.excerpt(segment, around: range, fieldName: nil), rule: rule))
+                found += 1
+                flaggedContainers.insert(point.parent)
+                continue
+            }
+            guard !point.value.isEmpty, point.value.count <= 1 << 20 else { continue }
+            let value = point.value[...]
+            if point.isContainer {
+                containers.append(index)
+                continue
+            }
+            guard point.kind == .text || point.kind == .key, value.count <= 256 else { continue }
+            // A value that is exactly `__proto__`, handed to a setter as a key or path element
+            // (`{"key":"__proto__",…}`, `{"path":["__proto__","isAdmin"]}`); not in search or prose fields.
+            if point.kind == .text, value.count == 9, value.elementsEqual("__proto__".utf8) {
+                let field = decoded.fieldName(of: index)
+                if FieldProfile.of(field) == .plain, !Self.searchFields.contains(field ?? "") {
+                    hits.append(
+                        Hit(
+                            attackClass: .prototypePollution, point: Int32(index), confidence: 0.7,
+                            evidence: "__proto__", rule: "prototype_pollution.proto_value"))
+                    found += 1
+                    continue
+                }
+            }
+            if let (range, _) = Self.pathMatch(value, keyed: false) {
+                hits.append(
+                    Hit(
+                        attackClass: .prototypePollution, point: Int32(index),
+                        confidence: point.kind == .key ? 0.9 : 0.75,
+                        evidence: Evidence.excerpt(value, around: range, fieldName: nil),
+                        rule: point.kind == .key ? "prototype_pollution.proto_key" : "prototype_pollution.path_value"))
+                found += 1
+            }
+        }
+        // `{"__proto__":{}}` leaves no child to carry the key: read the raw text of JSON containers,
+        // only when nothing below was found.
+        guard found == 0 else { return }
+        for index in containers {
+            let value = decoded.points[index].value[...]
+            guard value.count <= 1 << 20, let at = ByteFind.index(of: "\"__proto__\"", in: value) else { continue }
+            var cursor = at + 11
+            while cursor < value.endIndex, Bytes.isSpace(value[cursor]) { cursor += 1 }
+            guard cursor < value.endIndex, value[cursor] == UInt8(ascii: ":") else { continue }
+            hits.append(
+                Hit(
+                    attackClass: .prototypePollution, point: Int32(index), confidence: 0.9,
+                    evidence: Evidence.excerpt(value, around: at..<(cursor + 1), fieldName: nil),
+                    rule: "prototype_pollution.proto_key"))
+            return
+        }
+    }
+
+    static let searchFields: Set<String> = ["q", "query", "search", "s", "term", "keyword", "keywords", "text"]
+
+    /// Allocation-free pre-filter on a segment: `__proto__` needs `__p`, `constructor…prototype`
+    /// needs `ctor` — one pass over the bytes.
+    static func mayHoldPath(_ bytes: String.UTF8View) -> Bool {
+        guard bytes.count >= 9 else { return false }
+        var a: UInt8 = 0
+        var b: UInt8 = 0
+        for byte in bytes {
+            if a == UInt8(ascii: "_"), b == UInt8(ascii: "_"), byte == UInt8(ascii: "p") { return true }
+            if a == UInt8(ascii: "c"), b == UInt8(ascii: "t"), byte == UInt8(ascii: "o") { return true }
+            a = b
+            b = byte
+        }
+        return false
+    }
+
+    @inline(__always)
+    static func isBoundary(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ".") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+            || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "/")
+    }
+
+    /// A `__proto__` component or a `constructor` component followed by a `prototype` one.
+    /// `keyed`: the bytes are a location segment (components are keys by construction); otherwise
+    /// a value, which must look like a path: no whitespace, and the component must touch a path
+    /// separator (a bare `__proto__` word is a word).
+    static func pathMatch(_ bytes: ArraySlice<UInt8>, keyed: Bool) -> (Range<Int>, String)? {
+        guard bytes.count >= 9, bytes.contains(UInt8(ascii: "_")) || bytes.contains(UInt8(ascii: "p")) else {
+            return nil
+        }
+        if !keyed {
+            for byte in bytes where Bytes.isSpace(byte) { return nil }
+        }
+        var from = bytes.startIndex
+        while let at = ByteFind.index(of: "__proto__", in: bytes, from: from) {
+            from = at + 9
+            let end = at + 9
+            let startOK = at == bytes.startIndex || isBoundary(bytes[at - 1])
+            let endOK = end == bytes.endIndex || isBoundary(bytes[end])
+            guard startOK, endOK else { continue }
+            if !keyed, at == bytes.startIndex, end == bytes.endIndex { continue }
+            return (at..<end, "prototype_pollution.proto_key")
+        }
+        from = bytes.startIndex
+        while let at = ByteFind.index(of: "constructor", in: bytes, from: from) {
+            from = at + 11
+            guard at == bytes.startIndex || isBoundary(bytes[at - 1]) else { continue }
+            var cursor = at + 11
+            var separators = 0
+            while cursor < bytes.endIndex, isBoundary(bytes[cursor]), separators < 4 {
+                cursor += 1
+                separators += 1
+            }
+            guard separators > 0, Bytes.hasPrefixIgnoringCase(bytes[cursor...], "prototype"),
+                bytes[cursor] == UInt8(ascii: "p")
+            else { continue }
+            let end = cursor + 9
+            guard end == bytes.endIndex || isBoundary(bytes[end]) else { continue }
+            return (at..<end, "prototype_pollution.constructor_prototype")
+        }
+        return nil
+    }
+}

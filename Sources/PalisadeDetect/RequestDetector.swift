@@ -1,0 +1,29 @@
+/// What a request-level detector sees: the record as captured, its decoded tree and the
+/// sensitivity.
+public struct RequestContext: Sendable {
+    public var record: CaptureRecord
+    public var decoded: DecodedRequest
+    public var sensitivity: Sensitivity
+
+    public init(record: CaptureRecord, decoded: DecodedRequest, sensitivity: Sensitivity) {
+        self.record = record
+        self.decoded = decoded
+        self.sensitivity = sensitivity
+    }
+}
+
+/// A detector that judges the request as a whole rather than one value: decoder annotations
+/// (GraphQL counts, duplicate keys, encodings), header combinations (request smuggling, tool
+/// fingerprints), the method and raw path, and where values sit (a `__proto__` key is a location,
+/// not a value).
+///
+/// `Analyzer.analyze` calls `detect` once per request, after the per-value detectors. Contract:
+/// linear in the request's size, no allocation for requests that cannot match, never trap. A hit
+/// on a point sets `point` to its index and may leave `location` empty (the analyzer fills it and
+/// weighs the hit by the point's context with `Scoring.adjust`); a hit on the request as a whole
+/// keeps `point` -1 and names its location itself (`header.user-agent`, `method`, `request`).
+public protocol RequestDetector: Sendable {
+    /// Registry name (`nosqli`, `scanner`, …).
+    var name: String { get }
+    func detect(_ request: RequestContext, hits: inout [Hit])
+}
