@@ -22,13 +22,17 @@ import Testing
     /// Benign corpora; every detector is gated on all of them together.
     static let benignFiles = ["benign.txt", "benign-exec.txt"]
     /// Minimum number of payloads per class corpus.
-    static let minimumCorpusSize: [String: Int] = ["rce": 100, "code_injection": 100, "ssti": 100, "jndi": 100, "deserialization": 100]
+    static let minimumCorpusSize: [String: Int] = [
+        "rce": 100, "code_injection": 100, "ssti": 100, "jndi": 100, "deserialization": 100,
+    ]
 
     @Test(arguments: ["sqli", "xss", "rce", "code_injection", "ssti", "jndi", "deserialization"])
     func recall(of attackClass: String) throws {
         let detector = try #require(Self.detectors[attackClass])
         let entries = Corpus.entries("\(attackClass).txt")
-        #expect(entries.count >= Self.minimumCorpusSize[attackClass, default: 150], "corpus \(attackClass).txt has \(entries.count) entries")
+        #expect(
+            entries.count >= Self.minimumCorpusSize[attackClass, default: 150],
+            "corpus \(attackClass).txt has \(entries.count) entries")
         var misses: [String] = []
         for entry in entries where !Corpus.fires(entry.value, detector: detector, field: entry.field) {
             let finding = Corpus.hits(entry.value, detector: detector, field: entry.field).first

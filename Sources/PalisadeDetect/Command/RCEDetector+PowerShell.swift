@@ -11,7 +11,14 @@ extension RCEDetector {
         if let s = ExecBytes.find(value, "socket.socket("), ExecBytes.contains(value, "connect(") {
             best.consider(0.93, "rce.reverse_shell", s..<min(value.endIndex, s + 24))
         }
-        if let s = ExecBytes.find(value, "fsockopen("), ExecBytes.contains(value, "/bin/") || ExecBytes.contains(value, "exec") {
+        if let s = ExecBytes.find(value, "socat "),
+            ExecBytes.contains(value, "exec:") || ExecBytes.contains(value, "system:")
+        {
+            best.consider(0.93, "rce.reverse_shell", s..<min(value.endIndex, s + 24))
+        }
+        if let s = ExecBytes.find(value, "fsockopen("),
+            ExecBytes.contains(value, "/bin/") || ExecBytes.contains(value, "exec")
+        {
             best.consider(0.93, "rce.reverse_shell", s..<min(value.endIndex, s + 24))
         }
     }
@@ -23,7 +30,9 @@ extension RCEDetector {
         // `powershell … -enc <base64>` / `-e` / `-EncodedCommand`.
         var from = value.startIndex
         var examined = 0
-        while examined < 16, let p = ExecBytes.find(value, "powershell", from: from) ?? ExecBytes.find(value, "pwsh", from: from) {
+        while examined < 16,
+            let p = ExecBytes.find(value, "powershell", from: from) ?? ExecBytes.find(value, "pwsh", from: from)
+        {
             examined += 1
             from = p + 4
             let window = value[p..<min(value.endIndex, p + 200)]
@@ -34,14 +43,17 @@ extension RCEDetector {
                 let flag = window[(dash + 1)..<j]
                 let isEnc =
                     flag.count >= 1 && flag.count <= 14
-                    && (ExecBytes.matches(flag, at: flag.startIndex, "e") && (flag.count == 1
-                        || ExecBytes.matches(flag, at: flag.startIndex, "en") || ExecBytes.matches(flag, at: flag.startIndex, "ec")))
+                    && (ExecBytes.matches(flag, at: flag.startIndex, "e")
+                        && (flag.count == 1
+                            || ExecBytes.matches(flag, at: flag.startIndex, "en")
+                            || ExecBytes.matches(flag, at: flag.startIndex, "ec")))
                 if isEnc {
                     let k = ExecBytes.skipSpaces(value, j)
                     var run = 0
                     var e = k
-                    while e < value.endIndex, ExecBytes.isIdent(value[e]) || value[e] == UInt8(ascii: "+")
-                        || value[e] == UInt8(ascii: "/") || value[e] == UInt8(ascii: "=")
+                    while e < value.endIndex,
+                        ExecBytes.isIdent(value[e]) || value[e] == UInt8(ascii: "+")
+                            || value[e] == UInt8(ascii: "/") || value[e] == UInt8(ascii: "=")
                     {
                         run += 1
                         e += 1
@@ -58,8 +70,8 @@ extension RCEDetector {
                     || ExecBytes.matches(flag, at: flag.startIndex, "noprofile")
                     || ExecBytes.matches(flag, at: flag.startIndex, "executionpolicy")
                     || (flag.count == 2 && ExecBytes.matches(flag, at: flag.startIndex, "ep"))
-                    || (flag.count >= 1 && ExecBytes.matches(flag, at: flag.startIndex, "c") && flag.count <= 7
-                        && ExecBytes.matches(Array("command".utf8)[...], at: 0, "c"))
+                    || (flag.count == 1 && ExecBytes.matches(flag, at: flag.startIndex, "c"))
+                    || (flag.count == 7 && ExecBytes.matches(flag, at: flag.startIndex, "command"))
                 {
                     best.consider(0.8, "rce.powershell", p..<min(value.endIndex, p + 40))
                 }
@@ -88,7 +100,8 @@ extension RCEDetector {
         if let x = ExecBytes.find(value, "invoke-expression") {
             let k = ExecBytes.skipSpaces(value, x + 17)
             let next = k < value.endIndex ? value[k] : 0
-            if next == UInt8(ascii: "(") || next == UInt8(ascii: "$") || next == UInt8(ascii: "'") || next == UInt8(ascii: "\"")
+            if next == UInt8(ascii: "(") || next == UInt8(ascii: "$") || next == UInt8(ascii: "'")
+                || next == UInt8(ascii: "\"")
                 || next == UInt8(ascii: "-")
             {
                 best.consider(0.9, "rce.powershell_iex", x..<min(value.endIndex, x + 40))
@@ -100,13 +113,15 @@ extension RCEDetector {
                 best.consider(client ? 0.95 : 0.8, "rce.powershell_download", d..<min(value.endIndex, d + 40))
             }
         }
-        if let d = ExecBytes.find(value, "frombase64string("), ExecBytes.contains(value, "iex")
-            || ExecBytes.contains(value, "invoke-expression") || ExecBytes.contains(value, "::load(")
+        if let d = ExecBytes.find(value, "frombase64string("),
+            ExecBytes.contains(value, "iex")
+                || ExecBytes.contains(value, "invoke-expression") || ExecBytes.contains(value, "::load(")
         {
             best.consider(0.9, "rce.powershell_encoded", d..<min(value.endIndex, d + 40))
         }
-        if let d = ExecBytes.find(value, "start-process"), ExecBytes.contains(value, ".exe") || ExecBytes.contains(value, "cmd")
-            || ExecBytes.contains(value, "powershell")
+        if let d = ExecBytes.find(value, "start-process"),
+            ExecBytes.contains(value, ".exe") || ExecBytes.contains(value, "cmd")
+                || ExecBytes.contains(value, "powershell")
         {
             best.consider(0.8, "rce.powershell", d..<min(value.endIndex, d + 40))
         }

@@ -28,6 +28,9 @@ public struct RCEDetector: Detector {
     /// Bytes that open a command position or hide a command name.
     static let triggers = ByteSet(";|&\n\r$`(){}<>^%\\'\"")
 
+    /// PowerShell readings need a flag, a call or a pipe.
+    static let powerShellBytes = ByteSet("-(|")
+
     /// Command positions examined per value.
     static let maxPositions = 256
 
@@ -40,7 +43,8 @@ public struct RCEDetector: Detector {
         var best = ExecBest()
         let prose = ExecBytes.proseWords(value, limit: 8)
         var positions = 0
-        judge(value, at: value.startIndex, position: .start, prose: prose, &best)
+        var state = ReadState()
+        judge(value, at: value.startIndex, position: .start, prose: prose, &state, &best)
         if triggered {
             var i = value.startIndex
             let end = value.endIndex
@@ -66,28 +70,41 @@ public struct RCEDetector: Detector {
                     if next < end, value[next] == UInt8(ascii: ">") { break }
                     position = .separator
                 case UInt8(ascii: "$"):
-                    if next < end, value[next] == UInt8(ascii: "("), !(next + 1 < end && value[next + 1] == UInt8(ascii: "(")) {
+                    if next < end, value[next] == UInt8(ascii: "("),
+                        !(next + 1 < end && value[next + 1] == UInt8(ascii: "("))
+                    {
                         next += 1
                         position = .substitution
                     }
                 case UInt8(ascii: "`"):
                     backticks += 1
                     if backticks % 2 == 1 { position = .substitution }
-                case UInt8(ascii: "("):
-                    position = .group
-                case UInt8(ascii: "{"):
-                    if i == value.startIndex || value[i - 1] != UInt8(ascii: "$") { position = .group }
+                case UInt8(ascii: "("), UInt8(ascii: "{"):
+                    // Subshells and brace groups only open where a command could start.
+                    if byte == UInt8(ascii: "{"), i > value.startIndex, value[i - 1] == UInt8(ascii: "$") { break }
+                    if let p = ExecBytes.previousNonSpace(value, i) {
+                        switch value[p] {
+                        case UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: "&"), UInt8(ascii: "\n"),
+                            UInt8(ascii: "("), UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"):
+                            position = .group
+                        default: break
+                        }
+                    } else {
+                        position = .group
+                    }
                 default: break
                 }
                 if let position {
                     positions += 1
-                    judge(value, at: next, position: position, prose: prose, &best)
+                    judge(value, at: next, position: position, prose: prose, &state, &best)
                 }
                 i = max(next, i + 1)
             }
-            if best.confidence < 0.95 { scanReverseShell(value, &best) }
-            if best.confidence < 0.95 { scanPowerShell(value, &best) }
         }
+        if best.confidence < 0.95, value.contains(UInt8(ascii: "/")) || value.contains(UInt8(ascii: "(")) {
+            scanReverseShell(value, &best)
+        }
+        if best.confidence < 0.95, Self.powerShellBytes.containsAny(value) { scanPowerShell(value, &best) }
         guard best.confidence >= 0.3 else { return nil }
         return Finding(confidence: best.confidence, rule: best.rule, range: best.range)
     }
@@ -104,14 +121,26 @@ public struct RCEDetector: Detector {
 
     enum ArgShape { case flag, path, url, number, variable, quoted, host, plain, other }
 
+    /// What earlier commands in the value looked like.
+    struct ReadState {
+        /// The value itself starts with a command and arguments (`ls -la | grep x`): a command line
+        /// typed as the value, whose later pipes are part of it rather than an injection.
+        var commandLine = false
+        /// The previous command was a network client (`curl …|sh`).
+        var previousNetwork = false
+    }
+
     static func shape(_ w: ShellWord) -> ArgShape {
         let t = w.text
         guard let first = t.first else { return .other }
+        if w.unclosed { return .plain }
         if w.quoted { return .quoted }
         if first == UInt8(ascii: "-") { return .flag }
         if first == UInt8(ascii: "$") { return .variable }
         if ExecBytes.contains(t[...], "://") { return .url }
-        if first == UInt8(ascii: "/"), t.count <= 4, t.dropFirst().allSatisfy({ ExecBytes.isAlpha($0) }) { return .flag }
+        if first == UInt8(ascii: "/"), t.count <= 4, t.dropFirst().allSatisfy({ ExecBytes.isAlpha($0) }) {
+            return .flag
+        }
         if first == UInt8(ascii: "/") || first == UInt8(ascii: "~") || first == UInt8(ascii: ".")
             || t.contains(UInt8(ascii: "/")) || t.contains(UInt8(ascii: "\\"))
             || (t.count >= 2 && t[1] == UInt8(ascii: ":") && ExecBytes.isAlpha(first))
@@ -148,7 +177,12 @@ public struct RCEDetector: Detector {
     }
 
     /// Judges the command at `index`.
-    static func judge(_ value: ArraySlice<UInt8>, at index: Int, position: Position, prose: Int, _ best: inout ExecBest) {
+    static func judge(
+        _ value: ArraySlice<UInt8>, at index: Int, position: Position, prose: Int, _ state: inout ReadState,
+        _ best: inout ExecBest
+    ) {
+        let wasNetwork = state.previousNetwork
+        state.previousNetwork = false
         let end = value.endIndex
         var start = ExecBytes.skipSpaces(value, index)
         if position == .start {
@@ -157,8 +191,13 @@ public struct RCEDetector: Detector {
         }
         guard start < end else { return }
         var braceList = false
-        if position == .group, value[start - 1] == UInt8(ascii: "{") {
-            braceList = true
+        if position == .group, start > value.startIndex, value[start - 1] == UInt8(ascii: "{") {
+            // `{cat,/etc/passwd}`: a comma before the closing brace, no spaces.
+            var k = start
+            while k < end, k - start < 128, value[k] != UInt8(ascii: "}"), value[k] != UInt8(ascii: " ") {
+                if value[k] == UInt8(ascii: ",") { braceList = true }
+                k += 1
+            }
         }
         let command = ShellReader.word(value, from: start, braceList: braceList)
         guard !command.text.isEmpty else { return }
@@ -176,13 +215,17 @@ public struct RCEDetector: Detector {
         var i = command.end
         var args: [ArgShape] = []
         var flags: [ArraySlice<UInt8>] = []
-        var evasion = command.evasion || viaGlob || (binDir && command.glob)
+        var evasion = command.evasion || viaGlob || (binDir && command.glob) || command.ifs
         var redirect = false
+        var firstArg: [UInt8] = []
         var terminator: UInt8 = 0
         while args.count < 10 {
             i = ExecBytes.skipSpaces(value, i)
             // Tabs and vertical spaces are separators too; newlines end the command.
-            if i < end, value[i] == 0x0A || value[i] == 0x0D { terminator = 0x0A; break }
+            if i < end, value[i] == 0x0A || value[i] == 0x0D {
+                terminator = 0x0A
+                break
+            }
             guard i < end else { break }
             let byte = value[i]
             if byte == UInt8(ascii: ">") || byte == UInt8(ascii: "<") {
@@ -216,38 +259,62 @@ public struct RCEDetector: Detector {
             }
             let arg = ShellReader.word(value, from: i, braceList: braceList)
             if arg.end <= i { break }
-            if arg.evasion { evasion = true }
+            if arg.ifs || (arg.glob && arg.text.first == UInt8(ascii: "/")) { evasion = true }
             let s = shape(arg)
+            if args.isEmpty { firstArg = arg.text }
             args.append(s)
             if s == .flag { flags.append(arg.text[...]) }
             i = arg.end
             if arg.ifs { continue }
         }
-        // A single command word as the whole value (`id`, `cat`, `sleep`) is a word, not a payload.
-        if position == .start, args.isEmpty, !redirect, !evasion { return }
+        // A single command word as the whole value (`id`, `cat`, `sleep`) is a word, not a payload;
+        // `{id}` and `(cat)` are placeholders and asides.
+        if position == .start || position == .group, args.isEmpty, !redirect, !evasion { return }
+        if entry.kind == .network { state.previousNetwork = true }
         let plain = args.contains(.plain)
         let cleanEnd = i >= end || terminator != 0
-        let shellArgs = !args.isEmpty && !plain
+        let strongArg =
+            args.contains(.flag) || args.contains(.path) || args.contains(.url) || args.contains(.host)
+            || args.contains(.variable)
+        let execFlag = flags.contains { isExecFlag($0) }
         var strength: Double
         switch entry.kind {
         case .shell:
-            strength = plain && !shellArgs ? (args.count == 1 ? 0.55 : 0.4) : 1.0
-            if args.isEmpty, !cleanEnd { strength = 0.5 }
+            strength = execFlag || strongArg || redirect ? 1.0 : (args.isEmpty ? (cleanEnd ? 0.95 : 0.5) : 0.45)
+            // `curl …|sh`: a download piped into a shell.
+            if position == .pipe, wasNetwork || args.isEmpty || execFlag {
+                best.consider(0.95, "rce.pipe_to_shell", max(value.startIndex, index - 1)..<max(i, index))
+            }
         case .network:
-            strength = args.isEmpty ? 0.75 : (plain ? 0.4 : 1.0)
+            strength = args.isEmpty ? 0.75 : (strongArg ? 1.0 : 0.4)
+            if execFlag, args.contains(.path) || args.contains(.host) || args.contains(.number) {
+                best.consider(0.93, "rce.reverse_shell", max(value.startIndex, index - 1)..<max(i, index))
+            }
         case .recon:
-            strength = args.isEmpty ? (cleanEnd ? 1.0 : 0.5) : (plain ? 0.45 : 1.0)
+            strength = args.isEmpty ? (cleanEnd ? 1.0 : 0.5) : (strongArg ? 1.0 : 0.45)
         case .tool:
-            strength = args.isEmpty ? 0.6 : (plain ? 0.45 : 1.0)
+            strength = args.isEmpty ? 0.6 : (strongArg ? 1.0 : 0.45)
         case .word:
+            if name.count == 3, ExecBytes.matches(name, at: name.startIndex, "net"), netSubcommand(firstArg) {
+                strength = 1.0
+                break
+            }
             if args.isEmpty {
-                let bare: [StaticString] = ["id", "ls", "pwd", "whoami", "env", "ps", "w", "dir", "set", "ver", "history"]
-                let isBare = bare.contains { $0.utf8CodeUnitCount == name.count && ExecBytes.matches(name, at: name.startIndex, $0) }
+                let bare: [StaticString] = [
+                    "id", "ls", "pwd", "whoami", "env", "ps", "w", "dir", "set", "ver", "history",
+                ]
+                let isBare = bare.contains {
+                    $0.utf8CodeUnitCount == name.count && ExecBytes.matches(name, at: name.startIndex, $0)
+                }
                 // `| id |` is a table cell; `;id` or `|id` ending the value is the probe.
                 strength = cleanEnd && terminator != UInt8(ascii: "|") ? (isBare ? 0.95 : 0.55) : 0.3
             } else {
-                strength = plain ? 0.3 : (redirect || args.contains(.path) || args.contains(.flag) || args.contains(.number)
-                    || args.contains(.host) || args.contains(.url) || args.contains(.variable) || args.contains(.quoted) ? 1.0 : 0.6)
+                strength =
+                    plain
+                    ? 0.3
+                    : (redirect || args.contains(.path) || args.contains(.flag) || args.contains(.number)
+                        || args.contains(.host) || args.contains(.url) || args.contains(.variable)
+                        || args.contains(.quoted) ? 1.0 : 0.6)
             }
         }
         if redirect, !plain { strength = max(strength, 0.9) }
@@ -262,31 +329,53 @@ public struct RCEDetector: Detector {
         if position == .start {
             // A command line as the whole value: only flagged with strong shapes.
             if entry.kind == .shell, flags.contains(where: { isExecFlag($0) }) { base = 0.85 }
-            if entry.kind == .network, args.contains(.url) || args.contains(.host), redirect || flags.contains(where: { isOutputFlag($0) }) {
+            if entry.kind == .network, args.contains(.url) || args.contains(.host),
+                redirect || flags.contains(where: { isOutputFlag($0) })
+            {
                 base = 0.8
             }
             if entry.kind == .word || entry.kind == .recon, args.contains(.path), sensitivePath(value) { base = 0.7 }
         }
+        if position == .start, !args.isEmpty { state.commandLine = true }
+        if state.commandLine, position == .pipe || position == .separator { base = min(base, 0.55) }
         var confidence = base * strength
         if evasion, strength >= 0.55 {
             confidence = max(confidence, 0.85) + 0.07
         }
         // Prose around the separator: instructions in a comment, not a payload.
         if prose >= 6, !evasion, position != .substitution || prose >= 8 { confidence *= 0.7 }
-        if position == .substitution, prose >= 4, !evasion { confidence *= 0.75 }
+        if position == .substitution, !evasion {
+            // Markdown inline code (`` Run `ls -la` to list ``) is a backtick pair between words.
+            let markdown =
+                index >= value.startIndex + 1 && value[index - 1] == UInt8(ascii: "`")
+                && (index - 1 == value.startIndex || Bytes.isSpace(value[index - 2])
+                    || value[index - 2] == UInt8(ascii: "("))
+            if prose >= 3, markdown { confidence *= 0.45 } else if prose >= 4 { confidence *= 0.7 }
+        }
         let rule: String
         switch position {
         case .substitution: rule = "rce.substitution"
         case .start: rule = "rce.command_line"
         default: rule = evasion ? "rce.evasion" : "rce.chained_command"
         }
-        best.consider(confidence, evasion && position != .start ? "rce.evasion" : rule, max(value.startIndex, index - 1)..<max(i, index))
+        best.consider(
+            confidence, evasion && position != .start ? "rce.evasion" : rule,
+            max(value.startIndex, index - 1)..<max(i, index))
+    }
+
+    /// `net user`, `net localgroup administrators`: Windows account and share reconnaissance.
+    static func netSubcommand(_ arg: [UInt8]) -> Bool {
+        let names: [StaticString] = [
+            "user", "users", "localgroup", "group", "view", "share", "use", "session", "accounts", "config", "start",
+        ]
+        return names.contains { $0.utf8CodeUnitCount == arg.count && ExecBytes.matches(arg[...], at: 0, $0) }
     }
 
     static func isExecFlag(_ flag: ArraySlice<UInt8>) -> Bool {
         guard flag.count >= 2 else { return false }
         let c = Bytes.lower(flag[flag.startIndex + 1])
-        return flag.count == 2 && (c == UInt8(ascii: "c") || c == UInt8(ascii: "e") || c == UInt8(ascii: "i") || c == UInt8(ascii: "k"))
+        return flag.count == 2
+            && (c == UInt8(ascii: "c") || c == UInt8(ascii: "e") || c == UInt8(ascii: "i") || c == UInt8(ascii: "k"))
     }
 
     static func isOutputFlag(_ flag: ArraySlice<UInt8>) -> Bool {

@@ -16,6 +16,8 @@ struct ShellWord {
     var quoted = false
     /// The word ended at `$IFS`/`${IFS}` (the separator trick).
     var ifs = false
+    /// A quote opened in the word never closes (prose apostrophes, not shell).
+    var unclosed = false
 }
 
 enum ShellReader {
@@ -41,14 +43,31 @@ enum ShellReader {
         w.start = i
         var quotes = 0
         var segments = 0
+        // `C:\Windows\…` and `\\server\share`: backslashes are path separators, not escapes.
+        let windowsPath =
+            (i + 2 < end && ExecBytes.isAlpha(value[i]) && value[i + 1] == UInt8(ascii: ":")
+                && value[i + 2] == UInt8(ascii: "\\"))
+            || (i + 1 < end && value[i] == UInt8(ascii: "\\") && value[i + 1] == UInt8(ascii: "\\"))
         scan: while i < end {
             let byte = value[i]
+            if byte == UInt8(ascii: "`"), i + 1 < end, value[i + 1] == UInt8(ascii: "`"), !w.text.isEmpty {
+                // Empty command substitution inside a word (`who``ami`).
+                w.evasion = true
+                i += 2
+                continue
+            }
             if isBreak(byte) || (braceList && byte == UInt8(ascii: ",")) { break }
+            if byte == UInt8(ascii: "\\"), windowsPath {
+                append(&w, value[i...i])
+                i += 1
+                continue
+            }
             switch byte {
             case UInt8(ascii: "'"), UInt8(ascii: "\""):
                 var close = i + 1
                 while close < end, close - i < 512, value[close] != byte { close += 1 }
                 guard close < end, value[close] == byte else {
+                    w.unclosed = true
                     i = end
                     continue
                 }
@@ -108,13 +127,36 @@ enum ShellReader {
                             continue
                         }
                     }
-                    if next == UInt8(ascii: "(") { break scan }
+                    if next == UInt8(ascii: "(") {
+                        // `$(…)` inside a word: kept as an opaque variable (judged on its own as a
+                        // substitution); `$()` is an empty expansion, an evasion.
+                        var close = i + 2
+                        var depth = 1
+                        while close < end, close - i < 256 {
+                            if value[close] == UInt8(ascii: "(") { depth += 1 }
+                            if value[close] == UInt8(ascii: ")") {
+                                depth -= 1
+                                if depth == 0 { break }
+                            }
+                            close += 1
+                        }
+                        guard close < end, value[close] == UInt8(ascii: ")") else { break scan }
+                        if close == i + 2 {
+                            w.evasion = true
+                        } else {
+                            append(&w, value[i...close])
+                        }
+                        i = close + 1
+                        continue
+                    }
                 }
                 append(&w, value[i...i])
                 i += 1
             case UInt8(ascii: "%"):
                 var close = i + 1
-                while close < end, close - i < 40, value[close] != UInt8(ascii: "%"), !isBreak(value[close]) { close += 1 }
+                while close < end, close - i < 40, value[close] != UInt8(ascii: "%"), !isBreak(value[close]) {
+                    close += 1
+                }
                 if close < end, value[close] == UInt8(ascii: "%"), close > i + 1 {
                     let inner = value[(i + 1)..<close]
                     if inner.count == 7, ExecBytes.matches(inner, at: inner.startIndex, "comspec") {

@@ -31,23 +31,26 @@ enum ShellVocabulary {
                 "perl", "ruby", "php", "node", "lua", "irb", "tclsh", "awk", "gawk", "xterm",
             ], .shell)
         add(["powershell", "pwsh", "cmd", "powershell.exe", "cmd.exe", "pwsh.exe"], .shell, windows: true)
-        add(["nc", "ncat", "netcat", "socat", "telnet", "wget", "curl", "tftp", "ftp", "scp", "ssh", "lynx", "fetch"], .network)
+        add(
+            ["nc", "ncat", "netcat", "socat", "telnet", "wget", "curl", "tftp", "ftp", "scp", "ssh", "lynx", "fetch"],
+            .network)
         add(
             [
                 "whoami", "uname", "ifconfig", "hostname", "netstat", "getent", "nslookup", "uptime", "lsb_release",
                 "printenv", "groups", "last", "lsof",
             ], .recon)
-        add(["ipconfig", "systeminfo", "tasklist", "whoami.exe", "ipconfig.exe", "ver", "netstat.exe"], .recon, windows: true)
+        add(
+            ["ipconfig", "systeminfo", "tasklist", "whoami.exe", "ipconfig.exe", "ver", "netstat.exe"], .recon,
+            windows: true)
         add(
             [
-                "cat", "id", "ls", "ping", "sleep", "echo", "head", "tail", "more", "less", "kill", "env", "who", "w",
+                "cat", "id", "ls", "ping", "sleep", "echo", "head", "tail", "kill", "env", "who",
                 "ps", "pwd", "rm", "cp", "mv", "touch", "chmod", "chown", "mkdir", "which", "find", "grep", "sed",
-                "date", "dig", "host", "sort", "nl", "od", "tee", "tac", "rev", "xxd", "base64", "sudo", "su", "nohup",
-                "timeout", "expr", "printf", "crontab", "mkfifo", "history", "eval", "exec", "source", "export",
-                "unset", "sh.exe", "file", "test", "true", "false", "read", "wc", "cut", "tr", "df", "du", "top",
+                "dig", "tac", "xxd", "base64", "sudo", "su", "nohup",
+                "timeout", "expr", "printf", "crontab", "mkfifo", "sh.exe", "wc", "df", "du",
             ], .word)
         add(
-            ["dir", "type", "net", "set", "copy", "del", "start", "findstr", "echo.", "call", "timeout.exe", "ping.exe"],
+            ["dir", "type", "net", "findstr", "echo.", "timeout.exe", "ping.exe"],
             .word, windows: true)
         add(
             [

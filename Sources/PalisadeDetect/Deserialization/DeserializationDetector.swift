@@ -35,7 +35,8 @@ public struct DeserializationDetector: Detector {
         if first == 0xAC, value[value.startIndex + 1] == 0xED, value[value.startIndex + 2] == 0x00,
             value[value.startIndex + 3] == 0x05
         {
-            best.consider(gadget(value) > 0 ? 0.98 : 0.93, "deserialization.java_stream", value.startIndex..<value.startIndex + 4)
+            best.consider(
+                gadget(value) > 0 ? 0.98 : 0.93, "deserialization.java_stream", value.startIndex..<value.startIndex + 4)
         }
         if first == 0x00, value.count >= 17, value[value.startIndex + 1] == 0x01, value[value.startIndex + 5] == 0xFF,
             value[value.startIndex + 6] == 0xFF
@@ -45,8 +46,9 @@ public struct DeserializationDetector: Detector {
         if first == 0x80, value[value.startIndex + 1] >= 2, value[value.startIndex + 1] <= 5 {
             scanPickle(value, binary: true, &best)
         }
-        if first == 0x04, value[value.startIndex + 1] == 0x08, ExecBytes.contains(value, "Gem::")
-            || ExecBytes.contains(value, "ActiveSupport") || ExecBytes.contains(value, "ERB")
+        if first == 0x04, value[value.startIndex + 1] == 0x08,
+            ExecBytes.contains(value, "Gem::")
+                || ExecBytes.contains(value, "ActiveSupport") || ExecBytes.contains(value, "ERB")
         {
             best.consider(0.85, "deserialization.ruby_marshal", value.startIndex..<value.startIndex + 2)
         }
@@ -80,7 +82,10 @@ public struct DeserializationDetector: Detector {
         // Encoded Java / .NET streams at a token start.
         while i < end {
             let byte = value[i]
-            let atToken = i == value.startIndex || !isBase64Byte(value[i - 1])
+            let atToken =
+                i == value.startIndex || !isBase64Byte(value[i - 1])
+                || (i >= value.startIndex + 2 && value[i - 1] | 0x20 == UInt8(ascii: "x")
+                    && value[i - 2] == UInt8(ascii: "0"))
             if atToken {
                 if byte == UInt8(ascii: "r"), ExecBytes.matchesExactly(value, at: i, "rO0AB") {
                     best.consider(0.93, "deserialization.java_stream_base64", i..<i + 5)
@@ -93,10 +98,14 @@ public struct DeserializationDetector: Detector {
                 {
                     // gzip of a serialized stream is common in ViewState-like payloads: weak.
                     best.consider(0.3, "deserialization.gzip_blob", i..<i + 14)
-                } else if byte == UInt8(ascii: "g"), ExecBytes.matchesExactly(value, at: i, "gASV")
-                    || ExecBytes.matchesExactly(value, at: i, "gAJj") || ExecBytes.matchesExactly(value, at: i, "gANj")
+                } else if byte == UInt8(ascii: "g"),
+                    ExecBytes.matchesExactly(value, at: i, "gASV")
+                        || ExecBytes.matchesExactly(value, at: i, "gAJj")
+                        || ExecBytes.matchesExactly(value, at: i, "gANj")
                 {
                     best.consider(0.75, "deserialization.pickle_base64", i..<i + 4)
+                } else if byte == UInt8(ascii: "B"), ExecBytes.matchesExactly(value, at: i, "BAhvO") {
+                    best.consider(0.8, "deserialization.ruby_marshal", i..<i + 5)
                 } else if byte == UInt8(ascii: "_"), ExecBytes.matchesExactly(value, at: i, "_$$ND_FUNC$$_") {
                     best.consider(0.95, "deserialization.node_serialize", i..<i + 13)
                 }
@@ -107,13 +116,15 @@ public struct DeserializationDetector: Detector {
         if sawBang { scanYAML(value, &best) }
         if sawLT { scanXML(value, &best) }
         if sawQuote || sawColon { scanTypedJSON(value, &best) }
-        if sawColon { scanPickle(value, binary: false, &best) }
+        if value.contains(0x0A) { scanPickle(value, binary: false, &best) }
         // A typed key decoded into its own point: the value is the class name.
         if let fieldName, typeKeys.contains(fieldName.lowercased()) {
             let g = gadget(value)
             if g >= 2 { best.consider(0.95, "deserialization.typed_json", value.startIndex..<value.endIndex) }
         }
-        if best.confidence < 0.5, qualifiedName(value) {
+        // A gadget name in a short free value (a log line, a stack trace) — long values are not
+        // searched for names alone.
+        if best.confidence < 0.5, value.count <= 8192, qualifiedName(value) {
             let g = gadget(value)
             if g >= 2 {
                 best.consider(0.5, "deserialization.gadget_name", value.startIndex..<min(end, value.startIndex + 60))
@@ -147,14 +158,17 @@ public struct DeserializationDetector: Detector {
 
     static let strongGadgets: [StaticString] = [
         "commons.collections.functors", "InvokerTransformer", "ChainedTransformer", "InstantiateTransformer",
-        "ConstantTransformer", "LazyMap", "TemplatesImpl", "JdbcRowSetImpl", "ysoserial", "BadAttributeValueExpException",
+        "ConstantTransformer", "LazyMap", "TemplatesImpl", "JdbcRowSetImpl", "ysoserial",
+        "BadAttributeValueExpException",
         "AnnotationInvocationHandler", "ObjectDataProvider", "ExpandedWrapper", "TextFormattingRunProperties",
-        "WindowsIdentity", "AssemblyInstaller", "TypeConfuseDelegate", "beans.factory.ObjectFactory", "JndiDataSourceFactory",
+        "WindowsIdentity", "AssemblyInstaller", "TypeConfuseDelegate", "beans.factory.ObjectFactory",
+        "JndiDataSourceFactory",
         "JndiRefForwardingDataSource", "com.mchange.v2.c3p0", "WrapperConnectionPoolDataSource", "org.apache.xbean",
         "bsh.Interpreter", "groovy.runtime.ConvertedClosure", "MethodClosure", "javax.management.openmbean",
         "UnicastRef", "RemoteObjectInvocationHandler", "java.rmi.server", "sun.rmi", "java.beans.EventHandler",
         "javax.script.ScriptEngineManager", "java.net.URLClassLoader", "java.lang.ProcessBuilder", "java.lang.Runtime",
-        "JtaTransactionManager", "BeanComparator", "org.apache.commons.beanutils", "com.sun.jndi", "SimpleJndiBeanFactory",
+        "JtaTransactionManager", "BeanComparator", "org.apache.commons.beanutils", "com.sun.jndi",
+        "SimpleJndiBeanFactory",
         "DefaultBeanFactoryPointcutAdvisor", "com.zaxxer.hikari", "org.apache.tomcat.dbcp",
         "commons.dbcp", "com.sun.org.apache", "org.springframework.context.support.ClassPathXmlApplicationContext",
         "FileSystemXmlApplicationContext", "System.Diagnostics.Process", "System.Windows.Data", "System.IO.FileInfo",
@@ -162,10 +176,11 @@ public struct DeserializationDetector: Detector {
         "SessionSecurityToken", "System.Security.Claims", "System.Data.DataSet", "Gem::Installer", "Gem::Requirement",
         "Gem::StubSpecification", "Net::WriteAdapter", "ActiveSupport::Deprecation", "DeprecatedInstanceVariableProxy",
         "GuzzleHttp", "Monolog\\Handler", "Illuminate\\Broadcasting", "PendingBroadcast", "Swift_ByteStream",
-        "subprocess.Popen", "os.system", "posix.system", "__reduce__",
+        "subprocess.Popen", "os.system", "posix.system", "__reduce__", "jdk.nashorn.internal", "com.sun.xml.internal",
     ]
     static let weakGadgets: [StaticString] = [
-        "org.apache.commons.collections", "java.util.PriorityQueue", "java.util.HashMap", "java.lang.reflect", "javax.naming",
+        "org.apache.commons.collections", "java.util.PriorityQueue", "java.util.HashMap", "java.lang.reflect",
+        "javax.naming",
         "org.springframework.beans", "org.hibernate", "com.alibaba", "System.Windows.Forms", "System.Data",
     ]
 
@@ -187,20 +202,25 @@ public struct DeserializationDetector: Detector {
             }
             examined += 1
             var j = i + 2
+            if j < end, value[j] == UInt8(ascii: "+") { j += 1 }
+            let digits = j
             var length = 0
             while j < end, ExecBytes.isDigit(value[j]), length < 10_000 {
                 length = length * 10 + Int(value[j] - 0x30)
                 j += 1
             }
-            guard j > i + 2, j + 1 < end, value[j] == UInt8(ascii: ":"), value[j + 1] == UInt8(ascii: "\""),
-                length > 0, j + 2 + length + 3 < end, value[j + 2 + length] == UInt8(ascii: "\""),
-                value[j + 3 + length] == UInt8(ascii: ":")
+            // The class name's quotes, possibly escaped inside a JSON string (`\"`).
+            let quote = j + 1 < end && value[j + 1] == UInt8(ascii: "\\") ? 2 : 1
+            guard j > digits, j + quote < end, value[j] == UInt8(ascii: ":"), value[j + quote] == UInt8(ascii: "\""),
+                length > 0, j + 1 + quote + length + quote + 1 < end,
+                value[j + length + 2 * quote] == UInt8(ascii: "\""),
+                value[j + length + 2 * quote + 1] == UInt8(ascii: ":")
             else {
                 i += 1
                 continue
             }
-            let nameRange = (j + 2)..<(j + 2 + length)
-            var k = j + 4 + length
+            let nameRange = (j + 1 + quote)..<(j + 1 + quote + length)
+            var k = j + length + 2 * quote + 2
             while k < end, ExecBytes.isDigit(value[k]) { k += 1 }
             guard k + 1 < end, value[k] == UInt8(ascii: ":"), value[k + 1] == UInt8(ascii: "{") else {
                 i += 1
@@ -208,7 +228,8 @@ public struct DeserializationDetector: Detector {
             }
             objects += 1
             let name = value[nameRange]
-            let strong = gadget(name) == 2 || ExecBytes.contains(value, "__destruct") || ExecBytes.contains(value, "phar")
+            let strong =
+                gadget(name) == 2 || ExecBytes.contains(value, "__destruct") || ExecBytes.contains(value, "phar")
             let c = strong ? 0.95 : (objects > 1 ? 0.9 : 0.85)
             best.consider(c, "deserialization.php_object", i..<min(end, k + 2))
             i = k + 2
@@ -225,28 +246,34 @@ public struct DeserializationDetector: Detector {
     static func scanYAML(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
         var i = value.startIndex
         let end = value.endIndex
-        while i + 2 < end {
+        var tags = 0
+        while i + 2 < end, tags < 64 {
             guard value[i] == UInt8(ascii: "!") else {
                 i += 1
                 continue
             }
             let start = i
+            tags += 1
             var j = i + 1
             if value[j] == UInt8(ascii: "!") { j += 1 }
             if ExecBytes.matches(value, at: j, "python/") {
                 let strong =
-                    ExecBytes.matches(value, at: j + 7, "object/apply") || ExecBytes.matches(value, at: j + 7, "object/new")
+                    ExecBytes.matches(value, at: j + 7, "object/apply")
+                    || ExecBytes.matches(value, at: j + 7, "object/new")
                     || ExecBytes.matches(value, at: j + 7, "name") || ExecBytes.matches(value, at: j + 7, "module")
                 best.consider(strong ? 0.95 : 0.85, "deserialization.yaml_python", start..<min(end, j + 24))
             } else if ExecBytes.matches(value, at: j, "ruby/") {
-                let strong = ExecBytes.matches(value, at: j + 5, "object:") || ExecBytes.matches(value, at: j + 5, "hash:")
+                let strong =
+                    ExecBytes.matches(value, at: j + 5, "object:") || ExecBytes.matches(value, at: j + 5, "hash:")
                     || ExecBytes.matches(value, at: j + 5, "struct:")
                 best.consider(strong ? 0.92 : 0.75, "deserialization.yaml_ruby", start..<min(end, j + 24))
             } else if j == i + 2 {
                 // `!!a.b.C`: a Java class tag (SnakeYAML).
                 var k = j
                 var dots = 0
-                while k < end, ExecBytes.isIdent(value[k]) || value[k] == UInt8(ascii: ".") || value[k] == UInt8(ascii: "$") {
+                while k < end,
+                    ExecBytes.isIdent(value[k]) || value[k] == UInt8(ascii: ".") || value[k] == UInt8(ascii: "$")
+                {
                     if value[k] == UInt8(ascii: ".") { dots += 1 }
                     k += 1
                 }
@@ -265,8 +292,9 @@ public struct DeserializationDetector: Detector {
     // MARK: - XML object graphs
 
     static func scanXML(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
-        if let j = ExecBytes.find(value, "<java"), ExecBytes.contains(value, "<object")
-            || ExecBytes.contains(value, "java.beans.XMLDecoder")
+        if let j = ExecBytes.find(value, "<java"),
+            ExecBytes.contains(value, "<object")
+                || ExecBytes.contains(value, "java.beans.XMLDecoder")
         {
             best.consider(gadget(value) > 0 ? 0.95 : 0.85, "deserialization.java_xmldecoder", j..<j + 5)
         }
@@ -276,15 +304,21 @@ public struct DeserializationDetector: Detector {
         if let j = ExecBytes.find(value, "<sorted-set"), gadget(value) > 0 {
             best.consider(0.9, "deserialization.xstream", j..<j + 11)
         }
-        if let j = ExecBytes.find(value, "ObjectDataProvider"), ExecBytes.contains(value, "MethodName")
-            || ExecBytes.contains(value, "ObjectInstance") || ExecBytes.contains(value, "ObjectType")
+        if let j = ExecBytes.find(value, "ObjectDataProvider"),
+            ExecBytes.contains(value, "MethodName")
+                || ExecBytes.contains(value, "ObjectInstance") || ExecBytes.contains(value, "ObjectType")
         {
             best.consider(0.95, "deserialization.xaml_objectdataprovider", j..<j + 18)
         }
-        if let j = ExecBytes.find(value, "class=\""), ExecBytes.contains(value, "<object") || ExecBytes.contains(value, "<void"),
+        if let j = ExecBytes.find(value, "class=\""),
+            ExecBytes.contains(value, "<object") || ExecBytes.contains(value, "<void"),
             gadget(value) == 2
         {
             best.consider(0.9, "deserialization.java_xmldecoder", j..<j + 7)
+        }
+        // XStream writes class names as element names (`<jdk.nashorn.internal.objects.NativeString>`).
+        if best.confidence < 0.85, let j = ExecBytes.find(value, "</"), gadget(value) == 2 {
+            best.consider(0.85, "deserialization.xstream", j..<min(value.endIndex, j + 24))
         }
     }
 
@@ -303,7 +337,7 @@ public struct DeserializationDetector: Detector {
             }
             // Read a short quoted key.
             var j = i + 1
-            while j < end, j - i < 24, value[j] != UInt8(ascii: "\"") { j += 1 }
+            while j < end, j - i < 160, value[j] != UInt8(ascii: "\"") { j += 1 }
             guard j < end, value[j] == UInt8(ascii: "\"") else {
                 i += 1
                 continue
@@ -312,8 +346,9 @@ public struct DeserializationDetector: Detector {
             let key = value[(i + 1)..<j]
             var k = ExecBytes.skipSpaces(value, j + 1)
             let isTypeKey =
-                key.first == UInt8(ascii: "@") || key.first == UInt8(ascii: "$")
-                || (key.count == 6 && ExecBytes.matches(key, at: key.startIndex, "__type"))
+                key.count <= 12
+                && (key.first == UInt8(ascii: "@") || key.first == UInt8(ascii: "$")
+                    || (key.count == 6 && ExecBytes.matches(key, at: key.startIndex, "__type")))
             if isTypeKey, k < end, value[k] == UInt8(ascii: ":") {
                 k = ExecBytes.skipSpaces(value, k + 1)
                 if k < end, value[k] == UInt8(ascii: "\"") {
@@ -377,12 +412,15 @@ public struct DeserializationDetector: Detector {
         while i + 3 < end, examined < 64 {
             let byte = value[i]
             // Protocol 0/1 GLOBAL: `c` module `\n` name `\n`, at start or after an opcode boundary.
-            if byte == UInt8(ascii: "c"), i == value.startIndex || value[i - 1] == 0x0A || value[i - 1] == UInt8(ascii: "(")
-                || value[i - 1] == UInt8(ascii: ".") || value[i - 1] < 0x20 || value[i - 1] >= 0x80
+            if byte == UInt8(ascii: "c"),
+                i == value.startIndex || value[i - 1] == 0x0A || value[i - 1] == UInt8(ascii: "(")
+                    || value[i - 1] == UInt8(ascii: ".") || value[i - 1] < 0x20 || value[i - 1] >= 0x80
             {
                 examined += 1
                 var j = i + 1
-                while j < end, j - i < 40, value[j] != 0x0A, ExecBytes.isIdent(value[j]) || value[j] == UInt8(ascii: ".") {
+                while j < end, j - i < 40, value[j] != 0x0A,
+                    ExecBytes.isIdent(value[j]) || value[j] == UInt8(ascii: ".")
+                {
                     j += 1
                 }
                 if j < end, value[j] == 0x0A, j > i + 1 {
@@ -391,10 +429,16 @@ public struct DeserializationDetector: Detector {
                     while k < end, k - j < 40, ExecBytes.isIdent(value[k]) { k += 1 }
                     if k < end, value[k] == 0x0A, k > j + 1 {
                         let name = value[(j + 1)..<k]
-                        let rest = value[k...]
+                        let rest = value[k..<min(end, k + 512)]
                         let reduce = rest.contains(UInt8(ascii: "R"))
-                        let modOK = dangerousModules.contains { $0.utf8CodeUnitCount == module.count && ExecBytes.matchesExactly(module, at: module.startIndex, $0) }
-                        let nameOK = dangerousNames.contains { $0.utf8CodeUnitCount == name.count && ExecBytes.matchesExactly(name, at: name.startIndex, $0) }
+                        let modOK = dangerousModules.contains {
+                            $0.utf8CodeUnitCount == module.count
+                                && ExecBytes.matchesExactly(module, at: module.startIndex, $0)
+                        }
+                        let nameOK = dangerousNames.contains {
+                            $0.utf8CodeUnitCount == name.count
+                                && ExecBytes.matchesExactly(name, at: name.startIndex, $0)
+                        }
                         if reduce {
                             let c = modOK && nameOK ? 0.95 : (modOK || nameOK ? 0.85 : 0.6)
                             best.consider(binary ? max(c, 0.7) : c, "deserialization.pickle", i..<min(end, k + 1))
@@ -411,7 +455,8 @@ public struct DeserializationDetector: Detector {
                 if i + 2 + length <= end {
                     let module = value[(i + 2)..<(i + 2 + length)]
                     if dangerousModules.contains(where: {
-                        $0.utf8CodeUnitCount == module.count && ExecBytes.matchesExactly(module, at: module.startIndex, $0)
+                        $0.utf8CodeUnitCount == module.count
+                            && ExecBytes.matchesExactly(module, at: module.startIndex, $0)
                     }), value[(i + 2 + length)...].contains(0x93) {
                         best.consider(0.95, "deserialization.pickle", i..<min(end, i + 2 + length + 12))
                     }

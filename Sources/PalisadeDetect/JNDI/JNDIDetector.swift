@@ -104,7 +104,9 @@ public struct JNDIDetector: Detector {
             let end = value.endIndex
             while i < end {
                 let byte = value[i]
-                if byte == UInt8(ascii: "$"), i + 1 < end, value[i + 1] == UInt8(ascii: "{"), depth < JNDIDetector.maxDepth {
+                if byte == UInt8(ascii: "$"), i + 1 < end, value[i + 1] == UInt8(ascii: "{"),
+                    depth < JNDIDetector.maxDepth
+                {
                     let inner = lookup(at: i, depth: depth + 1)
                     if content.count < JNDIDetector.maxResolved {
                         content.append(contentsOf: inner.text.prefix(JNDIDetector.maxResolved - content.count))
@@ -130,7 +132,7 @@ public struct JNDIDetector: Detector {
                 fallback = slice[(k + 2)...]
             }
             let colon = name.firstIndex(of: UInt8(ascii: ":"))
-            let key = colon.map { name[..<$0] } ?? name
+            let key = Bytes.trimmed(colon.map { name[..<$0] } ?? name)
             let rest = colon.map { name[($0 + 1)...] } ?? name[name.endIndex...]
             if colon != nil, ExecBytes.matches(key, at: key.startIndex, "jndi"), key.count == 4 {
                 jndi = true
@@ -168,8 +170,9 @@ public struct JNDIDetector: Detector {
                 return Array(fallback)
             }
             if colon != nil {
-                if key.count == 3, ExecBytes.matches(key, at: key.startIndex, "env")
-                    || ExecBytes.matches(key, at: key.startIndex, "sys")
+                if key.count == 3,
+                    ExecBytes.matches(key, at: key.startIndex, "env")
+                        || ExecBytes.matches(key, at: key.startIndex, "sys")
                 {
                     exfilEnv += 1
                     return Array("x".utf8)

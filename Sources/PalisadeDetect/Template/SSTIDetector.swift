@@ -51,8 +51,9 @@ public struct SSTIDetector: Detector {
                 }
             case UInt8(ascii: "$"), UInt8(ascii: "#"), UInt8(ascii: "*"), UInt8(ascii: "@"), UInt8(ascii: "~"):
                 if next == UInt8(ascii: "{") { opener = .dollarBrace }
-                if byte == UInt8(ascii: "#"), ExecBytes.matches(value, at: i, "#set(") || ExecBytes.matches(value, at: i, "#set (")
-                    || ExecBytes.matches(value, at: i, "#evaluate(") || ExecBytes.matches(value, at: i, "#foreach(")
+                if byte == UInt8(ascii: "#"),
+                    ExecBytes.matches(value, at: i, "#set(") || ExecBytes.matches(value, at: i, "#set (")
+                        || ExecBytes.matches(value, at: i, "#evaluate(") || ExecBytes.matches(value, at: i, "#foreach(")
                 {
                     opener = .velocity
                 }
@@ -110,7 +111,9 @@ public struct SSTIDetector: Detector {
         case .percent:
             var j = start + 2
             while j + 1 < limit {
-                if value[j] == UInt8(ascii: "%"), value[j + 1] == UInt8(ascii: ">") { return ((start + 2)..<j, j + 2, true) }
+                if value[j] == UInt8(ascii: "%"), value[j + 1] == UInt8(ascii: ">") {
+                    return ((start + 2)..<j, j + 2, true)
+                }
                 j += 1
             }
             return ((start + 2)..<limit, limit, false)
@@ -150,7 +153,13 @@ public struct SSTIDetector: Detector {
         _ value: ArraySlice<UInt8>, bodyRange: Range<Int>, opener: Delimiter, closed: Bool, start: Int, after: Int,
         _ best: inout ExecBest
     ) {
-        let raw = value[bodyRange]
+        var raw = value[bodyRange]
+        // ERB/EJS output and comment markers (`<%=`, `<%-`, `<%#`) and Velocity/Razor bodies.
+        if opener == .percent, let f = raw.first,
+            f == UInt8(ascii: "=") || f == UInt8(ascii: "-") || f == UInt8(ascii: "!")
+        {
+            raw = raw.dropFirst()
+        }
         guard !raw.isEmpty else { return }
         let body = normalize(raw)[...]
         let range = start..<min(value.endIndex, max(after, start + 2))
@@ -159,7 +168,12 @@ public struct SSTIDetector: Detector {
             opener == .dollarBrace && start >= value.startIndex + 2 && value[start - 1] == UInt8(ascii: "_")
             && value[start - 2] == UInt8(ascii: "_")
         var strength = TemplateMarkers.strength(body)
-        if opener == .percent, strength > 0, body.contains(UInt8(ascii: "`")) { strength = max(strength, 0.9) }
+        // A whole command in backticks (`<%= `id` %>`, `#{`id`}`) is shell execution.
+        if strength > 0,
+            Bytes.trimmed(body).first == UInt8(ascii: "`") || opener == .percent && body.contains(UInt8(ascii: "`"))
+        {
+            strength = max(strength, 0.9)
+        }
         if strength > 0 {
             var c = strength
             if preprocess { c += 0.04 }
@@ -169,8 +183,9 @@ public struct SSTIDetector: Detector {
             return
         }
         if opener == .smarty {
-            if ExecBytes.matchesExactly(body, at: body.startIndex, "php}") || ExecBytes.matchesExactly(body, at: body.startIndex, "php")
-                && body.count == 3
+            if ExecBytes.matchesExactly(body, at: body.startIndex, "php}")
+                || ExecBytes.matchesExactly(body, at: body.startIndex, "php")
+                    && body.count == 3
             {
                 best.consider(0.85, "ssti.smarty", range)
             } else if ExecBytes.matchesExactly(body, at: body.startIndex, "$smarty.") {
@@ -194,7 +209,9 @@ public struct SSTIDetector: Detector {
                 "get_flashed_messages", "url_for", "lipsum", "cycler", "joiner", "namespace", "g", "session",
             ]
             for word in bare
-            where trimmed.count == word.utf8CodeUnitCount && ExecBytes.matchesExactly(trimmed, at: trimmed.startIndex, word) {
+            where trimmed.count == word.utf8CodeUnitCount
+                && ExecBytes.matchesExactly(trimmed, at: trimmed.startIndex, word)
+            {
                 // `{{session}}`/`{{g}}` and friends are plausible plain variables: weak.
                 let weak = trimmed.count <= 4 && !(ExecBytes.matchesExactly(trimmed, at: trimmed.startIndex, "self"))
                 best.consider(weak ? 0.45 : 0.72, "ssti.introspection_probe", range)
@@ -234,7 +251,7 @@ public struct SSTIDetector: Detector {
         while i < body.endIndex {
             let b = body[i]
             if Bytes.isSpace(b) || b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "(")
-                || b == UInt8(ascii: ")")
+                || b == UInt8(ascii: ")") || b == UInt8(ascii: "{") || b == UInt8(ascii: "}")
             {
                 i += 1
                 continue
@@ -316,9 +333,23 @@ public struct SSTIDetector: Detector {
     /// Readings outside delimiters: Freemarker built-ins and Velocity references that only
     /// attacks use.
     static func scanLoose(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
-        for marker: StaticString in ["freemarker.template.utility.Execute", "?new()", "$class.inspect", "ObjectConstructor"] {
+        for marker: StaticString in ["freemarker.template.utility.Execute", "?new()", "ObjectConstructor"] {
             if let m = ExecBytes.find(value, marker) {
                 best.consider(0.9, "ssti.freemarker", m..<min(value.endIndex, m + 36))
+                return
+            }
+        }
+        // Velocity references walking to a class (`$x.getClass().forName(…)`, `$class.inspect(…)`).
+        for marker: StaticString in ["$class.inspect(", ".getClass().forName(", ".class.forName("] {
+            if let m = ExecBytes.find(value, marker), value[..<m].contains(UInt8(ascii: "$")) || m == value.startIndex {
+                best.consider(0.88, "ssti.velocity", m..<min(value.endIndex, m + 36))
+                return
+            }
+        }
+        // Razor code blocks reaching the process or file APIs.
+        for marker: StaticString in ["@System.Diagnostics.Process", "@System.IO.File", "@Process.Start("] {
+            if let m = ExecBytes.findExactly(value, marker) {
+                best.consider(0.9, "ssti.razor", m..<min(value.endIndex, m + 36))
                 return
             }
         }

@@ -19,7 +19,9 @@ enum TemplateMarkers {
         "ScriptEngineManager", "ognl", "#_memberAccess", "application.__", "request.application", "lipsum.",
         "cycler.", "joiner.", "namespace.", "url_for.", "get_flashed_messages.", "config.from", "attr('__",
         "attr(\"__", "|attr(", "getRuntime()", "Runtime.", "execute(", "open(", "read()", "readlines",
-        "applicationScope", "pageContext", "sessionScope", "getServletContext", "getWriter",
+        "applicationScope", "pageContext", "sessionScope", "getServletContext", "getWriter", "('system')",
+        "(\"system\")", "('passthru')", "('exec')", "('shell_exec')", "app.request.server", "Open3.", "capture2(",
+        "popen3(",
     ]
 
     /// 0 when the body holds nothing dangerous; otherwise the confidence it earns.
