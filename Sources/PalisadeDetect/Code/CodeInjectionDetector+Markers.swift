@@ -21,6 +21,18 @@ extension CodeInjectionDetector {
                 break
             }
         }
+        if let m = ExecBytes.findExactly(value, "@java.lang.") ?? ExecBytes.findExactly(value, "@javax.")
+            ?? ExecBytes.findExactly(value, "@org.apache.")
+        {
+            // OGNL static member access `@class@member`.
+            if value[(m + 1)...].prefix(80).contains(UInt8(ascii: "@")) {
+                best.consider(0.9, "code_injection.ognl", m..<min(end, m + 32))
+            }
+        }
+        // A command in backticks followed by a method call (Ruby `` `id`.to_s ``) or as the value.
+        if value.first == UInt8(ascii: "`"), ExecBytes.proseWords(value, limit: 3) < 3 {
+            backtickCommand(value, at: value.startIndex, start: value.startIndex, &best)
+        }
         if let m = ExecBytes.find(value, "%{("), ExecBytes.contains(value[m...], "#") {
             best.consider(0.85, "code_injection.ognl", m..<min(end, m + 32))
         }

@@ -40,7 +40,7 @@ public struct CodeInjectionDetector: Detector {
             case UInt8(ascii: "_"): if previous == UInt8(ascii: "_") { underscore = true }
             case UInt8(ascii: "?"): if previous == UInt8(ascii: "<") { other = true }
             case UInt8(ascii: "x"), UInt8(ascii: "X"): if previous == UInt8(ascii: "%") { other = true }
-            case UInt8(ascii: "#"): other = true
+            case UInt8(ascii: "#"), UInt8(ascii: "`"), UInt8(ascii: "@"): other = true
             default: break
             }
             previous = byte
@@ -109,6 +109,10 @@ public struct CodeInjectionDetector: Detector {
                 break
             }
             let open = ExecBytes.skipSpaces(value, j)
+            if open + 1 < end, value[open] == UInt8(ascii: "("), value[open + 1] == UInt8(ascii: "`") {
+                // Any call on a backtick command (`print(`id`)`): shell execution in PHP/Ruby/Perl.
+                backtickCommand(value, at: open + 1, start: chainStart, &best)
+            }
             if open < end, value[open] == UInt8(ascii: "("), let sink = sinks[last] {
                 judgeCall(
                     value, sink: sink, qualifier: qualifier, qualifiers: qualifiers, start: chainStart,
@@ -286,14 +290,6 @@ public struct CodeInjectionDetector: Detector {
         }
         var confidence = sink.confidence * (sink.generic || sink.bare ? argument : max(argument, 0.9))
         if sink.generic, !closes(value, open: open) { confidence *= 0.6 }
-        // A command in backticks as the argument (`print(`id`)`): shell execution in PHP/Ruby/Perl.
-        if first == UInt8(ascii: "`") {
-            var k = a + 1
-            while k < end, ExecBytes.isIdent(value[k]) { k += 1 }
-            if k > a + 1, ShellVocabulary.lookup(value[(a + 1)..<k]) != nil {
-                best.consider(0.88, "code_injection.backtick_exec", start..<min(end, open + 24))
-            }
-        }
         // Specific shapes.
         switch sink.rule {
         case "code_injection.js_require":
@@ -356,6 +352,17 @@ public struct CodeInjectionDetector: Detector {
             }
         }
         best.consider(confidence, sink.rule, start..<min(end, open + 24))
+    }
+
+    /// A backtick string at `tick` whose first word is a known command (`` `id` ``, `` `cat /etc/passwd` ``).
+    static func backtickCommand(_ value: ArraySlice<UInt8>, at tick: Int, start: Int, _ best: inout ExecBest) {
+        let end = value.endIndex
+        var k = tick + 1
+        while k < end, ExecBytes.isIdent(value[k]) { k += 1 }
+        guard k > tick + 1, k < end, value[k] == UInt8(ascii: "`") || value[k] == UInt8(ascii: " "),
+            ShellVocabulary.lookup(value[(tick + 1)..<k]) != nil
+        else { return }
+        best.consider(0.88, "code_injection.backtick_exec", start..<min(end, k + 16))
     }
 
     /// Whether the call opened at `open` closes within 512 bytes (quotes respected).

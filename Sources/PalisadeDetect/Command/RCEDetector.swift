@@ -75,6 +75,12 @@ public struct RCEDetector: Detector {
                     {
                         next += 1
                         position = .substitution
+                        // `$(<file)`: bash reads the file into the command line.
+                        if next < end, value[next] == UInt8(ascii: "<"), next + 1 < end,
+                            value[next + 1] == UInt8(ascii: "/") || value[next + 1] == UInt8(ascii: "~")
+                        {
+                            best.consider(0.9, "rce.substitution", i..<min(end, next + 24))
+                        }
                     }
                 case UInt8(ascii: "`"):
                     backticks += 1
@@ -119,7 +125,7 @@ public struct RCEDetector: Detector {
         return ShellVocabulary.lookup(value[nameStart..<end]) != nil
     }
 
-    enum ArgShape { case flag, path, url, number, variable, quoted, host, plain, other }
+    enum ArgShape { case flag, path, url, number, variable, quoted, host, plain, command, other }
 
     /// What earlier commands in the value looked like.
     struct ReadState {
@@ -136,7 +142,9 @@ public struct RCEDetector: Detector {
         if w.unclosed { return .plain }
         if w.quoted { return .quoted }
         if first == UInt8(ascii: "-") { return .flag }
-        if first == UInt8(ascii: "$") { return .variable }
+        if first == UInt8(ascii: "$") || (first == UInt8(ascii: "%") && t.dropFirst().contains(UInt8(ascii: "%"))) {
+            return t.contains(UInt8(ascii: "\\")) || t.contains(UInt8(ascii: "/")) ? .path : .variable
+        }
         if ExecBytes.contains(t[...], "://") { return .url }
         if first == UInt8(ascii: "/"), t.count <= 4, t.dropFirst().allSatisfy({ ExecBytes.isAlpha($0) }) {
             return .flag
@@ -260,7 +268,10 @@ public struct RCEDetector: Detector {
             let arg = ShellReader.word(value, from: i, braceList: braceList)
             if arg.end <= i { break }
             if arg.ifs || (arg.glob && arg.text.first == UInt8(ascii: "/")) { evasion = true }
-            let s = shape(arg)
+            var s = shape(arg)
+            // Wrappers (`timeout 5 cat …`, `$(which python3)`): a command name as an argument is
+            // not a word of prose.
+            if s == .plain, ShellVocabulary.lookup(arg.text[...]) != nil { s = .command }
             if args.isEmpty { firstArg = arg.text }
             args.append(s)
             if s == .flag { flags.append(arg.text[...]) }
@@ -275,7 +286,7 @@ public struct RCEDetector: Detector {
         let cleanEnd = i >= end || terminator != 0
         let strongArg =
             args.contains(.flag) || args.contains(.path) || args.contains(.url) || args.contains(.host)
-            || args.contains(.variable)
+            || args.contains(.variable) || args.contains(.command)
         let execFlag = flags.contains { isExecFlag($0) }
         var strength: Double
         switch entry.kind {
@@ -314,7 +325,7 @@ public struct RCEDetector: Detector {
                     ? 0.3
                     : (redirect || args.contains(.path) || args.contains(.flag) || args.contains(.number)
                         || args.contains(.host) || args.contains(.url) || args.contains(.variable)
-                        || args.contains(.quoted) ? 1.0 : 0.6)
+                        || args.contains(.quoted) || args.contains(.command) ? 1.0 : 0.6)
             }
         }
         if redirect, !plain { strength = max(strength, 0.9) }

@@ -48,6 +48,7 @@ enum ShellReader {
             (i + 2 < end && ExecBytes.isAlpha(value[i]) && value[i + 1] == UInt8(ascii: ":")
                 && value[i + 2] == UInt8(ascii: "\\"))
             || (i + 1 < end && value[i] == UInt8(ascii: "\\") && value[i + 1] == UInt8(ascii: "\\"))
+            || (i < end && value[i] == UInt8(ascii: "%"))
         scan: while i < end {
             let byte = value[i]
             if byte == UInt8(ascii: "`"), i + 1 < end, value[i + 1] == UInt8(ascii: "`"), !w.text.isEmpty {

@@ -442,6 +442,9 @@ public struct DeserializationDetector: Detector {
                         if reduce {
                             let c = modOK && nameOK ? 0.95 : (modOK || nameOK ? 0.85 : 0.6)
                             best.consider(binary ? max(c, 0.7) : c, "deserialization.pickle", i..<min(end, k + 1))
+                        } else if modOK && nameOK {
+                            // `cos\nsystem\n` built with OBJ/INST instead of REDUCE.
+                            best.consider(0.88, "deserialization.pickle", i..<min(end, k + 1))
                         }
                         i = k
                         continue

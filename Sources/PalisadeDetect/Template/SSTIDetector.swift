@@ -74,6 +74,9 @@ public struct SSTIDetector: Detector {
             i = opener == .smarty || opener == .dollarBrace ? i + 2 : max(after, i + 2)
         }
         if best.confidence < 0.9 { scanLoose(value, &best) }
+        if best.confidence < 0.75, value.count <= 64, polyglot(value) {
+            best.consider(0.75, "ssti.polyglot_probe", value.startIndex..<value.endIndex)
+        }
         guard best.confidence >= 0.3 else { return nil }
         return Finding(confidence: best.confidence, rule: best.rule, range: best.range)
     }
@@ -207,6 +210,7 @@ public struct SSTIDetector: Detector {
                 "config.SECRET_KEY", "request.application", "app.request.server.all", "dump(app)", "this",
                 "smarty.version", "self.__dict__", "request|attr('application')", ".Env", "range.constructor",
                 "get_flashed_messages", "url_for", "lipsum", "cycler", "joiner", "namespace", "g", "session",
+                "application", "applicationScope", "sessionScope", "pageContext", "initParam",
             ]
             for word in bare
             where trimmed.count == word.utf8CodeUnitCount
@@ -247,6 +251,11 @@ public struct SSTIDetector: Detector {
         var multiply = false
         var other = false
         var i = body.startIndex
+        while i < body.endIndex, Bytes.isSpace(body[i]) { i += 1 }
+        // A wrapping call (`print(7*7)`, `str(7*7)`).
+        var w = i
+        while w < body.endIndex, ExecBytes.isIdent(body[w]) { w += 1 }
+        if w > i, w < body.endIndex, body[w] == UInt8(ascii: "("), w - i <= 8 { i = w }
         var expectNumber = true
         while i < body.endIndex {
             let b = body[i]
@@ -328,6 +337,16 @@ public struct SSTIDetector: Detector {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): b - 0x37
         default: nil
         }
+    }
+
+    /// Detection polyglots (`${{<%[%'"}}%\.`): three or more template syntaxes opened in one short value.
+    static func polyglot(_ value: ArraySlice<UInt8>) -> Bool {
+        var kinds = 0
+        for opener: StaticString in ["${", "{{", "<%", "#{", "{%", "*{", "[%"]
+        where ExecBytes.findExactly(value, opener) != nil {
+            kinds += 1
+        }
+        return kinds >= 3
     }
 
     /// Readings outside delimiters: Freemarker built-ins and Velocity references that only

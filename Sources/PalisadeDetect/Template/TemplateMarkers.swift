@@ -21,7 +21,8 @@ enum TemplateMarkers {
         "attr(\"__", "|attr(", "getRuntime()", "Runtime.", "execute(", "open(", "read()", "readlines",
         "applicationScope", "pageContext", "sessionScope", "getServletContext", "getWriter", "('system')",
         "(\"system\")", "('passthru')", "('exec')", "('shell_exec')", "app.request.server", "Open3.", "capture2(",
-        "popen3(",
+        "popen3(", ".data_model", "?api.", "?eval", "?interpret", "Dir.entries", "Dir.glob", "ENV.", "ENV[",
+        ".getOptionalTemplate",
     ]
 
     /// 0 when the body holds nothing dangerous; otherwise the confidence it earns.
