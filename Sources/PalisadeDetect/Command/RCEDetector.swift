@@ -271,7 +271,7 @@ public struct RCEDetector: Detector {
             var s = shape(arg)
             // Wrappers (`timeout 5 cat …`, `$(which python3)`): a command name as an argument is
             // not a word of prose.
-            if s == .plain, ShellVocabulary.lookup(arg.text[...]) != nil { s = .command }
+            if s == .plain || s == .other, ShellVocabulary.lookup(arg.text[...]) != nil { s = .command }
             if args.isEmpty { firstArg = arg.text }
             args.append(s)
             if s == .flag { flags.append(arg.text[...]) }
@@ -329,6 +329,8 @@ public struct RCEDetector: Detector {
             }
         }
         if redirect, !plain { strength = max(strength, 0.9) }
+        // `fields=name;id`, `title,uname`: a bare command word at the end of a list of field names.
+        if args.isEmpty, !evasion, listLike(value, separatorAt: index - 1) { strength *= 0.5 }
         var base: Double
         switch position {
         case .substitution: base = 0.92
@@ -372,6 +374,24 @@ public struct RCEDetector: Detector {
         best.consider(
             confidence, evasion && position != .start ? "rce.evasion" : rule,
             max(value.startIndex, index - 1)..<max(i, index))
+    }
+
+    /// Whether the value is a space-free list of names (`name;id`, `a|b|ls`) and the separator at
+    /// `separator` follows a word rather than a parameter value like `127.0.0.1`.
+    static func listLike(_ value: ArraySlice<UInt8>, separatorAt separator: Int) -> Bool {
+        guard separator > value.startIndex, separator < value.endIndex, value.count <= 256 else { return false }
+        let sep = value[separator]
+        guard sep == UInt8(ascii: ";") || sep == UInt8(ascii: "|") || sep == UInt8(ascii: ","),
+            ExecBytes.isAlpha(value[separator - 1])
+        else { return false }
+        for byte in value {
+            guard
+                ExecBytes.isIdent(byte) || byte == UInt8(ascii: ";") || byte == UInt8(ascii: ",")
+                    || byte == UInt8(ascii: "|") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+                    || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "&")
+            else { return false }
+        }
+        return true
     }
 
     /// `net user`, `net localgroup administrators`: Windows account and share reconnaissance.
