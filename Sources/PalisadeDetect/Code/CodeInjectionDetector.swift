@@ -241,6 +241,14 @@ public struct CodeInjectionDetector: Detector {
             } else if qualifiers & (qChildProcess | qRequire) != 0 {
                 sink = Sink(rule: "code_injection.js_child_process", confidence: 0.93, generic: true)
             } else if name == "open" || name == "spawn" {
+                // Ruby/Perl `open("|cmd")`: a pipe as the file name runs the command.
+                let a = ExecBytes.skipSpaces(value, open + 1)
+                if name == "open", a + 2 < value.endIndex,
+                    value[a] == UInt8(ascii: "\"") || value[a] == UInt8(ascii: "'"), value[a + 1] == UInt8(ascii: "|"),
+                    ExecBytes.isIdentStart(value[a + 2])
+                {
+                    best.consider(0.88, "code_injection.ruby_exec", start..<min(value.endIndex, open + 24))
+                }
                 return
             } else {
                 sink = Sink(rule: "code_injection.exec_call", confidence: name == "system" ? 0.88 : 0.85, generic: true)

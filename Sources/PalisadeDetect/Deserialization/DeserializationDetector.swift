@@ -177,6 +177,7 @@ public struct DeserializationDetector: Detector {
         "Gem::StubSpecification", "Net::WriteAdapter", "ActiveSupport::Deprecation", "DeprecatedInstanceVariableProxy",
         "GuzzleHttp", "Monolog\\Handler", "Illuminate\\Broadcasting", "PendingBroadcast", "Swift_ByteStream",
         "subprocess.Popen", "os.system", "posix.system", "__reduce__", "jdk.nashorn.internal", "com.sun.xml.internal",
+        "java.net.Inet4Address", "java.net.Inet6Address",
     ]
     static let weakGadgets: [StaticString] = [
         "org.apache.commons.collections", "java.util.PriorityQueue", "java.util.HashMap", "java.lang.reflect",

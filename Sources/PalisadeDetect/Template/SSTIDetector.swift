@@ -30,8 +30,11 @@ public struct SSTIDetector: Detector {
     static let maxBodies = 64
     static let maxBody = 1024
 
+    /// Every reading needs one of these bytes (delimiters, `?new()`, `$class`).
+    static let prefilter = ByteSet("{<#@$?")
+
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
-        guard value.count >= 4 else { return nil }
+        guard value.count >= 4, prefilter.containsAny(value) else { return nil }
         var best = ExecBest()
         var bodies = 0
         let end = value.endIndex
