@@ -262,3 +262,28 @@ import Testing
         #expect(hits.allSatisfy { $0.confidence >= 0 && $0.confidence <= 1 })
     }
 }
+
+extension ExecPlacementTests {
+    /// Ordinary browser and API headers carry `;`, `|`, `(`, `$` and Base64 without any of the five
+    /// execution families reporting anything.
+    @Test func ordinaryHeadersProduceNoExecHits() {
+        let headers: [CaptureRecord.Header] = [
+            .init(
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0"),
+            .init("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+            .init("Accept-Language", "en-US,en;q=0.9,fr;q=0.8"),
+            .init("Cache-Control", "no-cache; max-age=0"),
+            .init("Cookie", "_ga=GA1.2.1234567890.1700000000; theme=dark; cart=eyJpdGVtcyI6WzEsMiwzXX0="),
+            .init("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"),
+            .init("content-type", "application/json"),
+        ]
+        let body =
+            #"{"query":"cats & dogs | birds","fields":"name;id;email","note":"Run `npm test` before pushing; thanks!","template":"Hi {{ user.name }}, total ${total}"}"#
+        let record = PlacementTests.record(
+            path: "/v1/search?sort=-created_at&page=2", headers: headers, body: body, method: "POST")
+        let verdict = analyzer.analyze(record).verdict
+        let exec: Set<AttackClass> = [.rce, .codeInjection, .ssti, .jndi, .deserialization]
+        #expect(!verdict.hits.contains { exec.contains($0.attackClass) }, "\(verdict.hits)")
+    }
+}

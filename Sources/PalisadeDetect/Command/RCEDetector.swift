@@ -330,7 +330,7 @@ public struct RCEDetector: Detector {
         }
         if redirect, !plain { strength = max(strength, 0.9) }
         // `fields=name;id`, `title,uname`: a bare command word at the end of a list of field names.
-        if args.isEmpty, !evasion, listLike(value, separatorAt: index - 1) { strength *= 0.5 }
+        if args.isEmpty, !evasion, listLike(value, separatorAt: index - 1) { strength *= 0.3 }
         var base: Double
         switch position {
         case .substitution: base = 0.92
