@@ -149,6 +149,7 @@ public struct RCEDetector: Detector {
         if first == UInt8(ascii: "/"), t.count <= 4, t.dropFirst().allSatisfy({ ExecBytes.isAlpha($0) }) {
             return .flag
         }
+        if t.count == 1, !ExecBytes.isDigit(first) { return .other }
         if first == UInt8(ascii: "/") || first == UInt8(ascii: "~") || first == UInt8(ascii: ".")
             || t.contains(UInt8(ascii: "/")) || t.contains(UInt8(ascii: "\\"))
             || (t.count >= 2 && t[1] == UInt8(ascii: ":") && ExecBytes.isAlpha(first))
@@ -271,7 +272,9 @@ public struct RCEDetector: Detector {
             var s = shape(arg)
             // Wrappers (`timeout 5 cat …`, `$(which python3)`): a command name as an argument is
             // not a word of prose.
-            if s == .plain || s == .other, ShellVocabulary.lookup(arg.text[...]) != nil { s = .command }
+            if s == .plain || s == .other, isWrapper(name), ShellVocabulary.lookup(arg.text[...]) != nil {
+                s = .command
+            }
             if args.isEmpty { firstArg = arg.text }
             args.append(s)
             if s == .flag { flags.append(arg.text[...]) }
@@ -374,6 +377,15 @@ public struct RCEDetector: Detector {
         best.consider(
             confidence, evasion && position != .start ? "rce.evasion" : rule,
             max(value.startIndex, index - 1)..<max(i, index))
+    }
+
+    /// Commands that run the command named in their arguments (`timeout 5 cat …`, `which python3`).
+    static func isWrapper(_ name: ArraySlice<UInt8>) -> Bool {
+        let names: [StaticString] = [
+            "timeout", "nohup", "sudo", "which", "env", "su", "xargs", "nice", "busybox", "cmd", "cmd.exe", "sh",
+            "bash",
+        ]
+        return names.contains { $0.utf8CodeUnitCount == name.count && ExecBytes.matches(name, at: name.startIndex, $0) }
     }
 
     /// Whether the value is a space-free list of names (`name;id`, `a|b|ls`) and the separator at

@@ -278,7 +278,13 @@ public struct DeserializationDetector: Detector {
                     if value[k] == UInt8(ascii: ".") { dots += 1 }
                     k += 1
                 }
-                if dots >= 2 {
+                // A Java class: starts with a letter, last segment capitalised.
+                var lastSegment = k
+                while lastSegment > j, value[lastSegment - 1] != UInt8(ascii: ".") { lastSegment -= 1 }
+                let javaLike =
+                    j < k && ExecBytes.isAlpha(value[j]) && lastSegment < k && value[lastSegment] >= 0x41
+                    && value[lastSegment] <= 0x5A
+                if dots >= 2, javaLike {
                     let g = gadget(value[j..<k])
                     best.consider(g >= 1 ? 0.95 : 0.75, "deserialization.yaml_java", start..<k)
                 }

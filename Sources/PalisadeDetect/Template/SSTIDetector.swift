@@ -175,9 +175,7 @@ public struct SSTIDetector: Detector {
             && value[start - 2] == UInt8(ascii: "_")
         var strength = TemplateMarkers.strength(body)
         // A whole command in backticks (`<%= `id` %>`, `#{`id`}`) is shell execution.
-        if strength > 0,
-            Bytes.trimmed(body).first == UInt8(ascii: "`") || opener == .percent && body.contains(UInt8(ascii: "`"))
-        {
+        if strength > 0, let tick = body.firstIndex(of: UInt8(ascii: "`")), backtickCommand(body, at: tick) {
             strength = max(strength, 0.9)
         }
         if strength > 0 {
@@ -342,6 +340,14 @@ public struct SSTIDetector: Detector {
         }
     }
 
+    /// A closed backtick string whose first word is a known command (`` `id` ``, `` `cat /etc/passwd` ``).
+    static func backtickCommand(_ body: ArraySlice<UInt8>, at tick: Int) -> Bool {
+        var k = tick + 1
+        while k < body.endIndex, ExecBytes.isIdent(body[k]) { k += 1 }
+        guard k > tick + 1, ShellVocabulary.lookup(body[(tick + 1)..<k]) != nil else { return false }
+        return body[k...].contains(UInt8(ascii: "`"))
+    }
+
     /// Detection polyglots (`${{<%[%'"}}%\.`): three or more template syntaxes opened in one short value.
     static func polyglot(_ value: ArraySlice<UInt8>) -> Bool {
         var kinds = 0
@@ -349,7 +355,11 @@ public struct SSTIDetector: Detector {
         where ExecBytes.findExactly(value, opener) != nil {
             kinds += 1
         }
-        return kinds >= 3
+        guard kinds >= 3 else { return false }
+        // Polyglots are punctuation; prose that happens to mention template syntaxes is not.
+        var letters = 0
+        for byte in value where ExecBytes.isAlpha(byte) { letters += 1 }
+        return letters * 4 < value.count
     }
 
     /// Readings outside delimiters: Freemarker built-ins and Velocity references that only
