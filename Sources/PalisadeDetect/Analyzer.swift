@@ -96,7 +96,10 @@ extension Analyzer {
 
 /// The detectors Palisade ships, in the order they run.
 public enum DetectorRegistry {
-    public static let standard: [any Detector] = [SQLiDetector(), XSSDetector()]
+    public static let standard: [any Detector] = [
+        SQLiDetector(), XSSDetector(),
+        RCEDetector(), CodeInjectionDetector(), SSTIDetector(), JNDIDetector(), DeserializationDetector(),
+    ]
 
     /// Request-level detectors (`RequestDetector`), in the order they run.
     public static let requestLevel: [any RequestDetector] = [

@@ -1,0 +1,398 @@
+/// Server-side template injection (`ssti`): finds template expressions by their delimiters —
+/// `{{ }}` and `{% %}` (Jinja2, Twig, Nunjucks, Handlebars, Pebble, Tornado), `${ }` (Freemarker,
+/// EL, Mako, Thymeleaf), `#{ }` and `*{ }` (Spring/Thymeleaf, Pug, Ruby), `<% %>` (ERB, EJS, JSP,
+/// Mako), `<# … >` (Freemarker directives), `#set(…)` (Velocity), `{php}`/`{func(…)}` (Smarty),
+/// `@(…)` (Razor) — and judges each *body*: object-graph walks that reach the interpreter
+/// (`__class__.__mro__`, `getClass().forName`, `?new()`, `_self.env`, `constructor`), evaluation
+/// probes (`7*7`, `7*'7'`) and bare introspection (`config`, `self`). A template with plain
+/// variables (`{{user.name}}`, `${price}`) has none of these.
+public struct SSTIDetector: Detector {
+    public let name = "ssti"
+
+    public init() {}
+
+    public struct Finding: Sendable, Equatable {
+        public var confidence: Double
+        public var rule: String
+        public var range: Range<Int>
+    }
+
+    public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
+        guard let finding = Self.analyze(value) else { return }
+        hits.append(
+            Hit(
+                attackClass: .ssti, point: -1, confidence: finding.confidence,
+                evidence: Evidence.excerpt(value, around: finding.range, fieldName: context.fieldName),
+                rule: finding.rule))
+    }
+
+    /// Expression bodies examined per value, and the longest body read.
+    static let maxBodies = 64
+    static let maxBody = 1024
+
+    /// Every reading needs one of these bytes (delimiters, `?new()`, `$class`).
+    static let prefilter = ByteSet("{<#@$?")
+
+    public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
+        guard value.count >= 4, prefilter.containsAny(value) else { return nil }
+        var best = ExecBest()
+        var bodies = 0
+        let end = value.endIndex
+        var i = value.startIndex
+        while i + 1 < end, bodies < maxBodies {
+            let byte = value[i]
+            let next = value[i + 1]
+            var opener: Delimiter? = nil
+            switch byte {
+            case UInt8(ascii: "{"):
+                if next == UInt8(ascii: "{") {
+                    opener = .doubleBrace
+                } else if next == UInt8(ascii: "%") {
+                    opener = .statement
+                } else if ExecBytes.isIdentStart(next) || next == UInt8(ascii: "$") {
+                    opener = .smarty
+                }
+            case UInt8(ascii: "$"), UInt8(ascii: "#"), UInt8(ascii: "*"), UInt8(ascii: "@"), UInt8(ascii: "~"):
+                if next == UInt8(ascii: "{") { opener = .dollarBrace }
+                if byte == UInt8(ascii: "#"),
+                    ExecBytes.matches(value, at: i, "#set(") || ExecBytes.matches(value, at: i, "#set (")
+                        || ExecBytes.matches(value, at: i, "#evaluate(") || ExecBytes.matches(value, at: i, "#foreach(")
+                {
+                    opener = .velocity
+                }
+                if byte == UInt8(ascii: "@"), next == UInt8(ascii: "(") { opener = .razor }
+            case UInt8(ascii: "<"):
+                if next == UInt8(ascii: "%") { opener = .percent }
+                if next == UInt8(ascii: "#"), i + 2 < end, ExecBytes.isAlpha(value[i + 2]) { opener = .freemarker }
+            default: break
+            }
+            guard let opener else {
+                i += 1
+                continue
+            }
+            bodies += 1
+            let (bodyRange, after, closed) = body(value, at: i, opener)
+            judge(value, bodyRange: bodyRange, opener: opener, closed: closed, start: i, after: after, &best)
+            if best.confidence >= 0.95 { break }
+            i = opener == .smarty || opener == .dollarBrace ? i + 2 : max(after, i + 2)
+        }
+        if best.confidence < 0.9 { scanLoose(value, &best) }
+        if best.confidence < 0.75, value.count <= 64, polyglot(value) {
+            best.consider(0.75, "ssti.polyglot_probe", value.startIndex..<value.endIndex)
+        }
+        guard best.confidence >= 0.3 else { return nil }
+        return Finding(confidence: best.confidence, rule: best.rule, range: best.range)
+    }
+
+    enum Delimiter { case doubleBrace, statement, dollarBrace, percent, freemarker, velocity, smarty, razor }
+
+    /// The body of the expression opened at `start`: its range, the index after the closer, and
+    /// whether a closer was found (a truncated payload is still read).
+    static func body(_ value: ArraySlice<UInt8>, at start: Int, _ opener: Delimiter) -> (Range<Int>, Int, Bool) {
+        let end = value.endIndex
+        let limit = min(end, start + maxBody)
+        switch opener {
+        case .doubleBrace, .statement:
+            let closer: UInt8 = opener == .doubleBrace ? UInt8(ascii: "}") : UInt8(ascii: "%")
+            var j = start + 2
+            while j + 1 < limit {
+                if value[j] == closer, value[j + 1] == UInt8(ascii: "}") { return ((start + 2)..<j, j + 2, true) }
+                j += 1
+            }
+            return ((start + 2)..<limit, limit, false)
+        case .dollarBrace, .smarty:
+            var depth = 0
+            var j = opener == .smarty ? start + 1 : start + 2
+            let bodyStart = j
+            while j < limit {
+                let b = value[j]
+                if b == UInt8(ascii: "{") { depth += 1 }
+                if b == UInt8(ascii: "}") {
+                    if depth == 0 { return (bodyStart..<j, j + 1, true) }
+                    depth -= 1
+                }
+                j += 1
+            }
+            return (bodyStart..<limit, limit, false)
+        case .percent:
+            var j = start + 2
+            while j + 1 < limit {
+                if value[j] == UInt8(ascii: "%"), value[j + 1] == UInt8(ascii: ">") {
+                    return ((start + 2)..<j, j + 2, true)
+                }
+                j += 1
+            }
+            return ((start + 2)..<limit, limit, false)
+        case .freemarker:
+            var j = start + 2
+            var quote: UInt8 = 0
+            while j < limit {
+                let b = value[j]
+                if quote != 0 {
+                    if b == quote { quote = 0 }
+                } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
+                    quote = b
+                } else if b == UInt8(ascii: ">") {
+                    return ((start + 2)..<j, j + 1, true)
+                }
+                j += 1
+            }
+            return ((start + 2)..<limit, limit, false)
+        case .velocity, .razor:
+            var j = start
+            while j < limit, value[j] != UInt8(ascii: "(") { j += 1 }
+            var depth = 0
+            let bodyStart = min(j + 1, limit)
+            while j < limit {
+                if value[j] == UInt8(ascii: "(") { depth += 1 }
+                if value[j] == UInt8(ascii: ")") {
+                    depth -= 1
+                    if depth == 0 { return (bodyStart..<j, j + 1, true) }
+                }
+                j += 1
+            }
+            return (bodyStart..<limit, limit, false)
+        }
+    }
+
+    static func judge(
+        _ value: ArraySlice<UInt8>, bodyRange: Range<Int>, opener: Delimiter, closed: Bool, start: Int, after: Int,
+        _ best: inout ExecBest
+    ) {
+        var raw = value[bodyRange]
+        // ERB/EJS output and comment markers (`<%=`, `<%-`, `<%#`) and Velocity/Razor bodies.
+        if opener == .percent, let f = raw.first,
+            f == UInt8(ascii: "=") || f == UInt8(ascii: "-") || f == UInt8(ascii: "!")
+        {
+            raw = raw.dropFirst()
+        }
+        guard !raw.isEmpty else { return }
+        let body = normalize(raw)[...]
+        let range = start..<min(value.endIndex, max(after, start + 2))
+        // Thymeleaf pre-processing `__${…}__` runs the expression before the template does.
+        let preprocess =
+            opener == .dollarBrace && start >= value.startIndex + 2 && value[start - 1] == UInt8(ascii: "_")
+            && value[start - 2] == UInt8(ascii: "_")
+        var strength = TemplateMarkers.strength(body)
+        // A whole command in backticks (`<%= `id` %>`, `#{`id`}`) is shell execution.
+        if strength > 0, let tick = body.firstIndex(of: UInt8(ascii: "`")), backtickCommand(body, at: tick) {
+            strength = max(strength, 0.9)
+        }
+        if strength > 0 {
+            var c = strength
+            if preprocess { c += 0.04 }
+            if opener == .smarty, !smartyShaped(body) { return }
+            if !closed { c -= 0.05 }
+            best.consider(c, "ssti.\(ruleName(opener))", range)
+            return
+        }
+        if opener == .smarty {
+            if ExecBytes.matchesExactly(body, at: body.startIndex, "php}")
+                || ExecBytes.matchesExactly(body, at: body.startIndex, "php")
+                    && body.count == 3
+            {
+                best.consider(0.85, "ssti.smarty", range)
+            } else if ExecBytes.matchesExactly(body, at: body.startIndex, "$smarty.") {
+                best.consider(0.7, "ssti.smarty", range)
+            }
+            return
+        }
+        if let probe = arithmeticProbe(body), opener != .freemarker, opener != .velocity {
+            var c = probe
+            if preprocess { c += 0.1 }
+            if opener == .razor { c -= 0.1 }
+            best.consider(c, "ssti.eval_probe", range)
+            return
+        }
+        if opener == .doubleBrace || opener == .dollarBrace || opener == .percent {
+            let trimmed = Bytes.trimmed(body)
+            let bare: [StaticString] = [
+                "config", "self", "settings", "request.environ", "config.items()", "_self", "settings.SECRET_KEY",
+                "config.SECRET_KEY", "request.application", "app.request.server.all", "dump(app)", "this",
+                "smarty.version", "self.__dict__", "request|attr('application')", ".Env", "range.constructor",
+                "get_flashed_messages", "url_for", "lipsum", "cycler", "joiner", "namespace", "g", "session",
+                "application", "applicationScope", "sessionScope", "pageContext", "initParam",
+            ]
+            for word in bare
+            where trimmed.count == word.utf8CodeUnitCount
+                && ExecBytes.matchesExactly(trimmed, at: trimmed.startIndex, word)
+            {
+                // `{{session}}`/`{{g}}` and friends are plausible plain variables: weak.
+                let weak = trimmed.count <= 4 && !(ExecBytes.matchesExactly(trimmed, at: trimmed.startIndex, "self"))
+                best.consider(weak ? 0.45 : 0.72, "ssti.introspection_probe", range)
+            }
+        }
+    }
+
+    static func ruleName(_ opener: Delimiter) -> String {
+        switch opener {
+        case .doubleBrace, .statement: "jinja_twig"
+        case .dollarBrace: "expression_language"
+        case .percent: "erb_jsp"
+        case .freemarker: "freemarker"
+        case .velocity: "velocity"
+        case .smarty: "smarty"
+        case .razor: "razor"
+        }
+    }
+
+    /// `{system('id')}`, `{if phpinfo()}`: a single-brace Smarty tag must start like one.
+    static func smartyShaped(_ body: ArraySlice<UInt8>) -> Bool {
+        var k = body.startIndex
+        if ExecBytes.matchesExactly(body, at: k, "if ") { k += 3 }
+        if k < body.endIndex, body[k] == UInt8(ascii: "$") { return true }
+        while k < body.endIndex, ExecBytes.isIdent(body[k]) || body[k] == UInt8(ascii: ":") { k += 1 }
+        return k < body.endIndex && body[k] == UInt8(ascii: "(")
+    }
+
+    /// `7*7`, `7*'7'`, `191*7`, `{{7*7}}` nested in quotes: numbers joined by `*` (the classic
+    /// evaluation probe); sums only weakly (`{{ 1 + 1 }}` appears in template tutorials).
+    static func arithmeticProbe(_ body: ArraySlice<UInt8>) -> Double? {
+        var numbers = 0
+        var multiply = false
+        var other = false
+        var i = body.startIndex
+        while i < body.endIndex, Bytes.isSpace(body[i]) { i += 1 }
+        // A wrapping call (`print(7*7)`, `str(7*7)`).
+        var w = i
+        while w < body.endIndex, ExecBytes.isIdent(body[w]) { w += 1 }
+        if w > i, w < body.endIndex, body[w] == UInt8(ascii: "("), w - i <= 8 { i = w }
+        var expectNumber = true
+        while i < body.endIndex {
+            let b = body[i]
+            if Bytes.isSpace(b) || b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "(")
+                || b == UInt8(ascii: ")") || b == UInt8(ascii: "{") || b == UInt8(ascii: "}")
+            {
+                i += 1
+                continue
+            }
+            if ExecBytes.isDigit(b) {
+                guard expectNumber else { return nil }
+                while i < body.endIndex, ExecBytes.isDigit(body[i]) || body[i] == UInt8(ascii: ".") { i += 1 }
+                numbers += 1
+                expectNumber = false
+                continue
+            }
+            if b == UInt8(ascii: "*") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") || b == UInt8(ascii: "/")
+                || b == UInt8(ascii: "%")
+            {
+                guard !expectNumber else { return nil }
+                if b == UInt8(ascii: "*") { multiply = true } else { other = true }
+                expectNumber = true
+                i += 1
+                continue
+            }
+            return nil
+        }
+        guard numbers >= 2, !expectNumber else { return nil }
+        return multiply ? 0.75 : (other ? 0.45 : nil)
+    }
+
+    /// The body with `\xNN`/`\u00NN` escapes decoded and string concatenation (`'+'`, `"~"`)
+    /// removed, so `'\x5f\x5fclass\x5f\x5f'` and `'__cl'+'ass__'` read as `__class__`.
+    static func normalize(_ raw: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = raw.startIndex
+        let end = raw.endIndex
+        while i < end {
+            let b = raw[i]
+            if b == UInt8(ascii: "\\"), i + 3 < end, raw[i + 1] == UInt8(ascii: "x"),
+                let h = hex(raw[i + 2]), let l = hex(raw[i + 3])
+            {
+                out.append(h << 4 | l)
+                i += 4
+                continue
+            }
+            if b == UInt8(ascii: "\\"), i + 5 < end, raw[i + 1] == UInt8(ascii: "u"), raw[i + 2] == UInt8(ascii: "0"),
+                raw[i + 3] == UInt8(ascii: "0"), let h = hex(raw[i + 4]), let l = hex(raw[i + 5])
+            {
+                out.append(h << 4 | l)
+                i += 6
+                continue
+            }
+            if b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") {
+                // `'a' + 'b'`, `'a'~'b'`: drop the closing quote, the operator and the opening quote.
+                var k = i + 1
+                while k < end, Bytes.isSpace(raw[k]) { k += 1 }
+                if k < end, raw[k] == UInt8(ascii: "+") || raw[k] == UInt8(ascii: "~") {
+                    var m = k + 1
+                    while m < end, Bytes.isSpace(raw[m]) { m += 1 }
+                    if m < end, raw[m] == UInt8(ascii: "'") || raw[m] == UInt8(ascii: "\"") {
+                        i = m + 1
+                        continue
+                    }
+                }
+            }
+            out.append(b)
+            i += 1
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func hex(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - 0x30
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - 0x57
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - 0x37
+        default: nil
+        }
+    }
+
+    /// A closed backtick string whose first word is a known command (`` `id` ``, `` `cat /etc/passwd` ``).
+    static func backtickCommand(_ body: ArraySlice<UInt8>, at tick: Int) -> Bool {
+        var k = tick + 1
+        while k < body.endIndex, ExecBytes.isIdent(body[k]) { k += 1 }
+        guard k > tick + 1, ShellVocabulary.lookup(body[(tick + 1)..<k]) != nil else { return false }
+        return body[k...].contains(UInt8(ascii: "`"))
+    }
+
+    /// Detection polyglots (`${{<%[%'"}}%\.`): three or more template syntaxes opened in one short value.
+    static func polyglot(_ value: ArraySlice<UInt8>) -> Bool {
+        var kinds = 0
+        for opener: StaticString in ["${", "{{", "<%", "#{", "{%", "*{", "[%"]
+        where ExecBytes.findExactly(value, opener) != nil {
+            kinds += 1
+        }
+        guard kinds >= 3 else { return false }
+        // Polyglots are punctuation; prose that happens to mention template syntaxes is not.
+        var letters = 0
+        for byte in value where ExecBytes.isAlpha(byte) { letters += 1 }
+        return letters * 4 < value.count
+    }
+
+    /// Readings outside delimiters: Freemarker built-ins and Velocity references that only
+    /// attacks use.
+    static func scanLoose(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
+        for marker: StaticString in ["freemarker.template.utility.Execute", "?new()", "ObjectConstructor"] {
+            if let m = ExecBytes.find(value, marker) {
+                best.consider(0.9, "ssti.freemarker", m..<min(value.endIndex, m + 36))
+                return
+            }
+        }
+        // Velocity references walking to a class (`$x.getClass().forName(…)`, `$class.inspect(…)`).
+        for marker: StaticString in ["$class.inspect(", ".getClass().forName(", ".class.forName("] {
+            if let m = ExecBytes.find(value, marker), value[..<m].contains(UInt8(ascii: "$")) || m == value.startIndex {
+                best.consider(0.88, "ssti.velocity", m..<min(value.endIndex, m + 36))
+                return
+            }
+        }
+        // Razor code blocks reaching the process or file APIs.
+        for marker: StaticString in ["@System.Diagnostics.Process", "@System.IO.File", "@Process.Start("] {
+            if let m = ExecBytes.findExactly(value, marker) {
+                best.consider(0.9, "ssti.razor", m..<min(value.endIndex, m + 36))
+                return
+            }
+        }
+    }
+}
+
+extension SSTIDetector {
+    /// The verdict and matched excerpt — for `palisade scan --explain`.
+    public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
+        guard let finding = analyze(value) else { return ["ssti: nothing"] }
+        let excerpt = Evidence.excerpt(value, around: finding.range, fieldName: nil)
+        return ["ssti: \(finding.rule) \(finding.confidence) — \(excerpt)"]
+    }
+}
