@@ -77,7 +77,11 @@ extension Analyzer {
 
 /// The detectors Palisade ships, in the order they run.
 public enum DetectorRegistry {
-    public static let standard: [any Detector] = [SQLiDetector(), XSSDetector()]
+    public static let standard: [any Detector] = [
+        SQLiDetector(), XSSDetector(),
+        TraversalDetector(), SSRFDetector(), OpenRedirectDetector(), CRLFDetector(), MailInjectionDetector(),
+        XXEDetector(), LDAPInjectionDetector(), XPathInjectionDetector(),
+    ]
 
     /// A standard detector by its registry name (`sqli`, `xss`, …), e.g. for `--only` or `--explain`.
     public static func detector(named name: String) -> (any Detector)? {
