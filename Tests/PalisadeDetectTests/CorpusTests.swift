@@ -7,17 +7,37 @@ import Testing
 /// Misses and false positives are printed so a failure says what to look at.
 @Suite struct CorpusTests {
     /// Minimum recall per class at default sensitivity (docs/DETECTION.md).
-    static let minimumRecall: [String: Double] = ["sqli": 0.98, "xss": 0.98]
+    static let minimumRecall: [String: Double] = [
+        "sqli": 0.98, "xss": 0.98,
+        "path_traversal": 0.98, "ssrf": 0.98, "open_redirect": 0.98, "crlf": 0.98, "mail_injection": 0.98,
+        "xxe": 0.98, "ldapi": 0.98, "xpathi": 0.98,
+    ]
+    /// Minimum corpus size per class (default 150).
+    static let minimumEntries: [String: Int] = [
+        "path_traversal": 120, "ssrf": 120, "open_redirect": 80, "crlf": 80, "mail_injection": 80, "xxe": 80,
+        "ldapi": 80, "xpathi": 80,
+    ]
+    /// Benign corpora: every detector is checked for false positives on all of them together.
+    static let benignFiles = ["benign.txt", "benign-net.txt"]
     /// Maximum false-positive rate on benign.txt at default sensitivity, all detectors together.
     static let maximumFalsePositiveRate = 0.005
 
-    static let detectors: [String: any Detector] = ["sqli": SQLiDetector(), "xss": XSSDetector()]
+    static let detectors: [String: any Detector] = [
+        "sqli": SQLiDetector(), "xss": XSSDetector(),
+        "path_traversal": TraversalDetector(), "ssrf": SSRFDetector(), "open_redirect": OpenRedirectDetector(),
+        "crlf": CRLFDetector(), "mail_injection": MailInjectionDetector(), "xxe": XXEDetector(),
+        "ldapi": LDAPInjectionDetector(), "xpathi": XPathInjectionDetector(),
+    ]
 
-    @Test(arguments: ["sqli", "xss"])
+    @Test(arguments: [
+        "sqli", "xss", "path_traversal", "ssrf", "open_redirect", "crlf", "mail_injection", "xxe", "ldapi", "xpathi",
+    ])
     func recall(of attackClass: String) throws {
         let detector = try #require(Self.detectors[attackClass])
         let entries = Corpus.entries("\(attackClass).txt")
-        #expect(entries.count >= 150, "corpus \(attackClass).txt has \(entries.count) entries")
+        #expect(
+            entries.count >= Self.minimumEntries[attackClass] ?? 150,
+            "corpus \(attackClass).txt has \(entries.count) entries")
         var misses: [String] = []
         for entry in entries where !Corpus.fires(entry.value, detector: detector, field: entry.field) {
             let finding = Corpus.hits(entry.value, detector: detector, field: entry.field).first
@@ -30,8 +50,9 @@ import Testing
     }
 
     @Test func falsePositiveRate() {
-        let entries = Corpus.entries("benign.txt")
-        #expect(entries.count >= 400, "benign.txt has \(entries.count) entries")
+        let entries = Self.benignFiles.flatMap { Corpus.entries($0) }
+        #expect(Corpus.entries("benign.txt").count >= 400, "benign.txt is too small")
+        #expect(Corpus.entries("benign-net.txt").count >= 250, "benign-net.txt is too small")
         var falsePositives: [String] = []
         for entry in entries {
             for (name, detector) in Self.detectors.sorted(by: { $0.key < $1.key })
@@ -71,7 +92,7 @@ extension CorpusTests {
                     }
                 }
             }
-            let benign = Corpus.entries("benign.txt")
+            let benign = Self.benignFiles.flatMap { Corpus.entries($0) }
             let falsePositives = benign.filter { entry in
                 Self.detectors.values.contains {
                     Corpus.fires(entry.value, detector: $0, field: entry.field, sensitivity: sensitivity)

@@ -53,7 +53,8 @@ public struct CRLFDetector: Detector {
                 // A status line: `HTTP/1.1 200 OK`.
                 let rest = line.dropFirst(6).drop { $0 != 0x20 }.dropFirst()
                 if rest.prefix(3).count == 3, rest.prefix(3).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-                    best.consider(NetFinding(0.95, "crlf.response_splitting", b.start..<min(value.endIndex, b.next + 40)))
+                    best.consider(
+                        NetFinding(0.95, "crlf.response_splitting", b.start..<min(value.endIndex, b.next + 40)))
                     continue
                 }
             }
@@ -76,7 +77,8 @@ public struct CRLFDetector: Detector {
                 }
                 if b.unicode, confidence < 0.85 { continue }
                 if b.encoded { confidence = min(0.95, confidence + 0.05) }
-                best.consider(NetFinding(confidence, "crlf.header_injection", b.start..<min(value.endIndex, b.next + 40)))
+                best.consider(
+                    NetFinding(confidence, "crlf.header_injection", b.start..<min(value.endIndex, b.next + 40)))
             } else if b.count >= 2, b.encoded, value[b.next] == UInt8(ascii: "<") {
                 // A blank line then markup: a body injected after the headers.
                 best.consider(NetFinding(0.8, "crlf.body_injection", b.start..<min(value.endIndex, b.next + 40)))
@@ -84,7 +86,8 @@ public struct CRLFDetector: Detector {
         }
         if best.confidence == 0, breaks.contains(where: { $0.encoded && !$0.unicode }), !field.freeText {
             // `%0d%0a` that survived decoding with nothing recognisable after it: a probe.
-            best.consider(NetFinding(0.4, "crlf.encoded_break", breaks[0].start..<min(value.endIndex, breaks[0].next + 24)))
+            best.consider(
+                NetFinding(0.4, "crlf.encoded_break", breaks[0].start..<min(value.endIndex, breaks[0].next + 24)))
         }
         guard best.confidence > 0 else { return nil }
         if best.rule != "crlf.response_splitting" {

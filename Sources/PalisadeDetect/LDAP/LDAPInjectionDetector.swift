@@ -104,7 +104,11 @@ public struct LDAPInjectionDetector: Detector {
         var close = false
         var spaces = 0
         for byte in value {
-            if byte == UInt8(ascii: "(") { open = true } else if byte == UInt8(ascii: ")") { close = true } else if byte == 0x20 {
+            if byte == UInt8(ascii: "(") {
+                open = true
+            } else if byte == UInt8(ascii: ")") {
+                close = true
+            } else if byte == 0x20 {
                 spaces += 1
             }
         }
@@ -127,7 +131,20 @@ public struct LDAPInjectionDetector: Detector {
                     breakouts += 1
                     // Skip further closers (`))`) and a NUL, then read the injected items.
                     var k = i + 1
-                    while k < value.endIndex, value[k] == UInt8(ascii: ")") || value[k] == 0 || value[k] == 0x20 { k += 1 }
+                    var nul = false
+                    while k < value.endIndex {
+                        if value[k] == 0 {
+                            nul = true
+                        } else if value[k] == UInt8(ascii: "%"), k + 2 < value.endIndex, value[k + 1] == 0x30,
+                            value[k + 2] == 0x30
+                        {
+                            nul = true  // `%00` left after decoding
+                            k += 2
+                        } else if value[k] != UInt8(ascii: ")") && value[k] != 0x20 {
+                            break
+                        }
+                        k += 1
+                    }
                     if k < value.endIndex, value[k] == UInt8(ascii: "("), let first = item(value, at: k) {
                         var confidence: Double
                         if first.absolute {
@@ -145,9 +162,15 @@ public struct LDAPInjectionDetector: Detector {
                         }
                         // The classic prefix: `*)(` or a value opening with `)`.
                         let prefix = value[value.startIndex..<i]
-                        if prefix.allSatisfy({ $0 == UInt8(ascii: "*") || $0 == 0x20 }) { confidence = min(1, confidence + 0.05) }
+                        if prefix.allSatisfy({ $0 == UInt8(ascii: "*") || $0 == 0x20 }) {
+                            confidence = min(1, confidence + 0.05)
+                        }
                         if !first.valid { confidence -= 0.1 }
-                        best.consider(NetFinding(confidence, "ldapi.filter_breakout", i..<min(value.endIndex, first.end + 16)))
+                        best.consider(
+                            NetFinding(confidence, "ldapi.filter_breakout", i..<min(value.endIndex, first.end + 16)))
+                    } else if k == value.endIndex, nul {
+                        // `admin)\0`: close the filter and truncate the rest of the application's.
+                        best.consider(NetFinding(0.75, "ldapi.filter_truncation", value.startIndex..<k))
                     } else if k == value.endIndex, i > value.startIndex,
                         value[value.startIndex..<i].allSatisfy({ $0 == UInt8(ascii: "*") })
                     {

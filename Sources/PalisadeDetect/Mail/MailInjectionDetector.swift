@@ -44,7 +44,9 @@ public struct MailInjectionDetector: Detector {
         return result.confidence >= reportFloor ? result : nil
     }
 
-    static func judgeBreaks(_ value: ArraySlice<UInt8>, _ breaks: [LineBreaks.Break], field: NetField, _ best: inout NetFinding) {
+    static func judgeBreaks(
+        _ value: ArraySlice<UInt8>, _ breaks: [LineBreaks.Break], field: NetField, _ best: inout NetFinding
+    ) {
         let prefix = value[value.startIndex..<breaks[0].start]
         var prefixSpaces = 0
         for byte in prefix where byte == 0x20 { prefixSpaces += 1 }
@@ -102,14 +104,19 @@ public struct MailInjectionDetector: Detector {
                 let command = String(decoding: nameBuffer, as: UTF8.self)
                 let tagHasDigit = line[line.startIndex..<t].contains { $0 >= 0x30 && $0 <= 0x39 }
                 let upper = e > t + 1 && line[(t + 1)..<e].allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
-                if imapCommands.contains(command), tagHasDigit || upper, e == line.endIndex || line[e] == 0x20 || line[e] == 0x0D || line[e] == 0x0A || line[e] == UInt8(ascii: "%") {
+                if imapCommands.contains(command), tagHasDigit || upper,
+                    e == line.endIndex || line[e] == 0x20 || line[e] == 0x0D || line[e] == 0x0A
+                        || line[e] == UInt8(ascii: "%")
+                {
                     best.consider(NetFinding(upper && tagHasDigit ? 0.85 : 0.65, "mail_injection.imap_command", range))
                 }
             }
         }
         if smtp >= 2 || (smtp == 1 && breaks.contains(where: { $0.encoded })) {
             best.consider(
-                NetFinding(smtp >= 2 ? 0.92 : 0.7, "mail_injection.smtp_command", smtpStart..<min(value.endIndex, smtpStart + 60)))
+                NetFinding(
+                    smtp >= 2 ? 0.92 : 0.7, "mail_injection.smtp_command",
+                    smtpStart..<min(value.endIndex, smtpStart + 60)))
         }
         guard best.confidence > 0 else { return }
         // Context: mail fields are where this lands; elsewhere a break + `To:` is often just text.
@@ -123,13 +130,15 @@ public struct MailInjectionDetector: Detector {
 
     /// `attacker@x.com -X/var/www/shell.php`, `"a\" -OQueueDirectory=/tmp -X/tmp/x.php"@x.com`.
     static func sendmailArguments(_ v: ArraySlice<UInt8>, _ best: inout NetFinding) {
-        guard v.contains(UInt8(ascii: "@")) || v.contains(UInt8(ascii: "-")) else { return }
-        var i = v.startIndex
+        guard v.contains(UInt8(ascii: "-")) else { return }
+        var i = v.startIndex - 1  // a flag may open the value
         while i + 2 < v.endIndex {
-            if v[i] == 0x20 || v[i] == 0x09, v[i + 1] == UInt8(ascii: "-") {
+            if i < v.startIndex || v[i] == 0x20 || v[i] == 0x09, v[i + 1] == UInt8(ascii: "-") {
                 let flag = v[i + 2]
                 let rest = v[(i + 3)...]
-                if flag == UInt8(ascii: "X") || flag == UInt8(ascii: "C"), rest.first == UInt8(ascii: "/") || rest.first == UInt8(ascii: ".") {
+                if flag == UInt8(ascii: "X") || flag == UInt8(ascii: "C"),
+                    rest.first == UInt8(ascii: "/") || rest.first == UInt8(ascii: ".")
+                {
                     best.consider(NetFinding(0.92, "mail_injection.sendmail_argument", i..<min(v.endIndex, i + 40)))
                     return
                 }
@@ -137,7 +146,10 @@ public struct MailInjectionDetector: Detector {
                     best.consider(NetFinding(0.92, "mail_injection.sendmail_argument", i..<min(v.endIndex, i + 40)))
                     return
                 }
-                if flag == UInt8(ascii: "b"), rest.first == UInt8(ascii: "e") || rest.first == UInt8(ascii: "s") || rest.first == UInt8(ascii: "p") {
+                if flag == UInt8(ascii: "b"),
+                    rest.first == UInt8(ascii: "e") || rest.first == UInt8(ascii: "s")
+                        || rest.first == UInt8(ascii: "p")
+                {
                     best.consider(NetFinding(0.75, "mail_injection.sendmail_argument", i..<min(v.endIndex, i + 40)))
                 }
             }

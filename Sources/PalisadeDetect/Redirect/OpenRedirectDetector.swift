@@ -36,7 +36,8 @@ public struct OpenRedirectDetector: Detector {
         // Fold the head: percent layers, Unicode slashes and dots, leading whitespace/controls.
         var head: [UInt8] = []
         head.reserveCapacity(min(value.count, 256))
-        var control = false
+        var control = false  // tab/CR/LF anywhere, or a control character before the URL
+        var leadingSpace = false
         var lookalike = false
         var encoded = false
         var layer = Array(value.prefix(256))
@@ -64,7 +65,7 @@ public struct OpenRedirectDetector: Detector {
         while i < layer.count {
             let b = layer[i]
             if leading, b <= 0x20 || b == 0x7F {
-                control = true
+                if b == 0x20 { leadingSpace = true } else { control = true }
                 i += 1
                 continue
             }
@@ -100,11 +101,13 @@ public struct OpenRedirectDetector: Detector {
         if let (scheme, _, schemeControl) = URLReader.scheme(v, at: v.startIndex) {
             let s = String(decoding: scheme, as: UTF8.self)
             if s == "javascript" || s == "vbscript" || s == "data" {
-                if redirect { best.consider(NetFinding(s == "data" ? 0.85 : 0.92, "open_redirect.script_scheme", whole)) }
+                if redirect {
+                    best.consider(NetFinding(s == "data" ? 0.85 : 0.92, "open_redirect.script_scheme", whole))
+                }
             } else if let url = URLReader.parse(v, at: v.startIndex), URLReader.isSpecial(scheme) {
                 var c = 0.0
                 var rule = "open_redirect.absolute_url"
-                if url.noSlashes || url.oddSlashes || schemeControl {
+                if url.noSlashes || url.oddSlashes || schemeControl || control {
                     c = redirect ? 0.9 : 0.6
                     rule = "open_redirect.malformed_scheme"
                 } else if url.hasUserinfo {
@@ -129,7 +132,7 @@ public struct OpenRedirectDetector: Detector {
                 let dotted = v[j..<hostEnd].contains(UInt8(ascii: ".")) || v[j] == UInt8(ascii: "[")
                 var c: Double
                 var rule = "open_redirect.scheme_relative"
-                if back || slashes > 2 || control || lookalike {
+                if back || slashes > 2 || control || leadingSpace || lookalike {
                     c = redirect ? 0.92 : (dotted ? 0.7 : 0.4)
                     rule = "open_redirect.slash_confusion"
                 } else {
@@ -155,7 +158,8 @@ public struct OpenRedirectDetector: Detector {
         while e < v.endIndex, e - from < 256 {
             let b = v[e]
             let ok =
-                (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x5F
+                (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E
+                || b == 0x5F
                 || b >= 0x80 || b == UInt8(ascii: "[") || b == UInt8(ascii: "]") || b == UInt8(ascii: ":")
                 || b == UInt8(ascii: "@")
             if !ok { break }
@@ -163,7 +167,9 @@ public struct OpenRedirectDetector: Detector {
         }
         guard e > from else { return nil }
         let first = v[from]
-        guard (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A) || (first >= 0x30 && first <= 0x39) || first == UInt8(ascii: "[") || first >= 0x80
+        guard
+            (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A) || (first >= 0x30 && first <= 0x39)
+                || first == UInt8(ascii: "[") || first >= 0x80
         else { return nil }
         return e
     }

@@ -83,7 +83,11 @@ public enum HostClassifier {
             out.append(Bytes.lower(byte))
             i += 1
         }
-        while out.last == UInt8(ascii: ".") { out.removeLast() }
+        // Trailing dots (FQDN form) and controls/whitespace a lenient parser strips.
+        while let last = out.last, last == UInt8(ascii: ".") || last <= 0x20 {
+            if last <= 0x20 { changed = true }
+            out.removeLast()
+        }
         return (out, changed)
     }
 

@@ -34,7 +34,9 @@ public struct SSRFDetector: Detector {
         var slash = false
         var space = false
         for byte in value {
-            if byte == UInt8(ascii: ":") { colon = true } else if byte == UInt8(ascii: "/") || byte == 0x5C {
+            if byte == UInt8(ascii: ":") {
+                colon = true
+            } else if byte == UInt8(ascii: "/") || byte == 0x5C {
                 slash = true
             } else if byte == 0x20 {
                 space = true
@@ -46,8 +48,10 @@ public struct SSRFDetector: Detector {
         let lowered = fieldName.map(Bytes.lowercased) ?? ""
         // Browsers put the developer's own origin here; not a fetch target.
         let browserOrigin =
-            header && (lowered == "referer" || lowered == "origin" || lowered == "host" || lowered == "x-forwarded-host")
-        let oauthRedirect = lowered.replacingDashes.contains("redirecturi") || lowered.replacingDashes.contains("origin")
+            header
+            && (lowered == "referer" || lowered == "origin" || lowered == "host" || lowered == "x-forwarded-host")
+        let oauthRedirect =
+            lowered.replacingDashes.contains("redirecturi") || lowered.replacingDashes.contains("origin")
         var best = NetFinding.none
         let trimmed = Bytes.trimmed(value)
         var start = trimmed.startIndex
@@ -119,7 +123,9 @@ public struct SSRFDetector: Detector {
                 }
                 guard ok else { break }
                 let end = min(v.endIndex, after + 60)
-                return NetFinding(confidence, "ssrf.scheme_\(scheme.count <= 16 ? String(decoding: scheme, as: UTF8.self) : "other")", s..<end)
+                return NetFinding(
+                    confidence, "ssrf.scheme_\(scheme.count <= 16 ? String(decoding: scheme, as: UTF8.self) : "other")",
+                    s..<end)
             }
         }
         guard let url = URLReader.parse(v, at: s) else { return nil }

@@ -18,7 +18,8 @@ struct PathNormalizer {
 
     /// Whether the value needs folding at all (otherwise judge the raw bytes).
     static func needsFolding(_ v: ArraySlice<UInt8>) -> Bool {
-        for byte in v where byte == UInt8(ascii: "%") || byte == 0x5C || byte == 0 || byte >= 0xC0 || (byte >= 0x41 && byte <= 0x5A) {
+        for byte in v
+        where byte == UInt8(ascii: "%") || byte == 0x5C || byte == 0 || byte >= 0xC0 || (byte >= 0x41 && byte <= 0x5A) {
             return true
         }
         return false
@@ -117,7 +118,9 @@ struct PathNormalizer {
         while i < input.count {
             let byte = input[i]
             if byte == UInt8(ascii: "%") {
-                if i + 2 < input.count, let h = HostClassifier.hex(input[i + 1]), let l = HostClassifier.hex(input[i + 2]) {
+                if i + 2 < input.count, let h = HostClassifier.hex(input[i + 1]),
+                    let l = HostClassifier.hex(input[i + 2])
+                {
                     let decoded = h << 4 | l
                     if decoded == 0x2E || decoded == 0x2F || decoded == 0x5C { result.encodedSeparator = true }
                     out.append(decoded)

@@ -14,7 +14,8 @@ enum SensitiveTargets {
         "windows/debug/", "winnt/", "win.ini", "boot.ini", "system.ini", "inetpub/", "autoexec.bat",
         "web-inf/", "meta-inf/", ".ssh/", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "authorized_keys",
         "known_hosts", ".bash_history", ".zsh_history", ".mysql_history", ".aws/credentials", ".aws/config",
-        ".docker/config.json", ".kube/config", ".npmrc", ".netrc", ".pgpass", "dev/tcp/", "sys/class/", "sys/kernel/", "applicationhost.config", "boot/grub/", "private/etc/", "system32/config/sam",
+        ".docker/config.json", ".kube/config", ".npmrc", ".netrc", ".pgpass", "dev/tcp/", "sys/class/", "sys/kernel/",
+        "applicationhost.config", "boot/grub/", "private/etc/", "system32/config/sam",
     ]
     static let weak: [StaticString] = [
         ".env", ".git/", ".svn/", ".hg/", ".htaccess", ".htpasswd", "web.config", "wp-config.php", "config.php",

@@ -49,7 +49,8 @@ public struct TraversalDetector: Detector {
             guard !folded.bytes.isEmpty else { return r }
             let scale = Double(value.count) / Double(max(v.count, 1))
             let lower = value.startIndex + min(value.count, Int(Double(r.lowerBound - v.startIndex) * scale))
-            let upper = value.startIndex + min(value.count, Int((Double(r.upperBound - v.startIndex) * scale).rounded(.up)))
+            let upper =
+                value.startIndex + min(value.count, Int((Double(r.upperBound - v.startIndex) * scale).rounded(.up)))
             return lower..<max(lower, upper)
         }
         let field = NetField.of(fieldName)
@@ -144,6 +145,10 @@ public struct TraversalDetector: Detector {
                 confidence = max(confidence, units >= 2 ? 0.9 : 0.75)
             }
             if target == nil || !target!.strong {
+                // `https://host/a/../b` is a link a person pasted; one climb inside it means little.
+                if units == 1, !folded.encodedSeparator, !bypass, Bytes.containsIgnoringCase(v.prefix(12), "://") {
+                    confidence *= 0.5
+                }
                 if prose { confidence *= 0.6 }
                 if field.freeText { confidence *= 0.7 }
             }
@@ -164,9 +169,15 @@ public struct TraversalDetector: Detector {
             let after = v[(at + 1)...]
             let beforeIsName = at > v.startIndex && v[at - 1] != 0x20
             if beforeIsName, after.isEmpty || after.first == UInt8(ascii: ".") || after.allSatisfy({ $0 == 0 }) {
-                best.consider(NetFinding(0.85, "path_traversal.nul_truncation", mapRange(max(v.startIndex, at - 24)..<min(v.endIndex, at + 8))))
+                best.consider(
+                    NetFinding(
+                        0.85, "path_traversal.nul_truncation",
+                        mapRange(max(v.startIndex, at - 24)..<min(v.endIndex, at + 8))))
             } else if beforeIsName {
-                best.consider(NetFinding(0.45, "path_traversal.nul_byte", mapRange(max(v.startIndex, at - 24)..<min(v.endIndex, at + 8))))
+                best.consider(
+                    NetFinding(
+                        0.45, "path_traversal.nul_byte", mapRange(max(v.startIndex, at - 24)..<min(v.endIndex, at + 8)))
+                )
             }
         }
         let result = best.rounded
@@ -186,7 +197,10 @@ public struct TraversalDetector: Detector {
             start += 5
             // file://localhost/etc/passwd, file:///c:/…
             var slashes = 0
-            while start < v.endIndex, v[start] == 0x2F { start += 1; slashes += 1 }
+            while start < v.endIndex, v[start] == 0x2F {
+                start += 1
+                slashes += 1
+            }
             if slashes == 2 {
                 // An authority: skip a host name.
                 let hostEnd = v[start...].firstIndex(of: 0x2F) ?? v.endIndex
@@ -206,7 +220,8 @@ public struct TraversalDetector: Detector {
                     var c = 0.75
                     if let reading = HostClassifier.classify(host), reading.category >= .privateNetwork { c = 0.85 }
                     if Bytes.containsIgnoringCase(rest, "$") || host.contains(UInt8(ascii: "@")) { c = max(c, 0.85) }
-                    best.consider(NetFinding(c, "path_traversal.unc_path", v.startIndex..<min(v.endIndex, hostEnd + 20)))
+                    best.consider(
+                        NetFinding(c, "path_traversal.unc_path", v.startIndex..<min(v.endIndex, hostEnd + 20)))
                 }
             }
             while start < v.endIndex, v[start] == 0x2F { start += 1 }
@@ -227,9 +242,14 @@ public struct TraversalDetector: Detector {
             if field.file || field.url { c = min(1, c + 0.05) }
             if folded.nul != nil { c = min(1, c + 0.05) }
             best.consider(
-                NetFinding(c, scheme ? "path_traversal.file_url" : "path_traversal.absolute_target", v.startIndex..<min(v.endIndex, end + 8)))
+                NetFinding(
+                    c, scheme ? "path_traversal.file_url" : "path_traversal.absolute_target",
+                    v.startIndex..<min(v.endIndex, end + 8)))
         } else if scheme, start < v.endIndex, !prose {
-            best.consider(NetFinding(field.url || field.file ? 0.7 : 0.6, "path_traversal.file_url", v.startIndex..<min(v.endIndex, start + 40)))
+            best.consider(
+                NetFinding(
+                    field.url || field.file ? 0.7 : 0.6, "path_traversal.file_url",
+                    v.startIndex..<min(v.endIndex, start + 40)))
         }
         return best.confidence > 0 ? best : nil
     }

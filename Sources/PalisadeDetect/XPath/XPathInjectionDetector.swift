@@ -102,8 +102,9 @@ public struct XPathInjectionDetector: Detector {
         if v[i] == UInt8(ascii: "|") {
             var j = i + 1
             while j < v.endIndex, v[j] == 0x20 || v[j] == UInt8(ascii: "|") { j += 1 }
-            if j < v.endIndex, v[j] == UInt8(ascii: "/") || v[j] == UInt8(ascii: "*") || v[j] == UInt8(ascii: "@")
-                || v[j] == UInt8(ascii: ".")
+            if j < v.endIndex,
+                v[j] == UInt8(ascii: "/") || v[j] == UInt8(ascii: "*") || v[j] == UInt8(ascii: "@")
+                    || v[j] == UInt8(ascii: ".")
             {
                 return NetFinding(0.93, "xpathi.union", range)
             }
@@ -115,13 +116,18 @@ public struct XPathInjectionDetector: Detector {
         }
         // Boolean operator.
         var op = 0
-        if Bytes.hasPrefixIgnoringCase(v[i...], "or") { op = 2 } else if Bytes.hasPrefixIgnoringCase(v[i...], "and") { op = 3 }
+        if Bytes.hasPrefixIgnoringCase(v[i...], "or") {
+            op = 2
+        } else if Bytes.hasPrefixIgnoringCase(v[i...], "and") {
+            op = 3
+        }
         guard op > 0 else { return nil }
         let after = i + op
         guard after < v.endIndex else { return nil }
         let sep = v[after]
-        guard sep == 0x20 || sep == 0x09 || sep == 0x0A || sep == UInt8(ascii: "'") || sep == UInt8(ascii: "\"")
-            || sep == UInt8(ascii: "(")
+        guard
+            sep == 0x20 || sep == 0x09 || sep == 0x0A || sep == UInt8(ascii: "'") || sep == UInt8(ascii: "\"")
+                || sep == UInt8(ascii: "(")
         else { return nil }
         let rest = v[after...]
         if let s = xpathSyntax, s.lowerBound >= after { return NetFinding(0.92, "xpathi.function", q..<s.upperBound) }
@@ -141,7 +147,11 @@ public struct XPathInjectionDetector: Detector {
             rounds += 1
             guard let eq = v[i...].firstIndex(of: UInt8(ascii: "=")) else { break }
             defer { i = eq + 1 }
-            if eq > v.startIndex, v[eq - 1] == UInt8(ascii: "!") || v[eq - 1] == UInt8(ascii: "<") || v[eq - 1] == UInt8(ascii: ">") { continue }
+            if eq > v.startIndex,
+                v[eq - 1] == UInt8(ascii: "!") || v[eq - 1] == UInt8(ascii: "<") || v[eq - 1] == UInt8(ascii: ">")
+            {
+                continue
+            }
             // Left operand: a literal or number ending right before `=` (spaces allowed).
             var l = eq
             while l > v.startIndex, v[l - 1] == 0x20 { l -= 1 }
@@ -150,7 +160,9 @@ public struct XPathInjectionDetector: Detector {
             guard l > v.startIndex, r <= v.endIndex else { continue }
             let left = operand(endingAt: l, in: v)
             let right = operand(startingAt: r, in: v)
-            if let left, let right, left.elementsEqual(right) { return left.startIndex..<min(v.endIndex, r + right.count + 2) }
+            if let left, let right, left.elementsEqual(right) {
+                return left.startIndex..<min(v.endIndex, r + right.count + 2)
+            }
         }
         if Bytes.containsIgnoringCase(v, "true()") || Bytes.containsIgnoringCase(v, "not(false())") {
             return v.startIndex..<min(v.endIndex, v.startIndex + 32)
@@ -201,18 +213,24 @@ public struct XPathInjectionDetector: Detector {
             }
             guard s < open else { continue }
             let word = v[s..<open]
-            guard let fn = functions.first(where: { $0.utf8CodeUnitCount == word.count && Bytes.hasPrefixIgnoringCase(word, $0) })
+            guard
+                let fn = functions.first(where: {
+                    $0.utf8CodeUnitCount == word.count && Bytes.hasPrefixIgnoringCase(word, $0)
+                })
             else { continue }
             let arg = v[(open + 1)..<min(v.endIndex, open + 40)]
             let argFirst = arg.first { $0 != 0x20 }
             let empty = argFirst == UInt8(ascii: ")")
-            let path = argFirst == UInt8(ascii: "/") || argFirst == UInt8(ascii: "@") || argFirst == UInt8(ascii: ".")
+            let path =
+                argFirst == UInt8(ascii: "/") || argFirst == UInt8(ascii: "@") || argFirst == UInt8(ascii: ".")
                 || argFirst == UInt8(ascii: "*")
             let name = String(decoding: word, as: UTF8.self).lowercased()
             let zeroArity = ["text", "node", "position", "last", "true", "false", "comment"].contains(name)
-            let xpathOnly = ["count", "string-length", "substring", "local-name", "name", "starts-with", "normalize-space",
+            let xpathOnly = [
+                "count", "string-length", "substring", "local-name", "name", "starts-with", "normalize-space",
                 "namespace-uri", "substring-before", "substring-after", "translate", "unparsed-text", "doc", "document",
-                "codepoints-to-string", "string-to-codepoints", "environment-variable", "contains", "boolean"].contains(name)
+                "codepoints-to-string", "string-to-codepoints", "environment-variable", "contains", "boolean",
+            ].contains(name)
             if (zeroArity && empty && fn.utf8CodeUnitCount > 3) || path || (xpathOnly && nestedCall(arg)) {
                 return s..<min(v.endIndex, open + 24)
             }
@@ -241,7 +259,9 @@ public struct XPathInjectionDetector: Detector {
             defer { i = c + 2 }
             guard v[c + 1] == UInt8(ascii: ":") else { continue }
             var s = c
-            while s > v.startIndex, c - s < 24, v[s - 1] | 0x20 >= 0x61 && v[s - 1] | 0x20 <= 0x7A || v[s - 1] == UInt8(ascii: "-") {
+            while s > v.startIndex, c - s < 24,
+                v[s - 1] | 0x20 >= 0x61 && v[s - 1] | 0x20 <= 0x7A || v[s - 1] == UInt8(ascii: "-")
+            {
                 s -= 1
             }
             let word = v[s..<(c + 2)]

@@ -106,7 +106,8 @@ public struct XXEDetector: Detector {
             i += 1
         }
         if entities >= 3, entityReferencesInValues >= 6 || maxReferencesInOne >= 5 {
-            best.consider(NetFinding(0.75, "xxe.entity_expansion", value.startIndex..<min(value.endIndex, value.startIndex + 80)))
+            best.consider(
+                NetFinding(0.75, "xxe.entity_expansion", value.startIndex..<min(value.endIndex, value.startIndex + 80)))
         } else if let internalEntity {
             best.consider(NetFinding(0.45, "xxe.internal_entity", internalEntity))
         }
@@ -152,7 +153,9 @@ public struct XXEDetector: Detector {
             let s = skipSpace(v, i + 6)
             guard let id = literal(v, s) else { return nil }
             let t = skipSpace(v, min(v.endIndex, id.upperBound + 1))
-            guard let lit = literal(v, t) else { return (id, id.upperBound..<id.upperBound, min(v.endIndex, id.upperBound + 1)) }
+            guard let lit = literal(v, t) else {
+                return (id, id.upperBound..<id.upperBound, min(v.endIndex, id.upperBound + 1))
+            }
             return (id, lit, min(v.endIndex, lit.upperBound + 1))
         }
         return nil
@@ -172,8 +175,9 @@ public struct XXEDetector: Detector {
         case .local:
             best.consider(NetFinding(0.9, "xxe.external_dtd", range))
         case .remote:
-            if let id = ext.publicID, Bytes.hasPrefixIgnoringCase(Bytes.trimmed(v[id]), "-//")
-                || Bytes.hasPrefixIgnoringCase(Bytes.trimmed(v[id]), "+//"), isStandard(uri)
+            if let id = ext.publicID,
+                Bytes.hasPrefixIgnoringCase(Bytes.trimmed(v[id]), "-//")
+                    || Bytes.hasPrefixIgnoringCase(Bytes.trimmed(v[id]), "+//"), isStandard(uri)
             {
                 break  // XHTML, SVG, plist, DocBook…
             }
@@ -228,7 +232,8 @@ public struct XXEDetector: Detector {
             || Bytes.containsIgnoringCase(body, "&#37;")
         {
             // Parameter entities build declarations: the out-of-band exfiltration pattern.
-            let nested = Bytes.containsIgnoringCase(body, "system") || Bytes.containsIgnoringCase(body, "file:")
+            let nested =
+                Bytes.containsIgnoringCase(body, "system") || Bytes.containsIgnoringCase(body, "file:")
                 || Bytes.containsIgnoringCase(body, "http")
             best.consider(NetFinding(nested ? 0.93 : 0.75, "xxe.parameter_entity", range))
         }
@@ -250,7 +255,9 @@ public struct XXEDetector: Detector {
         guard s < v.endIndex, v[s] == UInt8(ascii: "=") else { return nil }
         guard let lit = literal(v, skipSpace(v, s + 1)) else { return nil }
         let range = start..<min(v.endIndex, end + 1)
-        let textParse = Bytes.containsIgnoringCase(attributes, "parse=\"text\"") || Bytes.containsIgnoringCase(attributes, "parse='text'")
+        let textParse =
+            Bytes.containsIgnoringCase(attributes, "parse=\"text\"")
+            || Bytes.containsIgnoringCase(attributes, "parse='text'")
         switch target(v[lit]) {
         case .local: return NetFinding(0.95, "xxe.xinclude", range)
         case .remote: return NetFinding(0.85, "xxe.xinclude", range)
