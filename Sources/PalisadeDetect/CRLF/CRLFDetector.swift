@@ -51,7 +51,11 @@ public struct CRLFDetector: Detector {
                 || Bytes.hasPrefixIgnoringCase(line, "http/0.9")
             {
                 // A status line: `HTTP/1.1 200 OK`.
-                let rest = line.dropFirst(6).drop { $0 != 0x20 }.dropFirst()
+                var k = line.startIndex + 6
+                while k < line.endIndex, k - line.startIndex < 10, line[k] != 0x20, line[k] != UInt8(ascii: "%") {
+                    k += 1
+                }
+                let rest = line[LineBreaks.skipSpace(line, k)...]
                 if rest.prefix(3).count == 3, rest.prefix(3).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
                     best.consider(
                         NetFinding(0.95, "crlf.response_splitting", b.start..<min(value.endIndex, b.next + 40)))
@@ -66,22 +70,24 @@ public struct CRLFDetector: Detector {
                 if dangerousHeaders.contains(name) {
                     confidence = name == "set-cookie" || name == "location" || name == "refresh" ? 0.92 : 0.85
                 } else if commonWords.contains(name) {
-                    confidence = 0.6
+                    confidence = 0.5
                 } else if Bytes.hasPrefixIgnoringCase(value[nameRange], "x-") || name.hasPrefix("content-")
                     || name.hasPrefix("access-control-")
                 {
                     confidence = 0.75
                 } else {
                     guard !b.unicode else { continue }
-                    confidence = 0.5
+                    confidence = 0.45
                 }
                 if b.unicode, confidence < 0.85 { continue }
                 if b.encoded { confidence = min(0.95, confidence + 0.05) }
                 best.consider(
                     NetFinding(confidence, "crlf.header_injection", b.start..<min(value.endIndex, b.next + 40)))
-            } else if b.count >= 2, b.encoded, value[b.next] == UInt8(ascii: "<") {
+            } else if b.count >= 2, value[b.next] == UInt8(ascii: "<") {
                 // A blank line then markup: a body injected after the headers.
-                best.consider(NetFinding(0.8, "crlf.body_injection", b.start..<min(value.endIndex, b.next + 40)))
+                best.consider(
+                    NetFinding(b.encoded ? 0.8 : 0.7, "crlf.body_injection", b.start..<min(value.endIndex, b.next + 40))
+                )
             }
         }
         if best.confidence == 0, breaks.contains(where: { $0.encoded && !$0.unicode }), !field.freeText {
@@ -93,6 +99,13 @@ public struct CRLFDetector: Detector {
         if best.rule != "crlf.response_splitting" {
             // Context: prose before the break, documents with many lines, bodies and free text.
             if prefixSpaces >= 2 { best.confidence *= 0.7 }
+            // A first line that is itself `Name: value` makes a header-like document (YAML, a
+            // pasted e-mail header block), not a value with a header smuggled after it.
+            if let (_, after) = LineBreaks.headerName(prefix, at: prefix.startIndex),
+                after >= prefix.endIndex || prefix[after] != UInt8(ascii: "/")
+            {
+                best.confidence *= 0.6
+            }
             if rawBreaks >= 3 && lines >= 4 { best.confidence *= 0.7 }
             if source == .body && !field.url && !field.redirect { best.confidence *= 0.8 }
             if field.freeText || field.mail { best.confidence *= 0.7 }

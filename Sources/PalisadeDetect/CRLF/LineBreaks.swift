@@ -40,6 +40,15 @@ enum LineBreaks {
                 if c == UInt8(ascii: "a") { return (j + 2 - i, true, true) }
                 if c == UInt8(ascii: "d") { return (j + 2 - i, true, false) }
             }
+            // %E5%98%8A / %E5%98%8D: the Unicode forms, percent-encoded.
+            if j + 7 < v.endIndex, v[j] | 0x20 == UInt8(ascii: "e"), v[j + 1] == UInt8(ascii: "5"),
+                v[j + 2] == UInt8(ascii: "%"), v[j + 3] == UInt8(ascii: "9"), v[j + 4] == UInt8(ascii: "8"),
+                v[j + 5] == UInt8(ascii: "%"), v[j + 6] == UInt8(ascii: "8")
+            {
+                let c = v[j + 7] | 0x20
+                if c == UInt8(ascii: "a") { return (j + 8 - i, true, true) }
+                if c == UInt8(ascii: "d") { return (j + 8 - i, true, false) }
+            }
             if j + 4 < v.endIndex, v[j] | 0x20 == UInt8(ascii: "u"), v[j + 1] == UInt8(ascii: "0"),
                 v[j + 2] == UInt8(ascii: "0"), v[j + 3] == UInt8(ascii: "0")
             {
@@ -91,10 +100,33 @@ enum LineBreaks {
         return breaks
     }
 
+    /// Skips spaces and tabs, raw or percent-encoded (`%20`, `%09`), at most a few.
+    static func skipSpace(_ v: ArraySlice<UInt8>, _ i: Int) -> Int {
+        var s = i
+        var n = 0
+        while s < v.endIndex, n < 8 {
+            if v[s] == 0x20 || v[s] == 0x09 {
+                s += 1
+            } else if v[s] == UInt8(ascii: "%"), s + 2 < v.endIndex,
+                v[s + 1] == UInt8(ascii: "2") || v[s + 1] == UInt8(ascii: "0"),
+                v[s + 2] == UInt8(ascii: "0") || v[s + 2] == UInt8(ascii: "9")
+            {
+                guard
+                    (v[s + 1] == UInt8(ascii: "2") && v[s + 2] == UInt8(ascii: "0"))
+                        || (v[s + 1] == UInt8(ascii: "0") && v[s + 2] == UInt8(ascii: "9"))
+                else { break }
+                s += 3
+            } else {
+                break
+            }
+            n += 1
+        }
+        return s
+    }
+
     /// The header-like token at `i` (`Name:`), skipping leading spaces: (name range, index after colon).
     static func headerName(_ v: ArraySlice<UInt8>, at i: Int) -> (Range<Int>, Int)? {
-        var s = i
-        while s < v.endIndex, s - i < 8, v[s] == 0x20 || v[s] == 0x09 { s += 1 }
+        let s = skipSpace(v, i)
         var e = s
         while e < v.endIndex, e - s < 64 {
             let b = v[e]
@@ -103,8 +135,7 @@ enum LineBreaks {
             e += 1
         }
         guard e > s else { return nil }
-        var c = e
-        while c < v.endIndex, c - e < 4, v[c] == 0x20 || v[c] == 0x09 { c += 1 }
+        let c = skipSpace(v, e)
         guard c < v.endIndex, v[c] == UInt8(ascii: ":") else { return nil }
         return (s..<e, c + 1)
     }

@@ -33,6 +33,9 @@ public struct LDAPInjectionDetector: Detector {
         var end: Int
         var known = false
         var wildcard = false
+        /// `attr=*` alone: matches every entry that has the attribute.
+        var presence = false
+        var negation = false
         var absolute = false  // (&) / (|)
         var compound = false  // (&(…)(…)) / (|…) / (!…)
         var valid = true
@@ -51,12 +54,13 @@ public struct LDAPInjectionDetector: Detector {
             if k < v.endIndex, v[k] == UInt8(ascii: ")") {
                 return Item(end: k + 1, absolute: true)
             }
-            var out = Item(end: k, compound: true)
+            var out = Item(end: k, negation: c == UInt8(ascii: "!"), compound: true)
             var count = 0
             while k < v.endIndex, v[k] == UInt8(ascii: "("), count < 64 {
                 guard let sub = item(v, at: k, depth: depth + 1) else { break }
                 out.known = out.known || sub.known
                 out.wildcard = out.wildcard || sub.wildcard
+                out.presence = out.presence || sub.presence
                 out.absolute = out.absolute || sub.absolute
                 k = sub.end
                 count += 1
@@ -95,7 +99,7 @@ public struct LDAPInjectionDetector: Detector {
         for b in v[attrRange] where b != UInt8(ascii: ";") { name.append(Bytes.lower(b)) }
         let known = knownAttributes.contains(String(decoding: name, as: UTF8.self))
         let closed = e < v.endIndex && v[e] == UInt8(ascii: ")")
-        return Item(end: closed ? e + 1 : e, known: known, wildcard: wildcard)
+        return Item(end: closed ? e + 1 : e, known: known, wildcard: wildcard, presence: wildcard && e == op + 2)
     }
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?) -> NetFinding? {
@@ -151,6 +155,8 @@ public struct LDAPInjectionDetector: Detector {
                             confidence = 0.92
                         } else if first.compound && (first.known || first.wildcard) {
                             confidence = 0.93
+                        } else if first.compound {
+                            confidence = 0.88
                         } else if first.known && first.wildcard {
                             confidence = 0.95
                         } else if first.known {
@@ -184,10 +190,12 @@ public struct LDAPInjectionDetector: Detector {
         // A whole compound filter as the value: `(|(uid=*)(cn=*))`.
         let trimmed = Bytes.trimmed(value)
         if best.confidence < 0.7, trimmed.first == UInt8(ascii: "("), let whole = item(trimmed, at: trimmed.startIndex),
-            whole.valid, whole.compound
+            whole.valid && whole.compound || whole.absolute
         {
+            // A search form's `(&(objectClass=user)(cn=John*))` is ordinary; match-everything
+            // presence tests, absolute filters and negations are what an injected filter looks like.
             let filterField = fieldName.map { Bytes.containsIgnoringCase(Array($0.utf8)[...], "filter") } ?? false
-            var c = whole.wildcard || whole.absolute ? 0.75 : (whole.known ? 0.65 : 0.45)
+            var c = whole.presence || whole.absolute ? 0.75 : (whole.negation ? 0.65 : (whole.known ? 0.5 : 0.4))
             if filterField { c *= 0.6 }
             best.consider(NetFinding(c, "ldapi.compound_filter", trimmed.startIndex..<min(value.endIndex, whole.end)))
         }

@@ -63,7 +63,7 @@ public struct MailInjectionDetector: Detector {
                 for byte in value[nameRange] { nameBuffer.append(Bytes.lower(byte)) }
                 let name = String(decoding: nameBuffer, as: UTF8.self)
                 let rest = value[after..<min(value.endIndex, after + 256)]
-                let restLine = rest.prefix { $0 != 0x0A && $0 != 0x0D && $0 != UInt8(ascii: "%") }
+                let restLine = rest.prefix { $0 != 0x0A && $0 != 0x0D }
                 let hasAddress = restLine.contains(UInt8(ascii: "@"))
                 var confidence = 0.0
                 if recipientHeaders.contains(name) {

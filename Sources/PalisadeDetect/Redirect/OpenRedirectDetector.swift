@@ -97,25 +97,37 @@ public struct OpenRedirectDetector: Detector {
         var best = NetFinding.none
         let whole = value.startIndex..<min(value.endIndex, value.startIndex + 60)
         let redirect = field.redirect
+        // `url`, `link`, `href`… fields are often redirect targets too (`/out?url=`), a notch weaker.
+        let urlish = !redirect && field.url
+        // `https:%2f%2fevil`: the scheme written plainly, its slashes encoded — no client does that.
+        var mixedEncoding = false
+        if let colon = value.prefix(16).firstIndex(of: UInt8(ascii: ":")), colon + 3 < value.endIndex,
+            value[colon + 1] == UInt8(ascii: "%"),
+            value[colon + 2] == UInt8(ascii: "2") || value[colon + 2] == UInt8(ascii: "5"),
+            value[colon + 3] | 0x20 == UInt8(ascii: "f") || value[colon + 3] | 0x20 == UInt8(ascii: "c")
+        {
+            mixedEncoding = true
+        }
         // Script schemes: the browser runs them instead of navigating.
         if let (scheme, _, schemeControl) = URLReader.scheme(v, at: v.startIndex) {
             let s = String(decoding: scheme, as: UTF8.self)
             if s == "javascript" || s == "vbscript" || s == "data" {
-                if redirect {
-                    best.consider(NetFinding(s == "data" ? 0.85 : 0.92, "open_redirect.script_scheme", whole))
+                if redirect || urlish {
+                    best.consider(
+                        NetFinding(
+                            (s == "data" ? 0.85 : 0.92) - (urlish ? 0.07 : 0), "open_redirect.script_scheme", whole))
                 }
             } else if let url = URLReader.parse(v, at: v.startIndex), URLReader.isSpecial(scheme) {
                 var c = 0.0
                 var rule = "open_redirect.absolute_url"
-                if url.noSlashes || url.oddSlashes || schemeControl || control {
-                    c = redirect ? 0.9 : 0.6
+                if url.noSlashes || url.oddSlashes || schemeControl || control || mixedEncoding {
+                    c = redirect ? 0.9 : (urlish ? 0.8 : 0.6)
                     rule = "open_redirect.malformed_scheme"
                 } else if url.hasUserinfo {
-                    c = redirect ? 0.85 : 0.45
+                    c = redirect ? 0.85 : (urlish ? 0.7 : 0.45)
                     rule = "open_redirect.userinfo"
-                } else if redirect {
-                    c = 0.35  // off-site or not: the detector does not know the site's host
                 }
+                // A plain absolute URL is not evidence: the detector does not know the site's host.
                 if c > 0, !v[url.hostRange].isEmpty { best.consider(NetFinding(c, rule, whole)) }
             }
         } else if v.first == UInt8(ascii: "/") || v.first == 0x5C {
@@ -133,19 +145,20 @@ public struct OpenRedirectDetector: Detector {
                 var c: Double
                 var rule = "open_redirect.scheme_relative"
                 if back || slashes > 2 || control || leadingSpace || lookalike {
-                    c = redirect ? 0.92 : (dotted ? 0.7 : 0.4)
+                    c = redirect ? 0.92 : (urlish ? 0.85 : (dotted ? 0.7 : 0.4))
                     rule = "open_redirect.slash_confusion"
                 } else {
-                    c = redirect ? (dotted ? 0.88 : 0.75) : (dotted ? 0.45 : 0.3)
+                    c = redirect ? (dotted ? 0.88 : 0.75) : (urlish && dotted ? 0.75 : (dotted ? 0.45 : 0.3))
                 }
                 if encoded && !redirect { c = max(c, dotted ? 0.65 : 0.4) }
                 best.consider(NetFinding(c, rule, whole))
             }
-        } else if v.first == UInt8(ascii: "@"), redirect, v.count > 3, hostLike(v, from: v.startIndex + 1) != nil,
+        } else if v.first == UInt8(ascii: "@"), redirect || urlish, v.count > 3,
+            hostLike(v, from: v.startIndex + 1) != nil,
             v.contains(UInt8(ascii: "."))
         {
             // Appended to `https://site.example`: `@evil.com` makes the site the userinfo.
-            best.consider(NetFinding(0.8, "open_redirect.userinfo", whole))
+            best.consider(NetFinding(redirect ? 0.8 : 0.7, "open_redirect.userinfo", whole))
         }
         if field.freeText { best.confidence *= 0.6 }
         let result = best.rounded

@@ -148,7 +148,7 @@ public enum HostClassifier {
                 digits = part.dropFirst()
                 odd = true
             }
-            guard digits.count <= 12 else { return nil }
+            guard !digits.isEmpty || radix == 8, digits.count <= 12 else { return nil }
             for byte in digits {
                 guard let d = hex(byte), UInt64(d) < radix else { return nil }
                 value = value * radix + UInt64(d)
@@ -253,6 +253,13 @@ public enum HostClassifier {
         for name in metadataNames where ends(name) { return reading(.metadata) }
         // Names that resolve to the address they spell.
         for service in rebindingServices where ends(service) {
+            // The labels before the service spell an address: `127.0.0.1.nip.io`, `0x7f000001.nip.io`.
+            let prefixEnd = max(host.startIndex, host.endIndex - service.utf8CodeUnitCount - 1)
+            if prefixEnd > host.startIndex, let (address, _) = parseV4Lenient(host[host.startIndex..<prefixEnd]),
+                category(of: address) != .publicHost
+            {
+                return reading(category(of: address), true)
+            }
             if let embedded = embeddedAddress(host), category(of: embedded) != .publicHost {
                 return reading(category(of: embedded), true)
             }

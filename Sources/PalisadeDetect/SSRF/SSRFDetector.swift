@@ -22,9 +22,15 @@ public struct SSRFDetector: Detector {
     /// Schemes that make a URL fetcher do something else than HTTP, with their confidence.
     static let dangerousSchemes: [(String, Double)] = [
         ("gopher", 0.95), ("dict", 0.95), ("php", 0.95), ("expect", 0.95), ("phar", 0.9), ("file", 0.9),
-        ("jar", 0.9), ("netdoc", 0.9), ("tftp", 0.9), ("ldap", 0.8), ("ldaps", 0.8), ("ldapi", 0.8), ("smb", 0.75),
-        ("sftp", 0.6), ("ogg", 0.6), ("rtsp", 0.5), ("telnet", 0.75), ("mysql", 0.7), ("redis", 0.8),
-        ("zlib", 0.8), ("compress.zlib", 0.85), ("glob", 0.7), ("data", 0),
+        ("jar", 0.9), ("netdoc", 0.9), ("tftp", 0.9), ("compress.zlib", 0.85), ("zlib", 0.8), ("glob", 0.7),
+        ("ogg", 0.6),
+    ]
+    /// Connection schemes with ordinary uses (`redis://cache.example.com`): dangerous when they point
+    /// inside (scored like an HTTP URL to that host) or, for LDAP/RMI, when the path names a class
+    /// rather than a DN (`ldap://host:1389/Exploit`, the JNDI pattern).
+    static let connectionSchemes: Set<String> = [
+        "ldap", "ldaps", "ldapi", "smb", "sftp", "telnet", "mysql", "redis", "rtsp", "ssh", "memcached", "mongodb",
+        "postgres", "postgresql", "amqp", "ftps", "imap", "pop3", "smtp", "nfs", "rmi", "iiop", "dns", "corbaname",
     ]
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
@@ -48,8 +54,8 @@ public struct SSRFDetector: Detector {
         let lowered = fieldName.map(Bytes.lowercased) ?? ""
         // Browsers put the developer's own origin here; not a fetch target.
         let browserOrigin =
-            header
-            && (lowered == "referer" || lowered == "origin" || lowered == "host" || lowered == "x-forwarded-host")
+            lowered == "referer" || lowered == "referrer" || lowered == "origin"
+            || (header && (lowered == "host" || lowered == "x-forwarded-host"))
         let oauthRedirect =
             lowered.replacingDashes.contains("redirecturi") || lowered.replacingDashes.contains("origin")
         var best = NetFinding.none
@@ -128,8 +134,27 @@ public struct SSRFDetector: Detector {
                     s..<end)
             }
         }
-        guard let url = URLReader.parse(v, at: s) else { return nil }
-        if !url.scheme.isEmpty, !URLReader.isSpecial(url.scheme) { return nil }
+        guard var url = URLReader.parse(v, at: s) ?? connectionURL(v, at: s) else { return nil }
+        let connection = !url.scheme.isEmpty && !URLReader.isSpecial(url.scheme)
+        if connection {
+            let name = String(decoding: url.scheme, as: UTF8.self)
+            guard connectionSchemes.contains(name) else { return nil }
+            url.oddSlashes = false
+            if let reading = HostClassifier.classify(v[url.hostRange]), reading.category >= .privateNetwork,
+                var f = score(reading, url: url, range: s..<min(v.endIndex, url.authorityEnd + 24))
+            {
+                f.confidence = min(1, f.confidence + 0.05)
+                return f
+            }
+            if name.hasPrefix("ldap") || name == "rmi" || name == "iiop" || name == "corbaname" {
+                let path = v[url.authorityEnd..<min(v.endIndex, url.authorityEnd + 128)]
+                let className = path.count > 1 && !path.contains(UInt8(ascii: "=")) && !path.contains(0x20)
+                if className || name == "rmi" {
+                    return NetFinding(0.7, "ssrf.scheme_\(name)", s..<min(v.endIndex, url.authorityEnd + 24))
+                }
+            }
+            return nil
+        }
         guard let reading = HostClassifier.classify(v[url.hostRange]) else { return nil }
         return score(reading, url: url, range: s..<min(v.endIndex, url.authorityEnd + 24))
     }
@@ -144,7 +169,7 @@ public struct SSRFDetector: Detector {
         case .linkLocal: (confidence, rule) = (0.85, "ssrf.link_local")
         case .privateNetwork: (confidence, rule) = (0.8, "ssrf.private_network")
         case .internalName: (confidence, rule) = (0.65, "ssrf.internal_name")
-        case .interaction: (confidence, rule) = (0.6, "ssrf.interaction_domain")
+        case .interaction: (confidence, rule) = (0.7, "ssrf.interaction_domain")
         case .publicHost: return nil
         }
         if reading.obfuscated, reading.category >= .privateNetwork, rule != "ssrf.metadata" {
@@ -187,8 +212,36 @@ public struct SSRFDetector: Detector {
         }
         guard var finding = score(reading, url: nil, range: from..<min(v.endIndex, hostEnd + 24)) else { return nil }
         if !reading.isAddress && reading.category < .loopback { finding.confidence *= 0.8 }
+        // `localhost:8080` in a host setting is as often a developer's config as an attack.
+        if !reading.isAddress && !reading.obfuscated && reading.category == .loopback { finding.confidence = 0.55 }
         finding.confidence *= strongField ? 0.95 : 0.9
         return finding
+    }
+}
+
+extension SSRFDetector {
+    /// `scheme://host…` for schemes `URLReader.parse` leaves alone (not WHATWG-special).
+    static func connectionURL(_ v: ArraySlice<UInt8>, at s: Int) -> URLParts? {
+        guard let (scheme, after, _) = URLReader.scheme(v, at: s), after + 2 <= v.endIndex,
+            v[after] == UInt8(ascii: "/"), v[after + 1] == UInt8(ascii: "/")
+        else { return nil }
+        var end = after + 2
+        var at: Int? = nil
+        while end < v.endIndex, end - after < 512 {
+            let byte = v[end]
+            if byte == UInt8(ascii: "@") { at = end } else if URLReader.authorityEnd.contains(byte) { break }
+            end += 1
+        }
+        let hostStart = at.map { $0 + 1 } ?? after + 2
+        var hostEnd = hostStart
+        if hostStart < end, v[hostStart] == UInt8(ascii: "[") {
+            hostEnd = v[hostStart..<end].firstIndex(of: UInt8(ascii: "]")).map { $0 + 1 } ?? end
+        } else {
+            hostEnd = v[hostStart..<end].firstIndex(of: UInt8(ascii: ":")) ?? end
+        }
+        guard hostEnd > hostStart else { return nil }
+        return URLParts(
+            scheme: scheme, start: s, hostRange: hostStart..<hostEnd, hasUserinfo: at != nil, authorityEnd: end)
     }
 }
 

@@ -64,7 +64,6 @@ public struct TraversalDetector: Detector {
         var bypass = false
         var firstUnit: Int? = nil
         var lastUnitEnd = v.startIndex
-        var atStart = false
         var i = v.startIndex
         var rounds = 0
         while i < v.endIndex, rounds < 4096 {
@@ -85,6 +84,10 @@ public struct TraversalDetector: Detector {
                     || before == 0x22 || before == 0x27 || before == 0 || before == UInt8(ascii: "(")
             else { continue }
             var k = j
+            while k < v.endIndex, v[k] == 0, k - j < 4 {
+                k += 1  // `..%00/`: a NUL some filters stop at
+                bypass = true
+            }
             if k < v.endIndex, v[k] == UInt8(ascii: ";") {
                 // `..;/` or `..;jsessionid=x/`
                 while k < v.endIndex, v[k] != 0x2F, k - j < 64 { k += 1 }
@@ -101,7 +104,6 @@ public struct TraversalDetector: Detector {
             if followed, k + 1 < v.endIndex, v[k + 1] == 0x2F, dots >= 3 { bypass = true }
             if firstUnit == nil {
                 firstUnit = i
-                atStart = i == v.startIndex || before == UInt8(ascii: "=") || before == 0x22 || before == 0x27
             }
             units += 1
             lastUnitEnd = min(v.endIndex, k + 1)
@@ -137,7 +139,7 @@ public struct TraversalDetector: Detector {
                 confidence = 0.8
                 rule = "path_traversal.dot_segments"
             } else {
-                confidence = atStart ? 0.65 : 0.5
+                confidence = 0.5  // `../assets/logo.svg` is an ordinary relative link
                 rule = "path_traversal.dot_segment"
             }
             if source == .path {
@@ -192,7 +194,9 @@ public struct TraversalDetector: Detector {
         var best = NetFinding.none
         var start = v.startIndex
         var scheme = false
-        if Bytes.hasPrefixIgnoringCase(v, "file:") {
+        if Bytes.hasPrefixIgnoringCase(v, "file:"), v.count > 5,
+            v[v.startIndex + 5] == 0x2F || (v.count > 7 && v[v.startIndex + 6] == UInt8(ascii: ":"))
+        {
             scheme = true
             start += 5
             // file://localhost/etc/passwd, file:///c:/…
@@ -232,8 +236,22 @@ public struct TraversalDetector: Detector {
         } else {
             return nil
         }
-        // The path must be the whole value (a sentence mentioning /etc/hosts is documentation).
-        if let (strong, end) = SensitiveTargets.match(v, at: start) {
+        // The path must be the whole value (a sentence mentioning /etc/hosts is documentation); the
+        // target may sit at any segment (`/home/admin/.ssh/id_rsa`).
+        var target: (strong: Bool, end: Int, at: Int)? = nil
+        var s = start
+        var segments = 0
+        while s < v.endIndex, segments < 64 {
+            if let (strong, end) = SensitiveTargets.match(v, at: s), target == nil || (strong && !target!.strong) {
+                target = (strong, end, s)
+                if strong { break }
+            }
+            guard let slash = v[s...].firstIndex(of: 0x2F), slash + 1 < v.endIndex else { break }
+            if v[s..<slash].contains(0x20) { break }
+            s = slash + 1
+            segments += 1
+        }
+        if let (strong, end, _) = target {
             var c = strong ? 0.85 : 0.5
             if scheme { c = strong ? 0.95 : 0.8 }
             let tail = v[end...]

@@ -58,8 +58,9 @@ public struct XPathInjectionDetector: Detector {
             previous = b
         }
         guard quote != nil || paren || bracket || colons else { return nil }
+        // `/*` is XPath's "any root element"; it is a SQL comment only with its `*/`.
         if Bytes.containsIgnoringCase(value, "union") || Bytes.containsIgnoringCase(value, "select")
-            || Bytes.containsIgnoringCase(value, "sleep(") || Bytes.containsIgnoringCase(value, "/*")
+            || Bytes.containsIgnoringCase(value, "sleep(") || sqlComment(value)
         {
             sqlOnly = true
         }
@@ -69,10 +70,24 @@ public struct XPathInjectionDetector: Detector {
         if let q = quote {
             if let f = breakout(value, after: q, pipe: pipe, xpathSyntax: xpathSyntax) { best.consider(f) }
         }
+        // A numeric context: `1 or 1=1`, `1] | //*`, `0 or name(/*[1])='root'`.
+        var digits = value.startIndex
+        while digits < value.endIndex, digits - value.startIndex < 20, value[digits] >= 0x30, value[digits] <= 0x39 {
+            digits += 1
+        }
+        if digits > value.startIndex, digits < value.endIndex,
+            var f = breakout(value, after: digits - 1, pipe: pipe, xpathSyntax: xpathSyntax)
+        {
+            f.confidence *= 0.85
+            f.range = value.startIndex..<f.range.upperBound
+            best.consider(f)
+        }
         if best.confidence < 0.7, let s = xpathSyntax {
             // An XPath expression as the value: `//user[position()=1]`, `count(/*)`.
             let trimmed = Bytes.trimmed(value)
-            let pathy = trimmed.first == UInt8(ascii: "/") || trimmed.first == UInt8(ascii: "(") || bracket
+            let pathy =
+                trimmed.first == UInt8(ascii: "/") || trimmed.first == UInt8(ascii: "(") || bracket
+                || s.lowerBound == trimmed.startIndex
             best.consider(NetFinding(pathy && spaces < 6 ? 0.7 : 0.45, "xpathi.expression", s))
         }
         if best.confidence < 0.7, bracket {
@@ -83,6 +98,23 @@ public struct XPathInjectionDetector: Detector {
         if spaces >= 8 { best.confidence *= 0.7 }
         let result = best.rounded
         return result.confidence >= reportFloor ? result : nil
+    }
+
+    /// A closed SQL comment `/* … */` (not XPath's `/*/*`, where the two overlap).
+    static func sqlComment(_ v: ArraySlice<UInt8>) -> Bool {
+        var i = v.startIndex
+        while i + 1 < v.endIndex {
+            if v[i] == UInt8(ascii: "/"), v[i + 1] == UInt8(ascii: "*") {
+                var j = i + 2
+                while j + 1 < v.endIndex {
+                    if v[j] == UInt8(ascii: "*"), v[j + 1] == UInt8(ascii: "/") { return true }
+                    j += 1
+                }
+                return false
+            }
+            i += 1
+        }
+        return false
     }
 
     /// The reading after the first quote at `q`.
@@ -131,7 +163,18 @@ public struct XPathInjectionDetector: Detector {
         else { return nil }
         let rest = v[after...]
         if let s = xpathSyntax, s.lowerBound >= after { return NetFinding(0.92, "xpathi.function", q..<s.upperBound) }
-        if tautology(rest) != nil { return NetFinding(0.85, "xpathi.boolean", range) }
+        if let t = tautology(rest) {
+            // What follows the tautology must still be XPath: the end, a quote, a closer or another operator.
+            var k = t.upperBound
+            while k < v.endIndex, v[k] == 0x20 || v[k] == UInt8(ascii: "'") || v[k] == UInt8(ascii: "\"") { k += 1 }
+            let tail = v[k...]
+            let clean =
+                tail.isEmpty || tail.first == UInt8(ascii: "]") || tail.first == UInt8(ascii: ")")
+                || tail.first == UInt8(ascii: "|") || Bytes.hasPrefixIgnoringCase(tail, "or ")
+                || Bytes.hasPrefixIgnoringCase(tail, "and ") || Bytes.hasPrefixIgnoringCase(tail, "or'")
+                || Bytes.hasPrefixIgnoringCase(tail, "and'")
+            return NetFinding(clean ? 0.85 : 0.4, "xpathi.boolean", range)
+        }
         var comparison = false
         for b in rest.prefix(64) where b == UInt8(ascii: "=") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") {
             comparison = true
@@ -161,7 +204,8 @@ public struct XPathInjectionDetector: Detector {
             let left = operand(endingAt: l, in: v)
             let right = operand(startingAt: r, in: v)
             if let left, let right, left.elementsEqual(right) {
-                return left.startIndex..<min(v.endIndex, r + right.count + 2)
+                let quoted = v[r] == UInt8(ascii: "'") || v[r] == UInt8(ascii: "\"")
+                return left.startIndex..<min(v.endIndex, r + right.count + (quoted ? 2 : 0))
             }
         }
         if Bytes.containsIgnoringCase(v, "true()") || Bytes.containsIgnoringCase(v, "not(false())") {
