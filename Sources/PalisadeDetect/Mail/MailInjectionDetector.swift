@@ -96,14 +96,15 @@ public struct MailInjectionDetector: Detector {
             {
                 t += 1
             }
-            if t > line.startIndex, t < line.endIndex, line[t] == 0x20 {
-                var e = t + 1
-                while e < line.endIndex, e - t < 16, line[e] | 0x20 >= 0x61, line[e] | 0x20 <= 0x7A { e += 1 }
+            let gap = LineBreaks.skipSpace(line, t)
+            if t > line.startIndex, gap > t, gap < line.endIndex {
+                var e = gap
+                while e < line.endIndex, e - gap < 16, line[e] | 0x20 >= 0x61, line[e] | 0x20 <= 0x7A { e += 1 }
                 nameBuffer.removeAll(keepingCapacity: true)
-                for byte in line[(t + 1)..<e] { nameBuffer.append(Bytes.lower(byte)) }
+                for byte in line[gap..<e] { nameBuffer.append(Bytes.lower(byte)) }
                 let command = String(decoding: nameBuffer, as: UTF8.self)
                 let tagHasDigit = line[line.startIndex..<t].contains { $0 >= 0x30 && $0 <= 0x39 }
-                let upper = e > t + 1 && line[(t + 1)..<e].allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
+                let upper = e > gap && line[gap..<e].allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
                 if imapCommands.contains(command), tagHasDigit || upper,
                     e == line.endIndex || line[e] == 0x20 || line[e] == 0x0D || line[e] == 0x0A
                         || line[e] == UInt8(ascii: "%")
@@ -135,7 +136,9 @@ public struct MailInjectionDetector: Detector {
         while i + 2 < v.endIndex {
             if i < v.startIndex || v[i] == 0x20 || v[i] == 0x09, v[i + 1] == UInt8(ascii: "-") {
                 let flag = v[i + 2]
-                let rest = v[(i + 3)...]
+                var restStart = i + 3
+                while restStart < v.endIndex, restStart - i < 8, v[restStart] == 0x20 { restStart += 1 }
+                let rest = v[restStart...]
                 if flag == UInt8(ascii: "X") || flag == UInt8(ascii: "C"),
                     rest.first == UInt8(ascii: "/") || rest.first == UInt8(ascii: ".")
                 {

@@ -83,6 +83,10 @@ public enum HostClassifier {
             out.append(Bytes.lower(byte))
             i += 1
         }
+        // A delimiter that only appeared after decoding ends the host (`127.0.0.1%2fadmin`).
+        if changed, let cut = out.firstIndex(where: { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 || $0 == 0x5C }) {
+            out.removeSubrange(cut...)
+        }
         // Trailing dots (FQDN form) and controls/whitespace a lenient parser strips.
         while let last = out.last, last == UInt8(ascii: ".") || last <= 0x20 {
             if last <= 0x20 { changed = true }

@@ -155,8 +155,30 @@ public struct SSRFDetector: Detector {
             }
             return nil
         }
+        let range = s..<min(v.endIndex, url.authorityEnd + 24)
+        if url.hasUserinfo {
+            // `http://127.0.0.1:80%23@evil.example`: parsers that decode or split differently connect
+            // to the host written in the userinfo.
+            var u = url.hostRange.lowerBound - 1
+            var authorityStart = u
+            while authorityStart > s, v[authorityStart - 1] != UInt8(ascii: "/") && v[authorityStart - 1] != 0x5C {
+                authorityStart -= 1
+            }
+            u =
+                v[authorityStart..<(url.hostRange.lowerBound - 1)].firstIndex {
+                    $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "@")
+                }
+                ?? (url.hostRange.lowerBound - 1)
+            if u > authorityStart, let inner = HostClassifier.classify(v[authorityStart..<u]), inner.isAddress,
+                inner.category >= .privateNetwork
+            {
+                var confused = inner
+                confused.obfuscated = true
+                return score(confused, url: url, range: range)
+            }
+        }
         guard let reading = HostClassifier.classify(v[url.hostRange]) else { return nil }
-        return score(reading, url: url, range: s..<min(v.endIndex, url.authorityEnd + 24))
+        return score(reading, url: url, range: range)
     }
 
     static func score(_ reading: HostClassifier.Reading, url: URLParts?, range: Range<Int>) -> NetFinding? {

@@ -57,7 +57,10 @@ public struct XPathInjectionDetector: Detector {
             }
             previous = b
         }
-        guard quote != nil || paren || bracket || colons else { return nil }
+        let numeric = value.first.map { $0 >= 0x30 && $0 <= 0x39 } ?? false
+        guard quote != nil || paren || bracket || colons || (numeric && value.contains(UInt8(ascii: "="))) else {
+            return nil
+        }
         // `/*` is XPath's "any root element"; it is a SQL comment only with its `*/`.
         if Bytes.containsIgnoringCase(value, "union") || Bytes.containsIgnoringCase(value, "select")
             || Bytes.containsIgnoringCase(value, "sleep(") || sqlComment(value)
@@ -88,7 +91,9 @@ public struct XPathInjectionDetector: Detector {
             let pathy =
                 trimmed.first == UInt8(ascii: "/") || trimmed.first == UInt8(ascii: "(") || bracket
                 || s.lowerBound == trimmed.startIndex
-            best.consider(NetFinding(pathy && spaces < 6 ? 0.7 : 0.45, "xpathi.expression", s))
+            best.consider(
+                NetFinding(
+                    pathy && (spaces < 3 || trimmed.first == UInt8(ascii: "/")) ? 0.7 : 0.45, "xpathi.expression", s))
         }
         if best.confidence < 0.7, bracket {
             // `//user[name/text()='admin' or 1=1]`: a predicate holding a tautology.
@@ -267,7 +272,7 @@ public struct XPathInjectionDetector: Detector {
             let empty = argFirst == UInt8(ascii: ")")
             let path =
                 argFirst == UInt8(ascii: "/") || argFirst == UInt8(ascii: "@") || argFirst == UInt8(ascii: ".")
-                || argFirst == UInt8(ascii: "*")
+                || (argFirst == UInt8(ascii: "*") && !Bytes.hasPrefixIgnoringCase(arg.drop { $0 == 0x20 }, "*)"))
             let name = String(decoding: word, as: UTF8.self).lowercased()
             let zeroArity = ["text", "node", "position", "last", "true", "false", "comment"].contains(name)
             let xpathOnly = [

@@ -72,6 +72,7 @@ public struct XXEDetector: Detector {
         var i = value.startIndex
         var declarations = 0
         var xincludeNamespace: Bool? = nil
+        var includes = 0  // XInclude candidates examined (bounded)
         while i + 1 < value.endIndex, declarations < 4096 {
             guard value[i] == UInt8(ascii: "<") else {
                 i += 1
@@ -100,6 +101,11 @@ public struct XXEDetector: Detector {
             }
             if next | 0x20 == UInt8(ascii: "x") || next | 0x20 == UInt8(ascii: "i") {
                 // <xi:include href="…" parse="text"/> (any prefix bound to the XInclude namespace).
+                includes += 1
+                if includes > 256 {
+                    i += 1
+                    continue
+                }
                 if xincludeNamespace == nil { xincludeNamespace = Bytes.containsIgnoringCase(value, "2001/xinclude") }
                 if let f = xinclude(value, at: i, namespace: xincludeNamespace ?? false) { best.consider(f) }
             }
@@ -134,11 +140,11 @@ public struct XXEDetector: Detector {
     }
 
     /// A quoted literal from `i` (unterminated: to the end, capped).
-    static func literal(_ v: ArraySlice<UInt8>, _ i: Int) -> Range<Int>? {
+    static func literal(_ v: ArraySlice<UInt8>, _ i: Int, cap: Int = 65_536) -> Range<Int>? {
         guard i < v.endIndex, v[i] == UInt8(ascii: "\"") || v[i] == UInt8(ascii: "'") else { return nil }
         let quote = v[i]
         var j = i + 1
-        while j < v.endIndex, v[j] != quote, j - i < 65_536 { j += 1 }
+        while j < v.endIndex, v[j] != quote, j - i < cap { j += 1 }
         return (i + 1)..<j
     }
 
@@ -253,7 +259,7 @@ public struct XXEDetector: Detector {
         guard namespaced, let h = firstIndex(attributes, "href") else { return nil }
         let s = skipSpace(v, h + 4)
         guard s < v.endIndex, v[s] == UInt8(ascii: "=") else { return nil }
-        guard let lit = literal(v, skipSpace(v, s + 1)) else { return nil }
+        guard let lit = literal(v, skipSpace(v, s + 1), cap: 2048) else { return nil }
         let range = start..<min(v.endIndex, end + 1)
         let textParse =
             Bytes.containsIgnoringCase(attributes, "parse=\"text\"")
