@@ -148,3 +148,11 @@ func base64(_ string: String) -> String {
     }
     return out
 }
+
+extension NetPlacementTests {
+    @Test func resourceFieldsAreNotDiscountedAsCode() {
+        let v = verdict(path: "/proxy?src=http://169.254.169.254/latest/meta-data/")
+        #expect(v.attack, "\(v.hits)")
+        #expect(v.hits.first { $0.attackClass == .ssrf }?.location == "query.src", "\(v.hits)")
+    }
+}

@@ -81,6 +81,21 @@ public struct NetField: Sendable, Equatable {
     static let fileMarkers: [StaticString] = ["file", "path", "dir", "folder", "template", "attach"]
 }
 
+extension NetField {
+    /// Whether a code-looking field name (`src`, `source`) names a resource for a network class:
+    /// `src=http://127.0.0.1/` is an SSRF target, not a code snippet, so `Scoring.adjust` does not
+    /// apply its code discount there.
+    public static func namesResource(_ fieldName: String?, for attackClass: AttackClass) -> Bool {
+        switch attackClass {
+        case .ssrf, .pathTraversal, .openRedirect, .xxe:
+            let role = NetField.of(fieldName)
+            return role.url || role.file || role.redirect
+        default:
+            return false
+        }
+    }
+}
+
 /// A network-family detector's strongest reading of a value.
 public struct NetFinding: Sendable, Equatable {
     public var confidence: Double
