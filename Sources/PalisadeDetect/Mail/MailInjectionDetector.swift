@@ -52,6 +52,7 @@ public struct MailInjectionDetector: Detector {
         for byte in prefix where byte == 0x20 { prefixSpaces += 1 }
         let rawBreaks = breaks.filter { !$0.encoded }.count
         var smtp = 0
+        var envelope = false
         var smtpStart = -1
         var nameBuffer: [UInt8] = []
         for b in breaks {
@@ -85,6 +86,8 @@ public struct MailInjectionDetector: Detector {
                     || !((line[line.startIndex + n] | 0x20) >= 0x61 && (line[line.startIndex + n] | 0x20) <= 0x7A)
                 if endOK {
                     smtp += 1
+                    // An envelope command names a recipient or sender: strong on its own.
+                    if command.utf8Start[n - 1] == UInt8(ascii: ":"), n >= 8 { envelope = true }
                     if smtpStart < 0 { smtpStart = b.start }
                     break
                 }
@@ -113,10 +116,10 @@ public struct MailInjectionDetector: Detector {
                 }
             }
         }
-        if smtp >= 2 || (smtp == 1 && breaks.contains(where: { $0.encoded })) {
+        if smtp >= 2 || (smtp == 1 && (envelope || breaks.contains(where: { $0.encoded }))) {
             best.consider(
                 NetFinding(
-                    smtp >= 2 ? 0.92 : 0.7, "mail_injection.smtp_command",
+                    smtp >= 2 ? 0.92 : (envelope ? 0.85 : 0.7), "mail_injection.smtp_command",
                     smtpStart..<min(value.endIndex, smtpStart + 60)))
         }
         guard best.confidence > 0 else { return }

@@ -140,6 +140,16 @@ public struct OpenRedirectDetector: Detector {
                 slashes += 1
                 j += 1
             }
+            // `///\;@evil.example`: whatever precedes an `@` in the authority is userinfo.
+            let authorityEnd =
+                v[j...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+                ?? v.endIndex
+            if slashes >= 2, let at = v[j..<authorityEnd].lastIndex(of: UInt8(ascii: "@")), at > j,
+                hostLike(v, from: at + 1) != nil
+            {
+                j = at + 1
+                back = true
+            }
             if slashes >= 2, j < v.endIndex, let hostEnd = hostLike(v, from: j) {
                 let dotted = v[j..<hostEnd].contains(UInt8(ascii: ".")) || v[j] == UInt8(ascii: "[")
                 var c: Double

@@ -234,7 +234,7 @@ public struct XXEDetector: Detector {
             }
             k += 1
         }
-        if parameter || Bytes.containsIgnoringCase(body, "<!entity") || Bytes.containsIgnoringCase(body, "&#x25;")
+        if parameter || Bytes.containsIgnoringCase(body, "!entity") || Bytes.containsIgnoringCase(body, "&#x25;")
             || Bytes.containsIgnoringCase(body, "&#37;")
         {
             // Parameter entities build declarations: the out-of-band exfiltration pattern.
