@@ -33,9 +33,12 @@ public struct MailInjectionDetector: Detector {
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?) -> NetFinding? {
         guard value.count >= 4 else { return nil }
+        // Pre-filter (no allocation): a line break (raw, encoded or Unicode) or a `-` flag.
+        let mayBreak = LineBreaks.mayContain(value)
+        guard mayBreak || value.contains(UInt8(ascii: "-")) else { return nil }
         let field = NetField.of(fieldName)
         var best = NetFinding.none
-        if LineBreaks.mayContain(value) {
+        if mayBreak {
             let breaks = LineBreaks.scan(value)
             if !breaks.isEmpty { judgeBreaks(value, breaks, field: field, &best) }
         }

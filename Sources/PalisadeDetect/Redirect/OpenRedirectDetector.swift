@@ -21,7 +21,6 @@ public struct OpenRedirectDetector: Detector {
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
         guard value.count >= 3, value.count <= 8192 else { return nil }
-        let field = NetField.of(fieldName)
         // Pre-filter: a redirect needs `/`, `\`, `:` or `@` (or a look-alike, or an encoding).
         var interesting = false
         for byte in value.prefix(64)
@@ -32,6 +31,7 @@ public struct OpenRedirectDetector: Detector {
             break
         }
         guard interesting else { return nil }
+        let field = NetField.of(fieldName)
         guard source != .path, source != .header || field.redirect else { return nil }
         // Fold the head: percent layers, Unicode slashes and dots, leading whitespace/controls.
         var head: [UInt8] = []

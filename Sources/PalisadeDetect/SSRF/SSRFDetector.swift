@@ -35,10 +35,11 @@ public struct SSRFDetector: Detector {
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
         guard value.count >= 3, value.count <= 1 << 20 else { return nil }
-        let field = NetField.of(fieldName)
         var colon = false
         var slash = false
         var space = false
+        var dots = 0
+        var letter = false
         for byte in value {
             if byte == UInt8(ascii: ":") {
                 colon = true
@@ -46,8 +47,22 @@ public struct SSRFDetector: Detector {
                 slash = true
             } else if byte == 0x20 {
                 space = true
+            } else if byte == UInt8(ascii: ".") {
+                dots += 1
+            } else if byte | 0x20 >= 0x61, byte | 0x20 <= 0x7A {
+                letter = true
             }
         }
+        // Pre-filter (no allocation): a URL needs `:` or `/`; a bare host in a host field needs dots
+        // and no spaces (`10.0.0.1`, `metadata.google.internal`).
+        // A single-number address (`0x7f000001`, `2130706433`) may stand alone too.
+        let hexNumber =
+            value.count >= 4 && value.first == UInt8(ascii: "0") && value.dropFirst().first.map { $0 | 0x20 } == 0x78
+        let decimalNumber = !letter && value.count >= 8 && value.count <= 10 && dots == 0
+        guard colon || slash || (!space && (dots >= 3 || (dots >= 1 && letter) || hexNumber || decimalNumber)) else {
+            return nil
+        }
+        let field = NetField.of(fieldName)
         let hostField = (field.url || field.host) && !field.ip
         guard colon || slash || hostField else { return nil }
         let header = source == .header
