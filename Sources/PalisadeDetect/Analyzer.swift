@@ -99,6 +99,8 @@ public enum DetectorRegistry {
     public static let standard: [any Detector] = [
         SQLiDetector(), XSSDetector(),
         RCEDetector(), CodeInjectionDetector(), SSTIDetector(), JNDIDetector(), DeserializationDetector(),
+        TraversalDetector(), SSRFDetector(), OpenRedirectDetector(), CRLFDetector(), MailInjectionDetector(),
+        XXEDetector(), LDAPInjectionDetector(), XPathInjectionDetector(),
     ]
 
     /// Request-level detectors (`RequestDetector`), in the order they run.

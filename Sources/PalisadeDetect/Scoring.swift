@@ -36,7 +36,7 @@ public enum Scoring {
         default: break
         }
         switch FieldProfile.of(context.fieldName) {
-        case .code: factor *= 0.55
+        case .code: factor *= NetField.namesResource(context.fieldName, for: hit.attackClass) ? 1.0 : 0.55
         case .freeText: factor *= hit.attackClass == .sqli ? 0.95 : 1.0
         case .plain: break
         }

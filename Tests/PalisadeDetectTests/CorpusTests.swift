@@ -10,6 +10,8 @@ import Testing
     static let minimumRecall: [String: Double] = [
         "sqli": 0.98, "xss": 0.98,
         "rce": 0.97, "code_injection": 0.97, "ssti": 0.97, "jndi": 0.99, "deserialization": 0.97,
+        "path_traversal": 0.98, "ssrf": 0.98, "open_redirect": 0.98, "crlf": 0.98, "mail_injection": 0.97,
+        "xxe": 0.98, "ldapi": 0.98, "xpathi": 0.98,
     ]
     /// Maximum false-positive rate on benign.txt at default sensitivity, all detectors together.
     static let maximumFalsePositiveRate = 0.005
@@ -18,15 +20,23 @@ import Testing
         "sqli": SQLiDetector(), "xss": XSSDetector(),
         "rce": RCEDetector(), "code_injection": CodeInjectionDetector(), "ssti": SSTIDetector(),
         "jndi": JNDIDetector(), "deserialization": DeserializationDetector(),
+        "path_traversal": TraversalDetector(), "ssrf": SSRFDetector(), "open_redirect": OpenRedirectDetector(),
+        "crlf": CRLFDetector(), "mail_injection": MailInjectionDetector(), "xxe": XXEDetector(),
+        "ldapi": LDAPInjectionDetector(), "xpathi": XPathInjectionDetector(),
     ]
     /// Benign corpora; every detector is gated on all of them together.
-    static let benignFiles = ["benign.txt", "benign-exec.txt"]
-    /// Minimum number of payloads per class corpus.
+    static let benignFiles = ["benign.txt", "benign-exec.txt", "benign-net.txt"]
+    /// Minimum number of payloads per class corpus (default 150).
     static let minimumCorpusSize: [String: Int] = [
         "rce": 100, "code_injection": 100, "ssti": 100, "jndi": 100, "deserialization": 100,
+        "path_traversal": 120, "ssrf": 120, "open_redirect": 80, "crlf": 80, "mail_injection": 80, "xxe": 80,
+        "ldapi": 80, "xpathi": 80,
     ]
 
-    @Test(arguments: ["sqli", "xss", "rce", "code_injection", "ssti", "jndi", "deserialization"])
+    @Test(arguments: [
+        "sqli", "xss", "rce", "code_injection", "ssti", "jndi", "deserialization", "path_traversal", "ssrf",
+        "open_redirect", "crlf", "mail_injection", "xxe", "ldapi", "xpathi",
+    ])
     func recall(of attackClass: String) throws {
         let detector = try #require(Self.detectors[attackClass])
         let entries = Corpus.entries("\(attackClass).txt")
@@ -47,6 +57,7 @@ import Testing
     @Test func falsePositiveRate() {
         let entries = Self.benignFiles.flatMap { Corpus.entries($0) }
         #expect(entries.count >= 600, "benign corpora have \(entries.count) entries")
+        #expect(Corpus.entries("benign-net.txt").count >= 250, "benign-net.txt is too small")
         var falsePositives: [String] = []
         for entry in entries {
             for (name, detector) in Self.detectors.sorted(by: { $0.key < $1.key })

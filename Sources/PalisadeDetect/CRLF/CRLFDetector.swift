@@ -1,0 +1,116 @@
+/// CRLF injection and HTTP response splitting: a line break (raw, percent-encoded left over after
+/// decoding, or a Unicode character that truncates to CR/LF) followed by a header line
+/// (`Set-Cookie:`, `Location:`…) or a status line (`HTTP/1.1 200`), in a value that can reach a
+/// response header. Multi-line text in bodies (addresses, YAML, quoted e-mails) is weighed down:
+/// it reaches headers far less often and has `Name: value` lines of its own.
+public struct CRLFDetector: Detector {
+    public let name = "crlf"
+
+    public init() {}
+
+    public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
+        guard let finding = Self.analyze(value, fieldName: context.fieldName, source: context.source) else { return }
+        hits.append(.net(.crlf, finding, value: value, context: context))
+    }
+
+    static let reportFloor = 0.3
+
+    /// Response headers whose injection changes what the client does.
+    static let dangerousHeaders: Set<String> = [
+        "set-cookie", "set-cookie2", "location", "content-type", "content-length", "refresh", "content-disposition",
+        "content-security-policy", "access-control-allow-origin", "access-control-allow-credentials",
+        "access-control-allow-headers", "access-control-allow-methods", "x-xss-protection", "transfer-encoding",
+        "link", "cache-control", "x-frame-options", "strict-transport-security", "content-encoding",
+        "x-content-type-options", "www-authenticate", "proxy-authenticate", "upgrade", "connection", "vary",
+        "content-language", "content-location", "expires", "pragma", "retry-after", "server", "x-powered-by",
+        "x-accel-redirect", "x-sendfile", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+        "x-original-url", "x-rewrite-url", "cookie", "authorization", "referer", "user-agent", "x-real-ip",
+        "content-range", "accept-ranges", "last-modified", "etag", "age", "x-cache", "keep-alive", "trailer",
+    ]
+    /// Header names that also start ordinary lines of text (`Host: Ann`, `Date: Monday`).
+    static let commonWords: Set<String> = ["host", "date", "from", "to", "via", "warning", "allow", "accept", "range"]
+
+    public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
+        guard value.count >= 4, LineBreaks.mayContain(value) else { return nil }
+        let breaks = LineBreaks.scan(value)
+        guard !breaks.isEmpty else { return nil }
+        let field = NetField.of(fieldName)
+        var best = NetFinding.none
+        var lines = 0
+        for b in breaks { lines += max(b.count, 1) }
+        let rawBreaks = breaks.filter { !$0.encoded }.count
+        // The text before the first break: an id/URL (no spaces) is what an injection rides on.
+        let prefix = value[value.startIndex..<breaks[0].start]
+        var prefixSpaces = 0
+        for byte in prefix where byte == 0x20 { prefixSpaces += 1 }
+        var nameBuffer: [UInt8] = []
+        for b in breaks {
+            guard b.next < value.endIndex else { continue }
+            let line = value[b.next...]
+            if Bytes.hasPrefixIgnoringCase(line, "http/1.") || Bytes.hasPrefixIgnoringCase(line, "http/2")
+                || Bytes.hasPrefixIgnoringCase(line, "http/0.9")
+            {
+                // A status line: `HTTP/1.1 200 OK`.
+                var k = line.startIndex + 6
+                while k < line.endIndex, k - line.startIndex < 10, line[k] != 0x20, line[k] != UInt8(ascii: "%") {
+                    k += 1
+                }
+                let rest = line[LineBreaks.skipSpace(line, k)...]
+                if rest.prefix(3).count == 3, rest.prefix(3).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                    best.consider(
+                        NetFinding(0.95, "crlf.response_splitting", b.start..<min(value.endIndex, b.next + 40)))
+                    continue
+                }
+            }
+            if let (nameRange, _) = LineBreaks.headerName(value, at: b.next) {
+                nameBuffer.removeAll(keepingCapacity: true)
+                for byte in value[nameRange] { nameBuffer.append(Bytes.lower(byte)) }
+                let name = String(decoding: nameBuffer, as: UTF8.self)
+                var confidence: Double
+                if dangerousHeaders.contains(name) {
+                    confidence = name == "set-cookie" || name == "location" || name == "refresh" ? 0.92 : 0.85
+                } else if commonWords.contains(name) {
+                    confidence = 0.5
+                } else if Bytes.hasPrefixIgnoringCase(value[nameRange], "x-") || name.hasPrefix("content-")
+                    || name.hasPrefix("access-control-")
+                {
+                    confidence = 0.75
+                } else {
+                    guard !b.unicode else { continue }
+                    confidence = 0.45
+                }
+                if b.unicode, confidence < 0.85 { continue }
+                if b.encoded { confidence = min(0.95, confidence + 0.05) }
+                best.consider(
+                    NetFinding(confidence, "crlf.header_injection", b.start..<min(value.endIndex, b.next + 40)))
+            } else if b.count >= 2, value[b.next] == UInt8(ascii: "<") {
+                // A blank line then markup: a body injected after the headers.
+                best.consider(
+                    NetFinding(b.encoded ? 0.8 : 0.7, "crlf.body_injection", b.start..<min(value.endIndex, b.next + 40))
+                )
+            }
+        }
+        if best.confidence == 0, breaks.contains(where: { $0.encoded && !$0.unicode }), !field.freeText {
+            // `%0d%0a` that survived decoding with nothing recognisable after it: a probe.
+            best.consider(
+                NetFinding(0.4, "crlf.encoded_break", breaks[0].start..<min(value.endIndex, breaks[0].next + 24)))
+        }
+        guard best.confidence > 0 else { return nil }
+        if best.rule != "crlf.response_splitting" {
+            // Context: prose before the break, documents with many lines, bodies and free text.
+            if prefixSpaces >= 2 { best.confidence *= 0.7 }
+            // A first line that is itself `Name: value` makes a header-like document (YAML, a
+            // pasted e-mail header block), not a value with a header smuggled after it.
+            if let (_, after) = LineBreaks.headerName(prefix, at: prefix.startIndex),
+                after >= prefix.endIndex || prefix[after] != UInt8(ascii: "/")
+            {
+                best.confidence *= 0.6
+            }
+            if rawBreaks >= 3 && lines >= 4 { best.confidence *= 0.7 }
+            if source == .body && !field.url && !field.redirect { best.confidence *= 0.8 }
+            if field.freeText || field.mail { best.confidence *= 0.7 }
+        }
+        let result = best.rounded
+        return result.confidence >= reportFloor ? result : nil
+    }
+}

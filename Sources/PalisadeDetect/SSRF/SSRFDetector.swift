@@ -1,0 +1,290 @@
+/// Server-side request forgery: URLs (and, in host/URL fields, bare hosts) that point the server at
+/// itself, its network or the cloud metadata service, in any notation, and URLs with schemes that
+/// turn a fetch into a protocol smuggler (`gopher:`, `dict:`, `file:`, `php://filter`…).
+///
+/// Reading: the value's leading URL (`URLReader`), up to 8 embedded `scheme://` URLs, or a bare
+/// host in a URL/host field; each host goes through `HostClassifier`. The field weighs it: a
+/// `callback_url` holding `http://127.0.0.1` is the classic case, an `ip` field holding an address
+/// is not an attack, a Referer/Origin naming `localhost` is a developer's browser, and a URL
+/// mentioned in prose is weak evidence.
+public struct SSRFDetector: Detector {
+    public let name = "ssrf"
+
+    public init() {}
+
+    public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
+        guard let finding = Self.analyze(value, fieldName: context.fieldName, source: context.source) else { return }
+        hits.append(.net(.ssrf, finding, value: value, context: context))
+    }
+
+    static let reportFloor = 0.3
+
+    /// Schemes that make a URL fetcher do something else than HTTP, with their confidence.
+    static let dangerousSchemes: [(String, Double)] = [
+        ("gopher", 0.95), ("dict", 0.95), ("php", 0.95), ("expect", 0.95), ("phar", 0.9), ("file", 0.9),
+        ("jar", 0.9), ("netdoc", 0.9), ("tftp", 0.9), ("compress.zlib", 0.85), ("zlib", 0.8), ("glob", 0.7),
+        ("ogg", 0.6),
+    ]
+    /// Connection schemes with ordinary uses (`redis://cache.example.com`): dangerous when they point
+    /// inside (scored like an HTTP URL to that host) or, for LDAP/RMI, when the path names a class
+    /// rather than a DN (`ldap://host:1389/Exploit`, the JNDI pattern).
+    static let connectionSchemes: Set<String> = [
+        "ldap", "ldaps", "ldapi", "smb", "sftp", "telnet", "mysql", "redis", "rtsp", "ssh", "memcached", "mongodb",
+        "postgres", "postgresql", "amqp", "ftps", "imap", "pop3", "smtp", "nfs", "rmi", "iiop", "dns", "corbaname",
+    ]
+
+    public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
+        guard value.count >= 3, value.count <= 1 << 20 else { return nil }
+        var colon = false
+        var slash = false
+        var space = false
+        var dots = 0
+        var letter = false
+        for byte in value {
+            if byte == UInt8(ascii: ":") {
+                colon = true
+            } else if byte == UInt8(ascii: "/") || byte == 0x5C {
+                slash = true
+            } else if byte == 0x20 {
+                space = true
+            } else if byte == UInt8(ascii: ".") {
+                dots += 1
+            } else if byte | 0x20 >= 0x61, byte | 0x20 <= 0x7A {
+                letter = true
+            }
+        }
+        // Pre-filter (no allocation): a URL needs `:` or `/`; a bare host in a host field needs dots
+        // and no spaces (`10.0.0.1`, `metadata.google.internal`).
+        // A single-number address (`0x7f000001`, `2130706433`) may stand alone too.
+        let hexNumber =
+            value.count >= 4 && value.first == UInt8(ascii: "0") && value.dropFirst().first.map { $0 | 0x20 } == 0x78
+        let decimalNumber = !letter && value.count >= 8 && value.count <= 10 && dots == 0
+        guard colon || slash || (!space && (dots >= 3 || (dots >= 1 && letter) || hexNumber || decimalNumber)) else {
+            return nil
+        }
+        let field = NetField.of(fieldName)
+        let hostField = (field.url || field.host) && !field.ip
+        guard colon || slash || hostField else { return nil }
+        let header = source == .header
+        let lowered = fieldName.map(Bytes.lowercased) ?? ""
+        // Browsers put the developer's own origin here; not a fetch target.
+        let browserOrigin =
+            lowered == "referer" || lowered == "referrer" || lowered == "origin"
+            || (header && (lowered == "host" || lowered == "x-forwarded-host"))
+        let oauthRedirect =
+            lowered.replacingDashes.contains("redirecturi") || lowered.replacingDashes.contains("origin")
+        var best = NetFinding.none
+        let trimmed = Bytes.trimmed(value)
+        var start = trimmed.startIndex
+        while start < trimmed.endIndex,
+            trimmed[start] == UInt8(ascii: "\"") || trimmed[start] == UInt8(ascii: "'")
+                || trimmed[start] == UInt8(ascii: "<")
+        {
+            start += 1
+        }
+        var seen: [Int] = []
+        func judge(at s: Int, embedded: Bool) {
+            guard !seen.contains(s) else { return }
+            seen.append(s)
+            guard var f = judgeURL(value, at: s) else { return }
+            if f.confidence < 0.9 || !f.rule.hasSuffix("metadata") {
+                if browserOrigin && !f.rule.hasSuffix("obfuscated") && !f.rule.hasPrefix("ssrf.scheme") { return }
+                if header { f.confidence *= 0.85 }
+                if oauthRedirect && f.rule == "ssrf.loopback" { f.confidence = 0.45 }
+            }
+            if embedded {
+                f.confidence *= space ? (field.url ? 0.8 : 0.55) : 0.9
+            } else if space, f.range.upperBound < value.endIndex, f.rule != "ssrf.metadata" {
+                // A URL leading a sentence.
+                f.confidence *= field.url ? 0.9 : 0.6
+            }
+            if field.freeText { f.confidence *= 0.7 }
+            if !field.url && !field.host && !f.rule.hasPrefix("ssrf.scheme") && !f.rule.hasSuffix("obfuscated")
+                && f.rule != "ssrf.metadata"
+            {
+                f.confidence *= 0.92
+            }
+            if field.url { f.confidence = min(1, f.confidence + 0.05) }
+            best.consider(f)
+        }
+        if colon || slash { judge(at: start, embedded: false) }
+        if colon {
+            for s in URLReader.urlStarts(value) where s != start { judge(at: s, embedded: true) }
+        }
+        if best.confidence == 0, hostField, !space, !browserOrigin, start < trimmed.endIndex {
+            best.consider(judgeBareHost(value, from: start, end: trimmed.endIndex, strongField: true))
+        } else if best.confidence == 0, !space, !field.ip, colon || slash, start < trimmed.endIndex {
+            if let f = judgeBareHost(value, from: start, end: trimmed.endIndex, strongField: false) { best.consider(f) }
+        }
+        let result = best.rounded
+        return result.confidence >= reportFloor ? result : nil
+    }
+
+    /// A URL at `s`: a dangerous scheme, or an HTTP-like URL whose host is internal.
+    static func judgeURL(_ v: ArraySlice<UInt8>, at s: Int) -> NetFinding? {
+        if let (scheme, after, _) = URLReader.scheme(v, at: s) {
+            for (name, confidence) in dangerousSchemes where confidence > 0 && scheme.elementsEqual(name.utf8) {
+                // Needs the shape of a URL of that scheme, not `file: see attached` or `dict: en`.
+                let rest = v[after...]
+                let slashes = rest.prefix { $0 == UInt8(ascii: "/") || $0 == 0x5C }.count
+                let body = rest.dropFirst(slashes)
+                var ok = slashes >= 2 && !body.isEmpty && !Bytes.isSpace(body.first!)
+                if name == "jar" || name == "netdoc" {
+                    ok = ok || Bytes.hasPrefixIgnoringCase(rest, "http") || Bytes.hasPrefixIgnoringCase(rest, "file")
+                }
+                if scheme == Array("file".utf8) {
+                    ok = slashes >= 1 && !body.isEmpty && !Bytes.isSpace(body.first!)
+                }
+                if scheme == Array("php".utf8) {
+                    ok =
+                        Bytes.hasPrefixIgnoringCase(rest, "//filter") || Bytes.hasPrefixIgnoringCase(rest, "//input")
+                        || Bytes.hasPrefixIgnoringCase(rest, "//expect") || Bytes.hasPrefixIgnoringCase(rest, "//fd")
+                        || Bytes.hasPrefixIgnoringCase(rest, "//memory") || Bytes.hasPrefixIgnoringCase(rest, "//temp")
+                        || Bytes.hasPrefixIgnoringCase(rest, "//stdin")
+                }
+                guard ok else { break }
+                let end = min(v.endIndex, after + 60)
+                return NetFinding(
+                    confidence, "ssrf.scheme_\(scheme.count <= 16 ? String(decoding: scheme, as: UTF8.self) : "other")",
+                    s..<end)
+            }
+        }
+        guard var url = URLReader.parse(v, at: s) ?? connectionURL(v, at: s) else { return nil }
+        let connection = !url.scheme.isEmpty && !URLReader.isSpecial(url.scheme)
+        if connection {
+            let name = String(decoding: url.scheme, as: UTF8.self)
+            guard connectionSchemes.contains(name) else { return nil }
+            url.oddSlashes = false
+            if let reading = HostClassifier.classify(v[url.hostRange]), reading.category >= .privateNetwork,
+                var f = score(reading, url: url, range: s..<min(v.endIndex, url.authorityEnd + 24))
+            {
+                f.confidence = min(1, f.confidence + 0.05)
+                return f
+            }
+            if name.hasPrefix("ldap") || name == "rmi" || name == "iiop" || name == "corbaname" {
+                let path = v[url.authorityEnd..<min(v.endIndex, url.authorityEnd + 128)]
+                let className = path.count > 1 && !path.contains(UInt8(ascii: "=")) && !path.contains(0x20)
+                if className || name == "rmi" {
+                    return NetFinding(0.7, "ssrf.scheme_\(name)", s..<min(v.endIndex, url.authorityEnd + 24))
+                }
+            }
+            return nil
+        }
+        let range = s..<min(v.endIndex, url.authorityEnd + 24)
+        if url.hasUserinfo {
+            // `http://127.0.0.1:80%23@evil.example`: parsers that decode or split differently connect
+            // to the host written in the userinfo.
+            var u = url.hostRange.lowerBound - 1
+            var authorityStart = u
+            while authorityStart > s, v[authorityStart - 1] != UInt8(ascii: "/") && v[authorityStart - 1] != 0x5C {
+                authorityStart -= 1
+            }
+            u =
+                v[authorityStart..<(url.hostRange.lowerBound - 1)].firstIndex {
+                    $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "@")
+                }
+                ?? (url.hostRange.lowerBound - 1)
+            if u > authorityStart, let inner = HostClassifier.classify(v[authorityStart..<u]), inner.isAddress,
+                inner.category >= .privateNetwork
+            {
+                var confused = inner
+                confused.obfuscated = true
+                return score(confused, url: url, range: range)
+            }
+        }
+        guard let reading = HostClassifier.classify(v[url.hostRange]) else { return nil }
+        return score(reading, url: url, range: range)
+    }
+
+    static func score(_ reading: HostClassifier.Reading, url: URLParts?, range: Range<Int>) -> NetFinding? {
+        var confidence: Double
+        var rule: String
+        switch reading.category {
+        case .metadata: (confidence, rule) = (0.95, "ssrf.metadata")
+        case .loopback: (confidence, rule) = (reading.isAddress ? 0.85 : 0.8, "ssrf.loopback")
+        case .unspecified: (confidence, rule) = (0.85, "ssrf.loopback")
+        case .linkLocal: (confidence, rule) = (0.85, "ssrf.link_local")
+        case .privateNetwork: (confidence, rule) = (0.8, "ssrf.private_network")
+        case .internalName: (confidence, rule) = (0.65, "ssrf.internal_name")
+        case .interaction: (confidence, rule) = (0.7, "ssrf.interaction_domain")
+        case .publicHost: return nil
+        }
+        if reading.obfuscated, reading.category >= .privateNetwork, rule != "ssrf.metadata" {
+            confidence = 0.95
+            rule += "_obfuscated"
+        }
+        if let url, url.hasUserinfo, reading.category >= .privateNetwork {
+            confidence = max(confidence, 0.9)
+        }
+        if let url, url.oddSlashes || url.controlCharacters, reading.category >= .privateNetwork {
+            confidence = max(confidence, 0.9)
+        }
+        return NetFinding(confidence, rule, range)
+    }
+
+    /// `127.0.0.1:6379`, `localhost/admin`, `169.254.169.254/latest/meta-data` without a scheme.
+    static func judgeBareHost(_ v: ArraySlice<UInt8>, from: Int, end: Int, strongField: Bool) -> NetFinding? {
+        var hostEnd = from
+        if from < end, v[from] == UInt8(ascii: "[") {
+            hostEnd = (v[from..<end].firstIndex(of: UInt8(ascii: "]")) ?? end - 1) + 1
+        } else {
+            while hostEnd < end, v[hostEnd] != UInt8(ascii: ":"), v[hostEnd] != UInt8(ascii: "/"),
+                v[hostEnd] != UInt8(ascii: "?"), v[hostEnd] != 0x5C
+            {
+                hostEnd += 1
+            }
+            // A whole bare IPv6 literal (`::1`, `fd00:ec2::254`).
+            if hostEnd < end, v[hostEnd] == UInt8(ascii: ":"), IPAddress.parseV6(v[from..<end]) != nil {
+                hostEnd = end
+            }
+        }
+        guard hostEnd > from, let reading = HostClassifier.classify(v[from..<hostEnd]) else { return nil }
+        if !strongField {
+            // Outside URL/host fields only an unmistakable fetch target: the metadata address with a
+            // path, or an obfuscated internal address followed by a port or path.
+            let followed = hostEnd < end
+            guard followed, reading.isAddress,
+                reading.category == .metadata || (reading.obfuscated && reading.category >= .loopback)
+            else { return nil }
+        }
+        guard var finding = score(reading, url: nil, range: from..<min(v.endIndex, hostEnd + 24)) else { return nil }
+        if !reading.isAddress && reading.category < .loopback { finding.confidence *= 0.8 }
+        // `localhost:8080` in a host setting is as often a developer's config as an attack.
+        if !reading.isAddress && !reading.obfuscated && reading.category == .loopback { finding.confidence = 0.55 }
+        finding.confidence *= strongField ? 0.95 : 0.9
+        return finding
+    }
+}
+
+extension SSRFDetector {
+    /// `scheme://host…` for schemes `URLReader.parse` leaves alone (not WHATWG-special).
+    static func connectionURL(_ v: ArraySlice<UInt8>, at s: Int) -> URLParts? {
+        guard let (scheme, after, _) = URLReader.scheme(v, at: s), after + 2 <= v.endIndex,
+            v[after] == UInt8(ascii: "/"), v[after + 1] == UInt8(ascii: "/")
+        else { return nil }
+        var end = after + 2
+        var at: Int? = nil
+        while end < v.endIndex, end - after < 512 {
+            let byte = v[end]
+            if byte == UInt8(ascii: "@") { at = end } else if URLReader.authorityEnd.contains(byte) { break }
+            end += 1
+        }
+        let hostStart = at.map { $0 + 1 } ?? after + 2
+        var hostEnd = hostStart
+        if hostStart < end, v[hostStart] == UInt8(ascii: "[") {
+            hostEnd = v[hostStart..<end].firstIndex(of: UInt8(ascii: "]")).map { $0 + 1 } ?? end
+        } else {
+            hostEnd = v[hostStart..<end].firstIndex(of: UInt8(ascii: ":")) ?? end
+        }
+        guard hostEnd > hostStart else { return nil }
+        return URLParts(
+            scheme: scheme, start: s, hostRange: hostStart..<hostEnd, hasUserinfo: at != nil, authorityEnd: end)
+    }
+}
+
+extension String {
+    /// The string without `-` and `_`.
+    fileprivate var replacingDashes: String {
+        String(decoding: utf8.filter { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "_") }, as: UTF8.self)
+    }
+}
