@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "PalisadeCore",
                 "PalisadeDetect",
+                "PalisadeLearn",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Sources/PalisadeRecords",
@@ -175,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PalisadeRecordsTests",
-            dependencies: ["PalisadeRecords", "PalisadeCore", "PalisadeDetect"],
+            dependencies: ["PalisadeRecords", "PalisadeCore", "PalisadeDetect", "PalisadeLearn"],
             path: "Tests/PalisadeRecordsTests",
             resources: [.copy("Fixtures")],
             swiftSettings: strict
