@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PalisadeKafka", targets: ["PalisadeKafka"]),
         .library(name: "PalisadeRuntime", targets: ["PalisadeRuntime"]),
         .library(name: "PalisadeLearn", targets: ["PalisadeLearn"]),
+        .library(name: "WorkerService", targets: ["WorkerService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -124,6 +125,25 @@ let package = Package(
             path: "Sources/PalisadeKafka",
             swiftSettings: strict
         ),
+        // The worker role: consumes palisade.requests, publishes verdicts and observations.
+        .target(
+            name: "WorkerService",
+            dependencies: [
+                "PalisadeCore",
+                "PalisadeDetect",
+                "PalisadeLearn",
+                "PalisadePolicy",
+                "PalisadeRecords",
+                "PalisadeTransport",
+                "PalisadeRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/Worker",
+            swiftSettings: strict
+        ),
         // Subcommands of the `palisade` binary, as a library so tests can drive them.
         .target(
             name: "PalisadeCLI",
@@ -132,8 +152,11 @@ let package = Package(
                 "PalisadeDetect",
                 "PalisadeTransport",
                 "PalisadeKafka",
+                "PalisadeRuntime",
+                "WorkerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/PalisadeCLI",
             swiftSettings: strict
@@ -198,6 +221,23 @@ let package = Package(
             dependencies: ["PalisadeLearn", "PalisadeCore", "PalisadeDetect"],
             path: "Tests/PalisadeLearnTests",
             exclude: ["Fixtures"],  // read through #filePath by WireFormatTests
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkerServiceTests",
+            dependencies: [
+                "WorkerService",
+                "PalisadeCore",
+                "PalisadeDetect",
+                "PalisadeLearn",
+                "PalisadeRecords",
+                "PalisadeRuntime",
+                "PalisadeTransport",
+                "PalisadeKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/WorkerServiceTests",
             swiftSettings: strict
         ),
         .testTarget(

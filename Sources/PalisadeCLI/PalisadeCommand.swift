@@ -6,7 +6,7 @@ public struct PalisadeCommand: AsyncParsableCommand {
         commandName: "palisade",
         abstract: "Out-of-band API protection: decode, score, learn and block.",
         version: "0.1.0",
-        subcommands: [ScanCommand.self, DevKafkaCommand.self]
+        subcommands: [ScanCommand.self, DevKafkaCommand.self, WorkerCommand.self]
     )
 
     public init() {}
