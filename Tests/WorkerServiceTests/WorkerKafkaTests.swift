@@ -135,34 +135,52 @@ struct WorkerKafkaTests {
         let bootstrap = String(line.split(separator: "\n").first ?? "")
         try #require(!bootstrap.isEmpty)
 
+        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-kill-\(getpid())")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: logs) }
         func startWorker(_ n: Int) throws -> Process {
             let p = Process()
             p.executableURL = binary
             p.arguments = [
                 "worker", "--kafka-bootstrap", bootstrap, "--topic-prefix", "kill.", "--scoring-tasks", "1",
-                "--listen-port", "0", "--log-level", "error", "--set", "worker.tokens=test-token",
+                "--listen-port", "0", "--log-level", "info", "--set", "worker.tokens=test-token",
                 "--set", "kafka.session_timeout_ms=6000", "--set", "worker.drain_timeout_ms=2000",
                 "--set", "kafka.client_id=worker-\(n)",
             ]
+            let log = logs.appendingPathComponent("worker-\(n).log")
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
+            p.standardError = try FileHandle(forWritingTo: log)
             try p.run()
             return p
         }
         let workers = try (0..<3).map(startWorker)
         defer { for w in workers where w.isRunning { kill(w.processIdentifier, SIGKILL) } }
+        // All three in the group with partitions before the stream starts.
+        func log(_ n: Int) -> String {
+            (try? String(contentsOf: logs.appendingPathComponent("worker-\(n).log"), encoding: .utf8)) ?? ""
+        }
+        let joinDeadline = ContinuousClock.now + .seconds(30)
+        while !(0..<3).allSatisfy({ log($0).contains("partitions assigned") }), ContinuousClock.now < joinDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .seconds(1))
 
         var configuration = KafkaConfiguration(bootstrapServers: bootstrap)
         configuration.producer.lingerMs = 2
         let producer = try KafkaProducer(configuration: configuration, logger: Self.logger)
         let total = 6_000
         let topic = "kill.palisade.requests"
-        // First half, then kill worker 0 while it has work, then the second half.
-        for result in await producer.send(batch: Self.requests(0..<(total / 2), topic: topic)) { _ = try result.get() }
-        try await Task.sleep(for: .seconds(4))
-        kill(workers[0].processIdentifier, SIGKILL)
-        for result in await producer.send(batch: Self.requests((total / 2)..<total, topic: topic)) {
-            _ = try result.get()
+        // A steady stream (batches of 100 every 50 ms); worker 0 is killed a third of the way in,
+        // while it holds records in flight and offsets not yet committed.
+        for start in stride(from: 0, to: total, by: 100) {
+            if start == total / 3 {
+                kill(workers[0].processIdentifier, SIGKILL)
+            }
+            for result in await producer.send(batch: Self.requests(start..<min(total, start + 100), topic: topic)) {
+                _ = try result.get()
+            }
+            try await Task.sleep(for: .milliseconds(50))
         }
         await producer.shutdown(timeout: .seconds(5))
 
@@ -171,6 +189,7 @@ struct WorkerKafkaTests {
             configuration, topic: "kill.palisade.verdicts", expected: expected, timeout: .seconds(75))
         let missing = expected.subtracting(ids)
         let duplicates = ids.count - Set(ids).count
+        #expect(log(0).contains("partitions assigned"), "worker 0 never got partitions")
         print(
             "worker kill test: \(ids.count) verdicts for \(total) requests, \(duplicates) duplicates, \(missing.count) missing"
         )
