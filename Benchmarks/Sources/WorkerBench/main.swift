@@ -13,8 +13,11 @@ import PalisadeTransport
 import WorkerService
 
 let total = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 50_000 : 50_000
-var logger = Logger(label: "bench.worker")
-logger.logLevel = .error
+let logger: Logger = {
+    var logger = Logger(label: "bench.worker")
+    logger.logLevel = .error
+    return logger
+}()
 
 /// Mixed API traffic: JSON writes, searches, JWT reads, a few attacks.
 func request(_ i: Int) -> CaptureRecord {
@@ -47,8 +50,11 @@ func request(_ i: Int) -> CaptureRecord {
 
 let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
 try await cluster.createTopics(PalisadeTopic.allSpecs(partitions: 12, replicationFactor: 1))
-var configuration = cluster.configuration()
-configuration.producer.lingerMs = 5
+let configuration: KafkaConfiguration = {
+    var configuration = cluster.configuration()
+    configuration.producer.lingerMs = 5
+    return configuration
+}()
 let producer = try KafkaProducer(configuration: configuration, logger: logger)
 let values = (0..<total).map { CaptureRecordMessage(request($0)).encodedRecord() }
 let bytes = values.reduce(0) { $0 + $1.count }
@@ -64,7 +70,9 @@ await producer.shutdown(timeout: .seconds(10))
 
 /// Runs `workers` workers with `tasks` scoring tasks each, as a new group over all the requests;
 /// returns records/s from start until every record is acknowledged.
-func run(workers count: Int, tasks: Int, group: String) async throws -> Double {
+func run(
+    workers count: Int, tasks: Int, group: String, total: Int, configuration: KafkaConfiguration, logger: Logger
+) async throws -> Double {
     var settings = WorkerSettings()
     settings.group = group
     settings.scoringTasks = tasks
@@ -89,10 +97,13 @@ func run(workers count: Int, tasks: Int, group: String) async throws -> Double {
     }
 }
 
-let one = try await run(workers: 1, tasks: 1, group: "bench-1x1")
+let one = try await run(
+    workers: 1, tasks: 1, group: "bench-1x1", total: total, configuration: configuration, logger: logger)
 print(String(format: "1 worker, 1 scoring task:  %8.0f records/s", one))
-let oneTwo = try await run(workers: 1, tasks: 2, group: "bench-1x2")
+let oneTwo = try await run(
+    workers: 1, tasks: 2, group: "bench-1x2", total: total, configuration: configuration, logger: logger)
 print(String(format: "1 worker, 2 scoring tasks: %8.0f records/s (%.2fx)", oneTwo, oneTwo / one))
-let two = try await run(workers: 2, tasks: 1, group: "bench-2x1")
+let two = try await run(
+    workers: 2, tasks: 1, group: "bench-2x1", total: total, configuration: configuration, logger: logger)
 print(String(format: "2 workers, 1 task each:    %8.0f records/s (%.2fx)", two, two / one))
 await cluster.shutdown()
