@@ -77,6 +77,10 @@ func run(
     settings.group = group
     settings.scoringTasks = tasks
     settings.baselineCatchUpTimeoutMs = 5_000
+    // Optional overrides for experiments: WORKER_POLL_MAX_RECORDS.
+    if let poll = ProcessInfo.processInfo.environment["WORKER_POLL_MAX_RECORDS"].flatMap({ Int($0) }) {
+        settings.pollMaxRecords = poll
+    }
     let workers = (0..<count).map { _ in
         buildWorker(
             settings: settings, transport: KafkaTransport(configuration: configuration, logger: logger), logger: logger,
