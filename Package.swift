@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "PalisadeRuntime", targets: ["PalisadeRuntime"]),
         .library(name: "PalisadeLearn", targets: ["PalisadeLearn"]),
         .library(name: "AggregatorService", targets: ["AggregatorService"]),
+        .library(name: "WorkerService", targets: ["WorkerService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -97,6 +98,7 @@ let package = Package(
             dependencies: [
                 "PalisadeCore",
                 "PalisadeDetect",
+                "PalisadeLearn",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Sources/PalisadeRecords",
@@ -170,6 +172,25 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strict
         ),
+        // The worker role: consumes palisade.requests, publishes verdicts and observations.
+        .target(
+            name: "WorkerService",
+            dependencies: [
+                "PalisadeCore",
+                "PalisadeDetect",
+                "PalisadeLearn",
+                "PalisadePolicy",
+                "PalisadeRecords",
+                "PalisadeTransport",
+                "PalisadeRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/Worker",
+            swiftSettings: strict
+        ),
         // Subcommands of the `palisade` binary, as a library so tests can drive them.
         .target(
             name: "PalisadeCLI",
@@ -181,6 +202,7 @@ let package = Package(
                 "PalisadeRuntime",
                 "MirrorService",
                 "AggregatorService",
+                "WorkerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -227,7 +249,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PalisadeRecordsTests",
-            dependencies: ["PalisadeRecords", "PalisadeCore", "PalisadeDetect"],
+            dependencies: ["PalisadeRecords", "PalisadeCore", "PalisadeDetect", "PalisadeLearn"],
             path: "Tests/PalisadeRecordsTests",
             resources: [.copy("Fixtures")],
             swiftSettings: strict
@@ -283,6 +305,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/AggregatorServiceTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkerServiceTests",
+            dependencies: [
+                "WorkerService",
+                "PalisadeCore",
+                "PalisadeDetect",
+                "PalisadeLearn",
+                "PalisadeRecords",
+                "PalisadeRuntime",
+                "PalisadeTransport",
+                "PalisadeKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/WorkerServiceTests",
             swiftSettings: strict
         ),
         .testTarget(

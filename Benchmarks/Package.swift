@@ -49,6 +49,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/AggregatorBench",
+        ),
+        // Worker records/s, Kafka in and out (mock cluster), and 1 → 2 worker scaling.
+        .executableTarget(
+            name: "WorkerBench",
+            dependencies: [
+                .product(name: "WorkerService", package: "palisade"),
+                .product(name: "PalisadeKafka", package: "palisade"),
+                .product(name: "PalisadeRecords", package: "palisade"),
+                .product(name: "PalisadeRuntime", package: "palisade"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/WorkerBench",
             swiftSettings: [.treatAllWarnings(as: .error)]
         ),
     ]

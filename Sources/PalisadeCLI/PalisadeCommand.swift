@@ -7,8 +7,8 @@ public struct PalisadeCommand: AsyncParsableCommand {
         abstract: "Out-of-band API protection: decode, score, learn and block.",
         version: "0.1.0",
         subcommands: [
-            ScanCommand.self, MirrorCommand.self, AggregatorCommand.self, ReplayCommand.self, DecisionsCommand.self,
-            OpenAPICommand.self, DevKafkaCommand.self,
+            ScanCommand.self, MirrorCommand.self, WorkerCommand.self, AggregatorCommand.self, ReplayCommand.self,
+            DecisionsCommand.self, OpenAPICommand.self, DevKafkaCommand.self,
         ]
     )
 

@@ -1,4 +1,6 @@
 import Foundation
+import PalisadeCore
+import PalisadeLearn
 
 /// One filled-in example of every record type: the content of the checked-in fixtures
 /// (Tests/PalisadeRecordsTests/Fixtures), and sample traffic for transport tests and benchmarks.
@@ -133,6 +135,116 @@ public enum RecordSamples {
         m.createdAtMs = 1_763_700_000_999
         m.expiresAtMs = 1_763_703_600_999
         m.version = "1763700000:42"
+        return m
+    }
+
+    // MARK: Revision 2 (fixtures `*.v1.2.pb`)
+
+    /// A verdict with every revision-2 identity field set.
+    public static var verdictRevision2: VerdictMessage {
+        var m = verdict
+        m.clientIp = "203.0.113.7"
+        m.client = "api_key:" + IdentityHash.apiKey("k-0123456789")
+        m.apiKeyHash = IdentityHash.apiKey("k-0123456789")
+        m.jwtSub = "user-42"
+        m.objectIDHash = IdentityHash.fnv1a64("42")
+        m.usernameHash = IdentityHash.fnv1a64("alice@example.com")
+        m.pathHash = IdentityHash.fnv1a64("/v1/users/42")
+        m.identityHeaders = [header("x-client-id", "mobile-7")]
+        return m
+    }
+
+    /// PalisadeLearn's observation behind `endpointObservationRevision2`.
+    public static var learnObservation: EndpointObservation {
+        EndpointObservation(
+            endpoint: EndpointKey(host: "api.example.com", method: "POST", template: "/v1/users/{id}/orders"),
+            requestID: "01JD0000000000000000000003", ts: 1_763_700_000_789, status: 201, auth: .bearerJWT,
+            contentType: "application/json", bodyBytes: 96,
+            segments: [
+                PathSegmentObservation(
+                    kind: .literal, literal: "v1", hash: IdentityHash.fnv1a64("v1"),
+                    shape: ValueShape(format: .word, length: 2, charset: [.lower, .digit])),
+                PathSegmentObservation(
+                    kind: .literal, literal: "users", hash: IdentityHash.fnv1a64("users"),
+                    shape: ValueShape(format: .word, length: 5, charset: [.lower])),
+                PathSegmentObservation(
+                    kind: .number, literal: "42", hash: IdentityHash.fnv1a64("42"),
+                    shape: ValueShape(format: .integer, length: 2, charset: [.digit])),
+                PathSegmentObservation(
+                    kind: .literal, literal: "orders", hash: IdentityHash.fnv1a64("orders"),
+                    shape: ValueShape(format: .word, length: 6, charset: [.lower])),
+            ],
+            params: [
+                ParamObservation(
+                    location: "path.{id}", source: .path,
+                    shape: ValueShape(format: .integer, length: 2, charset: [.digit])),
+                ParamObservation(
+                    location: "query.expand", source: .query,
+                    shape: ValueShape(format: .word, length: 5, charset: [.lower])),
+                ParamObservation(
+                    location: "body.json.items[].sku", source: .body,
+                    shape: ValueShape(format: .hex, length: 12, charset: [.digit, .lower]),
+                    formats: [FormatSet(.hex), FormatSet(.integer)], minLength: 8, type: .string, occurrences: 3),
+                ParamObservation(
+                    location: "body.json.email", source: .body,
+                    shape: ValueShape(format: .email, length: 17, charset: [.lower, .safePunct, .punct]),
+                    sensitive: SensitiveSet(.email)),
+                ParamObservation(
+                    location: "body.json.meta", source: .body,
+                    shape: ValueShape(format: .base64, length: 24, charset: [.lower, .upper, .digit, .punct]),
+                    encodings: EncodingSet(.base64)),
+                ParamObservation(
+                    location: "body.json.count", source: .body,
+                    shape: ValueShape(format: .integer, length: 1, charset: [.digit]), type: .number),
+            ],
+            droppedParams: 1)
+    }
+
+    public static var endpointObservationRevision2: EndpointObservationMessage {
+        EndpointObservationMessage(learnObservation, client: "203.0.113.7", score: 4, attack: false)
+    }
+
+    /// PalisadeLearn's baseline behind `endpointBaselineRevision2`.
+    public static var learnBaseline: EndpointBaseline {
+        EndpointBaseline(
+            endpoint: EndpointKey(host: "api.example.com", method: "GET", template: "/v1/users/{id}"),
+            segments: [.literal("v1"), .literal("users"), .param(name: "id", kind: .number)], state: .enforcing,
+            version: 18, samples: 12_000, updatedAt: 1_763_700_200_000, openParameters: false,
+            parameters: [
+                ParameterBaseline(
+                    location: "path.{id}", source: .path, samples: 12_000, presence: 1, required: true,
+                    enforced: true, formats: [FormatFrequency(format: .integer, frequency: 1)], minLength: 1,
+                    maxLength: 6, p1Length: 1, p99Length: 5, charset: [.digit], type: .string),
+                ParameterBaseline(
+                    location: "query.expand", source: .query, samples: 3_000, presence: 0.25, required: false,
+                    enforced: true,
+                    formats: [
+                        FormatFrequency(format: .word, frequency: 0.9), FormatFrequency(format: .empty, frequency: 0.1),
+                    ], minLength: 0, maxLength: 12, p1Length: 0, p99Length: 9, charset: [.lower, .safePunct],
+                    type: .string),
+                ParameterBaseline(
+                    location: "header.x-session", source: .header, samples: 11_000, presence: 0.92, required: false,
+                    enforced: true, formats: [FormatFrequency(format: .base64, frequency: 1)], minLength: 24,
+                    maxLength: 44, p1Length: 24, p99Length: 44, charset: [.lower, .upper, .digit, .punct],
+                    type: .string, sensitive: [.secret], encoded: true),
+            ], statusCounts: [200: 11_500, 404: 450, 403: 50], authSchemes: [.bearerJWT, .none],
+            contentTypes: ["application/json"])
+    }
+
+    public static var endpointBaselineRevision2: EndpointBaselineMessage {
+        EndpointBaselineMessage(learnBaseline)
+    }
+
+    public static var deadLetter: DeadLetterMessage {
+        var m = DeadLetterMessage()
+        m.topic = "palisade.requests"
+        m.partition = 7
+        m.offset = 1234
+        m.reason = "cannot read palisade.v1.CaptureRecord: malformed protobuf"
+        m.value = Data([0xff, 0xff, 0xff, 0x01, 0x02])
+        m.valueTruncated = false
+        m.rejectedBy = "worker"
+        m.rejectedAtMs = 1_763_700_300_000
         return m
     }
 

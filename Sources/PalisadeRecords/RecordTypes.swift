@@ -12,9 +12,15 @@ public typealias EndpointObservationMessage = Palisade_V1_EndpointObservation
 public typealias EndpointBaselineMessage = Palisade_V1_EndpointBaseline
 /// `palisade.v1.Decision`, the value of `palisade.decisions`.
 public typealias DecisionMessage = Palisade_V1_Decision
+/// `palisade.v1.DeadLetter`, the value of `palisade.deadletter`.
+public typealias DeadLetterMessage = Palisade_V1_DeadLetter
 
 /// The version of the record schema in this build: the `N` of the protobuf package `palisade.vN`.
 public let recordSchemaVersion = 1
+
+/// The revision of the schema within `palisade.v1` that this build writes (the `revision` field
+/// of observations and baselines; the revision log is at the top of palisade.proto).
+public let recordSchemaRevision = 2
 
 /// A record that could not be decoded or converted. Hostile bytes end here, never in a trap.
 public struct RecordError: Error, Sendable, Hashable, CustomStringConvertible {

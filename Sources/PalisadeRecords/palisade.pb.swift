@@ -10,15 +10,23 @@
 
 // Palisade records: the values carried on Palisade's Kafka topics (DESIGN §2).
 //
-// Schema version 1 (package `palisade.v1`). Every topic carries exactly one message type,
-// serialized with the standard protobuf binary encoding and no framing:
+// Schema version 1 (package `palisade.v1`), revision 2. Every topic carries exactly one message
+// type, serialized with the standard protobuf binary encoding and no framing:
 //
 //   topic                    value                 key (UTF-8 bytes)
 //   palisade.requests        CaptureRecord         none (spread)
 //   palisade.verdicts        Verdict               client key (Verdict.client)
-//   palisade.observations    EndpointObservation   endpoint key ("host method template")
-//   palisade.baselines       EndpointBaseline      endpoint key; compacted
+//   palisade.observations    EndpointObservation   "<METHOD> <host>" (discovery partition key)
+//   palisade.baselines       EndpointBaseline      endpoint key ("host method template"); compacted
 //   palisade.decisions       Decision              "scope:value"; compacted; tombstone = lifted
+//   palisade.deadletter      DeadLetter            the original record's key
+//
+// Revisions within v1 (additions only; older fixtures keep decoding):
+//   1  first draft of every message.
+//   2  (2026-11-21) EndpointObservation and EndpointBaseline carry PalisadeLearn's types one to
+//      one (fields 13+ / 11+, `revision` = 2); the draft fields they replace are kept, marked
+//      deprecated, and no longer written. Verdict gains the client identities the aggregator's
+//      behaviour detection needs (fields 11–17), never raw secrets. DeadLetter added.
 //
 // Compatibility rules (frozen schema; fixtures under Tests/PalisadeRecordsTests/Fixtures must
 // keep decoding):
@@ -293,6 +301,372 @@ public nonisolated enum Palisade_V1_CharsetClass: SwiftProtobuf.Enum, Swift.Case
     .printableAscii,
     .unicode,
     .binary,
+  ]
+
+}
+
+/// What a path segment looks like (PalisadeLearn `SegmentKind`).
+public nonisolated enum Palisade_V1_SegmentKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case literal // = 1
+
+  /// All digits (`{id}`).
+  case number // = 2
+  case uuid // = 3
+  case hex // = 4
+  case date // = 5
+  case email // = 6
+  case token // = 7
+
+  /// A folded high-cardinality position of ordinary words (`{param}`), in learned templates.
+  case param // = 8
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .literal
+    case 2: self = .number
+    case 3: self = .uuid
+    case 4: self = .hex
+    case 5: self = .date
+    case 6: self = .email
+    case 7: self = .token
+    case 8: self = .param
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .literal: return 1
+    case .number: return 2
+    case .uuid: return 3
+    case .hex: return 4
+    case .date: return 5
+    case .email: return 6
+    case .token: return 7
+    case .param: return 8
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Palisade_V1_SegmentKind] = [
+    .unspecified,
+    .literal,
+    .number,
+    .uuid,
+    .hex,
+    .date,
+    .email,
+    .token,
+    .param,
+  ]
+
+}
+
+/// The format of a value as far as learning is concerned (PalisadeCore `ValueFormat`).
+public nonisolated enum Palisade_V1_ValueFormat: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case empty // = 1
+  case integer // = 2
+  case decimal // = 3
+  case boolean // = 4
+  case null // = 5
+  case uuid // = 6
+  case date // = 7
+  case datetime // = 8
+  case email // = 9
+  case ipv4 // = 10
+  case ipv6 // = 11
+  case url // = 12
+  case hex // = 13
+  case base64 // = 14
+  case jwt // = 15
+  case token // = 16
+
+  /// Letters, digits and `-_.~` only.
+  case word // = 17
+  case text // = 18
+  case binary // = 19
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .empty
+    case 2: self = .integer
+    case 3: self = .decimal
+    case 4: self = .boolean
+    case 5: self = .null
+    case 6: self = .uuid
+    case 7: self = .date
+    case 8: self = .datetime
+    case 9: self = .email
+    case 10: self = .ipv4
+    case 11: self = .ipv6
+    case 12: self = .url
+    case 13: self = .hex
+    case 14: self = .base64
+    case 15: self = .jwt
+    case 16: self = .token
+    case 17: self = .word
+    case 18: self = .text
+    case 19: self = .binary
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .empty: return 1
+    case .integer: return 2
+    case .decimal: return 3
+    case .boolean: return 4
+    case .null: return 5
+    case .uuid: return 6
+    case .date: return 7
+    case .datetime: return 8
+    case .email: return 9
+    case .ipv4: return 10
+    case .ipv6: return 11
+    case .url: return 12
+    case .hex: return 13
+    case .base64: return 14
+    case .jwt: return 15
+    case .token: return 16
+    case .word: return 17
+    case .text: return 18
+    case .binary: return 19
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Palisade_V1_ValueFormat] = [
+    .unspecified,
+    .empty,
+    .integer,
+    .decimal,
+    .boolean,
+    .null,
+    .uuid,
+    .date,
+    .datetime,
+    .email,
+    .ipv4,
+    .ipv6,
+    .url,
+    .hex,
+    .base64,
+    .jwt,
+    .token,
+    .word,
+    .text,
+    .binary,
+  ]
+
+}
+
+/// The JSON-ish type of a value, from the decoder (PalisadeLearn `ValueType`).
+public nonisolated enum Palisade_V1_ScalarType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case string // = 1
+  case number // = 2
+  case boolean // = 3
+  case null // = 4
+  case binary // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .string
+    case 2: self = .number
+    case 3: self = .boolean
+    case 4: self = .null
+    case 5: self = .binary
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .string: return 1
+    case .number: return 2
+    case .boolean: return 3
+    case .null: return 4
+    case .binary: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Palisade_V1_ScalarType] = [
+    .unspecified,
+    .string,
+    .number,
+    .boolean,
+    .null,
+    .binary,
+  ]
+
+}
+
+/// Kinds of sensitive data (PalisadeCore `SensitiveKind`); only the kind is ever published.
+public nonisolated enum Palisade_V1_SensitiveKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case email // = 1
+  case phone // = 2
+
+  /// A payment card number passing the Luhn check.
+  case card // = 3
+  case iban // = 4
+  case ssn // = 5
+  case jwt // = 6
+
+  /// A password, key or token by its field name or looks.
+  case secret // = 7
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .email
+    case 2: self = .phone
+    case 3: self = .card
+    case 4: self = .iban
+    case 5: self = .ssn
+    case 6: self = .jwt
+    case 7: self = .secret
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .email: return 1
+    case .phone: return 2
+    case .card: return 3
+    case .iban: return 4
+    case .ssn: return 5
+    case .jwt: return 6
+    case .secret: return 7
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Palisade_V1_SensitiveKind] = [
+    .unspecified,
+    .email,
+    .phone,
+    .card,
+    .iban,
+    .ssn,
+    .jwt,
+    .secret,
+  ]
+
+}
+
+/// How a value was found wrapped: the first decoder that unwrapped it (PalisadeLearn
+/// `ValueEncoding`).
+public nonisolated enum Palisade_V1_ValueEncoding: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case base64 // = 1
+  case json // = 2
+  case jwt // = 3
+  case url // = 4
+  case xml // = 5
+
+  /// gzip or deflate.
+  case compressed // = 6
+  case html // = 7
+
+  /// JS / Unicode escapes.
+  case escape // = 8
+  case form // = 9
+  case other // = 10
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .base64
+    case 2: self = .json
+    case 3: self = .jwt
+    case 4: self = .url
+    case 5: self = .xml
+    case 6: self = .compressed
+    case 7: self = .html
+    case 8: self = .escape
+    case 9: self = .form
+    case 10: self = .other
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .base64: return 1
+    case .json: return 2
+    case .jwt: return 3
+    case .url: return 4
+    case .xml: return 5
+    case .compressed: return 6
+    case .html: return 7
+    case .escape: return 8
+    case .form: return 9
+    case .other: return 10
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Palisade_V1_ValueEncoding] = [
+    .unspecified,
+    .base64,
+    .json,
+    .jwt,
+    .url,
+    .xml,
+    .compressed,
+    .html,
+    .escape,
+    .form,
+    .other,
   ]
 
 }
@@ -687,61 +1061,157 @@ public nonisolated struct Palisade_V1_Anomaly: Sendable {
 }
 
 /// The per-request result a worker publishes (DESIGN §2 "Verdict"). Key: the client key.
-public nonisolated struct Palisade_V1_Verdict: Sendable {
+public nonisolated struct Palisade_V1_Verdict: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The CaptureRecord id this verdict is for.
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   /// The request's capture time, ms since the epoch.
-  public var tsMs: Int64 = 0
+  public var tsMs: Int64 {
+    get {_storage._tsMs}
+    set {_uniqueStorage()._tsMs = newValue}
+  }
 
   /// Client key: the IP, or an API key / JWT subject identity when the policy keys on it.
-  public var client: String = String()
+  public var client: String {
+    get {_storage._client}
+    set {_uniqueStorage()._client = newValue}
+  }
 
   public var endpoint: Palisade_V1_EndpointKey {
-    get {_endpoint ?? Palisade_V1_EndpointKey()}
-    set {_endpoint = newValue}
+    get {_storage._endpoint ?? Palisade_V1_EndpointKey()}
+    set {_uniqueStorage()._endpoint = newValue}
   }
   /// Returns true if `endpoint` has been explicitly set.
-  public var hasEndpoint: Bool {self._endpoint != nil}
+  public var hasEndpoint: Bool {_storage._endpoint != nil}
   /// Clears the value of `endpoint`. Subsequent reads from it will return its default value.
-  public mutating func clearEndpoint() {self._endpoint = nil}
+  public mutating func clearEndpoint() {_uniqueStorage()._endpoint = nil}
 
   /// Response status when known.
   public var status: Int32 {
-    get {_status ?? 0}
-    set {_status = newValue}
+    get {_storage._status ?? 0}
+    set {_uniqueStorage()._status = newValue}
   }
   /// Returns true if `status` has been explicitly set.
-  public var hasStatus: Bool {self._status != nil}
+  public var hasStatus: Bool {_storage._status != nil}
   /// Clears the value of `status`. Subsequent reads from it will return its default value.
-  public mutating func clearStatus() {self._status = nil}
+  public mutating func clearStatus() {_uniqueStorage()._status = nil}
 
   /// Overall score, 0…100.
-  public var score: Double = 0
+  public var score: Double {
+    get {_storage._score}
+    set {_uniqueStorage()._score = newValue}
+  }
 
   /// True when the score crossed the attack threshold for the sensitivity in force.
-  public var attack: Bool = false
+  public var attack: Bool {
+    get {_storage._attack}
+    set {_uniqueStorage()._attack = newValue}
+  }
 
-  public var hits: [Palisade_V1_Hit] = []
+  public var hits: [Palisade_V1_Hit] {
+    get {_storage._hits}
+    set {_uniqueStorage()._hits = newValue}
+  }
 
-  public var anomalies: [Palisade_V1_Anomaly] = []
+  public var anomalies: [Palisade_V1_Anomaly] {
+    get {_storage._anomalies}
+    set {_uniqueStorage()._anomalies = newValue}
+  }
 
   /// Time spent decoding and scoring this request, milliseconds.
-  public var decodeMs: Double = 0
+  public var decodeMs: Double {
+    get {_storage._decodeMs}
+    set {_uniqueStorage()._decodeMs = newValue}
+  }
+
+  /// The client address as the gateway saw it (CaptureRecord.client_ip), whatever `client` is.
+  public var clientIp: String {
+    get {_storage._clientIp ?? String()}
+    set {_uniqueStorage()._clientIp = newValue}
+  }
+  /// Returns true if `clientIp` has been explicitly set.
+  public var hasClientIp: Bool {_storage._clientIp != nil}
+  /// Clears the value of `clientIp`. Subsequent reads from it will return its default value.
+  public mutating func clearClientIp() {_uniqueStorage()._clientIp = nil}
+
+  /// The API key the request carried, hashed: lower-case hex of the first 16 bytes of
+  /// SHA-256(key bytes) (32 hex digits). Never the raw key. The gateway plugin hashes the key the
+  /// same way to look up `api_key` decisions.
+  public var apiKeyHash: String {
+    get {_storage._apiKeyHash ?? String()}
+    set {_uniqueStorage()._apiKeyHash = newValue}
+  }
+  /// Returns true if `apiKeyHash` has been explicitly set.
+  public var hasApiKeyHash: Bool {_storage._apiKeyHash != nil}
+  /// Clears the value of `apiKeyHash`. Subsequent reads from it will return its default value.
+  public mutating func clearApiKeyHash() {_uniqueStorage()._apiKeyHash = nil}
+
+  /// The `sub` claim of a bearer JWT (not verified: Palisade sees the token, not the key).
+  public var jwtSub: String {
+    get {_storage._jwtSub ?? String()}
+    set {_uniqueStorage()._jwtSub = newValue}
+  }
+  /// Returns true if `jwtSub` has been explicitly set.
+  public var hasJwtSub: Bool {_storage._jwtSub != nil}
+  /// Clears the value of `jwtSub`. Subsequent reads from it will return its default value.
+  public mutating func clearJwtSub() {_uniqueStorage()._jwtSub = nil}
+
+  /// FNV-1a 64 of the value of the path template's last parameter (`42` in `/users/42`), for
+  /// enumeration / BOLA detection. Same hash as PalisadePolicy's `StableHash.fnv1a64` (UTF-8
+  /// bytes, offset basis 0xcbf29ce484222325, prime 0x100000001b3).
+  public var objectIDHash: UInt64 {
+    get {_storage._objectIDHash ?? 0}
+    set {_uniqueStorage()._objectIDHash = newValue}
+  }
+  /// Returns true if `objectIDHash` has been explicitly set.
+  public var hasObjectIDHash: Bool {_storage._objectIDHash != nil}
+  /// Clears the value of `objectIDHash`. Subsequent reads from it will return its default value.
+  public mutating func clearObjectIDHash() {_uniqueStorage()._objectIDHash = nil}
+
+  /// FNV-1a 64 of the username a login request carried (body or form field `username`, `user`,
+  /// `login`, `email`, …), for credential-stuffing detection.
+  public var usernameHash: UInt64 {
+    get {_storage._usernameHash ?? 0}
+    set {_uniqueStorage()._usernameHash = newValue}
+  }
+  /// Returns true if `usernameHash` has been explicitly set.
+  public var hasUsernameHash: Bool {_storage._usernameHash != nil}
+  /// Clears the value of `usernameHash`. Subsequent reads from it will return its default value.
+  public mutating func clearUsernameHash() {_uniqueStorage()._usernameHash = nil}
+
+  /// FNV-1a 64 of the concrete path without query, for forced-browsing distinctness.
+  public var pathHash: UInt64 {
+    get {_storage._pathHash ?? 0}
+    set {_uniqueStorage()._pathHash = newValue}
+  }
+  /// Returns true if `pathHash` has been explicitly set.
+  public var hasPathHash: Bool {_storage._pathHash != nil}
+  /// Clears the value of `pathHash`. Subsequent reads from it will return its default value.
+  public mutating func clearPathHash() {_uniqueStorage()._pathHash = nil}
+
+  /// Selected header values usable for `header` decisions (names lower-case), as configured on
+  /// the worker; empty by default.
+  public var identityHeaders: [Palisade_V1_Header] {
+    get {_storage._identityHeaders}
+    set {_uniqueStorage()._identityHeaders = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _endpoint: Palisade_V1_EndpointKey? = nil
-  fileprivate var _status: Int32? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The shape of one parameter value in one request. Values themselves are never sent.
+/// Revision 1 draft; superseded by ParamObservation (revision 2). Not written any more.
 public nonisolated struct Palisade_V1_ParameterShape: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -769,7 +1239,8 @@ public nonisolated struct Palisade_V1_ParameterShape: Sendable {
   public init() {}
 }
 
-/// A kind of sensitive data seen in a request.
+/// A kind of sensitive data seen in a request. Revision 1 draft; revision 2 carries sensitive
+/// kinds per parameter and path segment instead. Not written any more.
 public nonisolated struct Palisade_V1_ObservedSensitive: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -791,62 +1262,226 @@ public nonisolated struct Palisade_V1_ObservedSensitive: Sendable {
 /// What one request looked like, for learning. Key: the endpoint key.
 /// Presence: a parameter listed in `parameters` was present in this request; the aggregator
 /// derives presence ratios from how many observations of the endpoint list it.
-public nonisolated struct Palisade_V1_EndpointObservation: Sendable {
+public nonisolated struct Palisade_V1_EndpointObservation: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var endpoint: Palisade_V1_EndpointKey {
-    get {_endpoint ?? Palisade_V1_EndpointKey()}
-    set {_endpoint = newValue}
+    get {_storage._endpoint ?? Palisade_V1_EndpointKey()}
+    set {_uniqueStorage()._endpoint = newValue}
   }
   /// Returns true if `endpoint` has been explicitly set.
-  public var hasEndpoint: Bool {self._endpoint != nil}
+  public var hasEndpoint: Bool {_storage._endpoint != nil}
   /// Clears the value of `endpoint`. Subsequent reads from it will return its default value.
-  public mutating func clearEndpoint() {self._endpoint = nil}
+  public mutating func clearEndpoint() {_uniqueStorage()._endpoint = nil}
 
   /// The CaptureRecord id this was observed from (for de-duplication).
-  public var requestID: String = String()
+  public var requestID: String {
+    get {_storage._requestID}
+    set {_uniqueStorage()._requestID = newValue}
+  }
 
-  public var tsMs: Int64 = 0
+  public var tsMs: Int64 {
+    get {_storage._tsMs}
+    set {_uniqueStorage()._tsMs = newValue}
+  }
 
   /// Client key, as in Verdict.client.
-  public var client: String = String()
+  public var client: String {
+    get {_storage._client}
+    set {_uniqueStorage()._client = newValue}
+  }
 
   public var status: Int32 {
-    get {_status ?? 0}
-    set {_status = newValue}
+    get {_storage._status ?? 0}
+    set {_uniqueStorage()._status = newValue}
   }
   /// Returns true if `status` has been explicitly set.
-  public var hasStatus: Bool {self._status != nil}
+  public var hasStatus: Bool {_storage._status != nil}
   /// Clears the value of `status`. Subsequent reads from it will return its default value.
-  public mutating func clearStatus() {self._status = nil}
+  public mutating func clearStatus() {_uniqueStorage()._status = nil}
 
   /// Authentication scheme seen: "none", "bearer", "basic", "api_key", "cookie", "jwt", "mtls",
   /// or another lower-case scheme name.
-  public var authScheme: String = String()
+  public var authScheme: String {
+    get {_storage._authScheme}
+    set {_uniqueStorage()._authScheme = newValue}
+  }
 
-  public var parameters: [Palisade_V1_ParameterShape] = []
+  /// NOTE: This field was marked as deprecated in the .proto file.
+  public var parameters: [Palisade_V1_ParameterShape] {
+    get {_storage._parameters}
+    set {_uniqueStorage()._parameters = newValue}
+  }
 
-  public var sensitive: [Palisade_V1_ObservedSensitive] = []
+  /// NOTE: This field was marked as deprecated in the .proto file.
+  public var sensitive: [Palisade_V1_ObservedSensitive] {
+    get {_storage._sensitive}
+    set {_uniqueStorage()._sensitive = newValue}
+  }
 
   /// Request content type without parameters ("application/json"); empty when no body.
-  public var contentType: String = String()
+  public var contentType: String {
+    get {_storage._contentType}
+    set {_uniqueStorage()._contentType = newValue}
+  }
 
   /// Request body size in bytes.
-  public var bodyBytes: UInt32 = 0
+  public var bodyBytes: UInt32 {
+    get {_storage._bodyBytes}
+    set {_uniqueStorage()._bodyBytes = newValue}
+  }
 
   /// The verdict's score and attack flag, so learning can leave attack traffic out.
-  public var score: Double = 0
+  public var score: Double {
+    get {_storage._score}
+    set {_uniqueStorage()._score = newValue}
+  }
 
-  public var attack: Bool = false
+  public var attack: Bool {
+    get {_storage._attack}
+    set {_uniqueStorage()._attack = newValue}
+  }
+
+  /// The path, one entry per non-empty segment (at most 32).
+  public var segments: [Palisade_V1_PathSegment] {
+    get {_storage._segments}
+    set {_uniqueStorage()._segments = newValue}
+  }
+
+  /// Parameters (path placeholders, query, headers, cookies, body fields), each location once,
+  /// at most 64 (ObservationBuilder.Config.maxParams).
+  public var params: [Palisade_V1_ParamObservation] {
+    get {_storage._params}
+    set {_uniqueStorage()._params = newValue}
+  }
+
+  /// Parameters left out because of the caps.
+  public var droppedParams: UInt32 {
+    get {_storage._droppedParams}
+    set {_uniqueStorage()._droppedParams = newValue}
+  }
+
+  /// Revision of this layout the writer used: 0 (absent) = revision 1, 2 = revision 2.
+  public var revision: UInt32 {
+    get {_storage._revision}
+    set {_uniqueStorage()._revision = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _endpoint: Palisade_V1_EndpointKey? = nil
-  fileprivate var _status: Int32? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// A value's shape: format, length and character classes (PalisadeCore `ValueShape`).
+public nonisolated struct Palisade_V1_ValueShape: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var format: Palisade_V1_ValueFormat = .unspecified
+
+  /// Length in bytes after decoding.
+  public var length: UInt64 = 0
+
+  /// Character classes present, as a bit mask: 1 digit, 2 lower, 4 upper, 8 space (incl. tab,
+  /// CR, LF), 16 safe punctuation `-_.~`, 32 other printable punctuation, 64 non-ASCII,
+  /// 128 control characters.
+  public var charset: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One path segment of an observed request (PalisadeLearn `PathSegmentObservation`).
+public nonisolated struct Palisade_V1_PathSegment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: Palisade_V1_SegmentKind = .unspecified
+
+  /// The segment text when safe to keep: literal words, numbers and dates up to 64 bytes. Absent
+  /// for UUIDs, hex, e-mails, tokens (identifiers that may be personal or secret).
+  public var literal: String {
+    get {_literal ?? String()}
+    set {_literal = newValue}
+  }
+  /// Returns true if `literal` has been explicitly set.
+  public var hasLiteral: Bool {self._literal != nil}
+  /// Clears the value of `literal`. Subsequent reads from it will return its default value.
+  public mutating func clearLiteral() {self._literal = nil}
+
+  /// FNV-1a 64 of the raw segment bytes: cardinality without keeping values.
+  public var hash: UInt64 = 0
+
+  public var shape: Palisade_V1_ValueShape {
+    get {_shape ?? Palisade_V1_ValueShape()}
+    set {_shape = newValue}
+  }
+  /// Returns true if `shape` has been explicitly set.
+  public var hasShape: Bool {self._shape != nil}
+  /// Clears the value of `shape`. Subsequent reads from it will return its default value.
+  public mutating func clearShape() {self._shape = nil}
+
+  public var sensitive: [Palisade_V1_SensitiveKind] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _literal: String? = nil
+  fileprivate var _shape: Palisade_V1_ValueShape? = nil
+}
+
+/// The shape of one parameter in one request (PalisadeLearn `ParamObservation`). When a location
+/// repeats (array elements, repeated query keys), values are folded: `shape` is the first value's
+/// format with the longest length and the union of character classes; `formats` and
+/// `min_length` cover all of them.
+public nonisolated struct Palisade_V1_ParamObservation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Normalized location: indices collapsed (`body.json.items[].sku`), `query.id`,
+  /// `header.user-agent`, `cookie.session`, `path.{id}`.
+  public var location: String = String()
+
+  public var source: Palisade_V1_ParameterLocation = .unspecified
+
+  public var shape: Palisade_V1_ValueShape {
+    get {_shape ?? Palisade_V1_ValueShape()}
+    set {_shape = newValue}
+  }
+  /// Returns true if `shape` has been explicitly set.
+  public var hasShape: Bool {self._shape != nil}
+  /// Clears the value of `shape`. Subsequent reads from it will return its default value.
+  public mutating func clearShape() {self._shape = nil}
+
+  /// Every format seen at this location in this request.
+  public var formats: [Palisade_V1_ValueFormat] = []
+
+  public var minLength: UInt64 = 0
+
+  public var type: Palisade_V1_ScalarType = .unspecified
+
+  public var sensitive: [Palisade_V1_SensitiveKind] = []
+
+  /// How it was found wrapped; empty when plain.
+  public var encodings: [Palisade_V1_ValueEncoding] = []
+
+  /// Values folded into this entry.
+  public var occurrences: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _shape: Palisade_V1_ValueShape? = nil
 }
 
 /// Share of samples of a parameter that had a given type (and format).
@@ -883,7 +1518,8 @@ public nonisolated struct Palisade_V1_CharsetShare: Sendable {
   public init() {}
 }
 
-/// What is normal for one parameter of an endpoint.
+/// What is normal for one parameter of an endpoint. Revision 1 draft; superseded by
+/// ParameterProfile (revision 2). Not written any more.
 public nonisolated struct Palisade_V1_ParameterBaseline: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -919,50 +1555,226 @@ public nonisolated struct Palisade_V1_ParameterBaseline: Sendable {
 
 /// The learned baseline of one endpoint. Key: the endpoint key. Compacted: the latest value per
 /// endpoint is the baseline; a tombstone means the endpoint was forgotten.
-public nonisolated struct Palisade_V1_EndpointBaseline: Sendable {
+public nonisolated struct Palisade_V1_EndpointBaseline: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var endpoint: Palisade_V1_EndpointKey {
-    get {_endpoint ?? Palisade_V1_EndpointKey()}
-    set {_endpoint = newValue}
+    get {_storage._endpoint ?? Palisade_V1_EndpointKey()}
+    set {_uniqueStorage()._endpoint = newValue}
   }
   /// Returns true if `endpoint` has been explicitly set.
-  public var hasEndpoint: Bool {self._endpoint != nil}
+  public var hasEndpoint: Bool {_storage._endpoint != nil}
   /// Clears the value of `endpoint`. Subsequent reads from it will return its default value.
-  public mutating func clearEndpoint() {self._endpoint = nil}
+  public mutating func clearEndpoint() {_uniqueStorage()._endpoint = nil}
 
-  public var state: Palisade_V1_BaselineState = .unspecified
+  public var state: Palisade_V1_BaselineState {
+    get {_storage._state}
+    set {_uniqueStorage()._state = newValue}
+  }
 
   /// Increases by one with every publication of this endpoint's baseline.
-  public var version: UInt64 = 0
+  public var version: UInt64 {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
 
   /// Requests learned from.
-  public var samples: UInt64 = 0
+  public var samples: UInt64 {
+    get {_storage._samples}
+    set {_uniqueStorage()._samples = newValue}
+  }
 
-  public var updatedAtMs: Int64 = 0
+  public var updatedAtMs: Int64 {
+    get {_storage._updatedAtMs}
+    set {_uniqueStorage()._updatedAtMs = newValue}
+  }
 
-  public var parameters: [Palisade_V1_ParameterBaseline] = []
+  /// NOTE: This field was marked as deprecated in the .proto file.
+  public var parameters: [Palisade_V1_ParameterBaseline] {
+    get {_storage._parameters}
+    set {_uniqueStorage()._parameters = newValue}
+  }
 
   /// Response status code → count.
-  public var statusCounts: Dictionary<Int32,UInt64> = [:]
+  public var statusCounts: Dictionary<Int32,UInt64> {
+    get {_storage._statusCounts}
+    set {_uniqueStorage()._statusCounts = newValue}
+  }
 
   /// Authentication schemes seen (see EndpointObservation.auth_scheme).
-  public var authSchemes: [String] = []
+  public var authSchemes: [String] {
+    get {_storage._authSchemes}
+    set {_uniqueStorage()._authSchemes = newValue}
+  }
 
-  /// Sensitive data kinds seen (see ObservedSensitive.kind).
-  public var sensitiveKinds: [String] = []
+  /// Sensitive data kinds seen (revision 1 draft; revision 2 has them per parameter).
+  ///
+  /// NOTE: This field was marked as deprecated in the .proto file.
+  public var sensitiveKinds: [String] {
+    get {_storage._sensitiveKinds}
+    set {_uniqueStorage()._sensitiveKinds = newValue}
+  }
 
   /// Typical request rate of the endpoint across all clients: p99 of requests per minute per
   /// client, for rate anomalies; 0 when unknown.
-  public var p99RequestsPerMinutePerClient: Double = 0
+  public var p99RequestsPerMinutePerClient: Double {
+    get {_storage._p99RequestsPerMinutePerClient}
+    set {_uniqueStorage()._p99RequestsPerMinutePerClient = newValue}
+  }
+
+  /// The learned template, segment by segment (its text form is `endpoint.template`).
+  public var segments: [Palisade_V1_TemplateSegment] {
+    get {_storage._segments}
+    set {_uniqueStorage()._segments = newValue}
+  }
+
+  /// The endpoint had more parameters than the aggregator tracks: unknown parameters are not
+  /// anomalies.
+  public var openParameters: Bool {
+    get {_storage._openParameters}
+    set {_uniqueStorage()._openParameters = newValue}
+  }
+
+  /// Sorted by location; path parameters are `path.{name}` after the learned template.
+  public var params: [Palisade_V1_ParameterProfile] {
+    get {_storage._params}
+    set {_uniqueStorage()._params = newValue}
+  }
+
+  /// Request content types seen (essence, lower case).
+  public var contentTypes: [String] {
+    get {_storage._contentTypes}
+    set {_uniqueStorage()._contentTypes = newValue}
+  }
+
+  /// Revision of this layout the writer used: 0 (absent) = revision 1, 2 = revision 2.
+  public var revision: UInt32 {
+    get {_storage._revision}
+    set {_uniqueStorage()._revision = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _endpoint: Palisade_V1_EndpointKey? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// One segment of a learned path template.
+public nonisolated struct Palisade_V1_TemplateSegment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var segment: Palisade_V1_TemplateSegment.OneOf_Segment? = nil
+
+  public var literal: String {
+    get {
+      if case .literal(let v)? = segment {return v}
+      return String()
+    }
+    set {segment = .literal(newValue)}
+  }
+
+  public var param: Palisade_V1_TemplateParam {
+    get {
+      if case .param(let v)? = segment {return v}
+      return Palisade_V1_TemplateParam()
+    }
+    set {segment = .param(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Segment: Equatable, Sendable {
+    case literal(String)
+    case param(Palisade_V1_TemplateParam)
+
+  }
+
+  public init() {}
+}
+
+/// A parameter position of a learned template: `{name}` of a kind.
+public nonisolated struct Palisade_V1_TemplateParam: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var kind: Palisade_V1_SegmentKind = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A format and its share of a parameter's requests.
+public nonisolated struct Palisade_V1_FormatShare: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var format: Palisade_V1_ValueFormat = .unspecified
+
+  /// 0…1.
+  public var frequency: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What one parameter of an endpoint usually looks like (PalisadeLearn `ParameterBaseline`).
+public nonisolated struct Palisade_V1_ParameterProfile: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Normalized location, as ParamObservation.location.
+  public var location: String = String()
+
+  public var source: Palisade_V1_ParameterLocation = .unspecified
+
+  /// Requests in which it appeared.
+  public var samples: UInt64 = 0
+
+  /// Share of the endpoint's requests carrying it, 0…1.
+  public var presence: Double = 0
+
+  /// Present in (nearly) every request.
+  public var required: Bool = false
+
+  /// Enough samples to judge format, length and charset.
+  public var enforced: Bool = false
+
+  /// Formats seen with their share, most frequent first.
+  public var formats: [Palisade_V1_FormatShare] = []
+
+  public var minLength: UInt64 = 0
+
+  public var maxLength: UInt64 = 0
+
+  public var p1Length: UInt64 = 0
+
+  public var p99Length: UInt64 = 0
+
+  /// Union of the character classes seen (bit mask as ValueShape.charset).
+  public var charset: UInt32 = 0
+
+  public var type: Palisade_V1_ScalarType = .unspecified
+
+  public var sensitive: [Palisade_V1_SensitiveKind] = []
+
+  /// Usually arrives wrapped (Base64, JSON, JWT…): decoded content found there weighs less.
+  public var encoded: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// An enforcement decision (DESIGN §2). Key: "<scope>:<value>" with scope in lower case as in the
@@ -997,6 +1809,39 @@ public nonisolated struct Palisade_V1_Decision: Sendable {
   public init() {}
 }
 
+/// A record a consumer could not process (bytes that do not decode as the topic's message). The
+/// key is the original record's key. Kept for inspection; nothing consumes it automatically.
+public nonisolated struct Palisade_V1_DeadLetter: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Where the record was read.
+  public var topic: String = String()
+
+  public var partition: Int32 = 0
+
+  public var offset: Int64 = 0
+
+  /// Why it was rejected, e.g. "cannot read palisade.v1.CaptureRecord: …".
+  public var reason: String = String()
+
+  /// The original value, at most 1 MiB of it.
+  public var value: Data = Data()
+
+  /// True when `value` was cut.
+  public var valueTruncated: Bool = false
+
+  /// The role that rejected it ("worker") and when, ms since the epoch.
+  public var rejectedBy: String = String()
+
+  public var rejectedAtMs: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "palisade.v1"
@@ -1011,6 +1856,26 @@ nonisolated extension Palisade_V1_ValueType: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Palisade_V1_CharsetClass: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CHARSET_CLASS_UNSPECIFIED\0\u{1}CHARSET_CLASS_DIGITS\0\u{1}CHARSET_CLASS_HEX\0\u{1}CHARSET_CLASS_ALPHA\0\u{1}CHARSET_CLASS_ALPHANUMERIC\0\u{1}CHARSET_CLASS_URL_SAFE\0\u{1}CHARSET_CLASS_BASE64\0\u{1}CHARSET_CLASS_PRINTABLE_ASCII\0\u{1}CHARSET_CLASS_UNICODE\0\u{1}CHARSET_CLASS_BINARY\0")
+}
+
+nonisolated extension Palisade_V1_SegmentKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SEGMENT_KIND_UNSPECIFIED\0\u{1}SEGMENT_KIND_LITERAL\0\u{1}SEGMENT_KIND_NUMBER\0\u{1}SEGMENT_KIND_UUID\0\u{1}SEGMENT_KIND_HEX\0\u{1}SEGMENT_KIND_DATE\0\u{1}SEGMENT_KIND_EMAIL\0\u{1}SEGMENT_KIND_TOKEN\0\u{1}SEGMENT_KIND_PARAM\0")
+}
+
+nonisolated extension Palisade_V1_ValueFormat: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VALUE_FORMAT_UNSPECIFIED\0\u{1}VALUE_FORMAT_EMPTY\0\u{1}VALUE_FORMAT_INTEGER\0\u{1}VALUE_FORMAT_DECIMAL\0\u{1}VALUE_FORMAT_BOOLEAN\0\u{1}VALUE_FORMAT_NULL\0\u{1}VALUE_FORMAT_UUID\0\u{1}VALUE_FORMAT_DATE\0\u{1}VALUE_FORMAT_DATETIME\0\u{1}VALUE_FORMAT_EMAIL\0\u{1}VALUE_FORMAT_IPV4\0\u{1}VALUE_FORMAT_IPV6\0\u{1}VALUE_FORMAT_URL\0\u{1}VALUE_FORMAT_HEX\0\u{1}VALUE_FORMAT_BASE64\0\u{1}VALUE_FORMAT_JWT\0\u{1}VALUE_FORMAT_TOKEN\0\u{1}VALUE_FORMAT_WORD\0\u{1}VALUE_FORMAT_TEXT\0\u{1}VALUE_FORMAT_BINARY\0")
+}
+
+nonisolated extension Palisade_V1_ScalarType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCALAR_TYPE_UNSPECIFIED\0\u{1}SCALAR_TYPE_STRING\0\u{1}SCALAR_TYPE_NUMBER\0\u{1}SCALAR_TYPE_BOOLEAN\0\u{1}SCALAR_TYPE_NULL\0\u{1}SCALAR_TYPE_BINARY\0")
+}
+
+nonisolated extension Palisade_V1_SensitiveKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SENSITIVE_KIND_UNSPECIFIED\0\u{1}SENSITIVE_KIND_EMAIL\0\u{1}SENSITIVE_KIND_PHONE\0\u{1}SENSITIVE_KIND_CARD\0\u{1}SENSITIVE_KIND_IBAN\0\u{1}SENSITIVE_KIND_SSN\0\u{1}SENSITIVE_KIND_JWT\0\u{1}SENSITIVE_KIND_SECRET\0")
+}
+
+nonisolated extension Palisade_V1_ValueEncoding: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VALUE_ENCODING_UNSPECIFIED\0\u{1}VALUE_ENCODING_BASE64\0\u{1}VALUE_ENCODING_JSON\0\u{1}VALUE_ENCODING_JWT\0\u{1}VALUE_ENCODING_URL\0\u{1}VALUE_ENCODING_XML\0\u{1}VALUE_ENCODING_COMPRESSED\0\u{1}VALUE_ENCODING_HTML\0\u{1}VALUE_ENCODING_ESCAPE\0\u{1}VALUE_ENCODING_FORM\0\u{1}VALUE_ENCODING_OTHER\0")
 }
 
 nonisolated extension Palisade_V1_BaselineState: SwiftProtobuf._ProtoNameProviding {
@@ -1384,78 +2249,181 @@ nonisolated extension Palisade_V1_Anomaly: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Palisade_V1_Verdict: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Verdict"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}ts_ms\0\u{1}client\0\u{1}endpoint\0\u{1}status\0\u{1}score\0\u{1}attack\0\u{1}hits\0\u{1}anomalies\0\u{3}decode_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}ts_ms\0\u{1}client\0\u{1}endpoint\0\u{1}status\0\u{1}score\0\u{1}attack\0\u{1}hits\0\u{1}anomalies\0\u{3}decode_ms\0\u{3}client_ip\0\u{3}api_key_hash\0\u{3}jwt_sub\0\u{3}object_id_hash\0\u{3}username_hash\0\u{3}path_hash\0\u{3}identity_headers\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _tsMs: Int64 = 0
+    var _client: String = String()
+    var _endpoint: Palisade_V1_EndpointKey? = nil
+    var _status: Int32? = nil
+    var _score: Double = 0
+    var _attack: Bool = false
+    var _hits: [Palisade_V1_Hit] = []
+    var _anomalies: [Palisade_V1_Anomaly] = []
+    var _decodeMs: Double = 0
+    var _clientIp: String? = nil
+    var _apiKeyHash: String? = nil
+    var _jwtSub: String? = nil
+    var _objectIDHash: UInt64? = nil
+    var _usernameHash: UInt64? = nil
+    var _pathHash: UInt64? = nil
+    var _identityHeaders: [Palisade_V1_Header] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _tsMs = source._tsMs
+      _client = source._client
+      _endpoint = source._endpoint
+      _status = source._status
+      _score = source._score
+      _attack = source._attack
+      _hits = source._hits
+      _anomalies = source._anomalies
+      _decodeMs = source._decodeMs
+      _clientIp = source._clientIp
+      _apiKeyHash = source._apiKeyHash
+      _jwtSub = source._jwtSub
+      _objectIDHash = source._objectIDHash
+      _usernameHash = source._usernameHash
+      _pathHash = source._pathHash
+      _identityHeaders = source._identityHeaders
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularInt64Field(value: &self.tsMs) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.client) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._endpoint) }()
-      case 5: try { try decoder.decodeSingularInt32Field(value: &self._status) }()
-      case 6: try { try decoder.decodeSingularDoubleField(value: &self.score) }()
-      case 7: try { try decoder.decodeSingularBoolField(value: &self.attack) }()
-      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.hits) }()
-      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.anomalies) }()
-      case 10: try { try decoder.decodeSingularDoubleField(value: &self.decodeMs) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularInt64Field(value: &_storage._tsMs) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._client) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._endpoint) }()
+        case 5: try { try decoder.decodeSingularInt32Field(value: &_storage._status) }()
+        case 6: try { try decoder.decodeSingularDoubleField(value: &_storage._score) }()
+        case 7: try { try decoder.decodeSingularBoolField(value: &_storage._attack) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._hits) }()
+        case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._anomalies) }()
+        case 10: try { try decoder.decodeSingularDoubleField(value: &_storage._decodeMs) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._clientIp) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._apiKeyHash) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._jwtSub) }()
+        case 14: try { try decoder.decodeSingularFixed64Field(value: &_storage._objectIDHash) }()
+        case 15: try { try decoder.decodeSingularFixed64Field(value: &_storage._usernameHash) }()
+        case 16: try { try decoder.decodeSingularFixed64Field(value: &_storage._pathHash) }()
+        case 17: try { try decoder.decodeRepeatedMessageField(value: &_storage._identityHeaders) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
-    }
-    if self.tsMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.tsMs, fieldNumber: 2)
-    }
-    if !self.client.isEmpty {
-      try visitor.visitSingularStringField(value: self.client, fieldNumber: 3)
-    }
-    try { if let v = self._endpoint {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    try { if let v = self._status {
-      try visitor.visitSingularInt32Field(value: v, fieldNumber: 5)
-    } }()
-    if self.score.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.score, fieldNumber: 6)
-    }
-    if self.attack != false {
-      try visitor.visitSingularBoolField(value: self.attack, fieldNumber: 7)
-    }
-    if !self.hits.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.hits, fieldNumber: 8)
-    }
-    if !self.anomalies.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.anomalies, fieldNumber: 9)
-    }
-    if self.decodeMs.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.decodeMs, fieldNumber: 10)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if _storage._tsMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._tsMs, fieldNumber: 2)
+      }
+      if !_storage._client.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._client, fieldNumber: 3)
+      }
+      try { if let v = _storage._endpoint {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._status {
+        try visitor.visitSingularInt32Field(value: v, fieldNumber: 5)
+      } }()
+      if _storage._score.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._score, fieldNumber: 6)
+      }
+      if _storage._attack != false {
+        try visitor.visitSingularBoolField(value: _storage._attack, fieldNumber: 7)
+      }
+      if !_storage._hits.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._hits, fieldNumber: 8)
+      }
+      if !_storage._anomalies.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._anomalies, fieldNumber: 9)
+      }
+      if _storage._decodeMs.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._decodeMs, fieldNumber: 10)
+      }
+      try { if let v = _storage._clientIp {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 11)
+      } }()
+      try { if let v = _storage._apiKeyHash {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 12)
+      } }()
+      try { if let v = _storage._jwtSub {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 13)
+      } }()
+      try { if let v = _storage._objectIDHash {
+        try visitor.visitSingularFixed64Field(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._usernameHash {
+        try visitor.visitSingularFixed64Field(value: v, fieldNumber: 15)
+      } }()
+      try { if let v = _storage._pathHash {
+        try visitor.visitSingularFixed64Field(value: v, fieldNumber: 16)
+      } }()
+      if !_storage._identityHeaders.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._identityHeaders, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Palisade_V1_Verdict, rhs: Palisade_V1_Verdict) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.tsMs != rhs.tsMs {return false}
-    if lhs.client != rhs.client {return false}
-    if lhs._endpoint != rhs._endpoint {return false}
-    if lhs._status != rhs._status {return false}
-    if lhs.score != rhs.score {return false}
-    if lhs.attack != rhs.attack {return false}
-    if lhs.hits != rhs.hits {return false}
-    if lhs.anomalies != rhs.anomalies {return false}
-    if lhs.decodeMs != rhs.decodeMs {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._tsMs != rhs_storage._tsMs {return false}
+        if _storage._client != rhs_storage._client {return false}
+        if _storage._endpoint != rhs_storage._endpoint {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._score != rhs_storage._score {return false}
+        if _storage._attack != rhs_storage._attack {return false}
+        if _storage._hits != rhs_storage._hits {return false}
+        if _storage._anomalies != rhs_storage._anomalies {return false}
+        if _storage._decodeMs != rhs_storage._decodeMs {return false}
+        if _storage._clientIp != rhs_storage._clientIp {return false}
+        if _storage._apiKeyHash != rhs_storage._apiKeyHash {return false}
+        if _storage._jwtSub != rhs_storage._jwtSub {return false}
+        if _storage._objectIDHash != rhs_storage._objectIDHash {return false}
+        if _storage._usernameHash != rhs_storage._usernameHash {return false}
+        if _storage._pathHash != rhs_storage._pathHash {return false}
+        if _storage._identityHeaders != rhs_storage._identityHeaders {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1553,7 +2521,182 @@ nonisolated extension Palisade_V1_ObservedSensitive: SwiftProtobuf.Message, Swif
 
 nonisolated extension Palisade_V1_EndpointObservation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EndpointObservation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}endpoint\0\u{3}request_id\0\u{3}ts_ms\0\u{1}client\0\u{1}status\0\u{3}auth_scheme\0\u{1}parameters\0\u{1}sensitive\0\u{3}content_type\0\u{3}body_bytes\0\u{1}score\0\u{1}attack\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}endpoint\0\u{3}request_id\0\u{3}ts_ms\0\u{1}client\0\u{1}status\0\u{3}auth_scheme\0\u{1}parameters\0\u{1}sensitive\0\u{3}content_type\0\u{3}body_bytes\0\u{1}score\0\u{1}attack\0\u{1}segments\0\u{1}params\0\u{3}dropped_params\0\u{1}revision\0")
+
+  fileprivate class _StorageClass {
+    var _endpoint: Palisade_V1_EndpointKey? = nil
+    var _requestID: String = String()
+    var _tsMs: Int64 = 0
+    var _client: String = String()
+    var _status: Int32? = nil
+    var _authScheme: String = String()
+    var _parameters: [Palisade_V1_ParameterShape] = []
+    var _sensitive: [Palisade_V1_ObservedSensitive] = []
+    var _contentType: String = String()
+    var _bodyBytes: UInt32 = 0
+    var _score: Double = 0
+    var _attack: Bool = false
+    var _segments: [Palisade_V1_PathSegment] = []
+    var _params: [Palisade_V1_ParamObservation] = []
+    var _droppedParams: UInt32 = 0
+    var _revision: UInt32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _endpoint = source._endpoint
+      _requestID = source._requestID
+      _tsMs = source._tsMs
+      _client = source._client
+      _status = source._status
+      _authScheme = source._authScheme
+      _parameters = source._parameters
+      _sensitive = source._sensitive
+      _contentType = source._contentType
+      _bodyBytes = source._bodyBytes
+      _score = source._score
+      _attack = source._attack
+      _segments = source._segments
+      _params = source._params
+      _droppedParams = source._droppedParams
+      _revision = source._revision
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._endpoint) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._requestID) }()
+        case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._tsMs) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._client) }()
+        case 5: try { try decoder.decodeSingularInt32Field(value: &_storage._status) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._authScheme) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._parameters) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._sensitive) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._contentType) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._bodyBytes) }()
+        case 11: try { try decoder.decodeSingularDoubleField(value: &_storage._score) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._attack) }()
+        case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._segments) }()
+        case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._params) }()
+        case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._droppedParams) }()
+        case 16: try { try decoder.decodeSingularUInt32Field(value: &_storage._revision) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._endpoint {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._requestID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._requestID, fieldNumber: 2)
+      }
+      if _storage._tsMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._tsMs, fieldNumber: 3)
+      }
+      if !_storage._client.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._client, fieldNumber: 4)
+      }
+      try { if let v = _storage._status {
+        try visitor.visitSingularInt32Field(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._authScheme.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._authScheme, fieldNumber: 6)
+      }
+      if !_storage._parameters.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._parameters, fieldNumber: 7)
+      }
+      if !_storage._sensitive.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._sensitive, fieldNumber: 8)
+      }
+      if !_storage._contentType.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._contentType, fieldNumber: 9)
+      }
+      if _storage._bodyBytes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._bodyBytes, fieldNumber: 10)
+      }
+      if _storage._score.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._score, fieldNumber: 11)
+      }
+      if _storage._attack != false {
+        try visitor.visitSingularBoolField(value: _storage._attack, fieldNumber: 12)
+      }
+      if !_storage._segments.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._segments, fieldNumber: 13)
+      }
+      if !_storage._params.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._params, fieldNumber: 14)
+      }
+      if _storage._droppedParams != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._droppedParams, fieldNumber: 15)
+      }
+      if _storage._revision != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._revision, fieldNumber: 16)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Palisade_V1_EndpointObservation, rhs: Palisade_V1_EndpointObservation) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._endpoint != rhs_storage._endpoint {return false}
+        if _storage._requestID != rhs_storage._requestID {return false}
+        if _storage._tsMs != rhs_storage._tsMs {return false}
+        if _storage._client != rhs_storage._client {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._authScheme != rhs_storage._authScheme {return false}
+        if _storage._parameters != rhs_storage._parameters {return false}
+        if _storage._sensitive != rhs_storage._sensitive {return false}
+        if _storage._contentType != rhs_storage._contentType {return false}
+        if _storage._bodyBytes != rhs_storage._bodyBytes {return false}
+        if _storage._score != rhs_storage._score {return false}
+        if _storage._attack != rhs_storage._attack {return false}
+        if _storage._segments != rhs_storage._segments {return false}
+        if _storage._params != rhs_storage._params {return false}
+        if _storage._droppedParams != rhs_storage._droppedParams {return false}
+        if _storage._revision != rhs_storage._revision {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Palisade_V1_ValueShape: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ValueShape"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}format\0\u{1}length\0\u{1}charset\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1561,18 +2704,51 @@ nonisolated extension Palisade_V1_EndpointObservation: SwiftProtobuf.Message, Sw
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._endpoint) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
-      case 3: try { try decoder.decodeSingularInt64Field(value: &self.tsMs) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.client) }()
-      case 5: try { try decoder.decodeSingularInt32Field(value: &self._status) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.authScheme) }()
-      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.parameters) }()
-      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.sensitive) }()
-      case 9: try { try decoder.decodeSingularStringField(value: &self.contentType) }()
-      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.bodyBytes) }()
-      case 11: try { try decoder.decodeSingularDoubleField(value: &self.score) }()
-      case 12: try { try decoder.decodeSingularBoolField(value: &self.attack) }()
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.format) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.length) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.charset) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.format != .unspecified {
+      try visitor.visitSingularEnumField(value: self.format, fieldNumber: 1)
+    }
+    if self.length != 0 {
+      try visitor.visitSingularUInt64Field(value: self.length, fieldNumber: 2)
+    }
+    if self.charset != 0 {
+      try visitor.visitSingularUInt32Field(value: self.charset, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Palisade_V1_ValueShape, rhs: Palisade_V1_ValueShape) -> Bool {
+    if lhs.format != rhs.format {return false}
+    if lhs.length != rhs.length {return false}
+    if lhs.charset != rhs.charset {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Palisade_V1_PathSegment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PathSegment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}literal\0\u{1}hash\0\u{1}shape\0\u{1}sensitive\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self._literal) }()
+      case 3: try { try decoder.decodeSingularFixed64Field(value: &self.hash) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._shape) }()
+      case 5: try { try decoder.decodeRepeatedEnumField(value: &self.sensitive) }()
       default: break
       }
     }
@@ -1583,58 +2759,104 @@ nonisolated extension Palisade_V1_EndpointObservation: SwiftProtobuf.Message, Sw
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._endpoint {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    try { if let v = self._literal {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
     } }()
-    if !self.requestID.isEmpty {
-      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 2)
+    if self.hash != 0 {
+      try visitor.visitSingularFixed64Field(value: self.hash, fieldNumber: 3)
     }
-    if self.tsMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.tsMs, fieldNumber: 3)
-    }
-    if !self.client.isEmpty {
-      try visitor.visitSingularStringField(value: self.client, fieldNumber: 4)
-    }
-    try { if let v = self._status {
-      try visitor.visitSingularInt32Field(value: v, fieldNumber: 5)
+    try { if let v = self._shape {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
-    if !self.authScheme.isEmpty {
-      try visitor.visitSingularStringField(value: self.authScheme, fieldNumber: 6)
-    }
-    if !self.parameters.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.parameters, fieldNumber: 7)
-    }
     if !self.sensitive.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.sensitive, fieldNumber: 8)
-    }
-    if !self.contentType.isEmpty {
-      try visitor.visitSingularStringField(value: self.contentType, fieldNumber: 9)
-    }
-    if self.bodyBytes != 0 {
-      try visitor.visitSingularUInt32Field(value: self.bodyBytes, fieldNumber: 10)
-    }
-    if self.score.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.score, fieldNumber: 11)
-    }
-    if self.attack != false {
-      try visitor.visitSingularBoolField(value: self.attack, fieldNumber: 12)
+      try visitor.visitPackedEnumField(value: self.sensitive, fieldNumber: 5)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Palisade_V1_EndpointObservation, rhs: Palisade_V1_EndpointObservation) -> Bool {
-    if lhs._endpoint != rhs._endpoint {return false}
-    if lhs.requestID != rhs.requestID {return false}
-    if lhs.tsMs != rhs.tsMs {return false}
-    if lhs.client != rhs.client {return false}
-    if lhs._status != rhs._status {return false}
-    if lhs.authScheme != rhs.authScheme {return false}
-    if lhs.parameters != rhs.parameters {return false}
+  public static func ==(lhs: Palisade_V1_PathSegment, rhs: Palisade_V1_PathSegment) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs._literal != rhs._literal {return false}
+    if lhs.hash != rhs.hash {return false}
+    if lhs._shape != rhs._shape {return false}
     if lhs.sensitive != rhs.sensitive {return false}
-    if lhs.contentType != rhs.contentType {return false}
-    if lhs.bodyBytes != rhs.bodyBytes {return false}
-    if lhs.score != rhs.score {return false}
-    if lhs.attack != rhs.attack {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Palisade_V1_ParamObservation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ParamObservation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}location\0\u{1}source\0\u{1}shape\0\u{1}formats\0\u{3}min_length\0\u{1}type\0\u{1}sensitive\0\u{1}encodings\0\u{1}occurrences\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.location) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.source) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._shape) }()
+      case 4: try { try decoder.decodeRepeatedEnumField(value: &self.formats) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.minLength) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.type) }()
+      case 7: try { try decoder.decodeRepeatedEnumField(value: &self.sensitive) }()
+      case 8: try { try decoder.decodeRepeatedEnumField(value: &self.encodings) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.occurrences) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.location.isEmpty {
+      try visitor.visitSingularStringField(value: self.location, fieldNumber: 1)
+    }
+    if self.source != .unspecified {
+      try visitor.visitSingularEnumField(value: self.source, fieldNumber: 2)
+    }
+    try { if let v = self._shape {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.formats.isEmpty {
+      try visitor.visitPackedEnumField(value: self.formats, fieldNumber: 4)
+    }
+    if self.minLength != 0 {
+      try visitor.visitSingularUInt64Field(value: self.minLength, fieldNumber: 5)
+    }
+    if self.type != .unspecified {
+      try visitor.visitSingularEnumField(value: self.type, fieldNumber: 6)
+    }
+    if !self.sensitive.isEmpty {
+      try visitor.visitPackedEnumField(value: self.sensitive, fieldNumber: 7)
+    }
+    if !self.encodings.isEmpty {
+      try visitor.visitPackedEnumField(value: self.encodings, fieldNumber: 8)
+    }
+    if self.occurrences != 0 {
+      try visitor.visitSingularUInt32Field(value: self.occurrences, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Palisade_V1_ParamObservation, rhs: Palisade_V1_ParamObservation) -> Bool {
+    if lhs.location != rhs.location {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs._shape != rhs._shape {return false}
+    if lhs.formats != rhs.formats {return false}
+    if lhs.minLength != rhs.minLength {return false}
+    if lhs.type != rhs.type {return false}
+    if lhs.sensitive != rhs.sensitive {return false}
+    if lhs.encodings != rhs.encodings {return false}
+    if lhs.occurrences != rhs.occurrences {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1787,7 +3009,175 @@ nonisolated extension Palisade_V1_ParameterBaseline: SwiftProtobuf.Message, Swif
 
 nonisolated extension Palisade_V1_EndpointBaseline: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EndpointBaseline"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}endpoint\0\u{1}state\0\u{1}version\0\u{1}samples\0\u{3}updated_at_ms\0\u{1}parameters\0\u{3}status_counts\0\u{3}auth_schemes\0\u{3}sensitive_kinds\0\u{3}p99_requests_per_minute_per_client\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}endpoint\0\u{1}state\0\u{1}version\0\u{1}samples\0\u{3}updated_at_ms\0\u{1}parameters\0\u{3}status_counts\0\u{3}auth_schemes\0\u{3}sensitive_kinds\0\u{3}p99_requests_per_minute_per_client\0\u{1}segments\0\u{3}open_parameters\0\u{1}params\0\u{3}content_types\0\u{1}revision\0")
+
+  fileprivate class _StorageClass {
+    var _endpoint: Palisade_V1_EndpointKey? = nil
+    var _state: Palisade_V1_BaselineState = .unspecified
+    var _version: UInt64 = 0
+    var _samples: UInt64 = 0
+    var _updatedAtMs: Int64 = 0
+    var _parameters: [Palisade_V1_ParameterBaseline] = []
+    var _statusCounts: Dictionary<Int32,UInt64> = [:]
+    var _authSchemes: [String] = []
+    var _sensitiveKinds: [String] = []
+    var _p99RequestsPerMinutePerClient: Double = 0
+    var _segments: [Palisade_V1_TemplateSegment] = []
+    var _openParameters: Bool = false
+    var _params: [Palisade_V1_ParameterProfile] = []
+    var _contentTypes: [String] = []
+    var _revision: UInt32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _endpoint = source._endpoint
+      _state = source._state
+      _version = source._version
+      _samples = source._samples
+      _updatedAtMs = source._updatedAtMs
+      _parameters = source._parameters
+      _statusCounts = source._statusCounts
+      _authSchemes = source._authSchemes
+      _sensitiveKinds = source._sensitiveKinds
+      _p99RequestsPerMinutePerClient = source._p99RequestsPerMinutePerClient
+      _segments = source._segments
+      _openParameters = source._openParameters
+      _params = source._params
+      _contentTypes = source._contentTypes
+      _revision = source._revision
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._endpoint) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._state) }()
+        case 3: try { try decoder.decodeSingularUInt64Field(value: &_storage._version) }()
+        case 4: try { try decoder.decodeSingularUInt64Field(value: &_storage._samples) }()
+        case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._updatedAtMs) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._parameters) }()
+        case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufInt32,SwiftProtobuf.ProtobufUInt64>.self, value: &_storage._statusCounts) }()
+        case 8: try { try decoder.decodeRepeatedStringField(value: &_storage._authSchemes) }()
+        case 9: try { try decoder.decodeRepeatedStringField(value: &_storage._sensitiveKinds) }()
+        case 10: try { try decoder.decodeSingularDoubleField(value: &_storage._p99RequestsPerMinutePerClient) }()
+        case 11: try { try decoder.decodeRepeatedMessageField(value: &_storage._segments) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._openParameters) }()
+        case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._params) }()
+        case 14: try { try decoder.decodeRepeatedStringField(value: &_storage._contentTypes) }()
+        case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._revision) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._endpoint {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._state != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._state, fieldNumber: 2)
+      }
+      if _storage._version != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._version, fieldNumber: 3)
+      }
+      if _storage._samples != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._samples, fieldNumber: 4)
+      }
+      if _storage._updatedAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._updatedAtMs, fieldNumber: 5)
+      }
+      if !_storage._parameters.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._parameters, fieldNumber: 6)
+      }
+      if !_storage._statusCounts.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufInt32,SwiftProtobuf.ProtobufUInt64>.self, value: _storage._statusCounts, fieldNumber: 7)
+      }
+      if !_storage._authSchemes.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._authSchemes, fieldNumber: 8)
+      }
+      if !_storage._sensitiveKinds.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._sensitiveKinds, fieldNumber: 9)
+      }
+      if _storage._p99RequestsPerMinutePerClient.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._p99RequestsPerMinutePerClient, fieldNumber: 10)
+      }
+      if !_storage._segments.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._segments, fieldNumber: 11)
+      }
+      if _storage._openParameters != false {
+        try visitor.visitSingularBoolField(value: _storage._openParameters, fieldNumber: 12)
+      }
+      if !_storage._params.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._params, fieldNumber: 13)
+      }
+      if !_storage._contentTypes.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._contentTypes, fieldNumber: 14)
+      }
+      if _storage._revision != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._revision, fieldNumber: 15)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Palisade_V1_EndpointBaseline, rhs: Palisade_V1_EndpointBaseline) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._endpoint != rhs_storage._endpoint {return false}
+        if _storage._state != rhs_storage._state {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._samples != rhs_storage._samples {return false}
+        if _storage._updatedAtMs != rhs_storage._updatedAtMs {return false}
+        if _storage._parameters != rhs_storage._parameters {return false}
+        if _storage._statusCounts != rhs_storage._statusCounts {return false}
+        if _storage._authSchemes != rhs_storage._authSchemes {return false}
+        if _storage._sensitiveKinds != rhs_storage._sensitiveKinds {return false}
+        if _storage._p99RequestsPerMinutePerClient != rhs_storage._p99RequestsPerMinutePerClient {return false}
+        if _storage._segments != rhs_storage._segments {return false}
+        if _storage._openParameters != rhs_storage._openParameters {return false}
+        if _storage._params != rhs_storage._params {return false}
+        if _storage._contentTypes != rhs_storage._contentTypes {return false}
+        if _storage._revision != rhs_storage._revision {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Palisade_V1_TemplateSegment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TemplateSegment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}literal\0\u{1}param\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1795,16 +3185,27 @@ nonisolated extension Palisade_V1_EndpointBaseline: SwiftProtobuf.Message, Swift
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._endpoint) }()
-      case 2: try { try decoder.decodeSingularEnumField(value: &self.state) }()
-      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.version) }()
-      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.samples) }()
-      case 5: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtMs) }()
-      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.parameters) }()
-      case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufInt32,SwiftProtobuf.ProtobufUInt64>.self, value: &self.statusCounts) }()
-      case 8: try { try decoder.decodeRepeatedStringField(value: &self.authSchemes) }()
-      case 9: try { try decoder.decodeRepeatedStringField(value: &self.sensitiveKinds) }()
-      case 10: try { try decoder.decodeSingularDoubleField(value: &self.p99RequestsPerMinutePerClient) }()
+      case 1: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.segment != nil {try decoder.handleConflictingOneOf()}
+          self.segment = .literal(v)
+        }
+      }()
+      case 2: try {
+        var v: Palisade_V1_TemplateParam?
+        var hadOneofValue = false
+        if let current = self.segment {
+          hadOneofValue = true
+          if case .param(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.segment = .param(v)
+        }
+      }()
       default: break
       }
     }
@@ -1815,50 +3216,192 @@ nonisolated extension Palisade_V1_EndpointBaseline: SwiftProtobuf.Message, Swift
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._endpoint {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if self.state != .unspecified {
-      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 2)
-    }
-    if self.version != 0 {
-      try visitor.visitSingularUInt64Field(value: self.version, fieldNumber: 3)
-    }
-    if self.samples != 0 {
-      try visitor.visitSingularUInt64Field(value: self.samples, fieldNumber: 4)
-    }
-    if self.updatedAtMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.updatedAtMs, fieldNumber: 5)
-    }
-    if !self.parameters.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.parameters, fieldNumber: 6)
-    }
-    if !self.statusCounts.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufInt32,SwiftProtobuf.ProtobufUInt64>.self, value: self.statusCounts, fieldNumber: 7)
-    }
-    if !self.authSchemes.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.authSchemes, fieldNumber: 8)
-    }
-    if !self.sensitiveKinds.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.sensitiveKinds, fieldNumber: 9)
-    }
-    if self.p99RequestsPerMinutePerClient.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.p99RequestsPerMinutePerClient, fieldNumber: 10)
+    switch self.segment {
+    case .literal?: try {
+      guard case .literal(let v)? = self.segment else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    }()
+    case .param?: try {
+      guard case .param(let v)? = self.segment else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Palisade_V1_EndpointBaseline, rhs: Palisade_V1_EndpointBaseline) -> Bool {
-    if lhs._endpoint != rhs._endpoint {return false}
-    if lhs.state != rhs.state {return false}
-    if lhs.version != rhs.version {return false}
+  public static func ==(lhs: Palisade_V1_TemplateSegment, rhs: Palisade_V1_TemplateSegment) -> Bool {
+    if lhs.segment != rhs.segment {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Palisade_V1_TemplateParam: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TemplateParam"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Palisade_V1_TemplateParam, rhs: Palisade_V1_TemplateParam) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Palisade_V1_FormatShare: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FormatShare"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}format\0\u{1}frequency\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.format) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.frequency) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.format != .unspecified {
+      try visitor.visitSingularEnumField(value: self.format, fieldNumber: 1)
+    }
+    if self.frequency.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.frequency, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Palisade_V1_FormatShare, rhs: Palisade_V1_FormatShare) -> Bool {
+    if lhs.format != rhs.format {return false}
+    if lhs.frequency != rhs.frequency {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Palisade_V1_ParameterProfile: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ParameterProfile"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}location\0\u{1}source\0\u{1}samples\0\u{1}presence\0\u{1}required\0\u{1}enforced\0\u{1}formats\0\u{3}min_length\0\u{3}max_length\0\u{3}p1_length\0\u{3}p99_length\0\u{1}charset\0\u{1}type\0\u{1}sensitive\0\u{1}encoded\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.location) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.source) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.samples) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.presence) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.required) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.enforced) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.formats) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.minLength) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.maxLength) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.p1Length) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.p99Length) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.charset) }()
+      case 13: try { try decoder.decodeSingularEnumField(value: &self.type) }()
+      case 14: try { try decoder.decodeRepeatedEnumField(value: &self.sensitive) }()
+      case 15: try { try decoder.decodeSingularBoolField(value: &self.encoded) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.location.isEmpty {
+      try visitor.visitSingularStringField(value: self.location, fieldNumber: 1)
+    }
+    if self.source != .unspecified {
+      try visitor.visitSingularEnumField(value: self.source, fieldNumber: 2)
+    }
+    if self.samples != 0 {
+      try visitor.visitSingularUInt64Field(value: self.samples, fieldNumber: 3)
+    }
+    if self.presence.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.presence, fieldNumber: 4)
+    }
+    if self.required != false {
+      try visitor.visitSingularBoolField(value: self.required, fieldNumber: 5)
+    }
+    if self.enforced != false {
+      try visitor.visitSingularBoolField(value: self.enforced, fieldNumber: 6)
+    }
+    if !self.formats.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.formats, fieldNumber: 7)
+    }
+    if self.minLength != 0 {
+      try visitor.visitSingularUInt64Field(value: self.minLength, fieldNumber: 8)
+    }
+    if self.maxLength != 0 {
+      try visitor.visitSingularUInt64Field(value: self.maxLength, fieldNumber: 9)
+    }
+    if self.p1Length != 0 {
+      try visitor.visitSingularUInt64Field(value: self.p1Length, fieldNumber: 10)
+    }
+    if self.p99Length != 0 {
+      try visitor.visitSingularUInt64Field(value: self.p99Length, fieldNumber: 11)
+    }
+    if self.charset != 0 {
+      try visitor.visitSingularUInt32Field(value: self.charset, fieldNumber: 12)
+    }
+    if self.type != .unspecified {
+      try visitor.visitSingularEnumField(value: self.type, fieldNumber: 13)
+    }
+    if !self.sensitive.isEmpty {
+      try visitor.visitPackedEnumField(value: self.sensitive, fieldNumber: 14)
+    }
+    if self.encoded != false {
+      try visitor.visitSingularBoolField(value: self.encoded, fieldNumber: 15)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Palisade_V1_ParameterProfile, rhs: Palisade_V1_ParameterProfile) -> Bool {
+    if lhs.location != rhs.location {return false}
+    if lhs.source != rhs.source {return false}
     if lhs.samples != rhs.samples {return false}
-    if lhs.updatedAtMs != rhs.updatedAtMs {return false}
-    if lhs.parameters != rhs.parameters {return false}
-    if lhs.statusCounts != rhs.statusCounts {return false}
-    if lhs.authSchemes != rhs.authSchemes {return false}
-    if lhs.sensitiveKinds != rhs.sensitiveKinds {return false}
-    if lhs.p99RequestsPerMinutePerClient != rhs.p99RequestsPerMinutePerClient {return false}
+    if lhs.presence != rhs.presence {return false}
+    if lhs.required != rhs.required {return false}
+    if lhs.enforced != rhs.enforced {return false}
+    if lhs.formats != rhs.formats {return false}
+    if lhs.minLength != rhs.minLength {return false}
+    if lhs.maxLength != rhs.maxLength {return false}
+    if lhs.p1Length != rhs.p1Length {return false}
+    if lhs.p99Length != rhs.p99Length {return false}
+    if lhs.charset != rhs.charset {return false}
+    if lhs.type != rhs.type {return false}
+    if lhs.sensitive != rhs.sensitive {return false}
+    if lhs.encoded != rhs.encoded {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1924,6 +3467,71 @@ nonisolated extension Palisade_V1_Decision: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.createdAtMs != rhs.createdAtMs {return false}
     if lhs.expiresAtMs != rhs.expiresAtMs {return false}
     if lhs.version != rhs.version {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Palisade_V1_DeadLetter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeadLetter"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}topic\0\u{1}partition\0\u{1}offset\0\u{1}reason\0\u{1}value\0\u{3}value_truncated\0\u{3}rejected_by\0\u{3}rejected_at_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.topic) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.partition) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.offset) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.value) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.valueTruncated) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.rejectedBy) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.rejectedAtMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.topic.isEmpty {
+      try visitor.visitSingularStringField(value: self.topic, fieldNumber: 1)
+    }
+    if self.partition != 0 {
+      try visitor.visitSingularInt32Field(value: self.partition, fieldNumber: 2)
+    }
+    if self.offset != 0 {
+      try visitor.visitSingularInt64Field(value: self.offset, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    if !self.value.isEmpty {
+      try visitor.visitSingularBytesField(value: self.value, fieldNumber: 5)
+    }
+    if self.valueTruncated != false {
+      try visitor.visitSingularBoolField(value: self.valueTruncated, fieldNumber: 6)
+    }
+    if !self.rejectedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.rejectedBy, fieldNumber: 7)
+    }
+    if self.rejectedAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.rejectedAtMs, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Palisade_V1_DeadLetter, rhs: Palisade_V1_DeadLetter) -> Bool {
+    if lhs.topic != rhs.topic {return false}
+    if lhs.partition != rhs.partition {return false}
+    if lhs.offset != rhs.offset {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.value != rhs.value {return false}
+    if lhs.valueTruncated != rhs.valueTruncated {return false}
+    if lhs.rejectedBy != rhs.rejectedBy {return false}
+    if lhs.rejectedAtMs != rhs.rejectedAtMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

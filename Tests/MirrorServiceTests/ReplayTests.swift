@@ -59,8 +59,16 @@ struct ReplayTests {
         let path = try file(ndjson(600))
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await mirror.application().test(.live) { client in
+            // Open the gate only once the buffer is full (readiness turns 503), then leave the
+            // replay time to be shed once: event-driven, so a loaded machine cannot skip the 503.
             async let opened: Void = {
-                try await Task.sleep(for: .milliseconds(300))
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline {
+                    let status = try await client.execute(uri: "/readyz", method: .get).status
+                    if status == .serviceUnavailable { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(500))
                 gate.open()
             }()
             let (report, _) = try await replay(path, port: client.port!) { $0.batch = 100 }

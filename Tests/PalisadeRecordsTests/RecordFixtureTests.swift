@@ -33,6 +33,23 @@ struct RecordFixtureTests {
                 "decision.v1.pb", { RecordSamples.decision.encodedRecord() },
                 { try DecisionMessage.decodeRecord($0) == RecordSamples.decision }
             ),
+            // Revision 2 (PalisadeLearn's types, verdict identities, dead letters).
+            (
+                "verdict.v1.2.pb", { RecordSamples.verdictRevision2.encodedRecord() },
+                { try VerdictMessage.decodeRecord($0) == RecordSamples.verdictRevision2 }
+            ),
+            (
+                "endpoint_observation.v1.2.pb", { RecordSamples.endpointObservationRevision2.encodedRecord() },
+                { try EndpointObservationMessage.decodeRecord($0) == RecordSamples.endpointObservationRevision2 }
+            ),
+            (
+                "endpoint_baseline.v1.2.pb", { RecordSamples.endpointBaselineRevision2.encodedRecord() },
+                { try EndpointBaselineMessage.decodeRecord($0) == RecordSamples.endpointBaselineRevision2 }
+            ),
+            (
+                "dead_letter.v1.2.pb", { RecordSamples.deadLetter.encodedRecord() },
+                { try DeadLetterMessage.decodeRecord($0) == RecordSamples.deadLetter }
+            ),
         ]
 
     static var fixtureDirectory: URL {

@@ -9,7 +9,7 @@ struct TopicSpecTests {
         #expect(
             specs.map(\.name) == [
                 "acme.palisade.requests", "acme.palisade.verdicts", "acme.palisade.observations",
-                "acme.palisade.baselines", "acme.palisade.decisions",
+                "acme.palisade.baselines", "acme.palisade.decisions", "acme.palisade.deadletter",
             ])
         #expect(specs.allSatisfy { $0.partitions == 12 && $0.replicationFactor == 3 })
         let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0.config) })
@@ -18,6 +18,7 @@ struct TopicSpecTests {
         #expect(byName["acme.palisade.requests"] == ["cleanup.policy": "delete", "retention.ms": "21600000"])
         #expect(byName["acme.palisade.verdicts"]?["cleanup.policy"] == "delete")
         #expect(byName["acme.palisade.observations"]?["cleanup.policy"] == "delete")
+        #expect(byName["acme.palisade.deadletter"]?["cleanup.policy"] == "delete")
         #expect(PalisadeTopic.requests.name() == "palisade.requests")
     }
 }

@@ -39,6 +39,9 @@ public enum PalisadeTopic: String, Sendable, Hashable, CaseIterable {
     case baselines = "palisade.baselines"
     /// Decision, keyed by `scope:value`; compacted, tombstone = lifted.
     case decisions = "palisade.decisions"
+    /// DeadLetter (records a consumer could not read, with the reason), keyed by the original
+    /// record's key. Kept for inspection.
+    case deadLetter = "palisade.deadletter"
 
     /// The topic name under a prefix: `"acme."` + `palisade.requests`.
     public func name(prefix: String = "") -> String { prefix + rawValue }

@@ -1,0 +1,155 @@
+import PalisadeCore
+import PalisadePolicy
+import PalisadeRecords
+
+/// The client identities of one request (docs/RECORDS.md, "Identities"): what the aggregator's
+/// behaviour detection keys on. Never raw secrets: the API key leaves only as its hash.
+struct RequestIdentities: Sendable, Equatable {
+    var ip: String?
+    var apiKeyHash: String?
+    var jwtSub: String?
+    var objectIDHash: UInt64?
+    var usernameHash: UInt64?
+    var pathHash: UInt64
+    var headers: [(name: String, value: String)]
+    /// The verdict's `client` and Kafka key.
+    var clientKey: String
+
+    static func == (a: RequestIdentities, b: RequestIdentities) -> Bool {
+        a.ip == b.ip && a.apiKeyHash == b.apiKeyHash && a.jwtSub == b.jwtSub && a.objectIDHash == b.objectIDHash
+            && a.usernameHash == b.usernameHash && a.pathHash == b.pathHash && a.clientKey == b.clientKey
+            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+    }
+
+    func apply(to message: inout VerdictMessage) {
+        if let ip { message.clientIp = ip }
+        if let apiKeyHash { message.apiKeyHash = apiKeyHash }
+        if let jwtSub { message.jwtSub = jwtSub }
+        if let objectIDHash { message.objectIDHash = objectIDHash }
+        if let usernameHash { message.usernameHash = usernameHash }
+        message.pathHash = pathHash
+        message.identityHeaders = headers.map { header in
+            var h = Palisade_V1_Header()
+            h.name = header.name
+            h.value = header.value
+            return h
+        }
+    }
+}
+
+/// Finds a request's identities: client IP, API key (hashed), bearer-JWT subject, the object id
+/// of the template's last path parameter, the username of a login request.
+struct IdentityExtractor: Sendable {
+    /// Identity values longer than this are cut (attacker-controlled text).
+    static let maxValueBytes = 512
+
+    let clientKey: WorkerSettings.ClientKey
+    let apiKeyHeaders: Set<String>
+    let apiKeyQueryParameters: Set<String>
+    let identityHeaders: [String]
+    let usernameFields: Set<String>
+    let classifier = AuthEndpointClassifier()
+
+    init(settings: WorkerSettings) {
+        self.clientKey = settings.clientKey
+        self.apiKeyHeaders = Set(settings.apiKeyHeaders)
+        self.apiKeyQueryParameters = Set(settings.apiKeyQueryParameters)
+        self.identityHeaders = settings.identityHeaders
+        self.usernameFields = Set(settings.usernameFields)
+    }
+
+    func extract(_ record: CaptureRecord, decoded: DecodedRequest, template: String) -> RequestIdentities {
+        let ip = record.clientIP.flatMap { $0.isEmpty ? nil : Self.capped($0) }
+        var apiKey: String?
+        var authorization: String?
+        var headers: [(name: String, value: String)] = []
+        for header in record.headers {
+            let name = Bytes.lowercased(header.name)
+            if apiKey == nil, apiKeyHeaders.contains(name), !header.value.isEmpty { apiKey = header.value }
+            if authorization == nil, name == "authorization" { authorization = header.value }
+            if !identityHeaders.isEmpty, identityHeaders.contains(name), !header.value.isEmpty {
+                headers.append((name, Self.capped(header.value)))
+            }
+        }
+        if apiKey == nil, !apiKeyQueryParameters.isEmpty, let query = record.query {
+            apiKey = Self.queryValue(query, names: apiKeyQueryParameters)
+        }
+        let jwtSub = authorization.flatMap(Self.bearerSubject).map(Self.capped)
+        let apiKeyHash = apiKey.map { IdentityHash.apiKey($0) }
+        let objectID = Self.lastParameterValue(path: record.path, template: template)
+        var usernameHash: UInt64?
+        if !record.body.isEmpty, classifier.isAuth(method: record.method, template: template) {
+            usernameHash = username(decoded).map { IdentityHash.fnv1a64($0) }
+        }
+
+        let key: String
+        switch clientKey {
+        case .ip: key = ip ?? ""
+        case .apiKey: key = apiKeyHash.map { "api_key:" + $0 } ?? ip ?? ""
+        case .jwtSub: key = jwtSub.map { "jwt_sub:" + $0 } ?? ip ?? ""
+        case .identity:
+            key = jwtSub.map { "jwt_sub:" + $0 } ?? apiKeyHash.map { "api_key:" + $0 } ?? ip ?? ""
+        }
+        return RequestIdentities(
+            ip: ip, apiKeyHash: apiKeyHash, jwtSub: jwtSub, objectIDHash: objectID.map { IdentityHash.fnv1a64($0) },
+            usernameHash: usernameHash, pathHash: IdentityHash.fnv1a64(record.path.utf8), headers: headers,
+            clientKey: key)
+    }
+
+    /// The username a login body carried: the first scalar body field whose name is one of
+    /// `usernameFields` (case-insensitive).
+    func username(_ decoded: DecodedRequest) -> String? {
+        for index in decoded.points.indices {
+            let point = decoded.points[index]
+            guard !point.isContainer, !point.value.isEmpty, point.value.count <= Self.maxValueBytes,
+                let name = decoded.fieldName(of: index), usernameFields.contains(Bytes.lowercased(name)),
+                decoded.source(of: index) == .body
+            else { continue }
+            return point.text
+        }
+        return nil
+    }
+
+    /// `sub` of `Bearer <JWT>` (not verified: Palisade sees tokens, not keys).
+    static func bearerSubject(_ authorization: String) -> String? {
+        let bytes = Bytes.trimmed(Array(authorization.utf8)[...])
+        guard Bytes.hasPrefixIgnoringCase(bytes, "bearer ") else { return nil }
+        let token = Bytes.trimmed(bytes.dropFirst(7))
+        guard token.count <= 16_384 else { return nil }
+        let parts = token.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3, let payload = Base64.decode(parts[1], alphabet: .either),
+            let claims = try? JSONReader(maxDepth: 8).parse(payload), let sub = claims["sub"]?.stringValue,
+            !sub.isEmpty
+        else { return nil }
+        return sub
+    }
+
+    /// The value of the first query parameter named in `names`.
+    static func queryValue(_ query: Substring, names: Set<String>) -> String? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[1].isEmpty, names.contains(String(parts[0])) else { continue }
+            var findings = Percent.Findings()
+            let bytes = Percent.decodeComponent(Array(parts[1].utf8)[...], plusAsSpace: true, findings: &findings)
+            return capped(String(decoding: bytes, as: UTF8.self))
+        }
+        return nil
+    }
+
+    /// The raw path segment at the template's last `{…}` position (`42` for `/users/42/orders`
+    /// under `/users/{id}/orders`).
+    static func lastParameterValue(path: Substring, template: String) -> String? {
+        let segments = path.split(separator: "/")
+        let templateSegments = template.split(separator: "/")
+        guard segments.count == templateSegments.count else { return nil }
+        for i in templateSegments.indices.reversed() where templateSegments[i].first == "{" {
+            return capped(String(segments[i]))
+        }
+        return nil
+    }
+
+    static func capped(_ value: String) -> String {
+        guard value.utf8.count > maxValueBytes else { return value }
+        return String(decoding: value.utf8.prefix(maxValueBytes), as: UTF8.self)
+    }
+}

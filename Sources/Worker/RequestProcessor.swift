@@ -1,0 +1,144 @@
+import Foundation
+import PalisadeCore
+import PalisadeDetect
+import PalisadeLearn
+import PalisadePolicy
+import PalisadeRecords
+import PalisadeTransport
+
+/// What became of one consumed record: the records to publish for it and what to count.
+struct ProcessedRecord: Sendable {
+    enum Outcome: Sendable, Equatable {
+        /// Decoded and scored; `verdictPublished` is false for a clean verdict left out by the
+        /// clean-verdict policy.
+        case scored(attack: Bool, classes: [AttackClass], verdictPublished: Bool, baselineHits: Int)
+        /// Could not be decoded: one dead letter is published instead.
+        case deadLettered(reason: String)
+    }
+
+    var outputs: [OutgoingRecord]
+    var outcome: Outcome
+    /// Time spent decoding and scoring (zero for dead letters).
+    var scoringNanos: Int64
+}
+
+/// The synchronous heart of a scoring task: bytes of `palisade.requests` in, verdict and
+/// observation records out (or a dead letter). No I/O, no clocks other than the decode timer, no
+/// shared mutable state: one value per lane.
+struct RequestProcessor: Sendable {
+    let settings: WorkerSettings
+    let analyzer: Analyzer
+    let builder = ObservationBuilder()
+    let scorer: BaselineScorer
+    let identities: IdentityExtractor
+    let verdictsTopic: String
+    let observationsTopic: String
+    let deadLetterTopic: String
+
+    init(settings: WorkerSettings) {
+        self.settings = settings
+        self.analyzer = Analyzer(sensitivity: settings.sensitivity)
+        self.scorer = BaselineScorer(sensitivity: settings.sensitivity)
+        self.identities = IdentityExtractor(settings: settings)
+        self.verdictsTopic = settings.topic(.verdicts)
+        self.observationsTopic = settings.topic(.observations)
+        self.deadLetterTopic = settings.topic(.deadLetter)
+    }
+
+    func process(_ record: ConsumedRecord, baselines: BaselineSet, nowMs: Int64) -> ProcessedRecord {
+        guard let value = record.value else {
+            return deadLetter(record, reason: "empty value (tombstone) on \(record.topic)", nowMs: nowMs)
+        }
+        let message: CaptureRecordMessage
+        do {
+            message = try CaptureRecordMessage.decodeRecord(value)
+        } catch {
+            return deadLetter(record, reason: error.description, nowMs: nowMs)
+        }
+        guard !message.method.isEmpty, !message.rawPath.isEmpty else {
+            return deadLetter(
+                record, reason: "cannot read palisade.v1.CaptureRecord: method and raw_path are required", nowMs: nowMs)
+        }
+        let capture = CaptureRecord(message)
+        let start = ContinuousClock.now
+        let analysis = analyzer.analyze(capture)
+        let decoded = analysis.decoded
+        var verdict = analysis.verdict
+        let observation = builder.observe(record: capture, decoded: decoded)
+
+        // The endpoint's baseline: schema_anomaly hits raise the score; they do not make the
+        // request an attack on their own (the attack flag stays with the attack classes).
+        var baselineHits = 0
+        if let baseline = baselines.baseline(for: capture) {
+            let hits = scorer.score(observation, against: baseline)
+            if !hits.isEmpty {
+                baselineHits = hits.count
+                let rescored = Scoring.score(verdict.hits + hits, sensitivity: settings.sensitivity)
+                verdict.hits = rescored.hits
+                verdict.score = rescored.score
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        verdict.decodeMs =
+            Double(elapsed.components.attoseconds / 1_000_000_000) / 1_000_000
+            + Double(elapsed.components.seconds) * 1_000
+
+        let ids = identities.extract(capture, decoded: decoded, template: verdict.endpoint.template)
+        var verdictMessage = VerdictMessage(verdict)
+        verdictMessage.client = ids.clientKey
+        ids.apply(to: &verdictMessage)
+
+        var outputs: [OutgoingRecord] = []
+        outputs.reserveCapacity(2)
+        let publishVerdict = shouldPublish(verdict, id: capture.id)
+        if publishVerdict {
+            outputs.append(
+                OutgoingRecord(topic: verdictsTopic, key: ids.clientKey, value: verdictMessage.encodedRecord()))
+        }
+        let observationMessage = EndpointObservationMessage(
+            observation, client: ids.clientKey, score: verdict.score, attack: verdict.attack)
+        outputs.append(
+            OutgoingRecord(
+                topic: observationsTopic, key: observation.endpoint.observationRecordKey,
+                value: observationMessage.encodedRecord()))
+
+        var classes: [AttackClass] = []
+        for hit in verdict.hits where !classes.contains(hit.attackClass) { classes.append(hit.attackClass) }
+        let nanos = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        return ProcessedRecord(
+            outputs: outputs,
+            outcome: .scored(
+                attack: verdict.attack, classes: classes, verdictPublished: publishVerdict, baselineHits: baselineHits),
+            scoringNanos: nanos)
+    }
+
+    /// Clean = no hit at all. Requests with hits always get a verdict.
+    func shouldPublish(_ verdict: Verdict, id: String) -> Bool {
+        guard verdict.hits.isEmpty, !verdict.attack else { return true }
+        switch settings.cleanVerdicts {
+        case .all: return true
+        case .none: return false
+        case .sampled:
+            // Deterministic by request id: a redelivered record makes the same choice.
+            let bucket = IdentityHash.fnv1a64(id) % 1_000_000
+            return Double(bucket) < settings.cleanVerdictSampleRate * 1_000_000
+        }
+    }
+
+    func deadLetter(_ record: ConsumedRecord, reason: String, nowMs: Int64) -> ProcessedRecord {
+        var letter = DeadLetterMessage()
+        letter.topic = record.topic
+        letter.partition = record.partition
+        letter.offset = record.offset
+        letter.reason = String(reason.prefix(1_000))
+        if let value = record.value {
+            letter.value = Data(value.prefix(settings.deadLetterMaxBytes))
+            letter.valueTruncated = value.count > settings.deadLetterMaxBytes
+        }
+        letter.rejectedBy = "worker"
+        letter.rejectedAtMs = nowMs
+        return ProcessedRecord(
+            outputs: [OutgoingRecord(topic: deadLetterTopic, key: record.key, value: letter.encodedRecord())],
+            outcome: .deadLettered(reason: reason), scoringNanos: 0)
+    }
+}

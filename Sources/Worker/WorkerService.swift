@@ -1,0 +1,417 @@
+import Logging
+import PalisadeCore
+import PalisadeRecords
+import PalisadeRuntime
+import PalisadeTransport
+import ServiceLifecycle
+import Synchronization
+
+/// The worker role (docs/WORKER.md): consumes `palisade.requests` in a consumer group, scores
+/// every request on `settings.scoringTasks` lanes (each partition on one lane, in order), and
+/// publishes a verdict and an observation per request; acknowledges a record only once its
+/// outputs are acknowledged (at-least-once). Build it with ``buildWorker(settings:transport:logger:metrics:)``.
+public final class WorkerService: Service, ReadinessCheck, Sendable {
+    let settings: WorkerSettings
+    let transport: any Transport
+    let logger: Logger
+    let metrics: WorkerMetrics
+    let baselines = BaselineStore()
+    private let state: RunState
+
+    init(settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics) {
+        var settings = settings
+        settings.scoringTasks = max(1, settings.scoringTasks)
+        self.settings = settings
+        self.transport = transport
+        self.logger = logger
+        self.metrics = WorkerMetrics(
+            registry: metrics.registry,
+            topics: [settings.topic(.verdicts), settings.topic(.observations), settings.topic(.deadLetter)])
+        self.state = RunState(maxInFlight: settings.maxInFlight)
+    }
+
+    /// nil once the worker consumes (after the start-up read of the baselines).
+    public func notReadyReason() async -> String? {
+        state.ready.load(ordering: .relaxed) ? nil : "worker: not consuming yet"
+    }
+
+    /// Asks the worker to stop as on SIGTERM: stop polling, drain, commit, close.
+    public func stop() { state.stopping.store(true, ordering: .releasing) }
+
+    /// Records taken from the consumer and not yet acknowledged.
+    var inFlight: Int { state.flow.withLock { $0.inFlight } }
+
+    /// Counters so far (the same numbers as the Prometheus metrics), for benchmarks and tests.
+    public var stats: WorkerStats {
+        WorkerStats(
+            consumed: metrics.consumed.value, scored: metrics.scored.value, acknowledged: metrics.acknowledged.value,
+            deadLettered: metrics.deadLettered.value, produceErrors: metrics.produceErrors.value,
+            pauses: metrics.pauses.value, inFlight: inFlight)
+    }
+
+    public func run() async throws {
+        let producer = try transport.makeProducer()
+        let consumer = try transport.makeGroupConsumer(group: settings.group, topics: [settings.topic(.requests)])
+        logger.info(
+            "worker starting",
+            metadata: [
+                "group": "\(settings.group)", "topic": "\(settings.topic(.requests))",
+                "scoring_tasks": "\(settings.scoringTasks)",
+            ])
+        var reader: (any CompactedTopicReader)?
+        if settings.baselinesEnabled { reader = await startBaselines() }
+
+        let lanes = (0..<settings.scoringTasks).map { _ in Lane() }
+        let lanesReader = reader
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for lane in lanes {
+                    group.addTask { await self.score(lane) }
+                    group.addTask { await self.send(lane, producer: producer, consumer: consumer) }
+                }
+                group.addTask { await self.followBaselines(lanesReader) }
+                state.ready.store(true, ordering: .relaxed)
+                await pollLoop(consumer, lanes: lanes)
+                state.ready.store(false, ordering: .relaxed)
+                for lane in lanes { lane.input.finish() }
+                await drain()
+                state.stopping.store(true, ordering: .releasing)
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+        do {
+            try await consumer.commit()
+        } catch {
+            logger.info("final commit failed (offsets are also committed on close)", metadata: ["error": "\(error)"])
+        }
+        await consumer.close()
+        await producer.shutdown(timeout: .milliseconds(settings.producerFlushTimeoutMs))
+        await reader?.close()
+        logger.info("worker stopped", metadata: ["in_flight_abandoned": "\(inFlight)"])
+    }
+
+    // MARK: Poll loop
+
+    private func pollLoop(_ consumer: any GroupConsumer, lanes: [Lane]) async {
+        var consumerPaused = false
+        var errorBackoff = Duration.milliseconds(settings.retryBackoffMs)
+        let errorLog = RateLimitedLog(interval: .seconds(10))
+        while !state.stopping.load(ordering: .acquiring), !Task.isCancelled {
+            let events: [ConsumerEvent]
+            do {
+                events = try await consumer.poll(
+                    maxRecords: settings.pollMaxRecords, timeout: .milliseconds(settings.pollTimeoutMs))
+                errorBackoff = .milliseconds(settings.retryBackoffMs)
+            } catch {
+                if error.code == .closed { break }
+                if errorLog.shouldLog() {
+                    logger.warning("consumer poll failed; retrying", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: errorBackoff)
+                errorBackoff = min(errorBackoff * 2, .milliseconds(settings.retryBackoffMaxMs))
+                continue
+            }
+            var perLane = [[Taken]](repeating: [], count: lanes.count)
+            var count = 0
+            var newest: Int64 = 0
+            for event in events {
+                switch event {
+                case .record(let record):
+                    let lane = Int(UInt32(bitPattern: record.partition)) % lanes.count
+                    perLane[lane].append(Taken(record: record, generation: state.generation(record.partition)))
+                    count += 1
+                    newest = max(newest, record.timestampMs)
+                case .assigned(let partitions):
+                    logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.partition))"])
+                case .revoked(let partitions):
+                    state.revoke(partitions.map(\.partition))
+                    logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.partition))"])
+                }
+            }
+            if count > 0 {
+                metrics.consumed.increment(by: Int64(count))
+                if newest > 0 { metrics.lag.set(Double(max(0, WallClock.nowMilliseconds() - newest))) }
+                state.taken(count)
+                for (i, taken) in perLane.enumerated() where !taken.isEmpty { lanes[i].input.push(taken) }
+            }
+            metrics.inFlight.set(Double(inFlight))
+            // Backpressure: follow the flow-control machine's decision.
+            let wantPaused = state.flow.withLock { $0.paused }
+            if wantPaused != consumerPaused {
+                do {
+                    if wantPaused {
+                        try await consumer.pause()
+                        metrics.pauses.increment()
+                        logger.info("consumption paused: outputs lag", metadata: ["in_flight": "\(inFlight)"])
+                    } else {
+                        try await consumer.resume()
+                        logger.info("consumption resumed", metadata: ["in_flight": "\(inFlight)"])
+                    }
+                    consumerPaused = wantPaused
+                    metrics.paused.set(wantPaused ? 1.0 : 0.0)
+                } catch {
+                    logger.warning("pause/resume failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Waits for in-flight records to be acknowledged, at most `drainTimeoutMs`.
+    private func drain() async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(settings.drainTimeoutMs)
+        while inFlight > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        if inFlight > 0 {
+            logger.warning(
+                "drain timed out; unacknowledged records will be redelivered", metadata: ["in_flight": "\(inFlight)"])
+        }
+    }
+
+    // MARK: Lanes
+
+    /// Scoring stage of a lane: synchronous detection over each batch, outputs to the send stage.
+    private func score(_ lane: Lane) async {
+        let processor = RequestProcessor(settings: settings)
+        while let batches = await lane.input.next() {
+            let snapshot = baselines.snapshot
+            let now = WallClock.nowMilliseconds()
+            var scored: [Scored] = []
+            var dropped = 0
+            for batch in batches {
+                for taken in batch {
+                    if state.isRevoked(taken) {
+                        dropped += 1
+                        continue
+                    }
+                    let result = processor.process(taken.record, baselines: snapshot, nowMs: now)
+                    count(result)
+                    scored.append(Scored(taken: taken, outputs: result.outputs))
+                }
+            }
+            if dropped > 0 {
+                metrics.revokedDropped.increment(by: Int64(dropped))
+                state.finished(dropped)
+            }
+            if !scored.isEmpty { lane.output.push(scored) }
+        }
+        lane.output.finish()
+    }
+
+    private func count(_ result: ProcessedRecord) {
+        switch result.outcome {
+        case .scored(let attack, let classes, let published, let baselineHits):
+            metrics.scored.increment()
+            metrics.scoringLatency.recordNanoseconds(result.scoringNanos)
+            if attack { metrics.attacks.increment() }
+            for c in classes { metrics.hit(c) }
+            (published ? metrics.verdictsPublished : metrics.verdictsSkipped).increment()
+            if baselineHits > 0 { metrics.baselineHits.increment(by: Int64(baselineHits)) }
+        case .deadLettered(let reason):
+            metrics.deadLettered.increment()
+            if state.deadLetterLog.shouldLog() {
+                logger.warning("record dead-lettered", metadata: ["reason": "\(reason.prefix(200))"])
+            }
+        }
+    }
+
+    /// Send stage of a lane: publishes everything scored so far in one batch, retries what
+    /// failed, then acknowledges the inputs in order.
+    private func send(_ lane: Lane, producer: any TransportProducer, consumer: any GroupConsumer) async {
+        let errorLog = RateLimitedLog(interval: .seconds(10))
+        while let batches = await lane.output.next() {
+            let items = batches.flatMap { $0 }
+            var outputs: [OutgoingRecord] = []
+            var owner: [Int] = []
+            for (i, item) in items.enumerated() {
+                for output in item.outputs {
+                    outputs.append(output)
+                    owner.append(i)
+                }
+            }
+            var pending = Array(outputs.indices)
+            var backoff = Duration.milliseconds(settings.retryBackoffMs)
+            while !pending.isEmpty {
+                let results = await producer.send(batch: pending.map { outputs[$0] })
+                var failed: [Int] = []
+                var lastError: TransportError?
+                for (index, result) in zip(pending, results) {
+                    switch result {
+                    case .success: metrics.produced[outputs[index].topic]?.increment()
+                    case .failure(let error):
+                        failed.append(index)
+                        lastError = error
+                    }
+                }
+                pending = failed
+                guard !failed.isEmpty else { break }
+                metrics.produceErrors.increment(by: Int64(failed.count))
+                if errorLog.shouldLog() {
+                    logger.warning(
+                        "outputs not delivered; retrying (consumption pauses while they wait)",
+                        metadata: ["failed": "\(failed.count)", "error": "\(lastError.map { "\($0)" } ?? "")"])
+                }
+                // Give up only on shutdown (after the drain timeout): the inputs stay
+                // unacknowledged and are redelivered.
+                if Task.isCancelled { break }
+                do { try await Task.sleep(for: backoff) } catch { break }
+                backoff = min(backoff * 2, .milliseconds(settings.retryBackoffMaxMs))
+                metrics.produceRetries.increment()
+            }
+            // Acknowledge in order; a partition stops at its first record with undelivered outputs
+            // (acknowledging a later one would commit past it).
+            var undelivered = Set(pending.map { owner[$0] })
+            var blocked: Set<Int32> = []
+            for (i, item) in items.enumerated() {
+                let record = item.taken.record
+                if undelivered.contains(i) || blocked.contains(record.partition) {
+                    blocked.insert(record.partition)
+                    undelivered.remove(i)
+                    continue
+                }
+                do {
+                    try consumer.acknowledge(record)
+                    metrics.acknowledged.increment()
+                } catch {
+                    metrics.acknowledgeFailed.increment()
+                    if error.code != .notAssigned, errorLog.shouldLog() {
+                        logger.warning("acknowledge failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            state.finished(items.count)
+        }
+    }
+
+    // MARK: Baselines
+
+    /// Reads `palisade.baselines` from the beginning (bounded by `baselineCatchUpTimeoutMs`).
+    /// Returns the reader to follow changes with, or nil if the read failed (retried later).
+    private func startBaselines() async -> (any CompactedTopicReader)? {
+        do {
+            let reader = try transport.makeCompactedReader(topic: settings.topic(.baselines))
+            do {
+                let view = try await reader.catchUp(timeout: .milliseconds(settings.baselineCatchUpTimeoutMs))
+                for (key, value) in view { applyBaseline(key: key, value: value) }
+                logger.info("baselines loaded", metadata: ["endpoints": "\(baselines.count)"])
+                return reader
+            } catch {
+                await reader.close()
+                throw error
+            }
+        } catch {
+            logger.warning(
+                "could not read palisade.baselines; scoring without baselines until it can",
+                metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func followBaselines(_ initial: (any CompactedTopicReader)?) async {
+        guard settings.baselinesEnabled else { return }
+        var reader = initial
+        var backoff = Duration.milliseconds(settings.retryBackoffMs)
+        while !state.stopping.load(ordering: .acquiring), !Task.isCancelled {
+            guard let current = reader else {
+                do { try await Task.sleep(for: backoff) } catch { return }
+                backoff = min(backoff * 2, .seconds(30))
+                reader = await startBaselines()
+                continue
+            }
+            do {
+                let records = try await current.poll(maxRecords: 1_000, timeout: .milliseconds(200))
+                for record in records { applyBaseline(key: record.key, value: record.value) }
+            } catch {
+                if error.code == .closed { return }
+                logger.warning("baseline poll failed", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: backoff)
+            }
+        }
+        if initial == nil { await reader?.close() }
+    }
+
+    private func applyBaseline(key: [UInt8]?, value: [UInt8]?) {
+        do {
+            try baselines.apply(key: key, value: value)
+            metrics.baselineUpdates.increment()
+            metrics.baselines.set(Double(baselines.count))
+        } catch {
+            metrics.baselineErrors.increment()
+            logger.warning("unreadable baseline record", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// A worker's counters at one moment.
+public struct WorkerStats: Sendable, Equatable {
+    public var consumed: Int64
+    public var scored: Int64
+    public var acknowledged: Int64
+    public var deadLettered: Int64
+    public var produceErrors: Int64
+    public var pauses: Int64
+    public var inFlight: Int
+}
+
+/// A record taken from the consumer, with its partition's revocation generation at that time.
+struct Taken: Sendable {
+    var record: ConsumedRecord
+    var generation: UInt64
+}
+
+/// A scored record and the outputs to publish for it.
+struct Scored: Sendable {
+    var taken: Taken
+    var outputs: [OutgoingRecord]
+}
+
+/// One scoring task and its send stage.
+final class Lane: Sendable {
+    let input = WorkQueue<[Taken]>()
+    let output = WorkQueue<[Scored]>()
+}
+
+/// State shared by the poll loop and the lanes during one run.
+final class RunState: Sendable {
+    let flow: Mutex<FlowControl>
+    let stopping = Atomic<Bool>(false)
+    let ready = Atomic<Bool>(false)
+    /// Per partition: bumped on every revocation; records taken before are not processed.
+    private let generations = Mutex<[Int32: UInt64]>([:])
+    let deadLetterLog = RateLimitedLog(interval: .seconds(10))
+
+    init(maxInFlight: Int) {
+        flow = Mutex(FlowControl(maxInFlight: maxInFlight))
+    }
+
+    func taken(_ count: Int) { _ = flow.withLock { $0.taken(count) } }
+    func finished(_ count: Int) { _ = flow.withLock { $0.finished(count) } }
+
+    func generation(_ partition: Int32) -> UInt64 { generations.withLock { $0[partition, default: 0] } }
+
+    func revoke(_ partitions: [Int32]) {
+        generations.withLock { g in for p in partitions { g[p, default: 0] += 1 } }
+    }
+
+    func isRevoked(_ taken: Taken) -> Bool { generation(taken.record.partition) != taken.generation }
+}
+
+/// Logs at most once per interval (the rest is counted in metrics).
+final class RateLimitedLog: Sendable {
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+    private let interval: Duration
+
+    init(interval: Duration) { self.interval = interval }
+
+    func shouldLog() -> Bool {
+        let now = ContinuousClock.now
+        return last.withLock { last in
+            if let previous = last, now - previous < interval { return false }
+            last = now
+            return true
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import PalisadeCore
+import PalisadeDetect
+import PalisadeLearn
+import PalisadeRecords
+import PalisadeRuntime
+import PalisadeTransport
+import Testing
+
+@testable import WorkerService
+
+@Suite
+struct FlowControlTests {
+    @Test("pauses at the high-water mark, resumes at half, once each")
+    func hysteresis() {
+        var flow = FlowControl(maxInFlight: 100)
+        #expect(flow.taken(60) == nil)
+        #expect(flow.taken(40) == .pause)
+        #expect(flow.taken(10) == nil)
+        #expect(flow.paused)
+        #expect(flow.finished(30) == nil)
+        #expect(flow.finished(30) == .resume)
+        #expect(!flow.paused)
+        #expect(flow.finished(500) == nil)
+        #expect(flow.inFlight == 0)
+        #expect(flow.pauses == 1)
+    }
+}
+
+@Suite
+struct WorkQueueTests {
+    @Test("hands over everything queued at once; ends after finish")
+    func batches() async {
+        let queue = WorkQueue<Int>()
+        queue.push(1)
+        queue.push(2)
+        #expect(await queue.next() == [1, 2])
+        queue.push(3)
+        queue.finish()
+        #expect(!queue.push(4))
+        #expect(await queue.next() == [3])
+        #expect(await queue.next() == nil)
+    }
+
+    @Test("a waiting consumer is woken by push, and by cancellation")
+    func waiting() async {
+        let queue = WorkQueue<Int>()
+        async let first = queue.next()
+        try? await Task.sleep(for: .milliseconds(20))
+        queue.push(7)
+        #expect(await first == [7])
+        let task = Task { await queue.next() }
+        try? await Task.sleep(for: .milliseconds(20))
+        task.cancel()
+        #expect(await task.value == nil)
+    }
+}
+
+@Suite
+struct IdentityExtractorTests {
+    let extractor = IdentityExtractor(settings: WorkerSettings())
+
+    @Test("object id: the raw segment at the template's last parameter")
+    func objectID() {
+        #expect(IdentityExtractor.lastParameterValue(path: "/users/42/orders", template: "/users/{id}/orders") == "42")
+        #expect(IdentityExtractor.lastParameterValue(path: "/users/me", template: "/users/me") == nil)
+    }
+
+    @Test("api key from a header or the query; hashed, never raw")
+    func apiKey() {
+        let header = CaptureRecord(
+            id: "1", ts: 0, clientIP: "192.0.2.1", method: "GET", rawPath: "/x", headers: [.init("ApiKey", "abc")])
+        let ids = extractor.extract(header, decoded: DecodedRequest(), template: "/x")
+        #expect(ids.apiKeyHash == "ba7816bf8f01cfea414140de5dae2223")
+        #expect(ids.clientKey == "192.0.2.1")
+        let query = CaptureRecord(id: "2", ts: 0, method: "GET", rawPath: "/x?api_key=abc&z=1")
+        #expect(extractor.extract(query, decoded: DecodedRequest(), template: "/x").apiKeyHash == ids.apiKeyHash)
+    }
+
+    @Test("JWT subject from a bearer token; garbage tokens give none")
+    func jwtSubject() {
+        #expect(IdentityExtractor.bearerSubject("Bearer " + Traffic.jwt(sub: "svc-1")) == "svc-1")
+        #expect(IdentityExtractor.bearerSubject("Bearer abc.def.ghi") == nil)
+        #expect(IdentityExtractor.bearerSubject("Basic Zm9vOmJhcg==") == nil)
+    }
+}
+
+@Suite
+struct RequestProcessorTests {
+    static func consumed(_ value: [UInt8]?, offset: Int64 = 0) -> ConsumedRecord {
+        ConsumedRecord(topic: "palisade.requests", partition: 3, offset: offset, key: nil, value: value, timestampMs: 0)
+    }
+
+    @Test("undecodable bytes, tombstones and records without method become dead letters")
+    func deadLetters() throws {
+        let processor = RequestProcessor(settings: WorkerSettings())
+        for value in [[0xff, 0xff, 0x01], nil, CaptureRecordMessage().encodedRecord()] as [[UInt8]?] {
+            let result = processor.process(Self.consumed(value), baselines: BaselineSet(), nowMs: 5)
+            guard case .deadLettered = result.outcome else {
+                Issue.record("not dead-lettered: \(String(describing: value))")
+                continue
+            }
+            #expect(result.outputs.count == 1)
+            #expect(result.outputs[0].topic == "palisade.deadletter")
+            let letter = try DeadLetterMessage.decodeRecord(result.outputs[0].value ?? [])
+            #expect(letter.partition == 3)
+            #expect(letter.rejectedAtMs == 5)
+            #expect(!letter.reason.isEmpty)
+        }
+    }
+
+    @Test("a dead letter keeps at most dead_letter_max_bytes of the value")
+    func deadLetterTruncates() throws {
+        var settings = WorkerSettings()
+        settings.deadLetterMaxBytes = 4
+        let result = RequestProcessor(settings: settings).process(
+            Self.consumed([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), baselines: BaselineSet(), nowMs: 0)
+        let letter = try DeadLetterMessage.decodeRecord(result.outputs[0].value ?? [])
+        #expect(letter.value.count == 4)
+        #expect(letter.valueTruncated)
+    }
+
+    @Test("sampled clean verdicts: deterministic by id, close to the rate")
+    func sampling() {
+        var settings = WorkerSettings()
+        settings.cleanVerdicts = .sampled
+        settings.cleanVerdictSampleRate = 0.1
+        let processor = RequestProcessor(settings: settings)
+        let clean = Verdict(
+            id: "", ts: 0, client: "", endpoint: .init(host: "", method: "GET", template: "/"), status: nil, score: 0,
+            attack: false, hits: [], anomalies: [], decodeMs: 0)
+        let kept = (0..<10_000).filter { processor.shouldPublish(clean, id: "id-\($0)") }.count
+        #expect((800...1_200).contains(kept), "\(kept)")
+        #expect(processor.shouldPublish(clean, id: "id-1") == processor.shouldPublish(clean, id: "id-1"))
+        var attack = clean
+        attack.hits = [Hit(attackClass: .sqli, point: 0, confidence: 0.9, evidence: "", rule: "")]
+        #expect(processor.shouldPublish(attack, id: "x"))
+    }
+
+    @Test("settings: defaults resolve; bad values name their key")
+    func settings() throws {
+        let defaults = try Settings(definitions: WorkerSettings.definitions)
+        let s = try WorkerSettings.from(defaults)
+        #expect(s.group == "palisade-workers")
+        #expect(s.scoringTasks == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(s.cleanVerdicts == .all)
+        let bad = try Settings(definitions: WorkerSettings.definitions, overrides: ["worker.clean_verdicts": "some"])
+        #expect(throws: WorkerConfigurationError.self) { try WorkerSettings.from(bad) }
+    }
+}
