@@ -118,7 +118,7 @@ func publish(_ records: [VerdictRecord], on transport: any Transport, prefix: St
 
 func publish(_ observations: [EndpointObservation], on transport: any Transport, prefix: String = "") async throws {
     let producer = try transport.makeProducer()
-    let codec = JSONObservationCodec()
+    let codec = ProtobufObservationCodec()  // what workers publish
     let topic = PalisadeTopic.observations.name(prefix: prefix)
     let results = await producer.send(
         batch: observations.map { OutgoingRecord(topic: topic, key: $0.endpoint.partitionKey, value: codec.encode($0)) }

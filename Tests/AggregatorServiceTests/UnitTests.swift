@@ -59,6 +59,23 @@ import Testing
         let observation = observation(id: "o1", path: "/v1/users/42", query: [("q", "x")])
         let observations = JSONObservationCodec()
         #expect(try observations.decode(observations.encode(observation)) == observation)
+        // The topics carry protobuf (revision 2): stable through a round trip, nothing lost.
+        let protobuf = ProtobufObservationCodec()
+        let once = try protobuf.decode(protobuf.encode(observation))
+        #expect(try protobuf.decode(protobuf.encode(once)) == once)
+        #expect(once.endpoint == observation.endpoint)
+        #expect(once.params.map(\.location) == observation.params.map(\.location))
+        #expect(throws: (any Error).self) { try protobuf.decode([0xFF, 0xFF, 0xFF]) }
+        // Verdict identity fields survive the protobuf record.
+        var identified = record
+        identified.identities = ClientIdentities(ip: "198.51.100.4", apiKeyHash: "abc123", jwtSub: "user-1")
+        identified.objectIDHash = 42
+        identified.usernameHash = 7
+        let decoded = try verdicts.decode(verdicts.encode(identified))
+        #expect(decoded.identities.apiKeyHash == "abc123")
+        #expect(decoded.identities.jwtSub == "user-1")
+        #expect(decoded.objectIDHash == 42)
+        #expect(decoded.usernameHash == 7)
     }
 
     @Test func configurationFromSettings() throws {

@@ -72,7 +72,8 @@ public struct VerdictRecord: Sendable, Equatable {
     }
 }
 
-/// Observations in PalisadeLearn's versioned JSON wire format (docs/LEARNING.md §7).
+/// Observations in PalisadeLearn's versioned JSON wire format (docs/LEARNING.md §7); for storage
+/// and tools — the topics carry protobuf.
 public struct JSONObservationCodec: ObservationCodec {
     public init() {}
     public func decode(_ bytes: [UInt8]) throws -> EndpointObservation { try EndpointObservation(json: bytes) }
@@ -86,14 +87,54 @@ public struct JSONBaselineCodec: BaselineCodec {
     public func encode(_ baseline: EndpointBaseline) -> [UInt8] { Array(baseline.json().utf8) }
 }
 
-/// Verdicts as `palisade.v1.Verdict` protobuf records (docs/RECORDS.md).
+/// Observations as `palisade.v1.EndpointObservation` protobuf records (revision 2, what workers
+/// publish; docs/RECORDS.md).
+public struct ProtobufObservationCodec: ObservationCodec {
+    public init() {}
+    public func decode(_ bytes: [UInt8]) throws -> EndpointObservation {
+        EndpointObservation(try EndpointObservationMessage.decodeRecord(bytes))
+    }
+    public func encode(_ observation: EndpointObservation) -> [UInt8] {
+        EndpointObservationMessage(observation).encodedRecord()
+    }
+}
+
+/// Baselines as `palisade.v1.EndpointBaseline` protobuf records (revision 2, what workers read).
+public struct ProtobufBaselineCodec: BaselineCodec {
+    public init() {}
+    public func decode(_ bytes: [UInt8]) throws -> EndpointBaseline {
+        EndpointBaseline(try EndpointBaselineMessage.decodeRecord(bytes))
+    }
+    public func encode(_ baseline: EndpointBaseline) -> [UInt8] { EndpointBaselineMessage(baseline).encodedRecord() }
+}
+
+/// Verdicts as `palisade.v1.Verdict` protobuf records (docs/RECORDS.md), with the identity fields
+/// of revision 2 (client IP, API key digest, JWT subject, object/username/path hashes).
 public struct ProtobufVerdictCodec: VerdictCodec {
     public init() {}
     public func decode(_ bytes: [UInt8]) throws -> VerdictRecord {
         let message = try VerdictMessage.decodeRecord(bytes)
-        return VerdictRecord(verdict: try Verdict(message))
+        let verdict = try Verdict(message)
+        var identities = VerdictRecord.identities(client: verdict.client)
+        if message.hasClientIp, !message.clientIp.isEmpty { identities.ip = message.clientIp }
+        if message.hasApiKeyHash, !message.apiKeyHash.isEmpty { identities.apiKeyHash = message.apiKeyHash }
+        if message.hasJwtSub, !message.jwtSub.isEmpty { identities.jwtSub = message.jwtSub }
+        return VerdictRecord(
+            verdict: verdict, identities: identities,
+            objectIDHash: message.hasObjectIDHash ? message.objectIDHash : nil,
+            usernameHash: message.hasUsernameHash ? message.usernameHash : nil,
+            pathHash: message.hasPathHash ? message.pathHash : nil)
     }
-    public func encode(_ record: VerdictRecord) -> [UInt8] { VerdictMessage(record.verdict).encodedRecord() }
+    public func encode(_ record: VerdictRecord) -> [UInt8] {
+        var message = VerdictMessage(record.verdict)
+        if let ip = record.identities.ip { message.clientIp = ip }
+        if let key = record.identities.apiKeyHash { message.apiKeyHash = key }
+        if let sub = record.identities.jwtSub { message.jwtSub = sub }
+        if let hash = record.objectIDHash { message.objectIDHash = hash }
+        if let hash = record.usernameHash { message.usernameHash = hash }
+        if let hash = record.pathHash { message.pathHash = hash }
+        return message.encodedRecord()
+    }
 }
 
 /// Decisions as `palisade.v1.Decision` protobuf records (docs/RECORDS.md).
@@ -162,7 +203,8 @@ public struct AggregatorCodecs: Sendable {
     public var decisions: any DecisionCodec
 
     public init(
-        observations: any ObservationCodec = JSONObservationCodec(), baselines: any BaselineCodec = JSONBaselineCodec(),
+        observations: any ObservationCodec = ProtobufObservationCodec(),
+        baselines: any BaselineCodec = ProtobufBaselineCodec(),
         verdicts: any VerdictCodec = ProtobufVerdictCodec(), decisions: any DecisionCodec = ProtobufDecisionCodec()
     ) {
         self.observations = observations
