@@ -146,6 +146,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Sources/Mirror",
+            exclude: ["README.md"],
             swiftSettings: strict
         ),
         // The aggregator role: consumes verdicts and observations, learns the API, judges behaviour,
