@@ -36,14 +36,7 @@ public struct CredentialStuffingDetector: Sendable {
         table = LRUTable(capacity: maxTrackedClients)
     }
 
-    public var stats: DetectorStats {
-        var s = DetectorStats()
-        s.tracked = table.count
-        s.evictions = table.evictions
-        s.expirations = table.expirations
-        s.findings = fired
-        return s
-    }
+    public var stats: DetectorStats { table.detectorStats(findings: fired) }
 
     public mutating func observe(_ event: BehaviourEvent) -> [Finding] {
         guard event.isAuthEndpoint, let status = event.status else { return [] }

@@ -45,14 +45,7 @@ public struct EnumerationDetector: Sendable {
         table = LRUTable(capacity: maxTrackedClients)
     }
 
-    public var stats: DetectorStats {
-        var s = DetectorStats()
-        s.tracked = table.count
-        s.evictions = table.evictions
-        s.expirations = table.expirations
-        s.findings = fired
-        return s
-    }
+    public var stats: DetectorStats { table.detectorStats(findings: fired) }
 
     public mutating func observe(_ event: BehaviourEvent) -> [Finding] {
         guard let id = event.objectIDHash, let status = event.status, !event.isAuthEndpoint else { return [] }

@@ -78,3 +78,15 @@ public struct DetectorStats: Sendable, Equatable {
     public var findings: Int = 0
     public init() {}
 }
+
+extension LRUTable {
+    /// The stats of a detector that keeps its per-identity windows in this table.
+    func detectorStats(findings: Int) -> DetectorStats {
+        var stats = DetectorStats()
+        stats.tracked = count
+        stats.evictions = evictions
+        stats.expirations = expirations
+        stats.findings = findings
+        return stats
+    }
+}

@@ -34,14 +34,7 @@ public struct ForcedBrowsingDetector: Sendable {
         table = LRUTable(capacity: maxTrackedClients)
     }
 
-    public var stats: DetectorStats {
-        var s = DetectorStats()
-        s.tracked = table.count
-        s.evictions = table.evictions
-        s.expirations = table.expirations
-        s.findings = fired
-        return s
-    }
+    public var stats: DetectorStats { table.detectorStats(findings: fired) }
 
     public mutating func observe(_ event: BehaviourEvent) -> [Finding] {
         guard let status = event.status else { return [] }
