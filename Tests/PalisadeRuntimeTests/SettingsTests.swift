@@ -36,11 +36,36 @@ import Testing
         #expect(!settings.redactedDescription().contains("a,b"))
     }
 
+    @Test func passthroughKeysComeFromTheEnvironmentToo() throws {
+        let yaml = """
+            kafka:
+              properties:
+                security.protocol: PLAINTEXT
+                sasl.mechanisms: PLAIN
+            """
+        let settings = try Settings(
+            definitions: definitions, yaml: yaml,
+            environment: [
+                "PALISADE_KAFKA_PROPERTIES_SECURITY_PROTOCOL": "SASL_SSL",
+                "PALISADE_KAFKA_PROPERTIES_SSL_CA_LOCATION": "/etc/ca.pem",
+                "PALISADE_KAFKA_PROPERTIES_": "ignored: no property name",
+                "PALISADE_KAFKA_PROPERTIESX": "ignored: not under the prefix",
+            ])
+        #expect(
+            settings.subtree("kafka.properties.") == [
+                "security.protocol": "SASL_SSL", "sasl.mechanisms": "PLAIN", "ssl.ca.location": "/etc/ca.pem",
+            ])
+        #expect(
+            settings.origin("kafka.properties.security.protocol")
+                == .environment("PALISADE_KAFKA_PROPERTIES_SECURITY_PROTOCOL"))
+    }
+
     @Test func unknownKeysAndBadValuesAreClearErrors() {
         #expect {
             try Settings(definitions: definitions, yaml: "mirror:\n  max_body_bytez: 1\n", yamlPath: "c.yaml")
         } throws: { error in
-            (error as? Settings.Error) == .init(key: "mirror.max_body_bytez", origin: .file("c.yaml"), reason: "unknown setting")
+            (error as? Settings.Error)
+                == .init(key: "mirror.max_body_bytez", origin: .file("c.yaml"), reason: "unknown setting")
         }
         #expect(throws: Settings.Error.self) { try Settings(definitions: definitions, yaml: "- a\n- b\n") }
         #expect(throws: Settings.Error.self) { try Settings(definitions: definitions, yaml: "a: [b\n") }
@@ -49,7 +74,8 @@ import Testing
         #expect {
             try settings?.int("mirror.max_body_bytes")
         } throws: { error in
-            "\(error)" == "mirror.max_body_bytes (from environment variable PALISADE_MIRROR_MAX_BODY_BYTES): expected an integer, got 'lots'"
+            "\(error)"
+                == "mirror.max_body_bytes (from environment variable PALISADE_MIRROR_MAX_BODY_BYTES): expected an integer, got 'lots'"
         }
         #expect(throws: Settings.Error.self) { try settings?.int("debug", range: 0...1) }
     }

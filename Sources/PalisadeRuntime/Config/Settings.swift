@@ -76,6 +76,18 @@ public struct Settings: Sendable {
             }
         }
         for definition in definitions {
+            if definition.key.hasSuffix(".*") {
+                // A passthrough: `kafka.properties.*` takes PALISADE_KAFKA_PROPERTIES_SECURITY_PROTOCOL
+                // as `kafka.properties.security.protocol` (`_` → `.`, lower-cased, as librdkafka
+                // property names use dots only).
+                let prefix = String(definition.key.dropLast(2))
+                let namePrefix = Self.environmentName(prefix) + "_"
+                for (name, value) in environment where name.hasPrefix(namePrefix) && name.count > namePrefix.count {
+                    let rest = name.dropFirst(namePrefix.count).lowercased().replacingOccurrences(of: "_", with: ".")
+                    values[prefix + "." + rest] = (value, .environment(name))
+                }
+                continue
+            }
             let name = Self.environmentName(definition.key)
             if let value = environment[name] { values[definition.key] = (value, .environment(name)) }
         }
