@@ -25,6 +25,7 @@ build = {
     ["kong.plugins.palisade.schema"] = "kong/plugins/palisade/schema.lua",
     ["palisade.config"] = "kong/palisade/config.lua",
     ["palisade.decisions"] = "kong/palisade/decisions.lua",
+    ["palisade.digest"] = "kong/palisade/digest.lua",
     ["palisade.enforce"] = "kong/palisade/enforce.lua",
     ["palisade.gateway"] = "kong/palisade/gateway.lua",
     ["palisade.http"] = "kong/palisade/http.lua",

@@ -18,7 +18,7 @@ local escape_uri = ngx.escape_uri
 
 local M = {}
 
-M.stats = { polls = 0, errors = 0, applied = 0, removed = 0, snapshots = 0, dict_full = 0 }
+M.stats = { polls = 0, errors = 0, applied = 0, removed = 0, snapshots = 0, dict_full = 0, invalid = 0 }
 
 local running = false
 local current_conf
@@ -81,6 +81,12 @@ local function loop(premature)
         M.stats.dict_full = M.stats.dict_full + st.full_dict
         ratelog.log("dict_full", conf.log_interval_s, ngx.ERR, "lua_shared_dict " .. conf.decisions_dict ..
           " is full: " .. st.full_dict .. " decisions could not be stored; enlarge it")
+      end
+      if st.invalid > 0 then
+        M.stats.invalid = M.stats.invalid + st.invalid
+        ratelog.log("invalid_decisions", conf.log_interval_s, ngx.WARN, st.invalid .. " decisions in the " ..
+          "latest answer could not be applied (bad scope, value or action; api_key values must be the " ..
+          "key's 32-hex-digit digest); " .. M.stats.invalid .. " so far")
       end
       if down then
         ngx.log(ngx.NOTICE, "palisade: aggregator reachable again")

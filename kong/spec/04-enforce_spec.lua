@@ -20,11 +20,11 @@ describe("enforce", function()
     decisions.apply(dict, { version = "e:1", full = true, upserts = {
       { scope = "ip", value = "192.0.2.66", action = "block", reason = "sqli burst" },
       { scope = "cidr", value = "2001:db8:bad::/48", action = "block" },
-      { scope = "api_key", value = "k-evil", action = "block" },
+      { scope = "api_key", value = "a1d3d890406925c59f5011e6e6d778be" --[[ sha256("k-evil")[:16] ]], action = "block" },
       { scope = "jwt_sub", value = "mallory", action = "block" },
       { scope = "header", value = "x-client-id:abc", action = "block" },
-      { scope = "api_key", value = "k-slow", action = "throttle" },
-      { scope = "api_key", value = "k-watch", action = "monitor" },
+      { scope = "api_key", value = "ae83e404d79a1bf3521b65f3966ead0d" --[[ sha256("k-slow")[:16] ]], action = "throttle" },
+      { scope = "api_key", value = "aa8e645da04e16c8ba4cfd8706eb853c" --[[ sha256("k-watch")[:16] ]], action = "monitor" },
     } }, n.clock.t * 1000)
   end)
 
