@@ -84,6 +84,8 @@ M.fields = {
       description = "Bytes per POST to the mirror (NDJSON body size)." } },
   { flush_interval_ms = { type = "integer", default = 1000, required = true, between = { 10, 60000 },
       description = "Longest time a record waits in the queue before a partial batch is sent." } },
+  { gzip = { type = "boolean", default = true, required = true,
+      description = "Compress batches of 1 KiB and more with gzip (Content-Encoding: gzip; level 1, system zlib through the FFI). Sent uncompressed when zlib cannot be loaded (logged once)." } },
   { mirror_timeout_ms = { type = "integer", default = 2000, required = true, between = { 100, 60000 },
       description = "Connect/send/read timeout for one POST to the mirror." } },
   { retry_max_backoff_ms = { type = "integer", default = 5000, required = true, between = { 100, 600000 },

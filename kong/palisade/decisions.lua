@@ -66,7 +66,8 @@ local function cidr_tags_string(t)
   return concat(out, ",")
 end
 
--- Writes one decision; returns key (or nil) and a status: "ok", "expired", "invalid", "full".
+-- Writes one decision; returns key (or nil), a status ("ok", "expired", "invalid", "full") and
+-- the change in the number of stored decisions (-1, 0, 1).
 local function put(dict, d, now_ms, tags)
   if type(d) ~= "table" then return nil, "invalid" end
   local action = d.action or "block"
@@ -77,14 +78,19 @@ local function put(dict, d, now_ms, tags)
   local exp = expires_ms(d.expires_at)
   if exp then
     ttl = (exp - now_ms) / 1000
-    if ttl <= 0 then dict:delete(key) return key, "expired" end
+    if ttl <= 0 then
+      local existed = dict:get(key) ~= nil
+      dict:delete(key)
+      return key, "expired", existed and -1 or 0
+    end
     if ttl < 0.001 then ttl = 0.001 end
   end
   local val = action .. "\t" .. (type(d.reason) == "string" and d.reason or "")
+  local existed = dict:get(key) ~= nil
   local ok, err = dict:safe_set(key, val, ttl)
-  if not ok then return key, err == "no memory" and "full" or "invalid" end
+  if not ok then return key, err == "no memory" and "full" or "invalid", 0 end
   if tag then tags[tag] = true end
-  return key, "ok"
+  return key, "ok", existed and 0 or 1
 end
 
 local function removal_key(r)
@@ -103,10 +109,11 @@ function M.epoch(version)
 end
 
 --- Applies a /v1/decisions response {version, full, upserts, removals}. Returns a stats table
---- {applied, removed, expired, invalid, full_dict, snapshot, resync} where resync=true means the response
+--- {applied, removed, expired, invalid, full_dict, snapshot, resync, count (full snapshot: decisions
+--- stored), count_delta (delta: change in the number stored)} where resync=true means the response
 --- was a delta from another epoch and the caller must ask for a snapshot (nothing was applied).
 function M.apply(dict, resp, now_ms)
-  local st = { applied = 0, removed = 0, expired = 0, invalid = 0, full_dict = 0 }
+  local st = { applied = 0, removed = 0, expired = 0, invalid = 0, full_dict = 0, count_delta = 0 }
   if type(resp) ~= "table" or type(resp.version) ~= "string" then
     st.invalid = 1
     st.error = "response has no version"
@@ -124,7 +131,8 @@ function M.apply(dict, resp, now_ms)
   local seen = resp.full and {} or nil
 
   for _, d in ipairs(upserts) do
-    local key, status = put(dict, d, now_ms, tags)
+    local key, status, delta = put(dict, d, now_ms, tags)
+    st.count_delta = st.count_delta + (delta or 0)
     if status == "ok" then st.applied = st.applied + 1
     elseif status == "expired" then st.expired = st.expired + 1
     elseif status == "full" then st.full_dict = st.full_dict + 1
@@ -137,10 +145,19 @@ function M.apply(dict, resp, now_ms)
     for _, k in ipairs(dict:get_keys(0)) do
       if byte(k, 1) ~= 35 and not seen[k] then dict:delete(k); st.removed = st.removed + 1 end
     end
+    st.count = 0
+    for _ in pairs(seen) do st.count = st.count + 1 end
   else
     for _, r in ipairs(removals) do
       local key = removal_key(r)
-      if key then dict:delete(key); st.removed = st.removed + 1 else st.invalid = st.invalid + 1 end
+      if key then
+        -- get_stale: a decision that already expired by TTL was not yet subtracted
+        if dict:get_stale(key) ~= nil then st.count_delta = st.count_delta - 1 end
+        dict:delete(key)
+        st.removed = st.removed + 1
+      else
+        st.invalid = st.invalid + 1
+      end
     end
   end
   dict:safe_set("#cidr", cidr_tags_string(tags))

@@ -7,6 +7,7 @@ local decisions = require "palisade.decisions"
 local ipm = require "palisade.ip"
 local jwt = require "palisade.jwt"
 local json = require "palisade.json"
+local metrics = require "palisade.metrics"
 
 local var = ngx.var
 local lower = string.lower
@@ -65,6 +66,8 @@ function M.check(c, dict, client_ip, request_id_fn)
   local action, scope, reason = decisions.lookup(dict, M.identities(c, client_ip))
   if not action then return nil end
   local status, body, headers = M.verdict(c, action, scope, reason, request_id_fn())
+  metrics.inc(dict, "palisade_gateway_decision_hits_total",
+    'scope="' .. scope .. '",action="' .. action .. '",outcome="' .. (status and "refused" or "monitored") .. '"')
   if not status then
     ngx.log(ngx.INFO, "palisade: monitor: ", action, " decision matched by ", scope,
       c.mode == "monitor" and " (mode monitor)" or "")

@@ -88,7 +88,7 @@ function M.status(dict_name)
   for url, s in pairs(tap.sinks) do
     sinks[#sinks + 1] = { mirror = url, queued = s.queue:count(), enqueued = s.queue.enqueued,
       dropped = s.queue.dropped, sent = s.sent, failed = s.failed, rejected = s.rejected, errors = s.errors,
-      mirror_down = s.down or false }
+      batches_identity = s.batches.identity, batches_gzip = s.batches.gzip, mirror_down = s.down or false }
   end
   local dict = ngx.shared[dict_name or "palisade_decisions"]
   local cjson = require "cjson.safe"
