@@ -30,6 +30,11 @@ end
 
 local header_name = { type = "string", custom_validator = valid_header_name }
 
+local function valid_query_name(v)
+  if not v:match("^[%w%-_.~]+$") then return nil, "invalid query parameter name" end
+  return true
+end
+
 local function valid_token(v)
   if v:find("[%c%s]") then return nil, "must not contain spaces or control characters" end
   return true
@@ -95,6 +100,9 @@ M.fields = {
   { api_key_headers = { type = "array", default = { "apikey", "x-api-key" }, required = true,
       elements = header_name,
       description = "Request headers whose values are matched against api_key decisions." } },
+  { api_key_query_params = { type = "array", default = { "apikey", "api_key" }, required = true,
+      elements = { type = "string", custom_validator = valid_query_name },
+      description = "Query parameters whose (percent-decoded) values are matched against api_key decisions, as the workers read them (worker.api_key_query_parameters)." } },
   { match_jwt_sub = { type = "boolean", default = true, required = true,
       description = "Match jwt_sub decisions against the `sub` claim of an 'Authorization: Bearer <JWT>' (decoded, not verified)." } },
   { match_headers = { type = "array", default = {}, required = true, elements = header_name,

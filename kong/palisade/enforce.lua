@@ -10,12 +10,14 @@ local json = require "palisade.json"
 local metrics = require "palisade.metrics"
 
 local var = ngx.var
+local unescape_uri = ngx.unescape_uri
 local lower = string.lower
 
 local M = {}
 
 --- Identities of the current request for decisions.lookup. `c` is a prepared conf (gateway.lua):
---- c.api_key_vars / c.match_header_vars are ngx.var names ("http_x_api_key"), c.match_headers the
+--- c.api_key_vars / c.match_header_vars are ngx.var names ("http_x_api_key"), c.api_key_arg_vars
+--- ("arg_apikey"), c.match_headers the
 --- lowercase header names. `client_ip` defaults to $remote_addr.
 function M.identities(c, client_ip)
   local id = { ip_bin = ipm.parse(client_ip or var.remote_addr) }
@@ -26,6 +28,17 @@ function M.identities(c, client_ip)
       local keys = id.api_keys
       if not keys then keys = {} id.api_keys = keys end
       keys[#keys + 1] = v
+    end
+  end
+  vars = c.api_key_arg_vars
+  if #vars > 0 and var.args then
+    for i = 1, #vars do
+      local v = var[vars[i]]
+      if v and v ~= "" then
+        local keys = id.api_keys
+        if not keys then keys = {} id.api_keys = keys end
+        keys[#keys + 1] = unescape_uri(v) -- as the workers decode it ('+' is a space)
+      end
     end
   end
   if c.match_jwt_sub then

@@ -26,6 +26,8 @@ function M.prepare(conf)
   c = setmetatable({}, { __index = conf })
   c.redact_set = config.name_set(conf.redact_headers)
   c.api_key_vars = header_vars(conf.api_key_headers)
+  c.api_key_arg_vars = {}
+  for i, name in ipairs(conf.api_key_query_params) do c.api_key_arg_vars[i] = "arg_" .. name end
   c.match_header_vars, c.match_headers = header_vars(conf.match_headers)
   prepared[conf] = c
   return c

@@ -75,6 +75,18 @@ describe("enforce", function()
     assert.equal(403, (access(conf({ api_key_headers = { "X-Custom-Key" } }))))
   end)
 
+  it("blocks by API key query parameter, percent-decoded like the workers ('+' is a space)", function()
+    req({})
+    n.var.args, n.var.arg_api_key = "api_key=k%2Devil", "k%2Devil"
+    assert.equal(403, (access(conf())))
+    n.var.arg_api_key, n.var.apikey = nil, nil
+    n.var.args, n.var.arg_apikey = "apikey=k+evil", "k+evil" -- "k evil": another key
+    assert.is_nil((access(conf())))
+    n.var.args, n.var.arg_apikey = "apikey=k-evil", "k-evil"
+    assert.equal(403, (access(conf())))
+    assert.is_nil((access(conf({ api_key_query_params = {} }))))
+  end)
+
   it("blocks by the unverified JWT sub of a Bearer token, unless disabled", function()
     req({ { "Authorization", "Bearer " .. token({ sub = "mallory", exp = 1 }) } })
     assert.equal(403, (access(conf())))

@@ -100,6 +100,9 @@ function M.install()
     end,
     encode_base64 = encode_base64,
     decode_base64 = decode_base64,
+    unescape_uri = function(s)
+      return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+    end,
     escape_uri = function(s) return (s:gsub("[^%w%-_.~]", function(c) return ("%%%02X"):format(c:byte()) end)) end,
     sleep = function(s) clock.t = clock.t + s end,
     shared = {},

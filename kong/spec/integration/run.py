@@ -504,6 +504,8 @@ def main():
         check("enforce: api key header (decision by digest, computed by Python's hashlib)",
               wait_status(port, 403, headers={"X-API-Key": "k-evil"}) is not None)
         check("enforce: other api key passes", request(port, "/api/x", headers={"X-API-Key": "k-good"})[0] == 200)
+        check("enforce: api key query parameter (percent-decoded)",
+              request(port, "/api/x?q=1&apikey=k%2Devil")[0] == 403 and request(port, "/api/x?api_key=k-good")[0] == 200)
         check("enforce: presenting the digest itself does not match",
               request(port, "/api/x", headers={"X-API-Key": procs.api_key_digest("k-evil")})[0] == 200)
         agg.upsert("jwt_sub", "mallory")
