@@ -182,8 +182,11 @@ M.sinks = sinks
 M.GZIP_MIN_BYTES = 1024
 
 --- The POST body for a batch: NDJSON, gzip-compressed when configured, zlib is there and the
---- batch is worth it. Returns body, content encoding ("identity" or "gzip").
-function M.batch_body(conf, batch)
+--- batch is worth it (with the sink's own compressor, yielding between slices). Returns body,
+--- content encoding ("identity" or "gzip").
+local function yield() ngx.sleep(0.001) end -- between gzip slices: let requests run
+
+function M.batch_body(conf, batch, sink)
   batch[#batch + 1] = "" -- trailing newline without copying the records again
   local body = concat(batch, "\n")
   batch[#batch] = nil
@@ -192,7 +195,13 @@ function M.batch_body(conf, batch)
       ratelog.log("no_zlib", 3600, ngx.WARN, "gzip is on but zlib (libz.so.1) could not be loaded; sending batches uncompressed")
       return body, "identity"
     end
-    local gz, err = gzip.compress(body)
+    local gz, err
+    if sink then
+      if not sink.gzip then sink.gzip, err = gzip.new() end
+      if sink.gzip then gz, err = sink.gzip:compress(body, yield) end
+    else
+      gz, err = gzip.compress(body)
+    end
     if gz then return gz, "gzip" end
     ratelog.log("gzip", conf.log_interval_s, ngx.WARN, "gzip failed (" .. tostring(err) .. "); batch sent uncompressed")
   end
@@ -205,7 +214,7 @@ local function send(sink, batch)
   if not u then return nil, err end
   local headers = { ["Content-Type"] = "application/x-ndjson" }
   if conf.mirror_token then headers.Authorization = "Bearer " .. conf.mirror_token end
-  local body, encoding = M.batch_body(conf, batch)
+  local body, encoding = M.batch_body(conf, batch, sink)
   if encoding == "gzip" then headers["Content-Encoding"] = "gzip" end
   local res
   res, err = http.request(u, {

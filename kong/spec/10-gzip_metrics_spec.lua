@@ -50,6 +50,25 @@ describe("gzip", function()
     for i = 1, 5000 do bin[i] = string.char((i * 131) % 256) end
     assert.equal(table.concat(bin), gunzip(assert(gzip.compress(table.concat(bin)))))
   end)
+
+  it("deflates large input in slices, yielding between them, with a stream per compressor", function()
+    math.randomseed(11)
+    local parts = {}
+    for i = 1, 4000 do parts[i] = ('{"id":"r%d","v":%d}\n'):format(i, math.random(1e9)) end
+    local text = table.concat(parts) -- ~100 KiB: 4 slices of 32 KiB
+    local a, b = assert(gzip.new()), assert(gzip.new())
+    local yields = 0
+    local inner
+    local gz = assert(a:compress(text, function()
+      yields = yields + 1
+      -- another compressor running while this one is suspended must not disturb it
+      if yields == 1 then inner = assert(b:compress(text:sub(1, 50000), nil)) end
+    end))
+    assert.equal(math.ceil(#text / gzip.SLICE_BYTES) - 1, yields)
+    assert.equal(text, gunzip(gz))
+    assert.equal(text:sub(1, 50000), gunzip(inner))
+    assert.equal(text, gunzip(assert(a:compress(text)))) -- reset and reused
+  end)
 end)
 
 describe("batches", function()
