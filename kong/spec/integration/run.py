@@ -202,6 +202,20 @@ def make_cert(dirname, name):
     return cert, key
 
 
+def stop_nginx(ngx):
+    """Graceful quit (TERM after 5 s) of an nginx this test started; removes its directory."""
+    if ngx.quit(timeout=5) is None:
+        ngx.kill()
+    shutil.rmtree(ngx.dir, ignore_errors=True)
+
+
+def stop_proc(proc):
+    """Stops a real palisade process by its pid; its last log lines when a check failed."""
+    if FAILED:
+        print("# %s log (last lines):\n# %s" % (proc.role, proc.log_tail().replace("\n", "\n# ")))
+    proc.cleanup()
+
+
 def wait_metric(port, name, want, timeout, **labels):
     """Polls nginx's /palisade/metrics until the summed series reaches `want`; returns the metrics."""
     deadline = time.monotonic() + timeout
@@ -252,12 +266,8 @@ def mirror_scenario():
               and procs.metric_sum(m, "palisade_gateway_flush_errors_total") == 0
               and procs.metric_sum(m, "palisade_gateway_records_captured_total") == n, repr(m))
     finally:
-        if ngx.quit(timeout=5) is None:
-            ngx.kill()
-        if FAILED:
-            print("# mirror log (last lines):\n# " + mirror.log_tail().replace("\n", "\n# "))
-        shutil.rmtree(ngx.dir, ignore_errors=True)
-        mirror.cleanup()
+        stop_nginx(ngx)
+        stop_proc(mirror)
 
 
 def shed_scenario():
@@ -293,12 +303,8 @@ def shed_scenario():
               and procs.metric_sum(m, "palisade_gateway_records_queued") == 10, repr(m))
         check("shed: requests not slowed (p99 < 200 ms)", p99(lat) < 0.2)
     finally:
-        if ngx.quit(timeout=5) is None:
-            ngx.kill()
-        if FAILED:
-            print("# mirror log (last lines):\n# " + mirror.log_tail().replace("\n", "\n# "))
-        shutil.rmtree(ngx.dir, ignore_errors=True)
-        mirror.cleanup()
+        stop_nginx(ngx)
+        stop_proc(mirror)
 
 
 def tls_scenario():
@@ -341,9 +347,7 @@ def tls_scenario():
     finally:
         for n in (ngx, ngx2):
             if n is not None:
-                if n.quit(timeout=5) is None:
-                    n.kill()
-                shutil.rmtree(n.dir, ignore_errors=True)
+                stop_nginx(n)
         for srv in (mirror, agg, bad_agg):
             if srv is not None:
                 srv.stop()
@@ -372,9 +376,7 @@ def queue_scenario():
         check("queue: drops logged once per interval", ngx.log_text().count("capture queue full") == 1,
               "%d lines" % ngx.log_text().count("capture queue full"))
     finally:
-        if ngx.quit(timeout=5) is None:
-            ngx.kill()
-        shutil.rmtree(ngx.dir, ignore_errors=True)
+        stop_nginx(ngx)
 
 
 def main():
@@ -654,9 +656,7 @@ def main():
             mirror.stop()
         except Exception:  # noqa: BLE001
             pass
-        if FAILED:
-            print("# aggregator log (last lines):\n# " + agg.log_tail().replace("\n", "\n# "))
-        agg.cleanup()
+        stop_proc(agg)
         if os.environ.get("KEEP_NGINX_DIR"):
             print("# nginx dir kept: %s" % ngx.dir)
         else:
