@@ -8,9 +8,12 @@ description = {
   summary = "Palisade gateway plugin: tap requests to the Palisade mirror, enforce its decisions",
   detailed = [[
     Kong plugin `palisade` (and a plain-nginx adapter sharing the same ngx.* core): copies each
-    request as a capture record to the Palisade mirror from a per-worker queue flushed by timers,
-    and refuses clients (IP, CIDR, API key, JWT sub, header) the Palisade aggregator has decided to
-    block, from a lua_shared_dict synced by long-poll.
+    request as a capture record to the Palisade mirror from a per-worker queue flushed by timers
+    (gzip batches), and refuses clients (IP, CIDR, API key by its SHA-256 digest, JWT sub, header)
+    the Palisade aggregator has decided to block, from a lua_shared_dict synced by long-poll.
+    Node-wide Prometheus counters (nginx location, or Kong Admin API /palisade/metrics).
+    Needs LuaJIT (the FFI: OpenSSL's libcrypto for SHA-256, the system zlib libz.so.1 for gzip),
+    as in OpenResty and Kong.
   ]],
   license = "Apache-2.0",
 }
