@@ -7,7 +7,8 @@
 -- expects of counters.
 --
 -- Who writes: the tap's flush loop publishes its worker's queue counters (captured, dropped,
--- queued) once per loop iteration (at most flush_interval_ms late; nothing is written per request),
+-- queued) once per loop iteration (at most flush_interval_ms late, or the retry backoff while the
+-- mirror fails; nothing is written per request),
 -- and adds per batch (sent, rejected, batches, errors); enforcement adds a hit per matched request;
 -- worker 0's sync loop adds per poll.
 local M = {}

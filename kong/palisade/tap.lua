@@ -308,7 +308,10 @@ local function flush_loop(premature, sink)
     end
     if q:count() > 0 and not exiting() then
       backoff = flush_once(sink, backoff, false)
-      if backoff > 0 then wait.sleep(backoff) end
+      if backoff > 0 then
+        publish(sink)
+        wait.sleep(backoff)
+      end
     end
     publish(sink)
     if q.dropped > sink.reported_drops then
