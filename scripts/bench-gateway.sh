@@ -78,7 +78,8 @@ http {
         local len = ({ 16, 24, 28 })[i % 3 + 1]
         ups[#ups + 1] = { scope = "cidr", value = ("172.%d.%d.0/%d"):format(16 + i % 16, i % 256, len) }
       end
-      for i = 1, 2000 do ups[#ups + 1] = { scope = "api_key", value = "key-" .. i } end
+      local digest = require "palisade.digest" -- api_key decisions carry the key's digest
+      for i = 1, 2000 do ups[#ups + 1] = { scope = "api_key", value = digest.api_key("key-" .. i) } end
       for i = 1, 1000 do ups[#ups + 1] = { scope = "jwt_sub", value = "user-" .. i } end
       require("palisade.decisions").apply(ngx.shared.palisade_bench, { version = "bench:1", full = true, upserts = ups }, ngx.now() * 1000)
     end)
@@ -99,7 +100,7 @@ http {
         local gateway, tap, record = require "palisade.gateway", require "palisade.tap", require "palisade.record"
         local N = 20000
         local function time(name, fn)
-          for _ = 1, 2000 do fn() end  -- warm up (JIT)
+          for _ = 1, math.min(2000, N) do fn() end  -- warm up (JIT)
           local d = {}
           for i = 1, N do
             local t0 = ns(); fn(); d[i] = ns() - t0
@@ -115,6 +116,31 @@ http {
           time("tap (log phase: build + encode record)", function()
             record.encode(tap.build(tapc, {}), tapc.redact_set, true, ngx.encode_base64) end),
         }
+        -- the API-key digest when the per-worker memo misses (a new key each call)
+        local digest, i = require "palisade.digest", 0
+        out[#out + 1] = time("api key digest, not memoised (SHA-256, 32-byte key)", function()
+          i = i + 1
+          digest.api_key(("k%031d"):format(i))
+        end)
+        -- gzip of one batch (in the flush timer, once per batch): 500 records like the tap's, each
+        -- with its own id, path and a 150-byte random body (random bytes barely compress: a
+        -- pessimistic batch; real bodies and repeated headers compress better)
+        local batch = {}
+        math.randomseed(1)
+        for j = 1, 500 do
+          local rnd = {}
+          for b = 1, 150 do rnd[b] = string.char(math.random(0, 255)) end
+          local line = record.encode(tap.build(tapc, { body = table.concat(rnd), body_truncated = false }),
+            tapc.redact_set, true, ngx.encode_base64)
+          batch[j] = line:gsub('"id":"[^"]*"', '"id":"bench-' .. j .. '"'):gsub('"path":"[^"]*"', '"path":"/v1/items/' .. j * 7919 .. '?page=' .. j .. '"')
+        end
+        local body = table.concat(batch, "\n")
+        local gz = require("palisade.gzip").new()
+        local slice = body:sub(1, require("palisade.gzip").SLICE_BYTES)
+        N = 200
+        out[#out + 1] = time("gzip one 500-record batch, all slices (pessimistic: random bodies)",
+          function() gz:compress(body) end)
+        out[#out + 1] = time("gzip one 32 KiB slice (the longest the event loop is held)", function() gz:compress(slice) end)
         ngx.print(table.concat(out, "\n"))
       }
     }

@@ -12,7 +12,7 @@ for group in "${groups[@]}"; do
   case "$group" in
     build) packages+=(pkg-config zlib1g-dev libsqlite3-dev) ;;
     kafka) packages+=(librdkafka-dev libssl-dev) ;;
-    gateway) packages+=(nginx libnginx-mod-http-lua lua-resty-core lua-cjson lua-busted lua-check luajit2 deck wrk python3 curl) ;;
+    gateway) packages+=(nginx libnginx-mod-http-lua lua-resty-core lua-cjson lua-busted lua-check luajit2 deck wrk python3 curl openssl) ;;
     browser) packages+=(chromium chromium-driver python3-selenium) ;;
     modsec) packages+=(libnginx-mod-http-modsecurity modsecurity-crs) ;;
     *) echo "bootstrap: unknown group '$group'" >&2; exit 2 ;;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Gateway plugin tests: busted specs (stubbed ngx/Kong PDK), luacheck, then integration on real nginx with
-# fake mirror/aggregator (loopback only), the nginx example snippet and the DB-less kong.yml.
-# Installs what it needs (scripts/bootstrap.sh gateway). Last line: "gateway: N passed, M failed".
+# the real `palisade mirror` and `palisade aggregator` (debug binary; fakes only for record inspection
+# and fault injection; loopback only), the nginx example snippet and the DB-less kong.yml.
+# Installs what it needs (scripts/bootstrap.sh gateway); builds .build/debug/palisade when it is
+# missing (PALISADE_BIN points elsewhere). Last line: "gateway: N passed, M failed".
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,9 +43,16 @@ step "luacheck"
 (cd kong && luacheck --no-color -q .)
 count "luacheck: no warnings in kong/" $?
 
-# 2. integration on real nginx
-step "integration (kong/spec/integration/run.py, real nginx + fakes)"
-timeout 150 python3 kong/spec/integration/run.py 2>&1 | tee "$tmp/integration.out"
+# 2. integration on real nginx, with the real mirror and aggregator (the debug binary `make test`
+#    has just built; built here when missing)
+step "integration (kong/spec/integration/run.py, real nginx + palisade mirror/aggregator)"
+export PALISADE_BIN="${PALISADE_BIN:-$root/.build/debug/palisade}"
+if [ ! -x "$PALISADE_BIN" ]; then
+  echo "# $PALISADE_BIN is missing: swift build --product palisade"
+  (export PATH="/opt/swift/usr/bin:$PATH"; swift build --product palisade) >"$tmp/build.out" 2>&1 \
+    || { tail -20 "$tmp/build.out"; echo "# cannot build $PALISADE_BIN: the integration tests cannot run"; }
+fi
+PYTHONDONTWRITEBYTECODE=1 timeout 240 python3 kong/spec/integration/run.py 2>&1 | tee "$tmp/integration.out"
 summary=$(grep -E '^integration: [0-9]+ passed, [0-9]+ failed$' "$tmp/integration.out" | tail -1)
 if [ -n "$summary" ]; then
   i_ok=$(echo "$summary" | sed -E 's/^integration: ([0-9]+) passed.*/\1/')

@@ -30,6 +30,11 @@ end
 
 local header_name = { type = "string", custom_validator = valid_header_name }
 
+local function valid_query_name(v)
+  if not v:match("^[%w%-_.~]+$") then return nil, "invalid query parameter name" end
+  return true
+end
+
 local function valid_token(v)
   if v:find("[%c%s]") then return nil, "must not contain spaces or control characters" end
   return true
@@ -84,6 +89,8 @@ M.fields = {
       description = "Bytes per POST to the mirror (NDJSON body size)." } },
   { flush_interval_ms = { type = "integer", default = 1000, required = true, between = { 10, 60000 },
       description = "Longest time a record waits in the queue before a partial batch is sent." } },
+  { gzip = { type = "boolean", default = true, required = true,
+      description = "Compress batches of 1 KiB and more with gzip (Content-Encoding: gzip; level 1, system zlib through the FFI). Sent uncompressed when zlib cannot be loaded (logged once)." } },
   { mirror_timeout_ms = { type = "integer", default = 2000, required = true, between = { 100, 60000 },
       description = "Connect/send/read timeout for one POST to the mirror." } },
   { retry_max_backoff_ms = { type = "integer", default = 5000, required = true, between = { 100, 600000 },
@@ -93,6 +100,9 @@ M.fields = {
   { api_key_headers = { type = "array", default = { "apikey", "x-api-key" }, required = true,
       elements = header_name,
       description = "Request headers whose values are matched against api_key decisions." } },
+  { api_key_query_params = { type = "array", default = { "apikey", "api_key" }, required = true,
+      elements = { type = "string", custom_validator = valid_query_name },
+      description = "Query parameters whose (percent-decoded) values are matched against api_key decisions, as the workers read them (worker.api_key_query_parameters)." } },
   { match_jwt_sub = { type = "boolean", default = true, required = true,
       description = "Match jwt_sub decisions against the `sub` claim of an 'Authorization: Bearer <JWT>' (decoded, not verified)." } },
   { match_headers = { type = "array", default = {}, required = true, elements = header_name,

@@ -1,14 +1,17 @@
 -- The decision set in a lua_shared_dict: written by the one syncing worker, read by every worker.
 --
 -- Keys (binary-safe): "i"..ip_bin (exact IP), "c"..char(prefix_len)..network_bin (CIDR),
--- "k"..api_key, "s"..jwt_sub, "h"..lower(header_name)..":"..value. Values: "<action>\t<reason>".
+-- "k"..api_key_digest (32 lower-case hex digits: palisade.digest, the workers' IdentityHash), "s"..jwt_sub, "h"..lower(header_name)..":"..value. Values: "<action>\t<reason>".
 -- Expiry is the dict TTL (from the decision's expires_at), so an expired decision disappears
 -- without a sweep, and keeps being enforced until then even if the aggregator is gone.
--- Meta keys start with "#": "#version" (the "epoch:counter" last applied), "#cidr" (prefix lengths
--- present, "4/24,16/48" = family-bytes/len; only grows with deltas, recomputed by each full
--- snapshot — a stale length costs one extra lookup), "#synced_at" (ms). Every write is safe_set: when the
+-- Meta keys start with "#": "#version" (the "epoch:counter" last applied), "#cidr" (tags of what
+-- the set holds: CIDR prefix lengths "4/24,16/48" = family-bytes/len, and "k" when there are
+-- api_key decisions — a request's keys are hashed only then; only grows with deltas, recomputed
+-- by each full snapshot — a stale tag costs one extra lookup or hash), "#m…" (counters,
+-- palisade.metrics), "#synced_at" (ms). Every write is safe_set: when the
 -- dict is full the write fails and is counted instead of evicting other decisions.
 local ipm = require "palisade.ip"
+local digest = require "palisade.digest"
 
 local byte, char, sub, find, lower, match = string.byte, string.char, string.sub, string.find, string.lower, string.match
 local concat = table.concat
@@ -30,7 +33,9 @@ function M.key(scope, value)
     if not net then return nil, "bad cidr" end
     return "c" .. char(len) .. net, #net .. "/" .. len
   elseif scope == "api_key" then
-    return "k" .. value
+    -- the digest the workers publish; a raw key here could never match (and should not travel)
+    if #value ~= 32 or find(value, "[^%x]") then return nil, "api_key value must be the key's 32-hex-digit digest" end
+    return "k" .. lower(value), "k"
   elseif scope == "jwt_sub" then
     return "s" .. value
   elseif scope == "header" then
@@ -61,7 +66,8 @@ local function cidr_tags_string(t)
   return concat(out, ",")
 end
 
--- Writes one decision; returns key (or nil) and a status: "ok", "expired", "invalid", "full".
+-- Writes one decision; returns key (or nil), a status ("ok", "expired", "invalid", "full") and
+-- the change in the number of stored decisions (-1, 0, 1).
 local function put(dict, d, now_ms, tags)
   if type(d) ~= "table" then return nil, "invalid" end
   local action = d.action or "block"
@@ -72,14 +78,19 @@ local function put(dict, d, now_ms, tags)
   local exp = expires_ms(d.expires_at)
   if exp then
     ttl = (exp - now_ms) / 1000
-    if ttl <= 0 then dict:delete(key) return key, "expired" end
+    if ttl <= 0 then
+      local existed = dict:get(key) ~= nil
+      dict:delete(key)
+      return key, "expired", existed and -1 or 0
+    end
     if ttl < 0.001 then ttl = 0.001 end
   end
   local val = action .. "\t" .. (type(d.reason) == "string" and d.reason or "")
+  local existed = dict:get(key) ~= nil
   local ok, err = dict:safe_set(key, val, ttl)
-  if not ok then return key, err == "no memory" and "full" or "invalid" end
+  if not ok then return key, err == "no memory" and "full" or "invalid", 0 end
   if tag then tags[tag] = true end
-  return key, "ok"
+  return key, "ok", existed and 0 or 1
 end
 
 local function removal_key(r)
@@ -98,10 +109,11 @@ function M.epoch(version)
 end
 
 --- Applies a /v1/decisions response {version, full, upserts, removals}. Returns a stats table
---- {applied, removed, expired, invalid, full_dict, snapshot, resync} where resync=true means the response
+--- {applied, removed, expired, invalid, full_dict, snapshot, resync, count (full snapshot: decisions
+--- stored), count_delta (delta: change in the number stored)} where resync=true means the response
 --- was a delta from another epoch and the caller must ask for a snapshot (nothing was applied).
 function M.apply(dict, resp, now_ms)
-  local st = { applied = 0, removed = 0, expired = 0, invalid = 0, full_dict = 0 }
+  local st = { applied = 0, removed = 0, expired = 0, invalid = 0, full_dict = 0, count_delta = 0 }
   if type(resp) ~= "table" or type(resp.version) ~= "string" then
     st.invalid = 1
     st.error = "response has no version"
@@ -119,7 +131,8 @@ function M.apply(dict, resp, now_ms)
   local seen = resp.full and {} or nil
 
   for _, d in ipairs(upserts) do
-    local key, status = put(dict, d, now_ms, tags)
+    local key, status, delta = put(dict, d, now_ms, tags)
+    st.count_delta = st.count_delta + (delta or 0)
     if status == "ok" then st.applied = st.applied + 1
     elseif status == "expired" then st.expired = st.expired + 1
     elseif status == "full" then st.full_dict = st.full_dict + 1
@@ -132,10 +145,19 @@ function M.apply(dict, resp, now_ms)
     for _, k in ipairs(dict:get_keys(0)) do
       if byte(k, 1) ~= 35 and not seen[k] then dict:delete(k); st.removed = st.removed + 1 end
     end
+    st.count = 0
+    for _ in pairs(seen) do st.count = st.count + 1 end
   else
     for _, r in ipairs(removals) do
       local key = removal_key(r)
-      if key then dict:delete(key); st.removed = st.removed + 1 else st.invalid = st.invalid + 1 end
+      if key then
+        -- get_stale: a decision that already expired by TTL was not yet subtracted
+        if dict:get_stale(key) ~= nil then st.count_delta = st.count_delta - 1 end
+        dict:delete(key)
+        st.removed = st.removed + 1
+      else
+        st.invalid = st.invalid + 1
+      end
     end
   end
   dict:safe_set("#cidr", cidr_tags_string(tags))
@@ -144,18 +166,23 @@ function M.apply(dict, resp, now_ms)
   return st
 end
 
---- Per-worker cache of the parsed "#cidr" meta value: list of {bytes, len}.
-local cidr_cache_str, cidr_cache = nil, {}
-local function cidr_lengths(dict)
+--- Per-worker cache of the parsed "#cidr" meta value: list of {bytes, len}, and whether the set
+--- holds api_key decisions.
+local cidr_cache_str, cidr_cache, has_api_keys = nil, {}, false
+local function read_tags(dict)
   local s = dict:get("#cidr")
   if s ~= cidr_cache_str then
     local list = {}
+    has_api_keys = false
     if s then
-      for nb, len in s:gmatch("(%d+)/(%d+)") do list[#list + 1] = { tonumber(nb), tonumber(len) } end
+      for tag in s:gmatch("[^,]+") do
+        local nb, len = match(tag, "^(%d+)/(%d+)$")
+        if nb then list[#list + 1] = { tonumber(nb), tonumber(len) } elseif tag == "k" then has_api_keys = true end
+      end
     end
     cidr_cache_str, cidr_cache = s, list
   end
-  return cidr_cache
+  return cidr_cache, has_api_keys
 end
 
 -- Keeps the more severe of the current best and the decision stored at `key` (no closures: this
@@ -171,14 +198,15 @@ local function try(dict, key, scope, best, best_scope, best_val)
 end
 
 --- Finds the most severe decision for a request's identities. `id` fields (all optional):
----   ip_bin (binary address), api_keys (list), jwt_sub, headers (list of "name:value", lowercase name)
+---   ip_bin (binary address), api_keys (list of keys as presented; hashed here, and only when the
+---   set holds api_key decisions), jwt_sub, headers (list of "name:value", lowercase name)
 --- Returns action, scope, reason or nil.
 function M.lookup(dict, id)
   local best, scope, val
+  local lens, api_keys_present = read_tags(dict)
   local ip_bin = id.ip_bin
   if ip_bin then
     best, scope, val = try(dict, "i" .. ip_bin, "ip", nil, nil, nil)
-    local lens = cidr_lengths(dict)
     local nb = #ip_bin
     for i = 1, #lens do
       local l = lens[i]
@@ -186,7 +214,9 @@ function M.lookup(dict, id)
     end
   end
   local keys = id.api_keys
-  if keys then for i = 1, #keys do best, scope, val = try(dict, "k" .. keys[i], "api_key", best, scope, val) end end
+  if keys and api_keys_present then
+    for i = 1, #keys do best, scope, val = try(dict, "k" .. digest.api_key(keys[i]), "api_key", best, scope, val) end
+  end
   if id.jwt_sub then best, scope, val = try(dict, "s" .. id.jwt_sub, "jwt_sub", best, scope, val) end
   local hs = id.headers
   if hs then for i = 1, #hs do best, scope, val = try(dict, "h" .. hs[i], "header", best, scope, val) end end

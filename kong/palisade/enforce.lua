@@ -7,14 +7,17 @@ local decisions = require "palisade.decisions"
 local ipm = require "palisade.ip"
 local jwt = require "palisade.jwt"
 local json = require "palisade.json"
+local metrics = require "palisade.metrics"
 
 local var = ngx.var
+local unescape_uri = ngx.unescape_uri
 local lower = string.lower
 
 local M = {}
 
 --- Identities of the current request for decisions.lookup. `c` is a prepared conf (gateway.lua):
---- c.api_key_vars / c.match_header_vars are ngx.var names ("http_x_api_key"), c.match_headers the
+--- c.api_key_vars / c.match_header_vars are ngx.var names ("http_x_api_key"), c.api_key_arg_vars
+--- ("arg_apikey"), c.match_headers the
 --- lowercase header names. `client_ip` defaults to $remote_addr.
 function M.identities(c, client_ip)
   local id = { ip_bin = ipm.parse(client_ip or var.remote_addr) }
@@ -25,6 +28,17 @@ function M.identities(c, client_ip)
       local keys = id.api_keys
       if not keys then keys = {} id.api_keys = keys end
       keys[#keys + 1] = v
+    end
+  end
+  vars = c.api_key_arg_vars
+  if #vars > 0 and var.args then
+    for i = 1, #vars do
+      local v = var[vars[i]]
+      if v and v ~= "" then
+        local keys = id.api_keys
+        if not keys then keys = {} id.api_keys = keys end
+        keys[#keys + 1] = unescape_uri(v) -- as the workers decode it ('+' is a space)
+      end
     end
   end
   if c.match_jwt_sub then
@@ -65,6 +79,8 @@ function M.check(c, dict, client_ip, request_id_fn)
   local action, scope, reason = decisions.lookup(dict, M.identities(c, client_ip))
   if not action then return nil end
   local status, body, headers = M.verdict(c, action, scope, reason, request_id_fn())
+  metrics.inc(dict, "palisade_gateway_decision_hits_total",
+    'scope="' .. scope .. '",action="' .. action .. '",outcome="' .. (status and "refused" or "monitored") .. '"')
   if not status then
     ngx.log(ngx.INFO, "palisade: monitor: ", action, " decision matched by ", scope,
       c.mode == "monitor" and " (mode monitor)" or "")

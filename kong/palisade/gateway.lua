@@ -26,6 +26,8 @@ function M.prepare(conf)
   c = setmetatable({}, { __index = conf })
   c.redact_set = config.name_set(conf.redact_headers)
   c.api_key_vars = header_vars(conf.api_key_headers)
+  c.api_key_arg_vars = {}
+  for i, name in ipairs(conf.api_key_query_params) do c.api_key_arg_vars[i] = "arg_" .. name end
   c.match_header_vars, c.match_headers = header_vars(conf.match_headers)
   prepared[conf] = c
   return c
@@ -88,7 +90,7 @@ function M.status(dict_name)
   for url, s in pairs(tap.sinks) do
     sinks[#sinks + 1] = { mirror = url, queued = s.queue:count(), enqueued = s.queue.enqueued,
       dropped = s.queue.dropped, sent = s.sent, failed = s.failed, rejected = s.rejected, errors = s.errors,
-      mirror_down = s.down or false }
+      batches_identity = s.batches.identity, batches_gzip = s.batches.gzip, mirror_down = s.down or false }
   end
   local dict = ngx.shared[dict_name or "palisade_decisions"]
   local cjson = require "cjson.safe"

@@ -4,6 +4,7 @@
 --   access_by_lua_block      { require("palisade.nginx").access() }
 --   header_filter_by_lua_block { require("palisade.nginx").header_filter() }
 --   log_by_lua_block         { require("palisade.nginx").log() }
+--   and, in a protected location: content_by_lua_block { require("palisade.nginx").metrics() }
 -- setup() validates the config with the same rules and defaults as the Kong schema and raises on
 -- error, so a bad config stops nginx from starting instead of failing open silently.
 local config = require "palisade.config"
@@ -52,5 +53,10 @@ function M.header_filter()
 end
 
 function M.log() gateway.log(conf, ngx.ctx) end
+
+--- Prometheus text of the node's counters (content phase), from the configured decisions_dict:
+---   location = /palisade/metrics { allow 127.0.0.1; deny all;
+---     content_by_lua_block { require("palisade.nginx").metrics() } }
+function M.metrics() return require("palisade.metrics").serve(conf and conf.decisions_dict) end
 
 return M

@@ -12,13 +12,14 @@ local decisions = require "palisade.decisions"
 local ratelog = require "palisade.ratelog"
 local cjson = require "cjson.safe"
 local wait = require "palisade.wait"
+local metrics = require "palisade.metrics"
 
 local exiting, now, update_time = ngx.worker.exiting, ngx.now, ngx.update_time
 local escape_uri = ngx.escape_uri
 
 local M = {}
 
-M.stats = { polls = 0, errors = 0, applied = 0, removed = 0, snapshots = 0, dict_full = 0 }
+M.stats = { polls = 0, errors = 0, applied = 0, removed = 0, snapshots = 0, dict_full = 0, invalid = 0 }
 
 local running = false
 local current_conf
@@ -51,6 +52,29 @@ local function poll_once(conf, dict)
   return st
 end
 
+--- Adds one poll's outcome (`st` from decisions.apply, or nil for a failed poll) to the metrics.
+function M.publish(dict, st)
+  metrics.inc(dict, "palisade_gateway_sync_polls_total")
+  metrics.set(dict, "palisade_gateway_aggregator_up", nil, st and 1 or 0)
+  if not st then
+    metrics.inc(dict, "palisade_gateway_sync_errors_total")
+    return
+  end
+  if st.resync then metrics.inc(dict, "palisade_gateway_sync_epoch_changes_total") end
+  if st.snapshot then
+    metrics.inc(dict, "palisade_gateway_sync_snapshots_total")
+    metrics.set(dict, "palisade_gateway_decisions", nil, st.count)
+  elseif st.count_delta and st.count_delta ~= 0 then
+    metrics.inc(dict, "palisade_gateway_decisions", nil, st.count_delta)
+  end
+  local counts = { applied = "palisade_gateway_sync_decisions_applied_total",
+    removed = "palisade_gateway_sync_decisions_removed_total", invalid = "palisade_gateway_sync_decisions_invalid_total",
+    full_dict = "palisade_gateway_sync_dict_full_total" }
+  for field, name in pairs(counts) do
+    if st[field] > 0 then metrics.inc(dict, name, nil, st[field]) end
+  end
+end
+
 local function loop(premature)
   if premature then running = false return end
   local backoff = 0
@@ -69,6 +93,7 @@ local function loop(premature)
     local ok, st, err, retry_after = pcall(poll_once, conf, dict)
     if not ok then st, err = nil, st end -- a bug must not kill the loop
     M.stats.polls = M.stats.polls + 1
+    M.publish(dict, st)
     if st then
       if st.resync then
         dict:delete("#version")
@@ -81,6 +106,12 @@ local function loop(premature)
         M.stats.dict_full = M.stats.dict_full + st.full_dict
         ratelog.log("dict_full", conf.log_interval_s, ngx.ERR, "lua_shared_dict " .. conf.decisions_dict ..
           " is full: " .. st.full_dict .. " decisions could not be stored; enlarge it")
+      end
+      if st.invalid > 0 then
+        M.stats.invalid = M.stats.invalid + st.invalid
+        ratelog.log("invalid_decisions", conf.log_interval_s, ngx.WARN, st.invalid .. " decisions in the " ..
+          "latest answer could not be applied (bad scope, value or action; api_key values must be the " ..
+          "key's 32-hex-digit digest); " .. M.stats.invalid .. " so far")
       end
       if down then
         ngx.log(ngx.NOTICE, "palisade: aggregator reachable again")

@@ -12,6 +12,8 @@ local http = require "palisade.http"
 local ratelog = require "palisade.ratelog"
 local semaphore = require "ngx.semaphore"
 local wait = require "palisade.wait"
+local metrics = require "palisade.metrics"
+local gzip = require "palisade.gzip"
 local cjson = require "cjson.safe"
 
 local var, req = ngx.var, ngx.req
@@ -176,28 +178,61 @@ end
 local sinks = {}    -- mirror_url → sink
 M.sinks = sinks
 
+-- Batches smaller than this are sent plain even with `gzip` on: compressing them saves too little.
+M.GZIP_MIN_BYTES = 1024
+
+--- The POST body for a batch: NDJSON, gzip-compressed when configured, zlib is there and the
+--- batch is worth it (with the sink's own compressor, yielding between slices). Returns body,
+--- content encoding ("identity" or "gzip").
+local function yield() ngx.sleep(0.001) end -- between gzip slices: let requests run
+
+function M.batch_body(conf, batch, sink)
+  batch[#batch + 1] = "" -- trailing newline without copying the records again
+  local body = concat(batch, "\n")
+  batch[#batch] = nil
+  if conf.gzip and #body >= M.GZIP_MIN_BYTES then
+    if not gzip.available then
+      ratelog.log("no_zlib", 3600, ngx.WARN, "gzip is on but zlib (libz.so.1) could not be loaded; sending batches uncompressed")
+      return body, "identity"
+    end
+    local gz, err
+    if sink then
+      if not sink.gzip then sink.gzip, err = gzip.new() end
+      if sink.gzip then gz, err = sink.gzip:compress(body, yield) end
+    else
+      gz, err = gzip.compress(body)
+    end
+    if gz then return gz, "gzip" end
+    ratelog.log("gzip", conf.log_interval_s, ngx.WARN, "gzip failed (" .. tostring(err) .. "); batch sent uncompressed")
+  end
+  return body, "identity"
+end
+
 local function send(sink, batch)
   local conf = sink.conf
   local u, err = http.parse_url(conf.mirror_url)
   if not u then return nil, err end
   local headers = { ["Content-Type"] = "application/x-ndjson" }
   if conf.mirror_token then headers.Authorization = "Bearer " .. conf.mirror_token end
-  batch[#batch + 1] = "" -- trailing newline without copying the records again
+  local body, encoding = M.batch_body(conf, batch, sink)
+  if encoding == "gzip" then headers["Content-Encoding"] = "gzip" end
   local res
   res, err = http.request(u, {
-    method = "POST", path = "/v1/capture", headers = headers, body = concat(batch, "\n"),
+    method = "POST", path = "/v1/capture", headers = headers, body = body,
     connect_timeout_ms = conf.mirror_timeout_ms, send_timeout_ms = conf.mirror_timeout_ms,
     read_timeout_ms = conf.mirror_timeout_ms, ssl_verify = conf.ssl_verify,
   })
-  batch[#batch] = nil
   if not res then return nil, err, true end
   if res.status >= 200 and res.status < 300 then
+    sink.batches[encoding] = sink.batches[encoding] + 1
+    metrics.inc(conf.decisions_dict, "palisade_gateway_batches_total", 'encoding="' .. encoding .. '"')
     -- 202 {accepted, rejected, errors:[{line, reason}]}: rejected lines are not retried (they
     -- would be rejected again) but counted and reported, since they mean a contract mismatch
-    local body = cjson.decode(res.body or "")
-    if type(body) == "table" and tonumber(body.rejected) and body.rejected > 0 then
-      sink.rejected = sink.rejected + body.rejected
-      local first = type(body.errors) == "table" and body.errors[1]
+    local answer = cjson.decode(res.body or "")
+    if type(answer) == "table" and tonumber(answer.rejected) and answer.rejected > 0 then
+      sink.rejected = sink.rejected + answer.rejected
+      metrics.inc(conf.decisions_dict, "palisade_gateway_records_rejected_total", nil, answer.rejected)
+      local first = type(answer.errors) == "table" and answer.errors[1]
       ratelog.log("mirror_rejected", conf.log_interval_s, ngx.WARN, "mirror rejected " .. sink.rejected ..
         " records so far; latest: " .. (type(first) == "table" and tostring(first.reason) or "?"))
     end
@@ -216,6 +251,7 @@ local function flush_once(sink, backoff, final)
   if not ok then res, err, retriable = nil, res, false end
   if res then
     sink.sent = sink.sent + #batch
+    metrics.inc(conf.decisions_dict, "palisade_gateway_records_sent_total", nil, #batch)
     if sink.down then
       sink.down = false
       ratelog.reset("mirror")
@@ -225,13 +261,36 @@ local function flush_once(sink, backoff, final)
   end
   sink.down = true
   sink.errors = sink.errors + 1
-  if retriable and not final then q:requeue(batch) else sink.failed = sink.failed + #batch end
+  metrics.inc(conf.decisions_dict, "palisade_gateway_flush_errors_total")
+  if retriable and not final then
+    q:requeue(batch) -- what no longer fits is counted in q.dropped (published as queue_full)
+  else
+    sink.failed = sink.failed + #batch
+    metrics.inc(conf.decisions_dict, "palisade_gateway_records_dropped_total",
+      final and 'reason="shutdown"' or 'reason="refused"', #batch)
+  end
   ratelog.log("mirror", conf.log_interval_s, ngx.WARN, "mirror send failed (" .. tostring(err) ..
     "); queued " .. q:count() .. ", dropped " .. q.dropped .. ", failed " .. sink.failed .. " so far")
   return wait.backoff(backoff, 0.2, conf.retry_max_backoff_ms / 1000, retry_after)
 end
 
 local EXIT_DRAIN_S = 1 -- at worker exit, keep sending what is queued for at most this long
+
+-- Publishes this worker's queue counters (kept per worker, in plain Lua numbers, so the request
+-- path writes nothing shared) to the node-wide metrics: deltas since the last call.
+local function publish(sink)
+  local q, dict = sink.queue, sink.conf.decisions_dict
+  if q.enqueued > sink.published_enqueued then
+    metrics.inc(dict, "palisade_gateway_records_captured_total", nil, q.enqueued - sink.published_enqueued)
+    sink.published_enqueued = q.enqueued
+  end
+  if q.dropped > sink.published_dropped then
+    metrics.inc(dict, "palisade_gateway_records_dropped_total", 'reason="queue_full"', q.dropped - sink.published_dropped)
+    sink.published_dropped = q.dropped
+  end
+  metrics.set_worker(dict, "palisade_gateway_records_queued", q:count())
+end
+M.publish = publish
 
 local function flush_loop(premature, sink)
   if premature then sink.running = false return end
@@ -249,8 +308,12 @@ local function flush_loop(premature, sink)
     end
     if q:count() > 0 and not exiting() then
       backoff = flush_once(sink, backoff, false)
-      if backoff > 0 then wait.sleep(backoff) end
+      if backoff > 0 then
+        publish(sink)
+        wait.sleep(backoff)
+      end
     end
+    publish(sink)
     if q.dropped > sink.reported_drops then
       sink.reported_drops = q.dropped
       ratelog.log("queue_full", conf.log_interval_s, ngx.WARN, "capture queue full: " .. q.dropped ..
@@ -266,9 +329,11 @@ local function flush_loop(premature, sink)
   end
   if q:count() > 0 then
     sink.failed = sink.failed + q:count()
+    metrics.inc(sink.conf.decisions_dict, "palisade_gateway_records_dropped_total", 'reason="shutdown"', q:count())
     ngx.log(ngx.WARN, "palisade: worker exiting: ", q:count(), " capture records not sent")
     q:take(math.huge, math.huge)
   end
+  publish(sink)
   sink.running = false
 end
 
@@ -277,7 +342,8 @@ function M.sink(conf)
   local s = sinks[conf.mirror_url]
   if not s then
     s = { queue = queue.new(conf.queue_max_records, conf.queue_max_bytes), sema = semaphore.new(),
-      sent = 0, errors = 0, failed = 0, rejected = 0, reported_drops = 0, running = false }
+      sent = 0, errors = 0, failed = 0, rejected = 0, reported_drops = 0, running = false,
+      batches = { identity = 0, gzip = 0 }, published_enqueued = 0, published_dropped = 0 }
     sinks[conf.mirror_url] = s
   end
   s.conf = conf

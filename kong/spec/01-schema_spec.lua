@@ -80,6 +80,7 @@ describe("palisade schema", function()
     { "exclude_paths", { exclude_paths = { "/ok", "~(" } }, "[2] invalid regex" },
     { "redact_headers", { redact_headers = { "bad header" } }, "[1] invalid header name" },
     { "api_key_headers", { api_key_headers = "apikey" }, "expected an array" },
+    { "api_key_query_params", { api_key_query_params = { "a b" } }, "invalid query parameter name" },
     { "monitor_header", { monitor_header = "X:Y" }, "invalid header name" },
     { "mirror_token", { mirror_token = "abc\r\nX-Injected: 1" }, "must not contain spaces or control characters" },
     { "aggregator_token", { aggregator_token = "a b" }, "must not contain spaces or control characters" },

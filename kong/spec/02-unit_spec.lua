@@ -232,7 +232,7 @@ describe("palisade unit", function()
       n.shared.palisade_decisions:set("#version", "e:7")
       local st = cjson.decode(require("palisade.gateway").status())
       assert.same({ mirror = c.mirror_url, queued = 1, enqueued = 1, dropped = 1, sent = 0, failed = 0,
-        rejected = 0, errors = 0, mirror_down = false }, st.tap[1])
+        rejected = 0, errors = 0, batches_identity = 0, batches_gzip = 0, mirror_down = false }, st.tap[1])
       assert.equal("e:7", st.decisions.version)
       assert.equal(0, st.worker)
     end)

@@ -70,10 +70,14 @@ describe("decisions", function()
       assert.is_nil(lookup_ip("::1")) -- 0.0.0.0/0 is IPv4 only
     end)
 
-    it("matches API keys, JWT subjects and configured headers", function()
+    -- api_key decisions carry the digest (first 16 bytes of SHA-256, hex; `printf k-1 | sha256sum`)
+    local K1 = "7c35c5a1785d20704e44d5de4beb81c1"
+
+    it("matches API keys (by digest), JWT subjects and configured headers", function()
       apply({ version = "e1:1", full = true, upserts = {
-        d("api_key", "k-1"), d("jwt_sub", "mallory", "throttle"), d("header", "X-Client-Id: abc") } })
-      assert.same({ "block", "api_key", "r-k-1" }, { decisions.lookup(dict, { api_keys = { "zzz", "k-1" } }) })
+        d("api_key", K1), d("jwt_sub", "mallory", "throttle"), d("header", "X-Client-Id: abc") } })
+      assert.same({ "block", "api_key", "r-" .. K1 }, { decisions.lookup(dict, { api_keys = { "zzz", "k-1" } }) })
+      assert.is_nil(decisions.lookup(dict, { api_keys = { K1 } })) -- presenting the digest is not the key
       assert.same({ "throttle", "jwt_sub", "r-mallory" }, { decisions.lookup(dict, { jwt_sub = "mallory" }) })
       assert.same({ "block", "header", "r-X-Client-Id: abc" }, { decisions.lookup(dict, { headers = { "x-client-id:abc" } }) })
       assert.is_nil(decisions.lookup(dict, { headers = { "x-client-id:abd" }, jwt_sub = "bob", api_keys = { "k-2" } }))
@@ -81,16 +85,34 @@ describe("decisions", function()
 
     it("picks the most severe of several matching decisions", function()
       apply({ version = "e1:1", full = true, upserts = {
-        d("ip", "192.0.2.1", "monitor"), d("cidr", "192.0.2.0/24", "throttle"), d("api_key", "k", "block") } })
+        d("ip", "192.0.2.1", "monitor"), d("cidr", "192.0.2.0/24", "throttle"), d("api_key", "8254c329a92850f6d539dd376f4816ee", "block") } })
       assert.equal("throttle", (lookup_ip("192.0.2.1")))
       assert.equal("block", (decisions.lookup(dict, { ip_bin = ip.parse("192.0.2.1"), api_keys = { "k" } })))
+    end)
+
+    it("accepts an upper-case digest and hashes keys only when api_key decisions exist", function()
+      apply({ version = "e1:1", full = true, upserts = { d("ip", "192.0.2.1") } })
+      local digest = require "palisade.digest"
+      local calls = 0
+      local real = digest.api_key
+      digest.api_key = function(k) calls = calls + 1 return real(k) end
+      assert.is_nil(decisions.lookup(dict, { api_keys = { "k-1" } }))
+      assert.equal(0, calls)
+      apply({ version = "e1:2", full = false, upserts = { d("api_key", K1:upper()) } })
+      assert.equal("block", (decisions.lookup(dict, { api_keys = { "k-1" } })))
+      assert.equal(1, calls)
+      apply({ version = "e1:3", full = true, upserts = { d("ip", "192.0.2.1") } }) -- snapshot: no keys left
+      assert.is_nil(decisions.lookup(dict, { api_keys = { "k-1" } }))
+      assert.equal(1, calls)
+      digest.api_key = real
     end)
 
     it("rejects invalid decisions alone and counts them", function()
       local st = apply({ version = "e1:1", full = true, upserts = {
         d("ip", "not-an-ip"), d("cidr", "10.0.0.0/40"), d("carrier_pigeon", "x"), d("ip", "192.0.2.9", "nuke"),
-        d("header", "no-colon"), d("ip", "192.0.2.1") } })
-      assert.equal(5, st.invalid)
+        d("header", "no-colon"), d("api_key", "raw-key-not-a-digest"), d("api_key", string.rep("g", 32)),
+        d("ip", "192.0.2.1") } })
+      assert.equal(7, st.invalid)
       assert.equal(1, st.applied)
       assert.equal("block", (lookup_ip("192.0.2.1")))
     end)

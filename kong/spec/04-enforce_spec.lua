@@ -20,11 +20,11 @@ describe("enforce", function()
     decisions.apply(dict, { version = "e:1", full = true, upserts = {
       { scope = "ip", value = "192.0.2.66", action = "block", reason = "sqli burst" },
       { scope = "cidr", value = "2001:db8:bad::/48", action = "block" },
-      { scope = "api_key", value = "k-evil", action = "block" },
+      { scope = "api_key", value = "a1d3d890406925c59f5011e6e6d778be" --[[ sha256("k-evil")[:16] ]], action = "block" },
       { scope = "jwt_sub", value = "mallory", action = "block" },
       { scope = "header", value = "x-client-id:abc", action = "block" },
-      { scope = "api_key", value = "k-slow", action = "throttle" },
-      { scope = "api_key", value = "k-watch", action = "monitor" },
+      { scope = "api_key", value = "ae83e404d79a1bf3521b65f3966ead0d" --[[ sha256("k-slow")[:16] ]], action = "throttle" },
+      { scope = "api_key", value = "aa8e645da04e16c8ba4cfd8706eb853c" --[[ sha256("k-watch")[:16] ]], action = "monitor" },
     } }, n.clock.t * 1000)
   end)
 
@@ -73,6 +73,18 @@ describe("enforce", function()
     req({ { "X-Custom-Key", "k-evil" } })
     assert.is_nil((access(conf())))
     assert.equal(403, (access(conf({ api_key_headers = { "X-Custom-Key" } }))))
+  end)
+
+  it("blocks by API key query parameter, percent-decoded like the workers ('+' is a space)", function()
+    req({})
+    n.var.args, n.var.arg_api_key = "api_key=k%2Devil", "k%2Devil"
+    assert.equal(403, (access(conf())))
+    n.var.arg_api_key, n.var.apikey = nil, nil
+    n.var.args, n.var.arg_apikey = "apikey=k+evil", "k+evil" -- "k evil": another key
+    assert.is_nil((access(conf())))
+    n.var.args, n.var.arg_apikey = "apikey=k-evil", "k-evil"
+    assert.equal(403, (access(conf())))
+    assert.is_nil((access(conf({ api_key_query_params = {} }))))
   end)
 
   it("blocks by the unverified JWT sub of a Bearer token, unless disabled", function()

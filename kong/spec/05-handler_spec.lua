@@ -19,7 +19,7 @@ describe("kong handler", function()
     n.shared.palisade_decisions = ngx_stub.new_dict(nil, n.clock)
     require("palisade.decisions").apply(n.shared.palisade_decisions, { version = "e:1", full = true, upserts = {
       { scope = "ip", value = "203.0.113.66", action = "block" },
-      { scope = "api_key", value = "k-watch", action = "monitor" } } }, n.clock.t * 1000)
+      { scope = "api_key", value = "aa8e645da04e16c8ba4cfd8706eb853c" --[[ sha256("k-watch")[:16] ]], action = "monitor" } } }, n.clock.t * 1000)
     n.req_state = { headers = { { "Host", "api.example.com" } }, method = "GET", start = n.clock.t - 0.001 }
     n.var.uri, n.var.request_uri, n.var.remote_addr = "/users", "/users", "10.0.0.1"
     n.var.request_id = "rid"

@@ -57,6 +57,18 @@ function Dict:safe_set(k, v, ttl)
   return true
 end
 Dict.set = Dict.safe_set
+function Dict:safe_add(k, v, ttl)
+  if self:_live(k) ~= nil then return false, "exists" end
+  return self:safe_set(k, v, ttl)
+end
+function Dict:incr(k, n)
+  local v = self:_live(k)
+  if v == nil then return nil, "not found" end
+  if type(v) ~= "number" then return nil, "not a number" end
+  self.data[k] = v + n
+  return v + n
+end
+function Dict:get_stale(k) return self.data[k] end
 function Dict:delete(k) self.data[k], self.exp[k] = nil, nil end
 function Dict:get_keys(max)
   local out = {}
@@ -88,6 +100,9 @@ function M.install()
     end,
     encode_base64 = encode_base64,
     decode_base64 = decode_base64,
+    unescape_uri = function(s)
+      return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+    end,
     escape_uri = function(s) return (s:gsub("[^%w%-_.~]", function(c) return ("%%%02X"):format(c:byte()) end)) end,
     sleep = function(s) clock.t = clock.t + s end,
     shared = {},
@@ -95,7 +110,8 @@ function M.install()
     ctx = {},
     header = {},
     status = 200,
-    worker = { id = function() return 0 end, pid = function() return 4242 end, exiting = function() return false end },
+    worker = { id = function() return 0 end, pid = function() return 4242 end, exiting = function() return false end,
+      count = function() return 1 end },
     timer = { at = function(delay, fn, ...) timers[#timers + 1] = { delay = delay, fn = fn, args = { ... } } return true end },
     re = {
       -- Lua patterns stand in for PCRE here: fine for the anchored literals the specs use, and
