@@ -13,7 +13,9 @@ import Testing
 /// scripts/test-browser.sh, drives the same pages in Chromium).
 @Suite struct DashboardUnitTests {
     @Test func escapingCoversTextAndAttributeContexts() {
-        #expect(HTML.escape(#"<a href="x" onclick='y'>&</a>"#) == "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
+        #expect(
+            HTML.escape(#"<a href="x" onclick='y'>&</a>"#)
+                == "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
         #expect(HTML.escape("plain text, ünïcode ✓") == "plain text, ünïcode ✓")
         var h = HTML()
         let payload = #""><script>alert(1)</script><img src=x onerror='a()'>"#
@@ -26,7 +28,9 @@ import Testing
     }
 
     @Test func linksPercentEncodeQueryValues() {
-        #expect(HTML.url("/ui/attacks", query: [("client", "a&b=<c>"), ("class", nil), ("x", "")]) == "/ui/attacks?client=a%26b%3D%3Cc%3E")
+        #expect(
+            HTML.url("/ui/attacks", query: [("client", "a&b=<c>"), ("class", nil), ("x", "")])
+                == "/ui/attacks?client=a%26b%3D%3Cc%3E")
         var h = HTML()
         h.link("/ui/attacks", query: [("client", #"" onmouseover="x"#)], "c")
         #expect(h.output == #"<a href="/ui/attacks?client=%22%20onmouseover%3D%22x">c</a>"#)
@@ -44,13 +48,15 @@ import Testing
 
     @Test func sessionsExpireWhenIdleOrOld() {
         let sessions = DashboardSessions(limits: .init(idleMs: 1_000, maxAgeMs: 5_000))
-        let s = sessions.create(role: .operator, now: 0)
+        let s = sessions.create(role: .full, now: 0)
         #expect(s.id.count == 64 && s.csrf.count == 64 && s.id != s.csrf)
-        #expect(sessions.find(s.id, now: 900)?.role == .operator)
+        #expect(sessions.find(s.id, now: 900)?.role == .full)
         #expect(sessions.find(s.id, now: 1_800) != nil)  // 900 ms idle: still live
         #expect(sessions.find(s.id, now: 2_900) == nil)  // 1,100 ms idle
-        let t = sessions.create(role: .viewer, now: 10_000)
-        for now in stride(from: Int64(10_500), through: 14_500, by: 500) { #expect(sessions.find(t.id, now: now) != nil) }
+        let t = sessions.create(role: .readOnly, now: 10_000)
+        for now in stride(from: Int64(10_500), through: 14_500, by: 500) {
+            #expect(sessions.find(t.id, now: now) != nil)
+        }
         #expect(sessions.find(t.id, now: 15_000) == nil)  // 5 s after login, however busy
         #expect(sessions.find("nope", now: 15_000) == nil)
     }
@@ -59,8 +65,8 @@ import Testing
         var limits = DashboardSessions.Limits(idleMs: 60_000, maxAgeMs: 60_000)
         limits.capacity = 3
         let sessions = DashboardSessions(limits: limits)
-        let first = sessions.create(role: .operator, now: 0)
-        let ids = (1...3).map { sessions.create(role: .operator, now: Int64($0)).id }
+        let first = sessions.create(role: .full, now: 0)
+        let ids = (1...3).map { sessions.create(role: .full, now: Int64($0)).id }
         #expect(sessions.count == 3)
         #expect(sessions.find(first.id, now: 10) == nil)  // least recently seen, dropped
         sessions.remove(ids[0])
@@ -69,9 +75,9 @@ import Testing
     }
 
     @Test func tokensGrantRoles() {
-        #expect(DashboardSessions.role(of: "op", tokens: ["op"], readTokens: ["ro"]) == .operator)
-        #expect(DashboardSessions.role(of: "ro", tokens: ["op"], readTokens: ["ro"]) == .viewer)
-        #expect(DashboardSessions.role(of: "same", tokens: ["same"], readTokens: ["same"]) == .operator)
+        #expect(DashboardSessions.role(of: "op", tokens: ["op"], readTokens: ["ro"]) == .full)
+        #expect(DashboardSessions.role(of: "ro", tokens: ["op"], readTokens: ["ro"]) == .readOnly)
+        #expect(DashboardSessions.role(of: "same", tokens: ["same"], readTokens: ["same"]) == .full)
         #expect(DashboardSessions.role(of: "o", tokens: ["op"], readTokens: ["ro"]) == nil)
         #expect(DashboardSessions.role(of: "", tokens: [""], readTokens: [""]) == nil)
         #expect(DashboardSessions.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
@@ -96,7 +102,9 @@ import Testing
         SVGChart.line(points, from: 0, to: 4_000, label: "x", unit: "u", id: "c", into: &h)
         #expect(h.output.contains(#"data-points="5""#))
         #expect(h.output.contains(#"data-max="20""#))
-        let polyline = h.output.components(separatedBy: #"<polyline class="series" points=""#).last?.prefix { $0 != "\"" }
+        let polyline = h.output.components(separatedBy: #"<polyline class="series" points=""#).last?.prefix {
+            $0 != "\""
+        }
         #expect(polyline?.split(separator: " ").count == 5)
         #expect(!h.output.contains("no data"))
         var empty = HTML()
@@ -180,7 +188,9 @@ import Testing
         let nonceCookie = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("palisade_login=") })
         let response = try await client.executeRequest(
             uri: "/ui/login", method: .post,
-            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: String(nonceCookie.prefix { $0 != ";" })],
+            headers: [
+                .contentType: "application/x-www-form-urlencoded", .cookie: String(nonceCookie.prefix { $0 != ";" }),
+            ],
             body: ByteBuffer(string: "nonce=\(nonce)&token=\(HTML.percentEncoded(token))"))
         guard response.status == .seeOther,
             let set = response.headers[values: .setCookie].first(where: { $0.hasPrefix("palisade_session=") })
@@ -188,7 +198,8 @@ import Testing
         #expect(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/ui"))
         #expect(!set.contains("Secure"))  // no TLS in this test
         let cookie = String(set.prefix { $0 != ";" })
-        let page = try await client.executeRequest(uri: "/ui/decisions", method: .get, headers: [.cookie: cookie], body: nil)
+        let page = try await client.executeRequest(
+            uri: "/ui/decisions", method: .get, headers: [.cookie: cookie], body: nil)
         let csrf = try #require(Self.capture(#"name="csrf" value="([0-9a-f]+)""#, in: String(buffer: page.body)))
         return Login(cookie: cookie, csrf: csrf)
     }
@@ -212,7 +223,9 @@ import Testing
 
     @Test func pagesNeedASessionAndTheAPIStillNeedsItsToken() async throws {
         try await withDashboard { _, client, _ in
-            for path in ["/ui", "/ui/", "/ui/attacks", "/ui/attacks/1", "/ui/inventory", "/ui/decisions", "/ui/openapi.json"] {
+            for path in [
+                "/ui", "/ui/", "/ui/attacks", "/ui/attacks/1", "/ui/inventory", "/ui/decisions", "/ui/openapi.json",
+            ] {
                 let response = try await client.executeRequest(uri: path, method: .get, headers: [:], body: nil)
                 #expect(response.status == .seeOther, "\(path)")
                 #expect(response.headers[.location] == "/ui/login")
@@ -241,7 +254,8 @@ import Testing
             #expect(noNonce.status == .forbidden)
             #expect(noNonce.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("palisade_session=") })
             let session = try #require(try await login(client, token: testToken))
-            let page = try await client.executeRequest(uri: "/ui/", method: .get, headers: [.cookie: session.cookie], body: nil)
+            let page = try await client.executeRequest(
+                uri: "/ui/", method: .get, headers: [.cookie: session.cookie], body: nil)
             #expect(page.status == .ok)
             let csp = try #require(page.headers[.contentSecurityPolicy])
             for directive in ["script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"] {
@@ -265,7 +279,8 @@ import Testing
                 client, "/ui/decisions", session, "csrf=\(String(repeating: "0", count: 64))&scope=ip&value=192.0.2.7")
             #expect(wrong.status == .forbidden)
             let other = try #require(try await login(client, token: testToken))
-            let crossed = try await post(client, "/ui/decisions", session, "csrf=\(other.csrf)&scope=ip&value=192.0.2.7")
+            let crossed = try await post(
+                client, "/ui/decisions", session, "csrf=\(other.csrf)&scope=ip&value=192.0.2.7")
             #expect(crossed.status == .forbidden)
             #expect(await core.decisions.isEmpty)
         }
@@ -286,9 +301,11 @@ import Testing
                 ).body)
             #expect(page.contains("&lt;b&gt;nasty&lt;/b&gt;") && !page.contains("<b>nasty"))
             #expect(page.contains("Decision added."))
-            let invalid = try await post(client, "/ui/decisions", session, "csrf=\(session.csrf)&scope=ip&value=not-an-ip")
+            let invalid = try await post(
+                client, "/ui/decisions", session, "csrf=\(session.csrf)&scope=ip&value=not-an-ip")
             #expect(invalid.status == .badRequest)
-            let lifted = try await post(client, "/ui/decisions/lift", session, "csrf=\(session.csrf)&scope=ip&value=192.0.2.7")
+            let lifted = try await post(
+                client, "/ui/decisions/lift", session, "csrf=\(session.csrf)&scope=ip&value=192.0.2.7")
             #expect(lifted.status == .seeOther)
             #expect(await core.decisions.isEmpty)
             let audit = try core.database.auditTrail(limit: 10)
@@ -301,14 +318,17 @@ import Testing
         try await withDashboard { core, client, _ in
             let viewer = try #require(try await login(client, token: Self.readToken))
             let page = String(
-                buffer: try await client.executeRequest(uri: "/ui/decisions", method: .get, headers: [.cookie: viewer.cookie], body: nil).body)
+                buffer: try await client.executeRequest(
+                    uri: "/ui/decisions", method: .get, headers: [.cookie: viewer.cookie], body: nil
+                ).body)
             #expect(page.contains("read-only") && !page.contains(#"id="add-decision""#))
             let add = try await post(client, "/ui/decisions", viewer, "csrf=\(viewer.csrf)&scope=ip&value=192.0.2.8")
             #expect(add.status == .forbidden)
             #expect(await core.decisions.isEmpty)
             _ = try await core.addDecision(
                 scope: .ip, value: "192.0.2.9", action: .block, ttlSecs: 60, reason: "t", actor: "test", now: nowMs)
-            let lift = try await post(client, "/ui/decisions/lift", viewer, "csrf=\(viewer.csrf)&scope=ip&value=192.0.2.9")
+            let lift = try await post(
+                client, "/ui/decisions/lift", viewer, "csrf=\(viewer.csrf)&scope=ip&value=192.0.2.9")
             #expect(lift.status == .forbidden)
             #expect(await core.decisions.count == 1)
         }
@@ -318,16 +338,22 @@ import Testing
         try await withDashboard { _, client, clock in
             let session = try #require(try await login(client, token: testToken))
             clock.advance(1_799_000)
-            let live = try await client.executeRequest(uri: "/ui/", method: .get, headers: [.cookie: session.cookie], body: nil)
+            let live = try await client.executeRequest(
+                uri: "/ui/", method: .get, headers: [.cookie: session.cookie], body: nil)
             #expect(live.status == .ok)
             clock.advance(1_800_001)
-            let idle = try await client.executeRequest(uri: "/ui/", method: .get, headers: [.cookie: session.cookie], body: nil)
+            let idle = try await client.executeRequest(
+                uri: "/ui/", method: .get, headers: [.cookie: session.cookie], body: nil)
             #expect(idle.status == .seeOther)
             let other = try #require(try await login(client, token: testToken))
             let out = try await post(client, "/ui/logout", other, "csrf=\(other.csrf)")
             #expect(out.status == .seeOther)
-            #expect(out.headers[values: .setCookie].contains { $0.hasPrefix("palisade_session=;") && $0.contains("Max-Age=0") })
-            let after = try await client.executeRequest(uri: "/ui/", method: .get, headers: [.cookie: other.cookie], body: nil)
+            #expect(
+                out.headers[values: .setCookie].contains {
+                    $0.hasPrefix("palisade_session=;") && $0.contains("Max-Age=0")
+                })
+            let after = try await client.executeRequest(
+                uri: "/ui/", method: .get, headers: [.cookie: other.cookie], body: nil)
             #expect(after.status == .seeOther)
         }
     }
@@ -344,10 +370,15 @@ import Testing
             ]
             try await core.absorb([record])
             let session = try #require(try await login(client, token: testToken))
-            let list = try await client.executeRequest(uri: "/ui/attacks", method: .get, headers: [.cookie: session.cookie], body: nil)
+            let list = try await client.executeRequest(
+                uri: "/ui/attacks", method: .get, headers: [.cookie: session.cookie], body: nil)
             let id = try #require(Self.capture(#"href="/ui/attacks/(\d+)""#, in: String(buffer: list.body)))
-            for path in ["/ui/", "/ui/attacks", "/ui/attacks/\(id)", "/ui/attacks?client=\(HTML.percentEncoded(client0))", "/ui/decisions"] {
-                let response = try await client.executeRequest(uri: path, method: .get, headers: [.cookie: session.cookie], body: nil)
+            for path in [
+                "/ui/", "/ui/attacks", "/ui/attacks/\(id)", "/ui/attacks?client=\(HTML.percentEncoded(client0))",
+                "/ui/decisions",
+            ] {
+                let response = try await client.executeRequest(
+                    uri: path, method: .get, headers: [.cookie: session.cookie], body: nil)
                 #expect(response.status == .ok, "\(path)")
                 let text = String(buffer: response.body)
                 #expect(!text.contains("<script>window"), "\(path)")
@@ -355,7 +386,9 @@ import Testing
                 #expect(!text.contains("<svg onload"), "\(path)")
             }
             let detail = String(
-                buffer: try await client.executeRequest(uri: "/ui/attacks/\(id)", method: .get, headers: [.cookie: session.cookie], body: nil).body)
+                buffer: try await client.executeRequest(
+                    uri: "/ui/attacks/\(id)", method: .get, headers: [.cookie: session.cookie], body: nil
+                ).body)
             #expect(detail.contains("&lt;script&gt;window.__xss=1&lt;/script&gt;"))
             #expect(detail.contains("<code>body.json.data</code><span class=\"sep\">›</span><code>base64</code>"))
         }

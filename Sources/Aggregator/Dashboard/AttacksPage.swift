@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import PalisadeCore
 import PalisadeDetect
@@ -12,7 +13,9 @@ extension Dashboard {
         let query = Query(request: request)
         var filter = AttackFilter()
         if let name = try query.string("class", maxBytes: 64) {
-            guard AttackClass(rawValue: name) != nil else { throw APIError.badRequest("unknown attack class '\(name)'") }
+            guard AttackClass(rawValue: name) != nil else {
+                throw APIError.badRequest("unknown attack class '\(name)'")
+            }
             filter.attackClass = name
         }
         filter.client = try query.string("client")
@@ -20,7 +23,9 @@ extension Dashboard {
         filter.method = try query.string("method", maxBytes: 32)?.uppercased()
         filter.template = try query.string("endpoint", maxBytes: 2_048)
         if let kind = try query.string("kind", maxBytes: 16) {
-            guard let parsed = StoredAttack.Kind(rawValue: kind) else { throw APIError.badRequest("kind must be verdict or finding") }
+            guard let parsed = StoredAttack.Kind(rawValue: kind) else {
+                throw APIError.badRequest("kind must be verdict or finding")
+            }
             filter.kind = parsed
         }
         let range = try query.string("range", maxBytes: 8)
@@ -36,35 +41,56 @@ extension Dashboard {
         ]
 
         var h = HTML()
-        h.raw("<h1>Attacks</h1><section class=\"card\"><form class=\"filters\" method=\"get\" action=\"/ui/attacks\" id=\"attack-filters\">")
-        h.raw("<label>Class<select name=\"class\" id=\"filter-class\" data-autosubmit=\"1\"><option value=\"\">any</option>")
+        h.raw(
+            "<h1>Attacks</h1><section class=\"card\"><form class=\"filters\" method=\"get\" action=\"/ui/attacks\" id=\"attack-filters\">"
+        )
+        h.raw(
+            "<label>Class<select name=\"class\" id=\"filter-class\" data-autosubmit=\"1\"><option value=\"\">any</option>"
+        )
         for c in AttackClass.allCases.map(\.rawValue).sorted() {
             option(c, selected: filter.attackClass, into: &h)
         }
-        h.raw("</select></label><label>Kind<select name=\"kind\" id=\"filter-kind\" data-autosubmit=\"1\"><option value=\"\">any</option>")
+        h.raw(
+            "</select></label><label>Kind<select name=\"kind\" id=\"filter-kind\" data-autosubmit=\"1\"><option value=\"\">any</option>"
+        )
         for k in ["verdict", "finding"] { option(k, selected: filter.kind?.rawValue, into: &h) }
-        h.raw("</select></label><label>Time<select name=\"range\" id=\"filter-range\" data-autosubmit=\"1\"><option value=\"\">all stored</option>")
+        h.raw(
+            "</select></label><label>Time<select name=\"range\" id=\"filter-range\" data-autosubmit=\"1\"><option value=\"\">all stored</option>"
+        )
         for r in Self.ranges.map(\.name) { option(r, selected: range, into: &h) }
         h.raw("</select></label><label>Client")
-        h.open("input", ["name": "client", "id": "filter-client", "value": filter.client ?? "", "placeholder": "203.0.113.7"])
+        h.open(
+            "input",
+            ["name": "client", "id": "filter-client", "value": filter.client ?? "", "placeholder": "203.0.113.7"])
         h.raw("</label><label>Method")
         h.open("input", ["name": "method", "id": "filter-method", "value": filter.method ?? "", "size": "6"])
         h.raw("</label><label>Host")
         h.open("input", ["name": "host", "id": "filter-host", "value": filter.host ?? ""])
         h.raw("</label><label>Endpoint template")
-        h.open("input", ["name": "endpoint", "id": "filter-endpoint", "value": filter.template ?? "", "placeholder": "/v1/users/{id}"])
+        h.open(
+            "input",
+            [
+                "name": "endpoint", "id": "filter-endpoint", "value": filter.template ?? "",
+                "placeholder": "/v1/users/{id}",
+            ])
         h.raw("</label><button type=\"submit\" id=\"filter-apply\">Filter</button>")
         h.link("/ui/attacks", "clear")
         h.raw("</form></section><section class=\"card\">")
-        h.element("p", ["id": "attack-count"], "\(total) matching stored attacks (one row per request and attack class, or per behaviour finding).")
-        h.raw("<table id=\"attacks\"><thead><tr><th>time</th><th>client</th><th>class</th><th class=\"num\">conf.</th><th class=\"num\">score</th><th>endpoint</th><th>where</th><th></th></tr></thead><tbody>")
+        h.element(
+            "p", ["id": "attack-count"],
+            "\(total) matching stored attacks (one row per request and attack class, or per behaviour finding).")
+        h.raw(
+            "<table id=\"attacks\"><thead><tr><th>time</th><th>client</th><th>class</th><th class=\"num\">conf.</th><th class=\"num\">score</th><th>endpoint</th><th>where</th><th></th></tr></thead><tbody>"
+        )
         for a in page.attacks {
             h.raw("<tr><td>")
             h.text(DashboardFormat.time(a.ts))
             h.raw("</td><td class=\"mono\">")
             h.link("/ui/attacks", query: [("client", a.client)], a.client)
             h.raw("</td><td>")
-            h.link("/ui/attacks", query: [("class", a.attackClass)], a.attackClass, class: a.kind == .finding ? "badge warn" : "badge bad")
+            h.link(
+                "/ui/attacks", query: [("class", a.attackClass)], a.attackClass,
+                class: a.kind == .finding ? "badge warn" : "badge bad")
             h.raw("</td><td class=\"num\">")
             h.text(SVGChart.format(a.confidence * 100) + "%")
             h.raw("</td><td class=\"num\">")
@@ -73,7 +99,11 @@ extension Dashboard {
             h.text("\(a.method) \(a.host)\(a.template)")
             h.raw("</td><td>")
             let hits = AttackDetail(a).hits
-            if let first = hits.first { Self.chain(first.location, into: &h) } else { h.text(AttackDetail(a).behaviour ?? "") }
+            if let first = hits.first {
+                Self.chain(first.location, into: &h)
+            } else {
+                h.text(AttackDetail(a).behaviour ?? "")
+            }
             h.raw("</td><td>")
             h.link("/ui/attacks/\(a.id)", "details", class: "detail-link")
             h.raw("</td></tr>")
@@ -118,8 +148,12 @@ extension Dashboard {
     }
 
     func attackDetail(_ request: Request, _ session: DashboardSession, id text: String) async throws -> Response {
-        guard let id = Int64(text), id > 0 else { throw APIError.badRequest("the attack id must be a positive integer") }
-        guard let attack = try core.database.attack(id: id) else { throw APIError.notFound("no stored attack \(id) (it may have been trimmed by retention)") }
+        guard let id = Int64(text), id > 0 else {
+            throw APIError.badRequest("the attack id must be a positive integer")
+        }
+        guard let attack = try core.database.attack(id: id) else {
+            throw APIError.notFound("no stored attack \(id) (it may have been trimmed by retention)")
+        }
         let now = clock()
         let detail = AttackDetail(attack)
         let siblings = try core.database.attacks(requestID: attack.requestID).filter { $0.id != attack.id }
@@ -132,7 +166,8 @@ extension Dashboard {
         let incidents = try core.database.incidents(historyFilter, offset: 0)
         let target = Self.decisionTarget(ofClient: attack.client)
         let decisions = await core.decisions.filter { $0.scope == target.scope && $0.value == target.value }
-        let mode = await core.policy.mode(for: .init(host: attack.host, method: attack.method, template: attack.template))
+        let mode = await core.policy.mode(
+            for: .init(host: attack.host, method: attack.method, template: attack.template))
 
         var h = HTML()
         h.element("h1", "Attack \(attack.id): \(attack.attackClass)")
@@ -140,13 +175,16 @@ extension Dashboard {
         for (name, value) in [
             ("kind", attack.kind == .finding ? "behaviour finding" : "verdict hit"), ("class", attack.attackClass),
             ("time", DashboardFormat.time(attack.ts)), ("client", attack.client), ("request id", attack.requestID),
-            ("confidence", SVGChart.format(attack.confidence * 100) + "%"), ("request score", SVGChart.format(attack.score)),
+            ("confidence", SVGChart.format(attack.confidence * 100) + "%"),
+            ("request score", SVGChart.format(attack.score)),
             ("policy mode of the route", mode.rawValue),
         ] {
             h.element("dt", name)
             h.element("dd", ["class": "mono"], value)
         }
-        h.raw("</dl></section><section class=\"card\"><h2>The request (masked)</h2><dl class=\"facts\" id=\"attack-request\">")
+        h.raw(
+            "</dl></section><section class=\"card\"><h2>The request (masked)</h2><dl class=\"facts\" id=\"attack-request\">"
+        )
         h.element("dt", "request")
         h.element("dd", ["class": "mono"], "\(attack.method) \(attack.host)\(attack.template)")
         h.element("dt", "response status")
@@ -162,8 +200,12 @@ extension Dashboard {
             }
             h.close("dd")
         }
-        h.raw("</dl><p class=\"muted\">The aggregator never receives the raw request: it keeps what the worker reported — the endpoint's")
-        h.raw(" learned template (identifiers folded into parameters) and evidence excerpts in which the worker already masked secrets")
+        h.raw(
+            "</dl><p class=\"muted\">The aggregator never receives the raw request: it keeps what the worker reported — the endpoint's"
+        )
+        h.raw(
+            " learned template (identifiers folded into parameters) and evidence excerpts in which the worker already masked secrets"
+        )
         h.raw(" (authorization, cookies, password-like fields).</p></section></div>")
 
         h.raw("<section class=\"card\"><h2>Evidence</h2>")
@@ -171,7 +213,9 @@ extension Dashboard {
             h.raw("<p class=\"muted\">no detail stored</p>")
         }
         if !detail.hits.isEmpty {
-            h.raw("<table id=\"hits\"><thead><tr><th>decoded location chain</th><th>rule</th><th class=\"num\">conf.</th><th>evidence</th></tr></thead><tbody>")
+            h.raw(
+                "<table id=\"hits\"><thead><tr><th>decoded location chain</th><th>rule</th><th class=\"num\">conf.</th><th>evidence</th></tr></thead><tbody>"
+            )
             for hit in detail.hits {
                 h.raw("<tr><td>")
                 Self.chain(hit.location, into: &h)
@@ -219,10 +263,14 @@ extension Dashboard {
             h.open("input", ["type": "hidden", "name": "value", "value": target.value])
             h.open("input", ["type": "hidden", "name": "action", "value": "block"])
             h.open("input", ["type": "hidden", "name": "ttl_secs", "value": "3600"])
-            h.open("input", ["type": "hidden", "name": "reason", "value": "dashboard: attack \(attack.id) (\(attack.attackClass))"])
+            h.open(
+                "input",
+                ["type": "hidden", "name": "reason", "value": "dashboard: attack \(attack.id) (\(attack.attackClass))"])
             h.raw("<button type=\"submit\" class=\"danger\">Block this client for an hour</button></form>")
         }
-        h.raw("<table><thead><tr><th>class</th><th class=\"num\">attacks</th><th>first</th><th>last</th><th class=\"num\">endpoints</th></tr></thead><tbody>")
+        h.raw(
+            "<table><thead><tr><th>class</th><th class=\"num\">attacks</th><th>first</th><th>last</th><th class=\"num\">endpoints</th></tr></thead><tbody>"
+        )
         for i in incidents {
             h.raw("<tr><td>")
             h.link("/ui/attacks", query: [("client", attack.client), ("class", i.attackClass)], i.attackClass)
@@ -249,7 +297,8 @@ extension Dashboard {
         h.raw("</tbody></table>")
         h.link("/ui/attacks", query: [("client", attack.client)], "All attacks of this client →")
         h.raw("</section>")
-        return Self.html(Layout.page(title: "Attack \(attack.id)", active: .attacks, session: session, refreshSecs: 0, content: h))
+        return Self.html(
+            Layout.page(title: "Attack \(attack.id)", active: .attacks, session: session, refreshSecs: 0, content: h))
     }
 }
 
@@ -280,7 +329,11 @@ struct AttackDetail {
             behaviour = value["behaviour"]?.stringValue
             for key in ["identity", "evidence", "events", "failures", "distinct", "window_secs"] {
                 guard let field = value[key] else { continue }
-                findingFacts.append((key.replacingOccurrences(of: "_", with: " "), field.stringValue ?? Self.number(field).map { SVGChart.format($0) } ?? ""))
+                findingFacts.append(
+                    (
+                        key.replacingOccurrences(of: "_", with: " "),
+                        field.stringValue ?? Self.number(field).map { SVGChart.format($0) } ?? ""
+                    ))
             }
         }
     }

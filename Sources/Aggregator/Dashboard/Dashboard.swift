@@ -40,7 +40,7 @@ public struct Dashboard: Sendable {
 
     public func add(to router: Router<BasicRequestContext>) {
         guard config.dashboard.enabled else { return }
-        let ui = router.group(RouterPath(Self.root)).add(middleware: DashboardHeaders())
+        let ui = router.group(RouterPath(Self.root)).add(middleware: DashboardHeaders<BasicRequestContext>())
         ui.get { request, _ in try await page(request) { try await overview($0, $1) } }
         ui.get("login") { request, _ in loginForm(request, error: nil) }
         ui.post("login") { request, _ in try await login(request) }
@@ -55,9 +55,11 @@ public struct Dashboard: Sendable {
         ui.post("inventory/compare") { request, _ in try await form(request) { try await compare($0, $1) } }
         ui.get("openapi.json") { request, _ in try await page(request) { try await openAPI($0, $1, yaml: false) } }
         ui.get("openapi.yaml") { request, _ in try await page(request) { try await openAPI($0, $1, yaml: true) } }
-        ui.get("decisions") { request, _ in try await page(request) {
+        ui.get("decisions") { request, _ in
+            try await page(request) {
                 try await decisions($1, notice: $0.uri.queryParameters.get("notice").map(String.init), outcome: nil)
-            } }
+            }
+        }
         ui.post("decisions") { request, _ in try await form(request) { try await addDecision($0, $1) } }
         ui.post("decisions/lift") { request, _ in try await form(request) { try await liftDecision($0, $1) } }
         ui.get("static/{file}") { request, context in asset(request, name: context.parameters.get("file") ?? "") }
@@ -100,7 +102,8 @@ public struct Dashboard: Sendable {
         guard let presented = form["csrf"],
             DashboardSessions.constantTimeEquals(Array(presented.utf8), Array(session.csrf.utf8))
         else {
-            return errorPage(session, status: .forbidden, message: "The form's CSRF token is missing or wrong; reload the page.")
+            return errorPage(
+                session, status: .forbidden, message: "The form's CSRF token is missing or wrong; reload the page.")
         }
         do {
             return try await handle(session, form)
@@ -121,7 +124,8 @@ public struct Dashboard: Sendable {
         let nonce = sessions.token()
         var response = Self.html(LoginPage.render(nonce: nonce, error: error), status: status)
         response.headers.append(
-            HTTPField(name: .setCookie, value: cookie(Self.loginCookie, nonce, path: "\(Self.root)/login", maxAge: 600)))
+            HTTPField(name: .setCookie, value: cookie(Self.loginCookie, nonce, path: "\(Self.root)/login", maxAge: 600))
+        )
         return response
     }
 
@@ -149,7 +153,8 @@ public struct Dashboard: Sendable {
         response.headers.append(
             HTTPField(
                 name: .setCookie,
-                value: cookie(Self.sessionCookie, session.id, path: Self.root, maxAge: config.dashboard.sessionMaxSecs)))
+                value: cookie(Self.sessionCookie, session.id, path: Self.root, maxAge: config.dashboard.sessionMaxSecs))
+        )
         response.headers.append(
             HTTPField(name: .setCookie, value: cookie(Self.loginCookie, "", path: "\(Self.root)/login", maxAge: 0)))
         return response
@@ -158,7 +163,8 @@ public struct Dashboard: Sendable {
     func logout(_ session: DashboardSession) -> Response {
         sessions.remove(session.id)
         var response = Self.redirect("\(Self.root)/login")
-        response.headers.append(HTTPField(name: .setCookie, value: cookie(Self.sessionCookie, "", path: Self.root, maxAge: 0)))
+        response.headers.append(
+            HTTPField(name: .setCookie, value: cookie(Self.sessionCookie, "", path: Self.root, maxAge: 0)))
         return response
     }
 
@@ -185,12 +191,15 @@ public struct Dashboard: Sendable {
         h.element("h1", "\(status.code) \(status.reasonPhrase)")
         h.element("p", ["class": "error"], message)
         h.link("\(Self.root)/", "Back to the overview")
-        return Self.html(Layout.page(title: "Error", active: nil, session: session, refreshSecs: 0, content: h), status: status)
+        return Self.html(
+            Layout.page(title: "Error", active: nil, session: session, refreshSecs: 0, content: h), status: status)
     }
 
     func asset(_ request: Request, name: String) -> Response {
         guard let file = DashboardAssets.files[name] else {
-            return Response(status: .notFound, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "not found")))
+            return Response(
+                status: .notFound, headers: [.contentType: "text/plain"],
+                body: .init(byteBuffer: ByteBuffer(string: "not found")))
         }
         if request.headers[.ifNoneMatch] == file.tag {
             return Response(status: .notModified, headers: [.eTag: file.tag])

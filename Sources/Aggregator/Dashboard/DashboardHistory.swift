@@ -49,7 +49,9 @@ final class DashboardHistory: Sendable {
             for d in decisions { current[d.key] = d }
             if s.primed {
                 for (key, old) in s.active where current[key] == nil {
-                    s.ended.append(Ended(decision: old, endedAt: sample.at, how: old.expiresAt <= sample.at ? "expired" : "lifted"))
+                    s.ended.append(
+                        Ended(decision: old, endedAt: sample.at, how: old.expiresAt <= sample.at ? "expired" : "lifted")
+                    )
                 }
                 if s.ended.count > endedCapacity { s.ended.removeFirst(s.ended.count - endedCapacity) }
             }

@@ -85,7 +85,8 @@ extension AggregatorDatabase {
     /// One stored attack by its row id.
     func attack(id: Int64) throws -> StoredAttack? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM attacks WHERE id = ?", arguments: [id]).map(StoredAttack.init(row:))
+            try Row.fetchOne(db, sql: "SELECT * FROM attacks WHERE id = ?", arguments: [id]).map(
+                StoredAttack.init(row:))
         }
     }
 }

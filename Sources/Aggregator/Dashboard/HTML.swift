@@ -57,8 +57,14 @@ struct HTML {
         output += ">"
     }
 
+    /// `<tag>text</tag>`.
+    mutating func element(_ tag: StaticString, _ text: String) {
+        element(tag, [:], text)
+    }
+
     /// `<tag …>text</tag>`.
-    mutating func element(_ tag: StaticString, _ attributes: KeyValuePairs<StaticString, String> = [:], _ text: String) {
+    mutating func element(_ tag: StaticString, _ attributes: KeyValuePairs<StaticString, String> = [:], _ text: String)
+    {
         open(tag, attributes)
         self.text(text)
         close(tag)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PalisadeDetect
 import PalisadeLearn
 
 /// API inventory: the discovered endpoints with their templates, parameters, types, sensitive data
@@ -17,15 +18,21 @@ extension Dashboard {
 
         var h = HTML()
         h.raw("<h1>API inventory</h1>")
-        if let (result, hours) = comparison { specFindings(result, windowHours: hours, into: &h) }
+        if let comparison { specFindings(comparison.0, windowHours: comparison.1, into: &h) }
         h.raw("<section class=\"card\"><form class=\"filters\"><label>Filter rows")
-        h.raw("<input type=\"search\" id=\"inventory-filter\" data-filter-table=\"endpoints\" data-filter-count=\"endpoint-shown\" placeholder=\"template, parameter, email…\">")
+        h.raw(
+            "<input type=\"search\" id=\"inventory-filter\" data-filter-table=\"endpoints\" data-filter-count=\"endpoint-shown\" placeholder=\"template, parameter, email…\">"
+        )
         h.raw("</label><span>showing <span id=\"endpoint-shown\">")
         h.text(shown.count)
         h.raw("</span> of ")
         h.text(endpoints.count)
-        h.raw(" endpoints</span><a href=\"/ui/openapi.json\" id=\"openapi-json\">OpenAPI (JSON)</a><a href=\"/ui/openapi.yaml\" id=\"openapi-yaml\">OpenAPI (YAML)</a></form></section>")
-        h.raw("<section class=\"card\"><table id=\"endpoints\"><thead><tr><th>endpoint</th><th>learning</th><th>policy mode</th><th class=\"num\">requests</th><th>last seen</th><th>parameters (location · type · formats · sensitive)</th></tr></thead><tbody>")
+        h.raw(
+            " endpoints</span><a href=\"/ui/openapi.json\" id=\"openapi-json\">OpenAPI (JSON)</a><a href=\"/ui/openapi.yaml\" id=\"openapi-yaml\">OpenAPI (YAML)</a></form></section>"
+        )
+        h.raw(
+            "<section class=\"card\"><table id=\"endpoints\"><thead><tr><th>endpoint</th><th>learning</th><th>policy mode</th><th class=\"num\">requests</th><th>last seen</th><th>parameters (location · type · formats · sensitive)</th></tr></thead><tbody>"
+        )
         for endpoint in shown {
             let baseline = builder.build(endpoint, now: now)
             let key = endpoint.key
@@ -36,7 +43,9 @@ extension Dashboard {
             if baseline.state == .enforcing {
                 h.raw("<span class=\"badge ok\">enforcing</span>")
             } else {
-                h.element("span", ["class": "badge warn"], "learning \(endpoint.stats.requests)/\(config.baselineMinRequests)")
+                h.element(
+                    "span", ["class": "badge warn"], "learning \(endpoint.stats.requests)/\(config.baselineMinRequests)"
+                )
             }
             h.raw("</td><td>")
             h.text(policy.mode(for: .init(host: key.host, method: key.method, template: key.template)).rawValue)
@@ -65,16 +74,22 @@ extension Dashboard {
         if endpoints.isEmpty { h.raw("<tr><td colspan=\"6\" class=\"muted\">nothing learned yet</td></tr>") }
         h.raw("</tbody></table>")
         if endpoints.count > shown.count {
-            h.element("p", ["class": "muted"], "The first \(shown.count) endpoints are shown; the OpenAPI download and GET /v1/endpoints have all.")
+            h.element(
+                "p", ["class": "muted"],
+                "The first \(shown.count) endpoints are shown; the OpenAPI download and GET /v1/endpoints have all.")
         }
         h.raw("</section>")
 
         h.raw("<section class=\"card\"><h2>Compare with an OpenAPI document</h2>")
-        h.raw("<p class=\"muted\">Paste your OpenAPI 3 (YAML or JSON): endpoints seen but not documented are <b>shadow</b>, documented but unused (or used long ago) are <b>zombie</b>, and undocumented parameters are listed. Nothing is stored.</p>")
+        h.raw(
+            "<p class=\"muted\">Paste your OpenAPI 3 (YAML or JSON): endpoints seen but not documented are <b>shadow</b>, documented but unused (or used long ago) are <b>zombie</b>, and undocumented parameters are listed. Nothing is stored.</p>"
+        )
         h.open("form", ["method": "post", "action": "/ui/inventory/compare", "id": "compare"])
         Layout.csrfField(session, into: &h)
         h.raw("<textarea name=\"spec\" id=\"spec\" required placeholder=\"openapi: 3.1.0\"></textarea>")
-        h.raw("<label>unused for more than <input type=\"number\" name=\"window_hours\" value=\"720\" min=\"1\" max=\"87600\"> hours = zombie</label> ")
+        h.raw(
+            "<label>unused for more than <input type=\"number\" name=\"window_hours\" value=\"720\" min=\"1\" max=\"87600\"> hours = zombie</label> "
+        )
         h.raw("<button type=\"submit\">Compare</button></form></section>")
 
         h.raw("<section class=\"card\"><h2>Policy modes per route</h2>")
@@ -105,8 +120,11 @@ extension Dashboard {
         h.raw("<section class=\"card\" id=\"spec-findings\"><h2>Spec comparison</h2>")
         h.element(
             "p", ["id": "spec-summary"],
-            "\(result.shadow.count) shadow, \(result.zombies.count) zombie, \(result.undocumented.count) undocumented parameters.")
-        h.raw("<table><thead><tr><th>finding</th><th>endpoint</th><th>detail</th><th class=\"num\">requests</th></tr></thead><tbody>")
+            "\(result.shadow.count) shadow, \(result.zombies.count) zombie (unused for more than \(windowHours) h), \(result.undocumented.count) undocumented parameters."
+        )
+        h.raw(
+            "<table><thead><tr><th>finding</th><th>endpoint</th><th>detail</th><th class=\"num\">requests</th></tr></thead><tbody>"
+        )
         for s in result.shadow {
             h.raw("<tr><td><span class=\"badge bad\">shadow</span></td><td class=\"mono\">")
             h.text("\(s.endpoint.method) \(s.endpoint.host)\(s.endpoint.template)")

@@ -59,7 +59,9 @@ enum LoginPage {
         h.raw("<form method=\"post\" action=\"/ui/login\" id=\"login\">")
         h.open("input", ["type": "hidden", "name": "nonce", "value": nonce])
         h.raw("<label for=\"token\">API token (aggregator.tokens) or read-only token (aggregator.read_tokens)</label>")
-        h.raw("<input type=\"password\" name=\"token\" id=\"token\" autocomplete=\"current-password\" required autofocus>")
+        h.raw(
+            "<input type=\"password\" name=\"token\" id=\"token\" autocomplete=\"current-password\" required autofocus>"
+        )
         h.raw("<button type=\"submit\">Log in</button></form></div>")
         return Layout.page(title: "Log in", active: nil, session: nil, refreshSecs: 0, content: h)
     }

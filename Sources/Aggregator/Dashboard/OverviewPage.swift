@@ -20,7 +20,8 @@ extension Dashboard {
         let range = Self.range(request)
         let from = now - range.spanMs
         let database = core.database
-        let timeline = try database.attackTimeline(from: from - from % range.bucketMs, to: now + 1, bucketMs: range.bucketMs)
+        let timeline = try database.attackTimeline(
+            from: from - from % range.bucketMs, to: now + 1, bucketMs: range.bucketMs)
         let classes = try database.attackClasses(from: from)
         let clients = try database.topClients(from: from, limit: 10)
         let endpoints = try database.topEndpoints(from: from, limit: 10)
@@ -42,8 +43,10 @@ extension Dashboard {
 
         h.raw("<div class=\"grid\"><section class=\"card\"><h2>Requests per second</h2>")
         let rates = history.requestRates(from: from).map { SVGChart.Point(t: $0.at, value: $0.rate) }
-        SVGChart.line(rates, from: from, to: now, label: "requests per second", unit: "req/s", id: "chart-requests", into: &h)
-        h.raw("<p class=\"muted\">Verdicts the aggregator received (one per request), sampled every 2 s since it started")
+        SVGChart.line(
+            rates, from: from, to: now, label: "requests per second", unit: "req/s", id: "chart-requests", into: &h)
+        h.raw(
+            "<p class=\"muted\">Verdicts the aggregator received (one per request), sampled every 2 s since it started")
         h.raw(" (kept in memory for an hour).</p></section>")
 
         h.raw("<section class=\"card\"><h2>Attacks per minute</h2>")
@@ -55,16 +58,21 @@ extension Dashboard {
             bucket += range.bucketMs
         }
         if timeline.isEmpty { points = [] }
-        SVGChart.line(points, from: from, to: now, label: "attacks per minute", unit: "attacks/min", id: "chart-attacks", into: &h)
+        SVGChart.line(
+            points, from: from, to: now, label: "attacks per minute", unit: "attacks/min", id: "chart-attacks", into: &h
+        )
         h.element(
             "p", ["class": "muted"],
-            "Attacked requests (stored attacks, by request time) per \(DashboardFormat.duration(range.bucketMs)) bucket, as a per-minute rate.")
+            "Attacked requests (stored attacks, by request time) per \(DashboardFormat.duration(range.bucketMs)) bucket, as a per-minute rate."
+        )
         h.raw("</section></div>")
 
         h.raw("<div class=\"grid\"><section class=\"card\"><h2>Attacks by class</h2>")
         SVGChart.bars(classes.map { ($0.name, $0.count) }, id: "chart-classes", into: &h)
         h.raw("</section><section class=\"card\"><h2>Top attacking clients</h2>")
-        h.raw("<table id=\"top-clients\"><thead><tr><th>client</th><th class=\"num\">attacks</th><th class=\"num\">classes</th><th>last seen</th></tr></thead><tbody>")
+        h.raw(
+            "<table id=\"top-clients\"><thead><tr><th>client</th><th class=\"num\">attacks</th><th class=\"num\">classes</th><th>last seen</th></tr></thead><tbody>"
+        )
         for c in clients {
             h.raw("<tr><td class=\"mono\">")
             h.link("/ui/attacks", query: [("client", c.client)], c.client)
@@ -80,10 +88,14 @@ extension Dashboard {
         h.raw("</tbody></table></section></div>")
 
         h.raw("<div class=\"grid\"><section class=\"card\"><h2>Top targeted endpoints</h2>")
-        h.raw("<table id=\"top-endpoints\"><thead><tr><th>endpoint</th><th class=\"num\">attacks</th><th class=\"num\">clients</th></tr></thead><tbody>")
+        h.raw(
+            "<table id=\"top-endpoints\"><thead><tr><th>endpoint</th><th class=\"num\">attacks</th><th class=\"num\">clients</th></tr></thead><tbody>"
+        )
         for e in endpoints {
             h.raw("<tr><td class=\"mono\">")
-            h.link("/ui/attacks", query: [("endpoint", e.template), ("host", e.host), ("method", e.method)], "\(e.method) \(e.host)\(e.template)")
+            h.link(
+                "/ui/attacks", query: [("endpoint", e.template), ("host", e.host), ("method", e.method)],
+                "\(e.method) \(e.host)\(e.template)")
             h.raw("</td><td class=\"num\">")
             h.text(e.attacks)
             h.raw("</td><td class=\"num\">")
@@ -98,7 +110,8 @@ extension Dashboard {
         let throttles = active.filter { $0.action == .throttle }.count
         h.element(
             "p", ["id": "active-summary"],
-            "\(active.count) active: \(blocks) block, \(throttles) throttle, \(active.count - blocks - throttles) monitor.")
+            "\(active.count) active: \(blocks) block, \(throttles) throttle, \(active.count - blocks - throttles) monitor."
+        )
         h.raw("<table><thead><tr><th>scope</th><th>value</th><th>action</th><th>expires</th></tr></thead><tbody>")
         for d in active.sorted(by: { $0.createdAt > $1.createdAt }).prefix(8) {
             h.raw("<tr><td>")
@@ -137,7 +150,9 @@ extension Dashboard {
     func pipelineHealth(_ s: AggregatorCore.Status, now: Int64, into h: inout HTML) {
         let lastVerdict = history.lastVerdictAt
         let flowing = lastVerdict.map { now - $0 < 60_000 } ?? false
-        h.raw("<section class=\"card\" id=\"pipeline\"><h2>Pipeline health</h2><table><thead><tr><th>part</th><th>state</th><th>what the aggregator knows</th></tr></thead><tbody>")
+        h.raw(
+            "<section class=\"card\" id=\"pipeline\"><h2>Pipeline health</h2><table><thead><tr><th>part</th><th>state</th><th>what the aggregator knows</th></tr></thead><tbody>"
+        )
 
         h.raw("<tr><td>aggregator</td><td>")
         if s.pendingWrite {

@@ -37,7 +37,9 @@ enum SVGChart {
                 "line",
                 ["class": "grid", "x1": format(left), "x2": format(width - right), "y1": format(y), "y2": format(y)])
             h.close("line")
-            h.element("text", ["class": "axis", "x": format(left - 6), "y": format(y + 4), "text-anchor": "end"], format(value))
+            h.element(
+                "text", ["class": "axis", "x": format(left - 6), "y": format(y + 4), "text-anchor": "end"],
+                format(value))
         }
         h.element(
             "text", ["class": "axis", "x": format(left), "y": format(height - 6), "text-anchor": "start"],
@@ -47,7 +49,11 @@ enum SVGChart {
             DashboardFormat.clock(to))
         if points.isEmpty || to <= from {
             h.element(
-                "text", ["class": "empty", "x": format(left + plotW / 2), "y": format(top + plotH / 2), "text-anchor": "middle"],
+                "text",
+                [
+                    "class": "empty", "x": format(left + plotW / 2), "y": format(top + plotH / 2),
+                    "text-anchor": "middle",
+                ],
                 "no data in this range")
         } else {
             let span = Double(to - from)
@@ -85,18 +91,26 @@ enum SVGChart {
             ])
         h.element("title", "attacks by class")
         if rows.isEmpty {
-            h.element("text", ["class": "empty", "x": format(width / 2), "y": "16", "text-anchor": "middle"], "no attacks in this range")
+            h.element(
+                "text", ["class": "empty", "x": format(width / 2), "y": "16", "text-anchor": "middle"],
+                "no attacks in this range")
         }
         for (i, row) in rows.enumerated() {
             let y = 2 + Double(i) * rowH
             let w = maxValue > 0 ? (width - labelW - 60) * Double(row.value) / maxValue : 0
-            h.element("text", ["class": "label", "x": format(labelW - 8), "y": format(y + 15), "text-anchor": "end"], row.label)
+            h.element(
+                "text", ["class": "label", "x": format(labelW - 8), "y": format(y + 15), "text-anchor": "end"],
+                row.label)
             h.open(
                 "rect",
-                ["class": "bar", "x": format(labelW), "y": format(y + 3), "width": format(max(w, 1)), "height": format(rowH - 6)])
+                [
+                    "class": "bar", "x": format(labelW), "y": format(y + 3), "width": format(max(w, 1)),
+                    "height": format(rowH - 6),
+                ])
             h.element("title", "\(row.label): \(row.value)")
             h.close("rect")
-            h.element("text", ["class": "value", "x": format(labelW + max(w, 1) + 6), "y": format(y + 15)], String(row.value))
+            h.element(
+                "text", ["class": "value", "x": format(labelW + max(w, 1) + 6), "y": format(y + 15)], String(row.value))
         }
         h.close("svg")
     }

@@ -3,11 +3,11 @@ import Synchronization
 /// What a dashboard session may do.
 enum DashboardRole: String, Sendable, Equatable {
     /// Logged in with an API token (`aggregator.tokens`): views, adds and lifts decisions.
-    case operator
+    case full
     /// Logged in with a read-only token (`aggregator.read_tokens`): views only.
-    case viewer
+    case readOnly
 
-    var canChange: Bool { self == .operator }
+    var canChange: Bool { self == .full }
 }
 
 /// One logged-in browser: a random id (the cookie), a random CSRF token (in every form), a role
@@ -106,17 +106,17 @@ final class DashboardSessions: Sendable {
         state.withLock { $0.failures.append(now) }
     }
 
-    /// The role a presented token grants: operator for an API token, viewer for a read token.
+    /// The role a presented token grants: full for an API token, read-only for a read token.
     /// Every token is compared in full, in constant time for its length.
     static func role(of presented: String, tokens: [String], readTokens: [String]) -> DashboardRole? {
         let bytes = Array(presented.utf8)
         guard !bytes.isEmpty else { return nil }
         var role: DashboardRole?
         for token in readTokens where !token.isEmpty && constantTimeEquals(bytes, Array(token.utf8)) {
-            role = .viewer
+            role = .readOnly
         }
         for token in tokens where !token.isEmpty && constantTimeEquals(bytes, Array(token.utf8)) {
-            role = .operator
+            role = .full
         }
         return role
     }
