@@ -263,7 +263,7 @@ import Testing
             }
             #expect(!csp.contains("unsafe-inline"))
             #expect(page.headers[.xContentTypeOptions] == "nosniff")
-            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            #expect(page.headers[.init("Referrer-Policy")!] == "no-referrer")
             let text = String(buffer: page.body)
             #expect(text.contains(#"id="chart-requests""#) && text.contains(#"id="pipeline""#))
             #expect(!text.contains("<script>"))  // only <script src=…>

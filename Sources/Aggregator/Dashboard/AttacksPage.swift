@@ -10,28 +10,12 @@ extension Dashboard {
     static let pageSize = 50
 
     func attacks(_ request: Request, _ session: DashboardSession) async throws -> Response {
+        // the API's filters (class, client, host, method, endpoint, kind, from, to, cursor)
+        var filter = try AggregatorRoutes(core: core, config: config, clock: clock).attackFilter(request)
         let query = Query(request: request)
-        var filter = AttackFilter()
-        if let name = try query.string("class", maxBytes: 64) {
-            guard AttackClass(rawValue: name) != nil else {
-                throw APIError.badRequest("unknown attack class '\(name)'")
-            }
-            filter.attackClass = name
-        }
-        filter.client = try query.string("client")
-        filter.host = try query.string("host")
-        filter.method = try query.string("method", maxBytes: 32)?.uppercased()
-        filter.template = try query.string("endpoint", maxBytes: 2_048)
-        if let kind = try query.string("kind", maxBytes: 16) {
-            guard let parsed = StoredAttack.Kind(rawValue: kind) else {
-                throw APIError.badRequest("kind must be verdict or finding")
-            }
-            filter.kind = parsed
-        }
         let range = try query.string("range", maxBytes: 8)
         let now = clock()
         if let range, let span = Self.ranges.first(where: { $0.name == range }) { filter.from = now - span.spanMs }
-        filter.before = try query.int("cursor", range: 1...Int64.max)
         filter.limit = Self.pageSize
         let page = try core.database.attacks(filter)
         let total = try core.database.attackCount(filter)

@@ -1,5 +1,6 @@
 import Hummingbird
 import PalisadeRuntime
+import ServiceLifecycle
 
 /// The web dashboard under `/ui/` (README "Dashboard"): server-rendered pages over the same state
 /// the HTTP API serves, a cookie session opened with an API token (or a read-only token), CSRF
@@ -57,7 +58,7 @@ public struct Dashboard: Sendable {
         ui.get("openapi.yaml") { request, _ in try await page(request) { try await openAPI($0, $1, yaml: true) } }
         ui.get("decisions") { request, _ in
             try await page(request) {
-                try await decisions($1, notice: $0.uri.queryParameters.get("notice").map(String.init), outcome: nil)
+                try await decisions($1, notice: $0.uri.queryParameters.get("notice"), outcome: nil)
             }
         }
         ui.post("decisions") { request, _ in try await form(request) { try await addDecision($0, $1) } }
@@ -123,9 +124,7 @@ public struct Dashboard: Sendable {
     func loginForm(_ request: Request, error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let nonce = sessions.token()
         var response = Self.html(LoginPage.render(nonce: nonce, error: error), status: status)
-        response.headers.append(
-            HTTPField(name: .setCookie, value: cookie(Self.loginCookie, nonce, path: "\(Self.root)/login", maxAge: 600))
-        )
+        response.headers[values: .setCookie].append(cookie(Self.loginCookie, nonce, path: "\(Self.root)/login", maxAge: 600))
         return response
     }
 
@@ -150,21 +149,15 @@ public struct Dashboard: Sendable {
         if let old = request.cookies[Self.sessionCookie]?.value { sessions.remove(old) }
         let session = sessions.create(role: role, now: now)
         var response = Self.redirect("\(Self.root)/")
-        response.headers.append(
-            HTTPField(
-                name: .setCookie,
-                value: cookie(Self.sessionCookie, session.id, path: Self.root, maxAge: config.dashboard.sessionMaxSecs))
-        )
-        response.headers.append(
-            HTTPField(name: .setCookie, value: cookie(Self.loginCookie, "", path: "\(Self.root)/login", maxAge: 0)))
+        response.headers[values: .setCookie].append(cookie(Self.sessionCookie, session.id, path: Self.root, maxAge: config.dashboard.sessionMaxSecs))
+        response.headers[values: .setCookie].append(cookie(Self.loginCookie, "", path: "\(Self.root)/login", maxAge: 0))
         return response
     }
 
     func logout(_ session: DashboardSession) -> Response {
         sessions.remove(session.id)
         var response = Self.redirect("\(Self.root)/login")
-        response.headers.append(
-            HTTPField(name: .setCookie, value: cookie(Self.sessionCookie, "", path: Self.root, maxAge: 0)))
+        response.headers[values: .setCookie].append(cookie(Self.sessionCookie, "", path: Self.root, maxAge: 0))
         return response
     }
 
@@ -244,13 +237,8 @@ struct DashboardHeaders<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.dashboardReferrerPolicy] = "no-referrer"
-        response.headers[.dashboardFrameOptions] = "DENY"
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        response.headers[.init("X-Frame-Options")!] = "DENY"
         return response
     }
-}
-
-extension HTTPField.Name {
-    static var dashboardReferrerPolicy: Self { Self("Referrer-Policy")! }
-    static var dashboardFrameOptions: Self { Self("X-Frame-Options")! }
 }
