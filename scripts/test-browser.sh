@@ -14,7 +14,8 @@ if [ ! -x .build/debug/palisade ]; then
   swift build --product palisade >&2 || { echo "browser: 0 passed, 1 failed"; exit 1; }
 fi
 
-timeout --kill-after=15 300 python3 scripts/browser/dashboard_test.py
+# Debian's python3 (python3-selenium), not whatever python3 comes first on PATH
+timeout --kill-after=15 300 /usr/bin/python3 scripts/browser/dashboard_test.py
 rc=$?
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
   echo "browser: timed out after 300 s"

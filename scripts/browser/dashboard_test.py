@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Browser tests of the aggregator's dashboard in headless Chromium (selenium + chromedriver).
 
 Starts a live pipeline from the debug binary (dev-kafka, mirror, worker, aggregator), replays
@@ -112,7 +112,8 @@ def start_pipeline(tmp):
     mirror_port, aggregator_port = free_port(), free_port()
     spawn("mirror", [BIN, "mirror", "--kafka-bootstrap", bootstrap, "--listen-port", str(mirror_port),
                      "--token", TOKEN], tmp)
-    spawn("worker", [BIN, "worker", "--kafka-bootstrap", bootstrap, "--listen-port", "0"], tmp)
+    spawn("worker", [BIN, "worker", "--kafka-bootstrap", bootstrap, "--listen-port", "0"], tmp,
+          env={"PALISADE_WORKER_TOKENS": TOKEN})
     spawn("aggregator", [BIN, "aggregator", "--kafka-bootstrap", bootstrap, "--listen-port", str(aggregator_port),
                          "--token", TOKEN, "--database", os.path.join(tmp, "aggregator.sqlite"),
                          "--policy", os.path.join(ROOT, "examples/policy.yaml")],
@@ -122,6 +123,12 @@ def start_pipeline(tmp):
     wait_for("the mirror", lambda: http(mirror + "/readyz")[0] == 200)
     wait_for("the aggregator", lambda: http(aggregator + "/readyz")[0] == 200)
     return aggregator, mirror
+
+
+def assert_children_alive():
+    for process in children:
+        if process.poll() is not None:
+            raise RuntimeError(f"{' '.join(process.args[:2])} exited with status {process.returncode}")
 
 
 def stop_children():
@@ -178,7 +185,8 @@ def traffic(path):
 
 
 def replay(mirror, path):
-    result = subprocess.run([BIN, "replay", path, "--to", mirror, "--token", TOKEN, "--rate", "150", "--quiet"],
+    result = subprocess.run([BIN, "replay", path, "--to", mirror, "--token", TOKEN, "--rate", "150", "--batch", "25",
+                             "--quiet"],
                             capture_output=True, timeout=120)
     if result.returncode != 0:
         raise RuntimeError(f"replay failed ({result.returncode}): {result.stderr.decode()[-400:]}")
@@ -282,6 +290,9 @@ def run_browser_tests(browser, aggregator):
         browser.login("not-the-token")
         assert d.current_url.endswith("/ui/login"), d.current_url
         assert "not accepted" in d.find_element(By.ID, "login-error").text
+        # the refused login answers 401, which Chromium logs; nothing else may be logged
+        errors = browser.console_errors()
+        assert all("401" in e.get("message", "") for e in errors), errors
         browser.screenshot("login")
     wrong_login()
 
@@ -290,7 +301,8 @@ def run_browser_tests(browser, aggregator):
         browser.login(TOKEN)
         assert d.current_url.rstrip("/").endswith("/ui"), d.current_url
         assert d.find_element(By.ID, "role").text == "operator"
-        assert not browser.console_errors()
+        errors = browser.console_errors()
+        assert not errors, errors
     login()
 
     # the sampler needs a couple of samples after the replay for requests/s
@@ -339,7 +351,8 @@ def run_browser_tests(browser, aggregator):
         clients = {row.find_elements(By.TAG_NAME, "td")[1].text for row in d.find_elements(By.CSS_SELECTOR, "#attacks tbody tr")}
         assert clients == {"203.0.113.77"}, clients
         browser.no_xss("filtered attacks")
-        assert not browser.console_errors()
+        errors = browser.console_errors()
+        assert not errors, errors
     filters()
 
     @check("attack list paginates")
@@ -384,7 +397,8 @@ def run_browser_tests(browser, aggregator):
         for path in ("/ui/", "/ui/attacks?client=203.0.113.77", "/ui/inventory", "/ui/decisions"):
             browser.get(path)
             browser.no_xss(path)
-        assert not browser.console_errors()
+        errors = browser.console_errors()
+        assert not errors, errors
         browser.screenshot("xss-as-text")
     xss()
 
@@ -444,7 +458,8 @@ def run_browser_tests(browser, aggregator):
         assert not any(u["value"] == "192.0.2.123" for u in json.loads(body)["upserts"])
         audit = d.find_element(By.ID, "audit").text
         assert "dashboard" in audit and "192.0.2.123" in audit, audit[:300]
-        assert not browser.console_errors()
+        errors = browser.console_errors()
+        assert not errors, errors
     add_and_lift()
 
     @check("logout ends the session")
@@ -491,6 +506,7 @@ def main():
         print(f"replayed {count} records: {report}", flush=True)
 
         def stored():
+            assert_children_alive()
             _, _, body = http(aggregator + "/v1/attacks?class=xss&limit=1", token=TOKEN)
             xss = json.loads(body)["attacks"]
             _, _, body = http(aggregator + "/v1/attacks?class=xxe&limit=1", token=TOKEN)
