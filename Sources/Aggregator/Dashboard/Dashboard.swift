@@ -124,7 +124,8 @@ public struct Dashboard: Sendable {
     func loginForm(_ request: Request, error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let nonce = sessions.token()
         var response = Self.html(LoginPage.render(nonce: nonce, error: error), status: status)
-        response.headers[values: .setCookie].append(cookie(Self.loginCookie, nonce, path: "\(Self.root)/login", maxAge: 600))
+        response.headers[values: .setCookie].append(
+            cookie(Self.loginCookie, nonce, path: "\(Self.root)/login", maxAge: 600))
         return response
     }
 
@@ -149,7 +150,8 @@ public struct Dashboard: Sendable {
         if let old = request.cookies[Self.sessionCookie]?.value { sessions.remove(old) }
         let session = sessions.create(role: role, now: now)
         var response = Self.redirect("\(Self.root)/")
-        response.headers[values: .setCookie].append(cookie(Self.sessionCookie, session.id, path: Self.root, maxAge: config.dashboard.sessionMaxSecs))
+        response.headers[values: .setCookie].append(
+            cookie(Self.sessionCookie, session.id, path: Self.root, maxAge: config.dashboard.sessionMaxSecs))
         response.headers[values: .setCookie].append(cookie(Self.loginCookie, "", path: "\(Self.root)/login", maxAge: 0))
         return response
     }

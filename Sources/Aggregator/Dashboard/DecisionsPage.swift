@@ -117,19 +117,12 @@ extension Dashboard {
             "<section class=\"card\"><h2>Audit trail (operators)</h2><table id=\"audit\"><thead><tr><th>when</th><th>who</th><th>what</th><th>scope</th><th>value</th><th>reason</th></tr></thead><tbody>"
         )
         for a in audit {
-            h.raw("<tr><td>")
-            h.text(DashboardFormat.time(a.at))
-            h.raw("</td><td>")
-            h.text(a.actor)
-            h.raw("</td><td>")
-            h.text(a.operation.rawValue + (a.action.map { " " + $0.rawValue } ?? ""))
-            h.raw("</td><td>")
-            h.text(a.scope.rawValue)
-            h.raw("</td><td class=\"mono\">")
-            h.text(a.value)
-            h.raw("</td><td>")
-            h.text(a.reason)
-            h.raw("</td></tr>")
+            h.row(
+                [
+                    DashboardFormat.time(a.at), a.actor,
+                    a.operation.rawValue + (a.action.map { " " + $0.rawValue } ?? ""),
+                    a.scope.rawValue, a.value, a.reason,
+                ], mono: [4])
         }
         if audit.isEmpty { h.raw("<tr><td colspan=\"6\" class=\"muted\">no operator actions yet</td></tr>") }
         h.raw("</tbody></table></section></div>")
@@ -156,15 +149,8 @@ extension Dashboard {
             "</p><table id=\"route-modes\"><thead><tr><th>host</th><th>method</th><th>template</th><th>mode</th></tr></thead><tbody>"
         )
         for route in policy.routes {
-            h.raw("<tr><td>")
-            h.text(route.host ?? "any")
-            h.raw("</td><td>")
-            h.text(route.method ?? "any")
-            h.raw("</td><td class=\"mono\">")
-            h.text(route.template ?? "any")
-            h.raw("</td><td>")
-            h.text(route.mode.rawValue)
-            h.raw("</td></tr>")
+            h.row(
+                [route.host ?? "any", route.method ?? "any", route.template ?? "any", route.mode.rawValue], mono: [2])
         }
         if policy.routes.isEmpty {
             h.raw(

@@ -79,6 +79,15 @@ struct HTML {
         close(tag)
     }
 
+    /// `<tr><td>…</td>…</tr>` with every value escaped; `mono` lists the cells in code type.
+    mutating func row(_ cells: [String], mono: Set<Int> = []) {
+        raw("<tr>")
+        for (i, cell) in cells.enumerated() {
+            if mono.contains(i) { element("td", ["class": "mono"], cell) } else { element("td", cell) }
+        }
+        raw("</tr>")
+    }
+
     /// A link to a dashboard path (`/ui/…`) with escaped query values.
     mutating func link(_ path: String, query: [(String, String?)] = [], _ label: String, class cssClass: String = "") {
         let href = Self.url(path, query: query)
