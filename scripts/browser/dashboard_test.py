@@ -27,6 +27,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -218,7 +219,9 @@ class Browser:
         self.get("/ui/login")
         field = self.driver.find_element(By.ID, "token")
         field.send_keys(token)
+        old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))  # the answer replaced the form
         WebDriverWait(self.driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def js(self, script, *args):
@@ -372,7 +375,7 @@ def run_browser_tests(browser, aggregator):
         links = d.find_elements(By.CSS_SELECTOR, "#attacks a.detail-link")
         assert links, "no xxe attack stored"
         links[0].click()
-        chain = d.find_element(By.CSS_SELECTOR, "#hits .chain")
+        chain = WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.CSS_SELECTOR, "#hits .chain"))
         steps = [c.text for c in chain.find_elements(By.TAG_NAME, "code")]
         assert "base64" in steps and len(steps) >= 3, steps
         assert steps[0].startswith("body.json.data"), steps
