@@ -118,7 +118,7 @@ def start_pipeline(tmp):
     spawn("aggregator", [BIN, "aggregator", "--kafka-bootstrap", bootstrap, "--listen-port", str(aggregator_port),
                          "--token", TOKEN, "--database", os.path.join(tmp, "aggregator.sqlite"),
                          "--policy", os.path.join(ROOT, "examples/policy.yaml")],
-          tmp, env={"PALISADE_AGGREGATOR_READ_TOKENS": READ_TOKEN})
+          tmp, env={"PALISADE_AGGREGATOR_READ_TOKENS": READ_TOKEN, "PALISADE_AGGREGATOR_DASHBOARD_REFRESH_SECS": "4"})
     aggregator = f"http://127.0.0.1:{aggregator_port}"
     mirror = f"http://127.0.0.1:{mirror_port}"
     wait_for("the mirror", lambda: http(mirror + "/readyz")[0] == 200)
@@ -307,6 +307,23 @@ def run_browser_tests(browser, aggregator):
         errors = browser.console_errors()
         assert not errors, errors
     login()
+
+    @check("auto-refresh reloads the overview; its switch turns it off (remembered)")
+    def refresh():
+        browser.get("/ui/")
+        period = int(d.find_element(By.TAG_NAME, "body").get_attribute("data-refresh"))
+        assert period == 4, period
+        browser.js("window.__marker = 1")
+        WebDriverWait(d, period + 10).until(lambda drv: drv.execute_script("return window.__marker") is None)
+        d.find_element(By.ID, "autorefresh").click()
+        browser.js("document.activeElement.blur()")
+        assert browser.js("return window.localStorage.getItem('palisade.autorefresh')") == "off"
+        browser.js("window.__marker = 2")
+        time.sleep(period + 1.5)
+        assert browser.js("return window.__marker") == 2, "the page reloaded although auto-refresh is off"
+        browser.get("/ui/")
+        assert not d.find_element(By.ID, "autorefresh").is_selected()
+    refresh()
 
     # the sampler needs a couple of samples after the replay for requests/s
     for path, name, title in (("/ui/", "overview", "Overview"), ("/ui/attacks", "attacks", "Attacks"),
