@@ -236,6 +236,10 @@ import Testing
             #expect(forged.status == .forbidden)
             let api = try await client.executeRequest(uri: "/v1/status", method: .get, headers: [:], body: nil)
             #expect(api.status == .unauthorized)
+            for sneaky in ["/ui/../v1/status", "/ui/%2e%2e/v1/status", "/ui//v1/status", "/ui/./../v1/audit"] {
+                let response = try await client.executeRequest(uri: sneaky, method: .get, headers: [:], body: nil)
+                #expect(response.status != .ok, "\(sneaky) reached the API without a token")
+            }
             let asset = try await client.executeRequest(uri: "/ui/static/app.js", method: .get, headers: [:], body: nil)
             #expect(asset.status == .ok)
             #expect(asset.headers[.contentType]?.hasPrefix("text/javascript") == true)
