@@ -249,6 +249,19 @@ import Testing
         }
     }
 
+    @Test func cookiesAreSecureBehindTLS() async throws {
+        let dir = TempDirectory()
+        var config = testConfiguration(database: dir.database)
+        config.listener.tlsCertificatePath = "/etc/palisade/cert.pem"  // not read: no server is started
+        config.listener.tlsKeyPath = "/etc/palisade/key.pem"
+        let aggregator = try buildAggregator(
+            configuration: config, transport: try await inProcessTransport(), logger: quietLogger())
+        let dashboard = Dashboard(core: aggregator.core, configuration: config, clock: { nowMs })
+        #expect(
+            dashboard.cookie("palisade_session", "abc", path: "/ui", maxAge: 60)
+                == "palisade_session=abc; Path=/ui; Max-Age=60; HttpOnly; SameSite=Strict; Secure")
+    }
+
     @Test func loginChecksTheTokenAndTheFormNonce() async throws {
         try await withDashboard { _, client, _ in
             #expect(try await login(client, token: "wrong") == nil)
