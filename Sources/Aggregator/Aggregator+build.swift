@@ -54,14 +54,17 @@ public func buildAggregator(
         RecordConsumerService(
             core: core, consumer: consumer, codecs: codecs, config: configuration, clock: clock, logger: logger),
     ]
+    let dashboard = Dashboard(core: core, configuration: configuration, clock: clock)
+    if configuration.dashboard.enabled { services.append(dashboard.sampler) }
     if configuration.reloadOnSIGHUP {
         services.append(PolicyReloadService(core: core, path: configuration.policyPath, logger: logger))
     }
 
     let router = Router()
-    router.add(middleware: BearerTokenMiddleware(tokens: configuration.listener.tokens))
+    router.add(middleware: dashboard.exempting(BearerTokenMiddleware(tokens: configuration.listener.tokens)))
     OperationsRoutes.add(to: router, metrics: metrics, readiness: [StorageReadiness(core: core)])
     AggregatorRoutes(core: core, config: configuration, clock: clock).add(to: router)
+    dashboard.add(to: router)
     return Aggregator(core: core, services: services, router: router, configuration: configuration)
 }
 

@@ -50,6 +50,8 @@ public struct AggregatorConfiguration: Sendable {
     public var nodeName: String = "aggregator"
     /// Reload the policy file on SIGHUP.
     public var reloadOnSIGHUP: Bool = true
+    /// The web dashboard (`aggregator.read_tokens`, `aggregator.dashboard_*`).
+    public var dashboard = DashboardConfiguration()
 
     public init(listener: ListenerConfiguration, databasePath: String, policyPath: String? = nil) {
         self.listener = listener
@@ -92,7 +94,7 @@ public struct AggregatorConfiguration: Sendable {
                 "Minimum time between publications of one baseline."),
             .init("aggregator.node_name", default: "aggregator", "Node name reported by /v1/status."),
             .init("aggregator.reload_on_sighup", default: "true", "Reload the policy file on SIGHUP."),
-        ]
+        ] + DashboardConfiguration.definitions
 
     /// Reads the `aggregator.*` settings.
     public static func from(_ settings: Settings) throws(Settings.Error) -> AggregatorConfiguration {
@@ -118,6 +120,7 @@ public struct AggregatorConfiguration: Sendable {
         config.baselineMinIntervalMs = try settings.int("aggregator.baseline_min_interval_ms", range: 0...86_400_000)
         config.nodeName = settings.string("aggregator.node_name")
         config.reloadOnSIGHUP = try settings.bool("aggregator.reload_on_sighup")
+        config.dashboard = try DashboardConfiguration.from(settings)
         return config
     }
 
