@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # Runs the decode/analyze benchmark (release build, single thread, allocation counting through
-# the malloc interposer). Usage: scripts/bench.sh [seconds-per-phase=5]
+# the malloc interposer). Usage:
+#   scripts/bench.sh [seconds-per-phase=5]    requests/s, latency, allocations per request
+#   scripts/bench.sh --callgrind              instructions per request (valgrind's callgrind,
+#                                             one pass over the 2,000-request corpus per stage;
+#                                             repeatable on a shared machine, unlike wall time)
 set -euo pipefail
 cd "$(dirname "$0")/../Benchmarks"
 swift build -c release --product DecodeBench >/dev/null
-LD_PRELOAD="$(swift build -c release --show-bin-path)/libMallocInterposerSwift.so" \
-  "$(swift build -c release --show-bin-path)/DecodeBench" "${1:-5}"
+bin="$(swift build -c release --show-bin-path)"
+if [[ "${1:-}" == "--callgrind" ]]; then
+  command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 2; }
+  out="$(mktemp -d)"
+  for stage in decode analyze; do
+    valgrind --tool=callgrind --callgrind-out-file="$out/$stage.out" --toggle-collect='*runPasses*' \
+      "$bin/DecodeBench" --passes 1 "$stage" >"$out/$stage.log" 2>&1
+    total=$(sed -n 's/.*I *refs: *//p' "$out/$stage.log" | tr -d ,)
+    echo "$stage: $((total / 2000)) instructions/request  (callgrind data: $out/$stage.out)"
+  done
+  exit 0
+fi
+LD_PRELOAD="$bin/libMallocInterposerSwift.so" "$bin/DecodeBench" "${1:-5}"

@@ -1,14 +1,42 @@
 // Decode (and analyze) throughput on ~1 KB mixed API traffic, single thread.
 // Usage: DecodeBench [seconds-per-phase=5] — run through scripts/bench.sh, which preloads the
 // malloc interposer so allocations per request are counted.
+//        DecodeBench --passes N decode|analyze — exactly N passes over the corpus through
+// `runPasses`, nothing timed: for `valgrind --tool=callgrind --toggle-collect='*runPasses*'`
+// (instructions per request, repeatable on a shared machine).
 import MallocInterposerSwift
 import PalisadeDetect
 
-let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 5 : 5
 let corpus = Traffic.mixed(count: 2_000)
-let averageBytes = corpus.reduce(0) { $0 + $1.approximateSize } / corpus.count
-print("corpus: \(corpus.count) requests, ~\(averageBytes) bytes each (path, query, headers, body)")
+let passMode = CommandLine.arguments.count == 4 && CommandLine.arguments[1] == "--passes"
+// Under callgrind a request runs ~50× slower: lift the 50 ms decode time budget there so that
+// no request is cut short and every run decodes (and counts) exactly the same work.
+var limits = DecodeLimits.default
+if passMode { limits.timeBudgetMicros = 60_000_000 }
+let decoder = RequestDecoder(limits: limits)
+let analyzer = Analyzer(limits: limits)
 
+@inline(never)
+func runPasses(_ passes: Int, analyze: Bool) -> Int {
+    var sink = 0
+    for _ in 0..<passes {
+        for record in corpus {
+            sink &+= analyze ? analyzer.analyze(record).verdict.hits.count : decoder.decode(record).points.count
+        }
+    }
+    return sink
+}
+
+if passMode {
+    let passes = Int(CommandLine.arguments[2]) ?? 1
+    let analyze = CommandLine.arguments[3] == "analyze"
+    print(
+        "\(passes) passes × \(corpus.count) requests, \(analyze ? "analyze" : "decode"): sink \(runPasses(passes, analyze: analyze))"
+    )
+}
+
+let averageBytes = corpus.reduce(0) { $0 + $1.approximateSize } / corpus.count
+let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 5 : 5
 func measure(_ name: String, _ body: (CaptureRecord) -> Int) {
     // Warm up.
     var sink = 0
@@ -40,7 +68,9 @@ func measure(_ name: String, _ body: (CaptureRecord) -> Int) {
     let elapsed = clock.now - start
     let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     latencies.sort()
-    func pct(_ p: Double) -> Double { Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000 }
+    func pct(_ p: Double) -> Double {
+        Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000
+    }
     let rate = Double(count) / total
     let mbps = rate * Double(averageBytes) / 1_048_576
     print(
@@ -53,7 +83,8 @@ func fmt(_ v: Double) -> String {
     return String(r)
 }
 
-let decoder = RequestDecoder()
-let analyzer = Analyzer()
-measure("decode ") { decoder.decode($0).points.count }
-measure("analyze") { analyzer.analyze($0).verdict.hits.count }
+if !passMode {
+    print("corpus: \(corpus.count) requests, ~\(averageBytes) bytes each (path, query, headers, body)")
+    measure("decode ") { decoder.decode($0).points.count }
+    measure("analyze") { analyzer.analyze($0).verdict.hits.count }
+}

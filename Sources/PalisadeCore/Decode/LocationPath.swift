@@ -13,6 +13,17 @@ public enum LocationPath {
         key(String(decoding: bytes, as: UTF8.self))
     }
 
+    /// `path` followed by `key(key)`, built with one allocation at most.
+    public static func appending(key: String, to path: String) -> String {
+        guard isPlain(key) else { return path + Self.key(key) }
+        var out = ""
+        out.reserveCapacity(path.utf8.count + 1 + key.utf8.count)
+        out += path
+        out += "."
+        out += key
+        return out
+    }
+
     /// `[n]`.
     public static func index(_ index: Int) -> String { "[" + String(index) + "]" }
 

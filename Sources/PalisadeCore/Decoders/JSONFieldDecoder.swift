@@ -17,6 +17,13 @@ public struct JSONFieldDecoder: ValueDecoder {
         if !context.declared, let last = trimmed.last, last != UInt8(ascii: "}"), last != UInt8(ascii: "]") {
             return nil
         }
+        // The usual case: one valid document, flattened straight from the bytes.
+        if let flattener = JSONFlattener.flatten(
+            trimmed, maxDepth: budget.limits.maxStructureDepth, fieldName: context.fieldName)
+        {
+            return charged(Decoded(children: flattener.children, annotations: flattener.annotations), budget: &budget)
+        }
+        // Not one valid document: the tree reader says why (nesting, or NDJSON when declared).
         let reader = JSONReader(maxDepth: budget.limits.maxStructureDepth)
         var flattener = Flattener()
         do {
@@ -26,7 +33,9 @@ public struct JSONFieldDecoder: ValueDecoder {
                 budget.hit(.structureDepth)
                 return Decoded(
                     children: [],
-                    annotations: [Annotation(.limitStructureDepth, detail: "json", value: budget.limits.maxStructureDepth)])
+                    annotations: [
+                        Annotation(.limitStructureDepth, detail: "json", value: budget.limits.maxStructureDepth)
+                    ])
             }
             // Declared NDJSON: one document per line.
             guard context.declared, let lines = ndjson(trimmed, reader: reader) else { return nil }
@@ -34,10 +43,15 @@ public struct JSONFieldDecoder: ValueDecoder {
                 flattener.flatten(value, path: LocationPath.index(number), fieldName: context.fieldName)
             }
         }
+        return charged(Decoded(children: flattener.children, annotations: flattener.annotations), budget: &budget)
+    }
+
+    /// The result if the byte budget holds its values; else no children, the annotations kept.
+    private func charged(_ decoded: Decoded, budget: inout DecodeBudget) -> Decoded {
         var total = 0
-        for child in flattener.children { total += child.value.count }
-        guard budget.consume(total) else { return Decoded(children: [], annotations: flattener.annotations) }
-        return Decoded(children: flattener.children, annotations: flattener.annotations)
+        for child in decoded.children { total += child.value.count }
+        guard budget.consume(total) else { return Decoded(children: [], annotations: decoded.annotations) }
+        return decoded
     }
 
     private func ndjson(_ bytes: ArraySlice<UInt8>, reader: JSONReader) -> [JSONValue]? {
@@ -79,7 +93,8 @@ private struct Flattener {
                     annotations.append(
                         Annotation(.jsonDuplicateKey, detail: String(member.key.prefix(40))))
                 }
-                children.append(Child(path: childPath, value: Array(member.key.utf8), kind: .key, fieldName: member.key))
+                children.append(
+                    Child(path: childPath, value: Array(member.key.utf8), kind: .key, fieldName: member.key))
                 flatten(member.value, path: childPath, fieldName: member.key)
             }
         }

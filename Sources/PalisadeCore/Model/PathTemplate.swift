@@ -3,11 +3,25 @@
 /// refines templates from traffic (issue 7); this one needs no memory.
 public enum PathTemplate {
     public static func template<S: StringProtocol>(for path: S) -> String {
+        templated(path)
+    }
+
+    /// The same for a `String` (every verdict computes one): specialized here rather than run as
+    /// an unspecialized generic from other modules.
+    public static func template(for path: String) -> String {
+        templated(path)
+    }
+
+    private static func templated<S: StringProtocol>(_ path: S) -> String {
         var out = ""
         out.reserveCapacity(path.utf8.count)
         for (i, segment) in path.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
             if i > 0 { out += "/" }
-            out += placeholder(for: segment) ?? String(segment)
+            if let placeholder = placeholder(for: segment) {
+                out += placeholder
+            } else {
+                out += segment
+            }
         }
         return out.isEmpty ? "/" : out
     }

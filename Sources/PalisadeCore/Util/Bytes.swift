@@ -1,11 +1,13 @@
 /// Small byte helpers shared by decoders. All ASCII-only; nothing allocates unless it returns an array.
 public enum Bytes {
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func lower(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
-    /// Whether `haystack` starts with the ASCII `prefix`, ignoring case.
+    /// Whether `haystack` starts with the ASCII `prefix`, ignoring case. Inlinable so that callers
+    /// in other modules get it specialized for their collection (it runs on hot paths).
+    @inlinable
     public static func hasPrefixIgnoringCase<C: Collection<UInt8>>(_ haystack: C, _ prefix: StaticString) -> Bool {
         let count = prefix.utf8CodeUnitCount
         guard haystack.count >= count else { return false }
@@ -22,21 +24,23 @@ public enum Bytes {
     public static func containsIgnoringCase(_ haystack: ArraySlice<UInt8>, _ needle: StaticString) -> Bool {
         let count = needle.utf8CodeUnitCount
         guard count > 0, haystack.count >= count else { return count == 0 }
-        let first = lower(needle.utf8Start[0])
-        var index = haystack.startIndex
-        let last = haystack.endIndex - count
-        while index <= last {
-            if lower(haystack[index]) == first {
-                var matched = true
-                for offset in 1..<count where lower(haystack[index + offset]) != lower(needle.utf8Start[offset]) {
-                    matched = false
-                    break
+        let needleBytes = needle.utf8Start
+        let first = lower(needleBytes[0])
+        // Over the slice's storage: no bounds check per byte.
+        return haystack.withUnsafeBufferPointer { buffer in
+            guard let bytes = buffer.baseAddress else { return false }
+            var index = 0
+            let last = buffer.count - count
+            while index <= last {
+                if lower(bytes[index]) == first {
+                    var offset = 1
+                    while offset < count, lower(bytes[index + offset]) == lower(needleBytes[offset]) { offset += 1 }
+                    if offset == count { return true }
                 }
-                if matched { return true }
+                index += 1
             }
-            index += 1
+            return false
         }
-        return false
     }
 
     /// The slice without leading and trailing ASCII whitespace.
@@ -79,6 +83,8 @@ public enum Bytes {
 
     /// Lowercased ASCII copy of a string's bytes (non-ASCII untouched).
     public static func lowercased(_ string: String) -> String {
+        // Most names (headers, fields) are lowercase already: no copy then.
+        if !string.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return string }
         var bytes = Array(string.utf8)
         for i in bytes.indices { bytes[i] = lower(bytes[i]) }
         return String(decoding: bytes, as: UTF8.self)

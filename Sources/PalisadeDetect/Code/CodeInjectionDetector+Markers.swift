@@ -56,11 +56,13 @@ extension CodeInjectionDetector {
         // prose naming them does not do.
         var dunders = 0
         var firstDunder = -1
+        // Every marker below starts with `__`: one scan settles most values.
+        let mayHoldDunder = ExecBytes.findExactly(value, "__") != nil
         for marker: StaticString in [
             "__class__", "__mro__", "__subclasses__", "__globals__", "__builtins__", "__bases__", "__base__",
             "__init__", "__getattribute__", "__dict__", "__import__", "__reduce__", "__code__", "__loader__",
         ] {
-            if let d = ExecBytes.findExactly(value, marker), d > value.startIndex {
+            if mayHoldDunder, let d = ExecBytes.findExactly(value, marker), d > value.startIndex {
                 let before = value[d - 1]
                 guard
                     before == UInt8(ascii: ".") || before == UInt8(ascii: "'") || before == UInt8(ascii: "\"")
@@ -85,28 +87,32 @@ extension CodeInjectionDetector {
             }
         }
         // Node internals.
-        if let p = ExecBytes.find(value, "process.mainModule") ?? ExecBytes.find(value, "global.process")
-            ?? ExecBytes.find(value, "process.binding")
+        if ExecBytes.contains(value, "process"),
+            let p = ExecBytes.find(value, "process.mainModule") ?? ExecBytes.find(value, "global.process")
+                ?? ExecBytes.find(value, "process.binding")
         {
             best.consider(0.9, "code_injection.js_process", p..<min(end, p + 32))
         }
-        if let c = ExecBytes.find(value, "constructor.constructor") ?? ExecBytes.find(
-            value, "constructor[\"constructor\"]")
-            ?? ExecBytes.find(value, "constructor['constructor']")
+        if ExecBytes.contains(value, "constructor"),
+            let c = ExecBytes.find(value, "constructor.constructor") ?? ExecBytes.find(
+                value, "constructor[\"constructor\"]")
+                ?? ExecBytes.find(value, "constructor['constructor']")
         {
             best.consider(0.85, "code_injection.js_function", c..<min(end, c + 32))
         }
         // Java reflection walks from any object to a class loader or `forName`.
-        if let g = ExecBytes.find(value, ".getClass().getClassLoader()") ?? ExecBytes.find(
-            value, ".getClass().forName(")
-            ?? ExecBytes.find(value, ".class.forName(")
+        if ExecBytes.contains(value, "class"),
+            let g = ExecBytes.find(value, ".getClass().getClassLoader()") ?? ExecBytes.find(
+                value, ".getClass().forName(")
+                ?? ExecBytes.find(value, ".class.forName(")
         {
             best.consider(0.85, "code_injection.java_reflection", g..<min(end, g + 32))
         }
         // Serialized-callback and webshell idioms.
-        if let e = ExecBytes.find(value, "$_GET[") ?? ExecBytes.find(value, "$_POST[") ?? ExecBytes.find(
-            value, "$_REQUEST[")
-            ?? ExecBytes.find(value, "$_COOKIE[") ?? ExecBytes.find(value, "$_SERVER[")
+        if ExecBytes.findExactly(value, "$_") != nil,
+            let e = ExecBytes.find(value, "$_GET[") ?? ExecBytes.find(value, "$_POST[") ?? ExecBytes.find(
+                value, "$_REQUEST[")
+                ?? ExecBytes.find(value, "$_COOKIE[") ?? ExecBytes.find(value, "$_SERVER[")
         {
             let call = value[..<e].contains(UInt8(ascii: "("))
             best.consider(call ? 0.85 : 0.55, "code_injection.php_superglobal", e..<min(end, e + 24))

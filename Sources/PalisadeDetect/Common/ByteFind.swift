@@ -8,29 +8,37 @@ public enum ByteFind {
         let count = needle.utf8CodeUnitCount
         let start = max(from ?? haystack.startIndex, haystack.startIndex)
         guard count > 0, haystack.endIndex - start >= count else { return nil }
-        let bytes = needle.utf8Start
-        let first = ignoringCase ? Bytes.lower(bytes[0]) : bytes[0]
-        var index = start
-        let last = haystack.endIndex - count
-        while index <= last {
-            let candidate = ignoringCase ? Bytes.lower(haystack[index]) : haystack[index]
-            if candidate == first {
-                var matched = true
-                var offset = 1
-                while offset < count {
-                    let a = haystack[index + offset]
-                    let b = bytes[offset]
-                    if ignoringCase ? Bytes.lower(a) != Bytes.lower(b) : a != b {
-                        matched = false
-                        break
+        let needleBytes = needle.utf8Start
+        // Over the slice's storage: no bounds check per byte (this runs for most values).
+        return haystack.withUnsafeBufferPointer { buffer -> Int? in
+            guard let bytes = buffer.baseAddress else { return nil }
+            let last = buffer.count - count
+            var index = start - haystack.startIndex
+            if ignoringCase {
+                let first = Bytes.lower(needleBytes[0])
+                while index <= last {
+                    if Bytes.lower(bytes[index]) == first {
+                        var offset = 1
+                        while offset < count, Bytes.lower(bytes[index + offset]) == Bytes.lower(needleBytes[offset]) {
+                            offset += 1
+                        }
+                        if offset == count { return haystack.startIndex + index }
                     }
-                    offset += 1
+                    index += 1
                 }
-                if matched { return index }
+            } else {
+                let first = needleBytes[0]
+                while index <= last {
+                    if bytes[index] == first {
+                        var offset = 1
+                        while offset < count, bytes[index + offset] == needleBytes[offset] { offset += 1 }
+                        if offset == count { return haystack.startIndex + index }
+                    }
+                    index += 1
+                }
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 
     public static func contains(_ needle: StaticString, in haystack: ArraySlice<UInt8>, ignoringCase: Bool = false)
@@ -42,5 +50,37 @@ public enum ByteFind {
     @inline(__always)
     public static func isIdentifier(_ byte: UInt8) -> Bool {
         (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F
+    }
+}
+
+/// Many short ASCII needles looked for in one pass, ASCII-case-insensitively: each position of a
+/// haystack is compared only with the needles that start with its byte. Needles keep their list
+/// order (`candidates` ascending), so callers can honour "the first needle of the list wins".
+struct NeedleSet: Sendable {
+    /// The needles, lowercased.
+    let needles: [[UInt8]]
+    /// Per lowercased byte: indices of the needles starting with it, ascending.
+    private let byFirstByte: [[Int]]
+
+    init(_ list: [StaticString]) {
+        needles = list.map { needle in
+            (0..<needle.utf8CodeUnitCount).map { Bytes.lower(needle.utf8Start[$0]) }
+        }
+        var table = [[Int]](repeating: [], count: 256)
+        for (index, needle) in needles.enumerated() where !needle.isEmpty { table[Int(needle[0])].append(index) }
+        byFirstByte = table
+    }
+
+    /// Needles that may start with `byte`, in list order.
+    @inline(__always)
+    func candidates(_ byte: UInt8) -> [Int] { byFirstByte[Int(Bytes.lower(byte))] }
+
+    /// Whether needle `index` occurs at `at` in `haystack`.
+    @inline(__always)
+    func matches(_ index: Int, in haystack: ArraySlice<UInt8>, at: Int) -> Bool {
+        let needle = needles[index]
+        guard haystack.endIndex - at >= needle.count else { return false }
+        for offset in 1..<needle.count where Bytes.lower(haystack[at + offset]) != needle[offset] { return false }
+        return true
     }
 }

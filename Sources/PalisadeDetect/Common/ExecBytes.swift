@@ -20,30 +20,7 @@ enum ExecBytes {
     /// First index ≥ `from` where `needle` (ASCII) starts, ignoring case. O(n·m) with a first-byte
     /// skip; needles are short.
     static func find(_ haystack: ArraySlice<UInt8>, _ needle: StaticString, from: Int? = nil) -> Int? {
-        let count = needle.utf8CodeUnitCount
-        guard count > 0 else { return nil }
-        let start = max(from ?? haystack.startIndex, haystack.startIndex)
-        let last = haystack.endIndex - count
-        guard start <= last else { return nil }
-        let first = Bytes.lower(needle.utf8Start[0])
-        let base = needle.utf8Start
-        var index = start
-        while index <= last {
-            if Bytes.lower(haystack[index]) == first {
-                var matched = true
-                var offset = 1
-                while offset < count {
-                    if Bytes.lower(haystack[index + offset]) != Bytes.lower(base[offset]) {
-                        matched = false
-                        break
-                    }
-                    offset += 1
-                }
-                if matched { return index }
-            }
-            index += 1
-        }
-        return nil
+        ByteFind.index(of: needle, in: haystack, from: from, ignoringCase: true)
     }
 
     static func contains(_ haystack: ArraySlice<UInt8>, _ needle: StaticString) -> Bool {
@@ -128,29 +105,6 @@ struct ExecBest {
 extension ExecBytes {
     /// First index where `needle` (ASCII) starts, case-sensitive.
     static func findExactly(_ haystack: ArraySlice<UInt8>, _ needle: StaticString, from: Int? = nil) -> Int? {
-        let count = needle.utf8CodeUnitCount
-        guard count > 0 else { return nil }
-        let start = max(from ?? haystack.startIndex, haystack.startIndex)
-        let last = haystack.endIndex - count
-        guard start <= last else { return nil }
-        let base = needle.utf8Start
-        let first = base[0]
-        var index = start
-        while index <= last {
-            if haystack[index] == first {
-                var matched = true
-                var offset = 1
-                while offset < count {
-                    if haystack[index + offset] != base[offset] {
-                        matched = false
-                        break
-                    }
-                    offset += 1
-                }
-                if matched { return index }
-            }
-            index += 1
-        }
-        return nil
+        ByteFind.index(of: needle, in: haystack, from: from)
     }
 }

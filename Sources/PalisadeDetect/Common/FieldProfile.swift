@@ -10,6 +10,7 @@ public enum FieldProfile: Sendable, Equatable {
 
     public static func of(_ fieldName: String?) -> FieldProfile {
         guard let fieldName, !fieldName.isEmpty, fieldName.utf8.count <= 64 else { return .plain }
+        if let reading = FieldNames.read(fieldName) { return reading.profile }
         var lowered: [UInt8] = []
         lowered.reserveCapacity(fieldName.utf8.count)
         for byte in fieldName.utf8 where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {

@@ -16,6 +16,17 @@ public struct NetField: Sendable, Equatable {
         var role = NetField()
         guard let fieldName, !fieldName.isEmpty, fieldName.utf8.count <= 64 else { return role }
         role.named = true
+        if let reading = FieldNames.read(fieldName) {
+            let roles = reading.exact.union(reading.marked)
+            role.redirect = roles.contains(.redirect)
+            role.url = roles.contains(.url) || role.redirect
+            role.host = roles.contains(.host)
+            role.ip = reading.exact.contains(.ip) || reading.ipSuffix
+            role.mail = roles.contains(.mail)
+            role.file = roles.contains(.file)
+            role.freeText = reading.profile == .freeText && !role.url && !role.mail
+            return role
+        }
         var lowered: [UInt8] = []
         lowered.reserveCapacity(fieldName.utf8.count)
         for byte in fieldName.utf8 where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {

@@ -71,8 +71,7 @@ public struct SSRFDetector: Detector {
         let browserOrigin =
             lowered == "referer" || lowered == "referrer" || lowered == "origin"
             || (header && (lowered == "host" || lowered == "x-forwarded-host"))
-        let oauthRedirect =
-            lowered.replacingDashes.contains("redirecturi") || lowered.replacingDashes.contains("origin")
+        let oauthRedirect = Self.namesOAuthRedirect(lowered)
         var best = NetFinding.none
         let trimmed = Bytes.trimmed(value)
         var start = trimmed.startIndex
@@ -282,9 +281,41 @@ extension SSRFDetector {
     }
 }
 
-extension String {
-    /// The string without `-` and `_`.
-    fileprivate var replacingDashes: String {
-        String(decoding: utf8.filter { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "_") }, as: UTF8.self)
+extension SSRFDetector {
+    /// Whether a (lowercased) field name names an OAuth redirect or an origin once `-` and `_` are
+    /// dropped (`redirect_uri`, `post-logout-redirect-uri`, `allowed_origins`). ASCII names are
+    /// compared as bytes without allocating; others keep `String.contains`' character semantics.
+    static func namesOAuthRedirect(_ lowered: String) -> Bool {
+        let utf8 = lowered.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else {
+            let undashed = String(
+                decoding: utf8.filter { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "_") }, as: UTF8.self)
+            return undashed.contains("redirecturi") || undashed.contains("origin")
+        }
+        return containsIgnoringDashes(utf8, "redirecturi") || containsIgnoringDashes(utf8, "origin")
+    }
+
+    /// Whether `needle` occurs in `name` once its `-` and `_` are dropped (no copy made).
+    private static func containsIgnoringDashes(_ name: String.UTF8View, _ needle: StaticString) -> Bool {
+        let count = needle.utf8CodeUnitCount
+        let bytes = needle.utf8Start
+        var start = name.startIndex
+        while start != name.endIndex {
+            let first = name[start]
+            if first == bytes[0] {
+                var matched = 1
+                var index = name.index(after: start)
+                while matched < count, index != name.endIndex {
+                    let byte = name[index]
+                    index = name.index(after: index)
+                    if byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") { continue }
+                    if byte != bytes[matched] { break }
+                    matched += 1
+                }
+                if matched == count { return true }
+            }
+            start = name.index(after: start)
+        }
+        return false
     }
 }

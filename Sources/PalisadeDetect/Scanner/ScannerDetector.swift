@@ -36,14 +36,14 @@ public struct ScannerDetector: RequestDetector {
                 if ScannerVocabulary.headerNames.contains(name) {
                     toolFound = true
                     hits.append(hit("header." + name, 0.85, "scanner.tool_header", value, value.indices))
-                } else if name == "user-agent", let range = Self.find(ScannerVocabulary.tools, in: value) {
+                } else if name == "user-agent", let range = Self.find(Self.tools, in: value) {
                     toolFound = true
                     hits.append(hit("header." + name, 0.9, "scanner.tool_user_agent", value, range))
-                } else if name == "user-agent", let range = Self.find(ScannerVocabulary.surveys, in: value) {
+                } else if name == "user-agent", let range = Self.find(Self.surveys, in: value) {
                     hits.append(hit("header." + name, 0.35, "scanner.survey_crawler", value, range))
                 }
             }
-            if !oastFound, let range = Self.find(ScannerVocabulary.oastDomains, in: value, wordStart: false) {
+            if !oastFound, let range = Self.find(Self.oastDomains, in: value, wordStart: false) {
                 oastFound = true
                 hits.append(hit("header." + name, 0.85, "scanner.oast_domain", value, range))
             }
@@ -65,7 +65,7 @@ public struct ScannerDetector: RequestDetector {
                         ))
                 }
                 if !oastFound, value.contains(UInt8(ascii: ".")),
-                    let range = Self.find(ScannerVocabulary.oastDomains, in: value, wordStart: false),
+                    let range = Self.find(Self.oastDomains, in: value, wordStart: false),
                     decoded.source(of: index) != .header
                 {
                     oastFound = true
@@ -84,6 +84,12 @@ public struct ScannerDetector: RequestDetector {
         }
     }
 
+    static let tools = NeedleSet(ScannerVocabulary.tools)
+    static let surveys = NeedleSet(ScannerVocabulary.surveys)
+    static let oastDomains = NeedleSet(ScannerVocabulary.oastDomains)
+    static let sensitivePaths = NeedleSet(ScannerVocabulary.sensitivePaths)
+    static let applicationPaths = NeedleSet(ScannerVocabulary.applicationPaths)
+
     func hit(_ location: String, _ confidence: Double, _ rule: String, _ value: ArraySlice<UInt8>, _ range: Range<Int>)
         -> Hit
     {
@@ -92,40 +98,43 @@ public struct ScannerDetector: RequestDetector {
             evidence: Evidence.excerpt(value, around: range, fieldName: nil), rule: rule)
     }
 
-    /// The first needle found, matched case-insensitively as a whole word (`wordStart`), or as a
-    /// callback domain (`findDomain`).
-    static func find(_ needles: [StaticString], in value: ArraySlice<UInt8>, wordStart: Bool = true) -> Range<Int>? {
+    /// The first needle of the list found, matched case-insensitively as a whole word
+    /// (`wordStart`), or as a callback domain (`findDomain`). One pass over the value: each word
+    /// start is compared only with the needles beginning with its byte.
+    static func find(_ needles: NeedleSet, in value: ArraySlice<UInt8>, wordStart: Bool = true) -> Range<Int>? {
         guard value.count >= 3, value.count <= 64 * 1024 else { return nil }
         if !wordStart { return findDomain(needles, in: value) }
-        for needle in needles {
-            var from = value.startIndex
-            while let at = ByteFind.index(of: needle, in: value, from: from, ignoringCase: true) {
-                from = at + 1
-                let end = at + needle.utf8CodeUnitCount
-                // A whole word: `nmap` not in `lenmap`, `nuclei` not in `NucleiCell`.
-                if at > value.startIndex, isLetterOrDigit(value[at - 1]) { continue }
-                if end < value.endIndex, isLetterOrDigit(needle.utf8Start[needle.utf8CodeUnitCount - 1]),
-                    isLetterOrDigit(value[end])
-                {
+        var best: (needle: Int, range: Range<Int>)? = nil
+        for at in value.indices {
+            // A whole word: `nmap` not in `lenmap`, `nuclei` not in `NucleiCell`.
+            if at > value.startIndex, isLetterOrDigit(value[at - 1]) { continue }
+            for candidate in needles.candidates(value[at]) {
+                if let best, candidate >= best.needle { break }
+                guard needles.matches(candidate, in: value, at: at) else { continue }
+                let needle = needles.needles[candidate]
+                let end = at + needle.count
+                if end < value.endIndex, isLetterOrDigit(needle[needle.count - 1]), isLetterOrDigit(value[end]) {
                     continue
                 }
-                return at..<end
+                best = (candidate, at..<end)
+                break
             }
+            if best?.needle == 0 { break }
         }
-        return nil
+        return best?.range
     }
 
     /// A callback domain right after a dot (always a unique subdomain: `x1.oast.fun`, not
     /// `oast.fun` in prose nor `boast.fun`), ending at a non-label byte. Checks needles only at dots.
-    static func findDomain(_ needles: [StaticString], in value: ArraySlice<UInt8>) -> Range<Int>? {
+    static func findDomain(_ needles: NeedleSet, in value: ArraySlice<UInt8>) -> Range<Int>? {
         var index = value.startIndex
         while index < value.endIndex {
             defer { index += 1 }
             guard value[index] == UInt8(ascii: "."), index > value.startIndex else { continue }
             let start = index + 1
-            let rest = value[start...]
-            for needle in needles where Bytes.hasPrefixIgnoringCase(rest, needle) {
-                let end = start + needle.utf8CodeUnitCount
+            guard start < value.endIndex else { continue }
+            for candidate in needles.candidates(value[start]) where needles.matches(candidate, in: value, at: start) {
+                let end = start + needles.needles[candidate].count
                 if end < value.endIndex, isLetterOrDigit(value[end]) || value[end] == UInt8(ascii: "-") { continue }
                 return start..<end
             }
@@ -153,24 +162,25 @@ public struct ScannerDetector: RequestDetector {
     /// A probe path: a sensitive or well-known-application component, ending at a boundary.
     static func probe(_ path: ArraySlice<UInt8>) -> (Range<Int>, Double, String)? {
         guard path.count >= 4, path.count <= 8192 else { return nil }
-        if let range = findPath(ScannerVocabulary.sensitivePaths, in: path) {
+        if let range = findPath(Self.sensitivePaths, in: path) {
             return (range, 0.5, "scanner.probe_sensitive")
         }
-        if let range = findPath(ScannerVocabulary.applicationPaths, in: path) {
+        if let range = findPath(Self.applicationPaths, in: path) {
             return (range, 0.4, "scanner.probe_application")
         }
         return nil
     }
 
-    static func findPath(_ needles: [StaticString], in path: ArraySlice<UInt8>) -> Range<Int>? {
-        for needle in needles {
-            let count = needle.utf8CodeUnitCount
-            let endsWithSlash = needle.utf8Start[count - 1] == UInt8(ascii: "/")
-            var from = path.startIndex
-            while let at = ByteFind.index(of: needle, in: path, from: from, ignoringCase: true) {
-                from = at + 1
-                let end = at + count
-                if !endsWithSlash, end < path.endIndex {
+    /// The first needle of the list found in `path` (case-insensitively) that ends at a boundary.
+    static func findPath(_ needles: NeedleSet, in path: ArraySlice<UInt8>) -> Range<Int>? {
+        var best: (needle: Int, range: Range<Int>)? = nil
+        for at in path.indices {
+            for candidate in needles.candidates(path[at]) {
+                if let best, candidate >= best.needle { break }
+                guard needles.matches(candidate, in: path, at: at) else { continue }
+                let needle = needles.needles[candidate]
+                let end = at + needle.count
+                if needle[needle.count - 1] != UInt8(ascii: "/"), end < path.endIndex {
                     let next = path[end]
                     // `/.env` matches `/.env`, `/.env.local`, `/.env/`, not `/.environment`.
                     let boundary =
@@ -178,9 +188,11 @@ public struct ScannerDetector: RequestDetector {
                         || next == UInt8(ascii: ";") || next == UInt8(ascii: "#") || next == UInt8(ascii: "%")
                     if !boundary { continue }
                 }
-                return at..<end
+                best = (candidate, at..<end)
+                break
             }
+            if best?.needle == 0 { break }
         }
-        return nil
+        return best?.range
     }
 }

@@ -1,0 +1,101 @@
+import Testing
+
+@testable import PalisadeCore
+
+/// The streaming flattener must give exactly what flattening `JSONReader`'s tree gives: same
+/// children in the same order, same duplicate-key annotations, same rejections.
+@Suite struct JSONFlattenerTests {
+    /// The reference: parse the tree, then flatten it (the decoder's former algorithm).
+    static func reference(_ text: [UInt8], fieldName: String?) -> (children: [Child], annotations: [Annotation])? {
+        guard let value = try? JSONReader(maxDepth: 64).parse(text) else { return nil }
+        var children: [Child] = []
+        var annotations: [Annotation] = []
+        func flatten(_ value: JSONValue, path: String, fieldName: String?) {
+            switch value {
+            case .null: children.append(Child(path: path, value: Array("null".utf8), kind: .null, fieldName: fieldName))
+            case .bool(let b):
+                children.append(
+                    Child(path: path, value: Array((b ? "true" : "false").utf8), kind: .boolean, fieldName: fieldName))
+            case .number(let text):
+                children.append(Child(path: path, value: Array(text.utf8), kind: .number, fieldName: fieldName))
+            case .string(let s):
+                children.append(Child(path: path, value: Array(s.utf8), kind: .text, fieldName: fieldName))
+            case .array(let elements):
+                for (i, element) in elements.enumerated() {
+                    flatten(element, path: path + LocationPath.index(i), fieldName: fieldName)
+                }
+            case .object(let members):
+                var seen: Set<String> = []
+                for member in members {
+                    let childPath = path + LocationPath.key(member.key)
+                    if !seen.insert(member.key).inserted {
+                        annotations.append(Annotation(.jsonDuplicateKey, detail: String(member.key.prefix(40))))
+                    }
+                    children.append(
+                        Child(path: childPath, value: Array(member.key.utf8), kind: .key, fieldName: member.key))
+                    flatten(member.value, path: childPath, fieldName: member.key)
+                }
+            }
+        }
+        flatten(value, path: "", fieldName: fieldName)
+        return (children, annotations)
+    }
+
+    static let manyKeys: String = {
+        // 20 distinct keys then two repeats: past the linear duplicate scan.
+        let keys = (0..<20).map { "\"k\($0)\":\($0)" } + ["\"k3\":\"again\"", "\"k19\":null"]
+        return "{" + keys.joined(separator: ",") + "}"
+    }()
+
+    @Test(arguments: [
+        #"{"customer":{"id":7,"name":"Ada O'Brien"},"items":[{"sku":"A","qty":2},{"sku":"B","qty":1}],"coupon":null}"#,
+        #"{"a":1,"a":2,"b":{"a":3,"a":[true,false]}}"#,
+        #"{"$where":"sleep(1)","__proto__":{"x":1},"odd key":"\"quoted\"","we\"ird":[]}"#,
+        #"{"esc":"line\nbreak\ttab \u00e9\ud83d\ude00 \ud800 lone \/ slash","unicode":"café ☕"}"#,
+        #"[1,-0.5,2e10,3E-2,"x",[[]],{}]"#,
+        #""just a string""#, "42", "true", "null",
+        #"{"e\u0301":1,"é":2}"#,
+        manyKeys,
+        "{\"bad\":\"\u{FF}\u{FE}\"}",
+    ])
+    func matchesTheTreeReader(_ text: String) {
+        let bytes = Array(text.utf8)
+        let expected = Self.reference(bytes, fieldName: "body")
+        let streamed = JSONFlattener.flatten(bytes[...], maxDepth: 64, fieldName: "body")
+        #expect(expected != nil)
+        #expect(streamed?.children == expected?.children)
+        #expect(streamed?.annotations == expected?.annotations)
+    }
+
+    @Test func invalidUTF8IsRepairedLikeTheTreeReader() {
+        let bytes: [UInt8] = Array(#"{"k":""#.utf8) + [0xC3, 0x28, 0xFF] + Array(#"x"}"#.utf8)
+        let expected = Self.reference(bytes, fieldName: nil)
+        let streamed = JSONFlattener.flatten(bytes[...], maxDepth: 64, fieldName: nil)
+        #expect(streamed?.children == expected?.children)
+        #expect(streamed?.children.last?.value.contains(0xFF) == false)
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\"}", "\"\\x\"", "01", "1.", "-", "tru", "\"a\nb\"", "[1] 2", "{\"a\":1,}",
+        "{\"a\":\"\\u12\"}", "[\"\\ud800\\u12\"]",
+    ])
+    func rejectsWhatTheTreeReaderRejects(_ text: String) {
+        #expect(Self.reference(Array(text.utf8), fieldName: nil) == nil)
+        #expect(JSONFlattener.flatten(Array(text.utf8)[...], maxDepth: 64, fieldName: nil) == nil)
+    }
+
+    @Test func boundsNestingWithoutRecursingIntoHostileInput() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(JSONFlattener.flatten(Array(deep.utf8)[...], maxDepth: 64, fieldName: nil) == nil)
+        let fine = String(repeating: "[", count: 64) + "1" + String(repeating: "]", count: 64)
+        #expect(JSONFlattener.flatten(Array(fine.utf8)[...], maxDepth: 64, fieldName: nil)?.children.count == 1)
+    }
+
+    @Test func declaredBodyStillFallsBackToNDJSON() {
+        var budget = DecodeBudget(limits: .default)
+        let decoded = JSONFieldDecoder().decode(
+            Array("{\"a\":1}\n{\"a\":2}\n".utf8)[...], context: DecodeContext(source: .body, declared: true),
+            budget: &budget)
+        #expect(decoded?.children.map(\.path) == ["[0].a", "[0].a", "[1].a", "[1].a"])
+    }
+}
