@@ -166,15 +166,19 @@ import Testing
             "[header:user-agent] " + String(repeating: "nmap ", count: big / 5),
             "[query] q=" + String(repeating: "sleep(", count: big / 6),
         ]
+        // A hang guard, not a speed test (speed is in BENCHMARKS.md): a quadratic path over 1 MiB
+        // takes hours, while a linear one takes seconds in a debug build even on a loaded CI
+        // machine, so the bound is far from both.
+        let bound = Duration.seconds(90)
         let clock = ContinuousClock()
         for line in lines {
             let elapsed = clock.measure { _ = analyzer.analyze(RequestCorpus.record(line)) }
-            #expect(elapsed < .seconds(10), "\(line.prefix(30)): \(elapsed)")
+            #expect(elapsed < bound, "\(line.prefix(30)): \(elapsed)")
         }
         var headers: [CaptureRecord.Header] = []
         for i in 0..<2000 { headers.append(.init("transfer-encoding", "chunked\(i)")) }
         let record = CaptureRecord(id: "h", ts: 0, method: "POST", rawPath: "/", headers: headers)
         let elapsed = clock.measure { _ = analyzer.analyze(record) }
-        #expect(elapsed < .seconds(10))
+        #expect(elapsed < bound)
     }
 }
