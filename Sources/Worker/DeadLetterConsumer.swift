@@ -1,0 +1,79 @@
+import Logging
+import PalisadeRecords
+import PalisadeRuntime
+import PalisadeTransport
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// Reads `palisade.deadletter` in its own consumer group (`palisade-deadletters`) so dead letters
+/// are seen rather than piling up: each one is counted (`palisade_deadletters_total`, and
+/// ``count``), the latest reasons are kept (``recentReasons``) and one line per interval is logged
+/// with the reason. On the in-process transport this is also what frees the topic: a topic no
+/// group reads would fill and block the workers' producers.
+public final class DeadLetterConsumer: Service, Sendable {
+    public static let group = "palisade-deadletters"
+
+    let transport: any Transport
+    let topic: String
+    let logger: Logger
+    private let counter: Counter
+    private let state = Mutex<(count: Int64, recent: [String])>((0, []))
+    private let logEvery: Duration
+
+    public init(
+        transport: any Transport, topicPrefix: String, metrics: PalisadeMetrics, logger: Logger,
+        logInterval: Duration = .seconds(10)
+    ) {
+        self.transport = transport
+        self.topic = PalisadeTopic.deadLetter.name(prefix: topicPrefix)
+        self.logger = logger
+        self.logEvery = logInterval
+        counter = metrics.registry.counter(
+            name: "palisade_deadletters_total", help: "Dead letters read from palisade.deadletter (records no role could read).")
+    }
+
+    /// Dead letters read so far.
+    public var count: Int64 { state.withLock { $0.count } }
+
+    /// The reasons of the last (up to 20) dead letters, oldest first.
+    public var recentReasons: [String] { state.withLock { $0.recent } }
+
+    public func run() async throws {
+        let consumer = try transport.makeGroupConsumer(group: Self.group, topics: [topic])
+        let log = RateLimitedLog(interval: logEvery)
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let events: [ConsumerEvent]
+                do {
+                    events = try await consumer.poll(maxRecords: 1_000, timeout: .milliseconds(200))
+                } catch {
+                    if error.code == .closed { break }
+                    try? await Task.sleep(for: .milliseconds(500))
+                    continue
+                }
+                for case .record(let record) in events {
+                    let reason: String
+                    if let value = record.value, let letter = try? DeadLetterMessage.decodeRecord(value) {
+                        reason = "\(letter.rejectedBy) rejected \(letter.topic)[\(letter.partition)]@\(letter.offset): "
+                            + letter.reason
+                    } else {
+                        reason = "unreadable dead letter at \(record.topic)[\(record.partition)]@\(record.offset)"
+                    }
+                    counter.increment()
+                    state.withLock {
+                        $0.count += 1
+                        $0.recent.append(String(reason.prefix(500)))
+                        if $0.recent.count > 20 { $0.recent.removeFirst($0.recent.count - 20) }
+                    }
+                    if log.shouldLog() {
+                        logger.warning("dead letter", metadata: ["reason": "\(reason.prefix(500))", "total": "\(count)"])
+                    }
+                    try? consumer.acknowledge(record)
+                }
+            }
+        } onGracefulShutdown: {
+        }
+        await consumer.close()
+    }
+}
