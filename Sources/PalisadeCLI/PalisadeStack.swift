@@ -213,11 +213,11 @@ struct PalisadeStack: Sendable {
 
     let configuration: UpConfiguration
     let transport: any Transport
-    let mirror: MirrorRole
-    let aggregator: Aggregator
     let workers: [WorkerService]
     let deadLetters: DeadLetterConsumer
-    let addresses = Addresses()
+    let addresses: Addresses
+    /// In start order (shut down in reverse).
+    let services: [any Service]
     let logger: Logger
 
     static func build(configuration: UpConfiguration, metrics: PalisadeMetrics, logger: Logger) async throws
@@ -225,13 +225,20 @@ struct PalisadeStack: Sendable {
     {
         try UpStorage.ensureDirectory(configuration.dataDirectory)
         let transport = try await configuration.transport.makeTransport(logger: logger)
+        let addresses = Addresses()
         var roleLogger = logger
         roleLogger[metadataKey: "role"] = "aggregator"
         let aggregator = try buildAggregator(
             configuration: configuration.aggregator, transport: transport, logger: roleLogger, metrics: metrics)
+        let aggregatorApplication = try aggregator.application(logger: roleLogger) { channel in
+            addresses.setAggregator(channel.localAddress?.port)
+        }
         roleLogger[metadataKey: "role"] = "mirror"
         let mirror = try buildMirror(
             configuration: configuration.mirror, transport: transport, logger: roleLogger, metrics: metrics)
+        let mirrorApplication = try mirror.application { channel in
+            addresses.setMirror(channel.localAddress?.port)
+        }
         var workers: [WorkerService] = []
         for index in 0..<configuration.workers {
             roleLogger[metadataKey: "role"] = "worker-\(index)"
@@ -242,48 +249,38 @@ struct PalisadeStack: Sendable {
         let deadLetters = DeadLetterConsumer(
             transport: transport, topicPrefix: configuration.transport.topicPrefix, metrics: metrics,
             logger: roleLogger)
-        return PalisadeStack(
-            configuration: configuration, transport: transport, mirror: mirror, aggregator: aggregator,
-            workers: workers, deadLetters: deadLetters, logger: logger)
-    }
 
-    /// Records of `topics` not yet consumed (committed) by every group: known on the in-process
-    /// transport only (Kafka keeps them, so nothing waits there).
-    func pending(_ topics: [PalisadeTopic]) -> (@Sendable () -> Int)? {
-        guard let inProcess = transport as? InProcessTransport else { return nil }
-        let names = topics.map { configuration.transport.name($0) }
-        return { names.reduce(0) { $0 + inProcess.retainedCounts(topic: $1).reduce(0, +) } }
-    }
-
-    /// The services in start order (shut down in reverse).
-    func services() throws -> [any Service] {
-        let addresses = self.addresses
         let drain = Duration.milliseconds(configuration.drainTimeoutMs)
+        // What `group` has not consumed yet of `topic`: known on the in-process transport only
+        // (Kafka keeps the records, so nothing waits there).
+        func pending(_ group: String, _ topic: PalisadeTopic) -> (@Sendable () -> Int)? {
+            guard let inProcess = transport as? InProcessTransport else { return nil }
+            let name = configuration.transport.name(topic)
+            return { inProcess.lag(group: group, topic: name) }
+        }
         var services: [any Service] = [
-            try aggregator.application(logger: logger) { channel in
-                addresses.setAggregator(channel.localAddress?.port)
-            },
+            aggregatorApplication,
             DrainBarrier(
-                name: "verdicts to the aggregator", pending: pending([.verdicts]), timeout: drain,
+                name: "verdicts to the aggregator", pending: pending(configuration.aggregator.consumerGroup, .verdicts), timeout: drain,
                 settle: .milliseconds(2 * configuration.aggregator.pollTimeoutMs), logger: logger),
             deadLetters,
         ]
         services += workers.map { $0 as any Service }
         services.append(
             DrainBarrier(
-                name: "requests to the workers", pending: pending([.requests]), timeout: drain, settle: .zero,
+                name: "requests to the workers", pending: pending(configuration.worker.group, .requests), timeout: drain, settle: .zero,
                 logger: logger))
-        services.append(
-            try mirror.application { channel in
-                addresses.setMirror(channel.localAddress?.port)
-            })
-        return services
+        services.append(mirrorApplication)
+        return PalisadeStack(
+            configuration: configuration, transport: transport, workers: workers, deadLetters: deadLetters,
+            addresses: addresses, services: services, logger: logger)
     }
 
-    /// The group `palisade up` runs: graceful shutdown on `signals`.
-    func serviceGroup(signals: [UnixSignal]) throws -> ServiceGroup {
+    /// The group `palisade up` runs; with `signals`, SIGTERM and SIGINT shut it down gracefully.
+    func serviceGroup(signals: Bool) -> ServiceGroup {
         ServiceGroup(
-            services: try services(), gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
+            services: services, gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [], cancellationSignals: [],
+            logger: logger)
     }
 
     /// True once both listeners run and every worker consumes.

@@ -104,7 +104,7 @@ struct UpCommand: AsyncParsableCommand {
         } catch let error as UpTokens.Failure {
             throw ValidationError("\(error)")
         }
-        let group = try stack.serviceGroup(signals: [.sigterm, .sigint])
+        let group = stack.serviceGroup(signals: true)
         let banner = Task {
             // Announce the addresses once everything listens and consumes (stderr, plain text).
             let deadline = ContinuousClock.now + .seconds(60)
@@ -126,6 +126,11 @@ struct UpCommand: AsyncParsableCommand {
         logger.info(
             "palisade up stopped",
             metadata: ["dead_letters": "\(stack.deadLetters.count)"])
+    }
+
+    /// The text a failed start shows (a `ValidationError`'s message as is).
+    static func message(for error: any Error) -> String {
+        (error as? ValidationError)?.message ?? "\(error)"
     }
 
     static func banner(_ stack: PalisadeStack) -> String {

@@ -17,8 +17,8 @@ public final class DeadLetterConsumer: Service, Sendable {
     let transport: any Transport
     let topic: String
     let logger: Logger
-    private let counter: Counter
-    private let state = Mutex<(count: Int64, recent: [String])>((0, []))
+    private let counter: CountedCounter
+    private let recent = Mutex<[String]>([])
     private let logEvery: Duration
 
     public init(
@@ -29,15 +29,16 @@ public final class DeadLetterConsumer: Service, Sendable {
         self.topic = PalisadeTopic.deadLetter.name(prefix: topicPrefix)
         self.logger = logger
         self.logEvery = logInterval
-        counter = metrics.registry.counter(
-            name: "palisade_deadletters_total", help: "Dead letters read from palisade.deadletter (records no role could read).")
+        counter = CountedCounter(
+            metrics.registry, name: "palisade_deadletters_total",
+            help: "Dead letters read from palisade.deadletter (records no role could read).")
     }
 
     /// Dead letters read so far.
-    public var count: Int64 { state.withLock { $0.count } }
+    public var count: Int64 { counter.value }
 
     /// The reasons of the last (up to 20) dead letters, oldest first.
-    public var recentReasons: [String] { state.withLock { $0.recent } }
+    public var recentReasons: [String] { recent.withLock { $0 } }
 
     public func run() async throws {
         let consumer = try transport.makeGroupConsumer(group: Self.group, topics: [topic])
@@ -45,7 +46,7 @@ public final class DeadLetterConsumer: Service, Sendable {
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let events: [ConsumerEvent]
-                do {
+                do throws(TransportError) {
                     events = try await consumer.poll(maxRecords: 1_000, timeout: .milliseconds(200))
                 } catch {
                     if error.code == .closed { break }
@@ -60,12 +61,11 @@ public final class DeadLetterConsumer: Service, Sendable {
                     } else {
                         reason = "unreadable dead letter at \(record.topic)[\(record.partition)]@\(record.offset)"
                     }
-                    counter.increment()
-                    state.withLock {
-                        $0.count += 1
-                        $0.recent.append(String(reason.prefix(500)))
-                        if $0.recent.count > 20 { $0.recent.removeFirst($0.recent.count - 20) }
+                    recent.withLock {
+                        $0.append(String(reason.prefix(500)))
+                        if $0.count > 20 { $0.removeFirst($0.count - 20) }
                     }
+                    counter.increment()
                     if log.shouldLog() {
                         logger.warning("dead letter", metadata: ["reason": "\(reason.prefix(500))", "total": "\(count)"])
                     }
