@@ -328,8 +328,8 @@ let package = Package(
         .testTarget(
             name: "PalisadeCLITests",
             dependencies: [
-                "PalisadeCLI", "PalisadeCore", "PalisadeRuntime", "PalisadeTransport", "WorkerService",
-                "AggregatorService",
+                "PalisadeCLI", "PalisadeCore", "PalisadeRecords", "PalisadeRuntime", "PalisadeTransport",
+                "WorkerService", "AggregatorService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import PalisadeCore
+import PalisadeRecords
 import PalisadeRuntime
 import PalisadeTransport
 import ServiceLifecycle
@@ -174,22 +176,33 @@ struct UpTests {
         let total = 600
         let report = try await post((0..<total).map { Self.sqli("203.0.113.50", $0) }, to: running)
         #expect(report.accepted == total)
+        // A burst the mirror has produced and no worker has taken yet when the stop comes.
+        let burst = 4_000
+        let producer = try running.stack.transport.makeProducer()
+        let records = try (0..<burst).map { n in
+            let record = try CaptureRecord.parse(json: Array(Self.sqli("203.0.113.50", total + n).utf8), now: 0)
+            return OutgoingRecord(
+                topic: "palisade.requests", key: nil, value: CaptureRecordMessage(record).encodedRecord())
+        }
+        let receipts = await producer.send(batch: records)
+        #expect(receipts.allSatisfy { (try? $0.get()) != nil })
+        let inProcess = try #require(running.stack.transport as? InProcessTransport)
+        #expect(inProcess.lag(group: "palisade-workers", topic: "palisade.requests") > 0)
         // Stop at once: the mirror produces what it holds, the workers take all of it, the
         // aggregator stores every verdict before SQLite closes.
         try await running.stop()
 
         let restarted = try await start(try configuration(dataDir: dir))
-        let attacks = try json(
+        let incidents = try json(
             try await restarted.aggregator.send(
-                "GET", "/v1/attacks",
+                "GET", "/v1/incidents",
                 query: [
                     .init(name: "client", value: "203.0.113.50"), .init(name: "class", value: "sqli"),
-                    .init(name: "kind", value: "verdict"), .init(name: "limit", value: "1000"),
+                    .init(name: "kind", value: "verdict"),
                 ]))
-        let rows = attacks["attacks"] as? [[String: Any]] ?? []
-        let requests = Set(rows.compactMap { $0["request_id"] as? String })
-        #expect(requests.count == total, "every accepted request has its stored attack")
-        #expect(rows.count == total)
+        let rows = incidents["incidents"] as? [[String: Any]] ?? []
+        #expect(rows.count == 1)
+        #expect(rows.first?["attacks"] as? Int == total + burst, "every accepted request has its stored attack")
         try await restarted.stop()
     }
 
