@@ -11,7 +11,7 @@
 #      clients, active decisions with their reasons, and who was refused (403) or served (200).
 #
 # Then it keeps everything running until Ctrl-C (DEMO_EXIT=1 or --once: stop after printing).
-# Ports: DEMO_MIRROR_PORT (8470), DEMO_API_PORT (8082), DEMO_GATEWAY_PORT (8080).
+# Ports: DEMO_MIRROR_PORT (8470), DEMO_API_PORT (8082), DEMO_GATEWAY_PORT (8080). PALISADE_BIN: another binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,10 +24,13 @@ gateway_port=${DEMO_GATEWAY_PORT:-8080}
 
 scripts/bootstrap.sh build kafka demo
 export PATH="$PATH:/opt/swift/usr/bin"
-bin="$(swift build -c release --show-bin-path)/palisade"
-if [ ! -x "$bin" ]; then
-  echo "demo: building palisade (release)…"
-  swift build -c release
+bin=${PALISADE_BIN:-}   # another binary (e.g. a debug build) instead of the release one
+if [ -z "$bin" ]; then
+  bin="$(swift build -c release --show-bin-path)/palisade"
+  if [ ! -x "$bin" ]; then
+    echo "demo: building palisade (release)…"
+    swift build -c release
+  fi
 fi
 
 for port in "$mirror_port" "$api_port" "$gateway_port"; do
@@ -84,7 +87,7 @@ sed -e "s|@DIR@|$work/nginx|g" -e "s|@ROOT@|$root|g" -e "s|@MODULES@|/usr/lib/ng
   -e "s|@PORT@|$gateway_port|g" -e "s|@MIRROR@|http://127.0.0.1:$mirror_port|g" \
   -e "s|@AGGREGATOR@|http://127.0.0.1:$api_port|g" examples/demo/nginx.conf.tmpl >"$work/nginx/nginx.conf"
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log"
-wait_http "http://127.0.0.1:$gateway_port/api/orders" 10
+wait_http "http://127.0.0.1:$gateway_port/health" 10
 echo "nginx $(nginx -v 2>&1 | sed 's|.*/||') serving; try: curl -s http://127.0.0.1:$gateway_port/api/users/1"
 
 api() { curl -sf --max-time 10 -H "Authorization: Bearer $PALISADE_AGGREGATOR_TOKEN" "http://127.0.0.1:$api_port$1"; }
@@ -157,9 +160,9 @@ print("\nActive decisions (GET /v1/decisions):")
 for d in sorted(decisions, key=lambda d: d["value"]):
     print("  %-6s %-3s %-16s rule %-14s %s" % (d["action"], d["scope"], d["value"], d.get("source_rule", "-"),
                                               d.get("reason", "")))
-print("\nDiscovered endpoints (GET /v1/endpoints): %d, e.g. %s" % (
+print("\nDiscovered endpoints (GET /v1/endpoints): %d: %s" % (
     endpoints.get("total", 0),
-    ", ".join("%s %s" % (e["method"], e["template"]) for e in endpoints.get("endpoints", [])[:6])))
+    ", ".join("%s %s" % (e["method"], e["template"]) for e in endpoints.get("endpoints", []))))
 
 def statuses(counts):
     return ", ".join("%s: %d" % (k, v) for k, v in sorted(counts.items()))
