@@ -156,8 +156,8 @@ for cls, n in by_class.most_common():
 print("\nTop clients:")
 for client, n in by_client.most_common(8):
     print("  %-16s %4d  %s" % (client, n, ", ".join(sorted(classes_of[client]))))
-print("\nActive decisions (GET /v1/decisions):")
-for d in sorted(decisions, key=lambda d: d["value"]):
+print("\nActive decisions (GET /v1/decisions; block is enforced by the gateway, monitor only recorded):")
+for d in sorted(decisions, key=lambda d: (d["action"] != "block", d["value"])):
     print("  %-6s %-3s %-16s rule %-14s %s" % (d["action"], d["scope"], d["value"], d.get("source_rule", "-"),
                                               d.get("reason", "")))
 print("\nDiscovered endpoints (GET /v1/endpoints): %d: %s" % (

@@ -261,14 +261,16 @@ struct PalisadeStack: Sendable {
         var services: [any Service] = [
             aggregatorApplication,
             DrainBarrier(
-                name: "verdicts to the aggregator", pending: pending(configuration.aggregator.consumerGroup, .verdicts), timeout: drain,
+                name: "verdicts to the aggregator", pending: pending(configuration.aggregator.consumerGroup, .verdicts),
+                timeout: drain,
                 settle: .milliseconds(2 * configuration.aggregator.pollTimeoutMs), logger: logger),
             deadLetters,
         ]
         services += workers.map { $0 as any Service }
         services.append(
             DrainBarrier(
-                name: "requests to the workers", pending: pending(configuration.worker.group, .requests), timeout: drain, settle: .zero,
+                name: "requests to the workers", pending: pending(configuration.worker.group, .requests),
+                timeout: drain, settle: .zero,
                 logger: logger))
         services.append(mirrorApplication)
         return PalisadeStack(

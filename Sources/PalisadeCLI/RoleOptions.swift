@@ -29,7 +29,8 @@ struct RoleOptions: ParsableArguments {
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("unknown --log-level '\(logLevel)' (trace, debug, info, notice, warning, error, critical)")
+            throw ValidationError(
+                "unknown --log-level '\(logLevel)' (trace, debug, info, notice, warning, error, critical)")
         }
     }
 

@@ -56,7 +56,8 @@ public final class DeadLetterConsumer: Service, Sendable {
                 for case .record(let record) in events {
                     let reason: String
                     if let value = record.value, let letter = try? DeadLetterMessage.decodeRecord(value) {
-                        reason = "\(letter.rejectedBy) rejected \(letter.topic)[\(letter.partition)]@\(letter.offset): "
+                        reason =
+                            "\(letter.rejectedBy) rejected \(letter.topic)[\(letter.partition)]@\(letter.offset): "
                             + letter.reason
                     } else {
                         reason = "unreadable dead letter at \(record.topic)[\(record.partition)]@\(record.offset)"
@@ -67,7 +68,8 @@ public final class DeadLetterConsumer: Service, Sendable {
                     }
                     counter.increment()
                     if log.shouldLog() {
-                        logger.warning("dead letter", metadata: ["reason": "\(reason.prefix(500))", "total": "\(count)"])
+                        logger.warning(
+                            "dead letter", metadata: ["reason": "\(reason.prefix(500))", "total": "\(count)"])
                     }
                     try? consumer.acknowledge(record)
                 }

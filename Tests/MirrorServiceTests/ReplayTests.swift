@@ -118,7 +118,8 @@ struct ReplayTests {
         router.on("**", method: .post) { request, context -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             let client = request.headers[.init("X-Forwarded-For")!] ?? "-"
-            let line = "\(request.method) \(request.uri) \(client) "
+            let line =
+                "\(request.method) \(request.uri) \(client) "
                 + "\(request.headers[.contentType] ?? "") \(String(buffer: body))"
             seen.withLock { $0.append(line) }
             return Response(status: client == "203.0.113.7" ? .forbidden : .created)

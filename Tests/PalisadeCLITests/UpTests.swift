@@ -218,7 +218,9 @@ struct UpTests {
             }
         }
         #expect(message(["--workers", "0"]).contains("up.workers (from command-line flag): must be between 1 and 64"))
-        #expect(message(["--set", "worker.listen_port=1"]).contains("worker.listen_port (from command-line flag): unknown setting"))
+        #expect(
+            message(["--set", "worker.listen_port=1"]).contains(
+                "worker.listen_port (from command-line flag): unknown setting"))
         #expect(message(["--set", "transport.kind=kafka"]).contains("kafka.bootstrap_servers"))
         #expect(message(["--set", "transport.kind=rabbit"]).contains("transport.kind"))
         #expect(
@@ -228,7 +230,8 @@ struct UpTests {
         let yaml = dir + "-bad.yaml"
         try "mirror:\n  listen_port: eighty\n".write(toFile: yaml, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: yaml) }
-        #expect(message(["--config", yaml]).contains("mirror.listen_port (from config file \(yaml)): expected an integer"))
+        #expect(
+            message(["--config", yaml]).contains("mirror.listen_port (from config file \(yaml)): expected an integer"))
         #expect(message(["--config", dir + "/missing.yaml"]).contains("cannot read --config"))
 
         // A data directory that is a file.
