@@ -167,6 +167,10 @@ print("\nDiscovered endpoints (GET /v1/endpoints): %d: %s" % (
 def statuses(counts):
     return ", ".join("%s: %d" % (k, v) for k, v in sorted(counts.items()))
 print("\nPhase 1, %d requests through nginx: %s" % (phase1.get("sent", 0), statuses(phase1.get("statuses", {}))))
+refused = {c: n.get("403", 0) for c, n in phase1.get("clients", {}).items() if n.get("403", 0)}
+if refused:
+    print("  refused during phase 1 (the decision arrived while the client was still at it): %s" % ", ".join(
+        "%s %d" % (c, n) for c, n in sorted(refused.items())))
 print("Phase 2 (after the decisions), by client:")
 blocked_ok, normal_ok = 0, 0
 for client, counts in sorted(phase2.get("clients", {}).items()):
