@@ -327,7 +327,12 @@ let package = Package(
         ),
         .testTarget(
             name: "PalisadeCLITests",
-            dependencies: ["PalisadeCLI", "PalisadeCore"],
+            dependencies: [
+                "PalisadeCLI", "PalisadeCore", "PalisadeRecords", "PalisadeRuntime", "PalisadeTransport",
+                "WorkerService", "AggregatorService",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/PalisadeCLITests",
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import PalisadePolicy
 import PalisadeRuntime
 import PalisadeTransport
@@ -15,12 +16,15 @@ public struct Aggregator {
     public let configuration: AggregatorConfiguration
 
     /// The HTTP server with the background services attached (one `Service` for a ServiceGroup).
-    public func application(logger: Logger) throws -> some ApplicationProtocol {
+    /// `onServerRunning` receives the listening channel (its port when `listen_port` is 0).
+    public func application(
+        logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
         Application(
             router: router, server: try configuration.listener.serverBuilder(),
             configuration: .init(
                 address: .hostname(configuration.listener.host, port: configuration.listener.port), serverName: nil),
-            services: services, logger: logger)
+            services: services, onServerRunning: onServerRunning, logger: logger)
     }
 }
 

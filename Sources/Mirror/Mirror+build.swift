@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import PalisadeRuntime
 import PalisadeTransport
 import ServiceLifecycle
@@ -39,15 +40,18 @@ public struct MirrorRole: Sendable {
 
     /// The capture listener, running the pipeline and (when enabled) the raw listener as its
     /// services. Shutdown order: the capture listener stops accepting, then the raw listener,
-    /// then the pipeline drains and flushes.
-    public func application() throws -> some ApplicationProtocol {
+    /// then the pipeline drains and flushes. `onServerRunning` receives the listening channel
+    /// (its local address holds the port when `listen_port` is 0).
+    public func application(
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
         var services: [any Service] = [pipeline]
         if configuration.rawListener != nil { services.append(try rawApplication(includingPipeline: false)) }
         return Application(
             router: captureRouter(), server: try configuration.listener.serverBuilder(),
             configuration: .init(
                 address: .hostname(configuration.listener.host, port: configuration.listener.port), serverName: nil),
-            services: services, logger: logger)
+            services: services, onServerRunning: onServerRunning, logger: logger)
     }
 
     /// The raw listener alone (tests), optionally running the pipeline.

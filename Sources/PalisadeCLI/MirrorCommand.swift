@@ -22,11 +22,7 @@ struct MirrorCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "YAML configuration file.")
-    var config: String?
-
-    @Option(name: .customLong("set"), help: "Override a setting: key=value (repeatable).")
-    var settings: [String] = []
+    @OptionGroup var options: RoleOptions
 
     @Option(help: "Address to listen on (mirror.listen_host).")
     var listenHost: String?
@@ -40,39 +36,16 @@ struct MirrorCommand: AsyncParsableCommand {
     @Option(help: "Transport: inprocess or kafka (transport.kind).")
     var transport: String?
 
-    @Option(help: "Kafka bootstrap servers (kafka.bootstrap_servers); implies --transport kafka.")
-    var kafkaBootstrap: String?
-
-    @Option(help: "Topic name prefix (kafka.topic_prefix).")
-    var topicPrefix: String?
-
     @Option(help: "Enable the raw mirror listener on this port (mirror.raw.enabled, mirror.raw.listen_port).")
     var rawPort: Int?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
-
-    @Flag(help: "Print the effective configuration (secrets masked) and exit.")
-    var printConfig = false
-
-    /// The command-line layer of the settings.
-    func overrides() throws -> [String: String] {
+    /// This command's own flags, as settings (the shared ones are in ``RoleOptions``).
+    func roleOverrides() -> [String: String] {
         var out: [String: String] = [:]
-        for item in settings {
-            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-                throw ValidationError("--set expects key=value, got '\(item)'")
-            }
-            out[String(item[..<eq])] = String(item[item.index(after: eq)...])
-        }
         if let listenHost { out["mirror.listen_host"] = listenHost }
         if let listenPort { out["mirror.listen_port"] = String(listenPort) }
         if !token.isEmpty { out["mirror.tokens"] = token.joined(separator: ",") }
-        if let kafkaBootstrap {
-            out["kafka.bootstrap_servers"] = kafkaBootstrap
-            out["transport.kind"] = "kafka"
-        }
         if let transport { out["transport.kind"] = transport }
-        if let topicPrefix { out["kafka.topic_prefix"] = topicPrefix }
         if let rawPort {
             out["mirror.raw.enabled"] = "true"
             out["mirror.raw.listen_port"] = String(rawPort)
@@ -81,17 +54,7 @@ struct MirrorCommand: AsyncParsableCommand {
     }
 
     func loadSettings() throws -> Settings {
-        var yaml: String?
-        if let config {
-            do {
-                yaml = try String(contentsOfFile: config, encoding: .utf8)
-            } catch {
-                throw ValidationError("cannot read --config \(config): \(error.localizedDescription)")
-            }
-        }
-        return try Settings(
-            definitions: MirrorConfiguration.allDefinitions, yaml: yaml, yamlPath: config ?? "config",
-            environment: ProcessInfo.processInfo.environment, overrides: try overrides())
+        try options.load(MirrorConfiguration.allDefinitions, extra: roleOverrides())
     }
 
     func run() async throws {
@@ -100,7 +63,7 @@ struct MirrorCommand: AsyncParsableCommand {
         let transportSettings: TransportSettings
         do {
             settings = try loadSettings()
-            if printConfig {
+            if options.printConfig {
                 print(settings.redactedDescription())
                 return
             }
@@ -109,14 +72,11 @@ struct MirrorCommand: AsyncParsableCommand {
         } catch let error as Settings.Error {
             throw ValidationError("configuration: \(error)")
         }
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("unknown --log-level \(logLevel)")
-        }
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        options.bootstrapLogging()
         let metrics = PalisadeMetrics()
         metrics.bootstrap()
         var logger = Logger(label: "palisade.mirror")
-        logger.logLevel = level
+        logger.logLevel = options.level
 
         let transport = try await transportSettings.makeTransport(logger: logger)
         let mirror = try buildMirror(

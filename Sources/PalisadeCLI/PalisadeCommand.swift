@@ -7,7 +7,8 @@ public struct PalisadeCommand: AsyncParsableCommand {
         abstract: "Out-of-band API protection: decode, score, learn and block.",
         version: "0.1.0",
         subcommands: [
-            ScanCommand.self, MirrorCommand.self, WorkerCommand.self, AggregatorCommand.self, ReplayCommand.self,
+            ScanCommand.self, UpCommand.self, MirrorCommand.self, WorkerCommand.self, AggregatorCommand.self,
+            ReplayCommand.self,
             DecisionsCommand.self, OpenAPICommand.self, DevKafkaCommand.self,
         ]
     )

@@ -11,7 +11,7 @@ import PalisadeCore
 #endif
 
 /// `palisade replay`: sends capture records (JSON lines or HAR) to a mirror in batches — for
-/// demos, load tests and backfills.
+/// demos, load tests and backfills — or, with `--through`, as real HTTP requests to a gateway.
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
@@ -22,11 +22,17 @@ struct ReplayCommand: AsyncParsableCommand {
             is retried after its Retry-After. Progress goes to standard error; the final report is \
             printed on standard error and, as one JSON object, on standard output.
 
+            --through URL sends every record as the HTTP request it describes (method, path and \
+            query, headers, body; X-Forwarded-For = the record's client_ip) to a gateway instead, \
+            one request per record, and reports the answers by status and by client.
+
             --loop replays the file again and again and needs --duration or --count so it stops by \
             itself. The token may also come from PALISADE_REPLAY_TOKEN.
 
-            Exit codes: 0 everything was accepted; 3 the mirror rejected some records; 1 the mirror \
-            refused the token or could not be reached; 64 usage error; 66 the input cannot be opened.
+            Exit codes: 0 everything was accepted (--through: every request was answered); 3 the \
+            mirror rejected some records (--through: some records were unreadable or unanswered); 1 \
+            the mirror refused the token or could not be reached; 64 usage error; 66 the input \
+            cannot be opened.
             """
     )
 
@@ -35,6 +41,10 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @Option(help: "The mirror: a base URL (POST /v1/capture is appended) or the full capture URL.")
     var to: String = "http://127.0.0.1:8470"
+
+    @Option(
+        help: "Send each record as a real HTTP request through this gateway base URL (instead of to a mirror).")
+    var through: String?
 
     @Option(help: "Bearer token of the mirror (default: $PALISADE_REPLAY_TOKEN).")
     var token: String?
@@ -77,10 +87,14 @@ struct ReplayCommand: AsyncParsableCommand {
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         guard Replayer.captureURL(to) != nil else { throw ValidationError("--to must be an http:// or https:// URL") }
+        if let through, Replayer.gatewayBase(through) == nil {
+            throw ValidationError("--through must be an http:// or https:// URL")
+        }
     }
 
     func run() async throws {
         var options = Replayer.Options(url: Replayer.captureURL(to)!)
+        options.through = through.flatMap(Replayer.gatewayBase)
         options.token = token ?? ProcessEnvironment.value("PALISADE_REPLAY_TOKEN")
         options.rate = rate
         options.loop = loop
@@ -108,7 +122,7 @@ struct ReplayCommand: AsyncParsableCommand {
         var out = OutputSink.stdout()
         out.line(report.json())
         out.flush()
-        if report.rejected > 0 || report.skipped > 0 { throw ExitCode(3) }
+        if report.rejected > 0 || report.skipped > 0 || report.unanswered > 0 { throw ExitCode(3) }
     }
 }
 
@@ -123,6 +137,8 @@ enum ProcessEnvironment {
 struct Replayer: Sendable {
     struct Options: Sendable {
         var url: String
+        /// Gateway base URL (no trailing slash): send each record as a real request there.
+        var through: String?
         var token: String?
         var rate: Double = 0
         var loop = false
@@ -150,6 +166,19 @@ struct Replayer: Sendable {
         var retried = 0
         var requests = 0
         var seconds = 0.0
+        /// `--through`: answers by HTTP status, and by client (the record's client_ip) and status.
+        var statuses: [Int: Int] = [:]
+        var clients: [String: [Int: Int]] = [:]
+        /// `--through`: requests that got no answer (connection failures after retries).
+        var unanswered = 0
+        /// Distinct clients tallied at most; the rest are tallied under "other".
+        static let maxClients = 10_000
+
+        mutating func tally(status: Int, client: String) {
+            statuses[status, default: 0] += 1
+            let key = clients[client] != nil || clients.count < Self.maxClients ? client : "other"
+            clients[key, default: [:]][status, default: 0] += 1
+        }
 
         var rate: Double { seconds > 0 ? Double(accepted) / seconds : 0 }
 
@@ -163,6 +192,19 @@ struct Replayer: Sendable {
                 w.key(key)
                 w.int(value)
             }
+            if !statuses.isEmpty || unanswered > 0 {
+                w.key("unanswered")
+                w.int(unanswered)
+                w.key("statuses")
+                Self.write(statuses, to: &w)
+                w.key("clients")
+                w.beginObject()
+                for client in clients.keys.sorted() {
+                    w.key(client)
+                    Self.write(clients[client] ?? [:], to: &w)
+                }
+                w.endObject()
+            }
             w.key("seconds")
             w.double(seconds)
             w.key("records_per_second")
@@ -171,8 +213,24 @@ struct Replayer: Sendable {
             return w.output
         }
 
+        static func write(_ counts: [Int: Int], to w: inout JSONWriter) {
+            w.beginObject()
+            for status in counts.keys.sorted() {
+                w.key(String(status))
+                w.int(counts[status] ?? 0)
+            }
+            w.endObject()
+        }
+
         var text: String {
-            "palisade replay: \(sent) sent, \(accepted) accepted, \(rejected) rejected, \(skipped) skipped, "
+            if !statuses.isEmpty || unanswered > 0 {
+                let byStatus = statuses.keys.sorted().map { "\($0): \(statuses[$0] ?? 0)" }.joined(separator: ", ")
+                return "palisade replay: \(sent) requests sent through the gateway in "
+                    + "\(JSONWriter.format(seconds, decimals: 2)) s; answers by status: \(byStatus)"
+                    + " (\(statuses[403] ?? 0) refused with 403); \(unanswered) unanswered, \(rejected) unreadable, "
+                    + "\(skipped) skipped"
+            }
+            return "palisade replay: \(sent) sent, \(accepted) accepted, \(rejected) rejected, \(skipped) skipped, "
                 + "\(retried) retried, \(requests) requests in \(JSONWriter.format(seconds, decimals: 2)) s "
                 + "(\(Int(rate)) records/s)"
         }
@@ -188,9 +246,19 @@ struct Replayer: Sendable {
         var accepted = 0
         var rejected = 0
         var retried = 0
+        /// `--through`: the answer's status (nil: no answer) and the record's client.
+        var status: Int?
+        var client: String?
+        var unanswered = 0
     }
 
     let options: Options
+
+    /// A gateway base URL without its trailing slash; nil unless http(s).
+    static func gatewayBase(_ text: String) -> String? {
+        guard text.hasPrefix("http://") || text.hasPrefix("https://"), text.count > 8 else { return nil }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
 
     /// `http://host:port` → `http://host:port/v1/capture`; a URL with a path is used as it is.
     static func captureURL(_ text: String) -> String? {
@@ -232,6 +300,8 @@ struct Replayer: Sendable {
                 report.rejected += result.rejected
                 report.retried += result.retried
                 report.requests += 1 + result.retried
+                report.unanswered += result.unanswered
+                if let status = result.status { report.tally(status: status, client: result.client ?? "-") }
             }
 
             var pending: [UInt8] = []
@@ -255,7 +325,12 @@ struct Replayer: Sendable {
                     settle(result, report: &report)
                 }
                 inFlight += 1
-                group.addTask { try await self.post(body, records: records, client: client) }
+                if let gateway = options.through {
+                    let line = queued
+                    group.addTask { await self.sendThrough(body, line: line, gateway: gateway, client: client) }
+                } else {
+                    group.addTask { try await self.post(body, records: records, client: client) }
+                }
                 if options.progress, clock.now - lastProgress >= .seconds(1) {
                     lastProgress = clock.now
                     var snapshot = report
@@ -265,6 +340,9 @@ struct Replayer: Sendable {
                 }
             }
 
+            // One record per request when sending through a gateway.
+            let batch = options.through == nil ? options.batch : 1
+
             func take(_ line: some Collection<UInt8>, _ err: inout OutputSink) async throws {
                 if let count = options.count, queued + pendingCount >= count {
                     done = true
@@ -273,7 +351,7 @@ struct Replayer: Sendable {
                 pending.append(contentsOf: line)
                 pending.append(UInt8(ascii: "\n"))
                 pendingCount += 1
-                if pendingCount >= options.batch { try await flush(&err) }
+                if pendingCount >= batch { try await flush(&err) }
             }
 
             repeat {
@@ -384,6 +462,58 @@ struct Replayer: Sendable {
             default:
                 let text = String(buffer: responseBody).prefix(300)
                 throw ReplayError(description: "the mirror answered HTTP \(response.status.code): \(text)")
+            }
+        }
+    }
+
+    /// Request headers never copied from a record: the connection's own, and what the sender
+    /// sets itself (the client address, the body length).
+    static let droppedHeaders: Set<String> = [
+        "connection", "keep-alive", "transfer-encoding", "content-length", "x-forwarded-for", "te", "upgrade",
+        "proxy-connection", "expect",
+    ]
+
+    /// Sends one capture record (`line`, JSON) as the HTTP request it describes to `gateway`;
+    /// a connection failure is retried (`maxConnectionAttempts`), then counted as unanswered.
+    func sendThrough(_ line: [UInt8], line number: Int, gateway: String, client: HTTPClient) async -> BatchResult {
+        var result = BatchResult(records: 1)
+        let record: CaptureRecord
+        do {
+            record = try CaptureRecord.parse(
+                json: line.last == UInt8(ascii: "\n") ? line.dropLast() : line[...], lineNumber: number,
+                now: WallClock.nowMilliseconds())
+        } catch {
+            result.rejected = 1
+            return result
+        }
+        result.client = record.clientIP ?? "-"
+        let path = record.rawPath.hasPrefix("/") ? record.rawPath : "/" + record.rawPath
+        var request = HTTPClientRequest(url: gateway + path)
+        request.method = HTTPMethod(rawValue: record.method)
+        for header in record.headers where !Self.droppedHeaders.contains(header.name.lowercased()) {
+            request.headers.add(name: header.name, value: header.value)
+        }
+        if let host = record.host, !request.headers.contains(name: "host") {
+            request.headers.add(name: "Host", value: host)
+        }
+        if let ip = record.clientIP { request.headers.replaceOrAdd(name: "X-Forwarded-For", value: ip) }
+        if !record.body.isEmpty { request.body = .bytes(ByteBuffer(bytes: record.body)) }
+        var failures = 0
+        while true {
+            do {
+                let response = try await client.execute(request, timeout: .seconds(30))
+                _ = try await response.body.collect(upTo: 16 << 20)
+                result.accepted = 1
+                result.status = Int(response.status.code)
+                return result
+            } catch {
+                failures += 1
+                guard failures < options.maxConnectionAttempts, !Task.isCancelled else {
+                    result.unanswered = 1
+                    return result
+                }
+                result.retried += 1
+                try? await Task.sleep(for: .milliseconds(50 << failures))
             }
         }
     }

@@ -31,7 +31,8 @@ public struct WorkerSettings: Sendable {
 
     /// Consumer group of `palisade.requests`. Default `palisade-workers`.
     public var group = "palisade-workers"
-    /// Topic name prefix (`acme.` → `acme.palisade.requests`). Default empty.
+    /// Topic name prefix (`acme.` → `acme.palisade.requests`): the transport's `kafka.topic_prefix`.
+    /// Default empty.
     public var topicPrefix = ""
     /// Scoring tasks (lanes); partitions are spread over them, each partition in order.
     /// Default: the number of active cores.
@@ -83,12 +84,26 @@ public struct WorkerSettings: Sendable {
 }
 
 extension WorkerSettings {
+    /// Every key the `palisade worker` role reads: its own, its operations listener's and the
+    /// shared transport's (`TransportSettings`).
+    public static var allDefinitions: [Settings.Definition] {
+        definitions + ListenerConfiguration.definitions(prefix: "worker", port: 9102) + TransportSettings.definitions
+    }
+
+    /// Checks the worker's settings against the transport's: on Kafka the shutdown drain must end
+    /// before the group session times out, or the group waits on a member that is leaving.
+    public func validate(against transport: TransportSettings, _ settings: Settings) throws(WorkerConfigurationError) {
+        guard let kafka = transport.kafka, drainTimeoutMs >= kafka.consumer.sessionTimeoutMs else { return }
+        throw WorkerConfigurationError(
+            key: "worker.drain_timeout_ms", origin: settings.origin("worker.drain_timeout_ms"),
+            reason: "must be shorter than kafka.session_timeout_ms (\(kafka.consumer.sessionTimeoutMs))")
+    }
+
     /// The documented keys of the worker role (besides the listener's and the transport's).
     public static let definitions: [Settings.Definition] = {
         let d = WorkerSettings()
         return [
             .init("worker.group", default: d.group, "Consumer group of palisade.requests."),
-            .init("worker.topic_prefix", default: d.topicPrefix, "Prefix of every topic name (e.g. acme.)."),
             .init(
                 "worker.scoring_tasks", default: "0",
                 "Scoring tasks; partitions are spread over them, each in order. 0 = the number of cores."),
@@ -142,7 +157,7 @@ extension WorkerSettings {
     public static func from(_ settings: Settings) throws -> WorkerSettings {
         var s = WorkerSettings()
         s.group = settings.string("worker.group")
-        s.topicPrefix = settings.string("worker.topic_prefix")
+        s.topicPrefix = settings.string("kafka.topic_prefix")
         let tasks = try settings.int("worker.scoring_tasks", range: 0...256)
         s.scoringTasks = tasks == 0 ? ProcessInfo.processInfo.activeProcessorCount : tasks
         s.pollMaxRecords = try settings.int("worker.poll_max_records", range: 1...100_000)

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PalisadeRuntime
 import PalisadeTransport
+import Synchronization
 import Testing
 
 @testable import MirrorService
@@ -107,6 +108,56 @@ struct ReplayTests {
         #expect(records[0].host == "api.example.com")
         #expect(records[0].body == Array(#"{"user":"a"}"#.utf8))
         #expect(records[1].status == 404)
+    }
+
+    /// `--through`: every record becomes the HTTP request it describes; answers are counted by
+    /// status and by client.
+    @Test func throughSendsRealRequestsAndCountsAnswersByClient() async throws {
+        let seen = Mutex<[String]>([])
+        let router = Router()
+        router.on("**", method: .post) { request, context -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let client = request.headers[.init("X-Forwarded-For")!] ?? "-"
+            let line =
+                "\(request.method) \(request.uri) \(client) "
+                + "\(request.headers[.contentType] ?? "") \(String(buffer: body))"
+            seen.withLock { $0.append(line) }
+            return Response(status: client == "203.0.113.7" ? .forbidden : .created)
+        }
+        router.get("**") { request, _ -> Response in
+            let client = request.headers[.init("X-Forwarded-For")!] ?? "-"
+            seen.withLock { $0.append("\(request.method) \(request.uri) \(client) \(request.head.authority ?? "")") }
+            return Response(status: client == "203.0.113.7" ? .forbidden : .ok)
+        }
+        let lines = [
+            #"{"client_ip":"203.0.113.7","method":"GET","host":"shop.example.com","path":"/api/search?q=1%27"}"#,
+            #"{"client_ip":"198.51.100.1","method":"POST","path":"/api/orders","headers":[["content-type","application/json"],["x-forwarded-for","10.9.9.9"]],"body":"{\"sku\":\"A-1\"}"}"#,
+            #"{"client_ip":"198.51.100.1","method":"GET","path":"/api/users/2"}"#,
+            #"{"client_ip":"203.0.113.7","method":"POST","path":"/api/login","body":"x"}"#,
+            "not a capture record",
+        ]
+        let path = try file(lines.joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let (report, text) = try await replay(path, port: 1) {
+                $0.through = "http://127.0.0.1:\(client.port!)"
+                $0.concurrency = 2
+            }
+            #expect(report.sent == 5)
+            #expect(report.rejected == 1, "the unreadable line")
+            #expect(report.statuses == [200: 1, 201: 1, 403: 2])
+            #expect(report.clients == ["203.0.113.7": [403: 2], "198.51.100.1": [200: 1, 201: 1]])
+            #expect(text.contains("(2 refused with 403)"))
+            let json = report.json()
+            #expect(json.contains(#""statuses":{"200":1,"201":1,"403":2}"#))
+        }
+        let requests = seen.withLock { $0 }
+        #expect(requests.count == 4)
+        // The record's X-Forwarded-For is replaced by its client_ip; the record's host is sent.
+        #expect(requests.contains(#"POST /api/orders 198.51.100.1 application/json {"sku":"A-1"}"#))
+        #expect(requests.contains("GET /api/search?q=1%27 203.0.113.7 shop.example.com"))
+        #expect(requests.contains(#"POST /api/login 203.0.113.7  x"#))
     }
 
     @Test func aWrongTokenFails() async throws {

@@ -10,7 +10,8 @@ public struct AggregatorConfiguration: Sendable {
     public var databasePath: String
     /// Policy YAML file; empty = the built-in default policy.
     public var policyPath: String?
-    /// Prefix of the topic names (`acme.` → `acme.palisade.verdicts`).
+    /// Prefix of the topic names (`acme.` → `acme.palisade.verdicts`): the transport's
+    /// `kafka.topic_prefix`.
     public var topicPrefix: String = ""
     /// Consumer group of the verdict and observation consumers.
     public var consumerGroup: String = "palisade-aggregators"
@@ -64,7 +65,6 @@ public struct AggregatorConfiguration: Sendable {
         ListenerConfiguration.definitions(prefix: "aggregator", port: 8082) + [
             .init("aggregator.database_path", default: "palisade-aggregator.sqlite", "SQLite database file."),
             .init("aggregator.policy_file", default: "", "Policy YAML (docs/POLICY.md); empty = built-in default."),
-            .init("aggregator.topic_prefix", default: "", "Prefix of the Kafka topic names, e.g. 'acme.'."),
             .init(
                 "aggregator.consumer_group", default: "palisade-aggregators",
                 "Consumer group for verdicts and observations."),
@@ -96,13 +96,16 @@ public struct AggregatorConfiguration: Sendable {
             .init("aggregator.reload_on_sighup", default: "true", "Reload the policy file on SIGHUP."),
         ] + DashboardConfiguration.definitions
 
-    /// Reads the `aggregator.*` settings.
+    /// Every key the `palisade aggregator` role reads: its own and the shared transport's.
+    public static var allDefinitions: [Settings.Definition] { definitions + TransportSettings.definitions }
+
+    /// Reads the `aggregator.*` settings (and `kafka.topic_prefix`).
     public static func from(_ settings: Settings) throws(Settings.Error) -> AggregatorConfiguration {
         var config = AggregatorConfiguration(
             listener: try ListenerConfiguration.from(settings, prefix: "aggregator"),
             databasePath: settings.string("aggregator.database_path"),
             policyPath: settings.optionalString("aggregator.policy_file"))
-        config.topicPrefix = settings.string("aggregator.topic_prefix")
+        config.topicPrefix = settings.string("kafka.topic_prefix")
         config.consumerGroup = settings.string("aggregator.consumer_group")
         config.pollMaxRecords = try settings.int("aggregator.poll_max_records", range: 1...100_000)
         config.pollTimeoutMs = try settings.int("aggregator.poll_timeout_ms", range: 1...60_000)

@@ -7,7 +7,7 @@ import PalisadeTransport
 ///
 /// Settings: `transport.kind`, `kafka.bootstrap_servers`, `kafka.topic_prefix`,
 /// `kafka.client_id`, `kafka.linger_ms`, `kafka.compression`, `kafka.message_timeout_ms`,
-/// `kafka.queue_max_messages`, `kafka.enqueue_timeout_ms`,
+/// `kafka.queue_max_messages`, `kafka.enqueue_timeout_ms`, `kafka.session_timeout_ms`,
 /// and `kafka.properties.*` (any librdkafka property by name, applied last; values are treated
 /// as secrets in `--print-config` because SASL passwords live there).
 public struct TransportSettings: Sendable {
@@ -47,6 +47,9 @@ public struct TransportSettings: Sendable {
             "kafka.enqueue_timeout_ms", default: "5000",
             "How long a produce waits for room in a full client queue before failing, in ms."),
         .init(
+            "kafka.session_timeout_ms", default: "10000",
+            "Consumer group session timeout, in ms: a member silent this long loses its partitions."),
+        .init(
             "kafka.properties.*", default: "", "Any librdkafka property by name (SSL, SASL, …), applied last.",
             secret: true),
     ]
@@ -78,6 +81,10 @@ public struct TransportSettings: Sendable {
         kafka.producer.messageTimeoutMs = try settings.int("kafka.message_timeout_ms", range: 1_000...3_600_000)
         kafka.producer.queueMaxMessages = try settings.int("kafka.queue_max_messages", range: 1...10_000_000)
         kafka.producer.enqueueTimeoutMs = try settings.int("kafka.enqueue_timeout_ms", range: 0...600_000)
+        kafka.consumer.sessionTimeoutMs = try settings.int("kafka.session_timeout_ms", range: 1_000...3_600_000)
+        // The commit on close must finish before the group gives the partitions away.
+        kafka.consumer.closeCommitTimeoutMs = min(
+            kafka.consumer.closeCommitTimeoutMs, kafka.consumer.sessionTimeoutMs / 2)
         result.kafka = kafka
         return result
     }

@@ -118,6 +118,17 @@ final class InProcessBroker: Sendable {
         state.withLock { $0.topics[topic]?.partitions.map(\.retainedCount) ?? [] }
     }
 
+    func lag(group: String, topic: String) -> Int {
+        state.withLock { state in
+            guard let partitions = state.topics[topic]?.partitions else { return 0 }
+            let committed = state.groups[group]?.committed ?? [:]
+            return partitions.indices.reduce(0) { sum, index in
+                let tp = TopicPartition(topic, Int32(index))
+                return sum + Int(max(0, partitions[index].nextOffset - (committed[tp] ?? 0)))
+            }
+        }
+    }
+
     // MARK: Publish
 
     private enum AppendOutcome {

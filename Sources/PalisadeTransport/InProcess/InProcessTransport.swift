@@ -78,4 +78,10 @@ public final class InProcessTransport: Transport {
     public func retainedCounts(topic: String) -> [Int] {
         broker.retainedCounts(topic: topic)
     }
+
+    /// Records of `topic` that `group` has not committed yet (all partitions): what it still has
+    /// to consume. A group that never committed counts from offset 0.
+    public func lag(group: String, topic: String) -> Int {
+        broker.lag(group: group, topic: topic)
+    }
 }
