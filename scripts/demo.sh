@@ -192,7 +192,8 @@ PY
 
 say "running"
 cat <<EOF
-  aggregator API / dashboard  http://127.0.0.1:$api_port/
+  dashboard (token login)     http://127.0.0.1:$api_port/ui/
+  aggregator API              http://127.0.0.1:$api_port/v1/
   mirror (capture)            http://127.0.0.1:$mirror_port/v1/capture
   gateway (nginx + plugin)    http://127.0.0.1:$gateway_port/api/orders
   tokens                      $work/data/tokens.env   (source it, then: palisade decisions list)

@@ -144,7 +144,8 @@ struct UpCommand: AsyncParsableCommand {
             "",
             "palisade up: ready (\(c.transport.kind.rawValue) transport, \(c.workers) worker(s) × \(c.worker.scoringTasks) scoring tasks)",
             "  mirror (capture)    \(mirror)/v1/capture",
-            "  aggregator API      \(api)/   (decisions: \(api)/v1/decisions)",
+            "  dashboard           \(api)/ui/   (log in with the aggregator token)",
+            "  aggregator API      \(api)/v1/   (decisions: \(api)/v1/decisions)",
             "  database            \(c.aggregator.databasePath)",
         ]
         if let file = c.tokenFile { lines.append("  tokens              \(file)  (generated; mode 0600)") }
