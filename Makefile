@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test test-gateway build release bootstrap fuzz bench bench-gateway format clean
+.PHONY: demo test test-gateway check-deploy build release bootstrap fuzz bench bench-gateway format clean
 
 bootstrap:
 	@scripts/bootstrap.sh build kafka
@@ -23,6 +23,7 @@ test: bootstrap
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	scripts/test-gateway.sh
+	scripts/check-deploy.sh
 
 fuzz: bootstrap
 	scripts/fuzz.sh $(FUZZ_SECONDS)
@@ -32,6 +33,9 @@ bench: bootstrap
 
 test-gateway:
 	scripts/test-gateway.sh
+
+check-deploy:
+	scripts/check-deploy.sh
 
 bench-gateway:
 	scripts/bench-gateway.sh

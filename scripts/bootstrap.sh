@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Palisade needs on Debian 12, idempotently: only missing packages are installed,
 # and `apt-get update` runs only when something is missing. Usage: scripts/bootstrap.sh [group…]
-#   groups: build (default: compiler deps), kafka, gateway, browser, modsec
+#   groups: build (default: compiler deps), kafka, gateway, browser, modsec, deploy
 set -euo pipefail
 
 groups=("$@")
@@ -15,6 +15,7 @@ for group in "${groups[@]}"; do
     gateway) packages+=(nginx libnginx-mod-http-lua lua-resty-core lua-cjson lua-busted lua-check luajit2 deck wrk python3 curl) ;;
     browser) packages+=(chromium chromium-driver python3-selenium) ;;
     modsec) packages+=(libnginx-mod-http-modsecurity modsecurity-crs) ;;
+    deploy) packages+=(python3 python3-yaml deck luajit2 lua-cjson) ;;
     *) echo "bootstrap: unknown group '$group'" >&2; exit 2 ;;
   esac
 done
