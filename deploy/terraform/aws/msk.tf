@@ -68,6 +68,10 @@ resource "aws_msk_cluster" "this" {
 
   lifecycle {
     precondition {
+      condition     = contains([2, 3], length(var.private_subnet_ids))
+      error_message = "MSK spreads brokers over 2 or 3 availability zones: give 2 or 3 private_subnet_ids (or use existing_kafka_bootstrap)."
+    }
+    precondition {
       condition     = var.msk_broker_count % length(var.private_subnet_ids) == 0
       error_message = "msk_broker_count must be a multiple of the number of private subnets (MSK spreads brokers evenly over the AZs)."
     }
