@@ -1,4 +1,5 @@
-# Execution role: pulls the image, writes logs, reads the token secrets (ECS injects them).
+# Execution role: pulls the image, writes logs, reads the token secrets and kafka_config_secret_arn
+# (ECS injects them; a secret encrypted with your own KMS key also needs kms:Decrypt on it).
 # Task role: what the Palisade process itself may do — mount the aggregator's EFS access point.
 
 data "aws_iam_policy_document" "ecs_tasks_assume" {
@@ -31,9 +32,12 @@ resource "aws_iam_role_policy_attachment" "execution" {
 
 data "aws_iam_policy_document" "read_tokens" {
   statement {
-    sid       = "ReadPalisadeTokens"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [for s in aws_secretsmanager_secret.tokens : s.arn]
+    sid     = "ReadPalisadeTokens"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = concat(
+      [for s in aws_secretsmanager_secret.tokens : s.arn],
+      var.kafka_config_secret_arn == "" ? [] : [var.kafka_config_secret_arn],
+    )
   }
 }
 

@@ -143,6 +143,35 @@ run "existing_kafka_without_tokens" {
   }
 }
 
+run "kafka_config_from_a_secret" {
+  command = apply
+
+  variables {
+    existing_kafka_bootstrap  = "b-1.prod:9096,b-2.prod:9096"
+    kafka_security_protocol   = "sasl_ssl"
+    kafka_port                = 9096
+    kafka_config_secret_arn   = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:palisade/kafka-config"
+    existing_msk_cluster_name = "prod-msk"
+  }
+
+  assert {
+    condition = alltrue([
+      for role in ["mirror", "worker", "aggregator"] :
+      contains([for e in jsondecode(aws_ecs_task_definition.role[role].container_definitions)[0].secrets : e.valueFrom], var.kafka_config_secret_arn)
+      && !contains([for e in jsondecode(aws_ecs_task_definition.role[role].container_definitions)[0].environment : e.name], "CONFIG_YAML")
+    ])
+    error_message = "CONFIG_YAML comes from the secret, not the environment"
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.worker_lag) == 1 && aws_cloudwatch_metric_alarm.worker_lag[0].dimensions["Cluster Name"] == "prod-msk"
+    error_message = "lag scaling on the existing MSK cluster"
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.kafka_from_tasks) == 0
+    error_message = "no rule on a cluster whose security group was not given"
+  }
+}
+
 run "rejects_bad_input" {
   command = plan
 
