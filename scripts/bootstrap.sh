@@ -15,7 +15,7 @@ for group in "${groups[@]}"; do
     gateway) packages+=(nginx libnginx-mod-http-lua lua-resty-core lua-cjson lua-busted lua-check luajit2 deck wrk python3 curl) ;;
     browser) packages+=(chromium chromium-driver python3-selenium) ;;
     modsec) packages+=(libnginx-mod-http-modsecurity modsecurity-crs) ;;
-    deploy) packages+=(python3 python3-yaml deck luajit2 lua-cjson) ;;
+    deploy) packages+=(python3 python3-yaml deck luajit2 lua-cjson docker-compose) ;;
     *) echo "bootstrap: unknown group '$group'" >&2; exit 2 ;;
   esac
 done

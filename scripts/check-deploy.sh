@@ -11,6 +11,8 @@
 #                        (tests/*.tftest.hcl: outputs, MSK vs existing Kafka, secrets, validation)
 #   deck:<file>          deck validate -s on every bundled kong.yml (structure; decK 1.4 does not
 #                        check plugin config — plugin-schema does)
+#   compose-config       `docker compose config -q` (v2: compose.yaml alone and with the override;
+#                        Debian's docker-compose 1.29: compose.yaml) — compose's own schema check
 #   shell                bash -n on deploy/kafka/create-topics.sh
 #   yaml, compose, compose-kong, plugin-schema, topics, dockerfile, env-names
 #                        scripts/check_deploy.py (its docstring says what each covers)
@@ -81,6 +83,32 @@ fi
 for f in kong/kong.yml compose/kong/kong.yml deploy/terraform/aws/kong-example/kong.yml; do
   if out=$(deck validate -s "$f" 2>&1); then ok "deck:$f"; else not_ok "deck:$f"; echo "$out" | sed 's/^/    /'; fi
 done
+
+# --- compose's own validation (schema, types, interpolation) -----------------------------------
+# `docker compose config` needs no engine. Compose v2 (the docker CLI plugin) checks both files;
+# Debian's docker-compose 1.29 knows neither the top-level `name` nor `!reset`, so it checks
+# compose.yaml without `name` only.
+envfile="$ROOT/compose/.env.example"
+if docker compose version >/dev/null 2>&1; then
+  for files in "compose.yaml" "compose.yaml external-kafka.yaml"; do
+    args=()
+    for f in $files; do args+=(-f "compose/$f"); done
+    if out=$(docker compose --project-directory compose --env-file "$envfile" "${args[@]}" config -q 2>&1); then
+      ok "compose-config:${files// /+}"
+    else
+      not_ok "compose-config:${files// /+}"; echo "$out" | sed 's/^/    /'
+    fi
+  done
+elif command -v docker-compose >/dev/null 2>&1; then
+  grep -v '^name:' compose/compose.yaml >"$tmp/compose.yaml"
+  if out=$(docker-compose --project-directory compose --env-file "$envfile" -f "$tmp/compose.yaml" config -q 2>&1); then
+    ok "compose-config:compose.yaml (docker-compose $(docker-compose version --short 2>/dev/null))"
+  else
+    not_ok "compose-config:compose.yaml"; echo "$out" | sed 's/^/    /'
+  fi
+else
+  skip "compose-config: neither docker compose nor docker-compose is installed"
+fi
 
 # --- shell ----------------------------------------------------------------------------------
 if out=$(bash -n deploy/kafka/create-topics.sh 2>&1); then ok "shell"; else not_ok "shell"; echo "$out" | sed 's/^/    /'; fi
