@@ -36,6 +36,9 @@ RUN apt-get update \
     && mkdir -p /var/lib/palisade /etc/palisade \
     && chown palisade:palisade /var/lib/palisade
 COPY --from=build /usr/local/bin/palisade /usr/local/bin/palisade
+# Swift's crash backtracer (the static one needs no toolchain): readable stack traces in the logs.
+COPY --from=build /usr/libexec/swift/linux/swift-backtrace-static /usr/local/libexec/swift-backtrace-static
+ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/usr/local/libexec/swift-backtrace-static
 # The example policy, so `aggregator.policy_file=/etc/palisade/policy.yaml` works out of the box;
 # mount or bake your own over it.
 COPY examples/policy.yaml /etc/palisade/policy.yaml

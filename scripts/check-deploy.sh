@@ -14,7 +14,7 @@
 #   compose-config       `docker compose config -q` (v2: compose.yaml alone and with the override;
 #                        Debian's docker-compose 1.29: compose.yaml) — compose's own schema check
 #   shell                bash -n on deploy/kafka/create-topics.sh
-#   yaml, compose, compose-kong, plugin-schema, topics, dockerfile, env-names
+#   yaml, compose, compose-kong, plugin-schema, topics, topics-script, dockerfile, env-names
 #                        scripts/check_deploy.py (its docstring says what each covers)
 set -uo pipefail
 cd "$(dirname "$0")/.."

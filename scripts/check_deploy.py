@@ -18,6 +18,9 @@ Checks:
                   validation (kong/palisade/config.lua, run with luajit)
   topics          deploy/kafka/create-topics.sh creates exactly PalisadeTopic's topics (Swift
                   source) with their cleanup policies
+  topics-script   create-topics.sh run against a stub kafka-topics.sh: the arguments of every
+                  create (prefix, partitions, replication, cleanup policy, retention, client
+                  properties), retries then failure when the cluster refuses, bad input refused
   dockerfile      Dockerfile stages, COPY sources present in the build context and not excluded by
                   .dockerignore, non-root runtime user, ENTRYPOINT palisade
   env-names       the PALISADE_* variables compose and Terraform give each role are settings that
@@ -429,6 +432,78 @@ def check_topics():
     report("topics", problems)
 
 
+STUB = """#!/usr/bin/env bash
+# Records its arguments; fails while $STUB_FAILURES (a counter file) is above 0.
+printf '%s\\n' "$*" >> "$STUB_LOG"
+if [ -s "$STUB_FAILURES" ]; then
+  n=$(cat "$STUB_FAILURES")
+  if [ "$n" -gt 0 ]; then echo $((n - 1)) > "$STUB_FAILURES"; exit 1; fi
+fi
+exit 0
+"""
+
+
+def check_topics_script():
+    import tempfile
+
+    problems = []
+    script = os.path.join(ROOT, "deploy", "kafka", "create-topics.sh")
+    with tempfile.TemporaryDirectory() as tmp:
+        stub = os.path.join(tmp, "kafka-topics.sh")
+        with open(stub, "w") as f:
+            f.write(STUB)
+        os.chmod(stub, 0o755)
+        props = os.path.join(tmp, "client.properties")
+        open(props, "w").write("security.protocol=SSL\n")
+
+        def run(extra, failures=0):
+            log, counter = os.path.join(tmp, "log"), os.path.join(tmp, "failures")
+            open(log, "w").close()
+            open(counter, "w").write(str(failures))
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "KAFKA_TOPICS_BIN": stub, "STUB_LOG": log,
+                   "STUB_FAILURES": counter, "KAFKA_INIT_RETRY_SECS": "0", **extra}
+            p = subprocess.run(["bash", script], env=env, capture_output=True, text=True, timeout=60)
+            return p.returncode, [l for l in open(log).read().splitlines() if l], p.stdout + p.stderr
+
+        base = {"KAFKA_BOOTSTRAP_SERVERS": "k1:9092,k2:9092", "KAFKA_TOPIC_PREFIX": "acme.", "KAFKA_PARTITIONS": "24",
+                "KAFKA_REPLICATION_FACTOR": "3", "KAFKA_RETENTION_HOURS": "48", "KAFKA_CLIENT_PROPERTIES": props}
+        rc, calls, out = run(base)
+        creates = [c for c in calls if "--create" in c]
+        if rc != 0:
+            problems.append(f"exit {rc} against a healthy stub: {out.strip()[:300]}")
+        if len(creates) != 6:
+            problems.append(f"{len(creates)} create calls, expected 6")
+        for c in creates:
+            topic = re.search(r"--topic (\S+)", c).group(1)
+            want = ["--bootstrap-server k1:9092,k2:9092", f"--command-config {props}", "--if-not-exists",
+                    "--partitions 24", "--replication-factor 3"]
+            if topic.endswith((".baselines", ".decisions")):
+                want += ["--config cleanup.policy=compact"]
+                if "retention.ms" in c:
+                    problems.append(f"{topic}: compacted topic with retention.ms")
+            else:
+                want += ["--config cleanup.policy=delete", "--config retention.ms=172800000"]
+            if not topic.startswith("acme.palisade."):
+                problems.append(f"{topic}: prefix missing")
+            for w in want:
+                if w not in c:
+                    problems.append(f"{topic}: '{w}' missing in: {c}")
+        # A refusing cluster: retried KAFKA_INIT_ATTEMPTS times, then a failure exit.
+        rc, calls, out = run({**base, "KAFKA_INIT_ATTEMPTS": "3"}, failures=100)
+        if rc == 0 or len(calls) != 3:
+            problems.append(f"a refusing cluster: exit {rc} after {len(calls)} calls, expected failure after 3")
+        # A transient refusal: recovers.
+        rc, calls, out = run({**base, "KAFKA_INIT_ATTEMPTS": "3"}, failures=2)
+        if rc != 0 or len([c for c in calls if "--create" in c]) != 8:
+            problems.append(f"two transient failures: exit {rc}, {len(calls)} calls")
+        for bad in ({"KAFKA_PARTITIONS": "0"}, {"KAFKA_REPLICATION_FACTOR": "x"}, {"KAFKA_TOPIC_PREFIX": "a b"},
+                    {"KAFKA_BOOTSTRAP_SERVERS": ""}):
+            rc, calls, out = run({**base, **bad})
+            if rc == 0 or calls:
+                problems.append(f"{bad}: accepted (exit {rc}, {len(calls)} calls)")
+    report("topics-script", problems)
+
+
 # --------------------------------------------------------------------------------------------
 # Dockerfile
 
@@ -577,6 +652,7 @@ def main():
         check_compose_kong(model)
     check_plugin_schema()
     check_topics()
+    check_topics_script()
     check_dockerfile()
     if result:
         check_env_names(*result)

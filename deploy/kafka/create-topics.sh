@@ -9,7 +9,8 @@
 # Environment: KAFKA_BOOTSTRAP_SERVERS (required), KAFKA_TOPIC_PREFIX (default none),
 # KAFKA_PARTITIONS (12; the ceiling of worker parallelism), KAFKA_REPLICATION_FACTOR (3),
 # KAFKA_RETENTION_HOURS (24), KAFKA_CLIENT_PROPERTIES (Java client properties file for
-# SSL/SASL, optional), KAFKA_TOPICS_BIN (/opt/kafka/bin/kafka-topics.sh), KAFKA_INIT_ATTEMPTS (10).
+# SSL/SASL, optional), KAFKA_TOPICS_BIN (/opt/kafka/bin/kafka-topics.sh), KAFKA_INIT_ATTEMPTS (10),
+# KAFKA_INIT_RETRY_SECS (3).
 set -euo pipefail
 
 bootstrap=${KAFKA_BOOTSTRAP_SERVERS:?KAFKA_BOOTSTRAP_SERVERS is required}
@@ -19,6 +20,7 @@ replication=${KAFKA_REPLICATION_FACTOR:-3}
 retention_hours=${KAFKA_RETENTION_HOURS:-24}
 topics_bin=${KAFKA_TOPICS_BIN:-/opt/kafka/bin/kafka-topics.sh}
 attempts=${KAFKA_INIT_ATTEMPTS:-10}
+retry_secs=${KAFKA_INIT_RETRY_SECS:-3}
 
 fail() { echo "create-topics: $*" >&2; exit 2; }
 is_int() { [[ $1 =~ ^[0-9]+$ ]]; }
@@ -26,6 +28,7 @@ is_int "$partitions" && ((partitions >= 1 && partitions <= 1024)) || fail "KAFKA
 is_int "$replication" && ((replication >= 1 && replication <= 32)) || fail "KAFKA_REPLICATION_FACTOR must be 1..32, got '$replication'"
 is_int "$retention_hours" && ((retention_hours >= 1)) || fail "KAFKA_RETENTION_HOURS must be a positive integer, got '$retention_hours'"
 is_int "$attempts" && ((attempts >= 1)) || fail "KAFKA_INIT_ATTEMPTS must be a positive integer, got '$attempts'"
+is_int "$retry_secs" || fail "KAFKA_INIT_RETRY_SECS must be a non-negative integer, got '$retry_secs'"
 [[ $prefix =~ ^[A-Za-z0-9._-]*$ ]] || fail "KAFKA_TOPIC_PREFIX may contain only letters, digits, '.', '_', '-'"
 [ -x "$topics_bin" ] || fail "$topics_bin not found (set KAFKA_TOPICS_BIN)"
 retention_ms=$((retention_hours * 3600000))
@@ -47,8 +50,8 @@ create() {
       echo "create-topics: $topic ready (cleanup.policy=$policy)"
       return 0
     fi
-    echo "create-topics: $topic: attempt $attempt of $attempts failed, retrying in 3 s" >&2
-    sleep 3
+    echo "create-topics: $topic: attempt $attempt of $attempts failed" >&2
+    ((attempt < attempts)) && sleep "$retry_secs"
   done
   fail "could not create $topic on $bootstrap"
 }
