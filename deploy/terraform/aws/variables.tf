@@ -372,6 +372,11 @@ variable "mirror_cpu" {
   description = "CPU units of a mirror task (1024 = 1 vCPU)."
   type        = number
   default     = 1024
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.mirror_cpu)
+    error_message = "mirror_cpu must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192 or 16384 (with a memory size Fargate allows for it)."
+  }
 }
 
 variable "mirror_memory" {
@@ -406,6 +411,11 @@ variable "worker_cpu" {
   description = "CPU units of a worker task (scoring lanes default to the cores it sees)."
   type        = number
   default     = 2048
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.worker_cpu)
+    error_message = "worker_cpu must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192 or 16384 (with a memory size Fargate allows for it)."
+  }
 }
 
 variable "worker_memory" {
@@ -452,6 +462,11 @@ variable "aggregator_cpu" {
   description = "CPU units of the aggregator task."
   type        = number
   default     = 2048
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.aggregator_cpu)
+    error_message = "aggregator_cpu must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192 or 16384 (with a memory size Fargate allows for it)."
+  }
 }
 
 variable "aggregator_memory" {

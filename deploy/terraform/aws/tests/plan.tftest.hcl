@@ -179,6 +179,7 @@ run "rejects_bad_input" {
     name               = "Palisade_Prod"
     private_subnet_ids = ["subnet-0123456789abcdef0"]
     log_retention_days = 10
+    worker_cpu         = 3000
     kafka_properties   = { "sasl.password" = "x" }
   }
 
@@ -186,6 +187,7 @@ run "rejects_bad_input" {
     var.name,
     var.private_subnet_ids,
     var.log_retention_days,
+    var.worker_cpu,
     var.kafka_properties,
   ]
 }
