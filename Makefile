@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test test-gateway test-browser build release bootstrap fuzz bench bench-gateway format clean
+.PHONY: demo test test-gateway test-browser check-deploy build release bootstrap fuzz bench bench-gateway format clean
 
 bootstrap:
 	@scripts/bootstrap.sh build kafka
@@ -24,6 +24,7 @@ test: bootstrap
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	scripts/test-gateway.sh
 	scripts/test-browser.sh
+	scripts/check-deploy.sh
 
 fuzz: bootstrap
 	scripts/fuzz.sh $(FUZZ_SECONDS)
@@ -36,6 +37,8 @@ test-gateway:
 
 test-browser:
 	scripts/test-browser.sh
+check-deploy:
+	scripts/check-deploy.sh
 
 bench-gateway:
 	scripts/bench-gateway.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Palisade needs on Debian 12, idempotently: only missing packages are installed,
 # and `apt-get update` runs only when something is missing. Usage: scripts/bootstrap.sh [group…]
-#   groups: build (default: compiler deps), kafka, gateway, demo (nginx + plugin for `make demo`), browser, modsec
+#   groups: build (default: compiler deps), kafka, gateway, demo (nginx + plugin for `make demo`), browser, modsec, deploy
 set -euo pipefail
 
 groups=("$@")
@@ -16,6 +16,7 @@ for group in "${groups[@]}"; do
     demo) packages+=(nginx libnginx-mod-http-lua lua-resty-core lua-cjson python3 curl) ;;
     browser) packages+=(chromium chromium-driver python3-selenium) ;;
     modsec) packages+=(libnginx-mod-http-modsecurity modsecurity-crs) ;;
+    deploy) packages+=(python3 python3-yaml deck luajit2 lua-cjson docker-compose) ;;
     *) echo "bootstrap: unknown group '$group'" >&2; exit 2 ;;
   esac
 done
