@@ -37,8 +37,8 @@ public struct EnumerationDetector: Sendable {
     }
 
     public let config: Config
-    private var table: LRUTable<Key, State>
-    private var fired = 0
+    var table: LRUTable<Key, State>
+    var fired = 0
 
     public init(config: Config = Config(), maxTrackedClients: Int = 50_000) {
         self.config = config

@@ -50,10 +50,10 @@ public struct RateAnomalyDetector: Sendable {
     }
 
     public let config: Config
-    private var clients: LRUTable<Key, Bucket>
-    private var baselines: LRUTable<Verdict.Endpoint, RateBaseline>
-    private var ipUsers: LRUTable<String, DistinctSet>
-    private var fired = 0
+    var clients: LRUTable<Key, Bucket>
+    var baselines: LRUTable<Verdict.Endpoint, RateBaseline>
+    var ipUsers: LRUTable<String, DistinctSet>
+    var fired = 0
 
     public init(config: Config = Config(), maxTrackedClients: Int = 50_000) {
         self.config = config
