@@ -90,19 +90,27 @@ public actor AggregatorCore {
         journaledEvents = try Self.restoreBehaviour(into: &judgement, from: database, logger: logger)
         self.judgement = judgement
         behaviourSnapshotAt = now
-        if let snapshot = try database.loadCatalog() {
+        var restored = EndpointCatalog()
+        var wholeSnapshotTrees: Set<EndpointCatalog.HostMethod> = []
+        if let stored = try database.loadCatalog() {
             do {
-                catalog = try EndpointCatalog(snapshot: snapshot)
+                restored = try EndpointCatalog(snapshot: stored.snapshot, trees: stored.trees)
+                // a whole snapshot (written before the catalog was stored in parts): write every
+                // tree as a part at the next flush
+                if stored.trees.isEmpty { wholeSnapshotTrees = Set(restored.hostMethods) }
             } catch {
                 logger.error(
                     "the stored endpoint catalog does not load; starting empty", metadata: ["error": "\(error)"])
-                catalog = EndpointCatalog()
+                try database.write(Self.clearedCatalog())
             }
-        } else {
-            catalog = EndpointCatalog()
         }
-        for stored in try database.loadTemplateOverrides() { templateOverrides[stored.key] = stored }
-        Self.reconcile(&catalog, with: Array(templateOverrides.values))
+        changedTrees = wholeSnapshotTrees
+        catalogDirty = !wholeSnapshotTrees.isEmpty
+        var overrides: [StoredTemplateOverride.Key: StoredTemplateOverride] = [:]
+        for stored in try database.loadTemplateOverrides() { overrides[stored.key] = stored }
+        Self.reconcile(&restored, with: Array(overrides.values))
+        catalog = restored
+        templateOverrides = overrides
         var builderConfig = BaselineConfig()
         builderConfig.minRequests = config.baselineMinRequests
         var publisherConfig = BaselinePublisher.Config()
@@ -127,7 +135,7 @@ public actor AggregatorCore {
             metadata: [
                 "epoch": "\(epoch)", "decisions": "\(store.count)",
                 "dropped_expired": "\(persisted.count - store.count)",
-                "lift_grace": "\(store.liftGraces.count)", "template_overrides": "\(templateOverrides.count)",
+                "lift_grace": "\(store.liftGraces.count)", "template_overrides": "\(overrides.count)",
             ])
     }
 
@@ -153,6 +161,14 @@ public actor AggregatorCore {
             logger.error("the stored behaviour windows do not load; starting empty", metadata: ["error": "\(error)"])
             return 0
         }
+    }
+
+    /// An empty catalog replacing one that does not load (its parts would otherwise come back).
+    private static func clearedCatalog() -> AggregatorDatabase.Write {
+        var write = AggregatorDatabase.Write()
+        write.catalogSnapshot = EndpointCatalog().snapshot()
+        write.clearCatalogTrees = true
+        return write
     }
 
     /// Makes the catalog's overrides exactly the stored ones (a catalog snapshot can be older than
@@ -339,6 +355,7 @@ public actor AggregatorCore {
             fresh += 1
             if !id.isEmpty { unsavedObservations.append(id) }
             _ = catalog.learn(observation)
+            changedTrees.insert(.init(host: observation.endpoint.host, method: observation.endpoint.method))
         }
         counters.observations += fresh
         metrics.observations.increment(by: fresh)
@@ -347,6 +364,8 @@ public actor AggregatorCore {
     }
 
     private var catalogDirty = false
+    /// Host+method trees changed since the last catalog write.
+    private var changedTrees: Set<EndpointCatalog.HostMethod> = []
 
     /// Learned observations not yet persisted.
     public var unsavedObservationCount: Int { unsavedObservations.count }
@@ -356,11 +375,13 @@ public actor AggregatorCore {
         try retryPendingWrite()
         guard catalogDirty else { return }
         var write = AggregatorDatabase.Write()
-        write.catalogSnapshot = catalog.snapshot()
+        write.catalogSnapshot = catalog.snapshotHeader()
+        write.catalogTrees = changedTrees.sorted().map { ($0.host, $0.method, catalog.treeSnapshot(of: $0)) }
         write.catalogAt = now
         write.seen = unsavedObservations.map { (.observation, $0) }
         try database.write(write)
         unsavedObservations.removeAll(keepingCapacity: true)
+        changedTrees.removeAll(keepingCapacity: true)
         catalogDirty = false
     }
 

@@ -50,8 +50,10 @@ public final class AggregatorDatabase: Sendable {
                         id INTEGER PRIMARY KEY CHECK (id = 1), snapshot BLOB NOT NULL, updated_at INTEGER NOT NULL);
                     """)
         }
-        // v2: behaviour windows (snapshot + journal of events since), lift grace periods, and
-        // operators' template overrides (docs/POLICY.md "Persistence", docs/API.md).
+        // v2: behaviour windows (snapshot + journal of events since), lift grace periods,
+        // operators' template overrides, and the catalog in parts: `catalog` then holds the header
+        // (overrides, pinned endpoints) and `catalog_trees` one row per host+method tree, so a
+        // flush rewrites only the trees that changed (docs/API.md, "Delivery guarantees").
         migrator.registerMigration("v2") { db in
             try db.execute(
                 sql: """
@@ -59,6 +61,8 @@ public final class AggregatorDatabase: Sendable {
                         id INTEGER PRIMARY KEY CHECK (id = 1), snapshot BLOB NOT NULL, updated_at INTEGER NOT NULL);
                     CREATE TABLE behaviour_journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, events BLOB NOT NULL);
                     CREATE TABLE lift_grace (key TEXT PRIMARY KEY NOT NULL, until INTEGER NOT NULL);
+                    CREATE TABLE catalog_trees (
+                        host TEXT NOT NULL, method TEXT NOT NULL, snapshot BLOB NOT NULL, PRIMARY KEY (host, method));
                     CREATE TABLE template_overrides (
                         host TEXT NOT NULL, method TEXT NOT NULL, template TEXT NOT NULL, kind TEXT NOT NULL,
                         created_at INTEGER NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL,
@@ -77,8 +81,13 @@ public final class AggregatorDatabase: Sendable {
         public var audit: [AuditEntry] = []
         public var attacks: [StoredAttack] = []
         public var seen: [(kind: SeenKind, id: String)] = []
+        /// The catalog snapshot, or its header when `catalogTrees` carries the trees that changed.
         public var catalogSnapshot: String?
         public var catalogAt: Int64 = 0
+        /// Catalog trees that changed (`EndpointCatalog.treeSnapshot(of:)`); nil deletes the row.
+        public var catalogTrees: [(host: String, method: String, snapshot: String?)] = []
+        /// Deletes every catalog tree part first (a catalog that did not load).
+        public var clearCatalogTrees = false
         public var meta: [String: String] = [:]
         /// Behaviour events of this step (a journal row, encoded by `BehaviourEvent.encode`).
         public var behaviourEvents: [UInt8]?
@@ -97,7 +106,7 @@ public final class AggregatorDatabase: Sendable {
 
         public var isEmpty: Bool {
             upserts.isEmpty && removals.isEmpty && audit.isEmpty && attacks.isEmpty && seen.isEmpty
-                && catalogSnapshot == nil && meta.isEmpty && behaviourEvents == nil && behaviourSnapshot == nil
+                && catalogSnapshot == nil && catalogTrees.isEmpty && !clearCatalogTrees && meta.isEmpty && behaviourEvents == nil && behaviourSnapshot == nil
                 && liftGrace.isEmpty && templateOverrides.isEmpty && templateOverridesRemoved.isEmpty
                 && otherAudit.isEmpty
         }
@@ -179,6 +188,19 @@ public final class AggregatorDatabase: Sendable {
                     ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at
                     """,
                 arguments: [Data(snapshot.utf8), w.catalogAt])
+        }
+        if w.clearCatalogTrees { try db.execute(sql: "DELETE FROM catalog_trees") }
+        for tree in w.catalogTrees {
+            if let snapshot = tree.snapshot {
+                try db.execute(
+                    sql: """
+                        INSERT INTO catalog_trees (host, method, snapshot) VALUES (?, ?, ?)
+                        ON CONFLICT(host, method) DO UPDATE SET snapshot = excluded.snapshot
+                        """, arguments: [tree.host, tree.method, Data(snapshot.utf8)])
+            } else {
+                try db.execute(
+                    sql: "DELETE FROM catalog_trees WHERE host = ? AND method = ?", arguments: [tree.host, tree.method])
+            }
         }
         if let snapshot = w.behaviourSnapshot {
             try db.execute(
@@ -343,9 +365,14 @@ public final class AggregatorDatabase: Sendable {
         }
     }
 
-    public func loadCatalog() throws -> [UInt8]? {
+    /// The catalog snapshot (or header) and its tree parts; nil when none was written.
+    public func loadCatalog() throws -> (snapshot: [UInt8], trees: [[UInt8]])? {
         try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT snapshot FROM catalog WHERE id = 1").map { [UInt8]($0) }
+            guard let header = try Data.fetchOne(db, sql: "SELECT snapshot FROM catalog WHERE id = 1") else {
+                return nil
+            }
+            let trees = try Data.fetchAll(db, sql: "SELECT snapshot FROM catalog_trees ORDER BY host, method")
+            return ([UInt8](header), trees.map { [UInt8]($0) })
         }
     }
 
