@@ -120,6 +120,52 @@ import Testing
         #expect(await third.core.decisions.first?.action == .block)
     }
 
+    // MARK: catalog in parts
+
+    func hostObservation(_ host: String, _ i: Int) -> EndpointObservation {
+        var o = observation(id: "\(host)-\(i)", path: "/v1/things/\(i % 4)/items")
+        o.endpoint.host = host
+        return o
+    }
+
+    func requests(_ core: AggregatorCore) async -> [String: Int] {
+        var out: [String: Int] = [:]
+        for e in await core.endpoints() { out[e.key.host, default: 0] += e.stats.requests }
+        return out
+    }
+
+    @Test func theCatalogIsWrittenInPartsAndRestoredWhole() async throws {
+        let dir = TempDirectory()
+        do {
+            let first = try await aggregator(dir)
+            await first.core.learn((0..<20).map { hostObservation("a.example", $0) })
+            await first.core.learn((0..<10).map { hostObservation("b.example", $0) })
+            try await first.core.flushCatalog(now: nowMs)
+            await first.core.learn((20..<30).map { hostObservation("a.example", $0) })
+            try await first.core.flushCatalog(now: nowMs)  // rewrites a.example's tree only
+            #expect(try first.core.database.loadCatalog()?.trees.count == 2)
+        }
+        let second = try await aggregator(dir)
+        #expect(await requests(second.core) == ["a.example": 30, "b.example": 10])
+
+        // a database holding one whole snapshot (before parts): every tree becomes a part at the
+        // next flush, so learning on one host does not lose the others
+        var whole = EndpointCatalog()
+        for i in 0..<7 { whole.learn(hostObservation("c.example", i)) }
+        var write = AggregatorDatabase.Write()
+        write.catalogSnapshot = whole.snapshot()
+        write.clearCatalogTrees = true
+        try second.core.database.write(write)
+        do {
+            let third = try await aggregator(dir)
+            #expect(await requests(third.core) == ["c.example": 7])
+            await third.core.learn([hostObservation("d.example", 1)])
+            try await third.core.flushCatalog(now: nowMs)
+        }
+        let fourth = try await aggregator(dir)
+        #expect(await requests(fourth.core) == ["c.example": 7, "d.example": 1])
+    }
+
     // MARK: template overrides
 
     func send(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil)

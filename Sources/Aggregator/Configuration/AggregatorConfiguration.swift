@@ -29,8 +29,9 @@ public struct AggregatorConfiguration: Sendable {
     /// Housekeeping period: expiry sweep, retention, baseline publication. Default 1,000 ms.
     public var tickIntervalMs: Int = 1_000
     /// Longest time observations wait before the catalog snapshot that holds them is written
-    /// (and they are acknowledged). A snapshot of 10,000 endpoints × 20 parameters is ~100 MiB
-    /// (BENCHMARKS.md), so this trades write volume for redelivery after a crash. Default 10,000 ms.
+    /// (and they are acknowledged). Only the host+method trees that changed are rewritten, but a
+    /// tree of 1,000 endpoints × 20 parameters is ~10 MiB (BENCHMARKS.md), so this trades write
+    /// volume for redelivery after a crash. Default 10,000 ms.
     public var catalogFlushIntervalMs: Int = 10_000
     /// Observations learned before the catalog snapshot is written regardless of time. Keep it below the in-process transport's uncommitted records per partition × partitions (10,000 × 4 in `palisade up`), or producers wait for the snapshot. Default 20,000.
     public var catalogFlushObservations: Int = 20_000
