@@ -203,7 +203,10 @@ import Testing
             #expect(split.status == .created)
             #expect(try json(split.body)["host"] == .null)
             let list = try json(try await client.get("/v1/endpoints/templates").body)["templates"]?.array ?? []
-            #expect(list.compactMap { $0["template"]?.stringValue }.sorted() == ["/v1/tenants/{tenant}/items", "/v1/users/admin"])
+            #expect(
+                list.compactMap { $0["template"]?.stringValue }.sorted() == [
+                    "/v1/tenants/{tenant}/items", "/v1/users/admin",
+                ])
         }
 
         var observations: [EndpointObservation] = []

@@ -20,7 +20,9 @@ import Testing
         let late = t0 + 6 * 60_000
         for i in 0..<200 { out.append(event(at: late + Int64(i) * 200, ip: "192.0.2.99", template: "/v1/search")) }
         for i in 0..<15 { out.append(login(at: t0 + Int64(i) * 7_000, user: "alice", ok: false)) }
-        for i in 0..<14 { out.append(login(at: t0 + Int64(i) * 5_000 + 1, ip: "198.51.100.10", user: "u\(i)", ok: false)) }
+        for i in 0..<14 {
+            out.append(login(at: t0 + Int64(i) * 5_000 + 1, ip: "198.51.100.10", user: "u\(i)", ok: false))
+        }
         for i in 0..<40 {
             out.append(event(at: t0 + Int64(i) * 3_000 + 2, ip: "203.0.113.50", status: 404, objectID: "\(i)"))
         }
@@ -91,9 +93,13 @@ import Testing
         var engine = BehaviourEngine()
         _ = findings(&engine, Self.stream[..<500])
         let bytes = engine.snapshot()
-        #expect(throws: StateCodingError.self) { try BehaviourEngine(config: .init(), snapshot: Array(bytes.dropLast(3))) }
+        #expect(throws: StateCodingError.self) {
+            try BehaviourEngine(config: .init(), snapshot: Array(bytes.dropLast(3)))
+        }
         #expect(throws: StateCodingError.self) { try BehaviourEngine(config: .init(), snapshot: bytes + [0]) }
-        #expect(throws: StateCodingError.self) { try BehaviourEngine(config: .init(), snapshot: [9] + bytes.dropFirst()) }
+        #expect(throws: StateCodingError.self) {
+            try BehaviourEngine(config: .init(), snapshot: [9] + bytes.dropFirst())
+        }
         var other = BehaviourEngine.Config()
         other.bruteForce.failureStatuses = [401]
         #expect(try BehaviourEngine(config: other, snapshot: bytes) == nil, "other settings: start over")

@@ -126,7 +126,8 @@ public struct AggregatorConfiguration: Sendable {
             "aggregator.catalog_flush_observations", range: 1...10_000_000)
         config.behaviourSnapshotIntervalMs = try settings.int(
             "aggregator.behaviour_snapshot_interval_ms", range: 10...3_600_000)
-        config.behaviourSnapshotEvents = try settings.int("aggregator.behaviour_snapshot_events", range: 1...100_000_000)
+        config.behaviourSnapshotEvents = try settings.int(
+            "aggregator.behaviour_snapshot_events", range: 1...100_000_000)
         config.maxPollWaitSecs = try settings.int("aggregator.max_poll_wait_secs", range: 1...300)
         config.maxPollWaiters = try settings.int("aggregator.max_poll_waiters", range: 1...1_000_000)
         config.baselineMinRequests = try settings.int("aggregator.baseline_min_requests", range: 1...100_000_000)

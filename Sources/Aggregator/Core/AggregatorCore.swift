@@ -596,7 +596,9 @@ public actor AggregatorCore {
     }
 
     public var templateOverrideList: [StoredTemplateOverride] {
-        templateOverrides.values.sorted { ($0.key.host, $0.key.method, $0.key.template) < ($1.key.host, $1.key.method, $1.key.template) }
+        templateOverrides.values.sorted {
+            ($0.key.host, $0.key.method, $0.key.template) < ($1.key.host, $1.key.method, $1.key.template)
+        }
     }
 
     // MARK: reading

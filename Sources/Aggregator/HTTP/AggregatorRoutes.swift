@@ -318,15 +318,18 @@ struct AggregatorRoutes {
         }
         switch kind {
         case .pin? where !segments.contains(where: \.isParam):
-            throw APIError.badRequest("a pinned template needs a {parameter} segment; to keep a literal path apart, split it")
+            throw APIError.badRequest(
+                "a pinned template needs a {parameter} segment; to keep a literal path apart, split it")
         case .split? where segments.contains(where: \.isParam):
-            throw APIError.badRequest("a split path is literal (no {parameter} segments); to group paths, pin a template")
+            throw APIError.badRequest(
+                "a split path is literal (no {parameter} segments); to group paths, pin a template")
         default: break
         }
         if let method, method.utf8.count > 32 || !method.allSatisfy({ $0.isLetter }) {
             throw APIError.badRequest("method must be an HTTP method name, got '\(method)'")
         }
-        let normalized = EndpointKey.normalized(host: host, method: method ?? "", template: TemplateSegment.render(segments))
+        let normalized = EndpointKey.normalized(
+            host: host, method: method ?? "", template: TemplateSegment.render(segments))
         return .init(host: normalized.host, method: normalized.method, template: normalized.template)
     }
 
@@ -339,7 +342,8 @@ struct AggregatorRoutes {
         }
         let key = try Self.templateKey(
             host: body["host"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-            method: body["method"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }, template: body["template"]?.stringValue,
+            method: body["method"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+            template: body["template"]?.stringValue,
             kind: kind)
         let stored = StoredTemplateOverride(
             key: key, kind: kind, createdAt: clock(), actor: Policy.capped(body["actor"]?.stringValue ?? "api"),

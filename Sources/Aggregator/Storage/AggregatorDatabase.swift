@@ -106,7 +106,8 @@ public final class AggregatorDatabase: Sendable {
 
         public var isEmpty: Bool {
             upserts.isEmpty && removals.isEmpty && audit.isEmpty && attacks.isEmpty && seen.isEmpty
-                && catalogSnapshot == nil && catalogTrees.isEmpty && !clearCatalogTrees && meta.isEmpty && behaviourEvents == nil && behaviourSnapshot == nil
+                && catalogSnapshot == nil && catalogTrees.isEmpty && !clearCatalogTrees && meta.isEmpty
+                && behaviourEvents == nil && behaviourSnapshot == nil
                 && liftGrace.isEmpty && templateOverrides.isEmpty && templateOverridesRemoved.isEmpty
                 && otherAudit.isEmpty
         }
@@ -336,7 +337,8 @@ public final class AggregatorDatabase: Sendable {
     public func loadLiftGrace(now: Int64) throws -> [String: Int64] {
         try pool.read { db in
             var out: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, until FROM lift_grace WHERE until > ?", arguments: [now]) {
+            for row in try Row.fetchAll(db, sql: "SELECT key, until FROM lift_grace WHERE until > ?", arguments: [now])
+            {
                 out[row["key"]] = row["until"]
             }
             return out
