@@ -40,6 +40,16 @@ func configuration(_ dir: String) -> AggregatorConfiguration {
     config.reloadOnSIGHUP = false
     return config
 }
+/// A fresh aggregator on a new SQLite file and in-process transport (4 partitions).
+func makeAggregator(_ dir: String, _ policy: Policy, _ logger: Logger) async throws -> (
+    Aggregator, InProcessTransport
+) {
+    let transport = InProcessTransport()
+    try await transport.createTopics(PalisadeTopic.allSpecs(partitions: 4), timeout: .seconds(5))
+    let aggregator = try buildAggregator(
+        configuration: configuration(dir), transport: transport, logger: logger, policy: policy)
+    return (aggregator, transport)
+}
 let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
 var policy = Policy.default
 policy.mode = .blocking
@@ -71,10 +81,7 @@ func verdicts(_ n: Int, offset: Int = 0) -> [VerdictRecord] {
 // 1. absorption
 do {
     let dir = scratch()
-    let transport = InProcessTransport()
-    try await transport.createTopics(PalisadeTopic.allSpecs(partitions: 4), timeout: .seconds(5))
-    let aggregator = try buildAggregator(
-        configuration: configuration(dir), transport: transport, logger: logger, policy: policy)
+    let (aggregator, _) = try await makeAggregator(dir, policy, logger)
     let all = verdicts(verdictCount)
     let batch = 500
     let start = ContinuousClock.now
@@ -100,10 +107,7 @@ do {
 // observations (the consumer's `catalog_flush_observations` default) with the request ids.
 do {
     let dir = scratch()
-    let transport = InProcessTransport()
-    try await transport.createTopics(PalisadeTopic.allSpecs(partitions: 4), timeout: .seconds(5))
-    let aggregator = try buildAggregator(
-        configuration: configuration(dir), transport: transport, logger: logger, policy: policy)
+    let (aggregator, _) = try await makeAggregator(dir, policy, logger)
     let queryNames = ["id", "expand", "page", "q", "sort"]
     let values = ["42", "orders", "3", "red shoes", "-created"]
     let observations = (0..<verdictCount).map { i in
@@ -181,10 +185,7 @@ do {
 // 3. verdict → long-poll latency
 do {
     let dir = scratch()
-    let transport = InProcessTransport()
-    try await transport.createTopics(PalisadeTopic.allSpecs(partitions: 4), timeout: .seconds(5))
-    let aggregator = try buildAggregator(
-        configuration: configuration(dir), transport: transport, logger: logger, policy: policy)
+    let (aggregator, transport) = try await makeAggregator(dir, policy, logger)
     let core = aggregator.core
     let producer = try transport.makeProducer()
     let group = ServiceGroup(configuration: .init(services: aggregator.services, logger: logger))

@@ -28,7 +28,7 @@ public actor AggregatorCore {
     private var journaledEvents = 0
     private var behaviourSnapshotAt: Int64
     /// Operators' template overrides (pin/split), as stored.
-    private var templateOverrides: [StoredTemplateOverride.Key: StoredTemplateOverride] = [:]
+    private var templateOverrides: [EndpointKey: StoredTemplateOverride] = [:]
 
     // long-poll
     private var hub: LongPollHub<UInt64>
@@ -106,7 +106,7 @@ public actor AggregatorCore {
         }
         changedTrees = wholeSnapshotTrees
         catalogDirty = !wholeSnapshotTrees.isEmpty
-        var overrides: [StoredTemplateOverride.Key: StoredTemplateOverride] = [:]
+        var overrides: [EndpointKey: StoredTemplateOverride] = [:]
         for stored in try database.loadTemplateOverrides() { overrides[stored.key] = stored }
         Self.reconcile(&restored, with: Array(overrides.values))
         catalog = restored
@@ -567,7 +567,7 @@ public actor AggregatorCore {
         write.otherAudit = [
             OtherAuditEntry(
                 at: stored.createdAt, actor: stored.actor, operation: stored.kind.rawValue, scope: "template",
-                value: stored.key.description, reason: stored.reason)
+                value: stored.key.overrideDescription, reason: stored.reason)
         ]
         try database.write(write)
         templateOverrides[stored.key] = stored
@@ -576,7 +576,7 @@ public actor AggregatorCore {
     }
 
     /// Removes an override; false when there is none for the key.
-    public func removeTemplateOverride(_ key: StoredTemplateOverride.Key, actor: String, reason: String, now: Int64)
+    public func removeTemplateOverride(_ key: EndpointKey, actor: String, reason: String, now: Int64)
         throws -> Bool
     {
         try retryPendingWrite()
@@ -585,7 +585,8 @@ public actor AggregatorCore {
         write.templateOverridesRemoved = [key]
         write.otherAudit = [
             OtherAuditEntry(
-                at: now, actor: actor, operation: "unpin", scope: "template", value: key.description, reason: reason)
+                at: now, actor: actor, operation: "unpin", scope: "template", value: key.overrideDescription,
+                reason: reason)
         ]
         try database.write(write)
         templateOverrides[key] = nil

@@ -305,7 +305,7 @@ struct AggregatorRoutes {
     /// The override's key from a body or query: `host` and `method` optional (any), `template`
     /// normalised (`/users/{id}`); a pin needs a `{parameter}` segment, a split none.
     static func templateKey(host: String?, method: String?, template: String?, kind: StoredTemplateOverride.Kind?)
-        throws -> StoredTemplateOverride.Key
+        throws -> EndpointKey
     {
         guard let template, template.hasPrefix("/") else {
             throw APIError.badRequest("template is required and must start with '/'")
@@ -328,9 +328,7 @@ struct AggregatorRoutes {
         if let method, method.utf8.count > 32 || !method.allSatisfy({ $0.isLetter }) {
             throw APIError.badRequest("method must be an HTTP method name, got '\(method)'")
         }
-        let normalized = EndpointKey.normalized(
-            host: host, method: method ?? "", template: TemplateSegment.render(segments))
-        return .init(host: normalized.host, method: normalized.method, template: normalized.template)
+        return EndpointKey.normalized(host: host, method: method ?? "", template: TemplateSegment.render(segments))
     }
 
     func setTemplateOverride(_ request: Request, _ kind: StoredTemplateOverride.Kind) async throws -> Response {
@@ -362,7 +360,7 @@ struct AggregatorRoutes {
         let actor = try query.string("actor", maxBytes: 64) ?? "api"
         let reason = try query.string("reason", maxBytes: 240) ?? "removed by an operator"
         guard try await core.removeTemplateOverride(key, actor: actor, reason: reason, now: clock()) else {
-            throw APIError.notFound("no template override for \(key)")
+            throw APIError.notFound("no template override for \(key.overrideDescription)")
         }
         return jsonResponse(#"{"removed":true}"#)
     }

@@ -99,7 +99,7 @@ public final class AggregatorDatabase: Sendable {
         public var liftGrace: [String: Int64?] = [:]
         /// Template overrides added (or replaced) and removed.
         public var templateOverrides: [StoredTemplateOverride] = []
-        public var templateOverridesRemoved: [StoredTemplateOverride.Key] = []
+        public var templateOverridesRemoved: [EndpointKey] = []
         /// Operator actions that are not decisions (template overrides), for the audit trail.
         public var otherAudit: [OtherAuditEntry] = []
         public init() {}
@@ -404,29 +404,19 @@ public final class AggregatorDatabase: Sendable {
 
 /// An operator's template override as stored: `host` / `method` empty = any.
 public struct StoredTemplateOverride: Sendable, Equatable {
-    public struct Key: Sendable, Equatable, Hashable {
-        public var host: String
-        public var method: String
-        public var template: String
-        public init(host: String, method: String, template: String) {
-            self.host = host
-            self.method = method
-            self.template = template
-        }
-    }
-
     /// `pin`: a template with parameters groups paths; `split`: a literal path kept apart.
     public enum Kind: String, Sendable {
         case pin, split
     }
 
-    public var key: Key
+    /// Empty `host` / `method` = any.
+    public var key: EndpointKey
     public var kind: Kind
     public var createdAt: Int64
     public var actor: String
     public var reason: String
 
-    public init(key: Key, kind: Kind, createdAt: Int64, actor: String, reason: String) {
+    public init(key: EndpointKey, kind: Kind, createdAt: Int64, actor: String, reason: String) {
         self.key = key
         self.kind = kind
         self.createdAt = createdAt
@@ -455,9 +445,10 @@ extension StoredTemplateOverride {
     }
 }
 
-extension StoredTemplateOverride.Key: CustomStringConvertible {
-    /// `host METHOD template` like the endpoint key of `palisade.baselines`, `*` for any.
-    public var description: String {
+extension EndpointKey {
+    /// A template override's key in the audit trail: `host METHOD template` like the endpoint key
+    /// of `palisade.baselines`, `*` for any.
+    var overrideDescription: String {
         (host.isEmpty ? "*" : host) + " " + (method.isEmpty ? "*" : method) + " " + template
     }
 }

@@ -69,7 +69,15 @@ extension BehaviourEngine {
 
 // MARK: detectors
 
-extension AttackBurstDetector {
+/// A detector whose whole state is one LRU table of windows plus its findings counter.
+protocol TableDetector {
+    associatedtype Key: Hashable & Sendable & StateCodable
+    associatedtype State: Sendable & StateCodable
+    var table: LRUTable<Key, State> { get set }
+    var fired: Int { get set }
+}
+
+extension TableDetector {
     func encodeState(to w: inout StateWriter) {
         w.int(fired)
         table.encode(to: &w)
@@ -80,49 +88,11 @@ extension AttackBurstDetector {
     }
 }
 
-extension BruteForceDetector {
-    func encodeState(to w: inout StateWriter) {
-        w.int(fired)
-        table.encode(to: &w)
-    }
-    mutating func restoreState(from r: inout StateReader) throws {
-        fired = try r.int()
-        table = try LRUTable(capacity: table.capacity, from: &r)
-    }
-}
-
-extension CredentialStuffingDetector {
-    func encodeState(to w: inout StateWriter) {
-        w.int(fired)
-        table.encode(to: &w)
-    }
-    mutating func restoreState(from r: inout StateReader) throws {
-        fired = try r.int()
-        table = try LRUTable(capacity: table.capacity, from: &r)
-    }
-}
-
-extension EnumerationDetector {
-    func encodeState(to w: inout StateWriter) {
-        w.int(fired)
-        table.encode(to: &w)
-    }
-    mutating func restoreState(from r: inout StateReader) throws {
-        fired = try r.int()
-        table = try LRUTable(capacity: table.capacity, from: &r)
-    }
-}
-
-extension ForcedBrowsingDetector {
-    func encodeState(to w: inout StateWriter) {
-        w.int(fired)
-        table.encode(to: &w)
-    }
-    mutating func restoreState(from r: inout StateReader) throws {
-        fired = try r.int()
-        table = try LRUTable(capacity: table.capacity, from: &r)
-    }
-}
+extension AttackBurstDetector: TableDetector {}
+extension BruteForceDetector: TableDetector {}
+extension CredentialStuffingDetector: TableDetector {}
+extension EnumerationDetector: TableDetector {}
+extension ForcedBrowsingDetector: TableDetector {}
 
 extension RateAnomalyDetector {
     func encodeState(to w: inout StateWriter) {
