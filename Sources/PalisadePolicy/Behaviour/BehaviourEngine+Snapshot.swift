@@ -190,7 +190,7 @@ extension CredentialStuffingDetector.State: StateCodable {
     }
 }
 
-extension EnumerationDetector.Key: StateCodable {
+extension IdentityAtEndpoint: StateCodable {
     func encode(to w: inout StateWriter) {
         identity.encode(to: &w)
         endpoint.encode(to: &w)
@@ -223,16 +223,6 @@ extension ForcedBrowsingDetector.State: StateCodable {
         self.init(
             counts: try WindowCounts(from: &r), paths: try DistinctSet(from: &r),
             lastFired: try r.optional { try $0.i64() })
-    }
-}
-
-extension RateAnomalyDetector.Key: StateCodable {
-    func encode(to w: inout StateWriter) {
-        identity.encode(to: &w)
-        endpoint.encode(to: &w)
-    }
-    init(from r: inout StateReader) throws {
-        self.init(identity: try ClientIdentity(from: &r), endpoint: try Verdict.Endpoint(from: &r))
     }
 }
 

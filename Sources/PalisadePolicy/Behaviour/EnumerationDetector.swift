@@ -1,5 +1,11 @@
 import PalisadeDetect
 
+/// One identity on one endpoint: the window key of detectors that judge per endpoint.
+struct IdentityAtEndpoint: Hashable, Sendable {
+    var identity: ClientIdentity
+    var endpoint: Verdict.Endpoint
+}
+
 /// Enumeration / BOLA: one identity walking many distinct object ids on one endpoint template
 /// and often being refused or missing (403/404).
 ///
@@ -25,10 +31,7 @@ public struct EnumerationDetector: Sendable {
         public init() {}
     }
 
-    struct Key: Hashable, Sendable {
-        var identity: ClientIdentity
-        var endpoint: Verdict.Endpoint
-    }
+    typealias Key = IdentityAtEndpoint
 
     struct State: Sendable {
         var counts: WindowCounts

@@ -36,10 +36,7 @@ public struct RateAnomalyDetector: Sendable {
         public init() {}
     }
 
-    struct Key: Hashable, Sendable {
-        var identity: ClientIdentity
-        var endpoint: Verdict.Endpoint
-    }
+    typealias Key = IdentityAtEndpoint
 
     struct Bucket: Sendable {
         var id: Int64 = -1
