@@ -74,10 +74,17 @@ import Testing
             for e in batch { all += reference.observe(e).findings }
         }
         var restored = Judgement(policy: Policy.default, store: DecisionStore(epoch: "e2"))
-        #expect(try restored.restoreBehaviour(snapshot: snapshot, journal: journal))
+        let applied = try restored.restoreBehaviour(snapshot: snapshot, journal: journal)
+        #expect(applied)
         #expect(restored.behaviourSnapshot() == reference.behaviourSnapshot())
-        let rest = Self.stream[2_000...]
-        #expect(rest.flatMap { restored.observe($0).findings } == rest.flatMap { reference.observe($0).findings })
+        var expected: [Finding] = []
+        var resumed: [Finding] = []
+        for e in Self.stream[2_000...] {
+            expected += reference.observe(e).findings
+            resumed += restored.observe(e).findings
+        }
+        #expect(resumed == expected)
+        #expect(!expected.isEmpty)
     }
 
     @Test func eventsRoundTripThroughTheJournalForm() throws {

@@ -347,8 +347,8 @@ public final class AggregatorDatabase: Sendable {
 
     public func loadTemplateOverrides() throws -> [StoredTemplateOverride] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM template_overrides ORDER BY host, method, template").compactMap {
-                row in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM template_overrides ORDER BY host, method, template")
+            return rows.compactMap { row -> StoredTemplateOverride? in
                 guard let kind = StoredTemplateOverride.Kind(rawValue: row["kind"]) else { return nil }
                 return StoredTemplateOverride(
                     key: .init(host: row["host"], method: row["method"], template: row["template"]), kind: kind,
