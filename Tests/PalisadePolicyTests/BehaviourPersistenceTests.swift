@@ -55,7 +55,8 @@ import Testing
         let before = findings(&reference, Self.stream[..<split])
         let bytes = reference.snapshot()
         var restored = try #require(try BehaviourEngine(config: BehaviourEngine.Config(), snapshot: bytes))
-        #expect(restored.snapshot() == bytes, "restore then snapshot gives the same bytes")
+        let sameBytes = restored.snapshot() == bytes
+        #expect(sameBytes, "restore then snapshot gives the same bytes")
         #expect(restored.stats == reference.stats)
         let after = findings(&reference, Self.stream[split...])
         #expect(findings(&restored, Self.stream[split...]) == after)
@@ -76,7 +77,8 @@ import Testing
         var restored = Judgement(policy: Policy.default, store: DecisionStore(epoch: "e2"))
         let applied = try restored.restoreBehaviour(snapshot: snapshot, journal: journal)
         #expect(applied)
-        #expect(restored.behaviourSnapshot() == reference.behaviourSnapshot())
+        let sameWindows = restored.behaviourSnapshot() == reference.behaviourSnapshot()
+        #expect(sameWindows, "the same windows as the uninterrupted run")
         var expected: [Finding] = []
         var resumed: [Finding] = []
         for e in Self.stream[2_000...] {
