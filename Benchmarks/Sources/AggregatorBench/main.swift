@@ -111,9 +111,9 @@ do {
     let queryNames = ["id", "expand", "page", "q", "sort"]
     let values = ["42", "orders", "3", "red shoes", "-created"]
     let observations = (0..<verdictCount).map { i in
-        let path = "/v1/r\(i % 50)/\(1000 + i % 997)"
+        let path = ["/v1/users/\(1000 + i % 997)", "/v1/orders/\(i % 991)/items", "/v1/search"][i % 3]
         return EndpointObservation(
-            endpoint: EndpointKey.normalized(host: "api.example.com", method: "GET", template: path),
+            endpoint: EndpointKey.normalized(host: "h\(i % 20).example.com", method: "GET", template: path),
             requestID: "ob\(i)", ts: nowMs + Int64(i), status: 200, auth: .bearerJWT, contentType: nil,
             bodyBytes: 0, segments: path.split(separator: "/").map { PathSegmentObservation($0) },
             params: queryNames.indices.map { k in
@@ -134,8 +134,8 @@ do {
     let endpoints = await aggregator.core.endpoints().count
     print(
         "observations: \(learned) learned and persisted in \(fmt(elapsed, 2)) s = "
-            + "\(fmt(Double(learned) / elapsed, 0)) observations/s (\(endpoints) endpoints, 5 query parameters each, "
-            + "batches of 500, catalog snapshot every 20000)")
+            + "\(fmt(Double(learned) / elapsed, 0)) observations/s (\(endpoints) endpoints on 20 hosts, 5 query parameters "
+            + "each, batches of 500, catalog written every 20000)")
     try? FileManager.default.removeItem(atPath: dir)
 }
 
