@@ -51,6 +51,29 @@ public struct Judgement: Sendable {
         return store.sweep(now: now)
     }
 
+    /// The behaviour windows as bytes (``BehaviourEngine/snapshot()``).
+    public func behaviourSnapshot() -> [UInt8] { engine.snapshot() }
+
+    /// Restores the behaviour windows: `snapshot` (when taken with the current behaviour
+    /// settings), then the journal — the events observed after it, in order — replayed through the
+    /// detectors only. Their findings were judged when the events first arrived (their decisions
+    /// and attacks are already stored), so replay changes nothing but the windows. Returns whether
+    /// the snapshot applied (false: taken with other settings; the journal is then not replayed
+    /// either and the detectors start over). Throws on damaged bytes, leaving the windows empty.
+    @discardableResult
+    public mutating func restoreBehaviour(snapshot: [UInt8]?, journal: [[BehaviourEvent]]) throws -> Bool {
+        var restored = BehaviourEngine(config: policy.behaviour)
+        if let snapshot {
+            guard let engine = try BehaviourEngine(config: policy.behaviour, snapshot: snapshot) else { return false }
+            restored = engine
+        }
+        for batch in journal {
+            for event in batch { _ = restored.observe(event) }
+        }
+        engine = restored
+        return true
+    }
+
     /// Swaps the policy. Detector windows are kept unless the behaviour thresholds changed (then
     /// the detectors start over with the new ones). Decisions already made stay until they
     /// expire or are lifted.

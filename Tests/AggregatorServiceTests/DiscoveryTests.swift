@@ -50,6 +50,15 @@ import Testing
                     await reader.close()
                     return count == 3
                 })
+            // keyed `host METHOD template` (docs/RECORDS.md), what workers and their tests use
+            let reader = try transport.makeCompactedReader(topic: PalisadeTopic.baselines.name())
+            let keys = try await reader.catchUp(timeout: .seconds(2)).keys.map { String(decoding: $0, as: UTF8.self) }
+            await reader.close()
+            #expect(
+                keys.sorted() == [
+                    "api.example.com GET /v1/users/{id}", "api.example.com GET /v1/users/{id}/orders",
+                    "api.example.com GET /v2/stats/summary",
+                ])
 
             // comparison with a spec that documents only the users endpoint
             let spec = """

@@ -11,7 +11,8 @@ import ServiceLifecycle
 
 // Aggregator figures (not a test):
 //   1. verdicts/s absorbed (judged + stored in SQLite), one core (the core is one actor);
-//   2. memory of the endpoint catalog for 10,000 endpoints × 20 parameters;
+//   2. observations/s learned and persisted (catalog snapshots as the consumer writes them), and
+//      memory of the endpoint catalog for 10,000 endpoints × 20 parameters;
 //   3. latency from a verdict published on the transport to the long-poll answer carrying its decision.
 //
 //   swift run -c release --package-path Benchmarks AggregatorBench [verdicts]
@@ -38,6 +39,16 @@ func configuration(_ dir: String) -> AggregatorConfiguration {
     config.pollTimeoutMs = 5
     config.reloadOnSIGHUP = false
     return config
+}
+/// A fresh aggregator on a new SQLite file and in-process transport (4 partitions).
+func makeAggregator(_ dir: String, _ policy: Policy, _ logger: Logger) async throws -> (
+    Aggregator, InProcessTransport
+) {
+    let transport = InProcessTransport()
+    try await transport.createTopics(PalisadeTopic.allSpecs(partitions: 4), timeout: .seconds(5))
+    let aggregator = try buildAggregator(
+        configuration: configuration(dir), transport: transport, logger: logger, policy: policy)
+    return (aggregator, transport)
 }
 let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
 var policy = Policy.default
@@ -70,10 +81,7 @@ func verdicts(_ n: Int, offset: Int = 0) -> [VerdictRecord] {
 // 1. absorption
 do {
     let dir = scratch()
-    let transport = InProcessTransport()
-    try await transport.createTopics(PalisadeTopic.allSpecs(partitions: 4), timeout: .seconds(5))
-    let aggregator = try buildAggregator(
-        configuration: configuration(dir), transport: transport, logger: logger, policy: policy)
+    let (aggregator, _) = try await makeAggregator(dir, policy, logger)
     let all = verdicts(verdictCount)
     let batch = 500
     let start = ContinuousClock.now
@@ -95,7 +103,43 @@ do {
     try? FileManager.default.removeItem(atPath: dir)
 }
 
-// 2. catalog memory
+// 2a. observation ingestion: learned in batches of 500, the catalog snapshot written every 20,000
+// observations (the consumer's `catalog_flush_observations` default) with the request ids.
+do {
+    let dir = scratch()
+    let (aggregator, _) = try await makeAggregator(dir, policy, logger)
+    let queryNames = ["id", "expand", "page", "q", "sort"]
+    let values = ["42", "orders", "3", "red shoes", "-created"]
+    let observations = (0..<verdictCount).map { i in
+        let path = ["/v1/users/\(1000 + i % 997)", "/v1/orders/\(i % 991)/items", "/v1/search"][i % 3]
+        return EndpointObservation(
+            endpoint: EndpointKey.normalized(host: "h\(i % 20).example.com", method: "GET", template: path),
+            requestID: "ob\(i)", ts: nowMs + Int64(i), status: 200, auth: .bearerJWT, contentType: nil,
+            bodyBytes: 0, segments: path.split(separator: "/").map { PathSegmentObservation($0) },
+            params: queryNames.indices.map { k in
+                ParamObservation(
+                    location: "query.\(queryNames[k])", source: .query,
+                    shape: ValueShape.classify(Array(values[(k + i) % values.count].utf8)[...]))
+            })
+    }
+    let start = ContinuousClock.now
+    var learned = 0
+    var i = 0
+    while i < observations.count {
+        learned += await aggregator.core.learn(Array(observations[i..<min(i + 500, observations.count)]))
+        i += 500
+        if i % 20_000 == 0 || i >= observations.count { try await aggregator.core.flushCatalog(now: nowMs) }
+    }
+    let elapsed = seconds(ContinuousClock.now - start)
+    let endpoints = await aggregator.core.endpoints().count
+    print(
+        "observations: \(learned) learned and persisted in \(fmt(elapsed, 2)) s = "
+            + "\(fmt(Double(learned) / elapsed, 0)) observations/s (\(endpoints) endpoints on 20 hosts, 5 query parameters "
+            + "each, batches of 500, catalog written every 20000)")
+    try? FileManager.default.removeItem(atPath: dir)
+}
+
+// 2b. catalog memory
 do {
     let before = residentBytes()
     var catalog = EndpointCatalog()
@@ -141,10 +185,7 @@ do {
 // 3. verdict → long-poll latency
 do {
     let dir = scratch()
-    let transport = InProcessTransport()
-    try await transport.createTopics(PalisadeTopic.allSpecs(partitions: 4), timeout: .seconds(5))
-    let aggregator = try buildAggregator(
-        configuration: configuration(dir), transport: transport, logger: logger, policy: policy)
+    let (aggregator, transport) = try await makeAggregator(dir, policy, logger)
     let core = aggregator.core
     let producer = try transport.makeProducer()
     let group = ServiceGroup(configuration: .init(services: aggregator.services, logger: logger))

@@ -30,11 +30,17 @@ public struct AggregatorConfiguration: Sendable {
     /// Housekeeping period: expiry sweep, retention, baseline publication. Default 1,000 ms.
     public var tickIntervalMs: Int = 1_000
     /// Longest time observations wait before the catalog snapshot that holds them is written
-    /// (and they are acknowledged). A snapshot of 10,000 endpoints × 20 parameters is ~100 MiB
-    /// (BENCHMARKS.md), so this trades write volume for redelivery after a crash. Default 10,000 ms.
+    /// (and they are acknowledged). Only the host+method trees that changed are rewritten, but a
+    /// tree of 1,000 endpoints × 20 parameters is ~10 MiB (BENCHMARKS.md), so this trades write
+    /// volume for redelivery after a crash. Default 10,000 ms.
     public var catalogFlushIntervalMs: Int = 10_000
     /// Observations learned before the catalog snapshot is written regardless of time. Keep it below the in-process transport's uncommitted records per partition × partitions (10,000 × 4 in `palisade up`), or producers wait for the snapshot. Default 20,000.
     public var catalogFlushObservations: Int = 20_000
+    /// Longest time behaviour events stay only in the journal before a snapshot of the windows is
+    /// written (the journal is then emptied). Bounds the replay at the next start. Default 10,000 ms.
+    public var behaviourSnapshotIntervalMs: Int = 10_000
+    /// Journaled behaviour events after which the snapshot is written regardless of time. Default 50,000.
+    public var behaviourSnapshotEvents: Int = 50_000
     /// Longest `wait` a long-poll is granted. Default 30 s.
     public var maxPollWaitSecs: Int = 30
     /// Parked long-polls at most (more get 503). Default 1,024.
@@ -85,6 +91,12 @@ public struct AggregatorConfiguration: Sendable {
                 "Longest delay before learned observations are persisted and acknowledged."),
             .init(
                 "aggregator.catalog_flush_observations", default: "20000", "Observations per catalog snapshot at most."),
+            .init(
+                "aggregator.behaviour_snapshot_interval_ms", default: "10000",
+                "Longest delay before the behaviour windows are snapshotted (bounds the journal replayed at start)."),
+            .init(
+                "aggregator.behaviour_snapshot_events", default: "50000",
+                "Journaled behaviour events after which the windows are snapshotted."),
             .init("aggregator.max_poll_wait_secs", default: "30", "Longest long-poll wait granted, seconds."),
             .init("aggregator.max_poll_waiters", default: "1024", "Parked long-polls at most (more get 503)."),
             .init(
@@ -117,6 +129,10 @@ public struct AggregatorConfiguration: Sendable {
         config.catalogFlushIntervalMs = try settings.int("aggregator.catalog_flush_interval_ms", range: 10...600_000)
         config.catalogFlushObservations = try settings.int(
             "aggregator.catalog_flush_observations", range: 1...10_000_000)
+        config.behaviourSnapshotIntervalMs = try settings.int(
+            "aggregator.behaviour_snapshot_interval_ms", range: 10...3_600_000)
+        config.behaviourSnapshotEvents = try settings.int(
+            "aggregator.behaviour_snapshot_events", range: 1...100_000_000)
         config.maxPollWaitSecs = try settings.int("aggregator.max_poll_wait_secs", range: 1...300)
         config.maxPollWaiters = try settings.int("aggregator.max_poll_waiters", range: 1...1_000_000)
         config.baselineMinRequests = try settings.int("aggregator.baseline_min_requests", range: 1...100_000_000)

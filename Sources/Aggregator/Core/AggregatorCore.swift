@@ -24,6 +24,11 @@ public actor AggregatorCore {
     private var unsavedObservations: [String] = []
     /// A write that failed; retried before anything else is written.
     private var pendingWrite: AggregatorDatabase.Write?
+    /// Behaviour events journaled since the last behaviour snapshot, and when that was (ms).
+    private var journaledEvents = 0
+    private var behaviourSnapshotAt: Int64
+    /// Operators' template overrides (pin/split), as stored.
+    private var templateOverrides: [EndpointKey: StoredTemplateOverride] = [:]
 
     // long-poll
     private var hub: LongPollHub<UInt64>
@@ -76,21 +81,36 @@ public actor AggregatorCore {
         epoch = DecisionEpoch.make(nowMs: now, random: UInt64.random(in: 0...UInt64.max))
         let persisted = try database.loadDecisions()
         let audit = try database.loadAudit(limit: storeConfig.auditLimit)
-        let store = DecisionStore(restoring: persisted, audit: audit, epoch: epoch, now: now, config: storeConfig)
+        let store = DecisionStore(
+            restoring: persisted, audit: audit, liftGrace: try database.loadLiftGrace(now: now), epoch: epoch, now: now,
+            config: storeConfig)
         let restarts = (try database.meta("starts")).flatMap { Int($0) } ?? 0
         try database.replaceDecisions(store.decisions, meta: ["epoch": epoch, "starts": String(restarts + 1)])
-        judgement = Judgement(policy: policy, store: store)
-        if let snapshot = try database.loadCatalog() {
+        var judgement = Judgement(policy: policy, store: store)
+        journaledEvents = try Self.restoreBehaviour(into: &judgement, from: database, logger: logger)
+        self.judgement = judgement
+        behaviourSnapshotAt = now
+        var restored = EndpointCatalog()
+        var wholeSnapshotTrees: Set<EndpointCatalog.HostMethod> = []
+        if let stored = try database.loadCatalog() {
             do {
-                catalog = try EndpointCatalog(snapshot: snapshot)
+                restored = try EndpointCatalog(snapshot: stored.snapshot, trees: stored.trees)
+                // a whole snapshot (written before the catalog was stored in parts): write every
+                // tree as a part at the next flush
+                if stored.trees.isEmpty { wholeSnapshotTrees = Set(restored.hostMethods) }
             } catch {
                 logger.error(
                     "the stored endpoint catalog does not load; starting empty", metadata: ["error": "\(error)"])
-                catalog = EndpointCatalog()
+                try database.write(Self.clearedCatalog())
             }
-        } else {
-            catalog = EndpointCatalog()
         }
+        changedTrees = wholeSnapshotTrees
+        catalogDirty = !wholeSnapshotTrees.isEmpty
+        var overrides: [EndpointKey: StoredTemplateOverride] = [:]
+        for stored in try database.loadTemplateOverrides() { overrides[stored.key] = stored }
+        Self.reconcile(&restored, with: Array(overrides.values))
+        catalog = restored
+        templateOverrides = overrides
         var builderConfig = BaselineConfig()
         builderConfig.minRequests = config.baselineMinRequests
         var publisherConfig = BaselinePublisher.Config()
@@ -115,7 +135,50 @@ public actor AggregatorCore {
             metadata: [
                 "epoch": "\(epoch)", "decisions": "\(store.count)",
                 "dropped_expired": "\(persisted.count - store.count)",
+                "lift_grace": "\(store.liftGraces.count)", "template_overrides": "\(overrides.count)",
             ])
+    }
+
+    /// Behaviour windows: the snapshot, then the journal replayed through the detectors. Returns
+    /// the number of journaled events (they count towards the next snapshot). Damaged state is
+    /// logged and the detectors start empty (decisions, attacks and de-duplication are unaffected).
+    private static func restoreBehaviour(
+        into judgement: inout Judgement, from database: AggregatorDatabase, logger: Logger
+    ) throws -> Int {
+        let (snapshot, rows) = try database.loadBehaviour()
+        do {
+            let journal = try rows.map(BehaviourEvent.decode)
+            let events = journal.reduce(0) { $0 + $1.count }
+            if try judgement.restoreBehaviour(snapshot: snapshot, journal: journal) {
+                logger.info(
+                    "behaviour windows restored",
+                    metadata: ["snapshot_bytes": "\(snapshot?.count ?? 0)", "journal_events": "\(events)"])
+            } else {
+                logger.notice("behaviour settings changed since the snapshot; the detectors start over")
+            }
+            return events
+        } catch {
+            logger.error("the stored behaviour windows do not load; starting empty", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+
+    /// An empty catalog replacing one that does not load (its parts would otherwise come back).
+    private static func clearedCatalog() -> AggregatorDatabase.Write {
+        var write = AggregatorDatabase.Write()
+        write.catalogSnapshot = EndpointCatalog().snapshot()
+        write.clearCatalogTrees = true
+        return write
+    }
+
+    /// Makes the catalog's overrides exactly the stored ones (a catalog snapshot can be older than
+    /// the last pin, split or removal).
+    private static func reconcile(_ catalog: inout EndpointCatalog, with stored: [StoredTemplateOverride]) {
+        let wanted = stored.map(\.override)
+        for o in catalog.overrides where !wanted.contains(o) {
+            catalog.removeOverride(host: o.host, method: o.method, template: o.template)
+        }
+        for o in wanted where !catalog.overrides.contains(o) { catalog.addOverride(o) }
     }
 
     // MARK: verdicts
@@ -129,6 +192,7 @@ public actor AggregatorCore {
         try retryPendingWrite()
         var write = AggregatorDatabase.Write()
         var fresh = 0
+        var events: [BehaviourEvent] = []
         for record in records {
             let id = record.verdict.id
             guard !id.isEmpty, verdictSeen.insert(id) else {
@@ -140,7 +204,9 @@ public actor AggregatorCore {
             write.seen.append((.verdict, id))
             recent.add(record)
             write.attacks += Self.attacks(of: record.verdict)
-            let step = judgement.observe(record.event(classifier: judgement.policy.authEndpoints))
+            let event = record.event(classifier: judgement.policy.authEndpoints)
+            events.append(event)
+            let step = judgement.observe(event)
             counters.findings += step.findings.count
             counters.suppressed += step.suppressed.count
             for finding in step.findings { write.attacks.append(Self.attack(of: finding)) }
@@ -152,9 +218,36 @@ public actor AggregatorCore {
         counters.verdicts += fresh
         metrics.verdicts.increment(by: fresh)
         counters.attacksStored += write.attacks.count
+        if !events.isEmpty {
+            journaledEvents += events.count
+            if journaledEvents >= config.behaviourSnapshotEvents {
+                write.behaviourSnapshot = judgement.behaviourSnapshot()
+                write.behaviourAt = events.last?.ts ?? 0
+            } else {
+                write.behaviourEvents = BehaviourEvent.encode(events)
+            }
+        }
         try commit(write)
+        if write.behaviourSnapshot != nil { journaledEvents = 0 }
         return fresh
     }
+
+    /// Writes a snapshot of the behaviour windows and empties the journal (one transaction), when
+    /// events were journaled since the last one. Restoring either way gives the same windows; the
+    /// snapshot only bounds the replay at the next start.
+    public func snapshotBehaviour(now: Int64) throws {
+        try retryPendingWrite()
+        behaviourSnapshotAt = now
+        guard journaledEvents > 0 else { return }
+        var write = AggregatorDatabase.Write()
+        write.behaviourSnapshot = judgement.behaviourSnapshot()
+        write.behaviourAt = now
+        try database.write(write)
+        journaledEvents = 0
+    }
+
+    /// Events journaled since the last behaviour snapshot.
+    public var behaviourJournalEvents: Int { journaledEvents }
 
     /// The stored attack rows of a verdict: one per attack class among its hits, when the verdict
     /// is an attack or carries a non-anomaly hit.
@@ -262,6 +355,7 @@ public actor AggregatorCore {
             fresh += 1
             if !id.isEmpty { unsavedObservations.append(id) }
             _ = catalog.learn(observation)
+            changedTrees.insert(.init(host: observation.endpoint.host, method: observation.endpoint.method))
         }
         counters.observations += fresh
         metrics.observations.increment(by: fresh)
@@ -270,6 +364,8 @@ public actor AggregatorCore {
     }
 
     private var catalogDirty = false
+    /// Host+method trees changed since the last catalog write.
+    private var changedTrees: Set<EndpointCatalog.HostMethod> = []
 
     /// Learned observations not yet persisted.
     public var unsavedObservationCount: Int { unsavedObservations.count }
@@ -279,11 +375,13 @@ public actor AggregatorCore {
         try retryPendingWrite()
         guard catalogDirty else { return }
         var write = AggregatorDatabase.Write()
-        write.catalogSnapshot = catalog.snapshot()
+        write.catalogSnapshot = catalog.snapshotHeader()
+        write.catalogTrees = changedTrees.sorted().map { ($0.host, $0.method, catalog.treeSnapshot(of: $0)) }
         write.catalogAt = now
         write.seen = unsavedObservations.map { (.observation, $0) }
         try database.write(write)
         unsavedObservations.removeAll(keepingCapacity: true)
+        changedTrees.removeAll(keepingCapacity: true)
         catalogDirty = false
     }
 
@@ -293,6 +391,7 @@ public actor AggregatorCore {
     /// the baselines to publish.
     public func tick(now: Int64) throws -> [BaselinePublisher.Action] {
         try sweep(now: now)
+        if now - behaviourSnapshotAt >= Int64(config.behaviourSnapshotIntervalMs) { try snapshotBehaviour(now: now) }
         let actions = publisher.tick(catalog: catalog, now: now)
         counters.baselinesPublished += actions.count
         return actions
@@ -318,6 +417,7 @@ public actor AggregatorCore {
         let cutoff = now - Int64(config.attackRetentionHours) * 3_600_000
         let dropped = try database.trimAttacks(maxCount: config.attackRetentionCount, olderThan: cutoff)
         try database.trimSeen(window: config.dedupWindowSize)
+        try database.trimLiftGrace(now: now)
         return dropped
     }
 
@@ -345,6 +445,7 @@ public actor AggregatorCore {
         var write = AggregatorDatabase.Write()
         write.record([effect])
         if let entry = judgement.store.audit.last { write.audit.append(entry) }
+        if case .upserted(let d) = effect { write.liftGrace[d.key] = .some(nil) }
         try commit(write)
         guard case .upserted(let decision) = effect else {
             throw DecisionStoreError(code: .invalidValue, reason: "not stored")
@@ -360,6 +461,7 @@ public actor AggregatorCore {
         var write = AggregatorDatabase.Write()
         write.record([effect])
         if let entry = judgement.store.audit.last { write.audit.append(entry) }
+        if case .removed(let d) = effect { write.liftGrace[d.key] = .some(judgement.store.liftGrace(forKey: d.key)) }
         try commit(write)
         guard case .removed(let decision) = effect else {
             throw DecisionStoreError(code: .notFound, reason: "not lifted")
@@ -453,6 +555,52 @@ public actor AggregatorCore {
     }
 
     public var outboxCount: Int { outbox.count }
+
+    // MARK: template overrides (operators)
+
+    /// Pins (a template with parameters) or splits (a literal path) for requests matching it,
+    /// persisted and audited; applies to observations learned from now on.
+    public func setTemplateOverride(_ stored: StoredTemplateOverride) throws {
+        try retryPendingWrite()
+        var write = AggregatorDatabase.Write()
+        write.templateOverrides = [stored]
+        write.otherAudit = [
+            OtherAuditEntry(
+                at: stored.createdAt, actor: stored.actor, operation: stored.kind.rawValue, scope: "template",
+                value: stored.key.overrideDescription, reason: stored.reason)
+        ]
+        try database.write(write)
+        templateOverrides[stored.key] = stored
+        catalog.addOverride(stored.override)
+        catalogDirty = true
+    }
+
+    /// Removes an override; false when there is none for the key.
+    public func removeTemplateOverride(_ key: EndpointKey, actor: String, reason: String, now: Int64)
+        throws -> Bool
+    {
+        try retryPendingWrite()
+        guard let stored = templateOverrides[key] else { return false }
+        var write = AggregatorDatabase.Write()
+        write.templateOverridesRemoved = [key]
+        write.otherAudit = [
+            OtherAuditEntry(
+                at: now, actor: actor, operation: "unpin", scope: "template", value: key.overrideDescription,
+                reason: reason)
+        ]
+        try database.write(write)
+        templateOverrides[key] = nil
+        let o = stored.override
+        catalog.removeOverride(host: o.host, method: o.method, template: o.template)
+        catalogDirty = true
+        return true
+    }
+
+    public var templateOverrideList: [StoredTemplateOverride] {
+        templateOverrides.values.sorted {
+            ($0.key.host, $0.key.method, $0.key.template) < ($1.key.host, $1.key.method, $1.key.template)
+        }
+    }
 
     // MARK: reading
 

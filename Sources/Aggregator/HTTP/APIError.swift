@@ -61,6 +61,19 @@ struct Query {
         return value
     }
 
+    /// The paging parameters every list shares: `limit` (1…`maxLimit`, default `defaultLimit`) and
+    /// `offset` (0…10,000,000, default 0).
+    func page(maxLimit: Int, defaultLimit: Int) throws -> (limit: Int, offset: Int) {
+        let limit = try int("limit", range: 1...Int64(max(1, maxLimit))) ?? Int64(defaultLimit)
+        let offset = try int("offset", range: 0...10_000_000) ?? 0
+        return (Int(limit), Int(offset))
+    }
+
+    /// The endpoint filters every list shares: `host`, and `method` (upper-cased).
+    func hostAndMethod() throws -> (host: String?, method: String?) {
+        (try string("host"), try string("method", maxBytes: 32)?.uppercased())
+    }
+
     func double(_ name: String, range: ClosedRange<Double>) throws -> Double? {
         guard let text = try string(name, maxBytes: 32) else { return nil }
         guard let value = Double(text), value.isFinite, range.contains(value) else {

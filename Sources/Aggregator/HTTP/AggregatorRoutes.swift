@@ -21,6 +21,10 @@ struct AggregatorRoutes {
         router.get("/v1/attacks") { request, _ in try await attacks(request) }
         router.get("/v1/incidents") { request, _ in try await incidents(request) }
         router.get("/v1/endpoints") { request, _ in try await endpoints(request) }
+        router.get("/v1/endpoints/templates") { _, _ in await templateOverrides() }
+        router.post("/v1/endpoints/templates/pin") { request, _ in try await setTemplateOverride(request, .pin) }
+        router.post("/v1/endpoints/templates/split") { request, _ in try await setTemplateOverride(request, .split) }
+        router.delete("/v1/endpoints/templates") { request, _ in try await removeTemplateOverride(request) }
         router.get("/v1/openapi.json") { request, _ in try await openAPI(request, yaml: false) }
         router.get("/v1/openapi.yaml") { request, _ in try await openAPI(request, yaml: true) }
         router.post("/v1/openapi/compare") { request, _ in try await compare(request) }
@@ -146,13 +150,13 @@ struct AggregatorRoutes {
     }
 
     func audit(_ request: Request) async throws -> Response {
-        let limit = Int(try Query(request: request).int("limit", range: 1...Int64(config.maxPageSize)) ?? 100)
-        let entries = try core.database.auditTrail(limit: limit)
+        let page = try Query(request: request).page(maxLimit: config.maxPageSize, defaultLimit: 100)
+        let entries = try core.database.auditTrail(limit: page.limit)
         var w = JSONWriter()
         w.beginObject()
         w.key("audit")
         w.beginArray()
-        for entry in entries { w.raw(entry.json) }
+        for entry in entries { w.raw(entry) }
         w.endArray()
         w.endObject()
         return jsonResponse(w.output)
@@ -170,8 +174,7 @@ struct AggregatorRoutes {
             filter.attackClass = name
         }
         filter.client = try query.string("client")
-        filter.host = try query.string("host")
-        filter.method = try query.string("method", maxBytes: 32)?.uppercased()
+        (filter.host, filter.method) = try query.hostAndMethod()
         filter.template = try query.string("endpoint", maxBytes: 2_048)
         if let kind = try query.string("kind", maxBytes: 16) {
             guard let parsed = StoredAttack.Kind(rawValue: kind) else {
@@ -185,7 +188,7 @@ struct AggregatorRoutes {
             throw APIError.badRequest("from must not be after to")
         }
         filter.before = try query.int("cursor", range: 1...Int64.max)
-        filter.limit = Int(try query.int("limit", range: 1...Int64(config.maxPageSize)) ?? 100)
+        filter.limit = try query.page(maxLimit: config.maxPageSize, defaultLimit: 100).limit
         return filter
     }
 
@@ -206,7 +209,7 @@ struct AggregatorRoutes {
 
     func incidents(_ request: Request) async throws -> Response {
         let filter = try attackFilter(request)
-        let offset = Int(try Query(request: request).int("offset", range: 0...1_000_000) ?? 0)
+        let offset = try Query(request: request).page(maxLimit: config.maxPageSize, defaultLimit: 100).offset
         let incidents = try core.database.incidents(filter, offset: offset)
         var w = JSONWriter()
         w.beginObject()
@@ -241,12 +244,11 @@ struct AggregatorRoutes {
 
     func endpoints(_ request: Request) async throws -> Response {
         let query = Query(request: request)
-        let host = try query.string("host")
-        let method = try query.string("method", maxBytes: 32)?.uppercased()
-        let limit = Int(try query.int("limit", range: 1...Int64(config.maxPageSize)) ?? Int64(config.maxPageSize))
-        let offset = Int(try query.int("offset", range: 0...10_000_000) ?? 0)
+        let (host, method) = try query.hostAndMethod()
+        let paging = try query.page(maxLimit: config.maxPageSize, defaultLimit: config.maxPageSize)
+        let offset = paging.offset
         let all = await core.endpoints(host: host, method: method)
-        let page = all.dropFirst(offset).prefix(limit)
+        let page = all.dropFirst(offset).prefix(paging.limit)
         var builderConfig = BaselineConfig()
         builderConfig.minRequests = config.baselineMinRequests
         let builder = BaselineBuilder(config: builderConfig)
@@ -266,6 +268,101 @@ struct AggregatorRoutes {
         if offset + page.count < all.count { w.int(offset + page.count) } else { w.null() }
         w.endObject()
         return jsonResponse(w.output)
+    }
+
+    // MARK: template overrides
+
+    func templateOverrides() async -> Response {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("templates")
+        w.beginArray()
+        for o in await core.templateOverrideList { Self.write(o, to: &w) }
+        w.endArray()
+        w.endObject()
+        return jsonResponse(w.output)
+    }
+
+    static func write(_ o: StoredTemplateOverride, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("host")
+        if o.key.host.isEmpty { w.null() } else { w.string(o.key.host) }
+        w.key("method")
+        if o.key.method.isEmpty { w.null() } else { w.string(o.key.method) }
+        w.key("template")
+        w.string(o.key.template)
+        w.key("kind")
+        w.string(o.kind.rawValue)
+        w.key("created_at")
+        w.int(Int(o.createdAt))
+        w.key("actor")
+        w.string(o.actor)
+        w.key("reason")
+        w.string(o.reason)
+        w.endObject()
+    }
+
+    /// The override's key from a body or query: `host` and `method` optional (any), `template`
+    /// normalised (`/users/{id}`); a pin needs a `{parameter}` segment, a split none.
+    static func templateKey(host: String?, method: String?, template: String?, kind: StoredTemplateOverride.Kind?)
+        throws -> EndpointKey
+    {
+        guard let template, template.hasPrefix("/") else {
+            throw APIError.badRequest("template is required and must start with '/'")
+        }
+        guard template.utf8.count <= 2_048 else { throw APIError.badRequest("template is longer than 2048 bytes") }
+        let segments = TemplateSegment.parse(template)
+        guard segments.count <= 64 else { throw APIError.badRequest("template has more than 64 segments") }
+        for case .literal(let text) in segments where text.contains("{") || text.contains("}") {
+            throw APIError.badRequest("a parameter segment is '{name}' and fills the whole segment, got '\(text)'")
+        }
+        switch kind {
+        case .pin? where !segments.contains(where: \.isParam):
+            throw APIError.badRequest(
+                "a pinned template needs a {parameter} segment; to keep a literal path apart, split it")
+        case .split? where segments.contains(where: \.isParam):
+            throw APIError.badRequest(
+                "a split path is literal (no {parameter} segments); to group paths, pin a template")
+        default: break
+        }
+        if let method, method.utf8.count > 32 || !method.allSatisfy({ $0.isLetter }) {
+            throw APIError.badRequest("method must be an HTTP method name, got '\(method)'")
+        }
+        return EndpointKey.normalized(host: host, method: method ?? "", template: TemplateSegment.render(segments))
+    }
+
+    func setTemplateOverride(_ request: Request, _ kind: StoredTemplateOverride.Kind) async throws -> Response {
+        let body = try await jsonBody(request, maxBytes: 16 << 10)
+        for name in ["host", "method", "template", "actor", "reason"] {
+            guard let value = body[name], value.stringValue == nil else { continue }
+            if case .null = value { continue }
+            throw APIError.badRequest("\(name) must be a string")
+        }
+        let key = try Self.templateKey(
+            host: body["host"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+            method: body["method"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+            template: body["template"]?.stringValue,
+            kind: kind)
+        let stored = StoredTemplateOverride(
+            key: key, kind: kind, createdAt: clock(), actor: Policy.capped(body["actor"]?.stringValue ?? "api"),
+            reason: Policy.capped(body["reason"]?.stringValue ?? "\(kind.rawValue) by an operator"))
+        try await core.setTemplateOverride(stored)
+        var w = JSONWriter()
+        Self.write(stored, to: &w)
+        return jsonResponse(w.output, status: .created)
+    }
+
+    func removeTemplateOverride(_ request: Request) async throws -> Response {
+        let query = Query(request: request)
+        let (host, method) = try query.hostAndMethod()
+        let key = try Self.templateKey(
+            host: host, method: method, template: try query.string("template", maxBytes: 2_048), kind: nil)
+        let actor = try query.string("actor", maxBytes: 64) ?? "api"
+        let reason = try query.string("reason", maxBytes: 240) ?? "removed by an operator"
+        guard try await core.removeTemplateOverride(key, actor: actor, reason: reason, now: clock()) else {
+            throw APIError.notFound("no template override for \(key.overrideDescription)")
+        }
+        return jsonResponse(#"{"removed":true}"#)
     }
 
     static func write(_ endpoint: DiscoveredEndpoint, baseline: EndpointBaseline, to w: inout JSONWriter) {

@@ -1,5 +1,6 @@
 import Logging
 import PalisadeLearn
+import PalisadeRecords
 import PalisadeTransport
 import ServiceLifecycle
 
@@ -62,9 +63,9 @@ struct HousekeepingService: Service {
         let records = actions.map { action -> OutgoingRecord in
             switch action {
             case .publish(let baseline):
-                OutgoingRecord(topic: topic, key: baseline.endpoint.id, value: codec.encode(baseline))
+                OutgoingRecord(topic: topic, key: baseline.endpoint.baselineRecordKey, value: codec.encode(baseline))
             case .tombstone(let key):
-                OutgoingRecord(topic: topic, key: key.id, value: nil)
+                OutgoingRecord(topic: topic, key: key.baselineRecordKey, value: nil)
             }
         }
         let results = await producer.send(batch: records)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PalisadeCore
+import PalisadeLearn
 import PalisadePolicy
 
 /// The aggregator's SQLite database (GRDB, WAL): decisions and their audit trail, stored attacks
@@ -49,6 +50,25 @@ public final class AggregatorDatabase: Sendable {
                         id INTEGER PRIMARY KEY CHECK (id = 1), snapshot BLOB NOT NULL, updated_at INTEGER NOT NULL);
                     """)
         }
+        // v2: behaviour windows (snapshot + journal of events since), lift grace periods,
+        // operators' template overrides, and the catalog in parts: `catalog` then holds the header
+        // (overrides, pinned endpoints) and `catalog_trees` one row per host+method tree, so a
+        // flush rewrites only the trees that changed (docs/API.md, "Delivery guarantees").
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE behaviour (
+                        id INTEGER PRIMARY KEY CHECK (id = 1), snapshot BLOB NOT NULL, updated_at INTEGER NOT NULL);
+                    CREATE TABLE behaviour_journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, events BLOB NOT NULL);
+                    CREATE TABLE lift_grace (key TEXT PRIMARY KEY NOT NULL, until INTEGER NOT NULL);
+                    CREATE TABLE catalog_trees (
+                        host TEXT NOT NULL, method TEXT NOT NULL, snapshot BLOB NOT NULL, PRIMARY KEY (host, method));
+                    CREATE TABLE template_overrides (
+                        host TEXT NOT NULL, method TEXT NOT NULL, template TEXT NOT NULL, kind TEXT NOT NULL,
+                        created_at INTEGER NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL,
+                        PRIMARY KEY (host, method, template));
+                    """)
+        }
         return migrator
     }
 
@@ -61,14 +81,35 @@ public final class AggregatorDatabase: Sendable {
         public var audit: [AuditEntry] = []
         public var attacks: [StoredAttack] = []
         public var seen: [(kind: SeenKind, id: String)] = []
+        /// The catalog snapshot, or its header when `catalogTrees` carries the trees that changed.
         public var catalogSnapshot: String?
         public var catalogAt: Int64 = 0
+        /// Catalog trees that changed (`EndpointCatalog.treeSnapshot(of:)`); nil deletes the row.
+        public var catalogTrees: [(host: String, method: String, snapshot: String?)] = []
+        /// Deletes every catalog tree part first (a catalog that did not load).
+        public var clearCatalogTrees = false
         public var meta: [String: String] = [:]
+        /// Behaviour events of this step (a journal row, encoded by `BehaviourEvent.encode`).
+        public var behaviourEvents: [UInt8]?
+        /// A snapshot of the behaviour windows holding every event journaled so far: replaces the
+        /// stored one and empties the journal (in the same transaction).
+        public var behaviourSnapshot: [UInt8]?
+        public var behaviourAt: Int64 = 0
+        /// Lift grace periods: key → end (ms), nil = none any more.
+        public var liftGrace: [String: Int64?] = [:]
+        /// Template overrides added (or replaced) and removed.
+        public var templateOverrides: [StoredTemplateOverride] = []
+        public var templateOverridesRemoved: [EndpointKey] = []
+        /// Operator actions that are not decisions (template overrides), for the audit trail.
+        public var otherAudit: [OtherAuditEntry] = []
         public init() {}
 
         public var isEmpty: Bool {
             upserts.isEmpty && removals.isEmpty && audit.isEmpty && attacks.isEmpty && seen.isEmpty
-                && catalogSnapshot == nil && meta.isEmpty
+                && catalogSnapshot == nil && catalogTrees.isEmpty && !clearCatalogTrees && meta.isEmpty
+                && behaviourEvents == nil && behaviourSnapshot == nil
+                && liftGrace.isEmpty && templateOverrides.isEmpty && templateOverridesRemoved.isEmpty
+                && otherAudit.isEmpty
         }
 
         /// Adds the store effects (decisions to upsert or delete).
@@ -84,21 +125,6 @@ public final class AggregatorDatabase: Sendable {
                 case .unchanged, .rejected: break
                 }
             }
-        }
-
-        public mutating func append(_ other: Write) {
-            for d in other.upserts { removals.removeAll { $0 == d.key } }
-            upserts += other.upserts
-            for k in other.removals { upserts.removeAll { $0.key == k } }
-            removals += other.removals
-            audit += other.audit
-            attacks += other.attacks
-            seen += other.seen
-            if let snapshot = other.catalogSnapshot {
-                catalogSnapshot = snapshot
-                catalogAt = other.catalogAt
-            }
-            meta.merge(other.meta) { $1 }
         }
     }
 
@@ -164,6 +190,64 @@ public final class AggregatorDatabase: Sendable {
                     """,
                 arguments: [Data(snapshot.utf8), w.catalogAt])
         }
+        if w.clearCatalogTrees { try db.execute(sql: "DELETE FROM catalog_trees") }
+        for tree in w.catalogTrees {
+            if let snapshot = tree.snapshot {
+                try db.execute(
+                    sql: """
+                        INSERT INTO catalog_trees (host, method, snapshot) VALUES (?, ?, ?)
+                        ON CONFLICT(host, method) DO UPDATE SET snapshot = excluded.snapshot
+                        """, arguments: [tree.host, tree.method, Data(snapshot.utf8)])
+            } else {
+                try db.execute(
+                    sql: "DELETE FROM catalog_trees WHERE host = ? AND method = ?", arguments: [tree.host, tree.method])
+            }
+        }
+        if let snapshot = w.behaviourSnapshot {
+            try db.execute(
+                sql: """
+                    INSERT INTO behaviour (id, snapshot, updated_at) VALUES (1, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at
+                    """,
+                arguments: [Data(snapshot), w.behaviourAt])
+            try db.execute(sql: "DELETE FROM behaviour_journal")
+        } else if let events = w.behaviourEvents {
+            try db.execute(sql: "INSERT INTO behaviour_journal (events) VALUES (?)", arguments: [Data(events)])
+        }
+        for (key, until) in w.liftGrace {
+            if let until {
+                try db.execute(
+                    sql: """
+                        INSERT INTO lift_grace (key, until) VALUES (?, ?)
+                        ON CONFLICT(key) DO UPDATE SET until = excluded.until
+                        """, arguments: [key, until])
+            } else {
+                try db.execute(sql: "DELETE FROM lift_grace WHERE key = ?", arguments: [key])
+            }
+        }
+        for o in w.templateOverrides {
+            try db.execute(
+                sql: """
+                    INSERT INTO template_overrides (host, method, template, kind, created_at, actor, reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(host, method, template) DO UPDATE SET kind = excluded.kind,
+                        created_at = excluded.created_at, actor = excluded.actor, reason = excluded.reason
+                    """,
+                arguments: [o.key.host, o.key.method, o.key.template, o.kind.rawValue, o.createdAt, o.actor, o.reason])
+        }
+        for k in w.templateOverridesRemoved {
+            try db.execute(
+                sql: "DELETE FROM template_overrides WHERE host = ? AND method = ? AND template = ?",
+                arguments: [k.host, k.method, k.template])
+        }
+        for a in w.otherAudit {
+            try db.execute(
+                sql: """
+                    INSERT INTO audit (at, actor, operation, scope, value, action, reason, version)
+                    VALUES (?, ?, ?, ?, ?, NULL, ?, '')
+                    """,
+                arguments: [a.at, a.actor, a.operation, a.scope, a.value, a.reason])
+        }
         for (key, value) in w.meta {
             try db.execute(
                 sql:
@@ -202,6 +286,11 @@ public final class AggregatorDatabase: Sendable {
         }
     }
 
+    /// Drops lift grace periods that ended before `now`.
+    public func trimLiftGrace(now: Int64) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM lift_grace WHERE until <= ?", arguments: [now]) }
+    }
+
     /// Keeps the newest `window` ids of each kind.
     public func trimSeen(window: Int) throws {
         try pool.write { db in
@@ -226,8 +315,45 @@ public final class AggregatorDatabase: Sendable {
 
     public func loadAudit(limit: Int) throws -> [AuditEntry] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit])
-                .compactMap(Self.audit).reversed()
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM audit WHERE scope != 'template' ORDER BY id DESC LIMIT ?", arguments: [limit]
+            )
+            .compactMap(Self.audit).reversed()
+        }
+    }
+
+    /// The behaviour snapshot and the journal written after it, oldest first.
+    public func loadBehaviour() throws -> (snapshot: [UInt8]?, journal: [[UInt8]]) {
+        try pool.read { db in
+            let snapshot = try Data.fetchOne(db, sql: "SELECT snapshot FROM behaviour WHERE id = 1").map { [UInt8]($0) }
+            let journal = try Data.fetchAll(db, sql: "SELECT events FROM behaviour_journal ORDER BY seq").map {
+                [UInt8]($0)
+            }
+            return (snapshot, journal)
+        }
+    }
+
+    /// Lift grace periods still running at `now`.
+    public func loadLiftGrace(now: Int64) throws -> [String: Int64] {
+        try pool.read { db in
+            var out: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, until FROM lift_grace WHERE until > ?", arguments: [now])
+            {
+                out[row["key"]] = row["until"]
+            }
+            return out
+        }
+    }
+
+    public func loadTemplateOverrides() throws -> [StoredTemplateOverride] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM template_overrides ORDER BY host, method, template")
+            return rows.compactMap { row -> StoredTemplateOverride? in
+                guard let kind = StoredTemplateOverride.Kind(rawValue: row["kind"]) else { return nil }
+                return StoredTemplateOverride(
+                    key: .init(host: row["host"], method: row["method"], template: row["template"]), kind: kind,
+                    createdAt: row["created_at"], actor: row["actor"], reason: row["reason"])
+            }
         }
     }
 
@@ -241,9 +367,14 @@ public final class AggregatorDatabase: Sendable {
         }
     }
 
-    public func loadCatalog() throws -> [UInt8]? {
+    /// The catalog snapshot (or header) and its tree parts; nil when none was written.
+    public func loadCatalog() throws -> (snapshot: [UInt8], trees: [[UInt8]])? {
         try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT snapshot FROM catalog WHERE id = 1").map { [UInt8]($0) }
+            guard let header = try Data.fetchOne(db, sql: "SELECT snapshot FROM catalog WHERE id = 1") else {
+                return nil
+            }
+            let trees = try Data.fetchAll(db, sql: "SELECT snapshot FROM catalog_trees ORDER BY host, method")
+            return ([UInt8](header), trees.map { [UInt8]($0) })
         }
     }
 
@@ -268,5 +399,56 @@ public final class AggregatorDatabase: Sendable {
         return AuditEntry(
             at: row["at"], actor: row["actor"], operation: operation, scope: scope, value: row["value"],
             action: action.flatMap(DecisionAction.init(rawValue:)), reason: row["reason"], version: version)
+    }
+}
+
+/// An operator's template override as stored: `host` / `method` empty = any.
+public struct StoredTemplateOverride: Sendable, Equatable {
+    /// `pin`: a template with parameters groups paths; `split`: a literal path kept apart.
+    public enum Kind: String, Sendable {
+        case pin, split
+    }
+
+    /// Empty `host` / `method` = any.
+    public var key: EndpointKey
+    public var kind: Kind
+    public var createdAt: Int64
+    public var actor: String
+    public var reason: String
+
+    public init(key: EndpointKey, kind: Kind, createdAt: Int64, actor: String, reason: String) {
+        self.key = key
+        self.kind = kind
+        self.createdAt = createdAt
+        self.actor = actor
+        self.reason = reason
+    }
+}
+
+/// An audited operator action that is not a decision (stored in `audit` with scope `template`).
+public struct OtherAuditEntry: Sendable, Equatable {
+    public var at: Int64
+    public var actor: String
+    /// `pin`, `split`, `unpin`.
+    public var operation: String
+    public var scope: String
+    public var value: String
+    public var reason: String
+}
+
+extension StoredTemplateOverride {
+    /// The catalog's form (empty host / method = any).
+    public var override: TemplateOverride {
+        TemplateOverride(
+            host: key.host.isEmpty ? nil : key.host, method: key.method.isEmpty ? nil : key.method,
+            template: key.template)
+    }
+}
+
+extension EndpointKey {
+    /// A template override's key in the audit trail: `host METHOD template` like the endpoint key
+    /// of `palisade.baselines`, `*` for any.
+    var overrideDescription: String {
+        (host.isEmpty ? "*" : host) + " " + (method.isEmpty ? "*" : method) + " " + template
     }
 }

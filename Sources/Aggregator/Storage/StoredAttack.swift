@@ -218,8 +218,23 @@ extension AggregatorDatabase {
         }
     }
 
-    /// The audit trail, newest first.
-    public func auditTrail(limit: Int) throws -> [AuditEntry] {
-        try loadAudit(limit: limit).reversed()
+    /// The audit trail, newest first, as JSON objects: decision entries (`AuditEntry.json`) and
+    /// template overrides (`{at, actor, operation: pin|split|unpin, scope: "template", value, reason}`).
+    public func auditTrail(limit: Int) throws -> [String] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit]).compactMap {
+                row -> String? in
+                if let entry = Self.audit(row) { return entry.json }
+                guard row["scope"] == "template" else { return nil }
+                var w = JSONWriter()
+                w.beginObject()
+                for name in ["at", "actor", "operation", "scope", "value", "reason"] {
+                    w.key(name)
+                    if name == "at" { w.int(row[name]) } else { w.string(row[name]) }
+                }
+                w.endObject()
+                return w.output
+            }
+        }
     }
 }

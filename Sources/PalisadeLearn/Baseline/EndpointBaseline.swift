@@ -1,6 +1,7 @@
 import PalisadeCore
 
-/// What the aggregator publishes on `palisade.baselines` (compacted, key: `endpoint.id`) and
+/// What the aggregator publishes on `palisade.baselines` (compacted, key: `endpoint.baselineRecordKey`,
+/// `host METHOD template`) and
 /// workers score against: for one learned endpoint, what each parameter usually looks like.
 /// Contract: docs/LEARNING.md, "Baseline".
 public struct EndpointBaseline: Sendable, Equatable {

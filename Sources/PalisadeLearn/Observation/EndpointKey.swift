@@ -27,7 +27,8 @@ public struct EndpointKey: Sendable, Hashable, Comparable, CustomStringConvertib
         return EndpointKey(host: h, method: String(decoding: method.utf8.map(upper), as: UTF8.self), template: template)
     }
 
-    /// The Kafka record key: `METHOD host template`.
+    /// A display form, `GET api.example.com/users/{id}` (logs, messages). Not a record key: see
+    /// `baselineRecordKey` and `partitionKey` (docs/RECORDS.md).
     public var id: String { method + " " + host + template }
 
     /// Hosts and methods group discovery; aggregators should partition observations by this so one

@@ -1,6 +1,6 @@
 import PalisadeCore
 
-/// What a worker publishes on `palisade.observations` for every request (key: `endpoint.id`):
+/// What a worker publishes on `palisade.observations` for every request (key: `endpoint.partitionKey`):
 /// the endpoint, the response, the auth scheme and the *shape* of every parameter. Values are
 /// never included, except path segments that are safe to keep (short words and numbers, needed
 /// to tell `/api/2024/stats` from `/users/{id}`). Contract: docs/LEARNING.md.

@@ -7,7 +7,44 @@ import PalisadeCore
 extension EndpointCatalog {
     public static let snapshotVersion = 1
 
-    public func snapshot() -> String {
+    public func snapshot() -> String { snapshot(trees: true) }
+
+    /// The snapshot without the trees (overrides, pinned endpoints, counters); with
+    /// ``treeSnapshot(of:)`` for each host+method this persists a catalog in parts, so a writer
+    /// rewrites only the trees that changed. ``init(snapshot:trees:config:)`` reads the parts back.
+    public func snapshotHeader() -> String { snapshot(trees: false) }
+
+    /// One host+method's tree (`{"host","method","overflow","root"}`), nil when there is none.
+    public func treeSnapshot(of hm: HostMethod) -> String? {
+        guard let tree = trees[hm] else { return nil }
+        var w = JSONWriter()
+        Self.write(hm, tree, to: &w)
+        return w.output
+    }
+
+    private static func write(_ hm: HostMethod, _ tree: Tree, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("host")
+        w.string(hm.host)
+        w.key("method")
+        w.string(hm.method)
+        w.key("overflow")
+        w.int(tree.overflow)
+        w.key("root")
+        tree.root.write(to: &w)
+        w.endObject()
+    }
+
+    private static func readTree(_ t: JSONValue) throws(WireError) -> (HostMethod, Tree) {
+        var tree = Tree()
+        tree.root = try CatalogNode(wire: t.field("root"), depth: 0)
+        tree.overflow = try t.int("overflow")
+        tree.nodes = tree.root.nodeCount()
+        tree.endpoints = tree.root.endpointCount()
+        return (HostMethod(host: try t.string("host"), method: try t.string("method")), tree)
+    }
+
+    private func snapshot(trees includeTrees: Bool) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.key("v")
@@ -40,31 +77,19 @@ extension EndpointCatalog {
         w.endArray()
         w.key("trees")
         w.beginArray()
-        for (hm, tree) in trees.sorted(by: { $0.key < $1.key }) {
-            w.beginObject()
-            w.key("host")
-            w.string(hm.host)
-            w.key("method")
-            w.string(hm.method)
-            w.key("overflow")
-            w.int(tree.overflow)
-            w.key("root")
-            tree.root.write(to: &w)
-            w.endObject()
-        }
+        for (hm, tree) in trees.sorted(by: { $0.key < $1.key }) where includeTrees { Self.write(hm, tree, to: &w) }
         w.endArray()
         w.endObject()
         return w.output
     }
 
-    /// Restores a snapshot; `config` is the current configuration (thresholds may have changed).
-    public init(snapshot bytes: some Collection<UInt8>, config: CatalogConfig = CatalogConfig()) throws(WireError) {
-        let v: JSONValue
-        do {
-            v = try JSONReader(maxDepth: 512).parse(bytes)
-        } catch {
-            throw WireError("invalid JSON: \(error)")
-        }
+    /// Restores a snapshot — a whole one, or a header with the tree parts (a part replaces a tree
+    /// of the same host+method in the header); `config` is the current configuration (thresholds
+    /// may have changed).
+    public init(
+        snapshot bytes: some Collection<UInt8>, trees parts: [[UInt8]] = [], config: CatalogConfig = CatalogConfig()
+    ) throws(WireError) {
+        let v = try Self.parse(bytes)
         let version = try v.int("v")
         guard version == Self.snapshotVersion else { throw WireError("unsupported snapshot version \(version)") }
         self.init(config: config)
@@ -79,12 +104,20 @@ extension EndpointCatalog {
             pinned[try EndpointKey(wire: p.field("endpoint"))] = try EndpointStats(wire: p.field("stats"))
         }
         for t in try v.array("trees", max: 1_000_000) {
-            var tree = Tree()
-            tree.root = try CatalogNode(wire: t.field("root"), depth: 0)
-            tree.overflow = try t.int("overflow")
-            tree.nodes = tree.root.nodeCount()
-            tree.endpoints = tree.root.endpointCount()
-            trees[HostMethod(host: try t.string("host"), method: try t.string("method"))] = tree
+            let (hm, tree) = try Self.readTree(t)
+            trees[hm] = tree
+        }
+        for part in parts {
+            let (hm, tree) = try Self.readTree(try Self.parse(part))
+            trees[hm] = tree
+        }
+    }
+
+    private static func parse(_ bytes: some Collection<UInt8>) throws(WireError) -> JSONValue {
+        do {
+            return try JSONReader(maxDepth: 512).parse(bytes)
+        } catch {
+            throw WireError("invalid JSON: \(error)")
         }
     }
 }

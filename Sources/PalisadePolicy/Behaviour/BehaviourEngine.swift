@@ -14,12 +14,12 @@ public struct BehaviourEngine: Sendable {
         public init() {}
     }
 
-    public private(set) var attackBurst: AttackBurstDetector
-    public private(set) var bruteForce: BruteForceDetector
-    public private(set) var credentialStuffing: CredentialStuffingDetector
-    public private(set) var enumeration: EnumerationDetector
-    public private(set) var forcedBrowsing: ForcedBrowsingDetector
-    public private(set) var rateAnomaly: RateAnomalyDetector
+    public internal(set) var attackBurst: AttackBurstDetector
+    public internal(set) var bruteForce: BruteForceDetector
+    public internal(set) var credentialStuffing: CredentialStuffingDetector
+    public internal(set) var enumeration: EnumerationDetector
+    public internal(set) var forcedBrowsing: ForcedBrowsingDetector
+    public internal(set) var rateAnomaly: RateAnomalyDetector
 
     public init(config: Config = Config()) {
         let cap = config.maxTrackedClients

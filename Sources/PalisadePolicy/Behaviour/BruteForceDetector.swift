@@ -27,8 +27,8 @@ public struct BruteForceDetector: Sendable {
     }
 
     public let config: Config
-    private var table: LRUTable<ClientIdentity, State>
-    private var fired = 0
+    var table: LRUTable<ClientIdentity, State>
+    var fired = 0
 
     public init(config: Config = Config(), maxTrackedClients: Int = 50_000) {
         self.config = config

@@ -1,5 +1,11 @@
 import PalisadeDetect
 
+/// One identity on one endpoint: the window key of detectors that judge per endpoint.
+struct IdentityAtEndpoint: Hashable, Sendable {
+    var identity: ClientIdentity
+    var endpoint: Verdict.Endpoint
+}
+
 /// Enumeration / BOLA: one identity walking many distinct object ids on one endpoint template
 /// and often being refused or missing (403/404).
 ///
@@ -25,10 +31,7 @@ public struct EnumerationDetector: Sendable {
         public init() {}
     }
 
-    struct Key: Hashable, Sendable {
-        var identity: ClientIdentity
-        var endpoint: Verdict.Endpoint
-    }
+    typealias Key = IdentityAtEndpoint
 
     struct State: Sendable {
         var counts: WindowCounts
@@ -37,8 +40,8 @@ public struct EnumerationDetector: Sendable {
     }
 
     public let config: Config
-    private var table: LRUTable<Key, State>
-    private var fired = 0
+    var table: LRUTable<Key, State>
+    var fired = 0
 
     public init(config: Config = Config(), maxTrackedClients: Int = 50_000) {
         self.config = config

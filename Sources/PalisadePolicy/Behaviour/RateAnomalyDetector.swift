@@ -36,10 +36,7 @@ public struct RateAnomalyDetector: Sendable {
         public init() {}
     }
 
-    struct Key: Hashable, Sendable {
-        var identity: ClientIdentity
-        var endpoint: Verdict.Endpoint
-    }
+    typealias Key = IdentityAtEndpoint
 
     struct Bucket: Sendable {
         var id: Int64 = -1
@@ -50,10 +47,10 @@ public struct RateAnomalyDetector: Sendable {
     }
 
     public let config: Config
-    private var clients: LRUTable<Key, Bucket>
-    private var baselines: LRUTable<Verdict.Endpoint, RateBaseline>
-    private var ipUsers: LRUTable<String, DistinctSet>
-    private var fired = 0
+    var clients: LRUTable<Key, Bucket>
+    var baselines: LRUTable<Verdict.Endpoint, RateBaseline>
+    var ipUsers: LRUTable<String, DistinctSet>
+    var fired = 0
 
     public init(config: Config = Config(), maxTrackedClients: Int = 50_000) {
         self.config = config

@@ -56,3 +56,18 @@ public struct RateBaseline: Sendable, Equatable {
         return Self.upper(of: Self.bins - 1)
     }
 }
+
+extension RateBaseline: StateCodable {
+    func encode(to w: inout StateWriter) {
+        w.int(maxSamples)
+        w.int(samples)
+        w.array(counts) { $0.u64(UInt64($1)) }
+    }
+
+    init(from r: inout StateReader) throws {
+        self.init(maxSamples: try r.int())
+        samples = try r.int()
+        counts = try r.array(minBytes: 8) { UInt32(truncatingIfNeeded: try $0.u64()) }
+        guard counts.count == Self.bins, samples >= 0 else { throw StateCodingError("bad rate baseline") }
+    }
+}

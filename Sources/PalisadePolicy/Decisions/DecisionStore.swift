@@ -71,8 +71,11 @@ public struct DecisionStore: Sendable {
 
     /// A store restored from a persisted snapshot, in a new epoch (so every gateway takes a full
     /// snapshot). Expired decisions are dropped; each kept one gets a version in the new epoch.
+    /// `liftGrace` (key → end of the grace, ms; ``liftGraces``) restores the grace periods of
+    /// lifts made before the restart.
     public init(
-        restoring snapshot: [Decision], audit: [AuditEntry] = [], epoch: String, now: Int64, config: Config = Config()
+        restoring snapshot: [Decision], audit: [AuditEntry] = [], liftGrace: [String: Int64] = [:], epoch: String,
+        now: Int64, config: Config = Config()
     ) {
         self.init(epoch: epoch, config: config)
         for decision in snapshot.sorted(by: { $0.key < $1.key }) where decision.expiresAt > now {
@@ -84,7 +87,16 @@ public struct DecisionStore: Sendable {
         }
         historyFloor = version.counter
         self.audit = Array(audit.suffix(max(1, config.auditLimit)))
+        for (key, until) in liftGrace where until > now && liftedUntil.count < max(1, config.maxDecisions) {
+            liftedUntil[key] = until
+        }
     }
+
+    /// Keys lifted by an operator whose grace period runs → its end (ms), for persistence.
+    public var liftGraces: [String: Int64] { liftedUntil }
+
+    /// The end of the grace period of a lifted key (`scope:value`), nil when none runs.
+    public func liftGrace(forKey key: String) -> Int64? { liftedUntil[key] }
 
     public var count: Int { entries.count }
 

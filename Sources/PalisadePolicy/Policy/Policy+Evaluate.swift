@@ -131,7 +131,7 @@ extension Policy {
         return outcome
     }
 
-    static func capped(_ text: String) -> String {
+    public static func capped(_ text: String) -> String {
         guard text.utf8.count > maxReasonBytes else { return text }
         var out = ""
         var bytes = 0

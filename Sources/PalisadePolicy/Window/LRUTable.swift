@@ -104,3 +104,37 @@ public struct LRUTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         free.append(i)
     }
 }
+
+extension LRUTable where Key: StateCodable, Value: StateCodable {
+    /// Capacity, counters, then the entries least recently used first (so reading them back in
+    /// order rebuilds the same recency order) with their last-use times.
+    func encode(to w: inout StateWriter) {
+        w.int(evictions)
+        w.int(expirations)
+        w.int(index.count)
+        var i = tail
+        while i >= 0 {
+            slots[i].key.encode(to: &w)
+            w.i64(slots[i].lastSeen)
+            slots[i].value.encode(to: &w)
+            i = slots[i].prev
+        }
+    }
+
+    /// Reads entries into a table of `capacity` (the current configuration's; when it shrank, the
+    /// least recently used entries are evicted as on insert).
+    init(capacity: Int, from r: inout StateReader) throws {
+        self.init(capacity: capacity)
+        let evicted = try r.int()
+        let expired = try r.int()
+        let n = try r.count(minBytes: 9)
+        for _ in 0..<n {
+            let key = try Key(from: &r)
+            let lastSeen = try r.i64()
+            let value = try Value(from: &r)
+            update(key, now: lastSeen, make: value) { _ in }
+        }
+        evictions += evicted
+        expirations = expired
+    }
+}

@@ -121,3 +121,52 @@ extension Int64 {
         return overflow ? (other > 0 ? Int64.min : Int64.max) : value
     }
 }
+
+extension Ring: StateCodable where Element: StateCodable {
+    func encode(to w: inout StateWriter) {
+        w.int(capacity)
+        w.int(next)
+        w.array(items) { $1.encode(to: &$0) }
+    }
+
+    init(from r: inout StateReader) throws {
+        self.init(capacity: try r.int())
+        next = try r.int()
+        items = try r.array { try Element(from: &$0) }
+        guard items.count <= capacity, next >= 0, next < capacity else { throw StateCodingError("bad ring") }
+    }
+}
+
+extension WindowCounts: StateCodable {
+    func encode(to w: inout StateWriter) {
+        w.i64(bucketMs)
+        w.array(ids) { $0.i64($1) }
+        w.array(totals) { $0.i32($1) }
+        w.array(fails) { $0.i32($1) }
+    }
+
+    init(from r: inout StateReader) throws {
+        bucketMs = try r.i64()
+        ids = try r.array(minBytes: 8) { try $0.i64() }
+        totals = try r.array(minBytes: 8) { try $0.i32() }
+        fails = try r.array(minBytes: 8) { try $0.i32() }
+        guard bucketMs > 0, !ids.isEmpty, totals.count == ids.count, fails.count == ids.count else {
+            throw StateCodingError("bad window counts")
+        }
+    }
+}
+
+extension DistinctSet: StateCodable {
+    func encode(to w: inout StateWriter) {
+        w.int(capacity)
+        w.array(values) { $0.u64($1) }
+        w.array(seen) { $0.i64($1) }
+    }
+
+    init(from r: inout StateReader) throws {
+        self.init(capacity: try r.int())
+        values = try r.array(minBytes: 8) { try $0.u64() }
+        seen = try r.array(minBytes: 8) { try $0.i64() }
+        guard seen.count == values.count, values.count <= capacity else { throw StateCodingError("bad distinct set") }
+    }
+}
