@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test test-gateway build release bootstrap fuzz bench bench-gateway format clean
+.PHONY: demo test test-gateway test-e2e build release bootstrap fuzz bench bench-gateway bench-pipeline format clean
 
 bootstrap:
 	@scripts/bootstrap.sh build kafka
@@ -23,6 +23,7 @@ test: bootstrap
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	scripts/test-gateway.sh
+	scripts/test-e2e.sh
 
 fuzz: bootstrap
 	scripts/fuzz.sh $(FUZZ_SECONDS)
@@ -33,8 +34,14 @@ bench: bootstrap
 test-gateway:
 	scripts/test-gateway.sh
 
+test-e2e:
+	scripts/test-e2e.sh
+
 bench-gateway:
 	scripts/bench-gateway.sh
+
+bench-pipeline: bootstrap
+	scripts/bench-pipeline.sh
 
 format:
 	swift format --in-place --recursive Sources Tests Package.swift
