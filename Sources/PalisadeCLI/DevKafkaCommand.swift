@@ -81,8 +81,7 @@ struct DevKafkaCommand: AsyncParsableCommand {
             } catch {
                 reply = "error \(error)"
             }
-            print(reply)
-            fflush(nil)
+            emit(1, reply)
         }
     }
 }
@@ -141,20 +140,51 @@ enum DevKafkaControl: Equatable, CustomStringConvertible {
     }
 }
 
-/// Lines of standard input, read on a dispatch thread (never on the cooperative pool).
+/// Lines of standard input, read on a dispatch thread (never on the cooperative pool) with read(2):
+/// stdio's readLine would hold stdin's lock while it waits, and every fflush(NULL) — exit's too —
+/// would then wait for the next line.
 private func standardInputLines() -> AsyncStream<String> {
     let (stream, continuation) = AsyncStream.makeStream(of: String.self)
     DispatchQueue(label: "palisade.dev-kafka.stdin").async {
-        while let line = readLine() { continuation.yield(line) }
+        let maxLine = 64 * 1024
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            pending += chunk[0..<count]
+            while let newline = pending.firstIndex(of: 10) {
+                continuation.yield(String(decoding: pending[..<newline], as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+            if pending.count > maxLine {  // not a command: answered as an error, then skipped
+                continuation.yield(String(decoding: pending.prefix(80), as: UTF8.self))
+                pending.removeAll()
+            }
+        }
+        if !pending.isEmpty { continuation.yield(String(decoding: pending, as: UTF8.self)) }
         continuation.finish()
     }
     return stream
 }
 
-/// A progress line on standard error (standard output carries only the bootstrap servers).
+/// A progress line on standard error (standard output carries the bootstrap servers and the
+/// answers to control commands).
 private func note(_ text: String) {
-    let line = Array("dev-kafka: \(text)\n".utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    emit(2, "dev-kafka: \(text)")
+}
+
+/// One line written straight to a file descriptor (no stdio buffer or lock).
+private func emit(_ fd: Int32, _ text: String) {
+    let line = Array("\(text)\n".utf8)
+    var offset = 0
+    while offset < line.count {
+        let written = line.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { return }
+        offset += written
+    }
 }
 
 /// Turns SIGINT/SIGTERM into an awaitable event (the default handlers are replaced).

