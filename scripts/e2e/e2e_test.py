@@ -50,7 +50,7 @@ def epoch_of(version):
 
 def attack(pipeline, log, ip, label, n, timeout, latencies=None):
     """One attacker; checks it is blocked and returns the latency."""
-    seconds = attack_and_wait_blocked(pipeline.gateway_port, log, ip, "atk-" + label.replace(" ", "-"), ATTACKS[n % len(ATTACKS)],
+    seconds = attack_and_wait_blocked(pipeline.gateway_port, log, ip, "atk-" + label, ATTACKS[n % len(ATTACKS)],
                                       timeout)
     if seconds is not None:
         note("detect-to-block %-28s %s: %.3f s" % (label, ip, seconds))
@@ -64,7 +64,7 @@ def attack(pipeline, log, ip, label, n, timeout, latencies=None):
 def still_blocked(pipeline, log, ips, label):
     statuses = {}
     for ip in ips:
-        client = Client(pipeline.gateway_port, ip, "recheck-%s-%s" % (label, ip.replace(":", "_")), log)
+        client = Client(pipeline.gateway_port, ip, "recheck-%s-%s" % (label, ip), log)
         statuses[ip] = client.request("GET", "/v1/products/3")[0]
         client.close()
     bad = {ip: s for ip, s in statuses.items() if s != 403}

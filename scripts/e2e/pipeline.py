@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import sqlite3
@@ -324,7 +325,9 @@ class Client:
     realip module trusts loopback), every request with its own X-Request-Id. Thread-confined."""
 
     def __init__(self, port, ip, prefix, log):
-        self.port, self.ip, self.prefix, self.log = port, ip, prefix, log
+        # request ids the plugin takes as they are: [A-Za-z0-9-_.:], at most 200 characters
+        self.prefix = re.sub(r"[^A-Za-z0-9_.:-]", "_", prefix)[:180]
+        self.port, self.ip, self.log = port, ip, log
         self.conn = None
         self.count = 0
 
