@@ -37,10 +37,18 @@ cleanup() {
   if [ -n "${KEEP_E2E:-}" ]; then echo "e2e: work directory kept: $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-timeout --signal=TERM --kill-after=30 600 python3 scripts/e2e/e2e_test.py --palisade "$palisade" --workdir "$tmp" \
-  2>&1 | tee "$tmp/e2e.out"
+# The harness runs in the background so that a signal to this script is handled at once: the trap
+# forwards it (through `timeout`) to the harness, which stops its processes, then cleanup runs.
+: >"$tmp/e2e.out"
+timeout --signal=TERM --kill-after=30 600 python3 -u scripts/e2e/e2e_test.py --palisade "$palisade" --workdir "$tmp" \
+  >"$tmp/e2e.out" 2>&1 &
+harness=$!
+trap 'kill -TERM "$harness" 2>/dev/null; wait "$harness"; exit 130' INT TERM
+tail -n +1 -f --pid="$harness" "$tmp/e2e.out" &
+printer=$!
+wait "$harness"
+wait "$printer"
 summary=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed$' "$tmp/e2e.out" | tail -1)
 if [ -z "$summary" ]; then
   echo "e2e: 0 passed, 1 failed"  # crashed or timed out before reporting

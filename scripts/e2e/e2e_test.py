@@ -270,7 +270,7 @@ def main():
     started = time.monotonic()
     try:
         run(pipeline, log)
-    except (PipelineError, OSError) as e:
+    except (PipelineError, OSError, SystemExit) as e:  # SystemExit: SIGTERM/SIGINT (on_signal)
         check("the pipeline runs to the end", False, str(e))
     finally:
         pipeline.stop()
