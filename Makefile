@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test test-gateway test-browser check-deploy build release bootstrap fuzz bench bench-gateway format clean
+.PHONY: demo test test-gateway test-e2e test-browser check-deploy build release bootstrap fuzz bench bench-gateway bench-pipeline format clean
 
 bootstrap:
 	@scripts/bootstrap.sh build kafka
@@ -23,6 +23,7 @@ test: bootstrap
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	scripts/test-gateway.sh
+	scripts/test-e2e.sh
 	scripts/test-browser.sh
 	scripts/check-deploy.sh
 
@@ -35,6 +36,8 @@ bench: bootstrap
 test-gateway:
 	scripts/test-gateway.sh
 
+test-e2e:
+	scripts/test-e2e.sh
 test-browser:
 	scripts/test-browser.sh
 check-deploy:
@@ -42,6 +45,9 @@ check-deploy:
 
 bench-gateway:
 	scripts/bench-gateway.sh
+
+bench-pipeline: bootstrap
+	scripts/bench-pipeline.sh
 
 format:
 	swift format --in-place --recursive Sources Tests Package.swift
