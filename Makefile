@@ -38,8 +38,10 @@ test-gateway:
 
 test-e2e:
 	scripts/test-e2e.sh
+
 test-browser:
 	scripts/test-browser.sh
+
 check-deploy:
 	scripts/check-deploy.sh
 
