@@ -201,6 +201,7 @@ let package = Package(
                 "PalisadeTransport",
                 "PalisadeKafka",
                 "PalisadeRuntime",
+                "PalisadeRecords",
                 "MirrorService",
                 "AggregatorService",
                 "WorkerService",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PalisadeCore
+import PalisadeRecords
 
 /// `palisade decisions list|add|lift`: the aggregator's decision set over its HTTP API.
 struct DecisionsCommand: AsyncParsableCommand {
@@ -42,7 +43,9 @@ struct DecisionsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add (or replace) a decision; audited.")
         @OptionGroup var endpoint: AggregatorEndpointOptions
         @Option(help: "ip | cidr | api_key | jwt_sub | header") var scope: String
-        @Option(help: "Address, network, key, subject, or name:value for header.") var value: String
+        @Option(help: "Address, network, key digest, subject, or name:value for header.") var value: String
+        @Flag(help: "api_key: --value is the key itself; send its digest (the key never leaves this machine).")
+        var hashKey = false
         @Option(help: "block | throttle | monitor") var action: String = "block"
         @Option(name: .customLong("ttl"), help: "Seconds until it expires (1…2592000).") var ttlSecs: Int = 3_600
         @Option(help: "Why (kept in the audit trail).") var reason: String = "manual decision"
@@ -53,7 +56,8 @@ struct DecisionsCommand: AsyncParsableCommand {
             var w = JSONWriter()
             w.beginObject()
             for (key, text) in [
-                ("scope", scope), ("value", value), ("action", action), ("reason", reason), ("actor", actor),
+                ("scope", scope), ("value", try keyValue(scope: scope, value: value, hash: hashKey)),
+                ("action", action), ("reason", reason), ("actor", actor),
             ] {
                 w.key(key)
                 w.string(text)
@@ -72,11 +76,13 @@ struct DecisionsCommand: AsyncParsableCommand {
         @OptionGroup var endpoint: AggregatorEndpointOptions
         @Option(help: "ip | cidr | api_key | jwt_sub | header") var scope: String
         @Option(help: "The decision's value.") var value: String
+        @Flag(help: "api_key: --value is the key itself; lift by its digest.") var hashKey = false
         @Option(help: "Why (kept in the audit trail).") var reason: String = "lifted by an operator"
         @Option(help: "Who (kept in the audit trail).") var actor: String =
             ProcessInfo.processInfo.environment["USER"] ?? "cli"
 
         func run() async throws {
+            let value = try keyValue(scope: scope, value: value, hash: hashKey)
             let path = "/v1/decisions/\(AggregatorClient.segment(scope))/\(AggregatorClient.segment(value))"
             let data = try await endpoint.client().send(
                 "DELETE", path,
@@ -84,6 +90,13 @@ struct DecisionsCommand: AsyncParsableCommand {
             writeStandardOutput(data)
         }
     }
+}
+
+/// The value to send: with `--hash-key`, the digest workers and the gateway use for API keys.
+func keyValue(scope: String, value: String, hash: Bool) throws -> String {
+    guard hash else { return value }
+    guard scope == "api_key" else { throw ValidationError("--hash-key applies to --scope api_key only") }
+    return IdentityHash.apiKey(value)
 }
 
 /// `palisade openapi export|compare`: the discovered API as OpenAPI 3.1, and a comparison with a

@@ -325,8 +325,8 @@ import Testing
                 client, "/ui/decisions/lift", session, "csrf=\(session.csrf)&scope=ip&value=192.0.2.7")
             #expect(lifted.status == .seeOther)
             #expect(await core.decisions.isEmpty)
-            let audit = try core.database.auditTrail(limit: 10)
-            #expect(audit.map(\.operation) == [.lift, .add])
+            let audit = try core.database.auditRows(limit: 10)
+            #expect(audit.map(\.operation) == ["lift", "add"])
             #expect(audit.allSatisfy { $0.actor == "dashboard" })
         }
     }

@@ -218,6 +218,20 @@ func upserted(_ effect: DecisionStore.Effect) -> Decision? {
         #expect(store.apply(proposal("192.0.2.9", ttl: Policy.maxTTLSecs), now: Int64.max - 5) == .unchanged)
     }
 
+    @Test func apiKeyDecisionsTakeTheDigestNotTheKey() throws {
+        let digest = "BA7816BF8F01CFEA414140DE5DAE2223"
+        #expect(try DecisionStore.validated(scope: .apiKey, value: digest) == digest.lowercased())
+        for raw in ["sk_live_abc123", String(repeating: "g", count: 32), String(repeating: "a", count: 31)] {
+            #expect(throws: DecisionStoreError.self) { try DecisionStore.validated(scope: .apiKey, value: raw) }
+        }
+        do {
+            _ = try DecisionStore.validated(scope: .apiKey, value: "sk_live_abc123")
+        } catch {
+            #expect(error.code == .invalidValue)
+            #expect(error.reason.contains("digest"))
+        }
+    }
+
     @Test func fullStoreRejectsNewDecisionsAndCounts() {
         var config = DecisionStore.Config()
         config.maxDecisions = 2

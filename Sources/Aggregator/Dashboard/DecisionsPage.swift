@@ -16,7 +16,7 @@ extension Dashboard {
         let now = clock()
         let active = await core.decisions.sorted { $0.createdAt > $1.createdAt }
         let policy = await core.policy
-        let audit = try core.database.auditTrail(limit: 50)
+        let audit = try core.database.auditRows(limit: 50)
         let ended = history.ended.prefix(50)
 
         var h = HTML()
@@ -120,8 +120,8 @@ extension Dashboard {
             h.row(
                 [
                     DashboardFormat.time(a.at), a.actor,
-                    a.operation.rawValue + (a.action.map { " " + $0.rawValue } ?? ""),
-                    a.scope.rawValue, a.value, a.reason,
+                    a.operation + (a.action.map { " " + $0 } ?? ""),
+                    a.scope, a.value, a.reason,
                 ], mono: [4])
         }
         if audit.isEmpty { h.raw("<tr><td colspan=\"6\" class=\"muted\">no operator actions yet</td></tr>") }

@@ -218,23 +218,58 @@ extension AggregatorDatabase {
         }
     }
 
+    /// One line of the audit trail: a decision entry, or a template override (scope `template`,
+    /// operation pin|split|unpin).
+    public struct AuditRow: Sendable {
+        public var at: Int64
+        public var actor: String
+        public var operation: String
+        /// The action added (decision adds only).
+        public var action: String?
+        public var scope: String
+        public var value: String
+        public var reason: String
+        /// Set for decision entries.
+        public var decision: AuditEntry?
+    }
+
+    /// The audit trail, newest first.
+    public func auditRows(limit: Int) throws -> [AuditRow] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit]).compactMap {
+                row -> AuditRow? in
+                if let entry = Self.audit(row) {
+                    return AuditRow(
+                        at: entry.at, actor: entry.actor, operation: entry.operation.rawValue,
+                        action: entry.action?.rawValue, scope: entry.scope.rawValue, value: entry.value,
+                        reason: entry.reason, decision: entry)
+                }
+                guard row["scope"] == "template" else { return nil }
+                return AuditRow(
+                    at: row["at"], actor: row["actor"], operation: row["operation"], action: nil, scope: "template",
+                    value: row["value"], reason: row["reason"], decision: nil)
+            }
+        }
+    }
+
     /// The audit trail, newest first, as JSON objects: decision entries (`AuditEntry.json`) and
     /// template overrides (`{at, actor, operation: pin|split|unpin, scope: "template", value, reason}`).
     public func auditTrail(limit: Int) throws -> [String] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit]).compactMap {
-                row -> String? in
-                if let entry = Self.audit(row) { return entry.json }
-                guard row["scope"] == "template" else { return nil }
-                var w = JSONWriter()
-                w.beginObject()
-                for name in ["at", "actor", "operation", "scope", "value", "reason"] {
-                    w.key(name)
-                    if name == "at" { w.int(row[name]) } else { w.string(row[name]) }
-                }
-                w.endObject()
-                return w.output
+        try auditRows(limit: limit).map { row in
+            if let entry = row.decision { return entry.json }
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("at")
+            w.int(Int(row.at))
+            for (name, text) in [
+                ("actor", row.actor), ("operation", row.operation), ("scope", row.scope), ("value", row.value),
+                ("reason", row.reason),
+            ] {
+                w.key(name)
+                w.string(text)
             }
+            w.endObject()
+            return w.output
         }
     }
 }

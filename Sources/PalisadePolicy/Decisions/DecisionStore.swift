@@ -316,7 +316,18 @@ public struct DecisionStore: Sendable {
                 throw DecisionStoreError(code: .invalidValue, reason: "not a network like 203.0.113.0/24")
             }
             return cidr.description
-        case .apiKey, .jwtSub:
+        case .apiKey:
+            // Workers publish the key's digest, never the key (docs/RECORDS.md, "Identities"): a
+            // raw key here would never match and would sit in the database and the audit trail.
+            guard value.utf8.count == 32, value.utf8.allSatisfy({ $0.isHexDigit }) else {
+                throw DecisionStoreError(
+                    code: .invalidValue,
+                    reason:
+                        "api_key decisions take the key's digest (32 hex digits: the first 16 bytes of SHA-256 of the key), not the key; `palisade decisions add --scope api_key --hash-key --value KEY` computes it"
+                )
+            }
+            return value.lowercased()
+        case .jwtSub:
             guard value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
                 throw DecisionStoreError(code: .invalidValue, reason: "control characters are not allowed")
             }
@@ -332,5 +343,11 @@ public struct DecisionStore: Sendable {
             let rest = value[value.index(after: colon)...].drop { $0 == " " }
             return "\(name):\(rest)"
         }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
     }
 }
