@@ -1,4 +1,5 @@
 import PalisadeCore
+import PalisadeRecords
 
 /// Reads one NDJSON capture line (DESIGN §2) straight into the protobuf encoding of
 /// `palisade.v1.CaptureRecord`, in one pass: no JSON tree, no intermediate `CaptureRecord`, no
@@ -92,7 +93,9 @@ struct CaptureLineReader {
                 out.tag(field: 13, wireType: 1)
                 out.fixed64(latency.bitPattern)
             }
-            if let responseBytes = fields.responseBytes { out.varint(field: 14, UInt64(responseBytes), omitZero: false) }
+            if let responseBytes = fields.responseBytes {
+                out.varint(field: 14, UInt64(responseBytes), omitZero: false)
+            }
             if let service = fields.service { out.bytes(field: 15, bytes(service)) }
             if let route = fields.route { out.bytes(field: 16, bytes(route)) }
             if let consumer = fields.consumer { out.bytes(field: 17, bytes(consumer)) }
@@ -118,7 +121,8 @@ struct CaptureLineReader {
     /// general parser strips the one and reports the other).
     private mutating func decodeBase64(_ span: Span, line: UnsafeBufferPointer<UInt8>) -> Span? {
         let decoded: [UInt8]? = scratch.withUnsafeBufferPointer { scratch in
-            let text = UnsafeBufferPointer(rebasing: (span.inScratch ? scratch : line)[span.start..<span.start + span.count])
+            let text = UnsafeBufferPointer(
+                rebasing: (span.inScratch ? scratch : line)[span.start..<span.start + span.count])
             if text.contains(where: Bytes.isSpace) { return nil }
             return Base64.decode(text, alphabet: .either)
         }
@@ -522,7 +526,8 @@ private struct Scanner {
                     let escaped = bytes[index + 1]
                     index += 2
                     switch escaped {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                        UInt8(ascii: "f"),
                         UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         break
                     case UInt8(ascii: "u"):
@@ -618,54 +623,5 @@ struct ProtobufOut {
             v >>= 7
         }
         return 1 + size + count
-    }
-}
-
-/// UTF-8 well-formedness (RFC 3629: no overlongs, surrogates or values past U+10FFFF) and
-/// encoding of one scalar.
-enum UTF8Check {
-    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let lead = bytes[i]
-            if lead < 0x80 {
-                i += 1
-                continue
-            }
-            let length: Int
-            var scalar: UInt32
-            switch lead {
-            case 0xC2...0xDF: (length, scalar) = (2, UInt32(lead & 0x1F))
-            case 0xE0...0xEF: (length, scalar) = (3, UInt32(lead & 0x0F))
-            case 0xF0...0xF4: (length, scalar) = (4, UInt32(lead & 0x07))
-            default: return false
-            }
-            guard n - i >= length else { return false }
-            for k in 1..<length {
-                let continuation = bytes[i + k]
-                guard continuation & 0xC0 == 0x80 else { return false }
-                scalar = scalar << 6 | UInt32(continuation & 0x3F)
-            }
-            if length == 3, scalar < 0x800 || (0xD800...0xDFFF).contains(scalar) { return false }
-            if length == 4, scalar < 0x10000 || scalar > 0x10FFFF { return false }
-            i += length
-        }
-        return true
-    }
-
-    /// Appends a scalar value (not a surrogate) as UTF-8.
-    static func append(_ value: UInt32, to out: inout [UInt8]) {
-        switch value {
-        case 0..<0x80:
-            out.append(UInt8(value))
-        case 0x80..<0x800:
-            out.append(UInt8(0xC0 | (value >> 6)))
-            out.append(UInt8(0x80 | (value & 0x3F)))
-        default:
-            out.append(UInt8(0xE0 | (value >> 12)))
-            out.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (value & 0x3F)))
-        }
     }
 }

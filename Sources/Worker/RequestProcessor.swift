@@ -51,17 +51,16 @@ struct RequestProcessor: Sendable {
         guard let value = record.value else {
             return deadLetter(record, reason: "empty value (tombstone) on \(record.topic)", nowMs: nowMs)
         }
-        let message: CaptureRecordMessage
+        let capture: CaptureRecord
         do {
-            message = try CaptureRecordMessage.decodeRecord(value)
+            capture = try CaptureRecord.decodeRecord(value)
         } catch {
             return deadLetter(record, reason: error.description, nowMs: nowMs)
         }
-        guard !message.method.isEmpty, !message.rawPath.isEmpty else {
+        guard !capture.method.isEmpty, !capture.rawPath.isEmpty else {
             return deadLetter(
                 record, reason: "cannot read palisade.v1.CaptureRecord: method and raw_path are required", nowMs: nowMs)
         }
-        let capture = CaptureRecord(message)
         let start = ContinuousClock.now
         let analysis = detection == .full ? analyzer.analyze(capture) : Self.undetected(capture)
         let decoded = analysis.decoded

@@ -79,9 +79,11 @@ final class WorkerMetrics: Sendable {
             help: "Age of the newest record consumed (now - record timestamp), milliseconds; a lag proxy.")
         consumerLag = registry.gauge(
             name: "palisade_worker_consumer_lag",
-            help: "Records of the assigned partitions not yet processed: high watermark - acknowledged position, summed.")
+            help:
+                "Records of the assigned partitions not yet processed: high watermark - acknowledged position, summed.")
         assignedPartitions = registry.gauge(
-            name: "palisade_worker_assigned_partitions", help: "Partitions of palisade.requests assigned to this worker.")
+            name: "palisade_worker_assigned_partitions",
+            help: "Partitions of palisade.requests assigned to this worker.")
         baselines = registry.gauge(name: "palisade_worker_baselines", help: "Endpoint baselines held.")
         baselineUpdates = CountedCounter(
             registry, name: "palisade_worker_baseline_updates_total",

@@ -46,6 +46,12 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     /// Records taken from the consumer and not yet acknowledged.
     var inFlight: Int { state.flow.withLock { $0.inFlight } }
 
+    /// The last consumer-lag sample (records, summed over the assigned partitions), nil before the first.
+    var consumerLag: Int64? {
+        let lag = state.consumerLag.load(ordering: .relaxed)
+        return lag < 0 ? nil : lag
+    }
+
     /// Counters so far (the same numbers as the Prometheus metrics), for benchmarks and tests.
     public var stats: WorkerStats {
         WorkerStats(
@@ -336,7 +342,9 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
         while !state.stopping.load(ordering: .acquiring), !Task.isCancelled {
             do { try await Task.sleep(for: .seconds(1)) } catch { return }
             guard let lags = try? await consumer.lag() else { continue }
-            metrics.consumerLag.set(Double(lags.reduce(0) { $0 + $1.lag }))
+            let total = lags.reduce(0) { $0 + $1.lag }
+            state.consumerLag.store(total, ordering: .relaxed)
+            metrics.consumerLag.set(Double(total))
             metrics.assignedPartitions.set(Double(lags.count))
         }
     }
@@ -443,6 +451,8 @@ final class RunState: Sendable {
     let flow: Mutex<FlowControl>
     let stopping = Atomic<Bool>(false)
     let ready = Atomic<Bool>(false)
+    /// The last lag sample (-1 before the first).
+    let consumerLag = Atomic<Int64>(-1)
     /// Per partition: bumped on every revocation; records taken before are not processed.
     private let revocations = Mutex<[Int32: UInt64]>([:])
     let deadLetterLog = RateLimitedLog(interval: .seconds(10))

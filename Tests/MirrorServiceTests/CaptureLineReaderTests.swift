@@ -40,7 +40,8 @@ import Testing
 
     @discardableResult
     func check(
-        _ line: [UInt8], options: CaptureRecord.ParseOptions = .init(), sourceLocation: SourceLocation = #_sourceLocation
+        _ line: [UInt8], options: CaptureRecord.ParseOptions = .init(),
+        sourceLocation: SourceLocation = #_sourceLocation
     ) -> Bool {
         guard let fast = fast(line, options: options) else { return false }
         let general = general(line, options: options)
@@ -77,7 +78,10 @@ import Testing
         var options = CaptureRecord.ParseOptions()
         options.maxHeaders = 2
         options.maxBodyBytes = 3
-        #expect(check(#"{"method":"GET","path":"/","headers":[["a","1"],["b","2"],["c","3"]],"body":"abcdef"}"#, options: options))
+        #expect(
+            check(
+                #"{"method":"GET","path":"/","headers":[["a","1"],["b","2"],["c","3"]],"body":"abcdef"}"#,
+                options: options))
         #expect(check(#"{"method":"GET","path":"/","body_b64":"YWJjZGVm"}"#, options: options))
         #expect(check(#"{"method":"GET","path":"/","body":"abc"}"#, options: options))
         // Nesting: the general parser's limit holds for unknown fields too.
@@ -95,13 +99,17 @@ import Testing
             #"{"method":"GET","path":"/","ts":"1"}"#, #"{"method":"GET","path":"/","status":1000}"#,
             #"{"method":"GET","path":"/","status":200.0}"#, #"{"method":"GET","path":"/","latency_ms":-1}"#,
             #"{"method":"GET","path":"/","response_bytes":-5}"#, #"{"method":"GET","path":"/","body_truncated":1}"#,
-            #"{"method":"GET","path":"/","method":"POST"}"#, #"{"method":"GET","path":"/","body":"a","body_b64":"Yg=="}"#,
-            #"{"method":"GET","path":"/","body_b64":"Yg==","body":"a"}"#, #"{"method":"GET","path":"/","body_b64":"Y g=="}"#,
+            #"{"method":"GET","path":"/","method":"POST"}"#,
+            #"{"method":"GET","path":"/","body":"a","body_b64":"Yg=="}"#,
+            #"{"method":"GET","path":"/","body_b64":"Yg==","body":"a"}"#,
+            #"{"method":"GET","path":"/","body_b64":"Y g=="}"#,
             #"{"method":"GET","path":"/","body_b64":"!!"}"#, #"{"method":"GET","path":"/","headers":{"a":"b"}}"#,
             #"{"method":"GET","path":"/","headers":[["a"]]}"#, #"{"method":"GET","path":"/","headers":[["","v"]]}"#,
             #"{"method":"GET","path":"/","headers":[["a",1]]}"#, #"{"method":"GET","path":"/\ud83d\ude00"}"#,
-            #"{"method":"GET","path":"/\ud800"}"#, #"{"method":"GET","path":"/\x"}"#, #"{"met\u0068od":"GET","path":"/"}"#,
-            #"{"method":"GET","path":"/","x":01}"#, #"{"method":"GET","path":"/","x":1.}"#, #"{"method":"GET","path":"/","x":-}"#,
+            #"{"method":"GET","path":"/\ud800"}"#, #"{"method":"GET","path":"/\x"}"#,
+            #"{"met\u0068od":"GET","path":"/"}"#,
+            #"{"method":"GET","path":"/","x":01}"#, #"{"method":"GET","path":"/","x":1.}"#,
+            #"{"method":"GET","path":"/","x":-}"#,
             #"{"method":"GET","path":"/","x":tru}"#, #"{"method":"GET","path":"/","id":null}"#,
             #"{"method":"GET","path":"/","id":7}"#, "{\"method\":\"GET\",\"path\":\"/\t\"}",
         ]

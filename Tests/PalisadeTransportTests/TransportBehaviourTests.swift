@@ -198,7 +198,9 @@ struct TransportBehaviourTests {
         await h.shutdown()
     }
 
-    @Test("lag: high watermark minus the acknowledged position, per assigned partition", arguments: TransportKind.allCases)
+    @Test(
+        "lag: high watermark minus the acknowledged position, per assigned partition", arguments: TransportKind.allCases
+    )
     func lagFollowsAcknowledgements(kind: TransportKind) async throws {
         let h = try TransportHarness.make(kind)
         let topic = h.topic("requests")

@@ -171,7 +171,8 @@ public final class KafkaGroupConsumer: GroupConsumer {
                 var high: Int64 = -1
                 var err = rd_kafka_get_watermark_offsets(client.handle, tp.topic, tp.partition, &low, &high)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0 {
-                    err = rd_kafka_query_watermark_offsets(client.handle, tp.topic, tp.partition, &low, &high, timeoutMs)
+                    err = rd_kafka_query_watermark_offsets(
+                        client.handle, tp.topic, tp.partition, &low, &high, timeoutMs)
                 }
                 guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { continue }
                 let position = known[tp] ?? committed[tp] ?? max(0, low)
