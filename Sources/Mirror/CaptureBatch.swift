@@ -101,3 +101,13 @@ struct CaptureBatch: Sendable {
         return writer.output
     }
 }
+
+/// For benchmarks: parses an NDJSON `POST /v1/capture` body as the route does (records encoded,
+/// ids generated); returns the accepted and rejected line counts.
+@_spi(Benchmarks)
+public func parseCaptureBody(_ body: UnsafeRawBufferPointer, maxLineBytes: Int, now: Int64) -> (
+    accepted: Int, rejected: Int
+) {
+    let batch = CaptureBatch.parse(body, maxLineBytes: maxLineBytes, maxErrorsReported: 10, now: now)
+    return (batch.values.count, batch.rejected)
+}

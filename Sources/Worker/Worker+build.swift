@@ -21,13 +21,17 @@ public enum WorkerDetection: Sendable {
     case skipped
 }
 
-/// ``buildWorker(settings:transport:logger:metrics:)`` with a choice of detection (benchmarks).
+/// ``buildWorker(settings:transport:logger:metrics:)`` with a choice of detection and of the
+/// batches each lane keeps in flight towards the producer (default 16; 1 = wait for each batch's
+/// acknowledgements before sending the next) — for benchmarks.
 @_spi(Benchmarks)
 public func buildWorker(
     settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
-    detection: WorkerDetection
+    detection: WorkerDetection, batchesInFlight: Int = 16
 ) -> WorkerService {
-    WorkerService(settings: settings, transport: transport, logger: logger, metrics: metrics, detection: detection)
+    WorkerService(
+        settings: settings, transport: transport, logger: logger, metrics: metrics, detection: detection,
+        batchesInFlight: batchesInFlight)
 }
 
 /// The worker's operations listener: `/healthz`, `/readyz` (ready once consuming) and

@@ -17,13 +17,16 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     let metrics: WorkerMetrics
     let baselines = BaselineStore()
     let detection: WorkerDetection
+    /// Batches a lane may have handed to the producer and not yet settled.
+    let batchesInFlight: Int
     private let state: RunState
 
     init(
         settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
-        detection: WorkerDetection = .full
+        detection: WorkerDetection = .full, batchesInFlight: Int = 16
     ) {
         self.detection = detection
+        self.batchesInFlight = max(1, batchesInFlight)
         var settings = settings
         settings.scoringTasks = max(1, settings.scoringTasks)
         self.settings = settings
@@ -235,14 +238,16 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     }
 
     /// Send stage of a lane: hands everything scored so far to the producer as one batch, in
-    /// order, without waiting for its acknowledgements — several batches are in flight at once
-    /// (bounded by `maxInFlight` records) — while ``settle(_:producer:consumer:)`` awaits them in
+    /// order, without waiting for its acknowledgements — up to `batchesInFlight` batches are in
+    /// flight at once (and at most `maxInFlight` records) — while ``settle(_:producer:consumer:)`` awaits them in
     /// order, retries failed outputs and acknowledges the inputs.
     private func send(_ lane: Lane, producer: any TransportProducer, consumer: any GroupConsumer) async {
         let sent = WorkQueue<SentBatch>()
+        let window = BatchWindow(limit: batchesInFlight)
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.settle(sent, producer: producer, consumer: consumer) }
+            group.addTask { await self.settle(sent, window: window, producer: producer, consumer: consumer) }
             while let batches = await lane.output.next() {
+                await window.acquire()
                 var batch = SentBatch()
                 for scored in batches {
                     for item in scored {
@@ -264,9 +269,10 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     /// then acknowledges its inputs — per partition only the last record, which stores the same
     /// offset as acknowledging each in turn. A partition stops at its first record with
     /// undelivered outputs (acknowledging a later one would commit past it), for the rest of the run.
-    private func settle(_ sent: WorkQueue<SentBatch>, producer: any TransportProducer, consumer: any GroupConsumer)
-        async
-    {
+    private func settle(
+        _ sent: WorkQueue<SentBatch>, window: BatchWindow, producer: any TransportProducer,
+        consumer: any GroupConsumer
+    ) async {
         let errorLog = RateLimitedLog(interval: .seconds(10))
         var blocked: Set<Int32> = []
         while let batches = await sent.next() {
@@ -295,6 +301,7 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
                     }
                 }
                 state.finished(batch.items.count)
+                window.release()
             }
         }
     }
@@ -423,6 +430,56 @@ public struct WorkerStats: Sendable, Equatable {
 struct Taken: Sendable {
     var record: ConsumedRecord
     var generation: UInt64
+}
+
+/// Bounds the batches a lane has handed to the producer and not yet settled: the send stage
+/// acquires a slot per batch, the settling task releases it. One waiter (the send stage); a
+/// cancelled wait returns at once (shutdown).
+final class BatchWindow: Sendable {
+    private struct State {
+        var open = 0
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+    let limit: Int
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    func acquire() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let go = state.withLock { state -> Bool in
+                    if state.open < limit || Task.isCancelled {
+                        state.open += 1
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if go { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                if state.waiter != nil { state.open += 1 }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    func release() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter  // the slot passes to the waiter
+            }
+            state.open -= 1
+            return nil
+        }
+        waiter?.resume()
+    }
 }
 
 /// A lane's batch handed to the producer: the inputs, their outputs (`owner[i]` = the input of

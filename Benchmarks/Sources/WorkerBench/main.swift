@@ -88,7 +88,7 @@ struct RunResult {
 
 /// Runs `workers` workers with `tasks` scoring tasks each, as a new group over all the requests.
 func run(
-    workers count: Int, tasks: Int, detection: WorkerDetection, group: String, total: Int,
+    workers count: Int, tasks: Int, detection: WorkerDetection, batchesInFlight: Int, group: String, total: Int,
     configuration: KafkaConfiguration, logger: Logger
 ) async throws -> RunResult {
     var settings = WorkerSettings()
@@ -102,7 +102,7 @@ func run(
     let workers = (0..<count).map { _ in
         buildWorker(
             settings: settings, transport: KafkaTransport(configuration: configuration, logger: logger), logger: logger,
-            metrics: PalisadeMetrics(), detection: detection)
+            metrics: PalisadeMetrics(), detection: detection, batchesInFlight: batchesInFlight)
     }
     return try await withThrowingTaskGroup(of: Void.self) { tasksGroup in
         let clock = ContinuousClock()
@@ -125,19 +125,23 @@ func run(
     }
 }
 
-print("| detection | workers × scoring tasks | records/s | vs 1×1 | records per process CPU-second |")
-print("|---|---|---:|---:|---:|")
+print(
+    "| detection | batches in flight per lane | workers × scoring tasks | records/s | vs first row | records per process CPU-second |"
+)
+print("|---|---:|---|---:|---:|---:|")
 for detection in [WorkerDetection.skipped, .full] {
     let label = detection == .full ? "full" : "skipped (worker only)"
     var first: Double?
-    for (workers, tasks) in [(1, 1), (1, 2), (2, 1)] {
+    // 1 batch in flight = the send stage as it was: each batch awaited before the next.
+    for (window, workers, tasks) in [(1, 1, 1), (16, 1, 1), (16, 1, 2), (16, 2, 1)] {
         let result = try await run(
-            workers: workers, tasks: tasks, detection: detection, group: "bench-\(label.prefix(4))-\(workers)x\(tasks)",
-            total: total, configuration: configuration, logger: logger)
+            workers: workers, tasks: tasks, detection: detection, batchesInFlight: window,
+            group: "bench-\(label.prefix(4))-\(window)-\(workers)x\(tasks)", total: total,
+            configuration: configuration, logger: logger)
         let base = first ?? result.rate
         first = base
         print(
-            "| \(label) | \(workers) × \(tasks) | "
+            "| \(label) | \(window) | \(workers) × \(tasks) | "
                 + String(format: "%.0f | %.2f | %.0f |", result.rate, result.rate / base, result.perCPUSecond))
     }
 }
