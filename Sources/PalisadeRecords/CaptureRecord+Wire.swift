@@ -7,7 +7,12 @@ extension CaptureRecord {
     /// reader does not take (malformed ones, a known field with another wire type, groups) go
     /// through SwiftProtobuf, which decides — so errors are its errors.
     public static func decodeRecord(_ bytes: [UInt8]) throws(RecordError) -> CaptureRecord {
-        if let record = bytes.withUnsafeBufferPointer({ CaptureWireReader(bytes: $0).record() }) { return record }
+        if let record = bytes.withUnsafeBufferPointer({ buffer in
+            var reader = CaptureWireReader(bytes: buffer)
+            return reader.record()
+        }) {
+            return record
+        }
         return CaptureRecord(try CaptureRecordMessage.decodeRecord(bytes))
     }
 }

@@ -15,7 +15,10 @@ struct CaptureWireReaderTests {
         responseBytes: 512, service: "users", route: "users-v1", consumer: "mobile-app")
 
     func direct(_ bytes: [UInt8]) -> CaptureRecord? {
-        bytes.withUnsafeBufferPointer { CaptureWireReader(bytes: $0).record() }
+        bytes.withUnsafeBufferPointer { buffer in
+            var reader = CaptureWireReader(bytes: buffer)
+            return reader.record()
+        }
     }
 
     func viaMessage(_ bytes: [UInt8]) -> CaptureRecord? {
