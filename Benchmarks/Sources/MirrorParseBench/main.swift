@@ -35,7 +35,8 @@ func captureLine(_ i: Int, _ random: inout Mix) -> String {
 }
 
 enum Corpus {
-    static static let now: Int64 = 1_763_700_000_000
+    static let perRequest = 1_000
+    static let now: Int64 = 1_763_700_000_000
     static let lines: [String] = {
         var random = Mix(state: 7)
         return (0..<10_000).map { captureLine($0, &random) }

@@ -73,7 +73,7 @@ await producer.shutdown(timeout: .seconds(10))
 /// CPU time of this process so far (every thread: workers, librdkafka, the mock brokers).
 func processCPUSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
         + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
