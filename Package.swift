@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "PalisadeLearn", targets: ["PalisadeLearn"]),
         .library(name: "AggregatorService", targets: ["AggregatorService"]),
         .library(name: "WorkerService", targets: ["WorkerService"]),
+        .library(name: "MirrorService", targets: ["MirrorService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),

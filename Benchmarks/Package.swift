@@ -50,6 +50,18 @@ let package = Package(
             ],
             path: "Sources/AggregatorBench",
         ),
+        // Mirror: capture lines parsed and encoded per second, the general parser against the
+        // single-pass reader, in one run.
+        .executableTarget(
+            name: "MirrorParseBench",
+            dependencies: [
+                .product(name: "MirrorService", package: "palisade"),
+                .product(name: "PalisadeCore", package: "palisade"),
+                .product(name: "PalisadeRecords", package: "palisade"),
+            ],
+            path: "Sources/MirrorParseBench",
+            swiftSettings: [.treatAllWarnings(as: .error)]
+        ),
         // Worker records/s, Kafka in and out (mock cluster), and 1 → 2 worker scaling.
         .executableTarget(
             name: "WorkerBench",

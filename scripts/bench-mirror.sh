@@ -3,7 +3,7 @@
 # transport and into Kafka (librdkafka's mock cluster, `palisade dev-kafka`).
 #
 # Usage: scripts/bench-mirror.sh [records=1000000] [batch=1000] [concurrency=4]
-# Needs a release build: swift build -c release --product palisade
+# Needs a release build: swift build -c release --product palisade (or PALISADE_BIN=path/to/palisade)
 #
 # Reports records/s seen by replay (wall clock, all processes sharing the machine) and the
 # mirror's records per CPU-second (its user+system time from /proc: the per-core figure).
@@ -12,11 +12,12 @@ cd "$(dirname "$0")/.."
 RECORDS=${1:-1000000}
 BATCH=${2:-1000}
 CONCURRENCY=${3:-4}
-BIN="$(swift build -c release --show-bin-path)/palisade"
+BIN=${PALISADE_BIN:-"$(swift build -c release --show-bin-path)/palisade"}
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 TOKEN=bench-token
-PORT=18470
+# A free loopback port (other benchmarks and tests may run on this machine).
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # 10 000 capture records like a gateway plugin sends (~700 bytes: headers, a JSON body).
 python3 - "$WORK/captures.jsonl" <<'EOF'

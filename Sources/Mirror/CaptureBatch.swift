@@ -21,7 +21,9 @@ struct CaptureBatch: Sendable {
     /// Non-blank lines seen.
     var received = 0
 
-    /// Splits NDJSON `body` into lines (each at most `maxLineBytes`), parses and encodes them.
+    /// Splits NDJSON `body` into lines (each at most `maxLineBytes`), parses and encodes them:
+    /// with ``CaptureLineReader`` (one pass, no JSON tree), or — for rejected lines and rare
+    /// forms — with the general `CaptureRecord.parse`, so the results and reasons are the same.
     static func parse(
         _ body: UnsafeRawBufferPointer, maxLineBytes: Int, maxErrorsReported: Int, now: Int64,
         options: CaptureRecord.ParseOptions = CaptureRecord.ParseOptions()
@@ -29,6 +31,7 @@ struct CaptureBatch: Sendable {
         var batch = CaptureBatch()
         var splitter = LineSplitter(maxLineBytes: maxLineBytes)
         var ids = BatchIDs(milliseconds: now)
+        var reader = CaptureLineReader(options: options)
         func handle(_ event: LineSplitter.Event) {
             switch event {
             case .blank:
@@ -40,6 +43,14 @@ struct CaptureBatch: Sendable {
                     kind: .lineTooLarge, max: maxErrorsReported)
             case .line(let bytes, let number):
                 batch.received += 1
+                // The single-pass reader takes the usual lines; the general parser the rest.
+                if let (value, id) = bytes.withUnsafeBufferPointer({
+                    reader.read($0, now: now, makeID: { ids.next() })
+                }) {
+                    batch.values.append(value)
+                    batch.ids.append(id)
+                    return
+                }
                 do {
                     let record = try CaptureRecord.parse(
                         json: bytes, lineNumber: number, now: now, options: options, makeID: { ids.next() })
@@ -89,4 +100,14 @@ struct CaptureBatch: Sendable {
         writer.endObject()
         return writer.output
     }
+}
+
+/// For benchmarks: parses an NDJSON `POST /v1/capture` body as the route does (records encoded,
+/// ids generated); returns the accepted and rejected line counts.
+@_spi(Benchmarks)
+public func parseCaptureBody(_ body: UnsafeRawBufferPointer, maxLineBytes: Int, now: Int64) -> (
+    accepted: Int, rejected: Int
+) {
+    let batch = CaptureBatch.parse(body, maxLineBytes: maxLineBytes, maxErrorsReported: 10, now: now)
+    return (batch.values.count, batch.rejected)
 }

@@ -1,6 +1,7 @@
 import PalisadeCore
 import PalisadePolicy
 import PalisadeRecords
+import Synchronization
 
 /// The client identities of one request (docs/RECORDS.md, "Identities"): what the aggregator's
 /// behaviour detection keys on. Never raw secrets: the API key leaves only as its hash.
@@ -49,6 +50,9 @@ struct IdentityExtractor: Sendable {
     let identityHeaders: [String]
     let usernameFields: Set<String>
     let classifier = AuthEndpointClassifier()
+    /// Subjects of the bearer tokens seen last: clients send one token many times, and reading
+    /// it (Base64, JSON) is the extractor's largest cost.
+    let subjects = SubjectCache(capacity: 4_096)
 
     init(settings: WorkerSettings) {
         self.clientKey = settings.clientKey
@@ -74,7 +78,7 @@ struct IdentityExtractor: Sendable {
         if apiKey == nil, !apiKeyQueryParameters.isEmpty, let query = record.query {
             apiKey = Self.queryValue(query, names: apiKeyQueryParameters)
         }
-        let jwtSub = authorization.flatMap(Self.bearerSubject).map(Self.capped)
+        let jwtSub = authorization.flatMap { subjects.subject(of: $0, read: Self.bearerSubject) }.map(Self.capped)
         let apiKeyHash = apiKey.map { IdentityHash.apiKey($0) }
         let objectID = Self.lastParameterValue(path: record.path, template: template)
         var usernameHash: UInt64?
@@ -151,5 +155,25 @@ struct IdentityExtractor: Sendable {
     static func capped(_ value: String) -> String {
         guard value.utf8.count > maxValueBytes else { return value }
         return String(decoding: value.utf8.prefix(maxValueBytes), as: UTF8.self)
+    }
+}
+
+/// `Authorization` value → JWT subject for recently seen values (bounded: emptied when full;
+/// values over 2 KiB are not kept). One per lane, so its lock is never contended.
+final class SubjectCache: Sendable {
+    private let entries = Mutex<[String: String?]>([:])
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func subject(of authorization: String, read: (String) -> String?) -> String? {
+        if let cached = entries.withLock({ $0[authorization] }) { return cached }
+        let subject = read(authorization)
+        guard authorization.utf8.count <= 2_048 else { return subject }
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[authorization] = .some(subject)
+        }
+        return subject
     }
 }

@@ -34,9 +34,11 @@ struct RequestProcessor: Sendable {
     let verdictsTopic: String
     let observationsTopic: String
     let deadLetterTopic: String
+    let detection: WorkerDetection
 
-    init(settings: WorkerSettings) {
+    init(settings: WorkerSettings, detection: WorkerDetection = .full) {
         self.settings = settings
+        self.detection = detection
         self.analyzer = Analyzer(sensitivity: settings.sensitivity)
         self.scorer = BaselineScorer(sensitivity: settings.sensitivity)
         self.identities = IdentityExtractor(settings: settings)
@@ -49,19 +51,18 @@ struct RequestProcessor: Sendable {
         guard let value = record.value else {
             return deadLetter(record, reason: "empty value (tombstone) on \(record.topic)", nowMs: nowMs)
         }
-        let message: CaptureRecordMessage
+        let capture: CaptureRecord
         do {
-            message = try CaptureRecordMessage.decodeRecord(value)
+            capture = try CaptureRecord.decodeRecord(value)
         } catch {
             return deadLetter(record, reason: error.description, nowMs: nowMs)
         }
-        guard !message.method.isEmpty, !message.rawPath.isEmpty else {
+        guard !capture.method.isEmpty, !capture.rawPath.isEmpty else {
             return deadLetter(
                 record, reason: "cannot read palisade.v1.CaptureRecord: method and raw_path are required", nowMs: nowMs)
         }
-        let capture = CaptureRecord(message)
         let start = ContinuousClock.now
-        let analysis = analyzer.analyze(capture)
+        let analysis = detection == .full ? analyzer.analyze(capture) : Self.undetected(capture)
         let decoded = analysis.decoded
         var verdict = analysis.verdict
         let observation = builder.observe(record: capture, decoded: decoded)
@@ -110,6 +111,19 @@ struct RequestProcessor: Sendable {
             outcome: .scored(
                 attack: verdict.attack, classes: classes, verdictPublished: publishVerdict, baselineHits: baselineHits),
             scoringNanos: nanos)
+    }
+
+    /// ``WorkerDetection/skipped``: no decoding, no detectors; the verdict of a clean request.
+    static func undetected(_ record: CaptureRecord) -> (decoded: DecodedRequest, verdict: Verdict) {
+        let endpoint = Verdict.Endpoint(
+            host: record.host ?? record.header("host") ?? "", method: record.method,
+            template: PathTemplate.template(for: record.path))
+        return (
+            DecodedRequest(),
+            Verdict(
+                id: record.id, ts: record.ts, client: record.clientIP ?? "", endpoint: endpoint, status: record.status,
+                score: 0, attack: false, hits: [], anomalies: [], decodeMs: 0)
+        )
     }
 
     /// Clean = no hit at all. Requests with hits always get a verdict.

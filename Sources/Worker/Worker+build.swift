@@ -12,6 +12,28 @@ public func buildWorker(
     WorkerService(settings: settings, transport: transport, logger: logger, metrics: metrics)
 }
 
+/// What a worker runs per request: the detection core, or — for benchmarks that measure the
+/// worker's own cost apart from detection — nothing (no decoding, no detectors: every request
+/// gets a clean verdict and an observation without parameters).
+@_spi(Benchmarks)
+public enum WorkerDetection: Sendable {
+    case full
+    case skipped
+}
+
+/// ``buildWorker(settings:transport:logger:metrics:)`` with a choice of detection and of the
+/// batches each lane keeps in flight towards the producer (default 16; 1 = wait for each batch's
+/// acknowledgements before sending the next) — for benchmarks.
+@_spi(Benchmarks)
+public func buildWorker(
+    settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
+    detection: WorkerDetection, batchesInFlight: Int = 16
+) -> WorkerService {
+    WorkerService(
+        settings: settings, transport: transport, logger: logger, metrics: metrics, detection: detection,
+        batchesInFlight: batchesInFlight)
+}
+
 /// The worker's operations listener: `/healthz`, `/readyz` (ready once consuming) and
 /// `/metrics`, bearer-token protected (health probes open).
 public func buildWorkerOperations(

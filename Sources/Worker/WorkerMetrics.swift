@@ -23,6 +23,8 @@ final class WorkerMetrics: Sendable {
     let inFlight: Gauge
     let paused: Gauge
     let lag: Gauge
+    let consumerLag: Gauge
+    let assignedPartitions: Gauge
     let baselines: Gauge
     let baselineUpdates: CountedCounter
     let baselineErrors: CountedCounter
@@ -75,6 +77,13 @@ final class WorkerMetrics: Sendable {
         lag = registry.gauge(
             name: "palisade_worker_consumer_lag_ms",
             help: "Age of the newest record consumed (now - record timestamp), milliseconds; a lag proxy.")
+        consumerLag = registry.gauge(
+            name: "palisade_worker_consumer_lag",
+            help:
+                "Records of the assigned partitions not yet processed: high watermark - acknowledged position, summed.")
+        assignedPartitions = registry.gauge(
+            name: "palisade_worker_assigned_partitions",
+            help: "Partitions of palisade.requests assigned to this worker.")
         baselines = registry.gauge(name: "palisade_worker_baselines", help: "Endpoint baselines held.")
         baselineUpdates = CountedCounter(
             registry, name: "palisade_worker_baseline_updates_total",

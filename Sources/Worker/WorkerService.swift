@@ -16,9 +16,17 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     let logger: Logger
     let metrics: WorkerMetrics
     let baselines = BaselineStore()
+    let detection: WorkerDetection
+    /// Batches a lane may have handed to the producer and not yet settled.
+    let batchesInFlight: Int
     private let state: RunState
 
-    init(settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics) {
+    init(
+        settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
+        detection: WorkerDetection = .full, batchesInFlight: Int = 16
+    ) {
+        self.detection = detection
+        self.batchesInFlight = max(1, batchesInFlight)
         var settings = settings
         settings.scoringTasks = max(1, settings.scoringTasks)
         self.settings = settings
@@ -40,6 +48,12 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
 
     /// Records taken from the consumer and not yet acknowledged.
     var inFlight: Int { state.flow.withLock { $0.inFlight } }
+
+    /// The last consumer-lag sample (records, summed over the assigned partitions), nil before the first.
+    var consumerLag: Int64? {
+        let lag = state.consumerLag.load(ordering: .relaxed)
+        return lag < 0 ? nil : lag
+    }
 
     /// Counters so far (the same numbers as the Prometheus metrics), for benchmarks and tests.
     public var stats: WorkerStats {
@@ -70,6 +84,7 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
                     group.addTask { await self.send(lane, producer: producer, consumer: consumer) }
                 }
                 group.addTask { await self.followBaselines(lanesReader) }
+                group.addTask { await self.followLag(consumer) }
                 state.ready.store(true, ordering: .relaxed)
                 await pollLoop(consumer, lanes: lanes)
                 state.ready.store(false, ordering: .relaxed)
@@ -113,6 +128,7 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
                 errorBackoff = min(errorBackoff * 2, .milliseconds(settings.retryBackoffMaxMs))
                 continue
             }
+            var generations = state.generations
             var perLane = [[Taken]](repeating: [], count: lanes.count)
             var count = 0
             var newest: Int64 = 0
@@ -120,13 +136,14 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
                 switch event {
                 case .record(let record):
                     let lane = Int(UInt32(bitPattern: record.partition)) % lanes.count
-                    perLane[lane].append(Taken(record: record, generation: state.generation(record.partition)))
+                    perLane[lane].append(Taken(record: record, generation: generations[record.partition, default: 0]))
                     count += 1
                     newest = max(newest, record.timestampMs)
                 case .assigned(let partitions):
                     logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.partition))"])
                 case .revoked(let partitions):
                     state.revoke(partitions.map(\.partition))
+                    generations = state.generations
                     logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.partition))"])
                 }
             }
@@ -175,15 +192,17 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
 
     /// Scoring stage of a lane: synchronous detection over each batch, outputs to the send stage.
     private func score(_ lane: Lane) async {
-        let processor = RequestProcessor(settings: settings)
+        let processor = RequestProcessor(settings: settings, detection: detection)
         while let batches = await lane.input.next() {
             let snapshot = baselines.snapshot
             let now = WallClock.nowMilliseconds()
+            let generations = state.generations
             var scored: [Scored] = []
+            scored.reserveCapacity(batches.reduce(0) { $0 + $1.count })
             var dropped = 0
             for batch in batches {
                 for taken in batch {
-                    if state.isRevoked(taken) {
+                    if generations[taken.record.partition, default: 0] != taken.generation {
                         dropped += 1
                         continue
                     }
@@ -218,71 +237,122 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
         }
     }
 
-    /// Send stage of a lane: publishes everything scored so far in one batch, retries what
-    /// failed, then acknowledges the inputs in order.
+    /// Send stage of a lane: hands everything scored so far to the producer as one batch, in
+    /// order, without waiting for its acknowledgements — up to `batchesInFlight` batches are in
+    /// flight at once (and at most `maxInFlight` records) — while ``settle(_:producer:consumer:)`` awaits them in
+    /// order, retries failed outputs and acknowledges the inputs.
     private func send(_ lane: Lane, producer: any TransportProducer, consumer: any GroupConsumer) async {
+        let sent = WorkQueue<SentBatch>()
+        let window = BatchWindow(limit: batchesInFlight)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.settle(sent, window: window, producer: producer, consumer: consumer) }
+            while let batches = await lane.output.next() {
+                await window.acquire()
+                var batch = SentBatch()
+                for scored in batches {
+                    for item in scored {
+                        for output in item.outputs {
+                            batch.outputs.append(output)
+                            batch.owner.append(batch.items.count)
+                        }
+                        batch.items.append(item.taken.record)
+                    }
+                }
+                batch.pending = await producer.enqueue(batch: batch.outputs)
+                sent.push(batch)
+            }
+            sent.finish()
+        }
+    }
+
+    /// Awaits each sent batch in order: retries its failed outputs until delivered (or shutdown),
+    /// then acknowledges its inputs — per partition only the last record, which stores the same
+    /// offset as acknowledging each in turn. A partition stops at its first record with
+    /// undelivered outputs (acknowledging a later one would commit past it), for the rest of the run.
+    private func settle(
+        _ sent: WorkQueue<SentBatch>, window: BatchWindow, producer: any TransportProducer,
+        consumer: any GroupConsumer
+    ) async {
         let errorLog = RateLimitedLog(interval: .seconds(10))
-        while let batches = await lane.output.next() {
-            let items = batches.flatMap { $0 }
-            var outputs: [OutgoingRecord] = []
-            var owner: [Int] = []
-            for (i, item) in items.enumerated() {
-                for output in item.outputs {
-                    outputs.append(output)
-                    owner.append(i)
+        var blocked: Set<Int32> = []
+        while let batches = await sent.next() {
+            for batch in batches {
+                let pending = await deliver(batch, producer: producer, errorLog: errorLog)
+                var undelivered = Set(pending.map { batch.owner[$0] })
+                // Per partition: the last record to acknowledge and how many records it stands for.
+                var last: [Int32: (record: ConsumedRecord, count: Int)] = [:]
+                for (i, record) in batch.items.enumerated() {
+                    if blocked.contains(record.partition) { continue }
+                    if undelivered.remove(i) != nil {
+                        blocked.insert(record.partition)
+                        continue
+                    }
+                    last[record.partition] = (record, (last[record.partition]?.count ?? 0) + 1)
                 }
-            }
-            var pending = Array(outputs.indices)
-            var backoff = Duration.milliseconds(settings.retryBackoffMs)
-            while !pending.isEmpty {
-                let results = await producer.send(batch: pending.map { outputs[$0] })
-                var failed: [Int] = []
-                var lastError: TransportError?
-                for (index, result) in zip(pending, results) {
-                    switch result {
-                    case .success: metrics.produced[outputs[index].topic]?.increment()
-                    case .failure(let error):
-                        failed.append(index)
-                        lastError = error
+                for (_, entry) in last where !blocked.contains(entry.record.partition) {
+                    do {
+                        try consumer.acknowledge(entry.record)
+                        metrics.acknowledged.increment(by: Int64(entry.count))
+                    } catch {
+                        metrics.acknowledgeFailed.increment(by: Int64(entry.count))
+                        if error.code != .notAssigned, errorLog.shouldLog() {
+                            logger.warning("acknowledge failed", metadata: ["error": "\(error)"])
+                        }
                     }
                 }
-                pending = failed
-                guard !failed.isEmpty else { break }
-                metrics.produceErrors.increment(by: Int64(failed.count))
-                if errorLog.shouldLog() {
-                    logger.warning(
-                        "outputs not delivered; retrying (consumption pauses while they wait)",
-                        metadata: ["failed": "\(failed.count)", "error": "\(lastError.map { "\($0)" } ?? "")"])
-                }
-                // Give up only on shutdown (after the drain timeout): the inputs stay
-                // unacknowledged and are redelivered.
-                if Task.isCancelled { break }
-                do { try await Task.sleep(for: backoff) } catch { break }
-                backoff = min(backoff * 2, .milliseconds(settings.retryBackoffMaxMs))
-                metrics.produceRetries.increment()
+                state.finished(batch.items.count)
+                window.release()
             }
-            // Acknowledge in order; a partition stops at its first record with undelivered outputs
-            // (acknowledging a later one would commit past it).
-            var undelivered = Set(pending.map { owner[$0] })
-            var blocked: Set<Int32> = []
-            for (i, item) in items.enumerated() {
-                let record = item.taken.record
-                if undelivered.contains(i) || blocked.contains(record.partition) {
-                    blocked.insert(record.partition)
-                    undelivered.remove(i)
-                    continue
-                }
-                do {
-                    try consumer.acknowledge(record)
-                    metrics.acknowledged.increment()
-                } catch {
-                    metrics.acknowledgeFailed.increment()
-                    if error.code != .notAssigned, errorLog.shouldLog() {
-                        logger.warning("acknowledge failed", metadata: ["error": "\(error)"])
-                    }
+        }
+    }
+
+    /// The batch's results; failed outputs are sent again with backoff until delivered or the
+    /// task is cancelled (shutdown after the drain timeout). Returns the indices still undelivered.
+    private func deliver(_ batch: SentBatch, producer: any TransportProducer, errorLog: RateLimitedLog) async -> [Int] {
+        var results = await batch.pending.results()
+        var pending = Array(batch.outputs.indices)
+        var backoff = Duration.milliseconds(settings.retryBackoffMs)
+        while true {
+            var failed: [Int] = []
+            var lastError: TransportError?
+            for (index, result) in zip(pending, results) {
+                switch result {
+                case .success: metrics.produced[batch.outputs[index].topic]?.increment()
+                case .failure(let error):
+                    failed.append(index)
+                    lastError = error
                 }
             }
-            state.finished(items.count)
+            pending = failed
+            guard !failed.isEmpty else { return [] }
+            metrics.produceErrors.increment(by: Int64(failed.count))
+            if errorLog.shouldLog() {
+                logger.warning(
+                    "outputs not delivered; retrying (consumption pauses while they wait)",
+                    metadata: ["failed": "\(failed.count)", "error": "\(lastError.map { "\($0)" } ?? "")"])
+            }
+            // Give up only on shutdown (after the drain timeout): the inputs stay
+            // unacknowledged and are redelivered.
+            if Task.isCancelled { return pending }
+            do { try await Task.sleep(for: backoff) } catch { return pending }
+            backoff = min(backoff * 2, .milliseconds(settings.retryBackoffMaxMs))
+            metrics.produceRetries.increment()
+            results = await producer.send(batch: pending.map { batch.outputs[$0] })
+        }
+    }
+
+    // MARK: Consumer lag
+
+    /// Samples the consumer's lag (high watermark − acknowledged position, summed over the
+    /// assigned partitions) every second into `palisade_worker_consumer_lag`.
+    private func followLag(_ consumer: any GroupConsumer) async {
+        while !state.stopping.load(ordering: .acquiring), !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+            guard let lags = try? await consumer.lag() else { continue }
+            let total = lags.reduce(0) { $0 + $1.lag }
+            state.consumerLag.store(total, ordering: .relaxed)
+            metrics.consumerLag.set(Double(total))
+            metrics.assignedPartitions.set(Double(lags.count))
         }
     }
 
@@ -362,6 +432,65 @@ struct Taken: Sendable {
     var generation: UInt64
 }
 
+/// Bounds the batches a lane has handed to the producer and not yet settled: the send stage
+/// acquires a slot per batch, the settling task releases it. One waiter (the send stage); a
+/// cancelled wait returns at once (shutdown).
+final class BatchWindow: Sendable {
+    private struct State {
+        var open = 0
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+    let limit: Int
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    func acquire() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let go = state.withLock { state -> Bool in
+                    if state.open < limit || Task.isCancelled {
+                        state.open += 1
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if go { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                if state.waiter != nil { state.open += 1 }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    func release() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter  // the slot passes to the waiter
+            }
+            state.open -= 1
+            return nil
+        }
+        waiter?.resume()
+    }
+}
+
+/// A lane's batch handed to the producer: the inputs, their outputs (`owner[i]` = the input of
+/// output `i`) and the pending acknowledgements.
+struct SentBatch: Sendable {
+    var items: [ConsumedRecord] = []
+    var outputs: [OutgoingRecord] = []
+    var owner: [Int] = []
+    var pending = PendingBatch(results: [])
+}
+
 /// A scored record and the outputs to publish for it.
 struct Scored: Sendable {
     var taken: Taken
@@ -379,8 +508,10 @@ final class RunState: Sendable {
     let flow: Mutex<FlowControl>
     let stopping = Atomic<Bool>(false)
     let ready = Atomic<Bool>(false)
+    /// The last lag sample (-1 before the first).
+    let consumerLag = Atomic<Int64>(-1)
     /// Per partition: bumped on every revocation; records taken before are not processed.
-    private let generations = Mutex<[Int32: UInt64]>([:])
+    private let revocations = Mutex<[Int32: UInt64]>([:])
     let deadLetterLog = RateLimitedLog(interval: .seconds(10))
 
     init(maxInFlight: Int) {
@@ -390,13 +521,12 @@ final class RunState: Sendable {
     func taken(_ count: Int) { _ = flow.withLock { $0.taken(count) } }
     func finished(_ count: Int) { _ = flow.withLock { $0.finished(count) } }
 
-    func generation(_ partition: Int32) -> UInt64 { generations.withLock { $0[partition, default: 0] } }
+    /// Every partition's generation now (one lock per scored batch instead of one per record).
+    var generations: [Int32: UInt64] { revocations.withLock { $0 } }
 
     func revoke(_ partitions: [Int32]) {
-        generations.withLock { g in for p in partitions { g[p, default: 0] += 1 } }
+        revocations.withLock { g in for p in partitions { g[p, default: 0] += 1 } }
     }
-
-    func isRevoked(_ taken: Taken) -> Bool { generation(taken.record.partition) != taken.generation }
 }
 
 /// Logs at most once per interval (the rest is counted in metrics).

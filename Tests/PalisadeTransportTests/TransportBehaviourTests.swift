@@ -197,4 +197,56 @@ struct TransportBehaviourTests {
         await producer.shutdown(timeout: .seconds(5))
         await h.shutdown()
     }
+
+    @Test(
+        "lag: high watermark minus the acknowledged position, per assigned partition", arguments: TransportKind.allCases
+    )
+    func lagFollowsAcknowledgements(kind: TransportKind) async throws {
+        let h = try TransportHarness.make(kind)
+        let topic = h.topic("requests")
+        try await h.createTopics([TopicSpec(name: topic, partitions: 3)])
+        let producer = try h.transport.makeProducer()
+        let consumer = try h.transport.makeGroupConsumer(group: "lag", topics: [topic])
+        let batch = (0..<30).map { OutgoingRecord(topic: topic, key: "k\($0)", value: [UInt8($0)]) }
+        for result in await producer.send(batch: batch) { _ = try result.get() }
+
+        // Consumed, nothing acknowledged: every record is lag.
+        var records: [ConsumedRecord] = []
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(20)
+        while records.count < 30, clock.now < deadline {
+            for case .record(let r) in try await consumer.poll(maxRecords: 100, timeout: .milliseconds(200)) {
+                records.append(r)
+            }
+        }
+        #expect(records.count == 30)
+        var perPartition: [Int32: Int64] = [:]
+        for r in records { perPartition[r.partition, default: 0] += 1 }
+        var lags: [PartitionLag] = []
+        let sawAll = try await eventually {
+            lags = try await consumer.lag()
+            return lags.reduce(0) { $0 + $1.lag } == 30
+        }
+        #expect(sawAll, "lags: \(lags)")
+        for lag in lags {
+            #expect(lag.topicPartition.topic == topic)
+            #expect(lag.highWatermark == perPartition[lag.topicPartition.partition] ?? 0)
+            #expect(lag.position == 0)
+        }
+
+        // Acknowledge the first two of every partition, then everything.
+        var acknowledged: [Int32: Int] = [:]
+        for r in records where acknowledged[r.partition, default: 0] < 2 {
+            try consumer.acknowledge(r)
+            acknowledged[r.partition, default: 0] += 1
+        }
+        let expected = Int64(30 - acknowledged.values.reduce(0, +))
+        #expect(try await eventually { try await consumer.lag().reduce(0) { $0 + $1.lag } == expected })
+        for r in records { try consumer.acknowledge(r) }
+        #expect(try await eventually { try await consumer.lag().allSatisfy { $0.lag == 0 } })
+        await consumer.close()
+        await #expect(throws: TransportError.self) { _ = try await consumer.lag() }
+        await producer.shutdown(timeout: .seconds(5))
+        await h.shutdown()
+    }
 }

@@ -69,6 +69,24 @@ struct WorkerComponentTests {
         }
     }
 
+    @Test("consumer lag: sampled from the transport, zero once every request is acknowledged")
+    func consumerLag() async throws {
+        let h = try await Harness()
+        try await h.withWorker { worker in
+            for i in 0..<40 {
+                let (record, _) = Traffic.request(i)
+                _ = try await h.producer.send(
+                    OutgoingRecord(
+                        topic: h.topic(.requests), key: nil, value: CaptureRecordMessage(record).encodedRecord()))
+            }
+            _ = try await h.collect(verdicts: 40, observations: 40)
+            try await eventually { worker.stats.acknowledged == 40 }
+            // The next samples see every partition processed to its end.
+            try await eventually { worker.consumerLag == 0 }
+            #expect(worker.metrics.acknowledged.value == 40)
+        }
+    }
+
     @Test("a baseline published on palisade.baselines takes effect: schema_anomaly appears")
     func baselineTakesEffect() async throws {
         let h = try await Harness()

@@ -83,6 +83,33 @@ struct IdentityExtractorTests {
         #expect(IdentityExtractor.bearerSubject("Bearer abc.def.ghi") == nil)
         #expect(IdentityExtractor.bearerSubject("Basic Zm9vOmJhcg==") == nil)
     }
+
+    @Test("subjects are cached per token, absent ones too, within the capacity")
+    func subjectCache() {
+        let cache = SubjectCache(capacity: 2)
+        var reads = 0
+        func read(_ value: String) -> String? {
+            reads += 1
+            return IdentityExtractor.bearerSubject(value)
+        }
+        let token = "Bearer " + Traffic.jwt(sub: "svc-1")
+        #expect(cache.subject(of: token, read: read) == "svc-1")
+        #expect(cache.subject(of: token, read: read) == "svc-1")
+        #expect(cache.subject(of: "Basic x", read: read) == nil)
+        #expect(cache.subject(of: "Basic x", read: read) == nil)
+        #expect(reads == 2)
+        // Full: emptied, then filled again.
+        #expect(cache.subject(of: "Bearer " + Traffic.jwt(sub: "svc-2"), read: read) == "svc-2")
+        #expect(cache.subject(of: token, read: read) == "svc-1")
+        #expect(reads == 4)
+        // The extractor uses it: the same subject with or without a hit.
+        let record = CaptureRecord(
+            id: "1", ts: 0, clientIP: "192.0.2.1", method: "GET", rawPath: "/x",
+            headers: [.init("authorization", token)])
+        let first = extractor.extract(record, decoded: DecodedRequest(), template: "/x")
+        let second = extractor.extract(record, decoded: DecodedRequest(), template: "/x")
+        #expect(first.jwtSub == "svc-1" && second == first)
+    }
 }
 
 @Suite

@@ -1,6 +1,8 @@
 // Worker throughput, Kafka in and out (librdkafka mock cluster in this process): records/s for one
 // worker with one scoring task (= per worker core), one worker with two, and two workers with one
-// each (1 → 2 scaling). See BENCHMARKS.md, "Worker".
+// each (1 → 2 scaling); with detection skipped (the worker's own cost: consume, protobuf decode,
+// observation, identities, encode, produce, acknowledge) and with the full detection core.
+// See BENCHMARKS.md, "Worker".
 //
 //   swift run -c release --package-path Benchmarks WorkerBench 50000
 import Foundation
@@ -10,7 +12,7 @@ import PalisadeKafka
 import PalisadeRecords
 import PalisadeRuntime
 import PalisadeTransport
-import WorkerService
+@_spi(Benchmarks) import WorkerService
 
 let total = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 50_000 : 50_000
 let logger: Logger = {
@@ -68,11 +70,27 @@ for chunk in stride(from: 0, to: total, by: 5_000) {
 print("produced \(total) requests (\(bytes / total) bytes on average) in \(ContinuousClock.now - start)")
 await producer.shutdown(timeout: .seconds(10))
 
-/// Runs `workers` workers with `tasks` scoring tasks each, as a new group over all the requests;
-/// returns records/s from start until every record is acknowledged.
+/// CPU time of this process so far (every thread: workers, librdkafka, the mock brokers).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+struct RunResult {
+    /// Records / (last acknowledgement − first record consumed): start-up (group join, baseline
+    /// read) excluded.
+    var rate: Double
+    /// Records / process CPU seconds over the same span (the mock brokers' work included).
+    var perCPUSecond: Double
+}
+
+/// Runs `workers` workers with `tasks` scoring tasks each, as a new group over all the requests.
 func run(
-    workers count: Int, tasks: Int, group: String, total: Int, configuration: KafkaConfiguration, logger: Logger
-) async throws -> Double {
+    workers count: Int, tasks: Int, detection: WorkerDetection, batchesInFlight: Int, group: String, total: Int,
+    configuration: KafkaConfiguration, logger: Logger
+) async throws -> RunResult {
     var settings = WorkerSettings()
     settings.group = group
     settings.scoringTasks = tasks
@@ -84,30 +102,47 @@ func run(
     let workers = (0..<count).map { _ in
         buildWorker(
             settings: settings, transport: KafkaTransport(configuration: configuration, logger: logger), logger: logger,
-            metrics: PalisadeMetrics())
+            metrics: PalisadeMetrics(), detection: detection, batchesInFlight: batchesInFlight)
     }
     return try await withThrowingTaskGroup(of: Void.self) { tasksGroup in
-        let start = ContinuousClock.now
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(600)
         for worker in workers { tasksGroup.addTask { try await worker.run() } }
-        while workers.reduce(0, { $0 + $1.stats.acknowledged }) < total {
-            try await Task.sleep(for: .milliseconds(20))
-            if ContinuousClock.now - start > .seconds(600) { break }
+        while workers.allSatisfy({ $0.stats.consumed == 0 }), clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
         }
-        let elapsed = ContinuousClock.now - start
+        let start = clock.now
+        let cpuStart = processCPUSeconds()
+        while workers.reduce(0, { $0 + $1.stats.acknowledged }) < total, clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let elapsed = clock.now - start
+        let cpu = processCPUSeconds() - cpuStart
         for worker in workers { worker.stop() }
         try await tasksGroup.waitForAll()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(total) / seconds
+        return RunResult(rate: Double(total) / seconds, perCPUSecond: Double(total) / cpu)
     }
 }
 
-let one = try await run(
-    workers: 1, tasks: 1, group: "bench-1x1", total: total, configuration: configuration, logger: logger)
-print(String(format: "1 worker, 1 scoring task:  %8.0f records/s", one))
-let oneTwo = try await run(
-    workers: 1, tasks: 2, group: "bench-1x2", total: total, configuration: configuration, logger: logger)
-print(String(format: "1 worker, 2 scoring tasks: %8.0f records/s (%.2fx)", oneTwo, oneTwo / one))
-let two = try await run(
-    workers: 2, tasks: 1, group: "bench-2x1", total: total, configuration: configuration, logger: logger)
-print(String(format: "2 workers, 1 task each:    %8.0f records/s (%.2fx)", two, two / one))
+print(
+    "| detection | batches in flight per lane | workers × scoring tasks | records/s | vs first row | records per process CPU-second |"
+)
+print("|---|---:|---|---:|---:|---:|")
+for detection in [WorkerDetection.skipped, .full] {
+    let label = detection == .full ? "full" : "skipped (worker only)"
+    var first: Double?
+    // 1 batch in flight = the send stage as it was: each batch awaited before the next.
+    for (window, workers, tasks) in [(1, 1, 1), (16, 1, 1), (16, 1, 2), (16, 2, 1)] {
+        let result = try await run(
+            workers: workers, tasks: tasks, detection: detection, batchesInFlight: window,
+            group: "bench-\(label.prefix(4))-\(window)-\(workers)x\(tasks)", total: total,
+            configuration: configuration, logger: logger)
+        let base = first ?? result.rate
+        first = base
+        print(
+            "| \(label) | \(window) | \(workers) × \(tasks) | "
+                + String(format: "%.0f | %.2f | %.0f |", result.rate, result.rate / base, result.perCPUSecond))
+    }
+}
 await cluster.shutdown()

@@ -17,6 +17,8 @@ public final class KafkaGroupConsumer: GroupConsumer {
     private let closed = Atomic<Bool>(false)
     private let logger: Logger
     private let closeCommitTimeoutMs: Int
+    /// Per partition: last acknowledged offset + 1 (for ``lag()``); dropped on revocation.
+    private let acknowledged = Mutex<[TopicPartition: Int64]>([:])
     public let group: String
 
     public init(configuration: KafkaConfiguration, group: String, topics: [String], logger: Logger)
@@ -49,8 +51,8 @@ public final class KafkaGroupConsumer: GroupConsumer {
         let logger = logger
         let limit = max(1, maxRecords)
         let timeoutMs = timeout.clampedMilliseconds
-        return await pollExecutor.run {
-            guard !client.isDestroyed else { return [] }
+        let events = await pollExecutor.run {
+            guard !client.isDestroyed else { return [ConsumerEvent]() }
             var events: [ConsumerEvent] = []
             var records = 0
             let clock = ContinuousClock()
@@ -76,6 +78,12 @@ public final class KafkaGroupConsumer: GroupConsumer {
             }
             return events
         }
+        for case .revoked(let partitions) in events {
+            acknowledged.withLock { acknowledged in
+                for tp in partitions { acknowledged[tp] = nil }
+            }
+        }
+        return events
     }
 
     public func acknowledge(_ record: ConsumedRecord) throws(TransportError) {
@@ -91,6 +99,7 @@ public final class KafkaGroupConsumer: GroupConsumer {
         if partitionErr != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw .rdKafka(partitionErr, "store offset of \(record.topicPartition)")
         }
+        acknowledged.withLock { $0[record.topicPartition] = max($0[record.topicPartition] ?? 0, record.offset + 1) }
     }
 
     public func commit() async throws(TransportError) {
@@ -129,6 +138,50 @@ public final class KafkaGroupConsumer: GroupConsumer {
         rebalance.assigned
     }
 
+    /// Lag of every assigned partition: the acknowledged position (else the committed offset,
+    /// else the low watermark) against the high watermark librdkafka cached from its last fetch
+    /// (queried from the broker, up to 1 s, only where none is cached). Runs on the commit queue,
+    /// never on the poll queue, so a slow broker does not delay polling.
+    public func lag() async throws(TransportError) -> [PartitionLag] {
+        guard !closed.load(ordering: .acquiring) else { throw TransportError(.closed, "consumer is closed") }
+        let assigned = rebalance.assigned.sorted()
+        guard !assigned.isEmpty else { return [] }
+        let client = client
+        let known = acknowledged.withLock { $0 }
+        let timeoutMs: Int32 = 1_000
+        return await commitExecutor.run {
+            // close() waits for this queue before destroying the handle.
+            guard !self.closed.load(ordering: .acquiring), !client.isDestroyed else { return [] }
+            var committed: [TopicPartition: Int64] = [:]
+            let missing = assigned.filter { known[$0] == nil }
+            if !missing.isEmpty {
+                let list = RDKafkaPartitionList.make(missing.map { ($0, nil) })
+                defer { rd_kafka_topic_partition_list_destroy(list) }
+                if rd_kafka_committed(client.handle, list, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    for i in 0..<Int(list.pointee.cnt) {
+                        let element = list.pointee.elems[i]
+                        guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR, element.offset >= 0 else { continue }
+                        committed[TopicPartition(String(cString: element.topic), element.partition)] = element.offset
+                    }
+                }
+            }
+            var lags: [PartitionLag] = []
+            for tp in assigned {
+                var low: Int64 = -1
+                var high: Int64 = -1
+                var err = rd_kafka_get_watermark_offsets(client.handle, tp.topic, tp.partition, &low, &high)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0 {
+                    err = rd_kafka_query_watermark_offsets(
+                        client.handle, tp.topic, tp.partition, &low, &high, timeoutMs)
+                }
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { continue }
+                let position = known[tp] ?? committed[tp] ?? max(0, low)
+                lags.append(PartitionLag(topicPartition: tp, position: position, highWatermark: high))
+            }
+            return lags
+        }
+    }
+
     /// Leaves the group: commits acknowledged offsets, revokes and destroys the handle.
     ///
     /// A commit refused because the group is rebalancing (another member just joined or left)
@@ -136,6 +189,7 @@ public final class KafkaGroupConsumer: GroupConsumer {
     /// meanwhile are dropped unacknowledged (their next owner gets them).
     public func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        await commitExecutor.run {}  // a lag() or commit() already queued finishes first
         let client = client
         let logger = logger
         let budget = closeCommitTimeoutMs

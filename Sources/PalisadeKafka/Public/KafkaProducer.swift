@@ -48,7 +48,11 @@ public final class KafkaProducer: TransportProducer {
     }
 
     public func send(batch: [OutgoingRecord]) async -> [Result<DeliveryReceipt, TransportError>] {
-        guard !batch.isEmpty else { return [] }
+        await enqueue(batch: batch).results()
+    }
+
+    public func enqueue(batch: [OutgoingRecord]) async -> PendingBatch {
+        guard !batch.isEmpty else { return PendingBatch(results: []) }
         let waiter = BatchWaiter(count: batch.count)
         let clock = ContinuousClock()
         for (index, record) in batch.enumerated() {
@@ -66,7 +70,7 @@ public final class KafkaProducer: TransportProducer {
                 break
             }
         }
-        return await waiter.wait()
+        return PendingBatch { await waiter.wait() }
     }
 
     /// Hands one record to librdkafka (copied). Returns the error when it was not enqueued.

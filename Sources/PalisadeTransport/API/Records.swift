@@ -15,6 +15,25 @@ public struct TopicPartition: Sendable, Hashable, Comparable, CustomStringConver
     public var description: String { "\(topic)[\(partition)]" }
 }
 
+/// How far a group member is behind on one assigned partition (``GroupConsumer/lag()``).
+public struct PartitionLag: Sendable, Hashable {
+    public var topicPartition: TopicPartition
+    /// The next offset to process: the last acknowledged offset + 1, else the group's committed
+    /// offset, else the partition's first offset.
+    public var position: Int64
+    /// The offset the next record appended to the partition will get (log end).
+    public var highWatermark: Int64
+
+    public init(topicPartition: TopicPartition, position: Int64, highWatermark: Int64) {
+        self.topicPartition = topicPartition
+        self.position = position
+        self.highWatermark = highWatermark
+    }
+
+    /// Records in the partition not yet processed (acknowledged) by this member.
+    public var lag: Int64 { max(0, highWatermark - position) }
+}
+
 /// A record to publish. A `nil` key spreads records over partitions; a `nil` value is a
 /// tombstone (on compacted topics it deletes the key).
 public struct OutgoingRecord: Sendable, Hashable {

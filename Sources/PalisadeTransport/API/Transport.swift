@@ -11,11 +11,43 @@ public protocol TransportProducer: Sendable {
     /// input order. Cheaper than awaiting ``send(_:)`` per record.
     func send(batch: [OutgoingRecord]) async -> [Result<DeliveryReceipt, TransportError>]
 
+    /// Hands every record of `batch` to the transport, in order, and returns once they are all
+    /// enqueued (waiting for room like ``send(batch:)``), before they are acknowledged: a caller
+    /// can keep several batches in flight and still have them published in order. Await the
+    /// acknowledgements with ``PendingBatch/results()``.
+    func enqueue(batch: [OutgoingRecord]) async -> PendingBatch
+
     /// Waits until everything published so far is acknowledged or failed.
     func flush(timeout: Duration) async throws(TransportError)
 
     /// Flushes (within `timeout`) and releases the producer. Sends after this fail with `.closed`.
     func shutdown(timeout: Duration) async
+}
+
+extension TransportProducer {
+    /// For transports whose sends are acknowledged as they are made (in process): sends the
+    /// batch and hands back its results.
+    public func enqueue(batch: [OutgoingRecord]) async -> PendingBatch {
+        PendingBatch(results: await send(batch: batch))
+    }
+}
+
+/// A batch handed to a transport by ``TransportProducer/enqueue(batch:)``, acknowledgements to come.
+public struct PendingBatch: Sendable {
+    private let wait: @Sendable () async -> [Result<DeliveryReceipt, TransportError>]
+
+    /// A batch whose results come from `wait` (called once).
+    public init(_ wait: @escaping @Sendable () async -> [Result<DeliveryReceipt, TransportError>]) {
+        self.wait = wait
+    }
+
+    /// A batch already settled.
+    public init(results: [Result<DeliveryReceipt, TransportError>]) {
+        self.wait = { results }
+    }
+
+    /// Waits until every record is acknowledged or failed; results in input order. Call once.
+    public func results() async -> [Result<DeliveryReceipt, TransportError>] { await wait() }
 }
 
 /// One member of a consumer group. Partitions of the subscribed topics are shared among the
@@ -46,6 +78,11 @@ public protocol GroupConsumer: Sendable {
 
     /// The partitions currently assigned to this member.
     func assignment() async throws(TransportError) -> Set<TopicPartition>
+
+    /// Consumer lag of every assigned partition: acknowledged position against the high
+    /// watermark. Cheap enough to call every few seconds (Kafka: cached watermarks from fetches,
+    /// a broker query only for partitions it has none for yet).
+    func lag() async throws(TransportError) -> [PartitionLag]
 
     /// Commits acknowledged offsets and leaves the group.
     func close() async

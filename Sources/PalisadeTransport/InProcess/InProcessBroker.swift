@@ -349,6 +349,22 @@ final class InProcessBroker: Sendable {
         }
     }
 
+    /// Committed offset against log end for every partition assigned to the member.
+    func lag(group: String, member id: Int) throws(TransportError) -> [PartitionLag] {
+        try state.withLock { (state: inout State) throws(TransportError) in
+            guard let groupState = state.groups[group], let member = groupState.members[id] else {
+                throw TransportError(.closed, "consumer of group \(group) is closed")
+            }
+            return member.assigned.sorted().compactMap { tp in
+                guard let topic = state.topics[tp.topic], Int(tp.partition) < topic.partitions.count else { return nil }
+                let log = topic.partitions[Int(tp.partition)]
+                let start = log.head < log.records.count ? log.records[log.head].offset : log.nextOffset
+                return PartitionLag(
+                    topicPartition: tp, position: groupState.committed[tp] ?? start, highWatermark: log.nextOffset)
+            }
+        }
+    }
+
     // MARK: Compacted readers
 
     /// Records of `topic` at or after `positions` (all partitions), at most `maxRecords`, and

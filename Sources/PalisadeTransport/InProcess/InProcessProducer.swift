@@ -72,6 +72,10 @@ final class InProcessGroupConsumer: GroupConsumer {
         try broker.assignment(group: group, member: member)
     }
 
+    func lag() async throws(TransportError) -> [PartitionLag] {
+        try broker.lag(group: group, member: member)
+    }
+
     func close() async {
         broker.leave(group: group, member: member)
     }

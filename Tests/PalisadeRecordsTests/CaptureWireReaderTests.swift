@@ -1,0 +1,107 @@
+import PalisadeCore
+import Testing
+
+@testable import PalisadeRecords
+
+/// The direct protobuf reader of capture records against SwiftProtobuf's message: whatever the
+/// reader takes must be what the message gives.
+@Suite
+struct CaptureWireReaderTests {
+    static let full = CaptureRecord(
+        id: "01JD0000000000000000000009", ts: 1_763_700_000_123, node: "kong-1", clientIP: "203.0.113.7",
+        method: "POST", scheme: "https", host: "api.example.com", rawPath: "/v1/users/42?expand=1",
+        headers: [.init("content-type", "application/json"), .init("x-empty", ""), .init("x-dup", "é✓")],
+        body: Array(#"{"a":1}"#.utf8) + [0x00, 0xff], bodyTruncated: true, status: 201, latencyMs: 3.25,
+        responseBytes: 512, service: "users", route: "users-v1", consumer: "mobile-app")
+
+    func direct(_ bytes: [UInt8]) -> CaptureRecord? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var reader = CaptureWireReader(bytes: buffer)
+            return reader.record()
+        }
+    }
+
+    func viaMessage(_ bytes: [UInt8]) -> CaptureRecord? {
+        (try? CaptureRecordMessage.decodeRecord(bytes)).map(CaptureRecord.init)
+    }
+
+    /// Compared by encoding (a NaN latency is equal to itself there).
+    func same(_ a: CaptureRecord?, _ b: CaptureRecord?) -> Bool {
+        a.map { CaptureRecordMessage($0).encodedRecord() } == b.map { CaptureRecordMessage($0).encodedRecord() }
+    }
+
+    @Test("records read directly equal the message's, optional fields absent or present")
+    func roundTrips() throws {
+        let records = [
+            Self.full,
+            CaptureRecord(id: "x", ts: 0, method: "GET", rawPath: "/"),
+            CaptureRecord(
+                id: "", ts: -5, node: "", method: "GET", host: "", rawPath: "/", status: -1, latencyMs: 0,
+                responseBytes: 0, service: ""),
+        ]
+        for record in records {
+            let bytes = CaptureRecordMessage(record).encodedRecord()
+            let read = try #require(direct(bytes))
+            #expect(same(read, viaMessage(bytes)))
+            #expect(try CaptureRecord.decodeRecord(bytes) == record)
+        }
+    }
+
+    @Test("repeated fields: the last wins; unknown fields of every wire type are skipped")
+    func wireDetails() throws {
+        var bytes = CaptureRecordMessage(Self.full).encodedRecord()
+        bytes += [0x2A, 0x03] + Array("PUT".utf8)  // method again
+        bytes += [0xA0, 0x06, 0x96, 0x01]  // field 100, varint
+        bytes += [0xA1, 0x06] + [UInt8](repeating: 7, count: 8)  // field 100, fixed64
+        bytes += [0xA2, 0x06, 0x02, 0x61, 0x62]  // field 100, bytes
+        bytes += [0xA5, 0x06, 1, 2, 3, 4]  // field 100, fixed32
+        bytes += [0x4A, 0x07, 0x0A, 0x01, 0x61, 0x18, 0x01, 0x12, 0x00]  // a header with an unknown field
+        let read = try #require(direct(bytes))
+        #expect(same(read, viaMessage(bytes)))
+        #expect(read.method == "PUT")
+        #expect(read.headers.last == CaptureRecord.Header("a", ""))
+    }
+
+    @Test("what the reader does not take goes to SwiftProtobuf, errors included")
+    func fallBack() throws {
+        // Invalid UTF-8 in a string, a truncated field, a group, a known field with another wire type.
+        let cases: [[UInt8]] = [
+            [0x0A, 0x02, 0xC3, 0x28], [0x0A, 0x05, 0x61], [0xA3, 0x06, 0xA4, 0x06], [0x10, 0x01, 0x12, 0x00],
+            [0x28, 0x01], [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+        ]
+        for bytes in cases {
+            #expect(direct(bytes) == nil, "\(bytes)")
+            #expect(same(try? CaptureRecord.decodeRecord(bytes), viaMessage(bytes)))
+        }
+        #expect(throws: RecordError.self) { try CaptureRecord.decodeRecord([0x0A, 0x05, 0x61]) }
+    }
+
+    @Test("damaged encodings: whatever the reader accepts, the message reads the same")
+    func mutations() {
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let seed = CaptureRecordMessage(Self.full).encodedRecord()
+        var taken = 0
+        for _ in 0..<5_000 {
+            var bytes = seed
+            for _ in 0..<(1 + Int(next() % 3)) {
+                let position = Int(next() % UInt64(bytes.count))
+                switch next() % 3 {
+                case 0: bytes[position] = UInt8(truncatingIfNeeded: next())
+                case 1: bytes.insert(UInt8(truncatingIfNeeded: next()), at: position)
+                default: bytes.remove(at: position)
+                }
+            }
+            guard let read = direct(bytes) else { continue }
+            taken += 1
+            #expect(same(read, viaMessage(bytes)), "\(bytes)")
+        }
+        #expect(taken > 100)
+    }
+}
