@@ -34,7 +34,7 @@ public struct Aggregator {
 public func buildAggregator(
     configuration: AggregatorConfiguration, transport: any Transport, logger: Logger, metrics: PalisadeMetrics? = nil,
     policy: Policy? = nil, codecs: AggregatorCodecs = AggregatorCodecs(),
-    clock: @escaping MillisClock = systemMillisClock
+    clock: @escaping MillisClock = systemMillisClock, pipelineProbe: PipelineProbe? = nil
 ) throws -> Aggregator {
     let database = try AggregatorDatabase(path: configuration.databasePath)
     let policy = try policy ?? loadPolicy(path: configuration.policyPath)
@@ -58,7 +58,7 @@ public func buildAggregator(
         RecordConsumerService(
             core: core, consumer: consumer, codecs: codecs, config: configuration, clock: clock, logger: logger),
     ]
-    let dashboard = Dashboard(core: core, configuration: configuration, clock: clock)
+    let dashboard = Dashboard(core: core, configuration: configuration, clock: clock, probe: pipelineProbe)
     if configuration.dashboard.enabled { services.append(dashboard.sampler) }
     if configuration.reloadOnSIGHUP {
         services.append(PolicyReloadService(core: core, path: configuration.policyPath, logger: logger))

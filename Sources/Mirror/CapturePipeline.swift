@@ -68,6 +68,9 @@ public final class CapturePipeline: Service, ReadinessCheck {
         return admission
     }
 
+    /// Records waiting to be produced, and the buffer's bound in records (a health view).
+    public var bufferFill: (records: Int, maxRecords: Int) { (buffer.depth.records, buffer.limits.maxRecords) }
+
     public func notReadyReason() async -> String? {
         if buffer.isClosed { return "shutting down" }
         if let failing = health.withLock({ $0.failing }) { return "transport failing: \(failing)" }

@@ -228,8 +228,11 @@ struct PalisadeStack: Sendable {
         let addresses = Addresses()
         var roleLogger = logger
         roleLogger[metadataKey: "role"] = "aggregator"
+        // The dashboard's view of the roles beside it; filled once they exist (below).
+        let parts = ProbeParts()
         let aggregator = try buildAggregator(
-            configuration: configuration.aggregator, transport: transport, logger: roleLogger, metrics: metrics)
+            configuration: configuration.aggregator, transport: transport, logger: roleLogger, metrics: metrics,
+            pipelineProbe: { await parts.report() })
         let aggregatorApplication = try aggregator.application(logger: roleLogger) { channel in
             addresses.setAggregator(channel.localAddress?.port)
         }
@@ -250,13 +253,16 @@ struct PalisadeStack: Sendable {
             transport: transport, topicPrefix: configuration.transport.topicPrefix, metrics: metrics,
             logger: roleLogger)
 
+        parts.set(
+            mirror: mirror.pipeline, workers: workers,
+            lag: Self.pending(configuration.worker.group, .requests, transport: transport, configuration: configuration)
+        )
+
         let drain = Duration.milliseconds(configuration.drainTimeoutMs)
         // What `group` has not consumed yet of `topic`: known on the in-process transport only
         // (Kafka keeps the records, so nothing waits there).
         func pending(_ group: String, _ topic: PalisadeTopic) -> (@Sendable () -> Int)? {
-            guard let inProcess = transport as? InProcessTransport else { return nil }
-            let name = configuration.transport.name(topic)
-            return { inProcess.lag(group: group, topic: name) }
+            Self.pending(group, topic, transport: transport, configuration: configuration)
         }
         var services: [any Service] = [
             aggregatorApplication,
@@ -276,6 +282,16 @@ struct PalisadeStack: Sendable {
         return PalisadeStack(
             configuration: configuration, transport: transport, workers: workers, deadLetters: deadLetters,
             addresses: addresses, services: services, logger: logger)
+    }
+
+    /// What `group` has not consumed yet of `topic`: known on the in-process transport only
+    /// (Kafka keeps the records, so nothing waits there).
+    static func pending(
+        _ group: String, _ topic: PalisadeTopic, transport: any Transport, configuration: UpConfiguration
+    ) -> (@Sendable () -> Int)? {
+        guard let inProcess = transport as? InProcessTransport else { return nil }
+        let name = configuration.transport.name(topic)
+        return { inProcess.lag(group: group, topic: name) }
     }
 
     /// The group `palisade up` runs; with `signals`, SIGTERM and SIGINT shut it down gracefully.
@@ -324,5 +340,57 @@ struct DrainBarrier: Service {
             logger.info("shutdown: drained", metadata: ["stage": "\(name)"])
         }
         if settle > .zero { try? await Task.sleep(for: settle) }
+    }
+}
+
+/// The roles `palisade up` runs beside the aggregator, as its dashboard sees them.
+final class ProbeParts: Sendable {
+    private struct Parts {
+        var mirror: CapturePipeline?
+        var workers: [WorkerService] = []
+        var lag: (@Sendable () -> Int)?
+    }
+    private let parts = Mutex(Parts())
+
+    func set(mirror: CapturePipeline, workers: [WorkerService], lag: (@Sendable () -> Int)?) {
+        parts.withLock { $0 = Parts(mirror: mirror, workers: workers, lag: lag) }
+    }
+
+    func report() async -> PipelineReport {
+        let (mirror, workers, lag) = parts.withLock { ($0.mirror, $0.workers, $0.lag) }
+        var report = PipelineReport()
+        if let mirror {
+            let fill = mirror.bufferFill
+            let fillText = "\(fill.records) of \(fill.maxRecords) records buffered for the transport"
+            if let reason = await mirror.notReadyReason() {
+                report.mirror = .init(
+                    state: .bad, label: "not ready", detail: "In this process: \(reason); \(fillText).")
+            } else {
+                report.mirror = .init(state: .ok, label: "accepting", detail: "In this process; \(fillText).")
+            }
+        }
+        if !workers.isEmpty {
+            var ready = 0
+            var consumed: Int64 = 0
+            var deadLettered: Int64 = 0
+            for worker in workers {
+                if await worker.notReadyReason() == nil { ready += 1 }
+                let stats = worker.stats
+                consumed += stats.consumed
+                deadLettered += stats.deadLettered
+            }
+            report.workers = .init(
+                state: ready == workers.count ? .ok : .bad, label: "\(ready) of \(workers.count) ready",
+                detail:
+                    "\(ready) of \(workers.count) worker(s) in this process consuming; \(consumed) requests consumed, \(deadLettered) dead-lettered."
+            )
+        }
+        if let lag {
+            let pending = lag()
+            report.consumerLag = .init(
+                state: pending < 10_000 ? .ok : .warn, label: "\(pending)",
+                detail: "Requests on the in-process topic that the workers have not consumed yet.")
+        }
+        return report
     }
 }

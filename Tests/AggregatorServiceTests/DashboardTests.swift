@@ -161,6 +161,7 @@ import Testing
     }
 
     func withDashboard(
+        probe: PipelineProbe? = nil,
         _ body: @Sendable (AggregatorCore, any TestClientProtocol, TestClock) async throws -> Void
     ) async throws {
         let dir = TempDirectory()
@@ -169,7 +170,7 @@ import Testing
         let clock = TestClock()
         let aggregator = try buildAggregator(
             configuration: config, transport: try await inProcessTransport(), logger: quietLogger(),
-            policy: try blockingPolicy(), clock: clock.read)
+            policy: try blockingPolicy(), clock: clock.read, pipelineProbe: probe)
         let core = aggregator.core
         try await aggregator.application(logger: quietLogger()).test(.router) { client in
             try await body(core, client, clock)
@@ -219,6 +220,34 @@ import Testing
             uri: uri, method: .post,
             headers: [.contentType: "application/x-www-form-urlencoded", .cookie: login.cookie],
             body: ByteBuffer(string: body))
+    }
+
+    @Test func pipelineHealthShowsWhatAProbeKnowsAndOnlySaysUnknownOtherwise() async throws {
+        let probe: PipelineProbe = {
+            PipelineReport(
+                mirror: .init(state: .bad, label: "not ready", detail: "buffer full <b>"),
+                workers: .init(state: .bad, label: "0 of 2 ready", detail: "0 of 2 worker(s) consuming"),
+                consumerLag: .init(state: .warn, label: "12345", detail: "not consumed yet"))
+        }
+        for probe in [probe, nil] {
+            try await withDashboard(probe: probe) { _, client, _ in
+                let session = try #require(try await login(client, token: testToken))
+                let page = try await client.executeRequest(
+                    uri: "/ui/", method: .get, headers: [.cookie: session.cookie], body: nil)
+                let text = String(buffer: page.body)
+                let pipeline = try #require(text.range(of: #"id="pipeline""#).map { String(text[$0.lowerBound...]) })
+                if probe != nil {
+                    #expect(pipeline.contains(#"<span class="badge bad">not ready</span>"#))
+                    #expect(pipeline.contains("buffer full &lt;b&gt;"))
+                    #expect(pipeline.contains(#"<span class="badge bad">0 of 2 ready</span>"#))
+                    #expect(pipeline.contains(#"<span class="badge warn">12345</span>"#))
+                    #expect(!pipeline.contains("badge unknown\">unknown"))
+                } else {
+                    #expect(pipeline.contains("The aggregator has no direct view of mirrors"))
+                    #expect(pipeline.contains("Not measured by the aggregator"))
+                }
+            }
+        }
     }
 
     @Test func pagesNeedASessionAndTheAPIStillNeedsItsToken() async throws {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Browser tests of the aggregator's dashboard in headless Chromium (selenium + chromedriver).
 
-Starts a live pipeline from the debug binary (dev-kafka, mirror, worker, aggregator), replays
+Starts a live pipeline from the debug binary (`palisade up`: mirror, worker, aggregator), replays
 generated traffic with attacks (including stored-XSS payloads in a parameter, a header and a path),
 then drives the dashboard: login, every page without console errors, charts with data, filters,
 pagination, adding and lifting a block, a read-only login that cannot add, the XSS payloads shown
@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import secrets
-import select
 import signal
 import socket
 import subprocess
@@ -101,24 +100,13 @@ def spawn(name, args, tmp, env=None, stdout=None):
 
 
 def start_pipeline(tmp):
-    """The live pipeline; returns (aggregator URL, mirror URL). The one place to switch to
-    `palisade up` once it exists."""
-    kafka = spawn("dev-kafka", [BIN, "dev-kafka", "--partitions", "4"], tmp, stdout=subprocess.PIPE)
-    ready, _, _ = select.select([kafka.stdout], [], [], 30)
-    if not ready:
-        raise TimeoutError("dev-kafka printed no bootstrap address within 30 s")
-    bootstrap = kafka.stdout.readline().decode().strip()
-    if not bootstrap:
-        raise RuntimeError("dev-kafka exited without a bootstrap address")
+    """The live pipeline, `palisade up` (mirror + worker + aggregator in one process, in-process
+    transport); returns (aggregator URL, mirror URL)."""
     mirror_port, aggregator_port = free_port(), free_port()
-    spawn("mirror", [BIN, "mirror", "--kafka-bootstrap", bootstrap, "--listen-port", str(mirror_port),
-                     "--token", TOKEN], tmp)
-    spawn("worker", [BIN, "worker", "--kafka-bootstrap", bootstrap, "--listen-port", "0"], tmp,
-          env={"PALISADE_WORKER_TOKENS": TOKEN})
-    spawn("aggregator", [BIN, "aggregator", "--kafka-bootstrap", bootstrap, "--listen-port", str(aggregator_port),
-                         "--token", TOKEN, "--database", os.path.join(tmp, "aggregator.sqlite"),
-                         "--policy", os.path.join(ROOT, "examples/policy.yaml")],
-          tmp, env={"PALISADE_AGGREGATOR_READ_TOKENS": READ_TOKEN, "PALISADE_AGGREGATOR_DASHBOARD_REFRESH_SECS": "4"})
+    spawn("up", [BIN, "up", "--data-dir", os.path.join(tmp, "data"), "--mirror-port", str(mirror_port),
+                 "--aggregator-port", str(aggregator_port), "--policy", os.path.join(ROOT, "examples/policy.yaml")],
+          tmp, env={"PALISADE_MIRROR_TOKENS": TOKEN, "PALISADE_AGGREGATOR_TOKENS": TOKEN,
+                    "PALISADE_AGGREGATOR_READ_TOKENS": READ_TOKEN, "PALISADE_AGGREGATOR_DASHBOARD_REFRESH_SECS": "4"})
     aggregator = f"http://127.0.0.1:{aggregator_port}"
     mirror = f"http://127.0.0.1:{mirror_port}"
     wait_for("the mirror", lambda: http(mirror + "/readyz")[0] == 200)
@@ -350,7 +338,10 @@ def run_browser_tests(browser, aggregator):
         assert "shop.example.com" in d.find_element(By.ID, "top-endpoints").text
         assert "verdicts arriving" in d.find_element(By.ID, "pipeline").text or \
             "idle" in d.find_element(By.ID, "pipeline").text
-        assert "unknown" in d.find_element(By.ID, "pipeline").text  # says plainly what it cannot see
+        pipeline = d.find_element(By.ID, "pipeline").text
+        # `palisade up` runs the mirror and the worker beside the aggregator: their state is known
+        assert "1 of 1 worker(s) in this process consuming" in pipeline and "accepting" in pipeline, pipeline
+        assert "not consumed yet" in pipeline, pipeline
         browser.screenshot("overview-charts")
     charts()
 

@@ -13,6 +13,8 @@ public struct Dashboard: Sendable {
     let clock: MillisClock
     let sessions: DashboardSessions
     let history: DashboardHistory
+    /// The other roles' health, when they run in this process (`palisade up`).
+    let probe: PipelineProbe?
     /// Samples counters and decisions for the charts and the "recently ended" list.
     public let sampler: any Service & Sendable
 
@@ -21,8 +23,12 @@ public struct Dashboard: Sendable {
     static let sessionCookie = "palisade_session"
     static let loginCookie = "palisade_login"
 
-    public init(core: AggregatorCore, configuration: AggregatorConfiguration, clock: @escaping MillisClock) {
+    public init(
+        core: AggregatorCore, configuration: AggregatorConfiguration, clock: @escaping MillisClock,
+        probe: PipelineProbe? = nil
+    ) {
         self.core = core
+        self.probe = probe
         self.config = configuration
         self.clock = clock
         let dashboard = configuration.dashboard

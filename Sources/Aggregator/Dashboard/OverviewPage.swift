@@ -128,7 +128,7 @@ extension Dashboard {
         h.link("/ui/decisions", "All decisions →")
         h.raw("</section></div>")
 
-        pipelineHealth(status, now: now, into: &h)
+        pipelineHealth(status, report: await probe?(), now: now, into: &h)
         return Self.html(
             Layout.page(
                 title: "Overview", active: .overview, session: session, refreshSecs: config.dashboard.refreshSecs,
@@ -147,7 +147,7 @@ extension Dashboard {
 
     /// Mirror / worker / aggregator status as far as the aggregator can tell, saying plainly what
     /// it cannot see.
-    func pipelineHealth(_ s: AggregatorCore.Status, now: Int64, into h: inout HTML) {
+    func pipelineHealth(_ s: AggregatorCore.Status, report: PipelineReport?, now: Int64, into h: inout HTML) {
         let lastVerdict = history.lastVerdictAt
         let flowing = lastVerdict.map { now - $0 < 60_000 } ?? false
         h.raw(
@@ -169,7 +169,11 @@ extension Dashboard {
         h.raw("</td></tr>")
 
         h.raw("<tr><td>workers</td><td>")
-        if lastVerdict == nil {
+        if let part = report?.workers, part.state == .bad {
+            h.raw("<span class=\"badge bad\">")
+            h.text(part.label)
+            h.raw("</span>")
+        } else if lastVerdict == nil {
             h.raw("<span class=\"badge unknown\">no verdicts yet</span>")
         } else if flowing {
             h.raw("<span class=\"badge ok\">verdicts arriving</span>")
@@ -180,21 +184,31 @@ extension Dashboard {
         h.text(
             "\(s.counters.verdicts) verdicts and \(s.counters.observations) observations received since start"
                 + (lastVerdict.map { ", the last verdict \(DashboardFormat.ago($0, now: now))" } ?? "")
-                + ". How many workers run, and whether one is down, is unknown here: workers do not report to the aggregator"
-                + " (each serves /healthz and /metrics itself).")
+                + (report?.workers.map { ". " + $0.detail }
+                    ?? ". How many workers run, and whether one is down, is unknown here: workers do not report to the aggregator"
+                    + " (each serves /healthz and /metrics itself)."))
         h.raw("</td></tr>")
 
-        h.raw("<tr><td>mirror</td><td><span class=\"badge unknown\">unknown</span></td><td>")
-        h.text(
-            "The aggregator has no direct view of mirrors. Verdicts arriving means mirror → Kafka → worker → aggregator flows; "
-                + "shedding (503) and rejected lines are counted on each mirror's /metrics.")
-        h.raw("</td></tr>")
+        if let part = report?.mirror {
+            probed("mirror", part, into: &h)
+        } else {
+            h.raw("<tr><td>mirror</td><td><span class=\"badge unknown\">unknown</span></td><td>")
+            h.text(
+                "The aggregator has no direct view of mirrors. Verdicts arriving means mirror → Kafka → worker → aggregator flows; "
+                    + "shedding (503) and rejected lines are counted on each mirror's /metrics.")
+            h.raw("</td></tr>")
+        }
 
-        h.raw("<tr><td>consumer lag</td><td><span class=\"badge unknown\">unknown</span></td><td>")
-        h.text(
-            "Not measured by the aggregator (its consumer does not read the topics' end offsets). Use the Kafka tooling"
-                + " (e.g. kafka-consumer-groups --describe --group \(config.consumerGroup)).")
-        h.raw("</td></tr>")
+        if let part = report?.consumerLag {
+            probed("consumer lag", part, into: &h)
+        } else {
+            h.raw("<tr><td>consumer lag</td><td><span class=\"badge unknown\">unknown</span></td><td>")
+            h.text(
+                "Not measured by the aggregator (its consumer does not read the topics' end offsets). Use the Kafka tooling"
+                    + " (e.g. kafka-consumer-groups --describe --group \(config.consumerGroup)) or each worker's"
+                    + " palisade_worker_consumer_lag on /metrics.")
+            h.raw("</td></tr>")
+        }
 
         h.raw("<tr><td>gateways</td><td>")
         if s.parkedPolls > 0 {
@@ -205,5 +219,20 @@ extension Dashboard {
         h.raw("</td><td>")
         h.text("\(s.parkedPolls) decision long-polls waiting right now (one per polling gateway worker, roughly).")
         h.raw("</td></tr></tbody></table></section>")
+    }
+
+    /// A row the pipeline probe filled in (roles running in this process).
+    func probed(_ name: String, _ part: PipelineReport.Part, into h: inout HTML) {
+        h.raw("<tr><td>")
+        h.text(name)
+        switch part.state {
+        case .ok: h.raw("</td><td><span class=\"badge ok\">")
+        case .warn: h.raw("</td><td><span class=\"badge warn\">")
+        case .bad: h.raw("</td><td><span class=\"badge bad\">")
+        }
+        h.text(part.label)
+        h.raw("</span></td><td>")
+        h.text(part.detail)
+        h.raw("</td></tr>")
     }
 }
