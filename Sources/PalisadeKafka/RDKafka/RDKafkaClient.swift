@@ -110,8 +110,9 @@ private let rdKafkaLogCallback:
         let text = message.map { String(cString: $0) } ?? ""
         let fac = facility.map { String(cString: $0) } ?? ""
         // syslog levels: 0-3 error, 4 warning, 5-6 notice/info, 7 debug. Libraries log at info
-        // or lower (STYLE 13): librdkafka's errors are reported through the error callback.
-        let logLevel: Logger.Level = level <= 4 ? .info : level <= 6 ? .debug : .trace
+        // or lower (STYLE 13). librdkafka reports each error twice — a log line and the error
+        // callback — so error-level log lines go to debug and the callback's line is the one at info.
+        let logLevel: Logger.Level = level == 4 ? .info : level <= 6 ? .debug : .trace
         context.logger.log(level: logLevel, "librdkafka: \(text)", metadata: ["rdkafka_facility": "\(fac)"])
     }
 
