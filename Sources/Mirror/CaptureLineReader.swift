@@ -416,13 +416,11 @@ private struct Scanner {
                 guard bytes.count - index >= 2 else { return nil }
                 let escaped = bytes[index + 1]
                 index += 2
+                if let byte = JSONEscape.simple(escaped) {
+                    scratch.append(byte)
+                    continue
+                }
                 switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(escaped)
-                case UInt8(ascii: "b"): scratch.append(0x08)
-                case UInt8(ascii: "f"): scratch.append(0x0C)
-                case UInt8(ascii: "n"): scratch.append(0x0A)
-                case UInt8(ascii: "r"): scratch.append(0x0D)
-                case UInt8(ascii: "t"): scratch.append(0x09)
                 case UInt8(ascii: "u"):
                     guard let scalar = hex4(), !(0xD800...0xDFFF).contains(scalar) else { return nil }
                     UTF8Check.append(scalar, to: &scratch)
