@@ -17,7 +17,9 @@ public struct RCEDetector: Detector {
     }
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value) else { return }
+        guard let finding = Self.analyze(value, commandField: FieldProfile.isCommand(context.fieldName)) else {
+            return
+        }
         hits.append(
             Hit(
                 attackClass: .rce, point: -1, confidence: finding.confidence,
@@ -36,7 +38,9 @@ public struct RCEDetector: Detector {
 
     enum Position { case start, separator, pipe, substitution, group }
 
-    public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
+    /// `commandField`: the value sits in a field named for a command line (`cmd`, `exec`, `shell`…;
+    /// `FieldProfile.isCommand`), so a command line as the whole value needs less evidence.
+    public static func analyze(_ value: ArraySlice<UInt8>, commandField: Bool = false) -> Finding? {
         guard value.count >= 2 else { return nil }
         let triggered = triggers.containsAny(value)
         guard triggered || startsWithCommand(value) else { return nil }
@@ -44,6 +48,7 @@ public struct RCEDetector: Detector {
         let prose = ExecBytes.proseWords(value, limit: 8)
         var positions = 0
         var state = ReadState()
+        state.commandField = commandField
         judge(value, at: value.startIndex, position: .start, prose: prose, &state, &best)
         if triggered {
             var i = value.startIndex
@@ -134,6 +139,8 @@ public struct RCEDetector: Detector {
         var commandLine = false
         /// The previous command was a network client (`curl …|sh`).
         var previousNetwork = false
+        /// The field's name says it holds a command line (`cmd=ls -la /tmp`).
+        var commandField = false
     }
 
     static func shape(_ w: ShellWord) -> ArgShape {
@@ -351,6 +358,9 @@ public struct RCEDetector: Detector {
                 base = 0.8
             }
             if entry.kind == .word || entry.kind == .recon, args.contains(.path), sensitivePath(value) { base = 0.7 }
+            // In a command field a known command with real arguments is the payload itself; plain
+            // words (`run tests now`) keep `strength` low, so prose stays quiet.
+            if state.commandField, !args.isEmpty || redirect { base = max(base, 0.8) }
         }
         if position == .start, !args.isEmpty { state.commandLine = true }
         if state.commandLine, position == .pipe || position == .separator { base = min(base, 0.55) }

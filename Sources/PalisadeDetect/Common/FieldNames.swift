@@ -16,6 +16,7 @@ enum FieldNames {
         static let file = Roles(rawValue: 1 << 5)
         static let code = Roles(rawValue: 1 << 6)
         static let freeText = Roles(rawValue: 1 << 7)
+        static let command = Roles(rawValue: 1 << 8)
     }
 
     /// What the exact name and the markers found in it say.
@@ -24,6 +25,9 @@ enum FieldNames {
         var marked: Roles
         /// Ends with `ip`, `ipaddress` or `addr`.
         var ipSuffix: Bool
+
+        /// The name says the value is a command line (`cmd`, `command`, `exec`, `shell`…).
+        var command: Bool { exact.contains(.command) || marked.contains(.command) }
 
         var profile: FieldProfile {
             if exact.contains(.code) { return .code }
@@ -97,6 +101,7 @@ enum FieldNames {
         add(NetField.fileNames, .file)
         add(FieldProfile.codeNames, .code)
         add(FieldProfile.freeTextNames, .freeText)
+        add(FieldProfile.commandNames, .command)
         return table
     }()
 
@@ -116,6 +121,7 @@ enum FieldNames {
         add(NetField.fileMarkers, .file)
         add(FieldProfile.codeMarkers, .code)
         add(FieldProfile.freeTextMarkers, .freeText)
+        add(FieldProfile.commandMarkers, .command)
         return table
     }()
 }

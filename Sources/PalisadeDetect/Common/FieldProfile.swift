@@ -39,4 +39,24 @@ public enum FieldProfile: Sendable, Equatable {
         "post", "answer", "question", "details", "remarks", "story", "abstract", "excerpt", "signature",
     ]
     static let freeTextMarkers: [StaticString] = ["comment", "description", "message", "feedback", "review"]
+
+    /// Fields that carry a command line: the RCE detector needs less evidence there (a known
+    /// command with a flag or a path is enough), since the application presumably runs it.
+    static let commandNames: Set<String> = [
+        "cmd", "command", "commands", "cmdline", "commandline", "exec", "execute", "shell", "script", "run",
+        "runcmd", "execcmd", "exe",
+    ]
+    static let commandMarkers: [StaticString] = ["cmd", "command", "shell"]
+
+    /// Whether the name says the value is a command line (`cmd`, `command`, `exec`, `runCmd`…).
+    static func isCommand(_ fieldName: String?) -> Bool {
+        guard let fieldName, !fieldName.isEmpty, fieldName.utf8.count <= 64 else { return false }
+        if let reading = FieldNames.read(fieldName) { return reading.command }
+        var lowered: [UInt8] = []
+        for byte in fieldName.utf8 where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {
+            lowered.append(Bytes.lower(byte))
+        }
+        if commandNames.contains(String(decoding: lowered, as: UTF8.self)) { return true }
+        return commandMarkers.contains { Bytes.containsIgnoringCase(lowered[...], $0) }
+    }
 }

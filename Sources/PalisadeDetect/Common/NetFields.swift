@@ -95,12 +95,14 @@ public struct NetField: Sendable, Equatable {
 extension NetField {
     /// Whether a code-looking field name (`src`, `source`) names a resource for a network class:
     /// `src=http://127.0.0.1/` is an SSRF target, not a code snippet, so `Scoring.adjust` does not
-    /// apply its code discount there.
+    /// apply its code discount there. Likewise a command field (`script`) names what `rce` runs.
     public static func namesResource(_ fieldName: String?, for attackClass: AttackClass) -> Bool {
         switch attackClass {
         case .ssrf, .pathTraversal, .openRedirect, .xxe:
             let role = NetField.of(fieldName)
             return role.url || role.file || role.redirect
+        case .rce:
+            return FieldProfile.isCommand(fieldName)  // `script`, `shellCmd`: a command is the resource
         default:
             return false
         }

@@ -114,6 +114,7 @@ extension SQLWalker {
             if isName(i + 1), endsAfter(i + 2) { strength = .weak }
         default:
             if t.kind == .word, t.function == .time || t.function == .system, i + 1 < n, tokens[i + 1].kind == .lparen {
+                if t.function == .time, isStacked { delayStatement = true }
                 state = .operand
                 record(.medium)
                 return i

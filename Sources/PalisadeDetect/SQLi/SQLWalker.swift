@@ -46,6 +46,8 @@ struct SQLWalker {
     var stacked = false
     /// The strongest such stacked statement.
     var stackedStatement = Statement.none
+    /// A stacked statement was a bare delay call (`; sleep(5)`).
+    var delayStatement = false
     var hexLiteral = false
     var endsWithComment = false
     /// Index where a `select` may stand (after `union` or at a statement start).

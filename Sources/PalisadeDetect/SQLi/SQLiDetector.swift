@@ -89,6 +89,27 @@ public struct SQLiDetector: Detector {
 
     // MARK: - Judgement
 
+    /// A delay function reached by the walk with plain words around it and no SQL structure
+    /// (comparison, sub-query, UNION, trailing comment, tautology).
+    static func delayInProse(_ w: SQLWalker, tokens: [SQLToken], value: ArraySlice<UInt8>) -> Bool {
+        w.time && proseAround(tokens, value: value, logic: w.logic)
+            && !(w.selectSeen || w.subquery || w.unionSelect || w.endsWithComment || w.tautology || w.literalComparison)
+    }
+
+    /// Whether the tokens carry English words: identifiers of 3+ letters that are neither SQL
+    /// vocabulary nor function names. Two of them, or one without any AND/OR, make prose.
+    static func proseAround(_ tokens: [SQLToken], value: ArraySlice<UInt8>, logic: Int) -> Bool {
+        var words = 0
+        for (index, t) in tokens.enumerated() where t.kind == .word && t.word == .none && t.function == .none {
+            if index + 1 < tokens.count, tokens[index + 1].kind == .lparen { continue }
+            let length = Int(t.end - t.start)
+            guard length >= 3 else { continue }
+            if value[Int(t.start)..<Int(t.end)].allSatisfy({ ExecBytes.isAlpha($0) }) { words += 1 }
+            if words >= 2 { return true }
+        }
+        return words >= 1 && logic == 0
+    }
+
     static func judge(tokens: [SQLToken], facts: SQLLexFacts, value: ArraySlice<UInt8>, opening: UInt8?) -> Finding? {
         let n = tokens.count
         guard n >= 1 else { return nil }
@@ -147,7 +168,18 @@ public struct SQLiDetector: Detector {
             }
             first = i
         }
-        let w = walker
+        var w = walker
+        // A delay function among plain words with no SQL structure around it (`I need to sleep(5)
+        // hours`, `Call sleep(5) between retries`) is prose, not a time-based probe: payloads wrap it
+        // in a comparison, a sub-query, a comment or bare operators and keywords.
+        if delayInProse(w, tokens: tokens, value: value) {
+            w.time = false
+            // `…; sleep(4) hours`: the delay call was the only statement after the `;`.
+            if w.delayStatement, w.stackedStatement == .medium, !w.selectSeen {
+                w.stacked = false
+                w.stackedStatement = .none
+            }
+        }
         // One stray byte at the very end (`' or '1'='1' {`) is noise, not prose.
         let clean = !w.junk || (w.stop == n - 1 && tokens[n - 1].kind == .other)
         let tail = clean || w.endsWithComment
@@ -299,7 +331,10 @@ public struct SQLiDetector: Detector {
                     if resync.unionSelect, resync.selectEvidence || resync.systemObject || resync.endsWithComment {
                         best.consider(0.85, "sqli.union_select", span: span)
                     }
-                    if resync.stacked, resync.stackedStatement == .strong || resync.time || resync.system {
+                    if resync.stacked,
+                        resync.stackedStatement == .strong || resync.system
+                            || (resync.time && !delayInProse(resync, tokens: tokens, value: value))
+                    {
                         best.consider(0.8, "sqli.stacked_query", span: span)
                     }
                 }
