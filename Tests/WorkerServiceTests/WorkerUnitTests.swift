@@ -7,7 +7,7 @@ import PalisadeRuntime
 import PalisadeTransport
 import Testing
 
-@testable import WorkerService
+@_spi(Benchmarks) @testable import WorkerService
 
 @Suite
 struct FlowControlTests {
@@ -160,7 +160,7 @@ struct RequestProcessorTests {
             // Host and method in other spellings: the baseline is found through the normalized key.
             let capture = CaptureRecord(
                 id: "r-" + path, ts: 1, clientIP: "192.0.2.7", method: "get", host: "API.Example.com:443",
-                rawPath: path, headers: [.init("User-Agent", "t")])
+                rawPath: path)
             let result = processor.process(
                 Self.consumed(CaptureRecordMessage(capture).encodedRecord()), baselines: baselines, nowMs: 0)
             guard case .scored(_, _, _, let baselineHits) = result.outcome else {
