@@ -65,12 +65,17 @@ struct RequestProcessor: Sendable {
         let analysis = detection == .full ? analyzer.analyze(capture) : Self.undetected(capture)
         let decoded = analysis.decoded
         var verdict = analysis.verdict
-        let observation = builder.observe(record: capture, decoded: decoded)
+        // The template was computed once, for the verdict (Analyzer or `undetected`): reused here
+        // and by the identities below.
+        let observation = builder.observe(record: capture, decoded: decoded, template: verdict.endpoint.template)
 
         // The endpoint's baseline: schema_anomaly hits raise the score; they do not make the
         // request an attack on their own (the attack flag stays with the attack classes).
         var baselineHits = 0
-        if let baseline = baselines.baseline(for: capture) {
+        // Looked up by the observation's endpoint host and method: normalized once already
+        // (`baseline(for: capture)` would scan the headers and normalize them again).
+        let endpoint = observation.endpoint
+        if let baseline = baselines.baseline(host: endpoint.host, method: endpoint.method, path: capture.path) {
             let hits = scorer.score(observation, against: baseline)
             if !hits.isEmpty {
                 baselineHits = hits.count

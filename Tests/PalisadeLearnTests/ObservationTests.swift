@@ -17,6 +17,25 @@ struct ObservationTests {
         ObservationBuilder().observe(record: r, decoded: RequestDecoder().decode(r))
     }
 
+    @Test(
+        "an observation built with a precomputed template equals the one built without",
+        arguments: [
+            "/users/42/orders/6f1c2a4e-1b2c-4d3e-a4f5-0123456789ab/items/7?expand=1",
+            "/v1/search?q=blue+running+shoes&size=44", "/", "/a//b/", "/files/2024-05-01/report.pdf#top",
+            "/api/v2/users/me/tokens/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", "/%2e%2e/etc/passwd",
+        ])
+    func precomputedTemplate(path: String) {
+        let r = Self.record(
+            path, method: "post", headers: [("Content-Type", "application/json"), ("X-Api-Key", "k-1")],
+            body: #"{"id":7,"items":[{"sku":"A-1"}]}"#)
+        let decoded = RequestDecoder().decode(r)
+        let builder = ObservationBuilder()
+        let template = PathTemplate.template(for: r.path)
+        let precomputed = builder.observe(record: r, decoded: decoded, template: template)
+        #expect(precomputed == builder.observe(record: r, decoded: decoded))
+        #expect(precomputed.endpoint.template == template)
+    }
+
     @Test func endpointKeySegmentsAndPathParameters() {
         let o = Self.observe(
             Self.record("/users/42/orders/6f1c2a4e-1b2c-4d3e-a4f5-0123456789ab/items/7", method: "get"))

@@ -7,7 +7,7 @@ import PalisadeRuntime
 import PalisadeTransport
 import Testing
 
-@testable import WorkerService
+@_spi(Benchmarks) @testable import WorkerService
 
 @Suite
 struct FlowControlTests {
@@ -145,6 +145,41 @@ struct RequestProcessorTests {
         let letter = try DeadLetterMessage.decodeRecord(result.outputs[0].value ?? [])
         #expect(letter.value.count == 4)
         #expect(letter.valueTruncated)
+    }
+
+    @Test(
+        "the observation and baseline hits with the verdict's template equal those computed from the record",
+        arguments: [WorkerDetection.full, .skipped])
+    func observationReusesTemplate(detection: WorkerDetection) throws {
+        let processor = RequestProcessor(settings: WorkerSettings(), detection: detection)
+        var baselines = BaselineSet()
+        baselines.apply(Traffic.itemsBaseline)
+        for (path, expectHits) in [
+            ("/v1/items/abc-def?debug=1", true), ("/v1/items/42", false), ("/v1/other/7?x=1", false),
+        ] {
+            // Host and method in other spellings: the baseline is found through the normalized key.
+            let capture = CaptureRecord(
+                id: "r-" + path, ts: 1, clientIP: "192.0.2.7", method: "get", host: "API.Example.com:443",
+                rawPath: path)
+            let result = processor.process(
+                Self.consumed(CaptureRecordMessage(capture).encodedRecord()), baselines: baselines, nowMs: 0)
+            guard case .scored(_, _, _, let baselineHits) = result.outcome else {
+                Issue.record("not scored: \(path)")
+                continue
+            }
+            let decoded =
+                detection == .full
+                ? processor.analyzer.analyze(capture).decoded : RequestProcessor.undetected(capture).decoded
+            var expected = ObservationBuilder().observe(record: capture, decoded: decoded)
+            let expectedHits =
+                baselines.baseline(for: capture).map { processor.scorer.score(expected, against: $0).count } ?? 0
+            for i in expected.params.indices { expected.params[i].point = -1 }  // worker-local, not sent
+            #expect((baselineHits > 0) == expectHits, "\(path): \(baselineHits)")
+            #expect(baselineHits == expectedHits, "\(path)")
+            let published = try #require(result.outputs.first { $0.topic == processor.observationsTopic })
+            let message = try EndpointObservationMessage.decodeRecord(published.value ?? [])
+            #expect(EndpointObservation(message) == expected, "\(path)")
+        }
     }
 
     @Test("sampled clean verdicts: deterministic by id, close to the rate")

@@ -46,7 +46,13 @@ public struct ObservationBuilder: Sendable {
     }
 
     public func observe(record: CaptureRecord, decoded: DecodedRequest) -> EndpointObservation {
-        let template = PathTemplate.template(for: record.path)
+        observe(record: record, decoded: decoded, template: PathTemplate.template(for: record.path))
+    }
+
+    /// The same observation, with the endpoint template the caller already computed (the
+    /// worker's verdict has it): `template` must be `PathTemplate.template(for: record.path)`;
+    /// computing it is a large part of an observation's cost.
+    public func observe(record: CaptureRecord, decoded: DecodedRequest, template: String) -> EndpointObservation {
         let key = EndpointKey.normalized(
             host: record.host ?? record.header("host"), method: record.method, template: template)
         var params: [ParamObservation] = []
