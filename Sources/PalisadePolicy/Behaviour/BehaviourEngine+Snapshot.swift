@@ -177,19 +177,6 @@ extension BruteForceDetector.State: StateCodable {
     }
 }
 
-extension CredentialStuffingDetector.State: StateCodable {
-    func encode(to w: inout StateWriter) {
-        counts.encode(to: &w)
-        failedUsernames.encode(to: &w)
-        w.optional(lastFired) { $0.i64($1) }
-    }
-    init(from r: inout StateReader) throws {
-        self.init(
-            counts: try WindowCounts(from: &r), failedUsernames: try DistinctSet(from: &r),
-            lastFired: try r.optional { try $0.i64() })
-    }
-}
-
 extension IdentityAtEndpoint: StateCodable {
     func encode(to w: inout StateWriter) {
         identity.encode(to: &w)
@@ -200,28 +187,15 @@ extension IdentityAtEndpoint: StateCodable {
     }
 }
 
-extension EnumerationDetector.State: StateCodable {
+extension DistinctWindowState: StateCodable {
     func encode(to w: inout StateWriter) {
         counts.encode(to: &w)
-        ids.encode(to: &w)
+        distinct.encode(to: &w)
         w.optional(lastFired) { $0.i64($1) }
     }
     init(from r: inout StateReader) throws {
         self.init(
-            counts: try WindowCounts(from: &r), ids: try DistinctSet(from: &r),
-            lastFired: try r.optional { try $0.i64() })
-    }
-}
-
-extension ForcedBrowsingDetector.State: StateCodable {
-    func encode(to w: inout StateWriter) {
-        counts.encode(to: &w)
-        paths.encode(to: &w)
-        w.optional(lastFired) { $0.i64($1) }
-    }
-    init(from r: inout StateReader) throws {
-        self.init(
-            counts: try WindowCounts(from: &r), paths: try DistinctSet(from: &r),
+            counts: try WindowCounts(from: &r), distinct: try DistinctSet(from: &r),
             lastFired: try r.optional { try $0.i64() })
     }
 }

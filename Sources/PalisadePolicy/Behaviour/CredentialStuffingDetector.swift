@@ -21,11 +21,7 @@ public struct CredentialStuffingDetector: Sendable {
         public init() {}
     }
 
-    struct State: Sendable {
-        var counts: WindowCounts
-        var failedUsernames: DistinctSet
-        var lastFired: Int64?
-    }
+    typealias State = DistinctWindowState
 
     public let config: Config
     var table: LRUTable<ClientIdentity, State>
@@ -48,12 +44,12 @@ public struct CredentialStuffingDetector: Sendable {
         for identity in event.identities.all {
             let (finding, _) = table.update(
                 identity, now: event.ts,
-                make: State(counts: WindowCounts(windowMs: windowMs), failedUsernames: DistinctSet(capacity: 2 * need)),
+                make: State(counts: WindowCounts(windowMs: windowMs), distinct: DistinctSet(capacity: 2 * need)),
                 { state -> Finding? in
                     state.counts.add(ts: event.ts, failed: failed)
                     guard failed, let username = event.usernameHash else { return nil }
-                    state.failedUsernames.insert(username, ts: event.ts)
-                    let distinct = state.failedUsernames.count(since: event.ts - windowMs)
+                    state.distinct.insert(username, ts: event.ts)
+                    let distinct = state.distinct.count(since: event.ts - windowMs)
                     let (total, failures) = state.counts.sums(now: event.ts)
                     let ratio = total > 0 ? Double(failures) / Double(total) : 0
                     guard distinct >= need, ratio >= config.minFailureRatio else { return nil }

@@ -33,11 +33,7 @@ public struct EnumerationDetector: Sendable {
 
     typealias Key = IdentityAtEndpoint
 
-    struct State: Sendable {
-        var counts: WindowCounts
-        var ids: DistinctSet
-        var lastFired: Int64?
-    }
+    typealias State = DistinctWindowState
 
     public let config: Config
     var table: LRUTable<Key, State>
@@ -60,12 +56,12 @@ public struct EnumerationDetector: Sendable {
         for identity in event.identities.all {
             let (finding, _) = table.update(
                 Key(identity: identity, endpoint: event.endpoint), now: event.ts,
-                make: State(counts: WindowCounts(windowMs: windowMs), ids: DistinctSet(capacity: 2 * need)),
+                make: State(counts: WindowCounts(windowMs: windowMs), distinct: DistinctSet(capacity: 2 * need)),
                 { state -> Finding? in
                     state.counts.add(ts: event.ts, failed: failed)
-                    state.ids.insert(id, ts: event.ts)
+                    state.distinct.insert(id, ts: event.ts)
                     guard failed else { return nil }
-                    let distinct = state.ids.count(since: event.ts - windowMs)
+                    let distinct = state.distinct.count(since: event.ts - windowMs)
                     let (total, failures) = state.counts.sums(now: event.ts)
                     let ratio = total > 0 ? Double(failures) / Double(total) : 0
                     guard distinct >= need, failures >= config.minFailures, ratio >= config.minFailureRatio else {

@@ -19,11 +19,7 @@ public struct ForcedBrowsingDetector: Sendable {
         public init() {}
     }
 
-    struct State: Sendable {
-        var counts: WindowCounts
-        var paths: DistinctSet
-        var lastFired: Int64?
-    }
+    typealias State = DistinctWindowState
 
     public let config: Config
     var table: LRUTable<ClientIdentity, State>
@@ -47,12 +43,12 @@ public struct ForcedBrowsingDetector: Sendable {
         for identity in event.identities.all {
             let (finding, _) = table.update(
                 identity, now: event.ts,
-                make: State(counts: WindowCounts(windowMs: windowMs), paths: DistinctSet(capacity: 2 * need)),
+                make: State(counts: WindowCounts(windowMs: windowMs), distinct: DistinctSet(capacity: 2 * need)),
                 { state -> Finding? in
                     state.counts.add(ts: event.ts, failed: notFound)
                     guard notFound else { return nil }
-                    state.paths.insert(path, ts: event.ts)
-                    let distinct = state.paths.count(since: event.ts - windowMs)
+                    state.distinct.insert(path, ts: event.ts)
+                    let distinct = state.distinct.count(since: event.ts - windowMs)
                     let (total, failures) = state.counts.sums(now: event.ts)
                     let ratio = total > 0 ? Double(failures) / Double(total) : 0
                     guard distinct >= need, ratio >= config.minNotFoundRatio else { return nil }

@@ -170,3 +170,11 @@ extension DistinctSet: StateCodable {
         guard seen.count == values.count, values.count <= capacity else { throw StateCodingError("bad distinct set") }
     }
 }
+
+/// The window state of the detectors that count events and distinct values per key (credential
+/// stuffing: usernames, enumeration: object ids, forced browsing: paths).
+struct DistinctWindowState: Sendable {
+    var counts: WindowCounts
+    var distinct: DistinctSet
+    var lastFired: Int64?
+}
