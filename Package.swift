@@ -331,7 +331,7 @@ let package = Package(
             name: "PalisadeCLITests",
             dependencies: [
                 "PalisadeCLI", "PalisadeCore", "PalisadeRecords", "PalisadeRuntime", "PalisadeTransport",
-                "WorkerService", "AggregatorService",
+                "PalisadeKafka", "WorkerService", "AggregatorService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

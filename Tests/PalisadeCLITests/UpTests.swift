@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PalisadeCore
+import PalisadeKafka
 import PalisadeRecords
 import PalisadeRuntime
 import PalisadeTransport
@@ -164,6 +165,41 @@ struct UpTests {
         let upserts = decisions["upserts"] as? [[String: Any]] ?? []
         #expect(upserts.contains { $0["value"] as? String == "203.0.113.7" })
         try await restarted.stop()
+    }
+
+    /// `palisade up --kafka`: the same roles over Kafka (librdkafka's mock cluster on loopback).
+    @Test func theSameRolesRunOverKafka() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: Self.logger)
+        try await cluster.createTopics(PalisadeTopic.allSpecs(partitions: 4, replicationFactor: 1))
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let configuration = try configuration(
+            dataDir: dir,
+            [
+                "transport.kind": "kafka", "kafka.bootstrap_servers": cluster.bootstrapServers,
+                "kafka.session_timeout_ms": "6000", "worker.drain_timeout_ms": "2000",
+            ])
+        #expect(configuration.transport.kind == .kafka)
+        let running = try await start(configuration)
+        var lines = (0..<20).map { Self.normal("198.51.100.\($0 % 4 + 1)", $0) }
+        lines.append(Self.sqli("203.0.113.9", 0))
+        let report = try await post(lines, to: running)
+        #expect(report.accepted == 21 && report.rejected == 0)
+        let client = running.aggregator
+        let blocked = try await eventually(60) {
+            let decisions = try json(try await client.send("GET", "/v1/decisions"))
+            let upserts = decisions["upserts"] as? [[String: Any]] ?? []
+            return upserts.contains { $0["value"] as? String == "203.0.113.9" && $0["action"] as? String == "block" }
+        }
+        #expect(blocked, "the SQL injection's client gets a block decision over Kafka")
+        let verdicts = try await eventually(30) {
+            let status = try json(try await client.send("GET", "/v1/status"))
+            let counters = status["counters"] as? [String: Any] ?? [:]
+            return (counters["verdicts"] as? Int ?? 0) >= 21
+        }
+        #expect(verdicts, "every accepted capture became a verdict the aggregator took")
+        try await running.stop()
+        await cluster.shutdown()
     }
 
     @Test(arguments: [1, 2])
