@@ -471,13 +471,13 @@ def check_topics_script():
         creates = [c for c in calls if "--create" in c]
         if rc != 0:
             problems.append(f"exit {rc} against a healthy stub: {out.strip()[:300]}")
-        if len(creates) != 6:
-            problems.append(f"{len(creates)} create calls, expected 6")
+        if len(creates) != 7:
+            problems.append(f"{len(creates)} create calls, expected 7")
         for c in creates:
             topic = re.search(r"--topic (\S+)", c).group(1)
             want = ["--bootstrap-server k1:9092,k2:9092", f"--command-config {props}", "--if-not-exists",
                     "--partitions 24", "--replication-factor 3"]
-            if topic.endswith((".baselines", ".decisions")):
+            if topic.endswith((".baselines", ".decisions", ".aggregator-state")):
                 want += ["--config cleanup.policy=compact"]
                 if "retention.ms" in c:
                     problems.append(f"{topic}: compacted topic with retention.ms")
@@ -494,7 +494,7 @@ def check_topics_script():
             problems.append(f"a refusing cluster: exit {rc} after {len(calls)} calls, expected failure after 3")
         # A transient refusal: recovers.
         rc, calls, out = run({**base, "KAFKA_INIT_ATTEMPTS": "3"}, failures=2)
-        if rc != 0 or len([c for c in calls if "--create" in c]) != 8:
+        if rc != 0 or len([c for c in calls if "--create" in c]) != 9:
             problems.append(f"two transient failures: exit {rc}, {len(calls)} calls")
         for bad in ({"KAFKA_PARTITIONS": "0"}, {"KAFKA_REPLICATION_FACTOR": "x"}, {"KAFKA_TOPIC_PREFIX": "a b"},
                     {"KAFKA_BOOTSTRAP_SERVERS": ""}):

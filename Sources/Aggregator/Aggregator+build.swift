@@ -10,7 +10,8 @@ import ServiceLifecycle
 /// ``application(logger:)`` (the HTTP server runs the services too), or tests drive the parts.
 public struct Aggregator {
     public let core: AggregatorCore
-    /// Decision publisher, housekeeping, record consumer, policy reload — in start order.
+    /// Decision publisher, housekeeping, decision import (Kafka), record consumer, policy
+    /// reload — in start order.
     public let services: [any Service]
     public let router: Router<BasicRequestContext>
     public let configuration: AggregatorConfiguration
@@ -45,9 +46,13 @@ public func buildAggregator(
     let consumer = try transport.makeGroupConsumer(
         group: configuration.consumerGroup,
         topics: [configuration.topic(.verdicts), configuration.topic(.observations)])
-    let decisionReader = try transport.makeCompactedReader(topic: configuration.topic(.decisions))
     let baselineReader = try transport.makeCompactedReader(topic: configuration.topic(.baselines))
+    // Several aggregators may share the group (Kafka): state changelog and decisions of the others.
+    let shared = configuration.stateChangelog && !(transport is InProcessTransport)
+    let decisionReader = shared ? nil : try transport.makeCompactedReader(topic: configuration.topic(.decisions))
 
+    var consumerService = RecordConsumerService(
+        core: core, consumer: consumer, codecs: codecs, config: configuration, clock: clock, logger: logger)
     var services: [any Service] = [
         DecisionPublisherService(
             core: core, producer: producer, reader: decisionReader, doorbell: doorbell, codec: codecs.decisions,
@@ -55,9 +60,19 @@ public func buildAggregator(
         HousekeepingService(
             core: core, producer: producer, baselineReader: baselineReader, codec: codecs.baselines,
             config: configuration, clock: clock, logger: logger),
-        RecordConsumerService(
-            core: core, consumer: consumer, codecs: codecs, config: configuration, clock: clock, logger: logger),
     ]
+    if shared {
+        let changelogTopic = configuration.topic(.aggregatorState)
+        let decisionsTopic = configuration.topic(.decisions)
+        consumerService.handover = .init(
+            producer: try transport.makeProducer(),
+            makeReader: { try transport.makeCompactedReader(topic: changelogTopic) })
+        services.append(
+            DecisionImportService(
+                core: core, makeReader: { try transport.makeCompactedReader(topic: decisionsTopic) },
+                codec: codecs.decisions, config: configuration, clock: clock, logger: logger))
+    }
+    services.append(consumerService)
     let dashboard = Dashboard(core: core, configuration: configuration, clock: clock, probe: pipelineProbe)
     if configuration.dashboard.enabled { services.append(dashboard.sampler) }
     if configuration.reloadOnSIGHUP {

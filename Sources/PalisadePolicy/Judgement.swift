@@ -74,6 +74,13 @@ public struct Judgement: Sendable {
         return true
     }
 
+    /// Feeds events through the detectors only (no policy, no store): windows another aggregator
+    /// built for a partition this one takes over (the changelog). Their findings were judged
+    /// where the events first arrived.
+    public mutating func replay(_ events: [BehaviourEvent]) {
+        for event in events { _ = engine.observe(event) }
+    }
+
     /// Swaps the policy. Detector windows are kept unless the behaviour thresholds changed (then
     /// the detectors start over with the new ones). Decisions already made stay until they
     /// expire or are lifted.

@@ -2,7 +2,7 @@
 # Creates Palisade's Kafka topics, idempotently (existing topics are left as they are).
 # The topics and their cleanup policies are PalisadeTopic's (Sources/PalisadeTransport, docs/KAFKA.md):
 #   palisade.requests, .verdicts, .observations, .deadletter   cleanup.policy=delete, retention.ms
-#   palisade.baselines, .decisions                             cleanup.policy=compact
+#   palisade.baselines, .decisions, .aggregator-state          cleanup.policy=compact
 # Palisade's roles do not create Kafka topics: this script (compose's kafka-init service, or the
 # Terraform topic-init task) does, before the roles start.
 #
@@ -62,9 +62,10 @@ create palisade.observations delete
 create palisade.deadletter delete
 create palisade.baselines compact
 create palisade.decisions compact
+create palisade.aggregator-state compact
 
 # Show what exists (a topic created earlier keeps its own partitions and configuration).
-for name in requests verdicts observations deadletter baselines decisions; do
+for name in requests verdicts observations deadletter baselines decisions aggregator-state; do
   "$topics_bin" --bootstrap-server "$bootstrap" "${client[@]}" --describe --topic "${prefix}palisade.$name" |
     head -1 || true
 done

@@ -41,6 +41,18 @@ public struct AggregatorConfiguration: Sendable {
     public var behaviourSnapshotIntervalMs: Int = 10_000
     /// Journaled behaviour events after which the snapshot is written regardless of time. Default 50,000.
     public var behaviourSnapshotEvents: Int = 50_000
+    /// Several aggregators share the group (Kafka): write the state changelog
+    /// (`palisade.aggregator-state`) with every verdict batch, take over a partition's behaviour
+    /// state from it when the partition is assigned, and merge the decisions other aggregators
+    /// publish. Always off on the in-process transport (one aggregator). Default true.
+    public var stateChangelog: Bool = true
+    /// How far back the changelog keeps a partition's behaviour events: at least the longest
+    /// behaviour window plus its cooldown (credential stuffing: 600 + 600 s by default). Default
+    /// 1,800 s.
+    public var stateChangelogSpanSecs: Int = 1_800
+    /// Longest wait for reading the changelog when a partition is assigned (three attempts).
+    /// Default 30,000 ms.
+    public var stateRestoreTimeoutMs: Int = 30_000
     /// Longest `wait` a long-poll is granted. Default 30 s.
     public var maxPollWaitSecs: Int = 30
     /// Parked long-polls at most (more get 503). Default 1,024.
@@ -97,6 +109,15 @@ public struct AggregatorConfiguration: Sendable {
             .init(
                 "aggregator.behaviour_snapshot_events", default: "50000",
                 "Journaled behaviour events after which the windows are snapshotted."),
+            .init(
+                "aggregator.state_changelog", default: "true",
+                "Kafka: share state with the other aggregators of the group (changelog topic, decisions)."),
+            .init(
+                "aggregator.state_changelog_span_secs", default: "1800",
+                "Behaviour events kept on the changelog per partition, seconds (>= longest window + cooldown)."),
+            .init(
+                "aggregator.state_restore_timeout_ms", default: "30000",
+                "Longest wait reading the changelog when a partition is assigned, milliseconds."),
             .init("aggregator.max_poll_wait_secs", default: "30", "Longest long-poll wait granted, seconds."),
             .init("aggregator.max_poll_waiters", default: "1024", "Parked long-polls at most (more get 503)."),
             .init(
@@ -133,6 +154,9 @@ public struct AggregatorConfiguration: Sendable {
             "aggregator.behaviour_snapshot_interval_ms", range: 10...3_600_000)
         config.behaviourSnapshotEvents = try settings.int(
             "aggregator.behaviour_snapshot_events", range: 1...100_000_000)
+        config.stateChangelog = try settings.bool("aggregator.state_changelog")
+        config.stateChangelogSpanSecs = try settings.int("aggregator.state_changelog_span_secs", range: 60...604_800)
+        config.stateRestoreTimeoutMs = try settings.int("aggregator.state_restore_timeout_ms", range: 100...600_000)
         config.maxPollWaitSecs = try settings.int("aggregator.max_poll_wait_secs", range: 1...300)
         config.maxPollWaiters = try settings.int("aggregator.max_poll_waiters", range: 1...1_000_000)
         config.baselineMinRequests = try settings.int("aggregator.baseline_min_requests", range: 1...100_000_000)

@@ -56,6 +56,10 @@ public actor AggregatorCore {
         var baselinesPublished = 0
         var policyReloads = 0
         var policyErrors = 0
+        /// Behaviour events taken over from the state changelog (another aggregator's partitions).
+        var replayedVerdicts = 0
+        /// Decisions and removals merged from `palisade.decisions` (other aggregators).
+        var importedDecisions = 0
     }
 
     enum WaiterState {
@@ -189,11 +193,33 @@ public actor AggregatorCore {
     /// succeeds.
     @discardableResult
     public func absorb(_ records: [VerdictRecord]) throws -> Int {
+        let absorbed = try absorbDetailed(records)
+        if let error = absorbed.writeError { throw error }
+        return absorbed.fresh.count
+    }
+
+    /// What ``absorbDetailed(_:)`` did with a batch.
+    public struct Absorbed: Sendable {
+        /// The new (not duplicate) records: their index in the batch and their behaviour event.
+        public var fresh: [(index: Int, event: BehaviourEvent)] = []
+        /// Decisions the batch made or changed (already in the outbox too).
+        public var upserts: [Decision] = []
+        /// Set when the SQLite write failed: the batch is judged and its write kept for
+        /// ``retryPendingWrite()``; acknowledge only after that succeeds.
+        public var writeError: AggregatorWriteError?
+    }
+
+    /// ``absorb(_:)``, telling which records were new, with their behaviour events (for the state
+    /// changelog), and the decisions made. Throws (having changed nothing) only when an earlier
+    /// failed write still fails; a failure of this batch's write is reported in
+    /// ``Absorbed/writeError``.
+    public func absorbDetailed(_ records: [VerdictRecord]) throws -> Absorbed {
         try retryPendingWrite()
         var write = AggregatorDatabase.Write()
         var fresh = 0
         var events: [BehaviourEvent] = []
-        for record in records {
+        var absorbed = Absorbed()
+        for (index, record) in records.enumerated() {
             let id = record.verdict.id
             guard !id.isEmpty, verdictSeen.insert(id) else {
                 counters.duplicateVerdicts += 1
@@ -206,6 +232,7 @@ public actor AggregatorCore {
             write.attacks += Self.attacks(of: record.verdict)
             let event = record.event(classifier: judgement.policy.authEndpoints)
             events.append(event)
+            absorbed.fresh.append((index, event))
             let step = judgement.observe(event)
             counters.findings += step.findings.count
             counters.suppressed += step.suppressed.count
@@ -227,9 +254,79 @@ public actor AggregatorCore {
                 write.behaviourEvents = BehaviourEvent.encode(events)
             }
         }
-        try commit(write)
+        absorbed.upserts = write.upserts
+        do {
+            try commit(write)
+        } catch {
+            absorbed.writeError = AggregatorWriteError(description: "\(error)")
+        }
         if write.behaviourSnapshot != nil { journaledEvents = 0 }
-        return fresh
+        return absorbed
+    }
+
+    /// Behaviour events another aggregator absorbed for a partition this one now owns (read from
+    /// the state changelog). Those whose request id is not known here are replayed through the
+    /// detectors only (their findings and decisions were made where they first arrived), marked
+    /// seen so their redelivery counts nothing, and journaled like absorbed ones. Events older
+    /// than `since` (ms) are skipped. Returns how many were replayed.
+    @discardableResult
+    public func replay(_ events: [BehaviourEvent], since: Int64) throws -> Int {
+        try retryPendingWrite()
+        var write = AggregatorDatabase.Write()
+        var replayed: [BehaviourEvent] = []
+        for event in events.sorted(by: { $0.ts < $1.ts }) where event.ts >= since {
+            guard !event.requestID.isEmpty, verdictSeen.insert(event.requestID) else { continue }
+            write.seen.append((.verdict, event.requestID))
+            replayed.append(event)
+        }
+        guard !replayed.isEmpty else { return 0 }
+        judgement.replay(replayed)
+        journaledEvents += replayed.count
+        write.behaviourEvents = BehaviourEvent.encode(replayed)
+        try commit(write)
+        counters.replayedVerdicts += replayed.count
+        return replayed.count
+    }
+
+    // MARK: decisions of other aggregators
+
+    /// Decisions (nil = tombstone) read from `palisade.decisions`, as published by any aggregator
+    /// (this one included): merged into the store (``DecisionStore/merge(_:now:)``), persisted,
+    /// and delivered to long-poll waiters — but not put in the outbox (they are on the topic
+    /// already). Returns the keys to tombstone on the topic: expired decisions, and decisions
+    /// lifted here whose tombstone other aggregators have not seen.
+    @discardableResult
+    public func importDecisions(_ items: [(key: String, decision: Decision?)], now: Int64) throws -> [String] {
+        try retryPendingWrite()
+        var effects: [DecisionStore.Effect] = []
+        var stale: [String] = []
+        for item in items {
+            guard let decision = item.decision else {
+                effects.append(judgement.store.mergeRemoval(key: item.key))
+                continue
+            }
+            if decision.expiresAt <= now || judgement.store.liftGrace(forKey: decision.key) != nil {
+                if judgement.store.decisionByKey(decision.key) == nil { stale.append(item.key) }
+                continue
+            }
+            effects.append(judgement.store.merge(decision, now: now))
+        }
+        var write = AggregatorDatabase.Write()
+        write.record(effects)
+        counters.importedDecisions += write.upserts.count + write.removals.count
+        if !write.isEmpty {
+            do {
+                try database.write(write)
+            } catch {
+                counters.writeErrors += 1
+                metrics.writeErrors.increment()
+                pendingWrite = write
+                wakeWaiters()
+                throw error
+            }
+            wakeWaiters()
+        }
+        return stale
     }
 
     /// Writes a snapshot of the behaviour windows and empties the journal (one transaction), when
@@ -639,6 +736,11 @@ public actor AggregatorCore {
         var policyMode: String
         var policyRules: Int
     }
+}
+
+/// A SQLite write that failed (kept for a retry).
+public struct AggregatorWriteError: Error, Sendable, CustomStringConvertible {
+    public var description: String
 }
 
 extension DecisionStore {

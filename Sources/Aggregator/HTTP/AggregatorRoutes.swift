@@ -603,6 +603,7 @@ struct AggregatorRoutes {
             ("decisions_inserted", s.storeStats.inserted), ("decisions_escalated", s.storeStats.escalated),
             ("decisions_expired", s.storeStats.expired), ("decisions_lifted", s.storeStats.lifted),
             ("dedup_verdict_ids", s.dedupVerdicts), ("dedup_observation_ids", s.dedupObservations),
+            ("replayed_verdicts", c.replayedVerdicts), ("imported_decisions", c.importedDecisions),
         ] {
             w.key(name)
             w.int(value)

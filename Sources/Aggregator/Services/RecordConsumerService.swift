@@ -1,5 +1,6 @@
 import Logging
 import PalisadeLearn
+import PalisadePolicy
 import PalisadeTransport
 import ServiceLifecycle
 
@@ -12,6 +13,11 @@ import ServiceLifecycle
 ///   holding them is written (every `catalogFlushIntervalMs` or `catalogFlushObservations`, and
 ///   at shutdown).
 ///
+/// With a ``Handover`` (Kafka: several aggregators share the partitions), each verdict batch
+/// also goes to the state changelog with the decisions it made, acknowledged before the
+/// verdicts are; and a verdict partition assigned to this member first takes over its behaviour
+/// state from the changelog (``StateChangelog``).
+///
 /// Malformed records are counted, logged once per interval, and acknowledged in order with the
 /// rest (they would never decode better). Duplicates (redeliveries) are skipped by request id.
 struct RecordConsumerService: Service {
@@ -21,14 +27,27 @@ struct RecordConsumerService: Service {
     let config: AggregatorConfiguration
     let clock: MillisClock
     let logger: Logger
+    var handover: Handover? = nil
     let malformedLog = RateLimitedLog()
     let errorLog = RateLimitedLog()
+
+    /// The state changelog's producer and reader (``StateChangelog``).
+    struct Handover: Sendable {
+        let producer: any TransportProducer
+        let makeReader: @Sendable () throws -> any CompactedTopicReader
+    }
 
     func run() async throws {
         let verdictTopic = config.topic(.verdicts)
         var held = HeldOffsets()
         var heldSince = ContinuousClock.now
         let interval = Duration.milliseconds(config.catalogFlushIntervalMs)
+        var changelog =
+            handover == nil
+            ? nil
+            : StateChangelog(
+                topic: config.topic(.aggregatorState), epoch: core.epoch,
+                spanMs: Int64(config.stateChangelogSpanSecs) * 1_000)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let timeout = held.isEmpty ? config.pollTimeoutMs : min(config.pollTimeoutMs, config.catalogFlushIntervalMs)
             let events: [ConsumerEvent]
@@ -44,21 +63,48 @@ struct RecordConsumerService: Service {
             }
             var verdictRecords: [ConsumedRecord] = []
             var verdicts: [VerdictRecord] = []
+            var verdictSources: [ConsumedRecord] = []
             var observations: [EndpointObservation] = []
+            var assigned: [Int32] = []
             for event in events {
-                guard case .record(let record) = event else { continue }
-                if record.topic == verdictTopic {
-                    verdictRecords.append(record)
-                    if let value = decode(record, codecs.verdicts.decode) { verdicts.append(value) }
-                } else {
-                    if held.isEmpty { heldSince = .now }
-                    held.add(record)
-                    if let value = decode(record, codecs.observations.decode) { observations.append(value) }
+                switch event {
+                case .assigned(let partitions):
+                    assigned += partitions.filter { $0.topic == verdictTopic }.map(\.partition)
+                case .revoked(let partitions):
+                    changelog?.forget(partitions.filter { $0.topic == verdictTopic }.map(\.partition))
+                case .record(let record):
+                    if record.topic == verdictTopic {
+                        verdictRecords.append(record)
+                        if let value = decode(record, codecs.verdicts.decode) {
+                            verdicts.append(value)
+                            verdictSources.append(record)
+                        }
+                    } else {
+                        if held.isEmpty { heldSince = .now }
+                        held.add(record)
+                        if let value = decode(record, codecs.observations.decode) { observations.append(value) }
+                    }
                 }
+            }
+            if !assigned.isEmpty, let handover, var log = changelog {
+                await takeOver(assigned, changelog: &log, handover: handover)
+                changelog = log
             }
             if !observations.isEmpty { await core.learn(observations) }
             if !verdictRecords.isEmpty {
-                guard await persist(verdicts) else { break }
+                guard let absorbed = await persist(verdicts) else { break }
+                if let handover, var log = changelog {
+                    let fresh = absorbed.fresh.map {
+                        (verdictSources[$0.index].partition, verdictSources[$0.index].offset, $0.event)
+                    }
+                    var out = log.records(for: fresh, now: clock())
+                    changelog = log
+                    let decisionsTopic = config.topic(.decisions)
+                    out += absorbed.upserts.map {
+                        OutgoingRecord(topic: decisionsTopic, key: $0.key, value: codecs.decisions.encode($0))
+                    }
+                    guard await send(out, with: handover.producer) else { break }
+                }
                 acknowledge(verdictRecords)
             }
             if !held.isEmpty,
@@ -69,6 +115,75 @@ struct RecordConsumerService: Service {
         }
         if !held.isEmpty { _ = await flush(&held) }
         await consumer.close()
+        if let handover { await handover.producer.shutdown(timeout: .seconds(5)) }
+    }
+
+    /// Takes over the behaviour state of verdict partitions just assigned: reads the changelog to
+    /// its end and replays the partitions' events not seen here (before any of their records is
+    /// processed). Tried three times; after that the partitions' windows start here (logged).
+    private func takeOver(_ partitions: [Int32], changelog: inout StateChangelog, handover: Handover) async {
+        for attempt in 1...3 {
+            do {
+                let reader = try handover.makeReader()
+                let view: [[UInt8]: [UInt8]]
+                do {
+                    view = try await reader.catchUp(timeout: .milliseconds(config.stateRestoreTimeoutMs))
+                } catch {
+                    await reader.close()
+                    throw error
+                }
+                await reader.close()
+                let (events, damaged) = changelog.restore(from: view, partitions: Set(partitions))
+                let replayed = try await core.replay(events, since: clock() - changelog.spanMs)
+                logger.info(
+                    "behaviour state of assigned partitions taken over",
+                    metadata: [
+                        "partitions": "\(partitions.sorted())", "events": "\(events.count)",
+                        "replayed": "\(replayed)", "damaged_records": "\(damaged)",
+                    ])
+                return
+            } catch {
+                logger.warning(
+                    "reading the state changelog failed",
+                    metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(500 * attempt))
+            }
+        }
+        logger.error(
+            "the state of assigned partitions could not be taken over; their behaviour windows start now",
+            metadata: ["partitions": "\(partitions.sorted())"])
+    }
+
+    /// Sends until every record is acknowledged (failed ones again, with backoff). False when
+    /// cancelled before that: the verdicts are then not acknowledged (redelivered).
+    private func send(_ records: [OutgoingRecord], with producer: any TransportProducer) async -> Bool {
+        var pending = records
+        var backoff = Duration.milliseconds(100)
+        while !pending.isEmpty {
+            let results = await producer.send(batch: pending)
+            var failed: [OutgoingRecord] = []
+            var firstError: TransportError?
+            for (record, result) in zip(pending, results) {
+                if case .failure(let error) = result {
+                    failed.append(record)
+                    firstError = firstError ?? error
+                }
+            }
+            pending = failed
+            guard !pending.isEmpty else { return true }
+            if let skipped = errorLog.shouldLog() {
+                logger.warning(
+                    "state changelog not written yet; retrying",
+                    metadata: [
+                        "failed": "\(failed.count)", "error": "\(firstError.map { "\($0)" } ?? "")",
+                        "unlogged": "\(skipped)",
+                    ])
+            }
+            if Task.isCancelled { return false }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+        return true
     }
 
     private func decode<Value>(_ record: ConsumedRecord, _ decode: ([UInt8]) throws -> Value) -> Value? {
@@ -97,30 +212,32 @@ struct RecordConsumerService: Service {
         }
     }
 
-    /// Absorbs the batch; on a write failure retries until it is durable. False when cancelled
+    /// Absorbs the batch; on a write failure retries until it is durable. Nil when cancelled
     /// before that (the batch is then not acknowledged and will be redelivered).
-    private func persist(_ records: [VerdictRecord]) async -> Bool {
-        do {
-            try await core.absorb(records)
-            return true
-        } catch {
-            logger.error("storing verdicts failed; retrying", metadata: ["error": "\(error)"])
-        }
+    private func persist(_ records: [VerdictRecord]) async -> AggregatorCore.Absorbed? {
         var backoff = Duration.milliseconds(100)
+        var absorbed: AggregatorCore.Absorbed?
         while !Task.isCancelled {
-            try? await Task.sleep(for: backoff)
             do {
-                try await core.retryPendingWrite()
-                return true
+                if absorbed == nil {
+                    let result = try await core.absorbDetailed(records)
+                    guard let error = result.writeError else { return result }
+                    absorbed = result
+                    logger.error("storing verdicts failed; retrying", metadata: ["error": "\(error)"])
+                } else {
+                    try await core.retryPendingWrite()
+                    return absorbed
+                }
             } catch {
-                backoff = min(backoff * 2, .seconds(5))
                 if let skipped = errorLog.shouldLog() {
                     logger.error(
                         "storing verdicts still fails", metadata: ["error": "\(error)", "unlogged": "\(skipped)"])
                 }
             }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
         }
-        return false
+        return nil
     }
 
     private func flush(_ held: inout HeldOffsets) async -> Bool {

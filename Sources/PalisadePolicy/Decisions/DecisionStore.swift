@@ -49,6 +49,9 @@ public struct DecisionStore: Sendable {
         public var rejectedLifted = 0
         public var auditDropped = 0
         public var historyDropped = 0
+        /// Decisions and removals taken from other aggregators (``merge(_:now:)``).
+        public var merged = 0
+        public var mergedRemovals = 0
     }
 
     public let config: Config
@@ -222,6 +225,56 @@ public struct DecisionStore: Sendable {
 
     /// The earliest expiry, for scheduling the next sweep.
     public var nextExpiry: Int64? { entries.values.lazy.map(\.expiresAt).min() }
+
+    // MARK: peers
+
+    /// A decision another aggregator published on `palisade.decisions` (several aggregators share
+    /// the load; each serves every decision). Merged monotonically — the stronger action and the
+    /// later expiry win — so copies converge whatever order they arrive in; it gets a version in
+    /// this store's sequence. Ignored when expired, malformed, or its key is in a lift grace
+    /// period here.
+    public mutating func merge(_ incoming: Decision, now: Int64) -> Effect {
+        guard incoming.expiresAt > now, let value = try? Self.validated(scope: incoming.scope, value: incoming.value)
+        else { return .unchanged }
+        var incoming = incoming
+        incoming.value = value
+        let key = incoming.key
+        if let until = liftedUntil[key], now < until { return .unchanged }
+        if var existing = entries[key] {
+            let escalate = incoming.action > existing.action
+            guard escalate || incoming.expiresAt > existing.expiresAt else { return .unchanged }
+            if escalate {
+                existing.action = incoming.action
+                existing.reason = incoming.reason
+                existing.sourceRule = incoming.sourceRule
+            }
+            existing.expiresAt = max(existing.expiresAt, incoming.expiresAt)
+            existing.version = record(key)
+            entries[key] = existing
+            stats.merged += 1
+            return .upserted(existing)
+        }
+        guard entries.count < max(1, config.maxDecisions) else {
+            stats.rejectedFull += 1
+            return .rejected(
+                DecisionStoreError(code: .full, reason: "the decision store holds \(entries.count) decisions"))
+        }
+        incoming.version = record(key)
+        entries[key] = incoming
+        stats.merged += 1
+        return .upserted(incoming)
+    }
+
+    /// A tombstone another aggregator published (`key` = `scope:value`): the decision was lifted
+    /// or expired there. Removes it here too.
+    public mutating func mergeRemoval(key: String) -> Effect {
+        guard let existing = entries[key] else { return .unchanged }
+        entries[key] = nil
+        var removed = existing
+        removed.version = record(key)
+        stats.mergedRemovals += 1
+        return .removed(removed)
+    }
 
     // MARK: manual
 

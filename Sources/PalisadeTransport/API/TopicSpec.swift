@@ -42,11 +42,14 @@ public enum PalisadeTopic: String, Sendable, Hashable, CaseIterable {
     /// DeadLetter (records a consumer could not read, with the reason), keyed by the original
     /// record's key. Kept for inspection.
     case deadLetter = "palisade.deadletter"
+    /// The aggregators' state changelog (behaviour events of each verdict partition, so another
+    /// aggregator can take the partition over), keyed by `behaviour/<partition>/…`; compacted.
+    case aggregatorState = "palisade.aggregator-state"
 
     /// The topic name under a prefix: `"acme."` + `palisade.requests`.
     public func name(prefix: String = "") -> String { prefix + rawValue }
 
-    public var isCompacted: Bool { self == .baselines || self == .decisions }
+    public var isCompacted: Bool { self == .baselines || self == .decisions || self == .aggregatorState }
 
     /// The spec of this topic. Compacted topics keep everything (`retentionMs` unused);
     /// `requests`, `verdicts` and `observations` keep `retentionHours`.
@@ -58,7 +61,7 @@ public enum PalisadeTopic: String, Sendable, Hashable, CaseIterable {
             compacted: isCompacted, retentionMs: isCompacted ? nil : retentionHours * 3_600_000)
     }
 
-    /// Specs of all five topics.
+    /// Specs of all the topics.
     public static func allSpecs(
         prefix: String = "", partitions: Int32, replicationFactor: Int16 = 3, retentionHours: Int64 = 24
     ) -> [TopicSpec] {

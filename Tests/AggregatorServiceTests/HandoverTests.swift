@@ -1,0 +1,239 @@
+import Logging
+import PalisadeKafka
+import PalisadePolicy
+import PalisadeTransport
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@testable import AggregatorService
+
+/// Several aggregators in one consumer group on librdkafka's mock cluster: a verdict partition
+/// moving between them takes its behaviour windows and de-duplication along (the state
+/// changelog), and every aggregator serves every decision (merged from `palisade.decisions`).
+@Suite(.timeLimit(.minutes(3))) struct HandoverTests {
+    /// How aggregator A goes away in the middle of a brute-force run.
+    enum Departure: CaseIterable {
+        /// Stopped: it commits what it acknowledged and leaves the group.
+        case graceful
+        /// Crashed before any offset was committed: it stops polling without leaving (the group
+        /// drops it after `max.poll.interval.ms`), and nothing it processed is committed, so B gets
+        /// every verdict again.
+        case crashBeforeCommit
+    }
+
+    @Test(arguments: Departure.allCases)
+    func aBruteForceRunContinuesOnTheAggregatorThatTakesThePartitionOver(_ departure: Departure) async throws {
+        let kafka = try await HandoverCluster()
+        defer { kafka.shutdown() }
+        let (dirA, dirB) = (TempDirectory(), TempDirectory())
+        let client = "198.51.100.77"
+        let logins = Self.logins(client: client)
+
+        // A alone: six failed logins (brute force fires at the tenth)
+        let crashable = CrashableTransport(base: kafka.transport, acknowledges: departure == .graceful)
+        let a = try RunningAggregator(try kafka.aggregator(dirA, transport: crashable))
+        try await kafka.publish(Array(logins[0..<6]))
+        #expect(try await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 6 })
+        #expect(await a.core.decisions.isEmpty)
+        switch departure {
+        case .graceful: await a.stop()
+        case .crashBeforeCommit: await a.stop()  // its consumer neither closes nor commits (CrashableTransport)
+        }
+
+        // B takes over, then the rest of the run arrives
+        let b = try RunningAggregator(try kafka.aggregator(dirB, transport: kafka.transport))
+        #expect(
+            try await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts == 6 },
+            "B replays A's six events from the changelog")
+        try await kafka.publish(Array(logins[6...]))
+        #expect(
+            try await eventually(timeout: .seconds(30)) {
+                await b.core.decisions.contains { $0.value == client }
+            })
+        #expect(try await eventually { await b.core.status.counters.verdicts == 8 })
+        let counters = await b.core.status.counters
+        #expect(counters.findings == 1)
+        #expect(counters.duplicateVerdicts == (departure == .graceful ? 0 : 6), "redelivered verdicts skipped")
+        let findings = try b.core.database.attacks(AttackFilter.with(class: "brute_force")).attacks
+        #expect(findings.map(\.requestID) == ["\(client)-login-9"], "fired at the tenth login, as with one aggregator")
+
+        // A comes back on its own database: it serves B's decision too (merged from the topic)
+        let again = try RunningAggregator(try kafka.aggregator(dirA, transport: kafka.transport))
+        #expect(
+            try await eventually(timeout: .seconds(30)) {
+                await again.core.decisions.contains { $0.value == client && $0.action == .block }
+            })
+        await again.stop()
+        await b.stop()
+        await crashable.closeAbandoned()
+    }
+
+    /// B joins while A runs: one of the two partitions moves to B with its windows; each
+    /// aggregator fires for the client of its partition once, at the tenth login, and serves both
+    /// decisions.
+    @Test func scaleOutMovesOnePartitionWithItsWindows() async throws {
+        let kafka = try await HandoverCluster()
+        defer { kafka.shutdown() }
+        let (dirA, dirB) = (TempDirectory(), TempDirectory())
+        let clients = kafka.clientsOnEachPartition()
+        let runs = clients.map { Self.logins(client: $0) }
+
+        let a = try RunningAggregator(try kafka.aggregator(dirA, transport: kafka.transport))
+        try await kafka.publish(runs.flatMap { $0[0..<6] })
+        #expect(try await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 12 })
+
+        let b = try RunningAggregator(try kafka.aggregator(dirB, transport: kafka.transport))
+        #expect(
+            try await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts == 6 },
+            "B takes one partition over with its six events")
+        try await kafka.publish(runs.flatMap { $0[6...] })
+        for core in [a.core, b.core] {
+            #expect(
+                try await eventually(timeout: .seconds(30)) {
+                    let blocked = Set(await core.decisions.map(\.value))
+                    return blocked.isSuperset(of: clients)
+                }, "each aggregator serves both decisions")
+        }
+        #expect(
+            try await eventually {
+                await a.core.status.counters.verdicts + b.core.status.counters.verdicts == 28
+            }, "every verdict counted once")
+        let countersA = await a.core.status.counters
+        let countersB = await b.core.status.counters
+        #expect(countersA.findings + countersB.findings == 2)
+        var fired: [String] = []
+        for core in [a.core, b.core] {
+            fired += try core.database.attacks(AttackFilter.with(class: "brute_force")).attacks.map(\.requestID)
+        }
+        #expect(fired.sorted() == clients.map { "\($0)-login-9" }.sorted())
+        // versions stay per aggregator: each has its own epoch
+        #expect(await a.core.epoch != b.core.epoch)
+        await b.stop()
+        await a.stop()
+    }
+
+    /// Failed logins of `client`, a second apart.
+    static func logins(client: String) -> [VerdictRecord] {
+        (0..<14).map { i in
+            verdict(
+                id: "\(client)-login-\(i)", client: client, method: "POST", template: "/v1/login", status: 401,
+                ts: nowMs + Int64(i) * 1_000)
+        }
+    }
+}
+
+/// A mock cluster with Palisade's topics (two partitions each) under a fresh prefix.
+struct HandoverCluster {
+    let cluster: KafkaMockCluster
+    let transport: KafkaTransport
+    let prefix: String
+    static let partitions: Int32 = 2
+
+    init() async throws {
+        cluster = try KafkaMockCluster(brokers: 1, logger: quietLogger())
+        prefix = "h\(UInt32.random(in: 0...UInt32.max))."
+        try await cluster.createTopics(
+            PalisadeTopic.allSpecs(prefix: prefix, partitions: Self.partitions, replicationFactor: 1))
+        var kafka = cluster.configuration()
+        kafka.producer.lingerMs = 1
+        kafka.consumer.sessionTimeoutMs = 6_000
+        kafka.consumer.heartbeatIntervalMs = 300
+        kafka.consumer.maxPollIntervalMs = 7_000
+        kafka.consumer.autoCommitIntervalMs = 100
+        kafka.consumer.fetchWaitMaxMs = 20
+        transport = KafkaTransport(configuration: kafka, logger: quietLogger())
+    }
+
+    func aggregator(_ dir: TempDirectory, transport: any Transport) throws -> Aggregator {
+        try buildAggregator(
+            configuration: testConfiguration(database: dir.database, prefix: prefix), transport: transport,
+            logger: quietLogger(), policy: try blockingPolicy())
+    }
+
+    func publish(_ records: [VerdictRecord]) async throws {
+        try await AggregatorServiceTests.publish(records, on: transport, prefix: prefix)
+    }
+
+    /// One client address per verdict partition.
+    func clientsOnEachPartition() -> [String] {
+        var found: [Int32: String] = [:]
+        for i in 1...250 where found.count < Int(Self.partitions) {
+            let client = "203.0.113.\(i)"
+            let partition = Murmur2Partitioner.partition(for: Array(client.utf8), partitionCount: Self.partitions)
+            if found[partition] == nil { found[partition] = client }
+        }
+        return found.keys.sorted().compactMap { found[$0] }
+    }
+
+    func shutdown() {
+        let cluster = cluster
+        Task { await cluster.shutdown() }
+    }
+}
+
+/// An aggregator's background services (no HTTP server) running in a task.
+struct RunningAggregator {
+    let core: AggregatorCore
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    init(_ aggregator: Aggregator) throws {
+        core = aggregator.core
+        let group = ServiceGroup(services: aggregator.services, logger: quietLogger())
+        self.group = group
+        task = Task { try await group.run() }
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
+
+/// Kafka, except that group consumers can "crash": with `acknowledges` false nothing is ever
+/// acknowledged (so nothing is committed), and `close()` leaves the consumer as it is — still a
+/// group member that no longer polls, as after a crash, until `max.poll.interval.ms` drops it.
+final class CrashableTransport: Transport {
+    let base: KafkaTransport
+    let acknowledges: Bool
+    private let abandoned = Mutex<[any GroupConsumer]>([])
+
+    init(base: KafkaTransport, acknowledges: Bool) {
+        self.base = base
+        self.acknowledges = acknowledges
+    }
+
+    func makeProducer() throws(TransportError) -> any TransportProducer { try base.makeProducer() }
+    func makeCompactedReader(topic: String) throws(TransportError) -> any CompactedTopicReader {
+        try base.makeCompactedReader(topic: topic)
+    }
+    func createTopics(_ specs: [TopicSpec], timeout: Duration) async throws(TransportError) {
+        try await base.createTopics(specs, timeout: timeout)
+    }
+    func makeGroupConsumer(group: String, topics: [String]) throws(TransportError) -> any GroupConsumer {
+        let consumer = try base.makeGroupConsumer(group: group, topics: topics)
+        guard !acknowledges else { return consumer }
+        abandoned.withLock { $0.append(consumer) }
+        return CrashingConsumer(base: consumer)
+    }
+
+    /// Closes the consumers left behind (cleanup at the end of a test).
+    func closeAbandoned() async {
+        for consumer in abandoned.withLock({ $0 }) { await consumer.close() }
+    }
+
+    struct CrashingConsumer: GroupConsumer {
+        let base: any GroupConsumer
+        func poll(maxRecords: Int, timeout: Duration) async throws(TransportError) -> [ConsumerEvent] {
+            try await base.poll(maxRecords: maxRecords, timeout: timeout)
+        }
+        func acknowledge(_ record: ConsumedRecord) throws(TransportError) {}
+        func commit() async throws(TransportError) {}
+        func pause() async throws(TransportError) { try await base.pause() }
+        func resume() async throws(TransportError) { try await base.resume() }
+        func assignment() async throws(TransportError) -> Set<TopicPartition> { try await base.assignment() }
+        func lag() async throws(TransportError) -> [PartitionLag] { try await base.lag() }
+        func close() async {}
+    }
+}
