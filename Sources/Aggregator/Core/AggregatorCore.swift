@@ -60,6 +60,8 @@ public actor AggregatorCore {
         var replayedVerdicts = 0
         /// Decisions and removals merged from `palisade.decisions` (other aggregators).
         var importedDecisions = 0
+        /// Host+method trees taken over from the state changelog.
+        var adoptedTrees = 0
     }
 
     enum WaiterState {
@@ -467,19 +469,56 @@ public actor AggregatorCore {
     /// Learned observations not yet persisted.
     public var unsavedObservationCount: Int { unsavedObservations.count }
 
-    /// Writes the catalog snapshot with the ids of the observations it holds.
-    public func flushCatalog(now: Int64) throws {
+    /// Writes the catalog snapshot with the ids of the observations it holds. Returns the trees
+    /// written (nil part: removed), for the state changelog.
+    @discardableResult
+    public func flushCatalog(now: Int64) throws -> [(tree: EndpointCatalog.HostMethod, part: String?)] {
         try retryPendingWrite()
-        guard catalogDirty else { return }
+        guard catalogDirty else { return [] }
         var write = AggregatorDatabase.Write()
         write.catalogSnapshot = catalog.snapshotHeader()
-        write.catalogTrees = changedTrees.sorted().map { ($0.host, $0.method, catalog.treeSnapshot(of: $0)) }
+        let parts = changedTrees.sorted().map { (tree: $0, part: catalog.treeSnapshot(of: $0)) }
+        write.catalogTrees = parts.map { ($0.tree.host, $0.tree.method, $0.part) }
         write.catalogAt = now
         write.seen = unsavedObservations.map { (.observation, $0) }
         try database.write(write)
         unsavedObservations.removeAll(keepingCapacity: true)
         changedTrees.removeAll(keepingCapacity: true)
         catalogDirty = false
+        return parts
+    }
+
+    /// Host+method trees another aggregator learned, for observation partitions this one now owns
+    /// (read from the state changelog): each replaces the local tree (stored at the next flush).
+    /// Returns the trees adopted; parts that do not load are skipped and counted.
+    public func adoptTrees(_ parts: [[UInt8]]) -> (adopted: [EndpointCatalog.HostMethod], damaged: Int) {
+        var adopted: [EndpointCatalog.HostMethod] = []
+        var damaged = 0
+        for part in parts {
+            do {
+                let tree = try catalog.replaceTree(part: part)
+                adopted.append(tree)
+                changedTrees.insert(tree)
+            } catch {
+                damaged += 1
+            }
+        }
+        if !adopted.isEmpty {
+            Self.reconcile(&catalog, with: Array(templateOverrides.values))
+            catalogDirty = true
+        }
+        counters.adoptedTrees += adopted.count
+        return (adopted, damaged)
+    }
+
+    /// Drops trees whose observation partition moved to another aggregator (it learns them from
+    /// the changelog now; keeping them here would publish stale baselines). Stored at the next flush.
+    public func dropTrees(_ trees: [EndpointCatalog.HostMethod]) {
+        for tree in trees {
+            catalog.removeTree(tree)
+            changedTrees.insert(tree)
+        }
+        if !trees.isEmpty { catalogDirty = true }
     }
 
     // MARK: housekeeping
@@ -489,7 +528,13 @@ public actor AggregatorCore {
     public func tick(now: Int64) throws -> [BaselinePublisher.Action] {
         try sweep(now: now)
         if now - behaviourSnapshotAt >= Int64(config.behaviourSnapshotIntervalMs) { try snapshotBehaviour(now: now) }
-        let actions = publisher.tick(catalog: catalog, now: now)
+        // Tombstones only for endpoints of host+method trees this aggregator learns: the others
+        // (restored from the topic) are other aggregators' to publish.
+        let trees = Set(catalog.hostMethods)
+        let actions = publisher.tick(catalog: catalog, now: now).filter { action in
+            guard case .tombstone(let key) = action else { return true }
+            return trees.contains(.init(host: key.host, method: key.method))
+        }
         counters.baselinesPublished += actions.count
         return actions
     }

@@ -604,6 +604,7 @@ struct AggregatorRoutes {
             ("decisions_expired", s.storeStats.expired), ("decisions_lifted", s.storeStats.lifted),
             ("dedup_verdict_ids", s.dedupVerdicts), ("dedup_observation_ids", s.dedupObservations),
             ("replayed_verdicts", c.replayedVerdicts), ("imported_decisions", c.importedDecisions),
+            ("adopted_trees", c.adoptedTrees),
         ] {
             w.key(name)
             w.int(value)

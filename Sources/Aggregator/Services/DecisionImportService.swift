@@ -47,7 +47,8 @@ struct DecisionImportService: Service {
                 if error.code == .closed { break }
                 if let skipped = errorLog.shouldLog() {
                     logger.warning(
-                        "following palisade.decisions failed", metadata: ["error": "\(error)", "unlogged": "\(skipped)"])
+                        "following palisade.decisions failed",
+                        metadata: ["error": "\(error)", "unlogged": "\(skipped)"])
                 }
                 try? await Task.sleep(for: .milliseconds(500))
             }

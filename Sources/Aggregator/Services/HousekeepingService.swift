@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// On a timer: expires decisions (at the earliest expiry, at the latest every tick), publishes
 /// baselines to `palisade.baselines` (compacted; tombstones for endpoints gone), and applies the
-/// retention limits.
+/// retention limits. It follows the baselines topic, so that versions keep increasing across
+/// restarts and when another aggregator of the group published an endpoint's baseline last.
 struct HousekeepingService: Service {
     let core: AggregatorCore
     let producer: any TransportProducer
@@ -18,7 +19,7 @@ struct HousekeepingService: Service {
     let errorLog = RateLimitedLog()
 
     func run() async throws {
-        await restoreBaselines()
+        let following = await restoreBaselines()
         let baselineTopic = config.topic(.baselines)
         var ticks = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -27,6 +28,7 @@ struct HousekeepingService: Service {
             if let next = await core.nextExpiry { wait = max(1, min(wait, next - now + 1)) }
             try? await Task.sleep(for: .milliseconds(wait))
             guard !Task.isCancelled else { break }
+            if let following { await follow(following) }
             do {
                 let actions = try await core.tick(now: clock())
                 if !actions.isEmpty { await publish(actions, topic: baselineTopic) }
@@ -41,22 +43,31 @@ struct HousekeepingService: Service {
                 }
             }
         }
+        await following?.close()
     }
 
-    private func restoreBaselines() async {
-        guard let reader = baselineReader else { return }
+    /// Reads the baselines topic to its end; returns the reader to follow it with (nil when it
+    /// could not be read: versions then restart, as before).
+    private func restoreBaselines() async -> (any CompactedTopicReader)? {
+        guard let reader = baselineReader else { return nil }
         do {
             let view = try await reader.catchUp(timeout: .seconds(10))
-            var restored: [EndpointBaseline] = []
-            for value in view.values {
-                if let baseline = try? codec.decode(value) { restored.append(baseline) }
-            }
+            let restored = view.values.compactMap { try? codec.decode($0) }
             await core.restoreBaselines(restored)
             logger.info("baselines restored from the compacted topic", metadata: ["count": "\(restored.count)"])
+            return reader
         } catch {
             logger.warning("could not read the baselines topic; versions restart", metadata: ["error": "\(error)"])
         }
         await reader.close()
+        return nil
+    }
+
+    /// Baselines published since (by any aggregator): newer versions are taken as the last ones.
+    private func follow(_ reader: any CompactedTopicReader) async {
+        guard let records = try? await reader.poll(maxRecords: 1_000, timeout: .milliseconds(1)), !records.isEmpty
+        else { return }
+        await core.restoreBaselines(records.compactMap { $0.value.flatMap { try? codec.decode($0) } })
     }
 
     private func publish(_ actions: [BaselinePublisher.Action], topic: String) async {

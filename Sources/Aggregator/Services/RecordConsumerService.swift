@@ -42,6 +42,11 @@ struct RecordConsumerService: Service {
         var held = HeldOffsets()
         var heldSince = ContinuousClock.now
         let interval = Duration.milliseconds(config.catalogFlushIntervalMs)
+        // observation partitions owned, and the partition each host+method tree was learned from
+        var ownedObservations: Set<Int32> = []
+        var treePartitions: [EndpointCatalog.HostMethod: Int32] = [:]
+        // observation records up to these offsets were learned by the previous owner
+        var learnedUpTo: [Int32: Int64] = [:]
         var changelog =
             handover == nil
             ? nil
@@ -66,29 +71,53 @@ struct RecordConsumerService: Service {
             var verdictSources: [ConsumedRecord] = []
             var observations: [EndpointObservation] = []
             var assigned: [Int32] = []
+            var assignedObservations: [Int32] = []
+            // assignment changes first: a partition's records follow its assignment
             for event in events {
                 switch event {
                 case .assigned(let partitions):
                     assigned += partitions.filter { $0.topic == verdictTopic }.map(\.partition)
+                    assignedObservations += partitions.filter { $0.topic != verdictTopic }.map(\.partition)
                 case .revoked(let partitions):
                     changelog?.forget(partitions.filter { $0.topic == verdictTopic }.map(\.partition))
-                case .record(let record):
-                    if record.topic == verdictTopic {
-                        verdictRecords.append(record)
-                        if let value = decode(record, codecs.verdicts.decode) {
-                            verdicts.append(value)
-                            verdictSources.append(record)
-                        }
-                    } else {
-                        if held.isEmpty { heldSince = .now }
-                        held.add(record)
-                        if let value = decode(record, codecs.observations.decode) { observations.append(value) }
-                    }
+                    let revoked = Set(partitions.filter { $0.topic != verdictTopic }.map(\.partition))
+                    guard handover != nil, !revoked.isEmpty else { continue }
+                    ownedObservations.subtract(revoked)
+                    for partition in revoked { learnedUpTo[partition] = nil }
+                    let moved = treePartitions.filter { revoked.contains($0.value) }.map(\.key)
+                    for tree in moved { treePartitions[tree] = nil }
+                    await core.dropTrees(moved.sorted())
+                case .record: break
                 }
             }
-            if !assigned.isEmpty, let handover, var log = changelog {
-                await takeOver(assigned, changelog: &log, handover: handover)
+            if !assigned.isEmpty || !assignedObservations.isEmpty, let handover, var log = changelog {
+                ownedObservations.formUnion(assignedObservations)
+                let taken = await takeOver(
+                    verdicts: assigned, observations: assignedObservations, changelog: &log, handover: handover)
+                for (tree, partition) in taken.trees { treePartitions[tree] = partition }
+                learnedUpTo.merge(taken.learnedUpTo) { max($0, $1) }
                 changelog = log
+            }
+            for case .record(let record) in events {
+                if record.topic == verdictTopic {
+                    verdictRecords.append(record)
+                    if let value = decode(record, codecs.verdicts.decode) {
+                        verdicts.append(value)
+                        verdictSources.append(record)
+                    }
+                    continue
+                }
+                if held.isEmpty { heldSince = .now }
+                held.add(record)
+                // learned by the previous owner (in the adopted trees): acknowledged with the rest
+                if let upTo = learnedUpTo[record.partition], record.offset <= upTo { continue }
+                if let value = decode(record, codecs.observations.decode) {
+                    observations.append(value)
+                    if handover != nil {
+                        treePartitions[.init(host: value.endpoint.host, method: value.endpoint.method)] =
+                            record.partition
+                    }
+                }
             }
             if !observations.isEmpty { await core.learn(observations) }
             if !verdictRecords.isEmpty {
@@ -110,18 +139,24 @@ struct RecordConsumerService: Service {
             if !held.isEmpty,
                 held.records >= config.catalogFlushObservations || ContinuousClock.now - heldSince >= interval
             {
-                if await flush(&held) == false { try? await Task.sleep(for: .milliseconds(500)) }
+                let written = await flush(&held, changelog: changelog, trees: treePartitions, owned: ownedObservations)
+                if written == false { try? await Task.sleep(for: .milliseconds(500)) }
             }
         }
-        if !held.isEmpty { _ = await flush(&held) }
+        if !held.isEmpty {
+            _ = await flush(&held, changelog: changelog, trees: treePartitions, owned: ownedObservations)
+        }
         await consumer.close()
         if let handover { await handover.producer.shutdown(timeout: .seconds(5)) }
     }
 
-    /// Takes over the behaviour state of verdict partitions just assigned: reads the changelog to
-    /// its end and replays the partitions' events not seen here (before any of their records is
-    /// processed). Tried three times; after that the partitions' windows start here (logged).
-    private func takeOver(_ partitions: [Int32], changelog: inout StateChangelog, handover: Handover) async {
+    /// Takes over the state of partitions just assigned, before any of their records is
+    /// processed: reads the changelog to its end, replays the verdict partitions' events not seen
+    /// here, adopts the observation partitions' host+method trees. Tried three times; after that
+    /// the partitions' state starts here (logged). Returns the trees adopted, with their partition.
+    private func takeOver(
+        verdicts: [Int32], observations: [Int32], changelog: inout StateChangelog, handover: Handover
+    ) async -> (trees: [(EndpointCatalog.HostMethod, Int32)], learnedUpTo: [Int32: Int64]) {
         for attempt in 1...3 {
             do {
                 let reader = try handover.makeReader()
@@ -133,15 +168,23 @@ struct RecordConsumerService: Service {
                     throw error
                 }
                 await reader.close()
-                let (events, damaged) = changelog.restore(from: view, partitions: Set(partitions))
+                let (events, damaged) = changelog.restore(from: view, partitions: Set(verdicts))
                 let replayed = try await core.replay(events, since: clock() - changelog.spanMs)
+                var adopted: [(EndpointCatalog.HostMethod, Int32)] = []
+                var damagedTrees = 0
+                for (partition, part) in StateChangelog.trees(in: view, partitions: Set(observations)) {
+                    let result = await core.adoptTrees([part])
+                    adopted += result.adopted.map { ($0, partition) }
+                    damagedTrees += result.damaged
+                }
                 logger.info(
-                    "behaviour state of assigned partitions taken over",
+                    "state of assigned partitions taken over",
                     metadata: [
-                        "partitions": "\(partitions.sorted())", "events": "\(events.count)",
-                        "replayed": "\(replayed)", "damaged_records": "\(damaged)",
+                        "verdict_partitions": "\(verdicts.sorted())", "events": "\(events.count)",
+                        "replayed": "\(replayed)", "damaged_records": "\(damaged + damagedTrees)",
+                        "observation_partitions": "\(observations.sorted())", "trees": "\(adopted.count)",
                     ])
-                return
+                return (adopted, StateChangelog.checkpoints(in: view, partitions: Set(observations)))
             } catch {
                 logger.warning(
                     "reading the state changelog failed",
@@ -150,8 +193,11 @@ struct RecordConsumerService: Service {
             }
         }
         logger.error(
-            "the state of assigned partitions could not be taken over; their behaviour windows start now",
-            metadata: ["partitions": "\(partitions.sorted())"])
+            "the state of assigned partitions could not be taken over; it starts here",
+            metadata: [
+                "verdict_partitions": "\(verdicts.sorted())", "observation_partitions": "\(observations.sorted())",
+            ])
+        return []
     }
 
     /// Sends until every record is acknowledged (failed ones again, with backoff). False when
@@ -240,14 +286,34 @@ struct RecordConsumerService: Service {
         return nil
     }
 
-    private func flush(_ held: inout HeldOffsets) async -> Bool {
+    /// Writes the catalog (and, with a changelog, the trees it rewrote there), then acknowledges
+    /// the observations it holds.
+    private func flush(
+        _ held: inout HeldOffsets, changelog: StateChangelog?, trees: [EndpointCatalog.HostMethod: Int32],
+        owned: Set<Int32>
+    ) async -> Bool {
+        let parts: [(tree: EndpointCatalog.HostMethod, part: String?)]
         do {
-            try await core.flushCatalog(now: clock())
+            parts = try await core.flushCatalog(now: clock())
         } catch {
             if let skipped = errorLog.shouldLog() {
                 logger.error("storing the catalog failed", metadata: ["error": "\(error)", "unlogged": "\(skipped)"])
             }
             return false
+        }
+        if let changelog, let handover {
+            var (records, tooLarge) = changelog.treeRecords(parts, partitionOf: trees, owned: owned)
+            var offsets: [Int32: Int64] = [:]
+            for record in held.latest where owned.contains(record.partition) {
+                offsets[record.partition] = record.offset
+            }
+            records += changelog.checkpointRecords(offsets)
+            if tooLarge > 0 {
+                logger.warning(
+                    "host+method trees too large for the state changelog stay local",
+                    metadata: ["trees": "\(tooLarge)", "max_bytes": "\(StateChangelog.maxTreeBytes)"])
+            }
+            guard await send(records, with: handover.producer) else { return false }
         }
         acknowledge(held.latest)
         held = HeldOffsets()

@@ -1,3 +1,4 @@
+import PalisadeLearn
 import PalisadePolicy
 import PalisadeTransport
 
@@ -14,6 +15,11 @@ import PalisadeTransport
 /// the partition's events it has not seen (by request id) through the detectors, and marks
 /// them seen: windows continue where the previous owner left them, redelivered verdicts count
 /// nothing twice.
+///
+/// The catalog part: each catalog flush adds, per host+method tree it rewrote, a record
+/// `catalog/<observation partition>/<METHOD host>` → the tree as SQLite stores it
+/// (`EndpointCatalog.treeSnapshot`), before the observations are acknowledged. The new owner of
+/// an observation partition adopts its trees; the previous one drops them.
 ///
 /// A value type used by one task (the record consumer).
 struct StateChangelog {
@@ -99,6 +105,74 @@ struct StateChangelog {
         }
         found.sort { ($0.offset, $0.key) < ($1.offset, $1.key) }
         return (found.flatMap(\.events), damaged)
+    }
+
+    static let catalogPrefix = "catalog/"
+    /// Largest tree record written (Kafka's default `message.max.bytes` is 1 MiB); larger trees
+    /// stay local (counted, logged) and the next owner learns them anew.
+    static let maxTreeBytes = 900_000
+
+    static func treeKey(partition: Int32, tree: EndpointCatalog.HostMethod) -> String {
+        "\(catalogPrefix)\(partition)/\(tree.method) \(tree.host)"
+    }
+
+    /// Records for the trees a catalog flush wrote, those of owned partitions only (a tree whose
+    /// partition moved is the new owner's); returns them and the trees too large to write.
+    func treeRecords(
+        _ parts: [(tree: EndpointCatalog.HostMethod, part: String?)], partitionOf: [EndpointCatalog.HostMethod: Int32],
+        owned: Set<Int32>
+    ) -> (records: [OutgoingRecord], tooLarge: Int) {
+        var records: [OutgoingRecord] = []
+        var tooLarge = 0
+        for (tree, part) in parts {
+            guard let part, let partition = partitionOf[tree], owned.contains(partition) else { continue }
+            guard part.utf8.count <= Self.maxTreeBytes else {
+                tooLarge += 1
+                continue
+            }
+            records.append(
+                OutgoingRecord(
+                    topic: topic, key: Self.treeKey(partition: partition, tree: tree), value: Array(part.utf8)))
+        }
+        return (records, tooLarge)
+    }
+
+    static let checkpointPrefix = "catalog-offset/"
+
+    /// For each partition: the offset of the last observation the trees written so far hold. The
+    /// next owner skips (acknowledges without learning) the partition's records up to it, which
+    /// were learned already even if their offsets were never committed.
+    func checkpointRecords(_ offsets: [Int32: Int64]) -> [OutgoingRecord] {
+        offsets.sorted { $0.key < $1.key }.map {
+            OutgoingRecord(topic: topic, key: "\(Self.checkpointPrefix)\($0.key)", value: Array(String($0.value).utf8))
+        }
+    }
+
+    /// The checkpoints of `partitions` in `view`.
+    static func checkpoints(in view: [[UInt8]: [UInt8]], partitions: Set<Int32>) -> [Int32: Int64] {
+        var out: [Int32: Int64] = [:]
+        for partition in partitions {
+            guard let value = view[Array("\(checkpointPrefix)\(partition)".utf8)],
+                let offset = Int64(String(decoding: value, as: UTF8.self))
+            else { continue }
+            out[partition] = offset
+        }
+        return out
+    }
+
+    /// The tree parts of `partitions` in `view`, with their partition.
+    static func trees(in view: [[UInt8]: [UInt8]], partitions: Set<Int32>) -> [(partition: Int32, part: [UInt8])] {
+        var out: [(partition: Int32, part: [UInt8])] = []
+        for (rawKey, value) in view {
+            let key = String(decoding: rawKey, as: UTF8.self)
+            guard key.hasPrefix(catalogPrefix),
+                let slash = key.dropFirst(catalogPrefix.count).firstIndex(of: "/"),
+                let partition = Int32(key[key.index(key.startIndex, offsetBy: catalogPrefix.count)..<slash]),
+                partitions.contains(partition)
+            else { continue }
+            out.append((partition, value))
+        }
+        return out
     }
 
     /// Partitions moved to another member: their keys are the new owner's to expire.

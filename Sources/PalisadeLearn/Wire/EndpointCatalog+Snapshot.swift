@@ -22,6 +22,20 @@ extension EndpointCatalog {
         return w.output
     }
 
+    /// Adds or replaces one host+method tree from a part written by ``treeSnapshot(of:)`` (another
+    /// aggregator learned it); returns its host+method.
+    @discardableResult
+    public mutating func replaceTree(part: some Collection<UInt8>) throws(WireError) -> HostMethod {
+        let (hm, tree) = try Self.readTree(try Self.parse(part))
+        trees[hm] = tree
+        return hm
+    }
+
+    /// Removes one host+method tree (another aggregator learns it now).
+    public mutating func removeTree(_ hm: HostMethod) {
+        trees[hm] = nil
+    }
+
     private static func write(_ hm: HostMethod, _ tree: Tree, to w: inout JSONWriter) {
         w.beginObject()
         w.key("host")
