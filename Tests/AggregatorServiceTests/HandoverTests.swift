@@ -1,5 +1,6 @@
 import Logging
 import PalisadeKafka
+import PalisadeLearn
 import PalisadePolicy
 import PalisadeTransport
 import ServiceLifecycle
@@ -34,7 +35,13 @@ import Testing
         let crashable = CrashableTransport(base: kafka.transport, acknowledges: departure == .graceful)
         let a = try RunningAggregator(try kafka.aggregator(dirA, transport: crashable))
         try await kafka.publish(Array(logins[0..<6]))
-        #expect(try await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 6 })
+        try await kafka.publish(Self.userReads(0..<30))
+        #expect(await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 6 })
+        #expect(
+            await eventually {
+                let saved = await a.core.unsavedObservationCount == 0
+                return await Self.requests(a.core) == 30 && saved
+            })
         #expect(await a.core.decisions.isEmpty)
         switch departure {
         case .graceful: await a.stop()
@@ -44,14 +51,19 @@ import Testing
         // B takes over, then the rest of the run arrives
         let b = try RunningAggregator(try kafka.aggregator(dirB, transport: kafka.transport))
         #expect(
-            try await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts == 6 },
+            await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts == 6 },
             "B replays A's six events from the changelog")
-        try await kafka.publish(Array(logins[6...]))
         #expect(
-            try await eventually(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(30)) { await Self.requests(b.core) == 30 },
+            "B adopts the tree A learned, without learning its observations again")
+        try await kafka.publish(Array(logins[6...]))
+        try await kafka.publish(Self.userReads(30..<40))
+        #expect(
+            await eventually(timeout: .seconds(30)) {
                 await b.core.decisions.contains { $0.value == client }
             })
-        #expect(try await eventually { await b.core.status.counters.verdicts == 8 })
+        #expect(await eventually { await Self.requests(b.core) == 40 }, "learning continues on the adopted tree")
+        #expect(await eventually { await b.core.status.counters.verdicts == 8 })
         let counters = await b.core.status.counters
         #expect(counters.findings == 1)
         #expect(counters.duplicateVerdicts == (departure == .graceful ? 0 : 6), "redelivered verdicts skipped")
@@ -61,7 +73,7 @@ import Testing
         // A comes back on its own database: it serves B's decision too (merged from the topic)
         let again = try RunningAggregator(try kafka.aggregator(dirA, transport: kafka.transport))
         #expect(
-            try await eventually(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(30)) {
                 await again.core.decisions.contains { $0.value == client && $0.action == .block }
             })
         await again.stop()
@@ -81,22 +93,22 @@ import Testing
 
         let a = try RunningAggregator(try kafka.aggregator(dirA, transport: kafka.transport))
         try await kafka.publish(runs.flatMap { $0[0..<6] })
-        #expect(try await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 12 })
+        #expect(await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 12 })
 
         let b = try RunningAggregator(try kafka.aggregator(dirB, transport: kafka.transport))
         #expect(
-            try await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts == 6 },
+            await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts == 6 },
             "B takes one partition over with its six events")
         try await kafka.publish(runs.flatMap { $0[6...] })
         for core in [a.core, b.core] {
             #expect(
-                try await eventually(timeout: .seconds(30)) {
+                await eventually(timeout: .seconds(30)) {
                     let blocked = Set(await core.decisions.map(\.value))
                     return blocked.isSuperset(of: clients)
                 }, "each aggregator serves both decisions")
         }
         #expect(
-            try await eventually {
+            await eventually {
                 await a.core.status.counters.verdicts + b.core.status.counters.verdicts == 28
             }, "every verdict counted once")
         let countersA = await a.core.status.counters
@@ -108,9 +120,20 @@ import Testing
         }
         #expect(fired.sorted() == clients.map { "\($0)-login-9" }.sorted())
         // versions stay per aggregator: each has its own epoch
-        #expect(await a.core.epoch != b.core.epoch)
+        let epochs = (await a.core.epoch, await b.core.epoch)
+        #expect(epochs.0 != epochs.1)
         await b.stop()
         await a.stop()
+    }
+
+    /// Reads of `/v1/users/<i>` (one host+method tree).
+    static func userReads(_ range: Range<Int>) -> [EndpointObservation] {
+        range.map { observation(id: "read-\($0)", path: "/v1/users/\($0)") }
+    }
+
+    /// Requests the catalog counted on `GET api.example.com`.
+    static func requests(_ core: AggregatorCore) async -> Int {
+        await core.endpoints(host: "api.example.com", method: "GET").reduce(0) { $0 + $1.stats.requests }
     }
 
     /// Failed logins of `client`, a second apart.
@@ -153,6 +176,10 @@ struct HandoverCluster {
 
     func publish(_ records: [VerdictRecord]) async throws {
         try await AggregatorServiceTests.publish(records, on: transport, prefix: prefix)
+    }
+
+    func publish(_ observations: [EndpointObservation]) async throws {
+        try await AggregatorServiceTests.publish(observations, on: transport, prefix: prefix)
     }
 
     /// One client address per verdict partition.

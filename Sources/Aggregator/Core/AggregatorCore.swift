@@ -234,7 +234,7 @@ public actor AggregatorCore {
             write.attacks += Self.attacks(of: record.verdict)
             let event = record.event(classifier: judgement.policy.authEndpoints)
             events.append(event)
-            absorbed.fresh.append((index, event))
+            absorbed.fresh.append((index: index, event: event))
             let step = judgement.observe(event)
             counters.findings += step.findings.count
             counters.suppressed += step.suppressed.count

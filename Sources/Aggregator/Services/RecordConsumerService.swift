@@ -124,7 +124,10 @@ struct RecordConsumerService: Service {
                 guard let absorbed = await persist(verdicts) else { break }
                 if let handover, var log = changelog {
                     let fresh = absorbed.fresh.map {
-                        (verdictSources[$0.index].partition, verdictSources[$0.index].offset, $0.event)
+                        (
+                            partition: verdictSources[$0.index].partition, offset: verdictSources[$0.index].offset,
+                            event: $0.event
+                        )
                     }
                     var out = log.records(for: fresh, now: clock())
                     changelog = log
@@ -197,7 +200,7 @@ struct RecordConsumerService: Service {
             metadata: [
                 "verdict_partitions": "\(verdicts.sorted())", "observation_partitions": "\(observations.sorted())",
             ])
-        return []
+        return ([], [:])
     }
 
     /// Sends until every record is acknowledged (failed ones again, with backoff). False when
@@ -302,7 +305,9 @@ struct RecordConsumerService: Service {
             return false
         }
         if let changelog, let handover {
-            var (records, tooLarge) = changelog.treeRecords(parts, partitionOf: trees, owned: owned)
+            let written = changelog.treeRecords(parts, partitionOf: trees, owned: owned)
+            let tooLarge = written.tooLarge
+            var records = written.records
             var offsets: [Int32: Int64] = [:]
             for record in held.latest where owned.contains(record.partition) {
                 offsets[record.partition] = record.offset
