@@ -81,9 +81,9 @@ import Testing
         await crashable.closeAbandoned()
     }
 
-    /// B joins while A runs: one of the two partitions moves to B with its windows; each
-    /// aggregator fires for the client of its partition once, at the tenth login, and serves both
-    /// decisions.
+    /// B joins while A runs: some verdict partitions move to B with their windows (B gets at
+    /// least two of the five topic partitions, so at least one of verdicts); every client is
+    /// blocked once, at the tenth login, by the aggregator owning it, and both serve every decision.
     @Test func scaleOutMovesOnePartitionWithItsWindows() async throws {
         let kafka = try await HandoverCluster()
         defer { kafka.shutdown() }
@@ -93,12 +93,14 @@ import Testing
 
         let a = try RunningAggregator(try kafka.aggregator(dirA, transport: kafka.transport))
         try await kafka.publish(runs.flatMap { $0[0..<6] })
-        #expect(await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 12 })
+        #expect(await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 24 })
 
         let b = try RunningAggregator(try kafka.aggregator(dirB, transport: kafka.transport))
         #expect(
-            await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts == 6 },
-            "B takes one partition over with its six events")
+            await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts > 0 },
+            "B takes verdict partitions over with their events")
+        let replayed = await b.core.status.counters.replayedVerdicts
+        #expect(replayed % 6 == 0 && replayed < 24, "six events of each partition it took, not all")
         try await kafka.publish(runs.flatMap { $0[6...] })
         for core in [a.core, b.core] {
             #expect(
@@ -109,11 +111,12 @@ import Testing
         }
         #expect(
             await eventually {
-                await a.core.status.counters.verdicts + b.core.status.counters.verdicts == 28
+                await a.core.status.counters.verdicts + b.core.status.counters.verdicts == 56
             }, "every verdict counted once")
         let countersA = await a.core.status.counters
         let countersB = await b.core.status.counters
-        #expect(countersA.findings + countersB.findings == 2)
+        #expect(countersA.findings + countersB.findings == 4)
+        #expect(countersA.duplicateVerdicts + countersB.duplicateVerdicts == 0)
         var fired: [String] = []
         for core in [a.core, b.core] {
             fired += try core.database.attacks(AttackFilter.with(class: "brute_force")).attacks.map(\.requestID)
@@ -146,18 +149,29 @@ import Testing
     }
 }
 
-/// A mock cluster with Palisade's topics (two partitions each) under a fresh prefix.
+/// A mock cluster with Palisade's topics under a fresh prefix: four verdict partitions, one
+/// observation partition (so that a second group member always gets a verdict partition), two
+/// for the others.
 struct HandoverCluster {
     let cluster: KafkaMockCluster
     let transport: KafkaTransport
     let prefix: String
-    static let partitions: Int32 = 2
+    static let verdictPartitions: Int32 = 4
 
     init() async throws {
         cluster = try KafkaMockCluster(brokers: 1, logger: quietLogger())
-        prefix = "h\(UInt32.random(in: 0...UInt32.max))."
+        let prefix = "h\(UInt32.random(in: 0...UInt32.max))."
+        self.prefix = prefix
         try await cluster.createTopics(
-            PalisadeTopic.allSpecs(prefix: prefix, partitions: Self.partitions, replicationFactor: 1))
+            PalisadeTopic.allCases.map { topic in
+                let partitions: Int32 =
+                    switch topic {
+                    case .verdicts: Self.verdictPartitions
+                    case .observations: 1
+                    default: 2
+                    }
+                return topic.spec(prefix: prefix, partitions: partitions, replicationFactor: 1)
+            })
         var kafka = cluster.configuration()
         kafka.producer.lingerMs = 1
         kafka.consumer.sessionTimeoutMs = 6_000
@@ -185,9 +199,10 @@ struct HandoverCluster {
     /// One client address per verdict partition.
     func clientsOnEachPartition() -> [String] {
         var found: [Int32: String] = [:]
-        for i in 1...250 where found.count < Int(Self.partitions) {
+        for i in 1...250 where found.count < Int(Self.verdictPartitions) {
             let client = "203.0.113.\(i)"
-            let partition = Murmur2Partitioner.partition(for: Array(client.utf8), partitionCount: Self.partitions)
+            let partition = Murmur2Partitioner.partition(
+                for: Array(client.utf8), partitionCount: Self.verdictPartitions)
             if found[partition] == nil { found[partition] = client }
         }
         return found.keys.sorted().compactMap { found[$0] }
