@@ -395,3 +395,64 @@ func upserted(_ effect: DecisionStore.Effect) -> Decision? {
         )
     }
 }
+
+/// Decisions of other aggregators (read from `palisade.decisions`) merged into a store.
+@Suite struct DecisionMergeTests {
+    /// A decision made by store `a`, as another aggregator publishes it.
+    func peer(_ ip: String, _ action: DecisionAction = .block, ttl: Int = 600, at now: Int64 = t0) -> Decision {
+        var a = DecisionStore(epoch: "peer")
+        return upserted(a.apply(proposal(ip, action, ttl: ttl), now: now))!
+    }
+
+    @Test func aPeersDecisionGetsALocalVersionAndConvergesWhateverTheOrder() {
+        var store = DecisionStore(epoch: "e1")
+        let since = store.version.description
+        let first = peer("192.0.2.1", .throttle, ttl: 600)
+        let stronger = peer("192.0.2.1", .block, ttl: 300)
+        let merged = upserted(store.merge(first, now: t0))
+        #expect(merged?.version.description == "e1:1", "versioned in this store's epoch")
+        #expect(store.changes(since: since).upserts.map(\.value) == ["192.0.2.1"])
+        // the same again (our own publication read back): nothing changes
+        #expect(store.merge(first, now: t0) == .unchanged)
+        // a stronger action wins, the later expiry is kept
+        let escalated = upserted(store.merge(stronger, now: t0))
+        #expect(escalated?.action == .block)
+        #expect(escalated?.expiresAt == first.expiresAt)
+        // an older, weaker copy arriving late changes nothing
+        #expect(store.merge(first, now: t0) == .unchanged)
+        #expect(store.stats.merged == 2)
+
+        // the other order ends in the same decision
+        var other = DecisionStore(epoch: "e2")
+        _ = other.merge(stronger, now: t0)
+        _ = other.merge(first, now: t0)
+        let a = store.decision(scope: .ip, value: "192.0.2.1")
+        let b = other.decision(scope: .ip, value: "192.0.2.1")
+        #expect(a?.action == b?.action && a?.expiresAt == b?.expiresAt)
+    }
+
+    @Test func expiredMalformedOrLiftedHereIsRefused() throws {
+        var store = DecisionStore(epoch: "e1")
+        #expect(store.merge(peer("192.0.2.1", ttl: 1), now: t0 + 5_000) == .unchanged, "expired")
+        var malformed = peer("192.0.2.2")
+        malformed.value = "not an address"
+        #expect(store.merge(malformed, now: t0) == .unchanged)
+        _ = store.apply(proposal("192.0.2.3"), now: t0)
+        _ = try store.lift(scope: .ip, value: "192.0.2.3", actor: "op", reason: "fp", now: t0)
+        #expect(store.merge(peer("192.0.2.3"), now: t0 + 1_000) == .unchanged, "in the lift grace period")
+        #expect(store.count == 0)
+    }
+
+    @Test func aTombstoneRemovesWithANewVersion() {
+        var store = DecisionStore(epoch: "e1")
+        _ = store.merge(peer("192.0.2.1"), now: t0)
+        let since = store.version.description
+        guard case .removed(let removed) = store.mergeRemoval(key: "ip:192.0.2.1") else {
+            Issue.record("not removed")
+            return
+        }
+        #expect(removed.version.description == "e1:2")
+        #expect(store.changes(since: since).removals.map(\.description) == ["ip:192.0.2.1"])
+        #expect(store.mergeRemoval(key: "ip:192.0.2.1") == .unchanged)
+    }
+}
