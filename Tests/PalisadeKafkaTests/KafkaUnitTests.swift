@@ -101,7 +101,7 @@ struct DevelopmentClusterTests {
         #expect(development.topics.map(\.name) == PalisadeTopic.allCases.map { "acme." + $0.rawValue })
         #expect(
             development.topics.filter(\.compacted).map(\.name) == [
-                "acme.palisade.baselines", "acme.palisade.decisions",
+                "acme.palisade.baselines", "acme.palisade.decisions", "acme.palisade.aggregator-state",
             ])
         let cluster = try await development.start(logger: logger)
         var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
