@@ -447,12 +447,20 @@ func upserted(_ effect: DecisionStore.Effect) -> Decision? {
         var store = DecisionStore(epoch: "e1")
         _ = store.merge(peer("192.0.2.1"), now: t0)
         let since = store.version.description
-        guard case .removed(let removed) = store.mergeRemoval(key: "ip:192.0.2.1") else {
+        guard case .removed(let removed) = store.mergeRemoval(key: "ip:192.0.2.1", now: t0) else {
             Issue.record("not removed")
             return
         }
         #expect(removed.version.description == "e1:2")
         #expect(store.changes(since: since).removals.map(\.description) == ["ip:192.0.2.1"])
-        #expect(store.mergeRemoval(key: "ip:192.0.2.1") == .unchanged)
+        // far from its expiry: a lift there, so the grace period applies here too
+        #expect(store.liftGrace(forKey: "ip:192.0.2.1") != nil)
+        #expect(store.apply(proposal("192.0.2.1"), now: t0 + 1_000) != .unchanged)
+        #expect(store.decision(scope: .ip, value: "192.0.2.1") == nil, "not re-added during the grace")
+        // at its expiry: an expiry there, no grace
+        _ = store.merge(peer("192.0.2.2", ttl: 60), now: t0)
+        _ = store.mergeRemoval(key: "ip:192.0.2.2", now: t0 + 59_000)
+        #expect(store.liftGrace(forKey: "ip:192.0.2.2") == nil)
+        #expect(store.mergeRemoval(key: "ip:192.0.2.1", now: t0) == .unchanged)
     }
 }

@@ -302,9 +302,14 @@ public actor AggregatorCore {
         try retryPendingWrite()
         var effects: [DecisionStore.Effect] = []
         var stale: [String] = []
+        var graces: [String: Int64?] = [:]
         for item in items {
             guard let decision = item.decision else {
-                effects.append(judgement.store.mergeRemoval(key: item.key))
+                let effect = judgement.store.mergeRemoval(key: item.key, now: now)
+                if case .removed = effect, let until = judgement.store.liftGrace(forKey: item.key) {
+                    graces[item.key] = .some(until)
+                }
+                effects.append(effect)
                 continue
             }
             if decision.expiresAt <= now || judgement.store.liftGrace(forKey: decision.key) != nil {
@@ -315,6 +320,7 @@ public actor AggregatorCore {
         }
         var write = AggregatorDatabase.Write()
         write.record(effects)
+        write.liftGrace = graces
         counters.importedDecisions += write.upserts.count + write.removals.count
         if !write.isEmpty {
             do {

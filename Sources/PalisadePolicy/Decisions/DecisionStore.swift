@@ -266,13 +266,18 @@ public struct DecisionStore: Sendable {
     }
 
     /// A tombstone another aggregator published (`key` = `scope:value`): the decision was lifted
-    /// or expired there. Removes it here too.
-    public mutating func mergeRemoval(key: String) -> Effect {
+    /// or expired there. Removes it here too. When the decision here was still far from its
+    /// expiry (more than 5 s) the tombstone is taken for an operator's lift and the key gets the
+    /// lift grace period here as well, so this aggregator's detectors do not re-add it.
+    public mutating func mergeRemoval(key: String, now: Int64) -> Effect {
         guard let existing = entries[key] else { return .unchanged }
         entries[key] = nil
         var removed = existing
         removed.version = record(key)
         stats.mergedRemovals += 1
+        if config.liftGraceSecs > 0, existing.expiresAt > now + 5_000, liftedUntil.count < max(1, config.maxDecisions) {
+            liftedUntil[key] = Self.expiry(now: now, ttlSecs: min(config.liftGraceSecs, Policy.maxTTLSecs))
+        }
         return .removed(removed)
     }
 
