@@ -40,15 +40,16 @@ public func buildAggregator(
     let database = try AggregatorDatabase(path: configuration.databasePath)
     let policy = try policy ?? loadPolicy(path: configuration.policyPath)
     let (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    // Several aggregators may share the group (Kafka): state changelog and decisions of the others.
+    let shared = configuration.stateChangelog && !(transport is InProcessTransport)
     let core = try AggregatorCore(
-        config: configuration, database: database, policy: policy, logger: logger, now: clock(), doorbell: ring)
+        config: configuration, database: database, policy: policy, logger: logger, now: clock(), doorbell: ring,
+        republishRestored: !shared)
     let producer = try transport.makeProducer()
     let consumer = try transport.makeGroupConsumer(
         group: configuration.consumerGroup,
         topics: [configuration.topic(.verdicts), configuration.topic(.observations)])
     let baselineReader = try transport.makeCompactedReader(topic: configuration.topic(.baselines))
-    // Several aggregators may share the group (Kafka): state changelog and decisions of the others.
-    let shared = configuration.stateChangelog && !(transport is InProcessTransport)
     let decisionReader = shared ? nil : try transport.makeCompactedReader(topic: configuration.topic(.decisions))
 
     var consumerService = RecordConsumerService(

@@ -120,6 +120,24 @@ import Testing
         #expect(await core.status.counters.importedDecisions == 2)
     }
 
+    /// At start, a restored decision the topic no longer holds was lifted elsewhere: it goes
+    /// (with a grace period); one still waiting to be published stays.
+    @Test func theStartSnapshotRemovesDecisionsLiftedElsewhere() async throws {
+        let core = try await aggregator(TempDirectory()).core
+        for value in ["192.0.2.1", "192.0.2.2"] {
+            _ = try await core.addDecision(
+                scope: .ip, value: value, action: .block, ttlSecs: 600, reason: "r", actor: "op", now: nowMs)
+        }
+        let published = await core.takeOutbox()
+        #expect(published.count == 2)
+        _ = try await core.addDecision(
+            scope: .ip, value: "192.0.2.3", action: .block, ttlSecs: 600, reason: "r", actor: "op", now: nowMs)
+        let kept = try #require(await core.decisions.first { $0.value == "192.0.2.1" })
+        try await core.importDecisionSnapshot([(kept.key, kept)], now: nowMs)
+        #expect(await core.decisions.map(\.value) == ["192.0.2.1", "192.0.2.3"])
+        #expect(try core.database.loadLiftGrace(now: nowMs).keys.sorted() == ["ip:192.0.2.2"])
+    }
+
     /// Trees written by one aggregator's flush are adopted by another as they were.
     @Test func adoptedTreesAreTheWrittenOnes() async throws {
         let first = try await aggregator(TempDirectory()).core

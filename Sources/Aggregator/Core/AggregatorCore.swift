@@ -71,10 +71,13 @@ public actor AggregatorCore {
     }
 
     /// Restores the state from `database` (decisions in a new epoch, audit, de-duplication
-    /// windows, the catalog) and applies `policy`.
+    /// windows, the catalog) and applies `policy`. `republishRestored`: put the restored
+    /// decisions in the outbox (one aggregator); with several, the decisions topic is read first
+    /// instead (``importDecisionSnapshot(_:now:)``) — a decision lifted elsewhere meanwhile must not
+    /// come back.
     public init(
         config: AggregatorConfiguration, database: AggregatorDatabase, policy: Policy, logger: Logger,
-        now: Int64, doorbell: AsyncStream<Void>.Continuation
+        now: Int64, doorbell: AsyncStream<Void>.Continuation, republishRestored: Bool = true
     ) throws {
         self.config = config
         self.database = database
@@ -133,7 +136,9 @@ public actor AggregatorCore {
         hubConfig.maxWaiters = config.maxPollWaiters
         hub = LongPollHub(config: hubConfig)
         var initialOutbox: [String: Decision?] = [:]
-        for decision in store.decisions { initialOutbox[decision.key] = .some(decision) }
+        if republishRestored {
+            for decision in store.decisions { initialOutbox[decision.key] = .some(decision) }
+        }
         outbox = initialOutbox
         if !initialOutbox.isEmpty { doorbell.yield() }
         logger.info(
@@ -291,6 +296,17 @@ public actor AggregatorCore {
     }
 
     // MARK: decisions of other aggregators
+
+    /// The decisions topic as read to its end at start (several aggregators): merged like
+    /// ``importDecisions(_:now:)``, and restored decisions the topic no longer holds (lifted or
+    /// expired by another aggregator while this one was down) are removed here — unless they
+    /// wait in the outbox (made here, not yet published). Returns the keys to tombstone.
+    @discardableResult
+    public func importDecisionSnapshot(_ items: [(key: String, decision: Decision)], now: Int64) throws -> [String] {
+        let onTopic = Set(items.map(\.key))
+        let absent = judgement.store.decisions.map(\.key).filter { !onTopic.contains($0) && outbox[$0] == nil }
+        return try importDecisions(items.map { ($0.key, $0.decision) } + absent.map { ($0, nil) }, now: now)
+    }
 
     /// Decisions (nil = tombstone) read from `palisade.decisions`, as published by any aggregator
     /// (this one included): merged into the store (``DecisionStore/merge(_:now:)``), persisted,

@@ -26,7 +26,7 @@ struct DecisionImportService: Service {
                 let fresh = try makeReader()
                 do {
                     let view = try await fresh.catchUp(timeout: .milliseconds(config.stateRestoreTimeoutMs))
-                    await apply(view.map { ($0.key, Optional($0.value)) })
+                    await applySnapshot(view)
                     reader = fresh
                 } catch {
                     await fresh.close()
@@ -56,6 +56,39 @@ struct DecisionImportService: Service {
         await reader.close()
     }
 
+    /// The topic as read at start: merged, and restored decisions it no longer holds removed.
+    private func applySnapshot(_ view: [[UInt8]: [UInt8]]) async {
+        var items: [(key: String, decision: Decision)] = []
+        for (rawKey, value) in view {
+            if let decision = decode(rawKey, value) {
+                items.append((String(decoding: rawKey, as: UTF8.self), decision))
+            }
+        }
+        do {
+            let stale = try await core.importDecisionSnapshot(items, now: clock())
+            if !stale.isEmpty { await core.tombstoneStale(keys: stale) }
+            logger.info("decisions of the group read", metadata: ["decisions": "\(items.count)"])
+        } catch {
+            logger.error("storing decisions of other aggregators failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func decode(_ key: [UInt8], _ value: [UInt8]) -> Decision? {
+        do {
+            return try codec.decode(value)
+        } catch {
+            core.metrics.malformed.increment()
+            if let skipped = errorLog.shouldLog() {
+                logger.info(
+                    "skipped a malformed decision record",
+                    metadata: [
+                        "key": "\(String(decoding: key, as: UTF8.self))", "error": "\(error)", "unlogged": "\(skipped)",
+                    ])
+            }
+            return nil
+        }
+    }
+
     private func apply(_ records: [(key: [UInt8], value: [UInt8]?)]) async {
         var items: [(key: String, decision: Decision?)] = []
         for record in records {
@@ -64,16 +97,7 @@ struct DecisionImportService: Service {
                 items.append((key, nil))
                 continue
             }
-            do {
-                items.append((key, try codec.decode(value)))
-            } catch {
-                core.metrics.malformed.increment()
-                if let skipped = errorLog.shouldLog() {
-                    logger.info(
-                        "skipped a malformed decision record",
-                        metadata: ["key": "\(key)", "error": "\(error)", "unlogged": "\(skipped)"])
-                }
-            }
+            if let decision = decode(record.key, value) { items.append((key, decision)) }
         }
         do {
             let stale = try await core.importDecisions(items, now: clock())
