@@ -462,7 +462,7 @@ public actor AggregatorCore {
     // MARK: observations
 
     /// Learns observations not seen before (in memory). They become durable with the next
-    /// ``flushCatalog(now:)``; acknowledge them only after that.
+    /// ``flushCatalog(now:parts:)``; acknowledge them only after that.
     @discardableResult
     public func learn(_ observations: [EndpointObservation]) -> Int {
         var fresh = 0
@@ -491,23 +491,34 @@ public actor AggregatorCore {
     /// Learned observations not yet persisted.
     public var unsavedObservationCount: Int { unsavedObservations.count }
 
-    /// Writes the catalog snapshot with the ids of the observations it holds. Returns the trees
-    /// written (nil part: removed), for the state changelog.
-    @discardableResult
-    public func flushCatalog(now: Int64) throws -> [(tree: EndpointCatalog.HostMethod, part: String?)] {
-        try retryPendingWrite()
+    /// The host+method trees the next ``flushCatalog(now:parts:)`` writes, serialized (nil part:
+    /// removed): for the state changelog, produced before the flush so that the changelog is
+    /// never behind SQLite. Changes nothing.
+    public func catalogParts() -> [(tree: EndpointCatalog.HostMethod, part: String?)] {
         guard catalogDirty else { return [] }
+        return changedTrees.sorted().map { (tree: $0, part: catalog.treeSnapshot(of: $0)) }
+    }
+
+    /// Writes the catalog snapshot with the ids of the observations it holds; `parts` (from
+    /// ``catalogParts()``, trees unchanged since) saves serializing those trees again.
+    public func flushCatalog(
+        now: Int64, parts prepared: [(tree: EndpointCatalog.HostMethod, part: String?)] = []
+    ) throws {
+        try retryPendingWrite()
+        guard catalogDirty else { return }
         var write = AggregatorDatabase.Write()
         write.catalogSnapshot = catalog.snapshotHeader()
-        let parts = changedTrees.sorted().map { (tree: $0, part: catalog.treeSnapshot(of: $0)) }
-        write.catalogTrees = parts.map { ($0.tree.host, $0.tree.method, $0.part) }
+        var known: [EndpointCatalog.HostMethod: String?] = [:]
+        for item in prepared { known[item.tree] = item.part }
+        write.catalogTrees = changedTrees.sorted().map { tree in
+            (tree.host, tree.method, known[tree] ?? catalog.treeSnapshot(of: tree))
+        }
         write.catalogAt = now
         write.seen = unsavedObservations.map { (.observation, $0) }
         try database.write(write)
         unsavedObservations.removeAll(keepingCapacity: true)
         changedTrees.removeAll(keepingCapacity: true)
         catalogDirty = false
-        return parts
     }
 
     /// Host+method trees another aggregator learned, for observation partitions this one now owns

@@ -289,36 +289,38 @@ struct RecordConsumerService: Service {
         return nil
     }
 
-    /// Writes the catalog (and, with a changelog, the trees it rewrote there), then acknowledges
-    /// the observations it holds.
+    /// Writes the catalog, then acknowledges the observations it holds. With a changelog, the
+    /// trees it rewrites and the partitions' checkpoints go there first (so the changelog is never
+    /// behind SQLite: a crash in between leaves it ahead, and the next owner — this one too after
+    /// a restart — adopts it and skips what it holds).
     private func flush(
         _ held: inout HeldOffsets, changelog: StateChangelog?, trees: [EndpointCatalog.HostMethod: Int32],
         owned: Set<Int32>
     ) async -> Bool {
-        let parts: [(tree: EndpointCatalog.HostMethod, part: String?)]
+        var parts: [(tree: EndpointCatalog.HostMethod, part: String?)] = []
+        if let changelog, let handover {
+            parts = await core.catalogParts()
+            let written = changelog.treeRecords(parts, partitionOf: trees, owned: owned)
+            var offsets: [Int32: Int64] = [:]
+            for record in held.latest where owned.contains(record.partition) {
+                offsets[record.partition] = record.offset
+            }
+            if written.tooLarge > 0 {
+                logger.warning(
+                    "host+method trees too large for the state changelog stay local",
+                    metadata: ["trees": "\(written.tooLarge)", "max_bytes": "\(StateChangelog.maxTreeBytes)"])
+            }
+            guard await send(written.records + changelog.checkpointRecords(offsets), with: handover.producer) else {
+                return false
+            }
+        }
         do {
-            parts = try await core.flushCatalog(now: clock())
+            try await core.flushCatalog(now: clock(), parts: parts)
         } catch {
             if let skipped = errorLog.shouldLog() {
                 logger.error("storing the catalog failed", metadata: ["error": "\(error)", "unlogged": "\(skipped)"])
             }
             return false
-        }
-        if let changelog, let handover {
-            let written = changelog.treeRecords(parts, partitionOf: trees, owned: owned)
-            let tooLarge = written.tooLarge
-            var records = written.records
-            var offsets: [Int32: Int64] = [:]
-            for record in held.latest where owned.contains(record.partition) {
-                offsets[record.partition] = record.offset
-            }
-            records += changelog.checkpointRecords(offsets)
-            if tooLarge > 0 {
-                logger.warning(
-                    "host+method trees too large for the state changelog stay local",
-                    metadata: ["trees": "\(tooLarge)", "max_bytes": "\(StateChangelog.maxTreeBytes)"])
-            }
-            guard await send(records, with: handover.producer) else { return false }
         }
         acknowledge(held.latest)
         held = HeldOffsets()
