@@ -13,6 +13,10 @@ struct ConsumerGroupTests {
         var received: [ConsumedRecord] = []
         var events: [ConsumerEvent] = []
         var open = true
+        /// Partitions assigned by the events seen so far, and records that came from outside them
+        /// (the aggregator restores a partition's state on `.assigned`, before its records).
+        var assigned: Set<TopicPartition> = []
+        var recordsOutsideAssignment = 0
 
         init(_ name: String, _ consumer: any GroupConsumer, acks: Bool) {
             self.name = name
@@ -26,9 +30,14 @@ struct ConsumerGroupTests {
                 switch event {
                 case .record(let record):
                     received.append(record)
+                    if !assigned.contains(record.topicPartition) { recordsOutsideAssignment += 1 }
                     if acks { try consumer.acknowledge(record) }
-                case .assigned, .revoked:
+                case .assigned(let partitions):
                     events.append(event)
+                    assigned.formUnion(partitions)
+                case .revoked(let partitions):
+                    events.append(event)
+                    assigned.subtract(partitions)
                 }
             }
         }
@@ -84,6 +93,9 @@ struct ConsumerGroupTests {
             if case .assigned = $0 { return true } else { return false }
         }
         #expect(assignedAfterLeave)
+        #expect(
+            members.map(\.recordsOutsideAssignment) == [0, 0, 0],
+            "every record comes after the .assigned event of its partition (and before its .revoked)")
 
         // Everything acknowledged is committed: a new member of the group gets nothing old.
         // (A worker commits before it closes: a commit racing another member's departure can be

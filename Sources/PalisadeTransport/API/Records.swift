@@ -97,7 +97,9 @@ public struct ConsumedRecord: Sendable, Hashable {
 /// What a group consumer's poll returns: records, and the partition assignment changing under it.
 public enum ConsumerEvent: Sendable, Hashable {
     case record(ConsumedRecord)
-    /// Partitions added to this member (incremental: the others stay assigned).
+    /// Partitions added to this member (incremental: the others stay assigned). Delivered before
+    /// any record of these partitions, so per-partition state can be restored on it (the
+    /// aggregator's state changelog).
     case assigned([TopicPartition])
     /// Partitions taken from this member. Records of them not yet acknowledged will be
     /// redelivered to their next owner; acknowledging them now fails with `.notAssigned`.
