@@ -14,9 +14,11 @@ import ServiceLifecycle
 ///   at shutdown).
 ///
 /// With a ``Handover`` (Kafka: several aggregators share the partitions), each verdict batch
-/// also goes to the state changelog with the decisions it made, acknowledged before the
-/// verdicts are; and a verdict partition assigned to this member first takes over its behaviour
-/// state from the changelog (``StateChangelog``).
+/// also goes to the state changelog with the decisions it made, and each catalog flush's trees
+/// with an offset checkpoint, acknowledged before the records are; a partition assigned to this
+/// member first takes over its state from the changelog (behaviour events of a verdict
+/// partition, trees of an observation partition), and a revoked observation partition's trees
+/// leave the catalog (``StateChangelog``).
 ///
 /// Malformed records are counted, logged once per interval, and acknowledged in order with the
 /// rest (they would never decode better). Duplicates (redeliveries) are skipped by request id.
