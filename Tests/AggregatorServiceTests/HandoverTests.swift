@@ -1,4 +1,7 @@
+import Hummingbird
+import HummingbirdTesting
 import Logging
+import PalisadeCore
 import PalisadeKafka
 import PalisadeLearn
 import PalisadePolicy
@@ -122,9 +125,14 @@ import Testing
             fired += try core.database.attacks(AttackFilter.with(class: "brute_force")).attacks.map(\.requestID)
         }
         #expect(fired.sorted() == clients.map { "\($0)-login-9" }.sorted())
-        // versions stay per aggregator: each has its own epoch
-        let epochs = (await a.core.epoch, await b.core.epoch)
-        #expect(epochs.0 != epochs.1)
+        // a gateway gets every decision from either, versioned in that aggregator's own epoch
+        for (running, epoch) in [(a, await a.core.epoch), (b, await b.core.epoch)] {
+            let answer = try await running.decisions()
+            #expect(answer["full"]?.bool == true)
+            #expect(Set(answer["upserts"]?.array.compactMap { $0["value"]?.stringValue } ?? []) == Set(clients))
+            #expect(answer["version"]?.stringValue?.hasPrefix(epoch + ":") == true)
+        }
+        #expect(await a.core.epoch != b.core.epoch)
         await b.stop()
         await a.stop()
     }
@@ -217,14 +225,23 @@ struct HandoverCluster {
 /// An aggregator's background services (no HTTP server) running in a task.
 struct RunningAggregator {
     let core: AggregatorCore
+    let router: Router<BasicRequestContext>
     let group: ServiceGroup
     let task: Task<Void, any Error>
 
     init(_ aggregator: Aggregator) throws {
         core = aggregator.core
+        router = aggregator.router
         let group = ServiceGroup(services: aggregator.services, logger: quietLogger())
         self.group = group
         task = Task { try await group.run() }
+    }
+
+    /// What a gateway gets from `GET /v1/decisions` (through the router).
+    func decisions() async throws -> JSONValue {
+        try await Application(router: router).test(.router) { client in
+            try json(try await client.get("/v1/decisions").body)
+        }
     }
 
     func stop() async {
