@@ -25,8 +25,14 @@ extension RCEDetector {
 
     /// PowerShell: encoded commands, `IEX`/`Invoke-Expression` on a string or download, web
     /// clients, hidden windows.
+    /// Every reading below starts from one of these (ASCII case-insensitively).
+    static let powerShellNeedles = NeedleSet([
+        "powershell", "pwsh", "iex", "invoke-expression", "downloadstring(", "downloadfile(", "downloaddata(",
+        ".downloadstring (", "frombase64string(", "start-process", "net.webclient",
+    ])
+
     static func scanPowerShell(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
-        guard value.count >= 8 else { return }
+        guard value.count >= 8, powerShellNeedles.occurs(in: value) else { return }
         // `powershell … -enc <base64>` / `-e` / `-EncodedCommand`.
         var from = value.startIndex
         var examined = 0

@@ -108,6 +108,7 @@ public struct ScannerDetector: RequestDetector {
         for at in value.indices {
             // A whole word: `nmap` not in `lenmap`, `nuclei` not in `NucleiCell`.
             if at > value.startIndex, isLetterOrDigit(value[at - 1]) { continue }
+            guard needles.mayStart(in: value, at: at) else { continue }
             for candidate in needles.candidates(value[at]) {
                 if let best, candidate >= best.needle { break }
                 guard needles.matches(candidate, in: value, at: at) else { continue }
@@ -132,7 +133,7 @@ public struct ScannerDetector: RequestDetector {
             defer { index += 1 }
             guard value[index] == UInt8(ascii: "."), index > value.startIndex else { continue }
             let start = index + 1
-            guard start < value.endIndex else { continue }
+            guard start < value.endIndex, needles.mayStart(in: value, at: start) else { continue }
             for candidate in needles.candidates(value[start]) where needles.matches(candidate, in: value, at: start) {
                 let end = start + needles.needles[candidate].count
                 if end < value.endIndex, isLetterOrDigit(value[end]) || value[end] == UInt8(ascii: "-") { continue }
@@ -174,7 +175,7 @@ public struct ScannerDetector: RequestDetector {
     /// The first needle of the list found in `path` (case-insensitively) that ends at a boundary.
     static func findPath(_ needles: NeedleSet, in path: ArraySlice<UInt8>) -> Range<Int>? {
         var best: (needle: Int, range: Range<Int>)? = nil
-        for at in path.indices {
+        for at in path.indices where needles.mayStart(in: path, at: at) {
             for candidate in needles.candidates(path[at]) {
                 if let best, candidate >= best.needle { break }
                 guard needles.matches(candidate, in: path, at: at) else { continue }
