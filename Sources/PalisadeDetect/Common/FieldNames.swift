@@ -1,10 +1,10 @@
 /// One pass over a field name for everything `NetField` and `FieldProfile` read from it.
 ///
 /// Both compare the name lowercased without `-`/`_` against exact names and look for marker
-/// substrings. They run for most values of a request (several detectors and the scoring ask), so
-/// ASCII names — nearly all of them — take this path: the normalized name is built without
-/// allocating up to 15 bytes, looked up once in one table, and the markers are tried only where
-/// their first byte occurs. Other names keep the original comparisons (character semantics).
+/// substrings. `DetectionContext` reads every value's field name once (`FieldRoles`), so ASCII
+/// names — nearly all of them — take this path: the normalized name is written to a stack buffer
+/// (no `String`), looked up once by its hash in one table, and the markers are tried only where
+/// their first two bytes occur. Other names keep the original comparisons (character semantics).
 enum FieldNames {
     struct Roles: OptionSet, Sendable {
         let rawValue: UInt16
@@ -70,7 +70,11 @@ enum FieldNames {
     private static func marks(in bytes: UnsafeBufferPointer<UInt8>) -> Roles {
         var roles: Roles = []
         markerBytes.withUnsafeBufferPointer { all in
+            // Every marker has two bytes or more: the first two settle most positions.
             for start in bytes.indices where markerFirst.contains(bytes[start]) {
+                guard start + 1 < bytes.count, markerSecond[Int(bytes[start])].contains(bytes[start + 1]) else {
+                    continue
+                }
                 for marker in markerRanges[Int(bytes[start])] where bytes.count - start >= marker.count {
                     var matched = true
                     for offset in 1..<marker.count where bytes[start + offset] != all[marker.offset + offset] {
@@ -133,16 +137,21 @@ enum FieldNames {
     static let markerRanges: [[Marker]] = markerTable.byFirstByte
     /// The first bytes of all markers.
     static let markerFirst: ByteSet = markerTable.first
+    /// Per first byte: the second bytes of the markers starting with it.
+    static let markerSecond: [ByteSet] = markerTable.second
 
-    private static let markerTable: (bytes: [UInt8], byFirstByte: [[Marker]], first: ByteSet) = {
+    private static let markerTable: (bytes: [UInt8], byFirstByte: [[Marker]], first: ByteSet, second: [ByteSet]) = {
         var bytes: [UInt8] = []
         var table = [[Marker]](repeating: [], count: 256)
         var first = ByteSet("")
+        var second = [ByteSet](repeating: ByteSet(""), count: 256)
         func add(_ markers: [StaticString], _ role: Roles) {
             for marker in markers {
                 let count = marker.utf8CodeUnitCount
                 table[Int(marker.utf8Start[0])].append(Marker(offset: bytes.count, count: count, role: role))
                 first.insert(marker.utf8Start[0])
+                precondition(count >= 2, "field-name markers have two bytes or more")
+                second[Int(marker.utf8Start[0])].insert(marker.utf8Start[1])
                 bytes.append(contentsOf: UnsafeBufferPointer(start: marker.utf8Start, count: count))
             }
         }
@@ -154,6 +163,6 @@ enum FieldNames {
         add(FieldProfile.codeMarkers, .code)
         add(FieldProfile.freeTextMarkers, .freeText)
         add(FieldProfile.commandMarkers, .command)
-        return (bytes, table, first)
+        return (bytes, table, first, second)
     }()
 }

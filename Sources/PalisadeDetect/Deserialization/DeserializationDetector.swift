@@ -140,16 +140,22 @@ public struct DeserializationDetector: Detector {
         }
     }
 
-    /// Whether `typeKeys` holds the lowercased name (ASCII names, nearly all, are compared without
-    /// building a lowercased copy).
+    /// Whether `typeKeys` holds the lowercased name. ASCII names (nearly all) are compared over
+    /// their storage without building a lowercased copy; others keep `lowercased()`.
     static func isTypeKey(_ name: String) -> Bool {
         let utf8 = name.utf8
-        guard utf8.allSatisfy({ $0 < 0x80 }) else { return typeKeys.contains(name.lowercased()) }
-        guard utf8.count <= 9 else { return false }  // the longest key, `javaclass`
-        return typeKeys.contains { key in
-            key.utf8.count == utf8.count && zip(key.utf8, utf8).allSatisfy { $0 == Bytes.lower($1) }
+        guard utf8.count <= 36 else { return false }  // more than 9 characters: longer than any key
+        let ascii = utf8.withContiguousStorageIfAvailable { buffer -> Bool? in
+            guard buffer.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return typeKeyBytes.contains { key in
+                key.count == buffer.count && zip(key, buffer).allSatisfy { $0 == Bytes.lower($1) }
+            }
         }
+        if let ascii, let found = ascii { return found }
+        return typeKeys.contains(name.lowercased())
     }
+
+    static let typeKeyBytes: [[UInt8]] = typeKeys.map { Array($0.utf8) }
 
     /// Whether the value holds something shaped like a qualified type name (`a.B`, `A::B`, `A\\B`).
     static func qualifiedName(_ value: ArraySlice<UInt8>) -> Bool {
