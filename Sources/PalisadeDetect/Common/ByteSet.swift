@@ -95,3 +95,24 @@ public enum WordHash {
 
     public static func of(_ string: String) -> UInt64 { of(string.utf8) }
 }
+
+/// Header-name helpers over the name's UTF-8 storage (names are read for every header of every
+/// request by the request-level detectors).
+enum HeaderName {
+    /// The name lowercased (ASCII), returned as is when it has no uppercase letter — the usual
+    /// case — without iterating the `String.UTF8View`.
+    static func lowercased(_ name: String) -> String {
+        let upper = name.utf8.withContiguousStorageIfAvailable { $0.contains { $0 >= 0x41 && $0 <= 0x5A } }
+        return upper == false ? name : Bytes.lowercased(name)
+    }
+
+    /// RFC 9110 `tchar`.
+    static let tokenBytes = ByteSet("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+    /// Whether every byte of the name is a `tchar`.
+    static func isToken(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        return utf8.withContiguousStorageIfAvailable { $0.allSatisfy { tokenBytes.contains($0) } }
+            ?? utf8.allSatisfy { tokenBytes.contains($0) }
+    }
+}

@@ -69,13 +69,14 @@ enum FieldNames {
 
     private static func marks(in bytes: UnsafeBufferPointer<UInt8>) -> Roles {
         var roles: Roles = []
-        markerBytes.withUnsafeBufferPointer { all in
+        let table = markerTable  // one access to the static, not one per byte
+        table.bytes.withUnsafeBufferPointer { all in
             // Every marker has two bytes or more: the first two settle most positions.
-            for start in bytes.indices where markerFirst.contains(bytes[start]) {
-                guard start + 1 < bytes.count, markerSecond[Int(bytes[start])].contains(bytes[start + 1]) else {
+            for start in bytes.indices where table.first.contains(bytes[start]) {
+                guard start + 1 < bytes.count, table.second[Int(bytes[start])].contains(bytes[start + 1]) else {
                     continue
                 }
-                for marker in markerRanges[Int(bytes[start])] where bytes.count - start >= marker.count {
+                for marker in table.byFirstByte[Int(bytes[start])] where bytes.count - start >= marker.count {
                     var matched = true
                     for offset in 1..<marker.count where bytes[start + offset] != all[marker.offset + offset] {
                         matched = false
@@ -124,23 +125,16 @@ enum FieldNames {
         return table
     }()
 
-    /// A marker (all lowercase ASCII) in `markerBytes`.
+    /// A marker (all lowercase ASCII) in `markerTable.bytes`.
     struct Marker: Sendable {
         var offset: Int
         var count: Int
         var role: Roles
     }
 
-    /// Every marker's bytes, one after the other.
-    static let markerBytes: [UInt8] = markerTable.bytes
-    /// The markers by first byte.
-    static let markerRanges: [[Marker]] = markerTable.byFirstByte
-    /// The first bytes of all markers.
-    static let markerFirst: ByteSet = markerTable.first
-    /// Per first byte: the second bytes of the markers starting with it.
-    static let markerSecond: [ByteSet] = markerTable.second
-
-    private static let markerTable: (bytes: [UInt8], byFirstByte: [[Marker]], first: ByteSet, second: [ByteSet]) = {
+    /// The markers: their bytes one after the other (`Marker.offset`), the markers by first
+    /// byte, the first bytes, and per first byte the second bytes.
+    static let markerTable: (bytes: [UInt8], byFirstByte: [[Marker]], first: ByteSet, second: [ByteSet]) = {
         var bytes: [UInt8] = []
         var table = [[Marker]](repeating: [], count: 256)
         var first = ByteSet("")

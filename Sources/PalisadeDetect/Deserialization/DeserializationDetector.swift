@@ -73,6 +73,8 @@ public struct DeserializationDetector: Detector {
     /// `H4sI…`, `_$$ND_FUNC$$_`, `BAhvO`); the pickle prefixes (`gASV`, `gAJj`, `gANj`) hold `g`
     /// and `A`.
     static let streamBytes = ByteSet("0/4$B")
+    /// The first bytes of the encoded-stream prefixes.
+    static let streamLeads = ByteSet("raAHgB_")
     /// Bytes a qualified type name needs (`a.B`, `A::B`, `A\\B`).
     static let qualifierBytes = ByteSet(".:\\")
 
@@ -90,6 +92,10 @@ public struct DeserializationDetector: Detector {
         // Encoded Java / .NET streams at a token start.
         while i < end {
             let byte = value[i]
+            guard streamLeads.contains(byte) else {
+                i += 1
+                continue
+            }
             let atToken =
                 i == value.startIndex || !isBase64Byte(value[i - 1])
                 || (i >= value.startIndex + 2 && value[i - 1] | 0x20 == UInt8(ascii: "x")

@@ -25,8 +25,12 @@ public struct ScannerDetector: RequestDetector {
         var oastFound = false
         var shellshockFound = false
         for header in record.headers {
-            let name = Bytes.lowercased(header.name)
+            let name = HeaderName.lowercased(header.name)
             if name == "cookie" || name == "authorization" { continue }
+            // Shellshock needs a `(` first and an OAST domain a dot: other headers are copied only
+            // for the tool checks (`User-Agent`, scanner-only header names).
+            let toolCheck = !toolFound && (name == "user-agent" || ScannerVocabulary.headerNames.contains(name))
+            if !toolCheck, Self.plainHeader(header.value) { continue }
             let value = Array(header.value.utf8)[...]
             if !shellshockFound, let range = Self.shellshock(value) {
                 shellshockFound = true
@@ -150,6 +154,15 @@ public struct ScannerDetector: RequestDetector {
 
     /// `() {` exactly at the start of a value (after spaces): the prefix bash recognised as a
     /// function definition (CVE-2014-6271).
+    /// A header value that can hold neither a shellshock probe (`(` first after spaces) nor an OAST
+    /// domain (a dot); false when the value's bytes are not contiguous.
+    static func plainHeader(_ value: String) -> Bool {
+        value.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let first = bytes.first(where: { !Bytes.isSpace($0) }) else { return true }
+            return first != UInt8(ascii: "(") && !bytes.contains(UInt8(ascii: "."))
+        } ?? false
+    }
+
     static func shellshock(_ value: ArraySlice<UInt8>) -> Range<Int>? {
         var cursor = value.startIndex
         while cursor < value.endIndex, Bytes.isSpace(value[cursor]) { cursor += 1 }
