@@ -30,8 +30,8 @@ public struct Analyzer: Sendable {
             case .number, .boolean, .null: continue
             }
             let context = DetectionContext(
-                source: decoded.source(of: index), kind: point.kind, fieldName: decoded.fieldName(of: index),
-                depth: Int(point.depth), sensitivity: sensitivity)
+                value: point.value[...], source: decoded.source(of: index), kind: point.kind,
+                fieldName: decoded.fieldName(of: index), depth: Int(point.depth), sensitivity: sensitivity)
             let before = hits.count
             for detector in detectors {
                 detector.detect(point.value[...], context: context, hits: &hits)

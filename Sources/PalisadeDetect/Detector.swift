@@ -3,10 +3,18 @@ public struct DetectionContext: Sendable {
     public var source: Source
     public var kind: ValueKind
     /// The name of the field holding the value (`q`, `comment`, `user-agent`), if any.
-    public var fieldName: String?
+    public var fieldName: String? {
+        didSet { field = FieldRoles.of(fieldName) }
+    }
     /// Decoders applied on the way here (0 for a raw query value).
     public var depth: Int
     public var sensitivity: Sensitivity
+    /// What the field's name says (network roles, profile, command line), read once per value
+    /// instead of once per detector.
+    public private(set) var field: FieldRoles
+    /// The bytes present in the value the context was made for (`init(value:…)`), with the
+    /// value's length: every detector's pre-filter tests it instead of scanning the value again.
+    private var summary: (bytes: ByteSet, count: Int)?
 
     public init(source: Source, kind: ValueKind, fieldName: String?, depth: Int, sensitivity: Sensitivity) {
         self.source = source
@@ -14,6 +22,25 @@ public struct DetectionContext: Sendable {
         self.fieldName = fieldName
         self.depth = depth
         self.sensitivity = sensitivity
+        self.field = FieldRoles.of(fieldName)
+    }
+
+    /// The context of one value, with the value's byte summary computed once for all detectors
+    /// (the analyzer's path). Pass it only with that value.
+    public init(
+        value: ArraySlice<UInt8>, source: Source, kind: ValueKind, fieldName: String?, depth: Int,
+        sensitivity: Sensitivity
+    ) {
+        self.init(source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
+        summary = (ByteSet(presentIn: value), value.count)
+    }
+
+    /// The bytes present in `value`: the summary made with the context when it is this value's
+    /// (same length), else one pass over `value`.
+    @inline(__always)
+    public func bytes(of value: ArraySlice<UInt8>) -> ByteSet {
+        if let summary, summary.count == value.count { return summary.bytes }
+        return ByteSet(presentIn: value)
     }
 }
 

@@ -35,8 +35,8 @@ public enum Scoring {
             return hit
         default: break
         }
-        switch FieldProfile.of(context.fieldName) {
-        case .code: factor *= NetField.namesResource(context.fieldName, for: hit.attackClass) ? 1.0 : 0.55
+        switch context.field.profile {
+        case .code: factor *= context.field.namesResource(for: hit.attackClass) ? 1.0 : 0.55
         case .freeText: factor *= hit.attackClass == .sqli ? 0.95 : 1.0
         case .plain: break
         }

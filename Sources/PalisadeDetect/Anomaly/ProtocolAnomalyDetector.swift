@@ -47,15 +47,7 @@ public struct ProtocolAnomalyDetector: RequestDetector {
 
     /// RFC 9110 `tchar`.
     @inline(__always)
-    static func isTokenChar(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
-    }
+    static func isTokenChar(_ byte: UInt8) -> Bool { HeaderName.tokenBytes.contains(byte) }
 
     static func printable(_ string: String) -> String {
         let bytes = Array(string.utf8.prefix(256))[...]
@@ -120,7 +112,7 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         var invalidName: String?
         for header in headers {
             let name = header.name
-            if name.isEmpty || !name.utf8.allSatisfy(isTokenChar) {
+            if name.isEmpty || !HeaderName.isToken(name) {
                 if invalidName == nil { invalidName = name }
                 // An obfuscated framing header (`Transfer-Encoding `, `Content-Length\t`).
                 let folded = Bytes.lowercased(String(decoding: name.utf8.filter(isTokenChar), as: UTF8.self))
@@ -128,7 +120,7 @@ public struct ProtocolAnomalyDetector: RequestDetector {
                 if folded == "content-length" { contentLengths.append(header.value) }
                 continue
             }
-            switch Bytes.lowercased(name) {
+            switch HeaderName.lowercased(name) {
             case "content-length": contentLengths.append(header.value)
             case "transfer-encoding": transferEncodings.append(header.value)
             case "transfer_encoding", "content_length":

@@ -9,7 +9,10 @@ public struct CRLFDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, fieldName: context.fieldName, source: context.source) else { return }
+        guard Self.mayMatch(context.bytes(of: value), count: value.count),
+            let finding = Self.analyze(
+                value, fieldName: context.fieldName, source: context.source, field: context.field.net)
+        else { return }
         hits.append(.net(.crlf, finding, value: value, context: context))
     }
 
@@ -30,11 +33,20 @@ public struct CRLFDetector: Detector {
     /// Header names that also start ordinary lines of text (`Host: Ann`, `Date: Monday`).
     static let commonWords: Set<String> = ["host", "date", "from", "to", "via", "warning", "allow", "accept", "range"]
 
+    /// A necessary condition of `LineBreaks.mayContain` on the bytes present in the value.
+    static func mayMatch(_ bytes: ByteSet, count: Int) -> Bool { bytes.intersects(LineBreaks.leadBytes) }
+
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
+        analyze(value, fieldName: fieldName, source: source, field: nil)
+    }
+
+    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`).
+    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?) -> NetFinding?
+    {
         guard value.count >= 4, LineBreaks.mayContain(value) else { return nil }
         let breaks = LineBreaks.scan(value)
         guard !breaks.isEmpty else { return nil }
-        let field = NetField.of(fieldName)
+        let field = field ?? NetField.of(fieldName)
         var best = NetFinding.none
         var lines = 0
         for b in breaks { lines += max(b.count, 1) }

@@ -1,8 +1,18 @@
 extension CodeInjectionDetector {
+    /// Every marker reading below starts from one of these (ASCII case-insensitively), except a
+    /// value that opens with a backtick.
+    static let markerNeedles = NeedleSet([
+        "<?php", "<?=", "#_memberaccess", "ognl.ognlcontext", "default_member_access", "#context[",
+        "@java.lang.", "#container", "@org.apache.", "@javax.", "%{(", "t(java.", "t (java.", "t(org.",
+        "t(javax.", "new java.lang.processbuilder", "java.lang.runtime.getruntime", "__", "%x", "process",
+        "constructor", "class", "$_",
+    ])
+
     /// Constructs only code carries: PHP open tags, OGNL member-access tricks, Spring EL type
     /// references, Python dunder chains (sandbox escapes), Ruby `%x{}`, Node `process.mainModule`
     /// and `constructor.constructor`.
     static func scanMarkers(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
+        guard value.first == UInt8(ascii: "`") || markerNeedles.occurs(in: value) else { return }
         let end = value.endIndex
         // PHP open tag followed by code.
         if let t = ExecBytes.find(value, "<?php") ?? ExecBytes.find(value, "<?=") {

@@ -16,8 +16,11 @@ public struct CodeInjectionDetector: Detector {
         public var range: Range<Int>
     }
 
+    /// Bytes one of the pre-filter's conditions needs (`(`, `__`, `<?`, `%x`, `#`, `` ` ``, `@`).
+    static let gateBytes = ByteSet("(_?%#`@")
+
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value) else { return }
+        guard context.bytes(of: value).intersects(Self.gateBytes), let finding = Self.analyze(value) else { return }
         hits.append(
             Hit(
                 attackClass: .codeInjection, point: -1, confidence: finding.confidence,

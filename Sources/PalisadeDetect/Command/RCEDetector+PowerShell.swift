@@ -1,7 +1,13 @@
 extension RCEDetector {
+    /// Every reverse-shell reading starts from one of these (ASCII case-insensitively).
+    static let reverseShellNeedles = NeedleSet([
+        "/dev/tcp/", "/dev/udp/", "mkfifo ", "socket.socket(", "socat ", "fsockopen(",
+    ])
+
     /// Reverse-shell idioms that are attacks wherever they sit: `/dev/tcp/host/port` sockets,
     /// interactive shells bound to a descriptor, `nc -e`, `mkfifo` pipes.
     static func scanReverseShell(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
+        guard reverseShellNeedles.occurs(in: value) else { return }
         if let d = ExecBytes.find(value, "/dev/tcp/") ?? ExecBytes.find(value, "/dev/udp/") {
             best.consider(0.95, "rce.reverse_shell", d..<min(value.endIndex, d + 24))
         }
@@ -23,10 +29,16 @@ extension RCEDetector {
         }
     }
 
+    /// Every PowerShell reading starts from one of these (ASCII case-insensitively).
+    static let powerShellNeedles = NeedleSet([
+        "powershell", "pwsh", "iex", "invoke-expression", "downloadstring(", "downloadfile(", "downloaddata(",
+        ".downloadstring (", "frombase64string(", "start-process", "net.webclient",
+    ])
+
     /// PowerShell: encoded commands, `IEX`/`Invoke-Expression` on a string or download, web
     /// clients, hidden windows.
     static func scanPowerShell(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
-        guard value.count >= 8 else { return }
+        guard value.count >= 8, powerShellNeedles.occurs(in: value) else { return }
         // `powershell … -enc <base64>` / `-e` / `-EncodedCommand`.
         var from = value.startIndex
         var examined = 0

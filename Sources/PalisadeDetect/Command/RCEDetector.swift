@@ -17,9 +17,8 @@ public struct RCEDetector: Detector {
     }
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, commandField: FieldProfile.isCommand(context.fieldName)) else {
-            return
-        }
+        guard let finding = Self.analyze(value, commandField: context.field.command, bytes: context.bytes(of: value))
+        else { return }
         hits.append(
             Hit(
                 attackClass: .rce, point: -1, confidence: finding.confidence,
@@ -41,9 +40,15 @@ public struct RCEDetector: Detector {
     /// `commandField`: the value sits in a field named for a command line (`cmd`, `exec`, `shell`…;
     /// `FieldProfile.isCommand`), so a command line as the whole value needs less evidence.
     public static func analyze(_ value: ArraySlice<UInt8>, commandField: Bool = false) -> Finding? {
+        analyze(value, commandField: commandField, bytes: ByteSet(presentIn: value))
+    }
+
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
+    static func analyze(_ value: ArraySlice<UInt8>, commandField: Bool, bytes: ByteSet) -> Finding? {
         guard value.count >= 2 else { return nil }
-        let triggered = triggers.containsAny(value)
-        guard triggered || startsWithCommand(value) else { return nil }
+        let triggered = bytes.intersects(triggers)
+        // Without a trigger, the value must start with a command name and a space.
+        guard triggered || (bytes.contains(0x20) && startsWithCommand(value)) else { return nil }
         var best = ExecBest()
         let prose = ExecBytes.proseWords(value, limit: 8)
         var positions = 0
@@ -112,10 +117,10 @@ public struct RCEDetector: Detector {
                 i = max(next, i + 1)
             }
         }
-        if best.confidence < 0.95, value.contains(UInt8(ascii: "/")) || value.contains(UInt8(ascii: "(")) {
+        if best.confidence < 0.95, bytes.contains(UInt8(ascii: "/")) || bytes.contains(UInt8(ascii: "(")) {
             scanReverseShell(value, &best)
         }
-        if best.confidence < 0.95, Self.powerShellBytes.containsAny(value) { scanPowerShell(value, &best) }
+        if best.confidence < 0.95, bytes.intersects(Self.powerShellBytes) { scanPowerShell(value, &best) }
         guard best.confidence >= 0.3 else { return nil }
         return Finding(confidence: best.confidence, rule: best.rule, range: best.range)
     }

@@ -41,6 +41,7 @@ enum ShellReader {
         while i < end, value[i] == UInt8(ascii: " ") || value[i] == UInt8(ascii: "\t") { i += 1 }
         var w = ShellWord()
         w.start = i
+        if i < end { w.text.reserveCapacity(min(maxWord, end - i)) }  // one allocation per word
         var quotes = 0
         var segments = 0
         // `C:\Windows\…` and `\\server\share`: backslashes are path separators, not escapes.

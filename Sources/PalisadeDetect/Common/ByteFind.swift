@@ -61,14 +61,55 @@ struct NeedleSet: Sendable {
     let needles: [[UInt8]]
     /// Per lowercased byte: indices of the needles starting with it, ascending.
     private let byFirstByte: [[Int]]
+    /// The needles' first bytes, in both cases.
+    private let firstBytes: ByteSet
+    /// Per lowercased first byte: the second bytes of the needles starting with it, in both cases
+    /// (every byte when a needle is that one byte long).
+    private let secondBytes: [ByteSet]
 
     init(_ list: [StaticString]) {
         needles = list.map { needle in
             (0..<needle.utf8CodeUnitCount).map { Bytes.lower(needle.utf8Start[$0]) }
         }
         var table = [[Int]](repeating: [], count: 256)
-        for (index, needle) in needles.enumerated() where !needle.isEmpty { table[Int(needle[0])].append(index) }
+        var first = ByteSet("")
+        var second = [ByteSet](repeating: ByteSet(""), count: 256)
+        func insertBothCases(_ byte: UInt8, into set: inout ByteSet) {
+            set.insert(byte)
+            if byte >= 0x61, byte <= 0x7A { set.insert(byte - 0x20) }
+        }
+        for (index, needle) in needles.enumerated() where !needle.isEmpty {
+            table[Int(needle[0])].append(index)
+            insertBothCases(needle[0], into: &first)
+            if needle.count == 1 {
+                for byte in UInt8.min...UInt8.max { second[Int(needle[0])].insert(byte) }
+            } else {
+                insertBothCases(needle[1], into: &second[Int(needle[0])])
+            }
+        }
         byFirstByte = table
+        firstBytes = first
+        secondBytes = second
+    }
+
+    /// Whether a needle may start at `at`: the byte there and the next are the first two of some
+    /// needle (ASCII case-insensitively). A cheap test before `candidates`.
+    @inline(__always)
+    func mayStart(in haystack: ArraySlice<UInt8>, at: Int) -> Bool {
+        let byte = haystack[at]
+        guard firstBytes.contains(byte) else { return false }
+        guard at + 1 < haystack.endIndex else { return true }
+        return secondBytes[Int(Bytes.lower(byte))].contains(haystack[at + 1])
+    }
+
+    /// Whether any needle occurs in `haystack` (ASCII case-insensitively), in one pass: needles
+    /// are compared only where a byte could start one. A cheap necessary condition for code that
+    /// then looks for the needles one by one.
+    func occurs(in haystack: ArraySlice<UInt8>) -> Bool {
+        for at in haystack.indices where mayStart(in: haystack, at: at) {
+            for candidate in candidates(haystack[at]) where matches(candidate, in: haystack, at: at) { return true }
+        }
+        return false
     }
 
     /// Needles that may start with `byte`, in list order.

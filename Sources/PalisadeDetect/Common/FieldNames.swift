@@ -1,10 +1,10 @@
 /// One pass over a field name for everything `NetField` and `FieldProfile` read from it.
 ///
 /// Both compare the name lowercased without `-`/`_` against exact names and look for marker
-/// substrings. They run for most values of a request (several detectors and the scoring ask), so
-/// ASCII names — nearly all of them — take this path: the normalized name is built without
-/// allocating up to 15 bytes, looked up once in one table, and the markers are tried only where
-/// their first byte occurs. Other names keep the original comparisons (character semantics).
+/// substrings. `DetectionContext` reads every value's field name once (`FieldRoles`), so ASCII
+/// names — nearly all of them — take this path: the normalized name is written to a stack buffer
+/// (no `String`), looked up once by its hash in one table, and the markers are tried only where
+/// their first two bytes occur. Other names keep the original comparisons (character semantics).
 enum FieldNames {
     struct Roles: OptionSet, Sendable {
         let rawValue: UInt16
@@ -40,41 +40,50 @@ enum FieldNames {
 
     /// The reading of an ASCII name of 1–64 bytes; nil for other names (callers fall back).
     static func read(_ fieldName: String) -> Reading? {
-        let utf8 = fieldName.utf8
+        guard fieldName.utf8.count <= 64 else { return nil }
+        var copy = fieldName
+        return copy.withUTF8 { read(utf8: $0) }
+    }
+
+    /// The name is normalized into a stack buffer and looked up by its hash (no `String` built).
+    private static func read(utf8: UnsafeBufferPointer<UInt8>) -> Reading? {
         guard !utf8.isEmpty, utf8.count <= 64 else { return nil }
-        var length = 0
-        for byte in utf8 {
-            guard byte < 0x80 else { return nil }
-            if byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") { length += 1 }
-        }
-        let name = String(unsafeUninitializedCapacity: length) { buffer in
-            var count = 0
-            for byte in utf8 where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {
-                buffer[count] = Bytes.lower(byte)
-                count += 1
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer -> Reading? in
+            var length = 0
+            var hash = WordHash.seed
+            for byte in utf8 {
+                guard byte < 0x80 else { return nil }
+                guard byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") else { continue }
+                buffer[length] = Bytes.lower(byte)
+                hash = WordHash.add(hash, byte)
+                length += 1
             }
-            return count
+            let name = UnsafeBufferPointer(rebasing: buffer[0..<length])
+            var reading = Reading(exact: [], marked: [], ipSuffix: false)
+            if let entry = exactByHash[hash], entry.name.elementsEqual(name) { reading.exact = entry.roles }
+            reading.marked = marks(in: name)
+            reading.ipSuffix = hasSuffix(name, "ip") || hasSuffix(name, "ipaddress") || hasSuffix(name, "addr")
+            return reading
         }
-        var reading = Reading(exact: exact[name] ?? [], marked: [], ipSuffix: false)
-        var copy = name
-        copy.withUTF8 { bytes in
-            reading.marked = marks(in: bytes)
-            reading.ipSuffix =
-                hasSuffix(bytes, "ip") || hasSuffix(bytes, "ipaddress") || hasSuffix(bytes, "addr")
-        }
-        return reading
     }
 
     private static func marks(in bytes: UnsafeBufferPointer<UInt8>) -> Roles {
         var roles: Roles = []
-        for start in bytes.indices {
-            for (marker, role) in markersByFirstByte[Int(bytes[start])] where bytes.count - start >= marker.count {
-                var matched = true
-                for offset in 1..<marker.count where bytes[start + offset] != marker[offset] {
-                    matched = false
-                    break
+        let table = markerTable  // one access to the static, not one per byte
+        table.bytes.withUnsafeBufferPointer { all in
+            // Every marker has two bytes or more: the first two settle most positions.
+            for start in bytes.indices where table.first.contains(bytes[start]) {
+                guard start + 1 < bytes.count, table.second[Int(bytes[start])].contains(bytes[start + 1]) else {
+                    continue
                 }
-                if matched { roles.insert(role) }
+                for marker in table.byFirstByte[Int(bytes[start])] where bytes.count - start >= marker.count {
+                    var matched = true
+                    for offset in 1..<marker.count where bytes[start + offset] != all[marker.offset + offset] {
+                        matched = false
+                        break
+                    }
+                    if matched { roles.insert(marker.role) }
+                }
             }
         }
         return roles
@@ -86,6 +95,17 @@ enum FieldNames {
         for offset in 0..<count where bytes[bytes.count - count + offset] != suffix.utf8Start[offset] { return false }
         return true
     }
+
+    /// Every exact name with its roles, keyed by `WordHash` (the name is compared on a hit).
+    static let exactByHash: [UInt64: (name: [UInt8], roles: Roles)] = {
+        var table: [UInt64: (name: [UInt8], roles: Roles)] = [:]
+        for (name, roles) in exact {
+            let hash = WordHash.of(name)
+            precondition(table[hash] == nil, "field-name hash collision: \(name)")
+            table[hash] = (Array(name.utf8), roles)
+        }
+        return table
+    }()
 
     /// Every exact name with the roles it carries.
     static let exact: [String: Roles] = {
@@ -105,13 +125,28 @@ enum FieldNames {
         return table
     }()
 
-    /// Every marker (all lowercase ASCII) with its role, by first byte.
-    static let markersByFirstByte: [[([UInt8], Roles)]] = {
-        var table = [[([UInt8], Roles)]](repeating: [], count: 256)
+    /// A marker (all lowercase ASCII) in `markerTable.bytes`.
+    struct Marker: Sendable {
+        var offset: Int
+        var count: Int
+        var role: Roles
+    }
+
+    /// The markers: their bytes one after the other (`Marker.offset`), the markers by first
+    /// byte, the first bytes, and per first byte the second bytes.
+    static let markerTable: (bytes: [UInt8], byFirstByte: [[Marker]], first: ByteSet, second: [ByteSet]) = {
+        var bytes: [UInt8] = []
+        var table = [[Marker]](repeating: [], count: 256)
+        var first = ByteSet("")
+        var second = [ByteSet](repeating: ByteSet(""), count: 256)
         func add(_ markers: [StaticString], _ role: Roles) {
             for marker in markers {
-                let bytes = Array(UnsafeBufferPointer(start: marker.utf8Start, count: marker.utf8CodeUnitCount))
-                table[Int(bytes[0])].append((bytes, role))
+                let count = marker.utf8CodeUnitCount
+                table[Int(marker.utf8Start[0])].append(Marker(offset: bytes.count, count: count, role: role))
+                first.insert(marker.utf8Start[0])
+                precondition(count >= 2, "field-name markers have two bytes or more")
+                second[Int(marker.utf8Start[0])].insert(marker.utf8Start[1])
+                bytes.append(contentsOf: UnsafeBufferPointer(start: marker.utf8Start, count: count))
             }
         }
         add(NetField.redirectMarkers, .redirect)
@@ -122,6 +157,6 @@ enum FieldNames {
         add(FieldProfile.codeMarkers, .code)
         add(FieldProfile.freeTextMarkers, .freeText)
         add(FieldProfile.commandMarkers, .command)
-        return table
+        return (bytes, table, first, second)
     }()
 }

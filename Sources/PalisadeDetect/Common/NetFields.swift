@@ -16,17 +16,7 @@ public struct NetField: Sendable, Equatable {
         var role = NetField()
         guard let fieldName, !fieldName.isEmpty, fieldName.utf8.count <= 64 else { return role }
         role.named = true
-        if let reading = FieldNames.read(fieldName) {
-            let roles = reading.exact.union(reading.marked)
-            role.redirect = roles.contains(.redirect)
-            role.url = roles.contains(.url) || role.redirect
-            role.host = roles.contains(.host)
-            role.ip = reading.exact.contains(.ip) || reading.ipSuffix
-            role.mail = roles.contains(.mail)
-            role.file = roles.contains(.file)
-            role.freeText = reading.profile == .freeText && !role.url && !role.mail
-            return role
-        }
+        if let reading = FieldNames.read(fieldName) { return NetField(reading) }
         var lowered: [UInt8] = []
         lowered.reserveCapacity(fieldName.utf8.count)
         for byte in fieldName.utf8 where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {
@@ -50,6 +40,21 @@ public struct NetField: Sendable, Equatable {
         role.freeText = FieldProfile.of(fieldName) == .freeText && !role.url && !role.mail
         return role
     }
+
+    /// The roles of a named field from its reading.
+    init(_ reading: FieldNames.Reading) {
+        let roles = reading.exact.union(reading.marked)
+        named = true
+        redirect = roles.contains(.redirect)
+        url = roles.contains(.url) || redirect
+        host = roles.contains(.host)
+        ip = reading.exact.contains(.ip) || reading.ipSuffix
+        mail = roles.contains(.mail)
+        file = roles.contains(.file)
+        freeText = reading.profile == .freeText && !url && !mail
+    }
+
+    init() {}
 
     static let redirectNames: Set<String> = [
         "next", "redirect", "redir", "return", "returnto", "returnurl", "returnuri", "returnpath", "continue", "dest",
@@ -97,12 +102,37 @@ extension NetField {
     /// `src=http://127.0.0.1/` is an SSRF target, not a code snippet, so `Scoring.adjust` does not
     /// apply its code discount there. Likewise a command field (`script`) names what `rce` runs.
     public static func namesResource(_ fieldName: String?, for attackClass: AttackClass) -> Bool {
+        FieldRoles.of(fieldName).namesResource(for: attackClass)
+    }
+}
+
+/// Everything a field's name says, read once per value (`DetectionContext.field`) rather than
+/// once per detector: the network roles, the profile and whether it names a command line.
+public struct FieldRoles: Sendable, Equatable {
+    public var net: NetField
+    public var profile: FieldProfile
+    /// The name says the value is a command line (`FieldProfile.isCommand`).
+    public var command: Bool
+
+    public static func of(_ fieldName: String?) -> FieldRoles {
+        guard let fieldName, !fieldName.isEmpty, fieldName.utf8.count <= 64 else {
+            return FieldRoles(net: NetField(), profile: .plain, command: false)
+        }
+        if let reading = FieldNames.read(fieldName) {
+            return FieldRoles(net: NetField(reading), profile: reading.profile, command: reading.command)
+        }
+        return FieldRoles(
+            net: NetField.of(fieldName), profile: FieldProfile.of(fieldName), command: FieldProfile.isCommand(fieldName)
+        )
+    }
+
+    /// See `NetField.namesResource(_:for:)`.
+    public func namesResource(for attackClass: AttackClass) -> Bool {
         switch attackClass {
         case .ssrf, .pathTraversal, .openRedirect, .xxe:
-            let role = NetField.of(fieldName)
-            return role.url || role.file || role.redirect
+            return net.url || net.file || net.redirect
         case .rce:
-            return FieldProfile.isCommand(fieldName)  // `script`, `shellCmd`: a command is the resource
+            return command  // `script`, `shellCmd`: a command is the resource
         default:
             return false
         }

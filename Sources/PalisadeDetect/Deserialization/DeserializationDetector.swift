@@ -16,7 +16,9 @@ public struct DeserializationDetector: Detector {
     }
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, fieldName: context.fieldName) else { return }
+        guard let finding = Self.analyze(value, fieldName: context.fieldName, bytes: context.bytes(of: value)) else {
+            return
+        }
         hits.append(
             Hit(
                 attackClass: .deserialization, point: -1, confidence: finding.confidence,
@@ -28,6 +30,11 @@ public struct DeserializationDetector: Detector {
     static let typeKeys: Set<String> = ["@type", "$type", "@class", "__type", "type", "class", "@c", "javaclass"]
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String? = nil) -> Finding? {
+        analyze(value, fieldName: fieldName, bytes: ByteSet(presentIn: value))
+    }
+
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
+    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, bytes: ByteSet) -> Finding? {
         guard value.count >= 4 else { return nil }
         var best = ExecBest()
         let first = value[value.startIndex]
@@ -53,7 +60,7 @@ public struct DeserializationDetector: Detector {
             best.consider(0.85, "deserialization.ruby_marshal", value.startIndex..<value.startIndex + 2)
         }
         if best.confidence >= 0.9 { return finish(best) }
-        scanText(value, fieldName: fieldName, &best)
+        scanText(value, fieldName: fieldName, bytes: bytes, &best)
         return finish(best)
     }
 
@@ -62,26 +69,33 @@ public struct DeserializationDetector: Detector {
         return Finding(confidence: best.confidence, rule: best.rule, range: best.range)
     }
 
-    /// Textual encodings and formats.
-    static func scanText(_ value: ArraySlice<UInt8>, fieldName: String?, _ best: inout ExecBest) {
+    /// Bytes one of the encoded-stream prefixes below holds (`rO0AB`, `aced0005`, `AAEAAAD/////`,
+    /// `H4sI…`, `_$$ND_FUNC$$_`, `BAhvO`); the pickle prefixes (`gASV`, `gAJj`, `gANj`) hold `g`
+    /// and `A`.
+    static let streamBytes = ByteSet("0/4$B")
+    /// The first bytes of the encoded-stream prefixes.
+    static let streamLeads = ByteSet("raAHgB_")
+    /// Bytes a qualified type name needs (`a.B`, `A::B`, `A\\B`).
+    static let qualifierBytes = ByteSet(".:\\")
+
+    /// Textual encodings and formats. `bytes`: the bytes present in `value`.
+    static func scanText(_ value: ArraySlice<UInt8>, fieldName: String?, bytes: ByteSet, _ best: inout ExecBest) {
         var i = value.startIndex
         let end = value.endIndex
-        var sawColon = false
-        var sawBang = false
-        var sawLT = false
-        var sawQuote = false
-        for byte in value {
-            switch byte {
-            case UInt8(ascii: ":"): sawColon = true
-            case UInt8(ascii: "!"): sawBang = true
-            case UInt8(ascii: "<"): sawLT = true
-            case UInt8(ascii: "\""): sawQuote = true
-            default: break
-            }
+        let sawColon = bytes.contains(UInt8(ascii: ":"))
+        let sawBang = bytes.contains(UInt8(ascii: "!"))
+        let sawLT = bytes.contains(UInt8(ascii: "<"))
+        let sawQuote = bytes.contains(UInt8(ascii: "\""))
+        if !bytes.intersects(streamBytes), !(bytes.contains(UInt8(ascii: "g")) && bytes.contains(UInt8(ascii: "A"))) {
+            i = end  // no encoded stream can start anywhere
         }
         // Encoded Java / .NET streams at a token start.
         while i < end {
             let byte = value[i]
+            guard streamLeads.contains(byte) else {
+                i += 1
+                continue
+            }
             let atToken =
                 i == value.startIndex || !isBase64Byte(value[i - 1])
                 || (i >= value.startIndex + 2 && value[i - 1] | 0x20 == UInt8(ascii: "x")
@@ -116,21 +130,38 @@ public struct DeserializationDetector: Detector {
         if sawBang { scanYAML(value, &best) }
         if sawLT { scanXML(value, &best) }
         if sawQuote || sawColon { scanTypedJSON(value, &best) }
-        if value.contains(0x0A) { scanPickle(value, binary: false, &best) }
+        if bytes.contains(0x0A) { scanPickle(value, binary: false, &best) }
         // A typed key decoded into its own point: the value is the class name.
-        if let fieldName, typeKeys.contains(fieldName.lowercased()) {
+        if let fieldName, isTypeKey(fieldName) {
             let g = gadget(value)
             if g >= 2 { best.consider(0.95, "deserialization.typed_json", value.startIndex..<value.endIndex) }
         }
         // A gadget name in a short free value (a log line, a stack trace) — long values are not
         // searched for names alone.
-        if best.confidence < 0.5, value.count <= 8192, qualifiedName(value) {
+        if best.confidence < 0.5, value.count <= 8192, bytes.intersects(qualifierBytes), qualifiedName(value) {
             let g = gadget(value)
             if g >= 2 {
                 best.consider(0.5, "deserialization.gadget_name", value.startIndex..<min(end, value.startIndex + 60))
             }
         }
     }
+
+    /// Whether `typeKeys` holds the lowercased name. ASCII names (nearly all) are compared over
+    /// their storage without building a lowercased copy; others keep `lowercased()`.
+    static func isTypeKey(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard utf8.count <= 36 else { return false }  // more than 9 characters: longer than any key
+        let ascii = utf8.withContiguousStorageIfAvailable { buffer -> Bool? in
+            guard buffer.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return typeKeyBytes.contains { key in
+                key.count == buffer.count && zip(key, buffer).allSatisfy { $0 == Bytes.lower($1) }
+            }
+        }
+        if let ascii, let found = ascii { return found }
+        return typeKeys.contains(name.lowercased())
+    }
+
+    static let typeKeyBytes: [[UInt8]] = typeKeys.map { Array($0.utf8) }
 
     /// Whether the value holds something shaped like a qualified type name (`a.B`, `A::B`, `A\\B`).
     static func qualifiedName(_ value: ArraySlice<UInt8>) -> Bool {

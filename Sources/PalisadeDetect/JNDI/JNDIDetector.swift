@@ -17,7 +17,7 @@ public struct JNDIDetector: Detector {
     }
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value) else { return }
+        guard Self.mayMatch(context.bytes(of: value)), let finding = Self.analyze(value) else { return }
         hits.append(
             Hit(
                 attackClass: .jndi, point: -1, confidence: finding.confidence,
@@ -40,6 +40,11 @@ public struct JNDIDetector: Detector {
         "java", "jvmrunargs", "log4j", "ctx", "main", "marker", "k8s", "kubernetes", "docker", "bundle", "sd",
         "web", "spring", "event", "map",
     ]
+
+    /// A necessary condition of the pre-filter (`${` or a `:`) on the bytes present in the value.
+    static func mayMatch(_ bytes: ByteSet) -> Bool {
+        bytes.contains(UInt8(ascii: ":")) || (bytes.contains(UInt8(ascii: "$")) && bytes.contains(UInt8(ascii: "{")))
+    }
 
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
         // Pre-filter: `${` somewhere, or a bare `jndi:`.

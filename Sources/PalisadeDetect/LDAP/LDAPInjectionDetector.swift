@@ -8,8 +8,13 @@ public struct LDAPInjectionDetector: Detector {
 
     public init() {}
 
+    /// The pre-filter needs a parenthesis.
+    static let gateBytes = ByteSet("()")
+
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, fieldName: context.fieldName) else { return }
+        guard context.bytes(of: value).intersects(Self.gateBytes),
+            let finding = Self.analyze(value, fieldName: context.fieldName)
+        else { return }
         hits.append(.net(.ldapi, finding, value: value, context: context))
     }
 

@@ -8,7 +8,9 @@ public struct MailInjectionDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, fieldName: context.fieldName) else { return }
+        guard context.bytes(of: value).intersects(Self.mayMatch),
+            let finding = Self.analyze(value, fieldName: context.fieldName, field: context.field.net)
+        else { return }
         hits.append(.net(.mailInjection, finding, value: value, context: context))
     }
 
@@ -31,12 +33,20 @@ public struct MailInjectionDetector: Detector {
         "capability", "noop", "authenticate", "starttls", "getquota", "setacl", "getacl",
     ]
 
+    /// Every reading needs one of these bytes (see `LineBreaks.mayContain`, and `-` for flags).
+    static let mayMatch = LineBreaks.leadBytes.union(ByteSet("-"))
+
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?) -> NetFinding? {
+        analyze(value, fieldName: fieldName, field: nil)
+    }
+
+    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`).
+    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, field: NetField?) -> NetFinding? {
         guard value.count >= 4 else { return nil }
         // Pre-filter (no allocation): a line break (raw, encoded or Unicode) or a `-` flag.
         let mayBreak = LineBreaks.mayContain(value)
         guard mayBreak || value.contains(UInt8(ascii: "-")) else { return nil }
-        let field = NetField.of(fieldName)
+        let field = field ?? NetField.of(fieldName)
         var best = NetFinding.none
         if mayBreak {
             let breaks = LineBreaks.scan(value)

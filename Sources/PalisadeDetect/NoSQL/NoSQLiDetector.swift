@@ -197,7 +197,10 @@ public struct NoSQLiDetector: RequestDetector {
 
     static func judgeText(_ value: ArraySlice<UInt8>, index: Int, decoded: DecodedRequest) -> Hit? {
         // The value of a `$where`/`$function`/`$accumulator` key: only when the segment has a `$`.
-        if decoded.points[index].segment.utf8.contains(UInt8(ascii: "$")) {
+        let segment = decoded.points[index].segment.utf8
+        if segment.withContiguousStorageIfAvailable({ $0.contains(UInt8(ascii: "$")) })
+            ?? segment.contains(UInt8(ascii: "$"))
+        {
             let location = decoded.location(of: index)
             let field = decoded.fieldName(of: index)
             if field == "$where" || field == "$function" || field == "$accumulator"

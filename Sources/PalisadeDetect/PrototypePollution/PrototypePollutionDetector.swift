@@ -99,6 +99,12 @@ public struct PrototypePollutionDetector: RequestDetector {
     /// needs `ctor` — one pass over the bytes.
     static func mayHoldPath(_ bytes: String.UTF8View) -> Bool {
         guard bytes.count >= 9 else { return false }
+        // Native strings (nearly all) are read over their storage, not through the view.
+        if let found = bytes.withContiguousStorageIfAvailable({ mayHoldPath(bytes: $0) }) { return found }
+        return mayHoldPath(bytes: bytes)
+    }
+
+    static func mayHoldPath<Bytes: Sequence<UInt8>>(bytes: Bytes) -> Bool {
         var a: UInt8 = 0
         var b: UInt8 = 0
         for byte in bytes {

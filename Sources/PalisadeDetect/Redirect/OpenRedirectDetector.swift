@@ -13,13 +13,32 @@ public struct OpenRedirectDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, fieldName: context.fieldName, source: context.source) else { return }
+        guard Self.mayMatch(context.bytes(of: value), count: value.count),
+            let finding = Self.analyze(
+                value, fieldName: context.fieldName, source: context.source, field: context.field.net)
+        else { return }
         hits.append(.net(.openRedirect, finding, value: value, context: context))
     }
 
     static let reportFloor = 0.3
 
+    /// Bytes the pre-filter looks for (in the first 64 bytes).
+    static let gateBytes: ByteSet = {
+        var set = ByteSet("/\\:@%")
+        for byte in UInt8(0xE0)...UInt8(0xFF) { set.insert(byte) }
+        return set
+    }()
+
+    /// A necessary condition of the pre-filter on the bytes present in the value.
+    static func mayMatch(_ bytes: ByteSet, count: Int) -> Bool { bytes.intersects(gateBytes) }
+
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
+        analyze(value, fieldName: fieldName, source: source, field: nil)
+    }
+
+    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`).
+    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?) -> NetFinding?
+    {
         guard value.count >= 3, value.count <= 8192 else { return nil }
         // Pre-filter: a redirect needs `/`, `\`, `:` or `@` (or a look-alike, or an encoding).
         var interesting = false
@@ -31,7 +50,7 @@ public struct OpenRedirectDetector: Detector {
             break
         }
         guard interesting else { return nil }
-        let field = NetField.of(fieldName)
+        let field = field ?? NetField.of(fieldName)
         guard source != .path, source != .header || field.redirect else { return nil }
         // Fold the head: percent layers, Unicode slashes and dots, leading whitespace/controls.
         var head: [UInt8] = []

@@ -38,7 +38,7 @@ public struct SQLiDetector: Detector {
     static let reportFloor = 0.3
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value) else { return }
+        guard let finding = Self.analyze(value, bytes: context.bytes(of: value)) else { return }
         hits.append(
             Hit(
                 attackClass: .sqli, point: -1, confidence: finding.confidence,
@@ -56,16 +56,20 @@ public struct SQLiDetector: Detector {
 
     /// The most convincing reading of `value` as SQL, or nil when none reaches the report floor.
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
-        guard worthReading(value) else { return nil }
-        var hasQuote: (Bool, Bool, Bool) = (false, false, false)
-        for byte in value {
-            switch byte {
-            case UInt8(ascii: "'"): hasQuote.0 = true
-            case UInt8(ascii: "\""): hasQuote.1 = true
-            case UInt8(ascii: "`"): hasQuote.2 = true
-            default: break
-            }
-        }
+        analyze(value, bytes: ByteSet(presentIn: value))
+    }
+
+    /// The bytes that `worthReading` looks for in pairs (`--`, `/*`, `@@`).
+    static let pairBytes = ByteSet("-*@")
+
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
+    static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> Finding? {
+        guard value.count >= 2,
+            bytes.intersects(interesting) || (bytes.intersects(pairBytes) && worthReading(value))
+        else { return nil }
+        let hasQuote = (
+            bytes.contains(UInt8(ascii: "'")), bytes.contains(UInt8(ascii: "\"")), bytes.contains(UInt8(ascii: "`"))
+        )
         var tokens: [SQLToken] = []
         tokens.reserveCapacity(min(value.count / 2 + 4, SQLTokenizer.maxTokens))
         var facts = SQLLexFacts()

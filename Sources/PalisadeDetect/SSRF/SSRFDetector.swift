@@ -13,7 +13,10 @@ public struct SSRFDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, fieldName: context.fieldName, source: context.source) else { return }
+        guard Self.mayMatch(context.bytes(of: value), count: value.count),
+            let finding = Self.analyze(
+                value, fieldName: context.fieldName, source: context.source, field: context.field.net)
+        else { return }
         hits.append(.net(.ssrf, finding, value: value, context: context))
     }
 
@@ -33,7 +36,22 @@ public struct SSRFDetector: Detector {
         "postgres", "postgresql", "amqp", "ftps", "imap", "pop3", "smtp", "nfs", "rmi", "iiop", "dns", "corbaname",
     ]
 
+    /// Bytes the pre-filter needs: `:` or `/` (`\\`) for a URL, dots for a bare host, `x` for a
+    /// hex address (`0x7f000001`). A decimal address (8–10 digits) needs none of them.
+    static let gateBytes = ByteSet(":/\\.xX")
+
+    /// A necessary condition of the pre-filter on the bytes present in the value.
+    static func mayMatch(_ bytes: ByteSet, count: Int) -> Bool {
+        bytes.intersects(gateBytes) || (count >= 8 && count <= 10)
+    }
+
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
+        analyze(value, fieldName: fieldName, source: source, field: nil)
+    }
+
+    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`).
+    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?) -> NetFinding?
+    {
         guard value.count >= 3, value.count <= 1 << 20 else { return nil }
         var colon = false
         var slash = false
@@ -62,7 +80,7 @@ public struct SSRFDetector: Detector {
         guard colon || slash || (!space && (dots >= 3 || (dots >= 1 && letter) || hexNumber || decimalNumber)) else {
             return nil
         }
-        let field = NetField.of(fieldName)
+        let field = field ?? NetField.of(fieldName)
         let hostField = (field.url || field.host) && !field.ip
         guard colon || slash || hostField else { return nil }
         let header = source == .header

@@ -27,13 +27,13 @@ public enum URLReader {
     /// The scheme at `start` (letters then `:`), lowercased, and the index after the colon.
     static func scheme(_ v: ArraySlice<UInt8>, at start: Int) -> (scheme: [UInt8], after: Int, control: Bool)? {
         var i = start
-        var out: [UInt8] = []
+        var count = 0
         var control = false
         guard i < v.endIndex, (v[i] | 0x20) >= 0x61, (v[i] | 0x20) <= 0x7A else { return nil }
         while i < v.endIndex, i - start < 32 {
             let byte = v[i]
             if schemeByte.contains(byte) {
-                out.append(Bytes.lower(byte))
+                count += 1
             } else if byte == 0x09 || byte == 0x0A || byte == 0x0D {
                 control = true
             } else {
@@ -41,7 +41,11 @@ public enum URLReader {
             }
             i += 1
         }
-        guard i < v.endIndex, v[i] == UInt8(ascii: ":"), out.count >= 2 else { return nil }
+        guard i < v.endIndex, v[i] == UInt8(ascii: ":"), count >= 2 else { return nil }
+        // Copied only now: most words followed by something else than `:` are not schemes.
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        for byte in v[start..<i] where schemeByte.contains(byte) { out.append(Bytes.lower(byte)) }
         return (out, i + 1, control)
     }
 

@@ -25,8 +25,12 @@ public struct ScannerDetector: RequestDetector {
         var oastFound = false
         var shellshockFound = false
         for header in record.headers {
-            let name = Bytes.lowercased(header.name)
+            let name = HeaderName.lowercased(header.name)
             if name == "cookie" || name == "authorization" { continue }
+            // Shellshock needs a `(` first and an OAST domain a dot: other headers are copied only
+            // for the tool checks (`User-Agent`, scanner-only header names).
+            let toolCheck = !toolFound && (name == "user-agent" || ScannerVocabulary.headerNames.contains(name))
+            if !toolCheck, Self.plainHeader(header.value) { continue }
             let value = Array(header.value.utf8)[...]
             if !shellshockFound, let range = Self.shellshock(value) {
                 shellshockFound = true
@@ -108,6 +112,7 @@ public struct ScannerDetector: RequestDetector {
         for at in value.indices {
             // A whole word: `nmap` not in `lenmap`, `nuclei` not in `NucleiCell`.
             if at > value.startIndex, isLetterOrDigit(value[at - 1]) { continue }
+            guard needles.mayStart(in: value, at: at) else { continue }
             for candidate in needles.candidates(value[at]) {
                 if let best, candidate >= best.needle { break }
                 guard needles.matches(candidate, in: value, at: at) else { continue }
@@ -132,7 +137,7 @@ public struct ScannerDetector: RequestDetector {
             defer { index += 1 }
             guard value[index] == UInt8(ascii: "."), index > value.startIndex else { continue }
             let start = index + 1
-            guard start < value.endIndex else { continue }
+            guard start < value.endIndex, needles.mayStart(in: value, at: start) else { continue }
             for candidate in needles.candidates(value[start]) where needles.matches(candidate, in: value, at: start) {
                 let end = start + needles.needles[candidate].count
                 if end < value.endIndex, isLetterOrDigit(value[end]) || value[end] == UInt8(ascii: "-") { continue }
@@ -149,6 +154,15 @@ public struct ScannerDetector: RequestDetector {
 
     /// `() {` exactly at the start of a value (after spaces): the prefix bash recognised as a
     /// function definition (CVE-2014-6271).
+    /// A header value that can hold neither a shellshock probe (`(` first after spaces) nor an OAST
+    /// domain (a dot); false when the value's bytes are not contiguous.
+    static func plainHeader(_ value: String) -> Bool {
+        value.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let first = bytes.first(where: { !Bytes.isSpace($0) }) else { return true }
+            return first != UInt8(ascii: "(") && !bytes.contains(UInt8(ascii: "."))
+        } ?? false
+    }
+
     static func shellshock(_ value: ArraySlice<UInt8>) -> Range<Int>? {
         var cursor = value.startIndex
         while cursor < value.endIndex, Bytes.isSpace(value[cursor]) { cursor += 1 }
@@ -174,7 +188,7 @@ public struct ScannerDetector: RequestDetector {
     /// The first needle of the list found in `path` (case-insensitively) that ends at a boundary.
     static func findPath(_ needles: NeedleSet, in path: ArraySlice<UInt8>) -> Range<Int>? {
         var best: (needle: Int, range: Range<Int>)? = nil
-        for at in path.indices {
+        for at in path.indices where needles.mayStart(in: path, at: at) {
             for candidate in needles.candidates(path[at]) {
                 if let best, candidate >= best.needle { break }
                 guard needles.matches(candidate, in: path, at: at) else { continue }

@@ -18,7 +18,7 @@ public struct SSTIDetector: Detector {
     }
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value) else { return }
+        guard context.bytes(of: value).intersects(Self.prefilter), let finding = Self.analyze(value) else { return }
         hits.append(
             Hit(
                 attackClass: .ssti, point: -1, confidence: finding.confidence,

@@ -9,7 +9,10 @@ public struct TraversalDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, fieldName: context.fieldName, source: context.source) else { return }
+        guard Self.mayMatch(context.bytes(of: value), count: value.count),
+            let finding = Self.analyze(
+                value, fieldName: context.fieldName, source: context.source, field: context.field.net)
+        else { return }
         hits.append(.net(.pathTraversal, finding, value: value, context: context))
     }
 
@@ -33,7 +36,19 @@ public struct TraversalDetector: Detector {
         return false
     }
 
+    /// Bytes `worthReading` needs (`.` only as `..`).
+    static let gateBytes = ByteSet("/%\\\u{0}:.", extra: [0xC0, 0xC1, 0xE0, 0xE2, 0xEF])
+
+    /// A necessary condition of `worthReading` on the bytes present in the value.
+    static func mayMatch(_ bytes: ByteSet, count: Int) -> Bool { bytes.intersects(gateBytes) }
+
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
+        analyze(value, fieldName: fieldName, source: source, field: nil)
+    }
+
+    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`).
+    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?) -> NetFinding?
+    {
         guard worthReading(value) else { return nil }
         let folded: PathNormalizer.Result
         let v: ArraySlice<UInt8>
@@ -53,7 +68,7 @@ public struct TraversalDetector: Detector {
                 value.startIndex + min(value.count, Int((Double(r.upperBound - v.startIndex) * scale).rounded(.up)))
             return lower..<max(lower, upper)
         }
-        let field = NetField.of(fieldName)
+        let field = field ?? NetField.of(fieldName)
         var best = NetFinding.none
         var spaces = 0
         for byte in v where byte == 0x20 { spaces += 1 }

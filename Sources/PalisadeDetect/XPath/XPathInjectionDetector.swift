@@ -10,8 +10,11 @@ public struct XPathInjectionDetector: Detector {
 
     public init() {}
 
+    /// Bytes one of the pre-filter's conditions needs (a quote, `(`, `[`, `::`, a numeric `=`).
+    static let gateBytes = ByteSet("'\"([:=")
+
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value) else { return }
+        guard context.bytes(of: value).intersects(Self.gateBytes), let finding = Self.analyze(value) else { return }
         hits.append(.net(.xpathi, finding, value: value, context: context))
     }
 

@@ -19,7 +19,7 @@ public struct XSSDetector: Detector {
     }
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value) else { return }
+        guard let finding = Self.analyze(value, bytes: context.bytes(of: value)) else { return }
         hits.append(
             Hit(
                 attackClass: .xss, point: -1, confidence: finding.confidence,
@@ -41,27 +41,20 @@ public struct XSSDetector: Detector {
     }
 
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
+        analyze(value, bytes: ByteSet(presentIn: value))
+    }
+
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
+    static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> Finding? {
         guard value.count >= 4 else { return nil }
-        var lt = false
-        var colon = false
-        var eq = false
-        var paren = false
-        var tick = false
-        var brace = false
-        var quote = false
-        for byte in value {
-            switch byte {
-            case UInt8(ascii: "<"): lt = true
-            case UInt8(ascii: ":"): colon = true
-            case UInt8(ascii: "="): eq = true
-            case UInt8(ascii: "("): paren = true
-            case UInt8(ascii: "`"): tick = true
-            case UInt8(ascii: "{"): brace = true
-            case UInt8(ascii: "'"), UInt8(ascii: "\""): quote = true
-            case UInt8(ascii: "&"): colon = true  // entity-encoded colon or parens
-            default: break
-            }
-        }
+        let lt = bytes.contains(UInt8(ascii: "<"))
+        // `&`: an entity-encoded colon or parens.
+        let colon = bytes.contains(UInt8(ascii: ":")) || bytes.contains(UInt8(ascii: "&"))
+        let eq = bytes.contains(UInt8(ascii: "="))
+        let paren = bytes.contains(UInt8(ascii: "("))
+        let tick = bytes.contains(UInt8(ascii: "`"))
+        let brace = bytes.contains(UInt8(ascii: "{"))
+        let quote = bytes.contains(UInt8(ascii: "'")) || bytes.contains(UInt8(ascii: "\""))
         guard lt || colon || eq || paren || tick || brace else { return nil }
         var best = Best()
         if lt { scanTags(value, &best) }

@@ -12,7 +12,7 @@ public struct XXEDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value) else { return }
+        guard context.bytes(of: value).contains(UInt8(ascii: "<")), let finding = Self.analyze(value) else { return }
         hits.append(.net(.xxe, finding, value: value, context: context))
     }
 
