@@ -147,7 +147,7 @@ struct JSONFlattener {
         var position = 0
         while true {
             skipWhitespace()
-            guard value(depth: depth, path: path + LocationPath.index(position), fieldName: fieldName) else {
+            guard value(depth: depth, path: LocationPath.joined(path: path, index: position), fieldName: fieldName) else {
                 return false
             }
             position += 1

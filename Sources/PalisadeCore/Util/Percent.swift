@@ -161,7 +161,12 @@ public enum Percent {
     struct FindingLog {
         private(set) var annotations: [Annotation] = []
 
-        mutating func note(_ findings: Findings, field: String) {
+        /// `field` is only built when there is something to note.
+        mutating func note(_ findings: Findings, field: @autoclosure () -> String) {
+            guard findings.contains(.nul) || findings.contains(.overlong) || findings.contains(.percentUnicode) else {
+                return
+            }
+            let field = field()
             if findings.contains(.nul) { add(.nulByte, field: field) }
             if findings.contains(.overlong) { add(.overlongUTF8, field: field) }
             if findings.contains(.percentUnicode) { add(.percentUnicode, field: field) }
