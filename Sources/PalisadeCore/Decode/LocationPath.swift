@@ -5,7 +5,7 @@
 public enum LocationPath {
     /// `.key` or `["key"]`.
     public static func key(_ key: String) -> String {
-        isPlain(key) ? "." + key : "[\"" + escape(key) + "\"]"
+        isPlain(key) ? joined(".", key) : joined("[\"", escape(key), "\"]")
     }
 
     /// `.key` or `["key"]` for raw key bytes.

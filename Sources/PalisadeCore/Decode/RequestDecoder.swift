@@ -183,7 +183,8 @@ private struct Run {
             if header.value.isEmpty || RequestDecoder.isSkipped(header: name) { continue }
             add(
                 Point(
-                    parent: -1, segment: LocationPath.appending(key: name, to: "header"), value: Array(header.value.utf8),
+                    parent: -1, segment: LocationPath.appending(key: name, to: "header"),
+                    value: Array(header.value.utf8),
                     kind: .text, depth: 0),
                 context: DecodeContext(source: .header, fieldName: name))
         }
@@ -238,8 +239,10 @@ private struct Run {
         while index < result.points.count {
             defer { index += 1 }
             if overTime() { return }
-            let point = result.points[index]
-            guard point.kind == .text || point.kind == .binary, !point.value.isEmpty, !expanded[index] else { continue }
+            let kind = result.points[index].kind
+            guard kind == .text || kind == .binary, !result.points[index].value.isEmpty, !expanded[index] else {
+                continue
+            }
             if let (name, rendering) = declared[index] {
                 if expand(index, with: name, rendering: rendering) { continue }
                 if contexts[index].source == .body {
@@ -282,11 +285,11 @@ private struct Run {
     }
 
     mutating func sniff(_ index: Int) {
-        let point = result.points[index]
+        let depth = result.points[index].depth
         var context = contexts[index]
-        context.depth = Int(point.depth)
+        context.depth = Int(depth)
         context.declared = false
-        let input = point.value[...]
+        let input = result.points[index].value[...]
         let registry = decoder.registry
         // Each sniffer's gate first: most values are plain words no sniffer takes, and calling
         // through the existential for each of them costs more than the gates.
@@ -297,7 +300,7 @@ private struct Run {
                 continue
             }
             let valueDecoder = registry.sniffers[position]
-            if Int(point.depth) >= limits.maxDepth {
+            if Int(depth) >= limits.maxDepth {
                 budget.hit(.depth)
                 result.annotations.append(
                     Annotation(

@@ -199,6 +199,9 @@ public enum Percent {
             _ input: ArraySlice<UInt8>, path: (String) -> String, into children: inout [Child],
             log: inout FindingLog, values: inout Int, budget: inout DecodeBudget
         ) -> Bool {
+            var separators = 0
+            for byte in input where byte == separator { separators += 1 }
+            children.reserveCapacity(children.count + 2 * min(separators + 1, 64))
             var start = input.startIndex
             while start < input.endIndex {
                 let end = input[start...].firstIndex(of: separator) ?? input.endIndex
