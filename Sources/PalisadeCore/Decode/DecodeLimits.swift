@@ -24,9 +24,7 @@ public struct DecodeLimits: Sendable, Equatable {
 
 /// Which limit a request ran into.
 public enum LimitKind: String, Sendable, Hashable, CaseIterable {
-    case depth
-    case structureDepth = "structure_depth"
-    case points, bytes, ratio, time
+    case depth, structureDepth = "structure_depth", points, bytes, ratio, time
     case bodyBytes = "body_bytes"
 
     public var annotationCode: AnnotationCode {
