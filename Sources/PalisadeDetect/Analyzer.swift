@@ -2,7 +2,12 @@
 /// Synchronous and shareable across threads; one per process is enough.
 public struct Analyzer: Sendable {
     public var decoder: RequestDecoder
-    public var detectors: [any Detector]
+    public var detectors: [any Detector] {
+        didSet { detectCalls = detectors.map { Self.detectCall($0) } }
+    }
+    /// `detectors` with each existential opened once: calling through `any Detector` copies and
+    /// destroys the existential on every call (~80 instructions; 15 detectors × every value).
+    private var detectCalls: [DetectCall]
     /// Detectors run once per request (`RequestDetector`), after the per-value ones.
     public var requestDetectors: [any RequestDetector]
     public var sensitivity: Sensitivity
@@ -14,8 +19,16 @@ public struct Analyzer: Sendable {
     ) {
         self.decoder = RequestDecoder(limits: limits)
         self.detectors = detectors
+        self.detectCalls = detectors.map { Self.detectCall($0) }
         self.requestDetectors = requestDetectors
         self.sensitivity = sensitivity
+    }
+
+    private typealias DetectCall = @Sendable (ArraySlice<UInt8>, DetectionContext, inout [Hit]) -> Void
+
+    /// A closure calling `detector.detect` on its concrete type.
+    private static func detectCall<D: Detector>(_ detector: D) -> DetectCall {
+        { value, context, hits in detector.detect(value, context: context, hits: &hits) }
     }
 
     /// The full analysis: the decoded tree (for `--explain`) and the verdict.
@@ -35,11 +48,7 @@ public struct Analyzer: Sendable {
                 depth: Int(decoded.points[index].depth), sensitivity: sensitivity)
             let before = hits.count
             let value = decoded.points[index].value[...]
-            // Through the buffer: `for detector in detectors` copies (and destroys) each
-            // existential per value, ~40 instructions a detector.
-            detectors.withUnsafeBufferPointer { detectors in
-                for index in detectors.indices { detectors[index].detect(value, context: context, hits: &hits) }
-            }
+            for detect in detectCalls { detect(value, context, &hits) }
             if hits.count > before {
                 let location = decoded.location(of: index)
                 for i in before..<hits.count {
@@ -52,9 +61,7 @@ public struct Analyzer: Sendable {
         if !requestDetectors.isEmpty {
             let request = RequestContext(record: record, decoded: decoded, sensitivity: sensitivity)
             let before = hits.count
-            requestDetectors.withUnsafeBufferPointer { detectors in
-                for index in detectors.indices { detectors[index].detect(request, hits: &hits) }
-            }
+            for detector in requestDetectors { detector.detect(request, hits: &hits) }
             for i in before..<hits.count {
                 let index = Int(hits[i].point)
                 guard index >= 0, index < decoded.points.count else { continue }

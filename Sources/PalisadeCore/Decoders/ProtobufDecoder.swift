@@ -21,9 +21,9 @@ public struct ProtobufDecoder: ValueDecoder {
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
         if !context.declared {
-            // Text first: most values reaching here are text, which that settles in one pass.
-            guard input.count >= 2, ProtobufWire.canStartField(input), !DecodedContent.isMostlyText(input),
-                let count = ProtobufWire.fieldCount(input), count >= 1
+            guard input.count >= 2, ProtobufWire.canStartField(input),
+                let count = ProtobufWire.fieldCount(input), count >= 1,
+                !DecodedContent.isMostlyText(input)
             else { return nil }
         }
         var flattener = ProtobufFlattener(limits: budget.limits)
