@@ -4,12 +4,20 @@ public struct DecoderRegistry: Sendable {
     /// Decoders tried, in order, on every text or binary value that was not given a declared
     /// decoder; the first that returns a result wins (its children are sniffed in turn).
     public private(set) var sniffers: [any ValueDecoder] = []
+    /// `sniffers[i].sniffGate`, read once at registration.
+    public private(set) var sniffGates: [SniffGate] = []
+    /// The gates compiled into per-byte masks (`SniffIndex`).
+    private(set) var sniffIndex = SniffIndex()
 
     public init() {}
 
     public mutating func register(_ decoder: any ValueDecoder, sniff: Bool) {
         byName[decoder.name] = decoder
-        if sniff { sniffers.append(decoder) }
+        if sniff {
+            sniffers.append(decoder)
+            sniffGates.append(decoder.sniffGate)
+            sniffIndex.add(decoder.sniffGate, position: sniffers.count - 1)
+        }
     }
 
     public func decoder(named name: String) -> (any ValueDecoder)? { byName[name] }
@@ -38,4 +46,60 @@ public struct DecoderRegistry: Sendable {
         registry.register(EscapeDecoder(), sniff: true)
         return registry
     }()
+}
+
+/// The sniffers' gates as masks (bit `i` = `sniffers[i]`) indexed by a value's first byte, first
+/// non-space byte and length, plus the bytes some gates require: one short pass over a value
+/// tells which sniffers may take it. Sniffers past the 64th are always asked.
+struct SniffIndex: Sendable {
+    private var byFirst = [UInt64](repeating: ~0, count: 256)
+    private var byFirstNonSpace = [UInt64](repeating: ~0, count: 256)
+    /// Sniffers whose gate needs a non-space byte (rejected for all-space values).
+    private var nonSpaceGated: UInt64 = 0
+    /// Index `min(count, 64)`: the sniffers whose `minCount` the count reaches.
+    private var byCount = [UInt64](repeating: ~0, count: 65)
+    /// The bytes gates require (at most 8 distinct), their bit in `flags`, and who requires them.
+    private var required: [(byte: UInt8, mask: UInt64)] = []
+    private var flags = [UInt8](repeating: 0, count: 256)
+
+    mutating func add(_ gate: SniffGate, position: Int) {
+        guard position < 64 else { return }
+        let bit: UInt64 = 1 << UInt64(position)
+        if let first = gate.first {
+            for byte in 0..<256 where !first.contains(UInt8(byte)) { byFirst[byte] &= ~bit }
+        }
+        if let firstNonSpace = gate.firstNonSpace {
+            nonSpaceGated |= bit
+            for byte in 0..<256 where !firstNonSpace.contains(UInt8(byte)) { byFirstNonSpace[byte] &= ~bit }
+        }
+        for count in 0...64 where count < min(gate.minCount, 64) { byCount[count] &= ~bit }
+        if let byte = gate.contains {
+            if let slot = required.firstIndex(where: { $0.byte == byte }) {
+                required[slot].mask |= bit
+            } else if required.count < 8 {
+                flags[Int(byte)] = 1 << UInt8(required.count)
+                required.append((byte, bit))
+            }
+            // A ninth distinct byte stays unchecked here: the decoder rejects on its own.
+        }
+    }
+
+    /// The sniffers (bit `i` = position `i`) whose gate admits `value`; bits past the sniffers
+    /// registered may be set.
+    func admitted(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard let first = value.first else { return 0 }
+        let count = value.count
+        var mask = byFirst[Int(first)] & byCount[min(count, 64)]
+        var index = 0
+        while index < count, Bytes.isSpace(value[index]) { index += 1 }
+        mask &= index < count ? byFirstNonSpace[Int(value[index])] : ~nonSpaceGated
+        if !required.isEmpty {
+            var seen: UInt8 = 0
+            flags.withUnsafeBufferPointer { flags in
+                for byte in value { seen |= flags[Int(byte)] }
+            }
+            for (slot, entry) in required.enumerated() where seen & (1 << UInt8(slot)) == 0 { mask &= ~entry.mask }
+        }
+        return mask
+    }
 }

@@ -15,6 +15,14 @@ public struct RequestDecoder: Sendable {
         "cookie",  // decoded as the `cookie` root
     ]
 
+    /// Whether `skippedHeaders` holds a lowercase header name (a switch: no hashing per header).
+    static func isSkipped(header name: String) -> Bool {
+        switch name {
+        case "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "cookie": true
+        default: false
+        }
+    }
+
     public func decode(_ record: CaptureRecord) -> DecodedRequest {
         let start = ContinuousClock.now
         var run = Run(decoder: self, start: start)
@@ -35,30 +43,49 @@ public struct RequestDecoder: Sendable {
 
     /// Where to find the decoder for a declared content type (any case, parameters allowed).
     public static func decoderName(forContentType contentType: String) -> String? {
-        let essence = Bytes.lowercased(
-            contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map {
-                $0.trimmingSpaces()
-            } ?? "")
-        switch essence {
-        case "application/x-www-form-urlencoded": return "form"
-        case "multipart/form-data", "multipart/mixed", "multipart/related", "multipart/alternative":
-            return "multipart"
-        case "application/graphql": return "graphql"
-        case "application/grpc", "application/grpc+proto", "application/grpc-web", "application/grpc-web+proto":
-            return "grpc"
-        case "application/x-protobuf", "application/protobuf", "application/vnd.google.protobuf":
-            return "protobuf"
-        default:
-            break
+        var contentType = contentType
+        return contentType.withUTF8 { decoderName(forContentTypeBytes: $0) }
+    }
+
+    /// `decoderName(forContentType:)` over the header's bytes: the media type before any `;`,
+    /// without surrounding spaces and tabs, compared ASCII case-insensitively.
+    static func decoderName(forContentTypeBytes bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var start = 0
+        var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        let essence = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        func matches(_ literal: StaticString, suffix: Bool = false) -> Bool {
+            let count = literal.utf8CodeUnitCount
+            guard suffix ? essence.count >= count : essence.count == count else { return false }
+            let offset = essence.count - count
+            let expected = literal.utf8Start
+            for index in 0..<count where Bytes.lower(essence[offset + index]) != expected[index] { return false }
+            return true
         }
-        if essence == "application/json" || essence.hasSuffix("+json") || essence == "text/json"
-            || essence == "application/x-ndjson" || essence == "application/jsonl"
+        if matches("application/x-www-form-urlencoded") { return "form" }
+        if matches("multipart/form-data") || matches("multipart/mixed") || matches("multipart/related")
+            || matches("multipart/alternative")
+        {
+            return "multipart"
+        }
+        if matches("application/graphql") { return "graphql" }
+        if matches("application/grpc") || matches("application/grpc+proto") || matches("application/grpc-web")
+            || matches("application/grpc-web+proto")
+        {
+            return "grpc"
+        }
+        if matches("application/x-protobuf") || matches("application/protobuf")
+            || matches("application/vnd.google.protobuf")
+        {
+            return "protobuf"
+        }
+        if matches("application/json") || matches("+json", suffix: true) || matches("text/json")
+            || matches("application/x-ndjson") || matches("application/jsonl")
         {
             return "json"
         }
-        if essence == "application/xml" || essence == "text/xml" || essence.hasSuffix("+xml") {
-            return "xml"
-        }
+        if matches("application/xml") || matches("text/xml") || matches("+xml", suffix: true) { return "xml" }
         return nil
     }
 }
@@ -153,10 +180,11 @@ private struct Run {
                     context: DecodeContext(source: .cookie, fieldName: "cookie"), declared: ("cookie", .silent))
                 continue
             }
-            if RequestDecoder.skippedHeaders.contains(name) || header.value.isEmpty { continue }
+            if header.value.isEmpty || RequestDecoder.isSkipped(header: name) { continue }
             add(
                 Point(
-                    parent: -1, segment: "header" + LocationPath.key(name), value: Array(header.value.utf8),
+                    parent: -1, segment: LocationPath.appending(key: name, to: "header"),
+                    value: Array(header.value.utf8),
                     kind: .text, depth: 0),
                 context: DecodeContext(source: .header, fieldName: name))
         }
@@ -211,8 +239,10 @@ private struct Run {
         while index < result.points.count {
             defer { index += 1 }
             if overTime() { return }
-            let point = result.points[index]
-            guard point.kind == .text || point.kind == .binary, !point.value.isEmpty, !expanded[index] else { continue }
+            let kind = result.points[index].kind
+            guard kind == .text || kind == .binary, !result.points[index].value.isEmpty, !expanded[index] else {
+                continue
+            }
             if let (name, rendering) = declared[index] {
                 if expand(index, with: name, rendering: rendering) { continue }
                 if contexts[index].source == .body {
@@ -255,16 +285,22 @@ private struct Run {
     }
 
     mutating func sniff(_ index: Int) {
-        let point = result.points[index]
+        let depth = result.points[index].depth
         var context = contexts[index]
-        context.depth = Int(point.depth)
+        context.depth = Int(depth)
         context.declared = false
-        let input = point.value[...]
-        let sniffers = decoder.registry.sniffers
-        for position in sniffers.indices {
-            guard let decoded = sniffers[position].decode(input, context: context, budget: &budget) else { continue }
-            let valueDecoder = sniffers[position]
-            if Int(point.depth) >= limits.maxDepth {
+        let input = result.points[index].value[...]
+        let registry = decoder.registry
+        // Each sniffer's gate first: most values are plain words no sniffer takes, and calling
+        // through the existential for each of them costs more than the gates.
+        let admitted = input.withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
+        for position in registry.sniffers.indices {
+            if position < 64, admitted & (1 << UInt64(position)) == 0 { continue }
+            guard let decoded = registry.sniffers[position].decode(input, context: context, budget: &budget) else {
+                continue
+            }
+            let valueDecoder = registry.sniffers[position]
+            if Int(depth) >= limits.maxDepth {
                 budget.hit(.depth)
                 result.annotations.append(
                     Annotation(
@@ -278,20 +314,21 @@ private struct Run {
     }
 
     mutating func attach(_ decoded: Decoded, from valueDecoder: any ValueDecoder, rendering: Rendering, to index: Int) {
-        let parent = result.points[index]
+        let parentDepth = result.points[index].depth
         let parentContext = contexts[index]
         if valueDecoder.isContainer { result.points[index].isContainer = true }
         for var annotation in decoded.annotations {
             if annotation.point < 0 { annotation.point = Int32(index) }
             result.annotations.append(annotation)
         }
+        let label = valueDecoder.name
         let prefix: String
         switch rendering {
         case .silent: prefix = ""
-        case .declared: prefix = "." + valueDecoder.name
-        case .sniffed: prefix = ">" + valueDecoder.name
+        case .declared: prefix = LocationPath.joined(".", label)
+        case .sniffed: prefix = LocationPath.joined(">", label)
         }
-        let depth = parent.depth &+ (rendering == .silent ? 0 : 1)
+        let depth = parentDepth &+ (rendering == .silent ? 0 : 1)
         for child in decoded.children {
             // Plain identifiers as keys cannot carry a payload; do not spend points on them.
             if child.kind == .key, LocationPath.isBenignIdentifier(child.value) { continue }
@@ -303,11 +340,12 @@ private struct Run {
                 context.fieldName = name
             }
             let childDeclared = child.contentType.flatMap(RequestDecoder.decoderName(forContentType:))
+            let segment = LocationPath.joined(prefix, child.path)
             guard
                 add(
                     Point(
-                        parent: Int32(index), segment: prefix + child.path, value: child.value, kind: child.kind,
-                        depth: depth, decoder: valueDecoder.name),
+                        parent: Int32(index), segment: segment, value: child.value, kind: child.kind,
+                        depth: depth, decoder: label),
                     context: context, declared: childDeclared.map { ($0, .declared) }) != nil
             else { return }
         }

@@ -15,6 +15,9 @@ public protocol ValueDecoder: Sendable {
     /// detectors then skip the raw text and judge the children. Transformations return false.
     var isContainer: Bool { get }
     func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded?
+    /// What a value must look like for `decode` to possibly accept it when sniffed (see
+    /// `SniffGate`); the default admits every value.
+    var sniffGate: SniffGate { get }
 }
 
 /// What the engine knows about a value when it asks a decoder to unwrap it.
@@ -126,4 +129,100 @@ public struct DecodeBudget: Sendable {
     public mutating func hit(_ limit: LimitKind) {
         hits.insert(limit)
     }
+}
+
+/// A cheap necessary condition for a sniffer to accept a value, checked by the engine before it
+/// calls `decode` (most values are plain words that no sniffer takes; asking all of them costs
+/// more than the whole decode of a typical request).
+///
+/// Contract: when `admits` is false for a value, the decoder's `decode` with `declared == false`
+/// must return nil for it. A gate may admit values the decoder then rejects; it must never
+/// reject one the decoder would accept (the tests check every standard sniffer).
+public struct SniffGate: Sendable {
+    /// Bytes the value may start with (nil: any).
+    public var first: ByteSet?
+    /// Bytes the value may start with once leading ASCII whitespace (`Bytes.isSpace`) is skipped.
+    public var firstNonSpace: ByteSet?
+    /// A byte the value must contain somewhere (`%` for percent escapes).
+    public var contains: UInt8?
+    /// The value's minimum length.
+    public var minCount: Int
+
+    public init(first: ByteSet? = nil, firstNonSpace: ByteSet? = nil, contains: UInt8? = nil, minCount: Int = 1) {
+        self.first = first
+        self.firstNonSpace = firstNonSpace
+        self.contains = contains
+        self.minCount = minCount
+    }
+
+    /// No condition beyond a non-empty value.
+    public static let any = SniffGate()
+
+    /// Whether the value may be the decoder's.
+    @inline(__always)
+    public func admits(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard value.count >= minCount, value.count > 0 else { return false }
+        if let first, !first.contains(value[0]) { return false }
+        if let firstNonSpace {
+            var index = 0
+            while index < value.count, Bytes.isSpace(value[index]) { index += 1 }
+            guard index < value.count, firstNonSpace.contains(value[index]) else { return false }
+        }
+        if let contains {
+            var found = false
+            for byte in value where byte == contains {
+                found = true
+                break
+            }
+            guard found else { return false }
+        }
+        return true
+    }
+}
+
+/// A set of byte values (256 bits).
+public struct ByteSet: Sendable, Equatable {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    public init() {}
+
+    public init(_ bytes: some Sequence<UInt8>) {
+        for byte in bytes { insert(byte) }
+    }
+
+    /// The bytes `b` for which `predicate(b)` holds.
+    public init(where predicate: (UInt8) -> Bool) {
+        for byte in UInt8.min...UInt8.max where predicate(byte) { insert(byte) }
+    }
+
+    public mutating func insert(_ byte: UInt8) {
+        let bit: UInt64 = 1 << UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
+        }
+    }
+
+    @inline(__always)
+    public func contains(_ byte: UInt8) -> Bool {
+        let word: UInt64
+        switch byte >> 6 {
+        case 0: word = words.0
+        case 1: word = words.1
+        case 2: word = words.2
+        default: word = words.3
+        }
+        return word >> UInt64(byte & 63) & 1 != 0
+    }
+
+    public static func == (lhs: ByteSet, rhs: ByteSet) -> Bool {
+        lhs.words == rhs.words
+    }
+}
+
+extension ValueDecoder {
+    /// No gate: the engine asks `decode` for every value.
+    public var sniffGate: SniffGate { .any }
 }

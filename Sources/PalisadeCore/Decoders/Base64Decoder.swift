@@ -15,6 +15,10 @@
 public struct Base64Decoder: ValueDecoder {
     public let name = "base64"
     public let isContainer = false
+    /// An alphabet character (either alphabet) or the `d` of `data:` first; 8 bytes at least.
+    public var sniffGate: SniffGate {
+        SniffGate(first: ByteSet(where: { Base64.sextet($0, alphabet: .either) != nil }), minCount: 8)
+    }
 
     public init() {}
 

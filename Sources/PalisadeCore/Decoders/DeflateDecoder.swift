@@ -6,6 +6,10 @@
 public struct DeflateDecoder: ValueDecoder {
     public let name = "deflate"
     public let isContainer = false
+    /// A zlib CMF byte (method 8, window ≤ 32 KiB).
+    public var sniffGate: SniffGate {
+        SniffGate(first: ByteSet(where: { $0 & 0x0F == 8 && $0 >> 4 <= 7 }), minCount: 6)
+    }
 
     public init() {}
 

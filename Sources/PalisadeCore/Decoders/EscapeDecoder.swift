@@ -14,6 +14,8 @@
 public struct EscapeDecoder: ValueDecoder {
     public let name = "escape"
     public let isContainer = false
+    /// Only values holding a `\\`.
+    public var sniffGate: SniffGate { SniffGate(contains: UInt8(ascii: "\\"), minCount: 2) }
 
     public init() {}
 

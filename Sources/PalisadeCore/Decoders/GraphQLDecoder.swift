@@ -28,6 +28,8 @@
 public struct GraphQLDecoder: ValueDecoder {
     public let name = "graphql"
     public let isContainer = true
+    /// `{`, `query`, `mutation`, `subscription` or `fragment` after whitespace.
+    public var sniffGate: SniffGate { SniffGate(firstNonSpace: ByteSet("{qmsf".utf8)) }
 
     public init() {}
 

@@ -9,6 +9,8 @@
 public struct GzipDecoder: ValueDecoder {
     public let name = "gzip"
     public let isContainer = false
+    /// The gzip magic byte and a full header.
+    public var sniffGate: SniffGate { SniffGate(first: ByteSet([0x1F]), minCount: 10) }
 
     public init() {}
 

@@ -14,6 +14,8 @@
 public struct HTMLEntityDecoder: ValueDecoder {
     public let name = "html"
     public let isContainer = false
+    /// Only values holding a `&`.
+    public var sniffGate: SniffGate { SniffGate(contains: UInt8(ascii: "&"), minCount: 2) }
 
     public init() {}
 

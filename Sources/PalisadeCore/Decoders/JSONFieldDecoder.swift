@@ -6,6 +6,8 @@
 public struct JSONFieldDecoder: ValueDecoder {
     public let name = "json"
     public let isContainer = true
+    /// Sniffed JSON is an object or an array.
+    public var sniffGate: SniffGate { SniffGate(firstNonSpace: ByteSet("{[".utf8), minCount: 2) }
 
     public init() {}
 
@@ -83,12 +85,12 @@ private struct Flattener {
             children.append(Child(path: path, value: Array(s.utf8), kind: .text, fieldName: fieldName))
         case .array(let elements):
             for (i, element) in elements.enumerated() {
-                flatten(element, path: path + LocationPath.index(i), fieldName: fieldName)
+                flatten(element, path: LocationPath.joined(path: path, index: i), fieldName: fieldName)
             }
         case .object(let members):
             var seen: Set<String> = []
             for member in members {
-                let childPath = path + LocationPath.key(member.key)
+                let childPath = LocationPath.appending(key: member.key, to: path)
                 if !seen.insert(member.key).inserted {
                     annotations.append(
                         Annotation(.jsonDuplicateKey, detail: String(member.key.prefix(40))))

@@ -12,6 +12,8 @@
 public struct JWTDecoder: ValueDecoder {
     public let name = "jwt"
     public let isContainer = true
+    /// `eyJ…` or `Bearer …`, at least 10 bytes.
+    public var sniffGate: SniffGate { SniffGate(first: ByteSet("Bbe".utf8), minCount: 10) }
 
     public init() {}
 
@@ -31,7 +33,7 @@ public struct JWTDecoder: ValueDecoder {
             if let header = json.decode(bytes[...], context: jsonContext, budget: &budget) {
                 headerDecoded = true
                 for var child in header.children {
-                    child.path = "{header}" + child.path
+                    child.path = LocationPath.joined("{header}", child.path)
                     if child.path == "{header}.alg", child.kind == .text,
                         Bytes.lowercased(String(decoding: child.value, as: UTF8.self)) == "none"
                     {
@@ -126,7 +128,18 @@ public struct JWTDecoder: ValueDecoder {
             }
         }
         guard dots == 2 || dots == 4 else { return nil }
-        let parts = token.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        var parts: [ArraySlice<UInt8>] = []
+        parts.reserveCapacity(dots + 1)
+        var start = token.startIndex
+        var index = token.startIndex
+        while index < token.endIndex {
+            if token[index] == UInt8(ascii: ".") {
+                parts.append(token[start..<index])
+                start = index + 1
+            }
+            index += 1
+        }
+        parts.append(token[start...])
         // The header, and a JWS payload, cannot be empty; a signature can (`alg: none`).
         guard !parts[0].isEmpty, dots == 4 || !parts[1].isEmpty else { return nil }
         return parts

@@ -34,12 +34,11 @@ public struct PathDecoder: ValueDecoder {
                 break
             }
             let indexPath = LocationPath.index(segments)
-            let label = "path" + indexPath
             let semicolon = segment.firstIndex(of: UInt8(ascii: ";")) ?? segment.endIndex
             var findings: Percent.Findings = []
             let value = Percent.decodeComponent(segment[..<semicolon], plusAsSpace: false, findings: &findings)
             guard budget.consume(value.count) else { break }
-            log.note(findings, field: label)
+            log.note(findings, field: LocationPath.joined("path", indexPath))
             children.append(Child(path: indexPath, value: value, kind: .text))
             segments += 1
             values += 1
@@ -47,7 +46,7 @@ public struct PathDecoder: ValueDecoder {
             let matrix = Percent.PairReader(separator: UInt8(ascii: ";"))
             let complete = matrix.read(
                 segment[(semicolon + 1)...],
-                path: { indexPath + ";" + (LocationPath.isPlain($0) ? $0 : LocationPath.key($0)) },
+                path: { LocationPath.joined(indexPath, ";", LocationPath.isPlain($0) ? $0 : LocationPath.key($0)) },
                 into: &children, log: &log, values: &values, budget: &budget)
             if !complete { break }
         }

@@ -12,6 +12,10 @@
 public struct ProtobufDecoder: ValueDecoder {
     public let name = "protobuf"
     public let isContainer = true
+    /// A first byte that can start a field (valid wire type, non-zero field number).
+    public var sniffGate: SniffGate {
+        SniffGate(first: ByteSet(where: { ProtobufWire.canStartField([$0][...]) }), minCount: 2)
+    }
 
     public init() {}
 

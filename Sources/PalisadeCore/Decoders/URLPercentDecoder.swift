@@ -15,6 +15,8 @@
 public struct URLPercentDecoder: ValueDecoder {
     public let name = "url"
     public let isContainer = false
+    /// Only values holding a `%`.
+    public var sniffGate: SniffGate { SniffGate(contains: UInt8(ascii: "%"), minCount: 3) }
 
     /// Rounds decoded in one step; a value still encoded after that is decoded again by the engine
     /// (`>url>url`), within the depth limit.

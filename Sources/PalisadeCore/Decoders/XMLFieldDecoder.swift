@@ -23,6 +23,8 @@
 public struct XMLFieldDecoder: ValueDecoder {
     public let name = "xml"
     public let isContainer = true
+    /// `<` after whitespace, or a byte-order mark.
+    public var sniffGate: SniffGate { SniffGate(firstNonSpace: ByteSet([UInt8(ascii: "<"), 0xEF])) }
 
     public init() {}
 

@@ -24,6 +24,9 @@ struct JSONFlattener {
     static func flatten(_ input: ArraySlice<UInt8>, maxDepth: Int, fieldName: String?) -> JSONFlattener? {
         input.withUnsafeBufferPointer { buffer in
             var flattener = JSONFlattener(bytes: buffer, maxDepth: maxDepth)
+            // Growing from empty reallocates 3–4 times for a typical document.
+            flattener.children.reserveCapacity(min(64, max(4, buffer.count / 8)))
+            flattener.keys.reserveCapacity(8)
             guard flattener.document(fieldName: fieldName) else { return nil }
             return flattener
         }
@@ -147,7 +150,8 @@ struct JSONFlattener {
         var position = 0
         while true {
             skipWhitespace()
-            guard value(depth: depth, path: path + LocationPath.index(position), fieldName: fieldName) else {
+            guard value(depth: depth, path: LocationPath.joined(path: path, index: position), fieldName: fieldName)
+            else {
                 return false
             }
             position += 1

@@ -13,6 +13,11 @@ public enum PathTemplate {
     }
 
     private static func templated<S: StringProtocol>(_ path: S) -> String {
+        // ASCII paths (the norm: raw paths are percent-encoded) over their bytes; others by
+        // `Character` below, where a combining mark after `/` keeps the two together.
+        if let result = path.utf8.withContiguousStorageIfAvailable({ asciiTemplated($0) }), let ascii = result {
+            return ascii
+        }
         var out = ""
         out.reserveCapacity(path.utf8.count)
         for (i, segment) in path.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
@@ -26,6 +31,37 @@ public enum PathTemplate {
         return out.isEmpty ? "/" : out
     }
 
+    /// `templated` over an ASCII path's bytes; nil if a byte is not ASCII.
+    private static func asciiTemplated(_ path: UnsafeBufferPointer<UInt8>) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(path.count)
+        var start = 0
+        while start <= path.count {
+            var end = start
+            while end < path.count, path[end] != UInt8(ascii: "/") {
+                if path[end] >= 0x80 { return nil }
+                end += 1
+            }
+            if start > 0 { out.append(UInt8(ascii: "/")) }
+            let segment = UnsafeBufferPointer(rebasing: path[start..<end])
+            if let placeholder = placeholder(bytes: segment) {
+                out.append(contentsOf: placeholder.utf8)
+            } else {
+                out.append(contentsOf: segment)
+            }
+            start = end + 1
+        }
+        return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
+    }
+
+    /// `placeholder(for:)` over a segment's bytes.
+    static func placeholder(bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.count < 20, !bytes.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "@") }) {
+            return nil
+        }
+        return placeholder(nonEmpty: Array(bytes))
+    }
+
     /// The placeholder a segment stands for, or nil to keep it.
     public static func placeholder<S: StringProtocol>(for segment: S) -> String? {
         // Fast path without copying: every placeholder needs a digit, an `@`, or 20+ bytes.
@@ -33,7 +69,10 @@ public enum PathTemplate {
         if view.count < 20, !view.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "@") }) {
             return nil
         }
-        let bytes = Array(view)
+        return placeholder(nonEmpty: Array(view))
+    }
+
+    private static func placeholder(nonEmpty bytes: [UInt8]) -> String? {
         guard !bytes.isEmpty else { return nil }
         if bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return "{id}" }
         if isUUID(bytes) { return "{uuid}" }

@@ -161,7 +161,12 @@ public enum Percent {
     struct FindingLog {
         private(set) var annotations: [Annotation] = []
 
-        mutating func note(_ findings: Findings, field: String) {
+        /// `field` is only built when there is something to note.
+        mutating func note(_ findings: Findings, field: @autoclosure () -> String) {
+            guard findings.contains(.nul) || findings.contains(.overlong) || findings.contains(.percentUnicode) else {
+                return
+            }
+            let field = field()
             if findings.contains(.nul) { add(.nulByte, field: field) }
             if findings.contains(.overlong) { add(.overlongUTF8, field: field) }
             if findings.contains(.percentUnicode) { add(.percentUnicode, field: field) }
@@ -194,6 +199,9 @@ public enum Percent {
             _ input: ArraySlice<UInt8>, path: (String) -> String, into children: inout [Child],
             log: inout FindingLog, values: inout Int, budget: inout DecodeBudget
         ) -> Bool {
+            var separators = 0
+            for byte in input where byte == separator { separators += 1 }
+            children.reserveCapacity(children.count + 2 * min(separators + 1, 64))
             var start = input.startIndex
             while start < input.endIndex {
                 let end = input[start...].firstIndex(of: separator) ?? input.endIndex

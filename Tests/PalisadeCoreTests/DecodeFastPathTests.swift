@@ -1,0 +1,144 @@
+import Testing
+
+@testable import PalisadeCore
+
+/// The decode engine's shortcuts must give exactly what the plain code gives: sniff gates never
+/// turn away a value their decoder would take, byte-level content-type matching and path
+/// templates agree with their `String` forms, and locations are joined as `+` would join them.
+@Suite struct DecodeFastPathTests {
+    /// Values that exercise every sniffer and its rejections: each sniffer's own formats, their
+    /// prefixes and near misses, whitespace, BOMs and random bytes.
+    static let samples: [[UInt8]] = {
+        var samples: [[UInt8]] = [
+            "plain", "HS256", "1763700000", "user-12345", "a%20b", "%", "%2", "%41", "%u0041", "a&amp;b", "&lt",
+            "&#39;", "a\\nb", "\\u0041", "\\", "{\"a\":1}", "  {\"a\":[1,2]}  ", "[1,2,3]", "{}", "[]", "{",
+            "<a>x</a>", "  <?xml version=\"1.0\"?><r/>", "\u{FEFF}<r>x</r>", "<b>bold</b>", "query { a }",
+            "{ viewer { id } }", "mutation M { x }", "subscription { s }", "fragment F on T { a }", "queryx",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", "Bearer eyJhbGciOiJub25lIn0.eyJhIjoxfQ.",
+            "bearer eyJhbGciOiJub25lIn0.eyJhIjoxfQ.", "eyJhbGciOiJIUzI1NiJ9", "dGhpcyBpcyBhIHRlc3Q=",
+            "eyJhdXRob3IiOiJhZGEifQ==", "data:text/plain;base64,aGVsbG8=", "aGVsbG8gd29ybGQ", "c2lnbmF0dXJl",
+            "SGVsbG8-_w", "!!!!!!!!!!", "\t\n {\"k\":\"v\"}", " ", "\u{0B}{\"a\":1}",
+        ].map { Array($0.utf8) }
+        // Binary: gzip, zlib, protobuf-looking bytes.
+        samples.append([0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0x03, 0x4B, 0x04, 0x00])
+        samples.append([0x78, 0x9C, 0x4B, 0x04, 0x00, 0x00, 0x62, 0x00, 0x62])
+        samples.append([0x08, 0x96, 0x01, 0x12, 0x03, 0x61, 0x62, 0x63])
+        samples.append([0x0A, 0x02, 0xFF, 0xFE])
+        samples.append(Inflate.compress(Array("hello hello hello".utf8), format: .gzip) ?? [])
+        samples.append(Inflate.compress(Array("{\"a\":\"zlib\"}".utf8), format: .zlib) ?? [])
+        // Deterministic random bytes and random printable text.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        for length in 1...48 {
+            samples.append((0..<length).map { _ in UInt8(truncatingIfNeeded: next()) })
+            samples.append((0..<length).map { _ in UInt8(32 + next() % 95) })
+        }
+        return samples
+    }()
+
+    @Test func sniffGatesNeverRejectWhatTheirDecoderAccepts() {
+        let registry = DecoderRegistry.standard
+        for value in Self.samples {
+            let admitted = value.withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
+            for (position, sniffer) in registry.sniffers.enumerated() {
+                var budget = DecodeBudget(limits: .default)
+                let decoded = sniffer.decode(value[...], context: DecodeContext(source: .query), budget: &budget)
+                let gate = value.withUnsafeBufferPointer { registry.sniffGates[position].admits($0) }
+                let indexed = admitted & (1 << UInt64(position)) != 0
+                // The compiled index and the gate agree; neither turns away an accepted value.
+                #expect(gate == indexed, "\(sniffer.name) on \(value)")
+                if decoded != nil {
+                    #expect(gate, "\(sniffer.name) accepts \(value) but its gate rejects it")
+                }
+            }
+        }
+    }
+
+    @Test func sniffGatesTurnAwayPlainWords() {
+        let registry = DecoderRegistry.standard
+        // `HS256` is 5 bytes: too short for Base64, protobuf looks at it as text.
+        let admitted = Array("HS256".utf8).withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
+        let names = registry.sniffers.enumerated().filter { admitted & (1 << UInt64($0.offset)) != 0 }.map {
+            $0.element.name
+        }
+        #expect(names == ["protobuf"])
+    }
+
+    @Test(arguments: [
+        "application/json", "Application/JSON; charset=utf-8", "  text/xml ;x=1", "application/vnd.api+json",
+        "application/problem+XML", "multipart/form-data; boundary=b", "MULTIPART/MIXED", "application/grpc-web+proto",
+        "application/x-ndjson", "application/jsonl", "text/plain", "", ";", "application/json2", "json",
+        "\tapplication/x-www-form-urlencoded\t", "application/vnd.google.protobuf", "application/graphql;",
+    ])
+    func contentTypeBytesMatchTheStringRules(contentType: String) {
+        #expect(RequestDecoder.decoderName(forContentType: contentType) == Self.referenceDecoderName(contentType))
+    }
+
+    /// The former `String` implementation.
+    static func referenceDecoderName(_ contentType: String) -> String? {
+        let essence = Bytes.lowercased(
+            contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map {
+                $0.trimmingSpaces()
+            } ?? "")
+        switch essence {
+        case "application/x-www-form-urlencoded": return "form"
+        case "multipart/form-data", "multipart/mixed", "multipart/related", "multipart/alternative": return "multipart"
+        case "application/graphql": return "graphql"
+        case "application/grpc", "application/grpc+proto", "application/grpc-web", "application/grpc-web+proto":
+            return "grpc"
+        case "application/x-protobuf", "application/protobuf", "application/vnd.google.protobuf": return "protobuf"
+        default: break
+        }
+        if essence == "application/json" || essence.hasSuffix("+json") || essence == "text/json"
+            || essence == "application/x-ndjson" || essence == "application/jsonl"
+        {
+            return "json"
+        }
+        if essence == "application/xml" || essence == "text/xml" || essence.hasSuffix("+xml") { return "xml" }
+        return nil
+    }
+
+    @Test func skippedHeadersSwitchMatchesTheSet() {
+        for name in RequestDecoder.skippedHeaders { #expect(RequestDecoder.isSkipped(header: name)) }
+        for name in ["host", "user-agent", "content-type", "cookies", "t", ""] {
+            #expect(!RequestDecoder.isSkipped(header: name))
+        }
+    }
+
+    @Test(arguments: [
+        "/v1/users/42/orders/550e8400-e29b-41d4-a716-446655440000", "/v2/reports/2025-11-21", "", "/", "//",
+        "/a/", "/v1/users/me", "/u/ada@example.com/x", "/t/abcdefghij0123456789xyz", "/h/0123456789abcdef0123",
+        "/caf\u{E9}/42", "/x/\u{301}42", "relative/7", "/v1/search?q=1",
+    ])
+    func pathTemplateOverBytesMatchesTheCharacterForm(path: String) {
+        // `Substring` and `String` inputs take the byte path; the reference splits by Character.
+        var reference = ""
+        for (i, segment) in path.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
+            if i > 0 { reference += "/" }
+            reference += PathTemplate.placeholder(for: segment) ?? String(segment)
+        }
+        if reference.isEmpty { reference = "/" }
+        #expect(PathTemplate.template(for: path) == reference)
+        #expect(PathTemplate.template(for: path[...]) == reference)
+    }
+
+    @Test func locationsJoinLikeConcatenation() {
+        #expect(LocationPath.joined("a", "", "") == "a")
+        #expect(LocationPath.joined("", "b") == "b")
+        #expect(LocationPath.joined(">jwt", "{header}.alg") == ">jwt{header}.alg")
+        #expect(
+            LocationPath.joined("[\"", "a long key with spaces in it", "\"]") == "[\"a long key with spaces in it\"]")
+        #expect(LocationPath.joined("caf\u{E9}", ".", "\u{1F600}") == "caf\u{E9}.\u{1F600}")
+        for index in [0, 1, 9, 10, 99, 100, 12_345, Int.max, -1, -20] {
+            #expect(LocationPath.index(index) == "[" + String(index) + "]")
+            #expect(LocationPath.joined(path: ".items", index: index) == ".items[" + String(index) + "]")
+        }
+        #expect(LocationPath.appending(key: "user-agent", to: "header") == "header.user-agent")
+        #expect(LocationPath.appending(key: "we\"ird", to: ".a") == ".a[\"we\\\"ird\"]")
+        #expect(LocationPath.isPlain("user_agent-1:$@") && !LocationPath.isPlain("a b") && !LocationPath.isPlain(""))
+        #expect(!LocationPath.isPlain(String(repeating: "k", count: 65)))
+    }
+}
