@@ -263,6 +263,14 @@ def benign_values(rng, count):
                         entries.append(l[2:].strip())
     for v in rng.sample(entries, min(400, len(entries))):
         out.append(("benign", "debian-changelogs", "comment", v))
+    # License texts (base-files): legal prose full of quotes, parentheses, "or"/"and", section signs.
+    legal = []
+    lic = "/usr/share/common-licenses"
+    for name in ["Apache-2.0", "Artistic", "BSD", "GPL-3", "LGPL-2.1", "MPL-2.0", "GFDL-1.3", "CC0-1.0"]:
+        if os.path.exists(os.path.join(lic, name)):
+            legal += [l.strip() for l in lines(os.path.join(lic, name)) if len(l.strip()) >= 30]
+    for i, v in enumerate(rng.sample(sorted(set(legal)), min(600, len(set(legal))))):
+        out.append(("benign", "common-licenses", "q" if i % 2 else "description", v))
     return out
 
 
@@ -275,18 +283,20 @@ def user_agents(rng):
 
 # --- requests -------------------------------------------------------------------------------------
 
-def request(value, placement, field, attack):
+def request(value, placement, field, raw):
+    """raw: the value goes into the query, path and form body as it is (a fuzzer's substitution);
+    otherwise it is percent-encoded like a well-behaved client does."""
     method, path, headers, body = "GET", "/api/v1/items", [], ""
-    enc = (lambda v: wire_safe(v)) if attack else pct
+    enc = (lambda v: wire_safe(v)) if raw else pct
     if placement == "query":
         path = "/api/v1/search?" + pct(field) + "=" + enc(value)
     elif placement == "path":
-        path = "/api/v1/items/" + (wire_safe(value).replace("?", "%3F") if attack else pct(value))
+        path = "/api/v1/items/" + (wire_safe(value).replace("?", "%3F") if raw else pct(value))
     elif placement == "json":
         method, body = "POST", json.dumps({field: value, "page": 1}, ensure_ascii=False)
         headers.append(("Content-Type", "application/json"))
     elif placement == "form":
-        method, body = "POST", pct(field) + "=" + (value.replace("&", "%26") if attack else pct(value)) + "&page=1"
+        method, body = "POST", pct(field) + "=" + (value.replace("&", "%26") if raw else pct(value)) + "&page=1"
         headers.append(("Content-Type", "application/x-www-form-urlencoded"))
     elif placement == "cookie":
         headers.append(("Cookie", "session=abc123; " + pct(field) + "=" + pct(value)))
@@ -315,8 +325,8 @@ def build(out_dir, seed):
     attacks += wfuzz_list("Injections/All_attack.txt", "all_attack_mixed")
     records, values, excluded, seen = [], [], [], set()
 
-    def add(cls, source, value, placement, field, attack, kind=""):
-        method, path, headers, body = request(value, placement, field, attack)
+    def add(cls, source, value, placement, field, raw, kind=""):
+        method, path, headers, body = request(value, placement, field, raw)
         rid = "r%d" % len(records)
         records.append({"id": rid, "method": method, "path": path, "host": "api.example.com",
                         "headers": [["host", "api.example.com"]] + [[n.lower(), v] for n, v in headers],
@@ -336,8 +346,10 @@ def build(out_dir, seed):
         if (cls, value) in seen:
             continue
         seen.add((cls, value))
+        # wfuzz substitutes its lists into the request verbatim; sqlmap and wapiti URL-encode.
+        raw = source.startswith("wfuzz/")
         for placement in ATTACK_PLACEMENTS:
-            add(cls, source, value, placement, FIELDS[n % len(FIELDS)], True)
+            add(cls, source, value, placement, FIELDS[n % len(FIELDS)], raw)
             n += 1
     for cls, source, value in probe_paths():
         if value not in seen:
@@ -362,7 +374,7 @@ def build(out_dir, seed):
         for cls, source, why, value in excluded:
             f.write("%s\t%s\t%s\t%s\n" % (cls, source, why, value.replace("\t", "\\t").replace("\n", "\\n")))
     with open(os.path.join(out_dir, "sources.txt"), "w") as f:
-        for pkg in ["wfuzz", "wapiti", "sqlmap", "python3-fake-factory", "iso-codes", "wamerican", "miscfiles"]:
+        for pkg in ["wfuzz", "wapiti", "sqlmap", "python3-fake-factory", "iso-codes", "wamerican", "miscfiles", "base-files"]:
             f.write("%s %s\n" % (pkg, package_version(pkg)))
     n_att = sum(v["class"] not in ("benign", "scanner_probe") for v in values)
     print("external: %d requests (%d attack, %d probe paths, %d benign); %d list lines excluded (excluded.tsv)"

@@ -245,7 +245,7 @@ public struct SQLiDetector: Detector {
                 var c = 0.0
                 if w.tautology {
                     c = 0.95
-                } else if w.subquery || w.selectSeen {
+                } else if w.subquery || w.selectSeen || w.caseCondition {
                     c = 0.9
                 } else if strongFunction {
                     c = 0.9
@@ -266,7 +266,7 @@ public struct SQLiDetector: Detector {
                 best.consider(c * weight, "sqli.boolean")
             case .comparison, .arithmetic:
                 var c = 0.0
-                if w.subquery || w.selectSeen {
+                if w.subquery || w.selectSeen || w.caseCondition {
                     c = 0.9
                 } else if strongFunction {
                     c = 0.85
