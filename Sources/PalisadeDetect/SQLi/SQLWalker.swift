@@ -327,7 +327,10 @@ struct SQLWalker {
                         if t.systemObject { systemObject = true }
                         if t.function == .info { info = true }
                     }
-                    if selectSeen, !fromSeen { selectEvidence = true }
+                    // A select-list item is evidence — but not the rest of a sentence the application's
+                    // quote would close (`"Union Select" is the name of our choir`).
+                    let proseTail = t.kind == .string && !t.flag && text(t).contains(0x20)
+                    if selectSeen, !fromSeen, !proseTail { selectEvidence = true }
                     // `or 1 or`, `or 1--`: a non-zero number standing alone as a condition is true.
                     if t.kind == .number, i > 0, isLogic(tokens[i - 1]), pendingComparison < 0,
                         next(i).map({

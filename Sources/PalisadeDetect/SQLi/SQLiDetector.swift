@@ -199,7 +199,13 @@ public struct SQLiDetector: Detector {
         if w.intoFile { best.consider(0.95, "sqli.into_outfile") }
         if w.unionSelect {
             let formed = w.selectEvidence || w.systemObject || w.endsWithComment || (w.fromSeen && injected)
-            best.consider(formed ? (injected || start == .word ? 0.95 : 0.85) : 0.35, "sqli.union_select")
+            // `' UNION SELECT` as the whole value: the quote opens nothing but the breakout, so the
+            // column-count probe needs no select list to be one.
+            let bareProbe =
+                quoted && clean && tokens[0].end - tokens[0].start <= 1 && tokens[n - 1].kind == .word
+                && tokens[n - 1].word == .select
+            best.consider(
+                formed ? (injected || start == .word ? 0.95 : 0.85) : (bareProbe ? 0.7 : 0.35), "sqli.union_select")
         }
         if w.stacked {
             switch w.stackedStatement {
