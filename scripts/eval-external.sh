@@ -56,8 +56,8 @@ if [ -z "$palisade" ]; then
 fi
 [ -x "$palisade" ] || { echo "eval-external: $palisade is not executable" >&2; exit 1; }
 
-rm -rf "$out"
 mkdir -p "$out"
+rm -f "$out"/{captures,values,low,default,high}.jsonl "$out"/*.tsv "$out"/*.log "$out"/summary.md "$out"/sources.txt
 "$py" "$here/external/corpus.py" build "$out" --seed "$seed"
 for sensitivity in low default high; do
   # Exit 3 would mean rejected records; the builder only writes well-formed ones, so fail loudly.

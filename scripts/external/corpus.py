@@ -377,9 +377,9 @@ def build(out_dir, seed):
         for pkg in ["wfuzz", "wapiti", "sqlmap", "python3-fake-factory", "iso-codes", "wamerican", "miscfiles", "base-files"]:
             f.write("%s %s\n" % (pkg, package_version(pkg)))
     n_att = sum(v["class"] not in ("benign", "scanner_probe") for v in values)
-    print("external: %d requests (%d attack, %d probe paths, %d benign); %d list lines excluded (excluded.tsv)"
+    print("external: %d requests (%d attack, %d probe paths, %d benign); %d of %d list lines excluded (excluded.tsv)"
           % (len(values), n_att, sum(v["class"] == "scanner_probe" for v in values),
-             sum(v["class"] == "benign" for v in values), len(excluded)), file=sys.stderr)
+             sum(v["class"] == "benign" for v in values), len(excluded), len(attacks)), file=sys.stderr)
 
 
 # --- score ----------------------------------------------------------------------------------------
@@ -427,6 +427,11 @@ def score(out_dir, verdict_files):
         sel = [v for v in values if v["class"] in classes and v["placement"] == p]
         hit = sum(d.get(v["id"], {}).get("attack", False) for v in sel)
         print("  %-7s %5.1f %% (%d/%d)" % (p, 100.0 * hit / max(len(sel), 1), hit, len(sel)))
+    print("\nTPR by source (default):")
+    for src in sorted({v["source"] for v in values if v["class"] in classes}):
+        sel = [v for v in values if v["class"] in classes and v["source"] == src]
+        hit = sum(d.get(v["id"], {}).get("attack", False) for v in sel)
+        print("  %-40s %5.1f %% (%d/%d)" % (src, 100.0 * hit / max(len(sel), 1), hit, len(sel)))
     for s in sens_list:
         with open(os.path.join(out_dir, "misses-%s.tsv" % s), "w") as f:
             for v in values:
