@@ -5,6 +5,7 @@
 # ("External corpora") and docs/DETECTION.md.
 #
 #   scripts/eval-external.sh [--palisade PATH] [--out DIR] [--seed N] [--min-tpr P] [--max-fpr P]
+#                            [--crs 'LEVELS']
 #
 # - Attacks: wfuzz (Injections/*, vulns/dirTraversal*, vulns/sql_inj), wapiti (xss, exec, blind SQL,
 #   file handling, XXE payload files, its CRLF probe), sqlmap (boundaries × payload templates rendered
@@ -18,6 +19,9 @@
 #   OUT/sources.txt.
 # - --min-tpr / --max-fpr (percent, default sensitivity) turn the run into a gate: exit 1 when the
 #   attack TPR is below or the benign FPR above.
+# - --crs '1 2' also replays the same requests (probe paths left out) through nginx + ModSecurity +
+#   OWASP CRS at those paranoia levels via scripts/compare-crs.sh --requests (needs
+#   scripts/bootstrap.sh modsec gateway; a few minutes per level) and writes OUT/crs.md.
 # Requires: scripts/bootstrap.sh external; a palisade binary (default: .build/release/palisade, else
 # .build/debug/palisade, else `swift build --product palisade`).
 set -euo pipefail
@@ -29,6 +33,7 @@ out="$root/build-artifacts/external"
 seed=3
 min_tpr=""
 max_fpr=""
+crs=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --palisade) palisade="$2"; shift 2 ;;
@@ -36,7 +41,8 @@ while [ $# -gt 0 ]; do
     --seed) seed="$2"; shift 2 ;;
     --min-tpr) min_tpr="$2"; shift 2 ;;
     --max-fpr) max_fpr="$2"; shift 2 ;;
-    *) echo "usage: $0 [--palisade PATH] [--out DIR] [--seed N] [--min-tpr P] [--max-fpr P]" >&2; exit 64 ;;
+    --crs) crs="$2"; shift 2 ;;
+    *) echo "usage: $0 [--palisade PATH] [--out DIR] [--seed N] [--min-tpr P] [--max-fpr P] [--crs 'LEVELS']" >&2; exit 64 ;;
   esac
 done
 
@@ -57,7 +63,7 @@ fi
 [ -x "$palisade" ] || { echo "eval-external: $palisade is not executable" >&2; exit 1; }
 
 mkdir -p "$out"
-rm -f "$out"/{captures,values,low,default,high}.jsonl "$out"/*.tsv "$out"/*.log "$out"/summary.md "$out"/sources.txt
+rm -f "$out"/{captures,values,requests,low,default,high}.jsonl "$out"/crs.md "$out"/*.tsv "$out"/*.log "$out"/summary.md "$out"/sources.txt
 "$py" "$here/external/corpus.py" build "$out" --seed "$seed"
 for sensitivity in low default high; do
   # Exit 3 would mean rejected records; the builder only writes well-formed ones, so fail loudly.
@@ -66,6 +72,11 @@ for sensitivity in low default high; do
 done
 echo "sources: $(tr '\n' ' ' < "$out/sources.txt")"
 "$py" "$here/external/corpus.py" score "$out" "$out/low.jsonl" "$out/default.jsonl" "$out/high.jsonl" | tee "$out/summary.md"
+
+if [ -n "$crs" ]; then
+  "$here/compare-crs.sh" --requests "$out/requests.jsonl" --levels "$crs" --seconds 2 --palisade "$palisade" \
+    | tee "$out/crs.md"
+fi
 
 if [ -n "$min_tpr$max_fpr" ]; then
   "$py" - "$out/summary.md" "${min_tpr:-0}" "${max_fpr:-100}" <<'PY'

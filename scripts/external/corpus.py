@@ -22,7 +22,7 @@ import base64, gzip, json, os, random, re, subprocess, sys, urllib.parse
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crs"))
-from corpus import BROWSER, pct, wire_safe  # noqa: E402  (shared with compare-crs)
+from corpus import BROWSER, pct, raw_http, wire_safe  # noqa: E402  (shared with compare-crs)
 
 WFUZZ = "/usr/share/wfuzz/wordlist"
 WAPITI = "/usr/lib/python3/dist-packages/wapitiCore/data/attacks"
@@ -323,7 +323,7 @@ def build(out_dir, seed):
     attacks += wapiti_txt("execPayloads.txt", "exec_mixed")
     attacks += [("crlf", "wapiti/mod_crlf.py", "http://www.google.fr\r\nwapiti: 3.0.4 version")]
     attacks += wfuzz_list("Injections/All_attack.txt", "all_attack_mixed")
-    records, values, excluded, seen = [], [], [], set()
+    records, values, excluded, seen, crs = [], [], [], set(), []
 
     def add(cls, source, value, placement, field, raw, kind=""):
         method, path, headers, body = request(value, placement, field, raw)
@@ -331,6 +331,9 @@ def build(out_dir, seed):
         records.append({"id": rid, "method": method, "path": path, "host": "api.example.com",
                         "headers": [["host", "api.example.com"]] + [[n.lower(), v] for n, v in headers],
                         "body_b64": base64.b64encode(body.encode("utf-8", "surrogateescape")).decode()})
+        if cls != "scanner_probe":  # the same request as raw HTTP, for scripts/compare-crs.sh --requests
+            crs.append({"class": cls, "file": source, "line": value[:200], "capture": records[-1],
+                        "raw": base64.b64encode(raw_http(method, path, headers, body)).decode()})
         values.append({"id": rid, "class": cls, "source": source, "placement": placement, "field": field,
                        "kind": kind, "value": value})
 
@@ -366,6 +369,9 @@ def build(out_dir, seed):
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "captures.jsonl"), "w") as f:
         for r in records:
+            f.write(json.dumps(r) + "\n")
+    with open(os.path.join(out_dir, "requests.jsonl"), "w") as f:
+        for r in crs:
             f.write(json.dumps(r) + "\n")
     with open(os.path.join(out_dir, "values.jsonl"), "w") as f:
         for v in values:
