@@ -62,8 +62,6 @@ struct SQLWalker {
     /// like a fragment or hashtag (`#section-2`).
     var truncatingComment = false
     var junk = false
-    /// A `case` expression was read.
-    var caseSeen = false
     /// A `case when <comparison> then` was read: SQL-only syntax, prose never has it.
     var caseCondition = false
     /// Token index where the walk stopped (exclusive).
@@ -387,7 +385,6 @@ struct SQLWalker {
                         i += 1
                     case .case:
                         caseDepth += 1
-                        caseSeen = true
                         i += 1
                     case .when, .then, .else:
                         if caseDepth == 0 { junk = true } else { i += 1 }
