@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Palisade needs on Debian 12, idempotently: only missing packages are installed,
 # and `apt-get update` runs only when something is missing. Usage: scripts/bootstrap.sh [group…]
-#   groups: build (default: compiler deps), kafka, gateway, demo (nginx + plugin for `make demo`), browser, modsec, deploy
+#   groups: build (default: compiler deps), kafka, gateway, demo (nginx + plugin for `make demo`), browser, modsec, deploy,
+#   external (public payload lists and benign data for scripts/eval-external.sh)
 set -euo pipefail
 
 groups=("$@")
@@ -17,6 +18,7 @@ for group in "${groups[@]}"; do
     browser) packages+=(chromium chromium-driver python3-selenium) ;;
     modsec) packages+=(libnginx-mod-http-modsecurity modsecurity-crs) ;;
     deploy) packages+=(python3 python3-yaml deck luajit2 lua-cjson docker-compose) ;;
+    external) packages+=(python3 wfuzz wapiti sqlmap python3-fake-factory iso-codes wamerican miscfiles) ;;
     *) echo "bootstrap: unknown group '$group'" >&2; exit 2 ;;
   esac
 done

@@ -4,7 +4,10 @@
 # file). Prints a Markdown table: TPR, FPR, requests/s per engine. See BENCHMARKS.md.
 #
 #   scripts/compare-crs.sh [--sample N] [--seconds S] [--palisade PATH] [--levels '1 2 3 4'] [--keep DIR]
+#                          [--requests FILE]
 #
+# --requests FILE replays a prebuilt requests.jsonl (same schema as corpus.py build writes) instead of
+# the in-repo corpus — scripts/eval-external.sh --crs uses it for the external corpora.
 # --sample N keeps at most N requests per corpus file (random, seeded); --keep DIR copies the work
 # directory (requests, statuses, verdicts) there for inspection.
 # - nginx runs on loopback only (127.0.0.1, a free port), one worker, ModSecurity in blocking mode
@@ -32,6 +35,7 @@ seconds=5
 palisade=""
 levels="1 2 3 4"
 keep=""
+requests=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --sample) sample="$2"; shift 2 ;;
@@ -39,7 +43,8 @@ while [ $# -gt 0 ]; do
     --palisade) palisade="$2"; shift 2 ;;
     --levels) levels="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
-    *) echo "usage: $0 [--sample N] [--seconds S] [--palisade PATH] [--levels '1 2 3 4'] [--keep DIR]" >&2; exit 64 ;;
+    --requests) requests="$2"; shift 2 ;;
+    *) echo "usage: $0 [--sample N] [--seconds S] [--palisade PATH] [--levels '1 2 3 4'] [--keep DIR] [--requests FILE]" >&2; exit 64 ;;
   esac
 done
 
@@ -65,7 +70,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 "$here/crs/corpus.py" build "$root/Tests/PalisadeDetectTests/Corpus" "$work" --sample "$sample" >&2
+if [ -n "$requests" ]; then
+  cp "$requests" "$work/requests.jsonl"
+  python3 -c 'import json,sys
+with open(sys.argv[2], "w") as out:
+    for l in open(sys.argv[1]): out.write(json.dumps(json.loads(l)["capture"]) + "\n")' "$work/requests.jsonl" "$work/captures.jsonl"
+else
+  python3 "$here/crs/corpus.py" build "$root/Tests/PalisadeDetectTests/Corpus" "$work" --sample "$sample" >&2
+fi
 python3 "$here/crs/corpus.py" wrk "$work"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }

@@ -51,11 +51,66 @@ public struct CodeInjectionDetector: Detector {
         guard paren || underscore || other else { return nil }
         var best = ExecBest()
         let prose = ExecBytes.proseWords(value, limit: 8)
-        if paren { scanCalls(value, &best) }
+        if paren {
+            scanCalls(value, &best)
+            statementBreakout(value, &best)
+        }
         scanMarkers(value, &best)
         if prose >= 6, best.confidence > 0 { best.confidence *= 0.75 }
         guard best.confidence >= 0.3 else { return nil }
         return Finding(confidence: min(best.confidence, 0.99), rule: best.rule, range: best.range)
+    }
+
+    // MARK: - Statement breakout
+
+    /// `';exit(md5('x'));//`, `".print(f(1));#`, `a;die(x());//`: the value ends the application's
+    /// string or statement (`;`, or a quote and `.` concatenation), runs one call statement and comments
+    /// out the rest of the line — whatever the callee. Only the exact shape counts: an optional word,
+    /// an optional quote, the break, `name(…)` with balanced parentheses, `;` and a short line comment
+    /// ending the value.
+    static func statementBreakout(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
+        let end = value.endIndex
+        var i = value.startIndex
+        while i < end, i - value.startIndex < 64, ExecBytes.isIdent(value[i]) { i += 1 }
+        var quote = false
+        if i < end, value[i] == UInt8(ascii: "'") || value[i] == UInt8(ascii: "\"") {
+            quote = true
+            i += 1
+        }
+        guard i < end, value[i] == UInt8(ascii: ";") || (quote && value[i] == UInt8(ascii: ".")) else { return }
+        let start = i
+        i = ExecBytes.skipSpaces(value, i + 1)
+        let name = i
+        while i < end, i - name < 64, ExecBytes.isIdent(value[i]) { i += 1 }
+        guard i - name >= 2, ExecBytes.isAlpha(value[name]), i < end, value[i] == UInt8(ascii: "(") else { return }
+        // Balanced arguments (quotes respected), at most 512 bytes.
+        var depth = 0
+        var inQuote: UInt8 = 0
+        while i < end, i - name < 512 {
+            let b = value[i]
+            if inQuote != 0 {
+                if b == inQuote { inQuote = 0 }
+            } else if b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") {
+                inQuote = b
+            } else if b == UInt8(ascii: "(") {
+                depth += 1
+            } else if b == UInt8(ascii: ")") {
+                depth -= 1
+                if depth == 0 { break }
+            }
+            i += 1
+        }
+        guard i < end, depth == 0, value[i] == UInt8(ascii: ")") else { return }
+        i = ExecBytes.skipSpaces(value, i + 1)
+        guard i < end, value[i] == UInt8(ascii: ";") else { return }
+        i = ExecBytes.skipSpaces(value, i + 1)
+        let comment =
+            i < end
+            && (value[i] == UInt8(ascii: "#")
+                || (i + 1 < end && value[i] == UInt8(ascii: "/")
+                    && (value[i + 1] == UInt8(ascii: "/") || value[i + 1] == UInt8(ascii: "*"))))
+        guard comment, end - i <= 24, !value[i...].contains(0x0A) else { return }
+        best.consider(0.85, "code_injection.statement_breakout", start..<end)
     }
 
     // MARK: - Calls

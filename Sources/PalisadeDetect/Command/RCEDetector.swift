@@ -183,6 +183,12 @@ public struct RCEDetector: Detector {
                 other += 1
             }
         }
+        // A dotted quad (`nc 10.0.0.5 4444`) is a host, not a number.
+        if letters == 0, other == 0, dots == 3, digits >= 4, t.first != UInt8(ascii: "."),
+            t.last != UInt8(ascii: ".")
+        {
+            return .host
+        }
         if letters == 0, digits > 0 { return .number }
         if dots > 0, letters > 0, other == 0, t.last != UInt8(ascii: ".") { return .host }
         if letters > 0, digits == 0, other == 0, dots == 0 { return .plain }
@@ -293,6 +299,12 @@ public struct RCEDetector: Detector {
             i = arg.end
             if arg.ifs { continue }
         }
+        // `ps aux`, `tar xzf x.tgz`: BSD-style option bundles without a dash are flags.
+        if let shapeOfFirst = args.first, shapeOfFirst == .plain || shapeOfFirst == .other,
+            dashlessOptions(name, firstArg)
+        {
+            args[0] = .flag
+        }
         // A single command word as the whole value (`id`, `cat`, `sleep`) is a word, not a payload;
         // `{id}` and `(cat)` are placeholders and asides.
         if position == .start || position == .group, args.isEmpty, !redirect, !evasion { return }
@@ -392,6 +404,28 @@ public struct RCEDetector: Detector {
         best.consider(
             confidence, evasion && position != .start ? "rce.evasion" : rule,
             max(value.startIndex, index - 1)..<max(i, index))
+    }
+
+    /// Whether `arg` is a dash-less option bundle of `ps` (`aux`, `axjf`) or `tar` (`xzf`, `cvf`):
+    /// 2–5 letters, all from the command's option letters, none repeated.
+    static func dashlessOptions(_ name: ArraySlice<UInt8>, _ arg: [UInt8]) -> Bool {
+        let letters: StaticString
+        if name.count == 2, ExecBytes.matches(name, at: name.startIndex, "ps") {
+            letters = "auxejfwlgr"
+        } else if name.count == 3, ExecBytes.matches(name, at: name.startIndex, "tar") {
+            letters = "cxtzjvfpJ"
+        } else {
+            return false
+        }
+        guard (2...5).contains(arg.count) else { return false }
+        var seen: UInt64 = 0
+        for byte in arg {
+            guard let k = (0..<letters.utf8CodeUnitCount).first(where: { letters.utf8Start[$0] == byte }),
+                seen & (1 << UInt64(k)) == 0
+            else { return false }
+            seen |= 1 << UInt64(k)
+        }
+        return true
     }
 
     /// Commands that run the command named in their arguments (`timeout 5 cat …`, `which python3`).

@@ -193,7 +193,13 @@ public struct LDAPInjectionDetector: Detector {
             i += 1
         }
         // A whole compound filter as the value: `(|(uid=*)(cn=*))`.
-        let trimmed = Bytes.trimmed(value)
+        // `*(|(mail=*))`: a wildcard completing the application's assertion, then a compound filter.
+        var trimmed = Bytes.trimmed(value)
+        var starPrefix = false
+        while trimmed.first == UInt8(ascii: "*") {
+            trimmed = trimmed.dropFirst()
+            starPrefix = true
+        }
         if best.confidence < 0.7, trimmed.first == UInt8(ascii: "("), let whole = item(trimmed, at: trimmed.startIndex),
             whole.valid && whole.compound || whole.absolute
         {
@@ -201,6 +207,7 @@ public struct LDAPInjectionDetector: Detector {
             // presence tests, absolute filters and negations are what an injected filter looks like.
             let filterField = fieldName.map { Bytes.containsIgnoringCase(Array($0.utf8)[...], "filter") } ?? false
             var c = whole.presence || whole.absolute ? 0.75 : (whole.negation ? 0.65 : (whole.known ? 0.5 : 0.4))
+            if starPrefix { c = whole.presence || whole.absolute || whole.known ? 0.85 : max(c, 0.6) }
             if filterField { c *= 0.6 }
             best.consider(NetFinding(c, "ldapi.compound_filter", trimmed.startIndex..<min(value.endIndex, whole.end)))
         }

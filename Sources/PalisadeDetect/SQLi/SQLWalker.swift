@@ -62,6 +62,8 @@ struct SQLWalker {
     /// like a fragment or hashtag (`#section-2`).
     var truncatingComment = false
     var junk = false
+    /// A `case when <comparison> then` was read: SQL-only syntax, prose never has it.
+    var caseCondition = false
     /// Token index where the walk stopped (exclusive).
     var stop = 0
     /// Tokens consumed that were actual SQL (not comments).
@@ -176,6 +178,13 @@ struct SQLWalker {
                         }
                         junk = true
                     case .in where !(next(i)?.kind == .lparen):
+                        // MySQL full-text modifiers close a `match(…) against('…'` the application
+                        // opened: `' in boolean mode) or …`.
+                        let skip = fullTextModifier(after: i)
+                        if skip > 0 {
+                            i += skip + 1
+                            continue
+                        }
                         junk = true
                     case .is
                     where
@@ -224,8 +233,12 @@ struct SQLWalker {
                             junk = true
                         }
                     case .having, .where:
-                        // A condition follows: judged like a boolean continuation.
-                        markContinuation = selectSeen || closeParens > 0 || continuation != .none ? .logic : .clause
+                        // A condition follows: judged like a boolean continuation (`' where 1=1 and …`,
+                        // `1 where 5=5 or (select …)`), which asks for a tautology, sub-query or strong
+                        // function before it counts.
+                        markContinuation =
+                            t.word == .where || selectSeen || closeParens > 0 || continuation != .none
+                            ? .logic : .clause
                         if t.word == .having { having = true } else { whereSeen = true }
                         state = .operand
                     case .limit, .offset:
@@ -268,7 +281,12 @@ struct SQLWalker {
                             i += 1
                         }
                     case .when, .then, .else:
-                        if caseDepth == 0 { junk = true } else { state = .operand }
+                        if caseDepth == 0 {
+                            junk = true
+                        } else {
+                            if t.word == .then, comparison { caseCondition = true }
+                            state = .operand
+                        }
                     case .on, .join:
                         if fromSeen { state = .operand } else { junk = true }
                     case .end:
@@ -307,7 +325,10 @@ struct SQLWalker {
                         if t.systemObject { systemObject = true }
                         if t.function == .info { info = true }
                     }
-                    if selectSeen, !fromSeen { selectEvidence = true }
+                    // A select-list item is evidence — but not the rest of a sentence the application's
+                    // quote would close (`"Union Select" is the name of our choir`).
+                    let proseTail = t.kind == .string && !t.flag && text(t).contains(0x20)
+                    if selectSeen, !fromSeen, !proseTail { selectEvidence = true }
                     // `or 1 or`, `or 1--`: a non-zero number standing alone as a condition is true.
                     if t.kind == .number, i > 0, isLogic(tokens[i - 1]), pendingComparison < 0,
                         next(i).map({
@@ -421,6 +442,26 @@ struct SQLWalker {
             }
         }
         stop = i
+    }
+
+    /// Number of words after `in` at token `i` that form a MySQL full-text modifier (`in boolean
+    /// mode`, `in natural language mode`, optionally `with query expansion`), or 0.
+    func fullTextModifier(after i: Int) -> Int {
+        func word(_ k: Int, _ w: StaticString) -> Bool {
+            guard k < tokens.count, tokens[k].kind == .word else { return false }
+            let s = text(tokens[k])
+            return s.count == w.utf8CodeUnitCount && Bytes.hasPrefixIgnoringCase(s, w)
+        }
+        var count = 0
+        if word(i + 1, "boolean"), word(i + 2, "mode") {
+            count = 2
+        } else if word(i + 1, "natural"), word(i + 2, "language"), word(i + 3, "mode") {
+            count = 3
+        } else {
+            return 0
+        }
+        if word(i + count + 1, "with"), word(i + count + 2, "query"), word(i + count + 3, "expansion") { count += 3 }
+        return count
     }
 
     /// An operand completed: settle a pending comparison and look for a tautology.

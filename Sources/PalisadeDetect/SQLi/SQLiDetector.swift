@@ -203,7 +203,13 @@ public struct SQLiDetector: Detector {
         if w.intoFile { best.consider(0.95, "sqli.into_outfile") }
         if w.unionSelect {
             let formed = w.selectEvidence || w.systemObject || w.endsWithComment || (w.fromSeen && injected)
-            best.consider(formed ? (injected || start == .word ? 0.95 : 0.85) : 0.35, "sqli.union_select")
+            // `' UNION SELECT` as the whole value: the quote opens nothing but the breakout, so the
+            // column-count probe needs no select list to be one.
+            let bareProbe =
+                quoted && clean && tokens[0].end - tokens[0].start <= 1 && tokens[n - 1].kind == .word
+                && tokens[n - 1].word == .select
+            best.consider(
+                formed ? (injected || start == .word ? 0.95 : 0.85) : (bareProbe ? 0.7 : 0.35), "sqli.union_select")
         }
         if w.stacked {
             switch w.stackedStatement {
@@ -249,7 +255,7 @@ public struct SQLiDetector: Detector {
                 var c = 0.0
                 if w.tautology {
                     c = 0.95
-                } else if w.subquery || w.selectSeen {
+                } else if w.subquery || w.selectSeen || w.caseCondition {
                     c = 0.9
                 } else if strongFunction {
                     c = 0.9
@@ -270,7 +276,7 @@ public struct SQLiDetector: Detector {
                 best.consider(c * weight, "sqli.boolean")
             case .comparison, .arithmetic:
                 var c = 0.0
-                if w.subquery || w.selectSeen {
+                if w.subquery || w.selectSeen || w.caseCondition {
                     c = 0.9
                 } else if strongFunction {
                     c = 0.85

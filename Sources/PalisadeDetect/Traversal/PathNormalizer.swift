@@ -53,6 +53,12 @@ struct PathNormalizer {
                     leading = false
                     continue
                 }
+                // An invalid lead byte before ASCII (`%c0%5c`, `%c0/`): lenient decoders drop it.
+                if current[i + 1] < 0x80 {
+                    result.encodedSeparator = true
+                    i += 1
+                    continue
+                }
             }
             if byte == 0xE0, i + 2 < current.count, current[i + 1] == 0x80 {
                 let decoded = current[i + 2] & 0x3F
@@ -76,10 +82,12 @@ struct PathNormalizer {
                 }
             }
             if byte == 0xE2, i + 2 < current.count {
-                // ∕ U+2215, ⁄ U+2044, ․ U+2024, ⧵ U+29F5, ﹨ is EF B9 A8 (rare, skipped).
+                // ∕ U+2215, ∖ U+2216, ⁄ U+2044, ․ U+2024, ⧵ U+29F5, ﹨ is EF B9 A8 (rare, skipped).
                 let b1 = current[i + 1]
                 let b2 = current[i + 2]
-                if (b1 == 0x88 && b2 == 0x95) || (b1 == 0x81 && b2 == 0x84) || (b1 == 0xA7 && b2 == 0xB5) {
+                if (b1 == 0x88 && (b2 == 0x95 || b2 == 0x96)) || (b1 == 0x81 && b2 == 0x84)
+                    || (b1 == 0xA7 && b2 == 0xB5)
+                {
                     out.append(0x2F)
                     result.encodedSeparator = true
                     i += 3
@@ -136,7 +144,9 @@ struct PathNormalizer {
                     let scalar = UInt32(a) << 12 | UInt32(b) << 8 | UInt32(c) << 4 | UInt32(d)
                     switch scalar {
                     case 0x2E, 0xFF0E, 0x2024: out.append(0x2E)
-                    case 0x2F, 0x5C, 0xFF0F, 0xFF3C, 0x2215, 0x2044: out.append(0x2F)
+                    // ∖ U+2216 and the private-use U+EFC8/U+F025 are best-fit-mapped to `\` / `/` by
+                    // some IIS/Windows code pages.
+                    case 0x2F, 0x5C, 0xFF0F, 0xFF3C, 0x2215, 0x2216, 0x2044, 0xEFC8, 0xF025: out.append(0x2F)
                     default:
                         if scalar < 0x80 {
                             out.append(UInt8(scalar))

@@ -112,7 +112,14 @@ public struct TraversalDetector: Detector {
             let endsPath = k == v.endIndex && i > v.startIndex && before == 0x2F
             guard followed || endsPath else { continue }
             if dots > 2 {
-                if dots > 4 { continue }  // an ellipsis run, not a climb
+                if dots > 4 {
+                    // An ellipsis run, not a climb — unless a strong target follows at once
+                    // (`…………//etc/passwd`: Windows drops trailing dots, filters strip `../` pairs).
+                    guard followed else { continue }
+                    var t = k
+                    while t < v.endIndex, v[t] == 0x2F { t += 1 }
+                    guard SensitiveTargets.match(v, at: t)?.strong == true else { continue }
+                }
                 bypass = true
             }
             // `....//` leaves `../` once a filter strips `../`.
@@ -174,7 +181,9 @@ public struct TraversalDetector: Detector {
         }
 
         // Pass 2: absolute targets, drives, UNC, file URLs, NUL truncation — judged on the whole value.
-        let trimmed = Bytes.trimmed(v)
+        // Leading NULs (`%00/etc/passwd`) are what some filters stop at, not part of the path.
+        var trimmed = Bytes.trimmed(v)
+        while trimmed.first == 0 { trimmed = Bytes.trimmed(trimmed.dropFirst()) }
         if best.confidence < 0.9, let finding = absolute(trimmed, folded: folded, prose: prose, field: field) {
             var f = finding
             f.range = mapRange(f.range)

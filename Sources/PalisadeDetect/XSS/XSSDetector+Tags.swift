@@ -318,6 +318,16 @@ extension XSSDetector {
         let range = s.start..<max(after, s.end, s.start + 1)
         switch s.tag {
         case .script:
+            // `"><script>`: the value first closes the application's attribute and tag — the
+            // script opener is then an injection probe whatever its body.
+            let prefix = v[v.startIndex..<s.start]
+            let breakout =
+                prefix.contains(UInt8(ascii: ">"))
+                && prefix.allSatisfy {
+                    $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
+                        || $0 == UInt8(ascii: ")") || $0 == UInt8(ascii: "/") || $0 == 0x20
+                }
+            if breakout, !s.nonScriptType { best.consider(0.8, "xss.script_tag", range) }
             if s.nonScriptType {
                 best.consider(0.3, "xss.script_tag", range)
             } else if s.scriptSource {
