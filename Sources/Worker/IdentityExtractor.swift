@@ -12,29 +12,15 @@ struct RequestIdentities: Sendable, Equatable {
     var objectIDHash: UInt64?
     var usernameHash: UInt64?
     var pathHash: UInt64
-    var headers: [(name: String, value: String)]
+    var headers: [CaptureRecord.Header]
     /// The verdict's `client` and Kafka key.
     var clientKey: String
 
-    static func == (a: RequestIdentities, b: RequestIdentities) -> Bool {
-        a.ip == b.ip && a.apiKeyHash == b.apiKeyHash && a.jwtSub == b.jwtSub && a.objectIDHash == b.objectIDHash
-            && a.usernameHash == b.usernameHash && a.pathHash == b.pathHash && a.clientKey == b.clientKey
-            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
-    }
-
-    func apply(to message: inout VerdictMessage) {
-        if let ip { message.clientIp = ip }
-        if let apiKeyHash { message.apiKeyHash = apiKeyHash }
-        if let jwtSub { message.jwtSub = jwtSub }
-        if let objectIDHash { message.objectIDHash = objectIDHash }
-        if let usernameHash { message.usernameHash = usernameHash }
-        message.pathHash = pathHash
-        message.identityHeaders = headers.map { header in
-            var h = Palisade_V1_Header()
-            h.name = header.name
-            h.value = header.value
-            return h
-        }
+    /// What the verdict record carries (fields 11–17).
+    var verdict: VerdictIdentities {
+        VerdictIdentities(
+            clientIP: ip, apiKeyHash: apiKeyHash, jwtSub: jwtSub, objectIDHash: objectIDHash,
+            usernameHash: usernameHash, pathHash: pathHash, headers: headers)
     }
 }
 
@@ -66,13 +52,13 @@ struct IdentityExtractor: Sendable {
         let ip = record.clientIP.flatMap { $0.isEmpty ? nil : Self.capped($0) }
         var apiKey: String?
         var authorization: String?
-        var headers: [(name: String, value: String)] = []
+        var headers: [CaptureRecord.Header] = []
         for header in record.headers {
             let name = Bytes.lowercased(header.name)
             if apiKey == nil, apiKeyHeaders.contains(name), !header.value.isEmpty { apiKey = header.value }
             if authorization == nil, name == "authorization" { authorization = header.value }
             if !identityHeaders.isEmpty, identityHeaders.contains(name), !header.value.isEmpty {
-                headers.append((name, Self.capped(header.value)))
+                headers.append(CaptureRecord.Header(name, Self.capped(header.value)))
             }
         }
         if apiKey == nil, !apiKeyQueryParameters.isEmpty, let query = record.query {

@@ -21,17 +21,26 @@ public enum WorkerDetection: Sendable {
     case skipped
 }
 
-/// ``buildWorker(settings:transport:logger:metrics:)`` with a choice of detection and of the
-/// batches each lane keeps in flight towards the producer (default 16; 1 = wait for each batch's
-/// acknowledgements before sending the next) — for benchmarks.
+/// How a worker writes its verdict and observation records: straight to protobuf wire bytes
+/// (`wire`, what production runs) or through the SwiftProtobuf message objects (`messages`, the
+/// earlier path; the same bytes) — for benchmarks comparing the two.
+@_spi(Benchmarks)
+public enum WorkerEncoding: Sendable {
+    case wire
+    case messages
+}
+
+/// ``buildWorker(settings:transport:logger:metrics:)`` with a choice of detection, of the
+/// record encoding and of the batches each lane keeps in flight towards the producer (default 16;
+/// 1 = wait for each batch's acknowledgements before sending the next) — for benchmarks.
 @_spi(Benchmarks)
 public func buildWorker(
     settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
-    detection: WorkerDetection, batchesInFlight: Int = 16
+    detection: WorkerDetection, encoding: WorkerEncoding = .wire, batchesInFlight: Int = 16
 ) -> WorkerService {
     WorkerService(
         settings: settings, transport: transport, logger: logger, metrics: metrics, detection: detection,
-        batchesInFlight: batchesInFlight)
+        encoding: encoding, batchesInFlight: batchesInFlight)
 }
 
 /// The worker's operations listener: `/healthz`, `/readyz` (ready once consuming) and

@@ -17,15 +17,17 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     let metrics: WorkerMetrics
     let baselines = BaselineStore()
     let detection: WorkerDetection
+    let encoding: WorkerEncoding
     /// Batches a lane may have handed to the producer and not yet settled.
     let batchesInFlight: Int
     private let state: RunState
 
     init(
         settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
-        detection: WorkerDetection = .full, batchesInFlight: Int = 16
+        detection: WorkerDetection = .full, encoding: WorkerEncoding = .wire, batchesInFlight: Int = 16
     ) {
         self.detection = detection
+        self.encoding = encoding
         self.batchesInFlight = max(1, batchesInFlight)
         var settings = settings
         settings.scoringTasks = max(1, settings.scoringTasks)
@@ -192,7 +194,7 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
 
     /// Scoring stage of a lane: synchronous detection over each batch, outputs to the send stage.
     private func score(_ lane: Lane) async {
-        let processor = RequestProcessor(settings: settings, detection: detection)
+        let processor = RequestProcessor(settings: settings, detection: detection, encoding: encoding)
         while let batches = await lane.input.next() {
             let snapshot = baselines.snapshot
             let now = WallClock.nowMilliseconds()

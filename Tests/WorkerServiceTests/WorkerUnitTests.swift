@@ -182,6 +182,56 @@ struct RequestProcessorTests {
         }
     }
 
+    @Test(
+        "records written straight to the wire equal those written through the SwiftProtobuf messages",
+        arguments: [WorkerDetection.full, .skipped])
+    func wireEncodingMatchesMessages(detection: WorkerDetection) throws {
+        var settings = WorkerSettings()
+        settings.clientKey = .identity
+        settings.identityHeaders = ["x-tenant", "user-agent"]
+        let wire = RequestProcessor(settings: settings, detection: detection, encoding: .wire)
+        let messages = RequestProcessor(settings: settings, detection: detection, encoding: .messages)
+        var baselines = BaselineSet()
+        baselines.apply(Traffic.itemsBaseline)
+        var captures = (0..<40).map { Traffic.request($0).record }
+        captures += [
+            CaptureRecord(
+                id: "login", ts: 9, clientIP: "192.0.2.9", method: "POST", host: "api.example.com", rawPath: "/login",
+                headers: [.init("Content-Type", "application/json"), .init("X-Tenant", "acme ✓")],
+                body: Array(#"{"username":"alice","password":"hunter2"}"#.utf8), status: 401),
+            CaptureRecord(
+                id: "jwt", ts: 10, clientIP: "192.0.2.10", method: "get", host: "API.example.com:443",
+                rawPath: "/v1/users/42/orders/7f0e1c2a-1b2c-4d3e-8f90-a1b2c3d4e5f6",
+                headers: [.init("Authorization", "Bearer " + Traffic.jwt(sub: "svc-7")), .init("x-api-key", "k-1")]),
+            CaptureRecord(
+                id: "items", ts: 11, clientIP: "192.0.2.11", method: "GET", host: "api.example.com",
+                rawPath: "/v1/items/abc-def?debug=1&api_key=q-1"),
+        ]
+        var verdicts = 0
+        for capture in captures {
+            let consumed = Self.consumed(CaptureRecordMessage(capture).encodedRecord())
+            let a = wire.process(consumed, baselines: baselines, nowMs: 1)
+            let b = messages.process(consumed, baselines: baselines, nowMs: 1)
+            #expect(a.outcome == b.outcome, "\(capture.id)")
+            try #require(a.outputs.count == b.outputs.count)
+            for (x, y) in zip(a.outputs, b.outputs) {
+                #expect(x.topic == y.topic && x.key == y.key, "\(capture.id)")
+                if x.topic == wire.verdictsTopic {
+                    // decode_ms is a measured time: the one field allowed to differ.
+                    var v = try VerdictMessage.decodeRecord(x.value ?? [])
+                    var w = try VerdictMessage.decodeRecord(y.value ?? [])
+                    v.decodeMs = 0
+                    w.decodeMs = 0
+                    #expect(v == w, "\(capture.id)")
+                    verdicts += 1
+                } else {
+                    #expect(x.value == y.value, "\(capture.id)")
+                }
+            }
+        }
+        #expect(verdicts == captures.count)
+    }
+
     @Test("sampled clean verdicts: deterministic by id, close to the rate")
     func sampling() {
         var settings = WorkerSettings()

@@ -1,10 +1,13 @@
 // Worker throughput, Kafka in and out (librdkafka mock cluster in this process): records/s for one
 // worker with one scoring task (= per worker core), one worker with two, and two workers with one
 // each (1 → 2 scaling); with detection skipped (the worker's own cost: consume, protobuf decode,
-// observation, identities, encode, produce, acknowledge) and with the full detection core.
-// See BENCHMARKS.md, "Worker".
+// observation, identities, encode, produce, acknowledge) and with the full detection core; and
+// verdicts/observations written through the SwiftProtobuf messages (the earlier path) against
+// straight to the wire, alternating, in the same run. See BENCHMARKS.md, "Worker".
 //
 //   swift run -c release --package-path Benchmarks WorkerBench 50000
+//
+// WORKER_BENCH_MODES=skipped (or full) runs one detection mode only (for profiling).
 import Foundation
 import Logging
 import PalisadeCore
@@ -88,7 +91,7 @@ struct RunResult {
 
 /// Runs `workers` workers with `tasks` scoring tasks each, as a new group over all the requests.
 func run(
-    workers count: Int, tasks: Int, detection: WorkerDetection, batchesInFlight: Int, group: String, total: Int,
+    workers count: Int, tasks: Int, detection: WorkerDetection, encoding: WorkerEncoding, group: String, total: Int,
     configuration: KafkaConfiguration, logger: Logger
 ) async throws -> RunResult {
     var settings = WorkerSettings()
@@ -102,7 +105,7 @@ func run(
     let workers = (0..<count).map { _ in
         buildWorker(
             settings: settings, transport: KafkaTransport(configuration: configuration, logger: logger), logger: logger,
-            metrics: PalisadeMetrics(), detection: detection, batchesInFlight: batchesInFlight)
+            metrics: PalisadeMetrics(), detection: detection, encoding: encoding)
     }
     return try await withThrowingTaskGroup(of: Void.self) { tasksGroup in
         let clock = ContinuousClock()
@@ -126,22 +129,30 @@ func run(
 }
 
 print(
-    "| detection | batches in flight per lane | workers × scoring tasks | records/s | vs first row | records per process CPU-second |"
+    "| detection | records written | workers × scoring tasks | records/s | vs first row of its mode | records per process CPU-second |"
 )
-print("|---|---:|---|---:|---:|---:|")
+print("|---|---|---|---:|---:|---:|")
+let modes = ProcessInfo.processInfo.environment["WORKER_BENCH_MODES"]
+var runIndex = 0
 for detection in [WorkerDetection.skipped, .full] {
     let label = detection == .full ? "full" : "skipped (worker only)"
+    if let modes, !modes.contains(detection == .full ? "full" : "skipped") { continue }
     var first: Double?
-    // 1 batch in flight = the send stage as it was: each batch awaited before the next.
-    for (window, workers, tasks) in [(1, 1, 1), (16, 1, 1), (16, 1, 2), (16, 2, 1)] {
+    // Messages and wire alternate on one task, twice, so load changes hit both alike.
+    let rows: [(WorkerEncoding, Int, Int)] = [
+        (.messages, 1, 1), (.wire, 1, 1), (.messages, 1, 1), (.wire, 1, 1), (.wire, 1, 2), (.wire, 2, 1),
+    ]
+    for (encoding, workers, tasks) in rows {
+        runIndex += 1
         let result = try await run(
-            workers: workers, tasks: tasks, detection: detection, batchesInFlight: window,
-            group: "bench-\(label.prefix(4))-\(window)-\(workers)x\(tasks)", total: total,
+            workers: workers, tasks: tasks, detection: detection, encoding: encoding,
+            group: "bench-\(runIndex)-\(label.prefix(4))-\(workers)x\(tasks)", total: total,
             configuration: configuration, logger: logger)
         let base = first ?? result.rate
         first = base
+        let written = encoding == .wire ? "wire" : "messages"
         print(
-            "| \(label) | \(window) | \(workers) × \(tasks) | "
+            "| \(label) | \(written) | \(workers) × \(tasks) | "
                 + String(format: "%.0f | %.2f | %.0f |", result.rate, result.rate / base, result.perCPUSecond))
     }
 }

@@ -56,19 +56,25 @@ public struct ObservationBuilder: Sendable {
         let key = EndpointKey.normalized(
             host: record.host ?? record.header("host"), method: record.method, template: template)
         var params: [ParamObservation] = []
-        var byLocation: [String: Int] = [:]
         var dropped = 0
 
-        // Path segments and their placeholder parameters.
+        // Path segments and their placeholder parameters. The segment kinds are read off the
+        // template when it lines up with the path (it was made by the same classification).
         var segments: [PathSegmentObservation] = []
-        var names = PlaceholderNames()
-        for raw in record.path.split(separator: "/") {
+        var placeholders = PlaceholderCounts()
+        let pathParts = record.path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let templateParts = template.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let aligned = pathParts.count == templateParts.count
+        for (i, raw) in pathParts.enumerated() where !raw.isEmpty {
             guard segments.count < config.maxSegments else { break }
-            let segment = PathSegmentObservation(raw)
+            let bytes = Array(raw)
+            let kind =
+                (aligned ? SegmentKind(templateSegment: templateParts[i], segment: raw) : nil)
+                ?? SegmentKind(segment: bytes)
+            let segment = PathSegmentObservation(bytes: bytes, kind: kind)
             segments.append(segment)
             if segment.kind.isIdentifier {
-                let location = "path.{" + names.next(segment.kind.placeholderName) + "}"
-                byLocation[location] = params.count
+                let location = "path.{" + placeholders.next(segment.kind) + "}"
                 params.append(
                     ParamObservation(
                         location: location, source: .path, shape: segment.shape, sensitive: segment.sensitive))
@@ -90,6 +96,10 @@ public struct ObservationBuilder: Sendable {
         }
 
         // Pass 2: parameters.
+        var byLocation: [String: Int] = [:]
+        if !points.isEmpty {
+            for (i, param) in params.enumerated() { byLocation[param.location] = i }
+        }
         for (i, point) in points.enumerated() {
             guard !derived[i], point.kind != .key else { continue }
             if point.isContainer && wrapped[i].isEmpty { continue }
@@ -216,6 +226,29 @@ public struct ObservationBuilder: Sendable {
         let essence = Bytes.lowercased((header.split(separator: ";", maxSplits: 1).first ?? "").trimmingSpacesLearn())
         guard !essence.isEmpty else { return nil }
         return essence.utf8.count <= 100 ? essence : String(decoding: essence.utf8.prefix(100), as: UTF8.self)
+    }
+}
+
+/// Unique placeholder names of one observed path, by segment kind: `id`, `id_2`, `id_3` (as
+/// ``PlaceholderNames``, without a dictionary).
+struct PlaceholderCounts {
+    private var counts = InlineArray<8, Int>(repeating: 0)
+
+    mutating func next(_ kind: SegmentKind) -> String {
+        let slot: Int
+        switch kind {
+        case .literal: slot = 0
+        case .number: slot = 1
+        case .uuid: slot = 2
+        case .hex: slot = 3
+        case .date: slot = 4
+        case .email: slot = 5
+        case .token: slot = 6
+        case .param: slot = 7
+        }
+        counts[slot] += 1
+        let n = counts[slot]
+        return n == 1 ? kind.placeholderName : kind.placeholderName + "_" + String(n)
     }
 }
 
