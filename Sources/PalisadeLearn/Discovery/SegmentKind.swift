@@ -23,27 +23,6 @@ public enum SegmentKind: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The kind of a path segment read off the stateless template made from the same path
-    /// (`PathTemplate.template`, which classified the segment the same way): a segment kept
-    /// verbatim is a literal, a placeholder names its kind. Nil when `templateSegment` is
-    /// neither (the template does not belong to this path).
-    init?(templateSegment: Substring.UTF8View, segment: Substring.UTF8View) {
-        if templateSegment.elementsEqual(segment) {
-            self = .literal
-            return
-        }
-        guard templateSegment.first == UInt8(ascii: "{") else { return nil }
-        switch Substring(templateSegment) {
-        case "{id}": self = .number
-        case "{uuid}": self = .uuid
-        case "{hex}": self = .hex
-        case "{date}": self = .date
-        case "{email}": self = .email
-        case "{token}": self = .token
-        default: return nil
-        }
-    }
-
     /// The placeholder name used in templates (`id` for numbers, matching `PathTemplate`).
     public var placeholderName: String {
         switch self {
