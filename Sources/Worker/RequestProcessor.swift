@@ -113,7 +113,7 @@ struct RequestProcessor: Sendable {
             .encodedRecord()
         outputs.append(
             OutgoingRecord(
-                topic: observationsTopic, key: observation.endpoint.observationRecordKey, value: observationBytes))
+                topic: observationsTopic, key: Self.observationKey(observation.endpoint), value: observationBytes))
 
         var classes: [AttackClass] = []
         for hit in verdict.hits where !classes.contains(hit.attackClass) { classes.append(hit.attackClass) }
@@ -123,6 +123,16 @@ struct RequestProcessor: Sendable {
             outcome: .scored(
                 attack: verdict.attack, classes: classes, verdictPublished: publishVerdict, baselineHits: baselineHits),
             scoringNanos: nanos)
+    }
+
+    /// The UTF-8 bytes of `endpoint.observationRecordKey` (`"<METHOD> <host>"`), built directly.
+    static func observationKey(_ endpoint: EndpointKey) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(endpoint.method.utf8.count + 1 + endpoint.host.utf8.count)
+        key.append(contentsOf: endpoint.method.utf8)
+        key.append(UInt8(ascii: " "))
+        key.append(contentsOf: endpoint.host.utf8)
+        return key
     }
 
     /// ``WorkerDetection/skipped``: no decoding, no detectors; the verdict of a clean request.

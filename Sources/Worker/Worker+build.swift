@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import PalisadeLearn
 import PalisadeRuntime
 import PalisadeTransport
 import ServiceLifecycle
@@ -52,4 +53,23 @@ public func buildWorkerOperations(
     router.add(middleware: BearerTokenMiddleware(tokens: listener.tokens))
     OperationsRoutes.add(to: router, metrics: metrics, readiness: [worker])
     return try listener.application(router: router, logger: logger)
+}
+
+/// One scoring task's synchronous work on its own, without Kafka: request bytes in, the records
+/// to publish out (what a lane runs per record) — for benchmarks that measure the worker's
+/// per-record cost apart from the transport.
+@_spi(Benchmarks)
+public struct WorkerRecordProcessor: Sendable {
+    let processor: RequestProcessor
+
+    public init(settings: WorkerSettings, detection: WorkerDetection, encoding: WorkerEncoding) {
+        processor = RequestProcessor(settings: settings, detection: detection, encoding: encoding)
+    }
+
+    /// The records published for one `palisade.requests` value.
+    public func process(_ value: [UInt8]) -> [OutgoingRecord] {
+        let record = ConsumedRecord(
+            topic: processor.settings.topic(.requests), partition: 0, offset: 0, key: nil, value: value, timestampMs: 0)
+        return processor.process(record, baselines: BaselineSet(), nowMs: 0).outputs
+    }
 }

@@ -65,6 +65,34 @@ struct ObservationTests {
         }
     }
 
+    @Test("content-type essence: the ASCII fast path agrees with the general one")
+    func contentTypeEssenceFastPath() {
+        var generator = TrafficGenerator(seed: 23)
+        var headers = [
+            "application/json", "Application/JSON; charset=utf-8", " text/plain ;", "\t;", ";charset=x", ";;a",
+            "a;\u{301}b", "x/y\u{301};z", "", " ", String(repeating: "a", count: 150),
+            "multipart/form-data; boundary=x",
+            "ÄPPLICATION/json", "text/html ; q=1",
+        ]
+        let alphabet = Array("aB ;\t/é\u{301}=".unicodeScalars)
+        for _ in 0..<500 {
+            headers.append(
+                String(
+                    String.UnicodeScalarView(
+                        (0..<generator.int(0...12)).map { _ in
+                            alphabet[generator.int(0...(alphabet.count - 1))]
+                        })))
+        }
+        for header in headers {
+            let fast = ObservationBuilder.asciiContentTypeEssence(header)
+            if let fast { #expect(fast == ObservationBuilder.generalContentTypeEssence(header), "\(header)") }
+            #expect(
+                ObservationBuilder.contentTypeEssence(header) == ObservationBuilder.generalContentTypeEssence(header),
+                "\(header)")
+        }
+        #expect(ObservationBuilder.asciiContentTypeEssence("application/json") == .some("application/json"))
+    }
+
     @Test func endpointKeySegmentsAndPathParameters() {
         let o = Self.observe(
             Self.record("/users/42/orders/6f1c2a4e-1b2c-4d3e-a4f5-0123456789ab/items/7", method: "get"))

@@ -73,8 +73,24 @@ struct IdentityExtractorTests {
         let ids = extractor.extract(header, decoded: DecodedRequest(), template: "/x")
         #expect(ids.apiKeyHash == "ba7816bf8f01cfea414140de5dae2223")
         #expect(ids.clientKey == "192.0.2.1")
+        // Digests are cached per key: the second request gets the same one from the cache.
+        #expect(extractor.apiKeyHashes.value(for: "abc") { _ in "not computed" } == ids.apiKeyHash)
+        #expect(extractor.extract(header, decoded: DecodedRequest(), template: "/x") == ids)
         let query = CaptureRecord(id: "2", ts: 0, method: "GET", rawPath: "/x?api_key=abc&z=1")
         #expect(extractor.extract(query, decoded: DecodedRequest(), template: "/x").apiKeyHash == ids.apiKeyHash)
+    }
+
+    @Test("api key query parameters: the first non-empty one named, percent-decoded")
+    func queryValue() {
+        let names: Set<String> = ["api_key", "apikey"]
+        let cases: [(String, String?)] = [
+            ("a=1&api_key=abc&z=1", "abc"), ("api_key=&apikey=x", "x"), ("api_key&apikey=y", "y"),
+            ("&&api_key=a%20b+c&", "a b c"), ("x=1", nil), ("", nil), ("api_key=1=2", "1=2"), ("API_KEY=q", nil),
+            ("api_keyx=1&xapi_key=2", nil), ("é=1&apikey=%C3%A9", "é"),
+        ]
+        for (query, expected) in cases {
+            #expect(IdentityExtractor.queryValue(query[...], names: names) == expected, "\(query)")
+        }
     }
 
     @Test("JWT subject from a bearer token; garbage tokens give none")
@@ -226,6 +242,8 @@ struct RequestProcessorTests {
                     verdicts += 1
                 } else {
                     #expect(x.value == y.value, "\(capture.id)")
+                    let observation = EndpointObservation(try EndpointObservationMessage.decodeRecord(x.value ?? []))
+                    #expect(x.key == Array(observation.endpoint.observationRecordKey.utf8), "\(capture.id)")
                 }
             }
         }

@@ -7,7 +7,8 @@
 //
 //   swift run -c release --package-path Benchmarks WorkerBench 50000
 //
-// WORKER_BENCH_MODES=skipped (or full) runs one detection mode only (for profiling).
+// WORKER_BENCH_MODES=skipped (or full) runs one detection mode only; WORKER_BENCH_KAFKA=0 leaves
+// out the Kafka runs (for profiling).
 import Foundation
 import Logging
 import PalisadeCore
@@ -53,6 +54,43 @@ func request(_ i: Int) -> CaptureRecord {
     }
 }
 
+let values = (0..<total).map { CaptureRecordMessage(request($0)).encodedRecord() }
+let modes = ProcessInfo.processInfo.environment["WORKER_BENCH_MODES"]
+
+/// CPU time of the calling thread.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+// The scoring task's own work per record, without Kafka (decode the request, verdict,
+// observation, identities, encode both records), on this thread: records per CPU-second.
+// Messages and wire alternate, twice.
+print("| detection | records written | records per CPU-second (processing only, no Kafka) | vs messages |")
+print("|---|---|---:|---:|")
+for detection in [WorkerDetection.skipped, .full] {
+    if let modes, !modes.contains(detection == .full ? "full" : "skipped") { continue }
+    var messagesRate: Double?
+    for encoding in [WorkerEncoding.messages, .wire, .messages, .wire] {
+        let processor = WorkerRecordProcessor(settings: WorkerSettings(), detection: detection, encoding: encoding)
+        var produced = 0
+        // Warm-up (caches, lazily built tables), then the measured pass.
+        for value in values.prefix(2_000) { produced &+= processor.process(value).count }
+        let start = threadCPUSeconds()
+        for value in values { produced &+= processor.process(value).count }
+        let rate = Double(total) / (threadCPUSeconds() - start)
+        if encoding == .messages { messagesRate = rate }
+        precondition(produced > 0)
+        print(
+            "| \(detection == .full ? "full" : "skipped (worker only)") | \(encoding == .wire ? "wire" : "messages") | "
+                + String(format: "%.0f | %.2f |", rate, rate / (messagesRate ?? rate)))
+    }
+}
+print()
+
+if ProcessInfo.processInfo.environment["WORKER_BENCH_KAFKA"] == "0" { exit(0) }
+
 let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
 try await cluster.createTopics(PalisadeTopic.allSpecs(partitions: 12, replicationFactor: 1))
 let configuration: KafkaConfiguration = {
@@ -61,7 +99,6 @@ let configuration: KafkaConfiguration = {
     return configuration
 }()
 let producer = try KafkaProducer(configuration: configuration, logger: logger)
-let values = (0..<total).map { CaptureRecordMessage(request($0)).encodedRecord() }
 let bytes = values.reduce(0) { $0 + $1.count }
 let start = ContinuousClock.now
 for chunk in stride(from: 0, to: total, by: 5_000) {
@@ -132,7 +169,6 @@ print(
     "| detection | records written | workers × scoring tasks | records/s | vs first row of its mode | records per process CPU-second |"
 )
 print("|---|---|---|---:|---:|---:|")
-let modes = ProcessInfo.processInfo.environment["WORKER_BENCH_MODES"]
 var runIndex = 0
 for detection in [WorkerDetection.skipped, .full] {
     let label = detection == .full ? "full" : "skipped (worker only)"

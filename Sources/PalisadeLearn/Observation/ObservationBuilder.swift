@@ -220,9 +220,39 @@ public struct ObservationBuilder: Sendable {
         return PathTemplate.placeholder(for: String(decoding: key, as: UTF8.self)) != nil
     }
 
+    /// ``contentTypeEssence(_:)`` for the common case, without copying a value that is its own
+    /// essence (`application/json`): an ASCII first part not starting with `;`. `.none` leaves
+    /// the rest to the general path.
+    static func asciiContentTypeEssence(_ header: String) -> String?? {
+        let utf8 = header.utf8
+        var start = utf8.startIndex
+        var end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
+        guard end != start, !utf8[start..<end].contains(where: { $0 >= 0x80 }) else { return .none }
+        if end != utf8.endIndex, let next = utf8[utf8.index(after: end)...].first, next >= 0x80 { return .none }
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        while start < end, isBlank(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, isBlank(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        guard start != end else { return .some(nil) }
+        let part = utf8[start..<end]
+        let essence: String
+        if part.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
+            essence = String(decoding: part.map(Bytes.lower), as: UTF8.self)
+        } else if start == utf8.startIndex, end == utf8.endIndex {
+            essence = header
+        } else {
+            essence = String(Substring(part))
+        }
+        return essence.utf8.count <= 100 ? essence : String(decoding: essence.utf8.prefix(100), as: UTF8.self)
+    }
+
     /// `Application/JSON; charset=utf-8` → `application/json`, capped at 100 bytes.
     public static func contentTypeEssence(_ header: String?) -> String? {
         guard let header else { return nil }
+        if let essence = asciiContentTypeEssence(header) { return essence }
+        return generalContentTypeEssence(header)
+    }
+
+    static func generalContentTypeEssence(_ header: String) -> String? {
         let essence = Bytes.lowercased((header.split(separator: ";", maxSplits: 1).first ?? "").trimmingSpacesLearn())
         guard !essence.isEmpty else { return nil }
         return essence.utf8.count <= 100 ? essence : String(decoding: essence.utf8.prefix(100), as: UTF8.self)
