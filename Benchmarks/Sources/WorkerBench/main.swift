@@ -95,7 +95,9 @@ let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
 try await cluster.createTopics(PalisadeTopic.allSpecs(partitions: 12, replicationFactor: 1))
 let configuration: KafkaConfiguration = {
     var configuration = cluster.configuration()
-    configuration.producer.lingerMs = 5
+    // WORKER_BENCH_LINGER_MS overrides the producer's linger (experiments).
+    configuration.producer.lingerMs =
+        ProcessInfo.processInfo.environment["WORKER_BENCH_LINGER_MS"].flatMap { Int($0) } ?? 5
     return configuration
 }()
 let producer = try KafkaProducer(configuration: configuration, logger: logger)
