@@ -12,29 +12,15 @@ struct RequestIdentities: Sendable, Equatable {
     var objectIDHash: UInt64?
     var usernameHash: UInt64?
     var pathHash: UInt64
-    var headers: [(name: String, value: String)]
+    var headers: [CaptureRecord.Header]
     /// The verdict's `client` and Kafka key.
     var clientKey: String
 
-    static func == (a: RequestIdentities, b: RequestIdentities) -> Bool {
-        a.ip == b.ip && a.apiKeyHash == b.apiKeyHash && a.jwtSub == b.jwtSub && a.objectIDHash == b.objectIDHash
-            && a.usernameHash == b.usernameHash && a.pathHash == b.pathHash && a.clientKey == b.clientKey
-            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
-    }
-
-    func apply(to message: inout VerdictMessage) {
-        if let ip { message.clientIp = ip }
-        if let apiKeyHash { message.apiKeyHash = apiKeyHash }
-        if let jwtSub { message.jwtSub = jwtSub }
-        if let objectIDHash { message.objectIDHash = objectIDHash }
-        if let usernameHash { message.usernameHash = usernameHash }
-        message.pathHash = pathHash
-        message.identityHeaders = headers.map { header in
-            var h = Palisade_V1_Header()
-            h.name = header.name
-            h.value = header.value
-            return h
-        }
+    /// What the verdict record carries (fields 11–17).
+    var verdict: VerdictIdentities {
+        VerdictIdentities(
+            clientIP: ip, apiKeyHash: apiKeyHash, jwtSub: jwtSub, objectIDHash: objectIDHash,
+            usernameHash: usernameHash, pathHash: pathHash, headers: headers)
     }
 }
 
@@ -53,6 +39,8 @@ struct IdentityExtractor: Sendable {
     /// Subjects of the bearer tokens seen last: clients send one token many times, and reading
     /// it (Base64, JSON) is the extractor's largest cost.
     let subjects = SubjectCache(capacity: 4_096)
+    /// Digests of the API keys seen last (a SHA-256 each).
+    let apiKeyHashes = RecentCache<String>(capacity: 4_096)
 
     init(settings: WorkerSettings) {
         self.clientKey = settings.clientKey
@@ -66,20 +54,20 @@ struct IdentityExtractor: Sendable {
         let ip = record.clientIP.flatMap { $0.isEmpty ? nil : Self.capped($0) }
         var apiKey: String?
         var authorization: String?
-        var headers: [(name: String, value: String)] = []
+        var headers: [CaptureRecord.Header] = []
         for header in record.headers {
             let name = Bytes.lowercased(header.name)
             if apiKey == nil, apiKeyHeaders.contains(name), !header.value.isEmpty { apiKey = header.value }
             if authorization == nil, name == "authorization" { authorization = header.value }
             if !identityHeaders.isEmpty, identityHeaders.contains(name), !header.value.isEmpty {
-                headers.append((name, Self.capped(header.value)))
+                headers.append(CaptureRecord.Header(name, Self.capped(header.value)))
             }
         }
         if apiKey == nil, !apiKeyQueryParameters.isEmpty, let query = record.query {
             apiKey = Self.queryValue(query, names: apiKeyQueryParameters)
         }
         let jwtSub = authorization.flatMap { subjects.subject(of: $0, read: Self.bearerSubject) }.map(Self.capped)
-        let apiKeyHash = apiKey.map { IdentityHash.apiKey($0) }
+        let apiKeyHash = apiKey.map { apiKeyHashes.value(for: $0, compute: IdentityHash.apiKey) }
         let objectID = Self.lastParameterValue(path: record.path, template: template)
         var usernameHash: UInt64?
         if !record.body.isEmpty, classifier.isAuth(method: record.method, template: template) {
@@ -128,13 +116,21 @@ struct IdentityExtractor: Sendable {
         return sub
     }
 
-    /// The value of the first query parameter named in `names`.
+    /// The value of the first query parameter named in `names` (names compared byte for byte;
+    /// one pass over the query, no copies until a name matches).
     static func queryValue(_ query: Substring, names: Set<String>) -> String? {
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[1].isEmpty, names.contains(String(parts[0])) else { continue }
+        let utf8 = query.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
+            defer { start = end == utf8.endIndex ? end : utf8.index(after: end) }
+            let pair = utf8[start..<end]
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let value = pair[pair.index(after: equals)...]
+            let name = pair[..<equals]
+            guard !value.isEmpty, names.contains(where: { $0.utf8.elementsEqual(name) }) else { continue }
             var findings = Percent.Findings()
-            let bytes = Percent.decodeComponent(Array(parts[1].utf8)[...], plusAsSpace: true, findings: &findings)
+            let bytes = Percent.decodeComponent(Array(value)[...], plusAsSpace: true, findings: &findings)
             return capped(String(decoding: bytes, as: UTF8.self))
         }
         return nil
@@ -143,11 +139,11 @@ struct IdentityExtractor: Sendable {
     /// The raw path segment at the template's last `{…}` position (`42` for `/users/42/orders`
     /// under `/users/{id}/orders`).
     static func lastParameterValue(path: Substring, template: String) -> String? {
-        let segments = path.split(separator: "/")
-        let templateSegments = template.split(separator: "/")
+        let segments = path.utf8.split(separator: UInt8(ascii: "/"))
+        let templateSegments = template.utf8.split(separator: UInt8(ascii: "/"))
         guard segments.count == templateSegments.count else { return nil }
-        for i in templateSegments.indices.reversed() where templateSegments[i].first == "{" {
-            return capped(String(segments[i]))
+        for i in templateSegments.indices.reversed() where templateSegments[i].first == UInt8(ascii: "{") {
+            return capped(String(Substring(segments[i])))
         }
         return nil
     }
@@ -158,22 +154,32 @@ struct IdentityExtractor: Sendable {
     }
 }
 
-/// `Authorization` value → JWT subject for recently seen values (bounded: emptied when full;
-/// values over 2 KiB are not kept). One per lane, so its lock is never contended.
-final class SubjectCache: Sendable {
-    private let entries = Mutex<[String: String?]>([:])
+/// Values computed from recently seen request text (bearer token → JWT subject, API key → its
+/// digest): bounded, emptied when full; keys over 2 KiB are not kept. One per lane, so its lock
+/// is never contended.
+final class RecentCache<Value: Sendable>: Sendable {
+    private let entries = Mutex<[String: Value]>([:])
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
-    func subject(of authorization: String, read: (String) -> String?) -> String? {
-        if let cached = entries.withLock({ $0[authorization] }) { return cached }
-        let subject = read(authorization)
-        guard authorization.utf8.count <= 2_048 else { return subject }
+    func value(for key: String, compute: (String) -> Value) -> Value {
+        if let cached = entries.withLock({ $0[key] }) { return cached }
+        let value = compute(key)
+        guard key.utf8.count <= 2_048 else { return value }
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[authorization] = .some(subject)
+            entries[key] = value
         }
-        return subject
+        return value
+    }
+}
+
+/// `Authorization` value → JWT subject (absent ones too).
+typealias SubjectCache = RecentCache<String?>
+
+extension RecentCache where Value == String? {
+    func subject(of authorization: String, read: (String) -> String?) -> String? {
+        value(for: authorization, compute: read)
     }
 }

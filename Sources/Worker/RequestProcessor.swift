@@ -35,10 +35,12 @@ struct RequestProcessor: Sendable {
     let observationsTopic: String
     let deadLetterTopic: String
     let detection: WorkerDetection
+    let encoding: WorkerEncoding
 
-    init(settings: WorkerSettings, detection: WorkerDetection = .full) {
+    init(settings: WorkerSettings, detection: WorkerDetection = .full, encoding: WorkerEncoding = .wire) {
         self.settings = settings
         self.detection = detection
+        self.encoding = encoding
         self.analyzer = Analyzer(sensitivity: settings.sensitivity)
         self.scorer = BaselineScorer(sensitivity: settings.sensitivity)
         self.identities = IdentityExtractor(settings: settings)
@@ -90,23 +92,28 @@ struct RequestProcessor: Sendable {
             + Double(elapsed.components.seconds) * 1_000
 
         let ids = identities.extract(capture, decoded: decoded, template: verdict.endpoint.template)
-        var verdictMessage = VerdictMessage(verdict)
-        verdictMessage.client = ids.clientKey
-        ids.apply(to: &verdictMessage)
+        verdict.client = ids.clientKey
 
         var outputs: [OutgoingRecord] = []
         outputs.reserveCapacity(2)
         let publishVerdict = shouldPublish(verdict, id: capture.id)
         if publishVerdict {
-            outputs.append(
-                OutgoingRecord(topic: verdictsTopic, key: ids.clientKey, value: verdictMessage.encodedRecord()))
+            let bytes =
+                encoding == .wire
+                ? verdict.encodedRecord(identities: ids.verdict)
+                : VerdictMessage(verdict, identities: ids.verdict).encodedRecord()
+            outputs.append(OutgoingRecord(topic: verdictsTopic, key: ids.clientKey, value: bytes))
         }
-        let observationMessage = EndpointObservationMessage(
-            observation, client: ids.clientKey, score: verdict.score, attack: verdict.attack)
+        let observationBytes =
+            encoding == .wire
+            ? observation.encodedRecord(client: ids.clientKey, score: verdict.score, attack: verdict.attack)
+            : EndpointObservationMessage(
+                observation, client: ids.clientKey, score: verdict.score, attack: verdict.attack
+            )
+            .encodedRecord()
         outputs.append(
             OutgoingRecord(
-                topic: observationsTopic, key: observation.endpoint.observationRecordKey,
-                value: observationMessage.encodedRecord()))
+                topic: observationsTopic, key: Self.observationKey(observation.endpoint), value: observationBytes))
 
         var classes: [AttackClass] = []
         for hit in verdict.hits where !classes.contains(hit.attackClass) { classes.append(hit.attackClass) }
@@ -116,6 +123,16 @@ struct RequestProcessor: Sendable {
             outcome: .scored(
                 attack: verdict.attack, classes: classes, verdictPublished: publishVerdict, baselineHits: baselineHits),
             scoringNanos: nanos)
+    }
+
+    /// The UTF-8 bytes of `endpoint.observationRecordKey` (`"<METHOD> <host>"`), built directly.
+    static func observationKey(_ endpoint: EndpointKey) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(endpoint.method.utf8.count + 1 + endpoint.host.utf8.count)
+        key.append(contentsOf: endpoint.method.utf8)
+        key.append(UInt8(ascii: " "))
+        key.append(contentsOf: endpoint.host.utf8)
+        return key
     }
 
     /// ``WorkerDetection/skipped``: no decoding, no detectors; the verdict of a clean request.

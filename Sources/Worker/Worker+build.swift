@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import PalisadeLearn
 import PalisadeRuntime
 import PalisadeTransport
 import ServiceLifecycle
@@ -21,17 +22,26 @@ public enum WorkerDetection: Sendable {
     case skipped
 }
 
-/// ``buildWorker(settings:transport:logger:metrics:)`` with a choice of detection and of the
-/// batches each lane keeps in flight towards the producer (default 16; 1 = wait for each batch's
-/// acknowledgements before sending the next) — for benchmarks.
+/// How a worker writes its verdict and observation records: straight to protobuf wire bytes
+/// (`wire`, what production runs) or through the SwiftProtobuf message objects (`messages`, the
+/// earlier path; the same bytes) — for benchmarks comparing the two.
+@_spi(Benchmarks)
+public enum WorkerEncoding: Sendable {
+    case wire
+    case messages
+}
+
+/// ``buildWorker(settings:transport:logger:metrics:)`` with a choice of detection, of the
+/// record encoding and of the batches each lane keeps in flight towards the producer (default 16;
+/// 1 = wait for each batch's acknowledgements before sending the next) — for benchmarks.
 @_spi(Benchmarks)
 public func buildWorker(
     settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
-    detection: WorkerDetection, batchesInFlight: Int = 16
+    detection: WorkerDetection, encoding: WorkerEncoding = .wire, batchesInFlight: Int = 16
 ) -> WorkerService {
     WorkerService(
         settings: settings, transport: transport, logger: logger, metrics: metrics, detection: detection,
-        batchesInFlight: batchesInFlight)
+        encoding: encoding, batchesInFlight: batchesInFlight)
 }
 
 /// The worker's operations listener: `/healthz`, `/readyz` (ready once consuming) and
@@ -43,4 +53,23 @@ public func buildWorkerOperations(
     router.add(middleware: BearerTokenMiddleware(tokens: listener.tokens))
     OperationsRoutes.add(to: router, metrics: metrics, readiness: [worker])
     return try listener.application(router: router, logger: logger)
+}
+
+/// One scoring task's synchronous work on its own, without Kafka: request bytes in, the records
+/// to publish out (what a lane runs per record) — for benchmarks that measure the worker's
+/// per-record cost apart from the transport.
+@_spi(Benchmarks)
+public struct WorkerRecordProcessor: Sendable {
+    let processor: RequestProcessor
+
+    public init(settings: WorkerSettings, detection: WorkerDetection, encoding: WorkerEncoding) {
+        processor = RequestProcessor(settings: settings, detection: detection, encoding: encoding)
+    }
+
+    /// The records published for one `palisade.requests` value.
+    public func process(_ value: [UInt8]) -> [OutgoingRecord] {
+        let record = ConsumedRecord(
+            topic: processor.settings.topic(.requests), partition: 0, offset: 0, key: nil, value: value, timestampMs: 0)
+        return processor.process(record, baselines: BaselineSet(), nowMs: 0).outputs
+    }
 }

@@ -17,15 +17,17 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     let metrics: WorkerMetrics
     let baselines = BaselineStore()
     let detection: WorkerDetection
+    let encoding: WorkerEncoding
     /// Batches a lane may have handed to the producer and not yet settled.
     let batchesInFlight: Int
     private let state: RunState
 
     init(
         settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
-        detection: WorkerDetection = .full, batchesInFlight: Int = 16
+        detection: WorkerDetection = .full, encoding: WorkerEncoding = .wire, batchesInFlight: Int = 16
     ) {
         self.detection = detection
+        self.encoding = encoding
         self.batchesInFlight = max(1, batchesInFlight)
         var settings = settings
         settings.scoringTasks = max(1, settings.scoringTasks)
@@ -192,7 +194,7 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
 
     /// Scoring stage of a lane: synchronous detection over each batch, outputs to the send stage.
     private func score(_ lane: Lane) async {
-        let processor = RequestProcessor(settings: settings, detection: detection)
+        let processor = RequestProcessor(settings: settings, detection: detection, encoding: encoding)
         while let batches = await lane.input.next() {
             let snapshot = baselines.snapshot
             let now = WallClock.nowMilliseconds()
@@ -200,6 +202,7 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
             var scored: [Scored] = []
             scored.reserveCapacity(batches.reduce(0) { $0 + $1.count })
             var dropped = 0
+            var tally = ScoringTally()
             for batch in batches {
                 for taken in batch {
                     if generations[taken.record.partition, default: 0] != taken.generation {
@@ -207,10 +210,11 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
                         continue
                     }
                     let result = processor.process(taken.record, baselines: snapshot, nowMs: now)
-                    count(result)
+                    count(result, into: &tally)
                     scored.append(Scored(taken: taken, outputs: result.outputs))
                 }
             }
+            tally.flush(to: metrics)
             if dropped > 0 {
                 metrics.revokedDropped.increment(by: Int64(dropped))
                 state.finished(dropped)
@@ -220,15 +224,17 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
         lane.output.finish()
     }
 
-    private func count(_ result: ProcessedRecord) {
+    /// Counts one result: per-record latency and classes at once, the counters into `tally`
+    /// (added to the metrics once per batch).
+    private func count(_ result: ProcessedRecord, into tally: inout ScoringTally) {
         switch result.outcome {
         case .scored(let attack, let classes, let published, let baselineHits):
-            metrics.scored.increment()
+            tally.scored += 1
             metrics.scoringLatency.recordNanoseconds(result.scoringNanos)
-            if attack { metrics.attacks.increment() }
+            if attack { tally.attacks += 1 }
             for c in classes { metrics.hit(c) }
-            (published ? metrics.verdictsPublished : metrics.verdictsSkipped).increment()
-            if baselineHits > 0 { metrics.baselineHits.increment(by: Int64(baselineHits)) }
+            if published { tally.verdictsPublished += 1 } else { tally.verdictsSkipped += 1 }
+            tally.baselineHits += Int64(baselineHits)
         case .deadLettered(let reason):
             metrics.deadLettered.increment()
             if state.deadLetterLog.shouldLog() {
@@ -315,14 +321,23 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
         while true {
             var failed: [Int] = []
             var lastError: TransportError?
+            // Delivered outputs per topic (a batch has two or three topics: one metric update each).
+            var delivered: [(topic: String, count: Int64)] = []
             for (index, result) in zip(pending, results) {
                 switch result {
-                case .success: metrics.produced[batch.outputs[index].topic]?.increment()
+                case .success:
+                    let topic = batch.outputs[index].topic
+                    if let i = delivered.firstIndex(where: { $0.topic == topic }) {
+                        delivered[i].count += 1
+                    } else {
+                        delivered.append((topic, 1))
+                    }
                 case .failure(let error):
                     failed.append(index)
                     lastError = error
                 }
             }
+            for (topic, count) in delivered { metrics.produced[topic]?.increment(by: count) }
             pending = failed
             guard !failed.isEmpty else { return [] }
             metrics.produceErrors.increment(by: Int64(failed.count))
@@ -412,6 +427,23 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
             metrics.baselineErrors.increment()
             logger.warning("unreadable baseline record", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// Counters of one scored batch, added to the metrics together.
+struct ScoringTally {
+    var scored: Int64 = 0
+    var attacks: Int64 = 0
+    var verdictsPublished: Int64 = 0
+    var verdictsSkipped: Int64 = 0
+    var baselineHits: Int64 = 0
+
+    func flush(to metrics: WorkerMetrics) {
+        if scored > 0 { metrics.scored.increment(by: scored) }
+        if attacks > 0 { metrics.attacks.increment(by: attacks) }
+        if verdictsPublished > 0 { metrics.verdictsPublished.increment(by: verdictsPublished) }
+        if verdictsSkipped > 0 { metrics.verdictsSkipped.increment(by: verdictsSkipped) }
+        if baselineHits > 0 { metrics.baselineHits.increment(by: baselineHits) }
     }
 }
 

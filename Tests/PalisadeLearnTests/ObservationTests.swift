@@ -36,6 +36,63 @@ struct ObservationTests {
         #expect(precomputed.endpoint.template == template)
     }
 
+    @Test("segment kinds read off the template equal classifying every segment, hostile paths included")
+    func segmentKindsFromTemplate() {
+        var generator = TrafficGenerator(seed: 17)
+        var paths = [
+            "/users/42/orders/6f1c2a4e-1b2c-4d3e-a4f5-0123456789ab/items/7", "/a//b/", "/{id}/{uuid}/x",
+            "/u/a@b.co/2024-05-01/deadbeefdeadbeef00/tok_abcdefghij1234567890", "/é✓/日本/42/42/42",
+            "/" + String(repeating: "s/", count: 40),
+        ]
+        for _ in 0..<200 {
+            let bytes = (0..<generator.int(0...60)).map { _ in
+                generator.int(0...3) == 0 ? UInt8(ascii: "/") : UInt8(generator.int(0...255))
+            }
+            paths.append("/" + String(decoding: bytes, as: UTF8.self))
+        }
+        let builder = ObservationBuilder()
+        for path in paths {
+            let r = Self.record(path)
+            let template = PathTemplate.template(for: r.path)
+            let fromTemplate = builder.observe(record: r, decoded: DecodedRequest(), template: template)
+            // A template that does not line up with the path: every segment classified on its own.
+            let classified = builder.observe(record: r, decoded: DecodedRequest(), template: template + "/x")
+            #expect(fromTemplate.segments == classified.segments, "\(path)")
+            #expect(fromTemplate.params == classified.params, "\(path)")
+            let expected = r.path.utf8.split(separator: UInt8(ascii: "/")).prefix(builder.config.maxSegments)
+                .map { PathSegmentObservation(Substring($0)) }
+            #expect(fromTemplate.segments == expected, "\(path)")
+        }
+    }
+
+    @Test("content-type essence: the ASCII fast path agrees with the general one")
+    func contentTypeEssenceFastPath() {
+        var generator = TrafficGenerator(seed: 23)
+        var headers = [
+            "application/json", "Application/JSON; charset=utf-8", " text/plain ;", "\t;", ";charset=x", ";;a",
+            "a;\u{301}b", "x/y\u{301};z", "", " ", String(repeating: "a", count: 150),
+            "multipart/form-data; boundary=x",
+            "ÄPPLICATION/json", "text/html ; q=1",
+        ]
+        let alphabet = Array("aB ;\t/é\u{301}=".unicodeScalars)
+        for _ in 0..<500 {
+            headers.append(
+                String(
+                    String.UnicodeScalarView(
+                        (0..<generator.int(0...12)).map { _ in
+                            alphabet[generator.int(0...(alphabet.count - 1))]
+                        })))
+        }
+        for header in headers {
+            let fast = ObservationBuilder.asciiContentTypeEssence(header)
+            if let fast { #expect(fast == ObservationBuilder.generalContentTypeEssence(header), "\(header)") }
+            #expect(
+                ObservationBuilder.contentTypeEssence(header) == ObservationBuilder.generalContentTypeEssence(header),
+                "\(header)")
+        }
+        #expect(ObservationBuilder.asciiContentTypeEssence("application/json") == .some("application/json"))
+    }
+
     @Test func endpointKeySegmentsAndPathParameters() {
         let o = Self.observe(
             Self.record("/users/42/orders/6f1c2a4e-1b2c-4d3e-a4f5-0123456789ab/items/7", method: "get"))

@@ -73,8 +73,24 @@ struct IdentityExtractorTests {
         let ids = extractor.extract(header, decoded: DecodedRequest(), template: "/x")
         #expect(ids.apiKeyHash == "ba7816bf8f01cfea414140de5dae2223")
         #expect(ids.clientKey == "192.0.2.1")
+        // Digests are cached per key: the second request gets the same one from the cache.
+        #expect(extractor.apiKeyHashes.value(for: "abc") { _ in "not computed" } == ids.apiKeyHash)
+        #expect(extractor.extract(header, decoded: DecodedRequest(), template: "/x") == ids)
         let query = CaptureRecord(id: "2", ts: 0, method: "GET", rawPath: "/x?api_key=abc&z=1")
         #expect(extractor.extract(query, decoded: DecodedRequest(), template: "/x").apiKeyHash == ids.apiKeyHash)
+    }
+
+    @Test("api key query parameters: the first non-empty one named, percent-decoded")
+    func queryValue() {
+        let names: Set<String> = ["api_key", "apikey"]
+        let cases: [(String, String?)] = [
+            ("a=1&api_key=abc&z=1", "abc"), ("api_key=&apikey=x", "x"), ("api_key&apikey=y", "y"),
+            ("&&api_key=a%20b+c&", "a b c"), ("x=1", nil), ("", nil), ("api_key=1=2", "1=2"), ("API_KEY=q", nil),
+            ("api_keyx=1&xapi_key=2", nil), ("é=1&apikey=%C3%A9", "é"),
+        ]
+        for (query, expected) in cases {
+            #expect(IdentityExtractor.queryValue(query[...], names: names) == expected, "\(query)")
+        }
     }
 
     @Test("JWT subject from a bearer token; garbage tokens give none")
@@ -180,6 +196,58 @@ struct RequestProcessorTests {
             let message = try EndpointObservationMessage.decodeRecord(published.value ?? [])
             #expect(EndpointObservation(message) == expected, "\(path)")
         }
+    }
+
+    @Test(
+        "records written straight to the wire equal those written through the SwiftProtobuf messages",
+        arguments: [WorkerDetection.full, .skipped])
+    func wireEncodingMatchesMessages(detection: WorkerDetection) throws {
+        var settings = WorkerSettings()
+        settings.clientKey = .identity
+        settings.identityHeaders = ["x-tenant", "user-agent"]
+        let wire = RequestProcessor(settings: settings, detection: detection, encoding: .wire)
+        let messages = RequestProcessor(settings: settings, detection: detection, encoding: .messages)
+        var baselines = BaselineSet()
+        baselines.apply(Traffic.itemsBaseline)
+        var captures = (0..<40).map { Traffic.request($0).record }
+        captures += [
+            CaptureRecord(
+                id: "login", ts: 9, clientIP: "192.0.2.9", method: "POST", host: "api.example.com", rawPath: "/login",
+                headers: [.init("Content-Type", "application/json"), .init("X-Tenant", "acme ✓")],
+                body: Array(#"{"username":"alice","password":"hunter2"}"#.utf8), status: 401),
+            CaptureRecord(
+                id: "jwt", ts: 10, clientIP: "192.0.2.10", method: "get", host: "API.example.com:443",
+                rawPath: "/v1/users/42/orders/7f0e1c2a-1b2c-4d3e-8f90-a1b2c3d4e5f6",
+                headers: [.init("Authorization", "Bearer " + Traffic.jwt(sub: "svc-7")), .init("x-api-key", "k-1")]),
+            CaptureRecord(
+                id: "items", ts: 11, clientIP: "192.0.2.11", method: "GET", host: "api.example.com",
+                rawPath: "/v1/items/abc-def?debug=1&api_key=q-1"),
+        ]
+        var verdicts = 0
+        for capture in captures {
+            let consumed = Self.consumed(CaptureRecordMessage(capture).encodedRecord())
+            let a = wire.process(consumed, baselines: baselines, nowMs: 1)
+            let b = messages.process(consumed, baselines: baselines, nowMs: 1)
+            #expect(a.outcome == b.outcome, "\(capture.id)")
+            try #require(a.outputs.count == b.outputs.count)
+            for (x, y) in zip(a.outputs, b.outputs) {
+                #expect(x.topic == y.topic && x.key == y.key, "\(capture.id)")
+                if x.topic == wire.verdictsTopic {
+                    // decode_ms is a measured time: the one field allowed to differ.
+                    var v = try VerdictMessage.decodeRecord(x.value ?? [])
+                    var w = try VerdictMessage.decodeRecord(y.value ?? [])
+                    v.decodeMs = 0
+                    w.decodeMs = 0
+                    #expect(v == w, "\(capture.id)")
+                    verdicts += 1
+                } else {
+                    #expect(x.value == y.value, "\(capture.id)")
+                    let observation = EndpointObservation(try EndpointObservationMessage.decodeRecord(x.value ?? []))
+                    #expect(x.key == Array(observation.endpoint.observationRecordKey.utf8), "\(capture.id)")
+                }
+            }
+        }
+        #expect(verdicts == captures.count)
     }
 
     @Test("sampled clean verdicts: deterministic by id, close to the rate")

@@ -1,10 +1,14 @@
 // Worker throughput, Kafka in and out (librdkafka mock cluster in this process): records/s for one
 // worker with one scoring task (= per worker core), one worker with two, and two workers with one
 // each (1 → 2 scaling); with detection skipped (the worker's own cost: consume, protobuf decode,
-// observation, identities, encode, produce, acknowledge) and with the full detection core.
-// See BENCHMARKS.md, "Worker".
+// observation, identities, encode, produce, acknowledge) and with the full detection core; and
+// verdicts/observations written through the SwiftProtobuf messages (the earlier path) against
+// straight to the wire, alternating, in the same run. See BENCHMARKS.md, "Worker".
 //
 //   swift run -c release --package-path Benchmarks WorkerBench 50000
+//
+// WORKER_BENCH_MODES=skipped (or full) runs one detection mode only; WORKER_BENCH_KAFKA=0 leaves
+// out the Kafka runs (for profiling).
 import Foundation
 import Logging
 import PalisadeCore
@@ -50,15 +54,53 @@ func request(_ i: Int) -> CaptureRecord {
     }
 }
 
+let values = (0..<total).map { CaptureRecordMessage(request($0)).encodedRecord() }
+let modes = ProcessInfo.processInfo.environment["WORKER_BENCH_MODES"]
+
+/// CPU time of the calling thread.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+// The scoring task's own work per record, without Kafka (decode the request, verdict,
+// observation, identities, encode both records), on this thread: records per CPU-second.
+// Messages and wire alternate, twice.
+print("| detection | records written | records per CPU-second (processing only, no Kafka) | vs messages |")
+print("|---|---|---:|---:|")
+for detection in [WorkerDetection.skipped, .full] {
+    if let modes, !modes.contains(detection == .full ? "full" : "skipped") { continue }
+    var messagesRate: Double?
+    for encoding in [WorkerEncoding.messages, .wire, .messages, .wire] {
+        let processor = WorkerRecordProcessor(settings: WorkerSettings(), detection: detection, encoding: encoding)
+        var produced = 0
+        // Warm-up (caches, lazily built tables), then the measured pass.
+        for value in values.prefix(2_000) { produced &+= processor.process(value).count }
+        let start = threadCPUSeconds()
+        for value in values { produced &+= processor.process(value).count }
+        let rate = Double(total) / (threadCPUSeconds() - start)
+        if encoding == .messages { messagesRate = rate }
+        precondition(produced > 0)
+        print(
+            "| \(detection == .full ? "full" : "skipped (worker only)") | \(encoding == .wire ? "wire" : "messages") | "
+                + String(format: "%.0f | %.2f |", rate, rate / (messagesRate ?? rate)))
+    }
+}
+print()
+
+if ProcessInfo.processInfo.environment["WORKER_BENCH_KAFKA"] == "0" { exit(0) }
+
 let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
 try await cluster.createTopics(PalisadeTopic.allSpecs(partitions: 12, replicationFactor: 1))
 let configuration: KafkaConfiguration = {
     var configuration = cluster.configuration()
-    configuration.producer.lingerMs = 5
+    // WORKER_BENCH_LINGER_MS overrides the producer's linger (experiments).
+    configuration.producer.lingerMs =
+        ProcessInfo.processInfo.environment["WORKER_BENCH_LINGER_MS"].flatMap { Int($0) } ?? 5
     return configuration
 }()
 let producer = try KafkaProducer(configuration: configuration, logger: logger)
-let values = (0..<total).map { CaptureRecordMessage(request($0)).encodedRecord() }
 let bytes = values.reduce(0) { $0 + $1.count }
 let start = ContinuousClock.now
 for chunk in stride(from: 0, to: total, by: 5_000) {
@@ -88,7 +130,7 @@ struct RunResult {
 
 /// Runs `workers` workers with `tasks` scoring tasks each, as a new group over all the requests.
 func run(
-    workers count: Int, tasks: Int, detection: WorkerDetection, batchesInFlight: Int, group: String, total: Int,
+    workers count: Int, tasks: Int, detection: WorkerDetection, encoding: WorkerEncoding, group: String, total: Int,
     configuration: KafkaConfiguration, logger: Logger
 ) async throws -> RunResult {
     var settings = WorkerSettings()
@@ -102,7 +144,7 @@ func run(
     let workers = (0..<count).map { _ in
         buildWorker(
             settings: settings, transport: KafkaTransport(configuration: configuration, logger: logger), logger: logger,
-            metrics: PalisadeMetrics(), detection: detection, batchesInFlight: batchesInFlight)
+            metrics: PalisadeMetrics(), detection: detection, encoding: encoding)
     }
     return try await withThrowingTaskGroup(of: Void.self) { tasksGroup in
         let clock = ContinuousClock()
@@ -126,22 +168,29 @@ func run(
 }
 
 print(
-    "| detection | batches in flight per lane | workers × scoring tasks | records/s | vs first row | records per process CPU-second |"
+    "| detection | records written | workers × scoring tasks | records/s | vs first row of its mode | records per process CPU-second |"
 )
-print("|---|---:|---|---:|---:|---:|")
+print("|---|---|---|---:|---:|---:|")
+var runIndex = 0
 for detection in [WorkerDetection.skipped, .full] {
     let label = detection == .full ? "full" : "skipped (worker only)"
+    if let modes, !modes.contains(detection == .full ? "full" : "skipped") { continue }
     var first: Double?
-    // 1 batch in flight = the send stage as it was: each batch awaited before the next.
-    for (window, workers, tasks) in [(1, 1, 1), (16, 1, 1), (16, 1, 2), (16, 2, 1)] {
+    // Messages and wire alternate on one task, twice, so load changes hit both alike.
+    let rows: [(WorkerEncoding, Int, Int)] = [
+        (.messages, 1, 1), (.wire, 1, 1), (.messages, 1, 1), (.wire, 1, 1), (.wire, 1, 2), (.wire, 2, 1),
+    ]
+    for (encoding, workers, tasks) in rows {
+        runIndex += 1
         let result = try await run(
-            workers: workers, tasks: tasks, detection: detection, batchesInFlight: window,
-            group: "bench-\(label.prefix(4))-\(window)-\(workers)x\(tasks)", total: total,
+            workers: workers, tasks: tasks, detection: detection, encoding: encoding,
+            group: "bench-\(runIndex)-\(label.prefix(4))-\(workers)x\(tasks)", total: total,
             configuration: configuration, logger: logger)
         let base = first ?? result.rate
         first = base
+        let written = encoding == .wire ? "wire" : "messages"
         print(
-            "| \(label) | \(window) | \(workers) × \(tasks) | "
+            "| \(label) | \(written) | \(workers) × \(tasks) | "
                 + String(format: "%.0f | %.2f | %.0f |", result.rate, result.rate / base, result.perCPUSecond))
     }
 }

@@ -21,10 +21,17 @@ public struct EndpointKey: Sendable, Hashable, Comparable, CustomStringConvertib
     /// Normalizes host (lowercase, `:80`/`:443` dropped) and method (uppercase).
     public static func normalized(host: String?, method: String, template: String) -> EndpointKey {
         var h = Bytes.lowercased(host ?? "")
-        if h.hasSuffix(":80") || h.hasSuffix(":443") {
-            h = String(h[..<h.lastIndex(of: ":")!])
+        // A default port: `:80` / `:443` (ASCII, so a byte suffix).
+        if Self.hasSuffix(h, ":80") {
+            h = String(h.utf8.dropLast(3)) ?? h
+        } else if Self.hasSuffix(h, ":443") {
+            h = String(h.utf8.dropLast(4)) ?? h
         }
-        return EndpointKey(host: h, method: String(decoding: method.utf8.map(upper), as: UTF8.self), template: template)
+        // Most methods arrive upper-case already: no copy then.
+        let m =
+            method.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A })
+            ? String(decoding: method.utf8.map(upper), as: UTF8.self) : method
+        return EndpointKey(host: h, method: m, template: template)
     }
 
     /// A display form, `GET api.example.com/users/{id}` (logs, messages). Not a record key: see
@@ -39,6 +46,13 @@ public struct EndpointKey: Sendable, Hashable, Comparable, CustomStringConvertib
 
     public static func < (lhs: EndpointKey, rhs: EndpointKey) -> Bool {
         (lhs.host, lhs.template, lhs.method) < (rhs.host, rhs.template, rhs.method)
+    }
+
+    private static func hasSuffix(_ string: String, _ suffix: StaticString) -> Bool {
+        let utf8 = string.utf8
+        let count = suffix.utf8CodeUnitCount
+        guard utf8.count >= count else { return false }
+        return suffix.withUTF8Buffer { utf8.suffix(count).elementsEqual($0) }
     }
 
     private static func upper(_ byte: UInt8) -> UInt8 {

@@ -88,13 +88,17 @@ public struct PathSegmentObservation: Sendable, Hashable {
     /// Classifies a raw segment.
     public init<S: StringProtocol>(_ segment: S) {
         let bytes = Array(segment.utf8)
-        let kind = SegmentKind(segment: bytes)
+        self.init(bytes: bytes, kind: SegmentKind(segment: bytes))
+    }
+
+    /// A raw segment whose kind is known (`SegmentKind(segment: bytes)`).
+    init(bytes: [UInt8], kind: SegmentKind) {
         self.kind = kind
         self.hash = FNV1a.hash(bytes)
         self.shape = ValueShape.classify(bytes[...])
         self.sensitive = kind.isIdentifier ? SensitiveSet(Sensitive.kinds(in: bytes[...])) : []
         switch kind {
-        case .literal, .number, .date: self.literal = bytes.count <= 64 ? String(segment) : nil
+        case .literal, .number, .date: self.literal = bytes.count <= 64 ? String(decoding: bytes, as: UTF8.self) : nil
         default: self.literal = nil
         }
     }

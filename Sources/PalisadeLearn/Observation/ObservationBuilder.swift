@@ -56,19 +56,25 @@ public struct ObservationBuilder: Sendable {
         let key = EndpointKey.normalized(
             host: record.host ?? record.header("host"), method: record.method, template: template)
         var params: [ParamObservation] = []
-        var byLocation: [String: Int] = [:]
         var dropped = 0
 
-        // Path segments and their placeholder parameters.
+        // Path segments and their placeholder parameters. The segment kinds are read off the
+        // template when it lines up with the path (it was made by the same classification).
         var segments: [PathSegmentObservation] = []
-        var names = PlaceholderNames()
-        for raw in record.path.split(separator: "/") {
+        var placeholders = PlaceholderCounts()
+        let pathParts = record.path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let templateParts = template.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let aligned = pathParts.count == templateParts.count
+        for (i, raw) in pathParts.enumerated() where !raw.isEmpty {
             guard segments.count < config.maxSegments else { break }
-            let segment = PathSegmentObservation(raw)
+            let bytes = Array(raw)
+            let kind =
+                (aligned ? SegmentKind(templateSegment: templateParts[i], segment: raw) : nil)
+                ?? SegmentKind(segment: bytes)
+            let segment = PathSegmentObservation(bytes: bytes, kind: kind)
             segments.append(segment)
             if segment.kind.isIdentifier {
-                let location = "path.{" + names.next(segment.kind.placeholderName) + "}"
-                byLocation[location] = params.count
+                let location = "path.{" + placeholders.next(segment.kind) + "}"
                 params.append(
                     ParamObservation(
                         location: location, source: .path, shape: segment.shape, sensitive: segment.sensitive))
@@ -90,6 +96,10 @@ public struct ObservationBuilder: Sendable {
         }
 
         // Pass 2: parameters.
+        var byLocation: [String: Int] = [:]
+        if !points.isEmpty {
+            for (i, param) in params.enumerated() { byLocation[param.location] = i }
+        }
         for (i, point) in points.enumerated() {
             guard !derived[i], point.kind != .key else { continue }
             if point.isContainer && wrapped[i].isEmpty { continue }
@@ -210,12 +220,65 @@ public struct ObservationBuilder: Sendable {
         return PathTemplate.placeholder(for: String(decoding: key, as: UTF8.self)) != nil
     }
 
+    /// ``contentTypeEssence(_:)`` for the common case, without copying a value that is its own
+    /// essence (`application/json`): an ASCII first part not starting with `;`. `.none` leaves
+    /// the rest to the general path.
+    static func asciiContentTypeEssence(_ header: String) -> String?? {
+        let utf8 = header.utf8
+        var start = utf8.startIndex
+        var end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
+        guard end != start, !utf8[start..<end].contains(where: { $0 >= 0x80 }) else { return .none }
+        if end != utf8.endIndex, let next = utf8[utf8.index(after: end)...].first, next >= 0x80 { return .none }
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        while start < end, isBlank(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, isBlank(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        guard start != end else { return .some(nil) }
+        let part = utf8[start..<end]
+        let essence: String
+        if part.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
+            essence = String(decoding: part.map(Bytes.lower), as: UTF8.self)
+        } else if start == utf8.startIndex, end == utf8.endIndex {
+            essence = header
+        } else {
+            essence = String(Substring(part))
+        }
+        return essence.utf8.count <= 100 ? essence : String(decoding: essence.utf8.prefix(100), as: UTF8.self)
+    }
+
     /// `Application/JSON; charset=utf-8` → `application/json`, capped at 100 bytes.
     public static func contentTypeEssence(_ header: String?) -> String? {
         guard let header else { return nil }
+        if let essence = asciiContentTypeEssence(header) { return essence }
+        return generalContentTypeEssence(header)
+    }
+
+    static func generalContentTypeEssence(_ header: String) -> String? {
         let essence = Bytes.lowercased((header.split(separator: ";", maxSplits: 1).first ?? "").trimmingSpacesLearn())
         guard !essence.isEmpty else { return nil }
         return essence.utf8.count <= 100 ? essence : String(decoding: essence.utf8.prefix(100), as: UTF8.self)
+    }
+}
+
+/// Unique placeholder names of one observed path, by segment kind: `id`, `id_2`, `id_3` (as
+/// ``PlaceholderNames``, without a dictionary).
+struct PlaceholderCounts {
+    private var counts = InlineArray<8, Int>(repeating: 0)
+
+    mutating func next(_ kind: SegmentKind) -> String {
+        let slot: Int
+        switch kind {
+        case .literal: slot = 0
+        case .number: slot = 1
+        case .uuid: slot = 2
+        case .hex: slot = 3
+        case .date: slot = 4
+        case .email: slot = 5
+        case .token: slot = 6
+        case .param: slot = 7
+        }
+        counts[slot] += 1
+        let n = counts[slot]
+        return n == 1 ? kind.placeholderName : kind.placeholderName + "_" + String(n)
     }
 }
 
@@ -227,5 +290,28 @@ struct PlaceholderNames {
         let n = used[base, default: 0] + 1
         used[base] = n
         return n == 1 ? base : base + "_" + String(n)
+    }
+}
+
+extension SegmentKind {
+    /// The kind of a path segment read off the stateless template made from the same path
+    /// (`PathTemplate.template`, which classified the segment the same way): a segment kept
+    /// verbatim is a literal, a placeholder names its kind. Nil when `templateSegment` is
+    /// neither (the template does not belong to this path).
+    init?(templateSegment: Substring.UTF8View, segment: Substring.UTF8View) {
+        if templateSegment.elementsEqual(segment) {
+            self = .literal
+            return
+        }
+        guard templateSegment.first == UInt8(ascii: "{") else { return nil }
+        switch Substring(templateSegment) {
+        case "{id}": self = .number
+        case "{uuid}": self = .uuid
+        case "{hex}": self = .hex
+        case "{date}": self = .date
+        case "{email}": self = .email
+        case "{token}": self = .token
+        default: return nil
+        }
     }
 }
