@@ -5,7 +5,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// Moves accepted records from the buffer to the producer: `produceConcurrency` workers, each
-/// taking up to `produceBatchRecords` records and awaiting their acknowledgement.
+/// taking up to `produceBatchRecords` records and awaiting their acknowledgement. Batches are
+/// taken and enqueued in turn, so they are published in buffer order; only the waits for
+/// acknowledgements overlap.
 ///
 /// At-least-once: a record leaves the buffer only when acknowledged. Records whose produce failed
 /// with a retriable error go back to the front of the queue and are produced again after a
@@ -18,6 +20,8 @@ import Synchronization
 public final class CapturePipeline: Service, ReadinessCheck {
     let buffer: CaptureBuffer
     let producer: any TransportProducer
+    /// Serializes "take a batch, enqueue it" across the produce workers.
+    let enqueueTurn = Turnstile()
     let metrics: MirrorMetrics
     let configuration: MirrorConfiguration
     let topic: String
@@ -130,9 +134,19 @@ public final class CapturePipeline: Service, ReadinessCheck {
     /// One produce worker: take, produce, settle, until the buffer is closed and empty.
     private func work() async {
         var backoffMs = configuration.produceRetryBackoffMs
-        while let batch = await buffer.next(max: configuration.produceBatchRecords) {
+        while true {
+            // Taking a batch and handing it to the producer happen in turn across workers, so
+            // batches are published in buffer order (a request's records keep their order within
+            // a partition); the acknowledgements are awaited concurrently.
+            await enqueueTurn.acquire()
+            guard let batch = await buffer.next(max: configuration.produceBatchRecords) else {
+                enqueueTurn.release()
+                break
+            }
             let start = ContinuousClock.now
-            let results = await producer.send(batch: batch)
+            let pending = await producer.enqueue(batch: batch)
+            enqueueTurn.release()
+            let results = await pending.results()
             let elapsed = (ContinuousClock.now - start).components
             metrics.produceLatency.recordNanoseconds(
                 elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)

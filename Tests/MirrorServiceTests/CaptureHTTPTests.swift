@@ -44,6 +44,29 @@ struct CaptureHTTPTests {
         #expect(records.allSatisfy { $0.clientIP == "203.0.113.7" && $0.method == "GET" && $0.ts > 0 })
     }
 
+    @Test func concurrentProduceWorkersKeepBufferOrder() async throws {
+        // Four produce workers, small batches and a producer that hands each batch on after a
+        // random delay: batches must still land in the order they were accepted.
+        let base = try await inProcessTransport()
+        let transport = ControlledTransport(base: base, jitterMs: 4)
+        var configuration = testConfiguration()
+        configuration.produceConcurrency = 4
+        configuration.produceBatchRecords = 10
+        let mirror = try buildMirror(
+            configuration: configuration, transport: transport, logger: testLogger, metrics: PalisadeMetrics())
+        try await mirror.application().test(.router) { client in
+            for start in stride(from: 0, to: 600, by: 200) {
+                let response = try await client.execute(
+                    uri: "/v1/capture", method: .post, headers: auth,
+                    body: ByteBuffer(string: ndjson(200, start: start)))
+                #expect(response.status == .accepted)
+            }
+        }
+        let records = try await readRequests(base, count: 600)
+        #expect(records.map(\.rawPath) == (0..<600).map { "/items/\($0)" })
+        #expect(transport.batches.load(ordering: .relaxed) >= 60)
+    }
+
     @Test func malformedLinesAreRejectedWithLineNumbersAndTheRestKept() async throws {
         let transport = try await inProcessTransport()
         let metrics = PalisadeMetrics()

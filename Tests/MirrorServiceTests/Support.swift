@@ -106,13 +106,19 @@ final class ControlledTransport: Transport {
     let gate: Gate
     let failures: Atomic<Int>
     let delay: Duration
+    /// Up to this many milliseconds of random delay before each batch is handed on (scheduling noise).
+    let jitterMs: Int
     let batches = Atomic<Int>(0)
 
-    init(base: any Transport, gate: Gate = Gate(open: true), failures: Int = 0, delay: Duration = .zero) {
+    init(
+        base: any Transport, gate: Gate = Gate(open: true), failures: Int = 0, delay: Duration = .zero,
+        jitterMs: Int = 0
+    ) {
         self.base = base
         self.gate = gate
         self.failures = Atomic(failures)
         self.delay = delay
+        self.jitterMs = jitterMs
     }
 
     func makeProducer() throws(TransportError) -> any TransportProducer {
@@ -146,6 +152,7 @@ final class ControlledProducer: TransportProducer {
         await transport.gate.wait()
         transport.batches.add(1, ordering: .relaxed)
         if transport.delay > .zero { try? await Task.sleep(for: transport.delay) }
+        if transport.jitterMs > 0 { try? await Task.sleep(for: .milliseconds(Int.random(in: 0...transport.jitterMs))) }
         if transport.failures.load(ordering: .relaxed) > 0 {
             transport.failures.subtract(1, ordering: .relaxed)
             return batch.map { _ in .failure(TransportError(.timedOut, "injected", isRetriable: true)) }
