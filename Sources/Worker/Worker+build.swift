@@ -33,15 +33,18 @@ public enum WorkerEncoding: Sendable {
 
 /// ``buildWorker(settings:transport:logger:metrics:)`` with a choice of detection, of the
 /// record encoding and of the batches each lane keeps in flight towards the producer (default 16;
-/// 1 = wait for each batch's acknowledgements before sending the next) — for benchmarks.
+/// 1 = wait for each batch's acknowledgements before sending the next) and of how long the
+/// poll loop holds off polling before it pauses the consumer (default 1 000 ms; 0 = pause at
+/// once, the behaviour before 2026-11-21 17:45) — for benchmarks.
 @_spi(Benchmarks)
 public func buildWorker(
     settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
-    detection: WorkerDetection, encoding: WorkerEncoding = .wire, batchesInFlight: Int = 16
+    detection: WorkerDetection, encoding: WorkerEncoding = .wire, batchesInFlight: Int = 16,
+    pauseHoldMs: Int = 1_000
 ) -> WorkerService {
     WorkerService(
         settings: settings, transport: transport, logger: logger, metrics: metrics, detection: detection,
-        encoding: encoding, batchesInFlight: batchesInFlight)
+        encoding: encoding, batchesInFlight: batchesInFlight, pauseHoldMs: pauseHoldMs)
 }
 
 /// The worker's operations listener: `/healthz`, `/readyz` (ready once consuming) and

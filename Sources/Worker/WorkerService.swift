@@ -20,12 +20,18 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     let encoding: WorkerEncoding
     /// Batches a lane may have handed to the producer and not yet settled.
     let batchesInFlight: Int
+    /// At the high-water mark the poll loop first stops polling for up to this long, and pauses
+    /// the consumer only if the records in flight have not fallen under the low-water mark by
+    /// then (see ``pollLoop(_:lanes:)``).
+    let pauseHoldMs: Int
     private let state: RunState
 
     init(
         settings: WorkerSettings, transport: any Transport, logger: Logger, metrics: PalisadeMetrics,
-        detection: WorkerDetection = .full, encoding: WorkerEncoding = .wire, batchesInFlight: Int = 16
+        detection: WorkerDetection = .full, encoding: WorkerEncoding = .wire, batchesInFlight: Int = 16,
+        pauseHoldMs: Int = 1_000
     ) {
+        self.pauseHoldMs = max(0, pauseHoldMs)
         self.detection = detection
         self.encoding = encoding
         self.batchesInFlight = max(1, batchesInFlight)
@@ -156,13 +162,24 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
                 for (i, taken) in perLane.enumerated() where !taken.isEmpty { lanes[i].input.push(taken) }
             }
             metrics.inFlight.set(Double(inFlight))
-            // Backpressure: follow the flow-control machine's decision.
-            let wantPaused = state.flow.withLock { $0.paused }
+            // Backpressure: follow the flow-control machine's decision. At the high-water mark,
+            // first just stop polling (librdkafka keeps its bounded prefetch): a paused partition
+            // is fetched again only ~0.5 s after its resume (librdkafka 2.0.2), which capped a
+            // backlogged lane at ~22 k records/s. Only if the records in flight stay above the
+            // low-water mark for `pauseHoldMs` (outputs really lag) is the consumer paused, so that
+            // it can go on polling — serving rebalances — while its outputs are unavailable.
+            var wantPaused = state.flow.withLock { $0.paused }
+            if wantPaused, !consumerPaused, pauseHoldMs > 0 {
+                metrics.pauses.increment()
+                metrics.paused.set(1.0)
+                wantPaused = await holdPolling()
+                if !wantPaused { metrics.paused.set(0.0) }
+            }
             if wantPaused != consumerPaused {
                 do {
                     if wantPaused {
                         try await consumer.pause()
-                        metrics.pauses.increment()
+                        if pauseHoldMs == 0 { metrics.pauses.increment() }
                         logger.info("consumption paused: outputs lag", metadata: ["in_flight": "\(inFlight)"])
                     } else {
                         try await consumer.resume()
@@ -175,6 +192,20 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
                 }
             }
         }
+    }
+
+    /// Stops polling until the flow-control machine resumes (returns false) or for at most
+    /// `pauseHoldMs` (returns true: still paused, pause the consumer), checking every
+    /// millisecond; on shutdown returns false at once (the loop ends, no pause needed).
+    private func holdPolling() async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(pauseHoldMs)
+        while state.flow.withLock({ $0.paused }) {
+            if clock.now >= deadline { return true }
+            if state.stopping.load(ordering: .acquiring) || Task.isCancelled { return false }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return false
     }
 
     /// Waits for in-flight records to be acknowledged, at most `drainTimeoutMs`.
@@ -196,14 +227,17 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     private func score(_ lane: Lane) async {
         let processor = RequestProcessor(settings: settings, detection: detection, encoding: encoding)
         while let batches = await lane.input.next() {
-            let snapshot = baselines.snapshot
-            let now = WallClock.nowMilliseconds()
-            let generations = state.generations
-            var scored: [Scored] = []
-            scored.reserveCapacity(batches.reduce(0) { $0 + $1.count })
-            var dropped = 0
-            var tally = ScoringTally()
+            // One poll's records at a time, each handed to the send stage as soon as it is scored:
+            // sending and acknowledging overlap the scoring of the rest, so the records in flight
+            // fall steadily instead of only after everything queued (up to `maxInFlight`) is scored.
             for batch in batches {
+                let snapshot = baselines.snapshot
+                let now = WallClock.nowMilliseconds()
+                let generations = state.generations
+                var scored: [Scored] = []
+                scored.reserveCapacity(batch.count)
+                var dropped = 0
+                var tally = ScoringTally()
                 for taken in batch {
                     if generations[taken.record.partition, default: 0] != taken.generation {
                         dropped += 1
@@ -213,13 +247,13 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
                     count(result, into: &tally)
                     scored.append(Scored(taken: taken, outputs: result.outputs))
                 }
+                tally.flush(to: metrics)
+                if dropped > 0 {
+                    metrics.revokedDropped.increment(by: Int64(dropped))
+                    state.finished(dropped)
+                }
+                if !scored.isEmpty { lane.output.push(scored) }
             }
-            tally.flush(to: metrics)
-            if dropped > 0 {
-                metrics.revokedDropped.increment(by: Int64(dropped))
-                state.finished(dropped)
-            }
-            if !scored.isEmpty { lane.output.push(scored) }
         }
         lane.output.finish()
     }

@@ -8,7 +8,9 @@
 //   swift run -c release --package-path Benchmarks WorkerBench 50000
 //
 // WORKER_BENCH_MODES=skipped (or full) runs one detection mode only; WORKER_BENCH_KAFKA=0 leaves
-// out the Kafka runs (for profiling).
+// out the Kafka runs (for profiling); WORKER_BENCH_PAUSE_HOLD_MS=0 pauses the consumer at once at
+// the high-water mark (the behaviour before 2026-11-21 17:45); WORKER_BENCH_LINGER_MS and
+// WORKER_BENCH_KAFKA_PROPERTIES="name=value,…" (librdkafka properties) are for experiments.
 import Foundation
 import Logging
 import PalisadeCore
@@ -56,6 +58,7 @@ func request(_ i: Int) -> CaptureRecord {
 
 let values = (0..<total).map { CaptureRecordMessage(request($0)).encodedRecord() }
 let modes = ProcessInfo.processInfo.environment["WORKER_BENCH_MODES"]
+let pauseHoldMs = ProcessInfo.processInfo.environment["WORKER_BENCH_PAUSE_HOLD_MS"].flatMap { Int($0) } ?? 1_000
 
 /// CPU time of the calling thread.
 func threadCPUSeconds() -> Double {
@@ -98,6 +101,10 @@ let configuration: KafkaConfiguration = {
     // WORKER_BENCH_LINGER_MS overrides the producer's linger (experiments).
     configuration.producer.lingerMs =
         ProcessInfo.processInfo.environment["WORKER_BENCH_LINGER_MS"].flatMap { Int($0) } ?? 5
+    for pair in (ProcessInfo.processInfo.environment["WORKER_BENCH_KAFKA_PROPERTIES"] ?? "").split(separator: ",") {
+        let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+        if parts.count == 2 { configuration.properties[parts[0]] = parts[1] }
+    }
     return configuration
 }()
 let producer = try KafkaProducer(configuration: configuration, logger: logger)
@@ -144,7 +151,7 @@ func run(
     let workers = (0..<count).map { _ in
         buildWorker(
             settings: settings, transport: KafkaTransport(configuration: configuration, logger: logger), logger: logger,
-            metrics: PalisadeMetrics(), detection: detection, encoding: encoding)
+            metrics: PalisadeMetrics(), detection: detection, encoding: encoding, pauseHoldMs: pauseHoldMs)
     }
     return try await withThrowingTaskGroup(of: Void.self) { tasksGroup in
         let clock = ContinuousClock()
