@@ -180,48 +180,6 @@ public struct SniffGate: Sendable {
     }
 }
 
-/// A set of byte values (256 bits).
-public struct ByteSet: Sendable, Equatable {
-    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-
-    public init() {}
-
-    public init(_ bytes: some Sequence<UInt8>) {
-        for byte in bytes { insert(byte) }
-    }
-
-    /// The bytes `b` for which `predicate(b)` holds.
-    public init(where predicate: (UInt8) -> Bool) {
-        for byte in UInt8.min...UInt8.max where predicate(byte) { insert(byte) }
-    }
-
-    public mutating func insert(_ byte: UInt8) {
-        let bit: UInt64 = 1 << UInt64(byte & 63)
-        switch byte >> 6 {
-        case 0: words.0 |= bit
-        case 1: words.1 |= bit
-        case 2: words.2 |= bit
-        default: words.3 |= bit
-        }
-    }
-
-    @inline(__always)
-    public func contains(_ byte: UInt8) -> Bool {
-        let word: UInt64
-        switch byte >> 6 {
-        case 0: word = words.0
-        case 1: word = words.1
-        case 2: word = words.2
-        default: word = words.3
-        }
-        return word >> UInt64(byte & 63) & 1 != 0
-    }
-
-    public static func == (lhs: ByteSet, rhs: ByteSet) -> Bool {
-        lhs.words == rhs.words
-    }
-}
-
 extension ValueDecoder {
     /// No gate: the engine asks `decode` for every value.
     public var sniffGate: SniffGate { .any }
