@@ -3,17 +3,7 @@ import PalisadeCore
 @testable import PalisadeLearn
 
 /// Deterministic pseudo-random numbers (SplitMix64), so generated traffic is the same every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias SplitMix = SplitMix64
 
 /// Generates traffic for a known API (15+ endpoints) and turns it into observations the way a
 /// worker would: decode, observe, and (the query decoder being someone else's work in progress)

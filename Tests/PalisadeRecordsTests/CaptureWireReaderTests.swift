@@ -78,14 +78,8 @@ struct CaptureWireReaderTests {
 
     @Test("damaged encodings: whatever the reader accepts, the message reads the same")
     func mutations() {
-        var state: UInt64 = 7
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(state: 7)
+        func next() -> UInt64 { rng.next() }
         let seed = CaptureRecordMessage(Self.full).encodedRecord()
         var taken = 0
         for _ in 0..<5_000 {

@@ -11,15 +11,11 @@ import Testing
 struct WireEncodingTests {
     /// SplitMix64: the same records every run.
     struct Generator {
-        var state: UInt64
+        var rng: SplitMix64
 
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        init(state: UInt64) { rng = SplitMix64(state: state) }
+
+        mutating func next() -> UInt64 { rng.next() }
 
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
         mutating func chance(_ percent: Int) -> Bool { below(100) < percent }

@@ -13,16 +13,7 @@ import PalisadeRecords
 let total = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 500_000 : 500_000
 
 /// SplitMix64: deterministic input and cheap ids for the general path.
-struct Mix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias Mix = SplitMix64
 
 /// Capture lines like scripts/bench-mirror.sh sends (~730 bytes: five headers with a JWT, a
 /// Base64 JSON body, no id).
