@@ -119,6 +119,7 @@ extension Palisade_V1_SensitiveKind {
         case .ssn: self = .ssn
         case .jwt: self = .jwt
         case .secret: self = .secret
+        case .nationalID: self = .nationalID
         }
     }
 
@@ -132,6 +133,7 @@ extension Palisade_V1_SensitiveKind {
         case .ssn: .ssn
         case .jwt: .jwt
         case .secret: .secret
+        case .nationalID: .nationalID
         case .unspecified, .UNRECOGNIZED: nil
         }
     }

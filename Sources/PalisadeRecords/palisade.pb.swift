@@ -547,6 +547,10 @@ public nonisolated enum Palisade_V1_SensitiveKind: SwiftProtobuf.Enum, Swift.Cas
 
   /// A password, key or token by its field name or looks.
   case secret // = 7
+
+  /// A national identity number other than the US SSN, by layout and check digit (UK NINO,
+  /// Spanish DNI/NIE, French NIR, Brazilian CPF, Canadian SIN, Indian Aadhaar).
+  case nationalID // = 8
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -563,6 +567,7 @@ public nonisolated enum Palisade_V1_SensitiveKind: SwiftProtobuf.Enum, Swift.Cas
     case 5: self = .ssn
     case 6: self = .jwt
     case 7: self = .secret
+    case 8: self = .nationalID
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -577,6 +582,7 @@ public nonisolated enum Palisade_V1_SensitiveKind: SwiftProtobuf.Enum, Swift.Cas
     case .ssn: return 5
     case .jwt: return 6
     case .secret: return 7
+    case .nationalID: return 8
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -591,6 +597,7 @@ public nonisolated enum Palisade_V1_SensitiveKind: SwiftProtobuf.Enum, Swift.Cas
     .ssn,
     .jwt,
     .secret,
+    .nationalID,
   ]
 
 }
@@ -1871,7 +1878,7 @@ nonisolated extension Palisade_V1_ScalarType: SwiftProtobuf._ProtoNameProviding 
 }
 
 nonisolated extension Palisade_V1_SensitiveKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SENSITIVE_KIND_UNSPECIFIED\0\u{1}SENSITIVE_KIND_EMAIL\0\u{1}SENSITIVE_KIND_PHONE\0\u{1}SENSITIVE_KIND_CARD\0\u{1}SENSITIVE_KIND_IBAN\0\u{1}SENSITIVE_KIND_SSN\0\u{1}SENSITIVE_KIND_JWT\0\u{1}SENSITIVE_KIND_SECRET\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SENSITIVE_KIND_UNSPECIFIED\0\u{1}SENSITIVE_KIND_EMAIL\0\u{1}SENSITIVE_KIND_PHONE\0\u{1}SENSITIVE_KIND_CARD\0\u{1}SENSITIVE_KIND_IBAN\0\u{1}SENSITIVE_KIND_SSN\0\u{1}SENSITIVE_KIND_JWT\0\u{1}SENSITIVE_KIND_SECRET\0\u{1}SENSITIVE_KIND_NATIONAL_ID\0")
 }
 
 nonisolated extension Palisade_V1_ValueEncoding: SwiftProtobuf._ProtoNameProviding {

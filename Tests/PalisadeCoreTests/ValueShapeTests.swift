@@ -31,6 +31,12 @@ import Testing
     @Test(arguments: [
         ("ada@example.com", [SensitiveKind.email]), ("4111 1111 1111 1111", [.card]), ("4111111111111112", []),
         ("GB82 WEST 1234 5698 7654 32", [.iban]), ("GB82 WEST 1234 5698 7654 33", []), ("123-45-6789", [.ssn]),
+        ("AB123456C", [.nationalID]), ("ab 12 34 56 c", [.nationalID]), ("GB123456A", []), ("AB123456E", []),
+        ("12345678Z", [.nationalID]), ("X1234567L", [.nationalID]), ("12345678A", []),
+        ("1 84 12 76 451 089 46", [.nationalID]), ("1841276451089 47", []), ("2 69 05 2A 123 456 88", [.nationalID]),
+        ("529.982.247-25", [.nationalID]), ("529.982.247-26", []), ("111.111.111-11", []),
+        ("130-692-544", [.nationalID]), ("130 692 545", []), ("2345 6789 0124", [.nationalID]), ("2345 6789 0125", []),
+        ("configuration", []), ("123456789", []),
         ("666-45-6789", []), ("+44 20 7946 0958", [.phone]), ("12345678901", []),
         ("AKIAIOSFODNN7EXAMPLE", [.secret]), ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", [.secret]),
         ("hello world", []),
@@ -52,7 +58,10 @@ import Testing
         #expect(IPAddress.parseV4(Array("1.2.3".utf8)) == nil)
         #expect(IPAddress.parseV4(Array("1.2.3.4.5".utf8)) == nil)
         #expect(IPAddress.parseV6(Array("::1".utf8)) == [UInt8](repeating: 0, count: 15) + [1])
-        #expect(IPAddress.parseV6(Array("::ffff:127.0.0.1".utf8)) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 127, 0, 0, 1])
+        #expect(
+            IPAddress.parseV6(Array("::ffff:127.0.0.1".utf8)) == [
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 127, 0, 0, 1,
+            ])
         #expect(IPAddress.parseV6(Array("[fe80::1%eth0]".utf8))?.prefix(2) == [0xFE, 0x80])
         #expect(IPAddress.parseV6(Array("1:2:3:4:5:6:7:8".utf8))?.count == 16)
         #expect(IPAddress.parseV6(Array("1::2::3".utf8)) == nil)

@@ -2,6 +2,8 @@
 /// or secrets). Stable raw values. Values themselves are never stored, only the kind.
 public enum SensitiveKind: String, Sendable, Hashable, CaseIterable {
     case email, phone, card, iban, ssn, jwt, secret
+    /// A national identity number other than the US SSN (see `Sensitive.isNationalID`).
+    case nationalID = "national_id"
 }
 
 /// Recognisers for sensitive values. Each is cheap and allocation-free.
@@ -15,6 +17,7 @@ public enum Sensitive {
         if isCard(trimmed) { out.append(.card) }
         if isIBAN(trimmed) { out.append(.iban) }
         if isSSN(trimmed) { out.append(.ssn) }
+        if isNationalID(trimmed) { out.append(.nationalID) }
         if isPhone(trimmed) { out.append(.phone) }
         if isJWT(trimmed) { out.append(.jwt) }
         if isSecret(trimmed, fieldName: fieldName) { out.append(.secret) }
@@ -71,6 +74,11 @@ public enum Sensitive {
             first == 4 || (51...55).contains(two) || (22...27).contains(two) || two == 34 || two == 37
             || first == 6 || two == 35 || two == 30 || two == 36 || two == 38
         guard knownIssuer else { return false }
+        return luhn(digits)
+    }
+
+    /// The Luhn (mod 10) check over decimal digits (values 0–9), the last one being the check digit.
+    static func luhn(_ digits: [UInt8]) -> Bool {
         var sum = 0
         for (i, digit) in digits.reversed().enumerated() {
             var d = Int(digit)
@@ -119,6 +127,146 @@ public enum Sensitive {
         return true
     }
 
+    /// National identity numbers other than the US SSN, each only in a form with a check digit or
+    /// a strict layout, so that ordinary ids and numbers do not match: UK National Insurance
+    /// number (`AB123456C`, spaces allowed), Spanish DNI/NIE (`12345678Z`, `X1234567L`; check
+    /// letter mod 23), French NIR (15 digits, spaces allowed, Corsican `2A`/`2B`; key mod 97),
+    /// Brazilian CPF (`123.456.789-09`; two mod-11 check digits), Canadian SIN (`046-454-286` or
+    /// with spaces; Luhn) and Indian Aadhaar (`2345 6789 0124` or with dashes; Verhoeff).
+    public static func isNationalID(_ b: ArraySlice<UInt8>) -> Bool {
+        guard (9...21).contains(b.count), let first = b.first, let last = b.last else { return false }
+        // Cheap layout tests first: most values of this length are words or plain numbers.
+        if isLetter(last) {
+            let third = b[b.startIndex + 2]
+            return (isLetter(first) && (isDigit(third) || third == UInt8(ascii: " ")) && isNINO(b))
+                || ((isDigit(first) || "XYZxyz".utf8.contains(first)) && isSpanishID(b))
+        }
+        guard isDigit(first), isDigit(last) else { return false }
+        return isNIR(b) || isCPF(b) || isGroupedDigits(b)
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
+
+    /// The digit values of `b` where `layout` has `d` and the byte itself everywhere else, or nil.
+    private static func digits(_ b: ArraySlice<UInt8>, layout: StaticString) -> [UInt8]? {
+        guard b.count == layout.utf8CodeUnitCount else { return nil }
+        var out: [UInt8] = []
+        for (offset, byte) in b.enumerated() {
+            let expected = layout.utf8Start[offset]
+            if expected == UInt8(ascii: "d") {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                out.append(byte - 0x30)
+            } else if byte != expected {
+                return nil
+            }
+        }
+        return out
+    }
+
+    /// `b` without spaces, upper-cased (ASCII).
+    private static func compact(_ b: ArraySlice<UInt8>) -> [UInt8] {
+        b.compactMap { $0 == UInt8(ascii: " ") ? nil : ($0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0) }
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    /// UK NINO: two prefix letters (not D F I Q U V; second not O; not BG GB KN NK NT TN ZZ), six
+    /// digits, suffix A–D.
+    static func isNINO(_ b: ArraySlice<UInt8>) -> Bool {
+        let c = compact(b)
+        guard c.count == 9, let suffix = c.last, (UInt8(ascii: "A")...UInt8(ascii: "D")).contains(suffix),
+            c[2..<8].allSatisfy(isDigit)
+        else { return false }
+        let banned: Set<UInt8> = Set("DFIQUV".utf8)
+        let (first, second) = (c[0], c[1])
+        guard (0x41...0x5A).contains(first), (0x41...0x5A).contains(second), !banned.contains(first),
+            !banned.contains(second), second != UInt8(ascii: "O")
+        else { return false }
+        let prefix = String(decoding: c[0..<2], as: UTF8.self)
+        return !["BG", "GB", "KN", "NK", "NT", "TN", "ZZ"].contains(prefix)
+    }
+
+    /// Spanish DNI (8 digits) or NIE (X/Y/Z + 7 digits), then the check letter of the number mod 23.
+    static func isSpanishID(_ b: ArraySlice<UInt8>) -> Bool {
+        var c = compact(b)
+        if c.count == 10, c[8] == UInt8(ascii: "-") { c.remove(at: 8) }
+        guard c.count == 9, let letter = c.last else { return false }
+        var number = 0
+        for (i, byte) in c.dropLast().enumerated() {
+            if i == 0, let lead = [UInt8(ascii: "X"), UInt8(ascii: "Y"), UInt8(ascii: "Z")].firstIndex(of: byte) {
+                number = lead
+            } else if isDigit(byte) {
+                number = number * 10 + Int(byte - 0x30)
+            } else {
+                return false
+            }
+        }
+        let table = Array("TRWAGMYFPDXBNJZSQVHLCKE".utf8)
+        return table[number % 23] == letter
+    }
+
+    /// French NIR: sex digit 1–4/7/8, 12 more digits (department `2A`/`2B` for Corsica), a
+    /// two-digit key = 97 − (number mod 97).
+    static func isNIR(_ b: ArraySlice<UInt8>) -> Bool {
+        let c = compact(b)
+        guard c.count == 15, [1, 2, 3, 4, 7, 8].contains(Int(c[0]) - 0x30) else { return false }
+        var number = 0
+        var corsica = 0
+        for (i, byte) in c[0..<13].enumerated() {
+            if i == 6, c[5] == UInt8(ascii: "2"), byte == UInt8(ascii: "A") || byte == UInt8(ascii: "B") {
+                corsica = byte == UInt8(ascii: "A") ? 1_000_000 : 2_000_000
+                number = number * 10
+                continue
+            }
+            guard isDigit(byte) else { return false }
+            number = number * 10 + Int(byte - 0x30)
+        }
+        guard isDigit(c[13]), isDigit(c[14]) else { return false }
+        let key = Int(c[13] - 0x30) * 10 + Int(c[14] - 0x30)
+        return key == 97 - (number - corsica) % 97
+    }
+
+    /// Brazilian CPF `ddd.ddd.ddd-dd` with its two mod-11 check digits (not all digits equal).
+    static func isCPF(_ b: ArraySlice<UInt8>) -> Bool {
+        guard let d = digits(b, layout: "ddd.ddd.ddd-dd"), Set(d).count > 1 else { return false }
+        func check(_ count: Int) -> UInt8 {
+            var sum = 0
+            for i in 0..<count { sum += Int(d[i]) * (count + 1 - i) }
+            return UInt8(sum * 10 % 11 % 10)
+        }
+        return check(9) == d[9] && check(10) == d[10]
+    }
+
+    /// Canadian SIN (`ddd-ddd-ddd` or with spaces; Luhn; not starting 0 or 8) or Indian Aadhaar
+    /// (`dddd dddd dddd` or with dashes; first digit 2–9; Verhoeff).
+    static func isGroupedDigits(_ b: ArraySlice<UInt8>) -> Bool {
+        if let d = digits(b, layout: "ddd-ddd-ddd") ?? digits(b, layout: "ddd ddd ddd") {
+            return d[0] != 0 && d[0] != 8 && luhn(d)
+        }
+        if let d = digits(b, layout: "dddd dddd dddd") ?? digits(b, layout: "dddd-dddd-dddd") {
+            return d[0] >= 2 && verhoeff(d)
+        }
+        return false
+    }
+
+    /// The Verhoeff check (dihedral group D5) over decimal digits, the last one being the check digit.
+    static func verhoeff(_ digits: [UInt8]) -> Bool {
+        let d: [[Int]] = [
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+            [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+            [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+            [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+        ]
+        let p: [[Int]] = [
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+            [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+            [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+        ]
+        var c = 0
+        for (i, digit) in digits.reversed().enumerated() { c = d[c][p[i % 8][Int(digit)]] }
+        return c == 0
+    }
+
     /// E.164 (`+` and 8–15 digits) or a formatted number with separators and 9–15 digits that
     /// starts with `+` or `(`; bare digit strings are ids, not phones.
     public static func isPhone(_ b: ArraySlice<UInt8>) -> Bool {
@@ -163,7 +311,9 @@ public enum Sensitive {
                     return true
                 }
             }
-            for prefix: StaticString in ["sk_live_", "rk_live_", "ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "glpat-"]
+            for prefix: StaticString in [
+                "sk_live_", "rk_live_", "ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "glpat-",
+            ]
             where Bytes.hasPrefixIgnoringCase(b, prefix) {
                 return true
             }

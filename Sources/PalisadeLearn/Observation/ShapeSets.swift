@@ -117,6 +117,7 @@ extension SensitiveKind {
         case .ssn: 4
         case .jwt: 5
         case .secret: 6
+        case .nationalID: 7
         }
     }
 }
