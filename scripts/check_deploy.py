@@ -399,8 +399,8 @@ def check_plugin_schema():
 # topics
 
 
-def check_topics():
-    problems = []
+def palisade_topics():
+    """PalisadeTopic's topics read from the Swift source: {name: "compact" | "delete"}, or None."""
     swift_dir = os.path.join(ROOT, "Sources", "PalisadeTransport")
     source = ""
     for dirpath, _, filenames in os.walk(swift_dir):
@@ -410,16 +410,23 @@ def check_topics():
                 if "enum PalisadeTopic" in text:
                     source = text
     if not source:
-        report("topics", ["enum PalisadeTopic not found in Sources/PalisadeTransport"])
-        return
+        return None
     enum = source[source.index("enum PalisadeTopic"):]
     cases = dict(re.findall(r'case\s+(\w+)\s*=\s*"([^"]+)"', enum))
     m = re.search(r"isCompacted:\s*Bool\s*\{([^}]*)\}", enum)
     compacted_cases = set(re.findall(r"\.(\w+)", m.group(1))) if m else set()
-    expected = {name: ("compact" if case in compacted_cases else "delete") for case, name in cases.items()}
+    return {name: ("compact" if case in compacted_cases else "delete") for case, name in cases.items()}
+
+
+def check_topics():
+    problems = []
+    expected = palisade_topics()
+    if expected is None:
+        report("topics", ["enum PalisadeTopic not found in Sources/PalisadeTransport"])
+        return
     script = open(os.path.join(ROOT, "deploy", "kafka", "create-topics.sh"), encoding="utf-8").read()
     created = dict(re.findall(r"^create\s+(\S+)\s+(compact|delete)\s*$", script, re.M))
-    if not expected or not compacted_cases:
+    if not expected or "compact" not in expected.values():
         problems.append("could not read the topics and their compaction from PalisadeTopic")
     for name, policy in expected.items():
         if name not in created:
@@ -447,6 +454,8 @@ def check_topics_script():
     import tempfile
 
     problems = []
+    topics = palisade_topics() or {}
+    compacted = tuple(name for name, policy in topics.items() if policy == "compact")
     script = os.path.join(ROOT, "deploy", "kafka", "create-topics.sh")
     with tempfile.TemporaryDirectory() as tmp:
         stub = os.path.join(tmp, "kafka-topics.sh")
@@ -471,13 +480,13 @@ def check_topics_script():
         creates = [c for c in calls if "--create" in c]
         if rc != 0:
             problems.append(f"exit {rc} against a healthy stub: {out.strip()[:300]}")
-        if len(creates) != 7:
-            problems.append(f"{len(creates)} create calls, expected 7")
+        if len(creates) != len(topics):
+            problems.append(f"{len(creates)} create calls, expected {len(topics)} (PalisadeTopic)")
         for c in creates:
             topic = re.search(r"--topic (\S+)", c).group(1)
             want = ["--bootstrap-server k1:9092,k2:9092", f"--command-config {props}", "--if-not-exists",
                     "--partitions 24", "--replication-factor 3"]
-            if topic.endswith((".baselines", ".decisions", ".aggregator-state")):
+            if topic.endswith(compacted):
                 want += ["--config cleanup.policy=compact"]
                 if "retention.ms" in c:
                     problems.append(f"{topic}: compacted topic with retention.ms")
@@ -494,7 +503,7 @@ def check_topics_script():
             problems.append(f"a refusing cluster: exit {rc} after {len(calls)} calls, expected failure after 3")
         # A transient refusal: recovers.
         rc, calls, out = run({**base, "KAFKA_INIT_ATTEMPTS": "3"}, failures=2)
-        if rc != 0 or len([c for c in calls if "--create" in c]) != 9:
+        if rc != 0 or len([c for c in calls if "--create" in c]) != len(topics) + 2:
             problems.append(f"two transient failures: exit {rc}, {len(calls)} calls")
         for bad in ({"KAFKA_PARTITIONS": "0"}, {"KAFKA_REPLICATION_FACTOR": "x"}, {"KAFKA_TOPIC_PREFIX": "a b"},
                     {"KAFKA_BOOTSTRAP_SERVERS": ""}):
