@@ -212,14 +212,7 @@ struct RecordConsumerService: Service {
         var backoff = Duration.milliseconds(100)
         while !pending.isEmpty {
             let results = await producer.send(batch: pending)
-            var failed: [OutgoingRecord] = []
-            var firstError: TransportError?
-            for (record, result) in zip(pending, results) {
-                if case .failure(let error) = result {
-                    failed.append(record)
-                    firstError = firstError ?? error
-                }
-            }
+            let (failed, firstError) = failures(of: pending, results)
             pending = failed
             guard !pending.isEmpty else { return true }
             if let skipped = errorLog.shouldLog() {
