@@ -180,13 +180,8 @@ struct HandoverCluster {
                     }
                 return topic.spec(prefix: prefix, partitions: partitions, replicationFactor: 1)
             })
-        var kafka = cluster.configuration()
-        kafka.producer.lingerMs = 1
-        kafka.consumer.sessionTimeoutMs = 6_000
-        kafka.consumer.heartbeatIntervalMs = 300
+        var kafka = fastKafkaConfiguration(cluster)
         kafka.consumer.maxPollIntervalMs = 7_000
-        kafka.consumer.autoCommitIntervalMs = 100
-        kafka.consumer.fetchWaitMaxMs = 20
         transport = KafkaTransport(configuration: kafka, logger: quietLogger())
     }
 
