@@ -177,8 +177,9 @@ struct RecordConsumerService: Service {
                 let replayed = try await core.replay(events, since: clock() - changelog.spanMs)
                 var adopted: [(EndpointCatalog.HostMethod, Int32)] = []
                 var damagedTrees = 0
-                for (partition, part) in StateChangelog.trees(in: view, partitions: Set(observations)) {
-                    let result = await core.adoptTrees([part])
+                let trees = StateChangelog.trees(in: view, partitions: Set(observations))
+                for (partition, parts) in Dictionary(grouping: trees, by: \.partition) {
+                    let result = await core.adoptTrees(parts.map(\.part))
                     adopted += result.adopted.map { ($0, partition) }
                     damagedTrees += result.damaged
                 }
