@@ -253,17 +253,17 @@ struct PalisadeStack: Sendable {
             transport: transport, topicPrefix: configuration.transport.topicPrefix, metrics: metrics,
             logger: roleLogger)
 
-        parts.set(
-            mirror: mirror.pipeline, workers: workers,
-            lag: Self.pending(configuration.worker.group, .requests, transport: transport, configuration: configuration)
-        )
-
-        let drain = Duration.milliseconds(configuration.drainTimeoutMs)
         // What `group` has not consumed yet of `topic`: known on the in-process transport only
         // (Kafka keeps the records, so nothing waits there).
         func pending(_ group: String, _ topic: PalisadeTopic) -> (@Sendable () -> Int)? {
-            Self.pending(group, topic, transport: transport, configuration: configuration)
+            guard let inProcess = transport as? InProcessTransport else { return nil }
+            let name = configuration.transport.name(topic)
+            return { inProcess.lag(group: group, topic: name) }
         }
+        let requestsPending = pending(configuration.worker.group, .requests)
+        parts.set(mirror: mirror.pipeline, workers: workers, lag: requestsPending)
+
+        let drain = Duration.milliseconds(configuration.drainTimeoutMs)
         var services: [any Service] = [
             aggregatorApplication,
             DrainBarrier(
@@ -275,23 +275,13 @@ struct PalisadeStack: Sendable {
         services += workers.map { $0 as any Service }
         services.append(
             DrainBarrier(
-                name: "requests to the workers", pending: pending(configuration.worker.group, .requests),
+                name: "requests to the workers", pending: requestsPending,
                 timeout: drain, settle: .zero,
                 logger: logger))
         services.append(mirrorApplication)
         return PalisadeStack(
             configuration: configuration, transport: transport, workers: workers, deadLetters: deadLetters,
             addresses: addresses, services: services, logger: logger)
-    }
-
-    /// What `group` has not consumed yet of `topic`: known on the in-process transport only
-    /// (Kafka keeps the records, so nothing waits there).
-    static func pending(
-        _ group: String, _ topic: PalisadeTopic, transport: any Transport, configuration: UpConfiguration
-    ) -> (@Sendable () -> Int)? {
-        guard let inProcess = transport as? InProcessTransport else { return nil }
-        let name = configuration.transport.name(topic)
-        return { inProcess.lag(group: group, topic: name) }
     }
 
     /// The group `palisade up` runs; with `signals`, SIGTERM and SIGINT shut it down gracefully.

@@ -46,10 +46,8 @@ import Testing
                 return await Self.requests(a.core) == 30 && saved
             })
         #expect(await a.core.decisions.isEmpty)
-        switch departure {
-        case .graceful: await a.stop()
-        case .crashBeforeCommit: await a.stop()  // its consumer neither closes nor commits (CrashableTransport)
-        }
+        // crashBeforeCommit: its consumer neither closes nor commits (CrashableTransport)
+        await a.stop()
 
         // B takes over, then the rest of the run arrives
         let b = try RunningAggregator(try kafka.aggregator(dirB, transport: kafka.transport))
@@ -180,13 +178,8 @@ struct HandoverCluster {
                     }
                 return topic.spec(prefix: prefix, partitions: partitions, replicationFactor: 1)
             })
-        var kafka = cluster.configuration()
-        kafka.producer.lingerMs = 1
-        kafka.consumer.sessionTimeoutMs = 6_000
-        kafka.consumer.heartbeatIntervalMs = 300
+        var kafka = fastKafkaConfiguration(cluster)
         kafka.consumer.maxPollIntervalMs = 7_000
-        kafka.consumer.autoCommitIntervalMs = 100
-        kafka.consumer.fetchWaitMaxMs = 20
         transport = KafkaTransport(configuration: kafka, logger: quietLogger())
     }
 

@@ -19,13 +19,7 @@ import Testing
         defer { Task { await cluster.shutdown() } }
         let prefix = "r\(UInt32.random(in: 0...UInt32.max))."
         try await cluster.createTopics(PalisadeTopic.allSpecs(prefix: prefix, partitions: 2, replicationFactor: 1))
-        var kafka = cluster.configuration()
-        kafka.producer.lingerMs = 1
-        kafka.consumer.sessionTimeoutMs = 6_000
-        kafka.consumer.heartbeatIntervalMs = 300
-        kafka.consumer.autoCommitIntervalMs = 100
-        kafka.consumer.fetchWaitMaxMs = 20
-        let transport = KafkaTransport(configuration: kafka, logger: quietLogger())
+        let transport = KafkaTransport(configuration: fastKafkaConfiguration(cluster), logger: quietLogger())
         let config = testConfiguration(database: dir.database, prefix: prefix)
         let policy = try blockingPolicy()
 

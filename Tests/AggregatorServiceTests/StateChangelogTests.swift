@@ -1,3 +1,4 @@
+import PalisadeCore
 import PalisadeLearn
 import PalisadePolicy
 import PalisadeTransport
@@ -46,6 +47,46 @@ import Testing
         #expect(reader.expired(now: nowMs + 200_000).isEmpty)
         reader.forget([1])
         #expect(reader.live.isEmpty)
+    }
+
+    /// Keys set out of time order, set again, forgotten: the expired ones are exactly those whose
+    /// newest time left the span (as a scan of every live key finds them), each tombstoned once.
+    @Test func expiryMatchesAScanOfEveryLiveKey() {
+        var random = SplitMix64(seed: 7)
+        var changelog = StateChangelog(topic: "t", epoch: "e1", spanMs: 1_000)
+        var model: [Int32: [String: Int64]] = [:]
+        var now: Int64 = 10_000
+        func expire() -> [String] {
+            var keys: [String] = []
+            for partition in model.keys.sorted() {
+                let old = model[partition, default: [:]].filter { $0.value < now - 1_000 }.keys.sorted()
+                for key in old { model[partition]?[key] = nil }
+                keys += old
+            }
+            return keys
+        }
+        func tombstones(_ records: [OutgoingRecord]) -> [String] {
+            records.filter { $0.value == nil }.map { String(decoding: $0.key ?? [], as: UTF8.self) }
+        }
+        for _ in 0..<3_000 {
+            now += Int64.random(in: 0...20, using: &random)
+            let partition = Int32.random(in: 0...2, using: &random)
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0:
+                changelog.forget([partition])
+                model[partition] = nil
+            case 1...6:
+                let offset = Int64.random(in: 0...400, using: &random)
+                let ts = now - Int64.random(in: 0...1_500, using: &random)
+                let records = changelog.records(for: [(partition, offset, events(0..<1, ts: ts)[0])], now: now)
+                model[partition, default: [:]][StateChangelog.key(partition: partition, offset: offset, epoch: "e1")] =
+                    ts
+                #expect(tombstones(records) == expire())
+            default:
+                #expect(tombstones(changelog.expired(now: now)) == expire())
+            }
+            #expect(changelog.live == model)
+        }
     }
 
     @Test func treeRecordsOnlyForOwnedPartitionsWithCheckpoints() {

@@ -45,6 +45,17 @@ func quietLogger() -> Logger {
     return logger
 }
 
+/// Kafka settings for the mock cluster with short timings (quick rebalances and commits).
+func fastKafkaConfiguration(_ cluster: KafkaMockCluster) -> KafkaConfiguration {
+    var kafka = cluster.configuration()
+    kafka.producer.lingerMs = 1
+    kafka.consumer.sessionTimeoutMs = 6_000
+    kafka.consumer.heartbeatIntervalMs = 300
+    kafka.consumer.autoCommitIntervalMs = 100
+    kafka.consumer.fetchWaitMaxMs = 20
+    return kafka
+}
+
 func inProcessTransport(prefix: String = "") async throws -> InProcessTransport {
     let transport = InProcessTransport()
     try await transport.createTopics(PalisadeTopic.allSpecs(prefix: prefix, partitions: 2), timeout: .seconds(5))

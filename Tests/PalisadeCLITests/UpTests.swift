@@ -102,6 +102,24 @@ struct UpTests {
         return try await condition()
     }
 
+    /// Whether the aggregator serves a block decision for `ip` within `seconds`.
+    func blockServed(for ip: String, by client: AggregatorClient, within seconds: Int) async throws -> Bool {
+        try await eventually(seconds) {
+            let decisions = try json(try await client.send("GET", "/v1/decisions"))
+            let upserts = decisions["upserts"] as? [[String: Any]] ?? []
+            return upserts.contains { $0["value"] as? String == ip && $0["action"] as? String == "block" }
+        }
+    }
+
+    /// Whether the aggregator counts at least `count` verdicts within `seconds`.
+    func verdictsCounted(_ count: Int, by client: AggregatorClient, within seconds: Int) async throws -> Bool {
+        try await eventually(seconds) {
+            let status = try json(try await client.send("GET", "/v1/status"))
+            let counters = status["counters"] as? [String: Any] ?? [:]
+            return (counters["verdicts"] as? Int ?? 0) >= count
+        }
+    }
+
     static func sqli(_ client: String, _ n: Int) -> String {
         #"{"client_ip":"\#(client)","method":"GET","host":"shop.example.com","path":"/api/search?q=1%27%20UNION%20SELECT%20username%2Cpassword%20FROM%20users--&n=\#(n)","status":200}"#
     }
@@ -137,21 +155,13 @@ struct UpTests {
         _ = try await producer.send(OutgoingRecord(topic: "palisade.requests", key: nil, value: [0xFF, 0x01]))
 
         let client = running.aggregator
-        let blocked = try await eventually(30) {
-            let decisions = try json(try await client.send("GET", "/v1/decisions"))
-            let upserts = decisions["upserts"] as? [[String: Any]] ?? []
-            return upserts.contains { $0["value"] as? String == "203.0.113.7" && $0["action"] as? String == "block" }
-        }
+        let blocked = try await blockServed(for: "203.0.113.7", by: client, within: 30)
         #expect(blocked, "the SQL injection's client gets a block decision")
         let attacks = try json(
             try await client.send("GET", "/v1/attacks", query: [.init(name: "client", value: "203.0.113.7")]))
         let classes = (attacks["attacks"] as? [[String: Any]] ?? []).compactMap { $0["class"] as? String }
         #expect(classes.contains("sqli"))
-        let verdicts = try await eventually(10) {
-            let status = try json(try await client.send("GET", "/v1/status"))
-            let counters = status["counters"] as? [String: Any] ?? [:]
-            return (counters["verdicts"] as? Int ?? 0) >= 21
-        }
+        let verdicts = try await verdictsCounted(21, by: client, within: 10)
         #expect(verdicts, "every accepted capture became a verdict the aggregator took")
         #expect(try await eventually(10) { running.stack.deadLetters.count == 1 })
         #expect(running.stack.deadLetters.recentReasons.first?.contains("worker") == true)
@@ -186,17 +196,9 @@ struct UpTests {
         let report = try await post(lines, to: running)
         #expect(report.accepted == 21 && report.rejected == 0)
         let client = running.aggregator
-        let blocked = try await eventually(60) {
-            let decisions = try json(try await client.send("GET", "/v1/decisions"))
-            let upserts = decisions["upserts"] as? [[String: Any]] ?? []
-            return upserts.contains { $0["value"] as? String == "203.0.113.9" && $0["action"] as? String == "block" }
-        }
+        let blocked = try await blockServed(for: "203.0.113.9", by: client, within: 60)
         #expect(blocked, "the SQL injection's client gets a block decision over Kafka")
-        let verdicts = try await eventually(30) {
-            let status = try json(try await client.send("GET", "/v1/status"))
-            let counters = status["counters"] as? [String: Any] ?? [:]
-            return (counters["verdicts"] as? Int ?? 0) >= 21
-        }
+        let verdicts = try await verdictsCounted(21, by: client, within: 30)
         #expect(verdicts, "every accepted capture became a verdict the aggregator took")
         try await running.stop()
         await cluster.shutdown()

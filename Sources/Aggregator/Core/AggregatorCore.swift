@@ -338,18 +338,7 @@ public actor AggregatorCore {
         write.record(effects)
         write.liftGrace = graces
         counters.importedDecisions += write.upserts.count + write.removals.count
-        if !write.isEmpty {
-            do {
-                try database.write(write)
-            } catch {
-                counters.writeErrors += 1
-                metrics.writeErrors.increment()
-                pendingWrite = write
-                wakeWaiters()
-                throw error
-            }
-            wakeWaiters()
-        }
+        if !write.isEmpty { try commit(write, toOutbox: false) }
         return stale
     }
 
@@ -426,28 +415,30 @@ public actor AggregatorCore {
             attackClass: finding.attackClass.rawValue, confidence: finding.confidence, detail: w.output)
     }
 
-    /// Writes, then publishes the decision changes in it (outbox, long-poll waiters). A failed
-    /// write is kept for a retry and rethrown.
-    private func commit(_ write: AggregatorDatabase.Write) throws {
+    /// Writes, then publishes the decision changes in it (outbox unless `toOutbox` is false —
+    /// imported decisions are on the topic already —, long-poll waiters). A failed write is kept
+    /// for a retry and rethrown.
+    private func commit(_ write: AggregatorDatabase.Write, toOutbox: Bool = true) throws {
+        defer { announce(write, toOutbox: toOutbox) }
         do {
             try database.write(write)
         } catch {
             counters.writeErrors += 1
             metrics.writeErrors.increment()
             pendingWrite = write
-            announce(write)
             throw error
         }
-        announce(write)
     }
 
     /// Decision changes reach the outbox and the waiters as soon as the store has them (the
     /// store is the source of truth for the long-poll); SQLite follows, at the latest on retry.
-    private func announce(_ write: AggregatorDatabase.Write) {
+    private func announce(_ write: AggregatorDatabase.Write, toOutbox: Bool) {
         guard !write.upserts.isEmpty || !write.removals.isEmpty else { return }
-        for d in write.upserts { outbox[d.key] = .some(d) }
-        for key in write.removals { outbox[key] = .some(nil) }
-        doorbell.yield()
+        if toOutbox {
+            for d in write.upserts { outbox[d.key] = .some(d) }
+            for key in write.removals { outbox[key] = .some(nil) }
+            doorbell.yield()
+        }
         wakeWaiters()
     }
 

@@ -189,26 +189,21 @@ extension Dashboard {
                     + " (each serves /healthz and /metrics itself)."))
         h.raw("</td></tr>")
 
-        if let part = report?.mirror {
-            probed("mirror", part, into: &h)
-        } else {
-            h.raw("<tr><td>mirror</td><td><span class=\"badge unknown\">unknown</span></td><td>")
-            h.text(
-                "The aggregator has no direct view of mirrors. Verdicts arriving means mirror → Kafka → worker → aggregator flows; "
-                    + "shedding (503) and rejected lines are counted on each mirror's /metrics.")
-            h.raw("</td></tr>")
-        }
-
-        if let part = report?.consumerLag {
-            probed("consumer lag", part, into: &h)
-        } else {
-            h.raw("<tr><td>consumer lag</td><td><span class=\"badge unknown\">unknown</span></td><td>")
-            h.text(
-                "Not measured by the aggregator (its consumer does not read the topics' end offsets). Use the Kafka tooling"
-                    + " (e.g. kafka-consumer-groups --describe --group \(config.consumerGroup)) or each worker's"
-                    + " palisade_worker_consumer_lag on /metrics.")
-            h.raw("</td></tr>")
-        }
+        healthRow(
+            "mirror",
+            report?.mirror
+                ?? .unknown(
+                    "The aggregator has no direct view of mirrors. Verdicts arriving means mirror → Kafka → worker → aggregator flows; "
+                        + "shedding (503) and rejected lines are counted on each mirror's /metrics."),
+            into: &h)
+        healthRow(
+            "consumer lag",
+            report?.consumerLag
+                ?? .unknown(
+                    "Not measured by the aggregator (its consumer does not read the topics' end offsets). Use the Kafka tooling"
+                        + " (e.g. kafka-consumer-groups --describe --group \(config.consumerGroup)) or each worker's"
+                        + " palisade_worker_consumer_lag on /metrics."),
+            into: &h)
 
         h.raw("<tr><td>gateways</td><td>")
         if s.parkedPolls > 0 {
@@ -221,18 +216,21 @@ extension Dashboard {
         h.raw("</td></tr></tbody></table></section>")
     }
 
-    /// A row the pipeline probe filled in (roles running in this process).
-    func probed(_ name: String, _ part: PipelineReport.Part, into h: inout HTML) {
+    /// A row of the health table: the part, its state badge, what is known.
+    func healthRow(_ name: String, _ part: PipelineReport.Part, into h: inout HTML) {
         h.raw("<tr><td>")
         h.text(name)
-        switch part.state {
-        case .ok: h.raw("</td><td><span class=\"badge ok\">")
-        case .warn: h.raw("</td><td><span class=\"badge warn\">")
-        case .bad: h.raw("</td><td><span class=\"badge bad\">")
-        }
+        h.raw("</td><td><span class=\"badge \(part.state.rawValue)\">")
         h.text(part.label)
         h.raw("</span></td><td>")
         h.text(part.detail)
         h.raw("</td></tr>")
+    }
+}
+
+extension PipelineReport.Part {
+    /// A part the aggregator cannot see (no probe for it), and what it says instead.
+    fileprivate static func unknown(_ detail: String) -> Self {
+        Self(state: .unknown, label: "unknown", detail: detail)
     }
 }

@@ -2,8 +2,9 @@
 /// for the dashboard's pipeline health. A standalone aggregator has no probe: its page says what it
 /// cannot see.
 public struct PipelineReport: Sendable {
+    /// The badge (its CSS class); `unknown`: the part is not visible from here.
     public enum State: String, Sendable {
-        case ok, warn, bad
+        case ok, warn, bad, unknown
     }
 
     /// One row of the health table: a state badge and what is known, in words.

@@ -53,14 +53,7 @@ struct DecisionPublisherService: Service {
     private func publish(_ items: [(key: String, decision: Decision?)], topic: String) async -> Bool {
         let records = items.map { OutgoingRecord(topic: topic, key: $0.key, value: $0.decision.map(codec.encode)) }
         let results = await producer.send(batch: records)
-        var failed: [(key: String, decision: Decision?)] = []
-        var firstError: TransportError?
-        for (item, result) in zip(items, results) {
-            if case .failure(let error) = result {
-                failed.append(item)
-                firstError = firstError ?? error
-            }
-        }
+        let (failed, firstError) = failures(of: items, results)
         core.metrics.decisionsPublished.increment(by: items.count - failed.count)
         guard !failed.isEmpty else { return true }
         core.metrics.publishErrors.increment(by: failed.count)
@@ -75,4 +68,19 @@ struct DecisionPublisherService: Service {
         }
         return false
     }
+}
+
+/// The items whose record failed to send (`results` in the batch's order), and the first error.
+func failures<Item>(
+    of items: [Item], _ results: [Result<DeliveryReceipt, TransportError>]
+) -> (items: [Item], firstError: TransportError?) {
+    var failed: [Item] = []
+    var firstError: TransportError?
+    for (item, result) in zip(items, results) {
+        if case .failure(let error) = result {
+            failed.append(item)
+            firstError = firstError ?? error
+        }
+    }
+    return (failed, firstError)
 }

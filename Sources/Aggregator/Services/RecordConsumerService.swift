@@ -177,8 +177,9 @@ struct RecordConsumerService: Service {
                 let replayed = try await core.replay(events, since: clock() - changelog.spanMs)
                 var adopted: [(EndpointCatalog.HostMethod, Int32)] = []
                 var damagedTrees = 0
-                for (partition, part) in StateChangelog.trees(in: view, partitions: Set(observations)) {
-                    let result = await core.adoptTrees([part])
+                let trees = StateChangelog.trees(in: view, partitions: Set(observations))
+                for (partition, parts) in Dictionary(grouping: trees, by: \.partition) {
+                    let result = await core.adoptTrees(parts.map(\.part))
                     adopted += result.adopted.map { ($0, partition) }
                     damagedTrees += result.damaged
                 }
@@ -212,14 +213,7 @@ struct RecordConsumerService: Service {
         var backoff = Duration.milliseconds(100)
         while !pending.isEmpty {
             let results = await producer.send(batch: pending)
-            var failed: [OutgoingRecord] = []
-            var firstError: TransportError?
-            for (record, result) in zip(pending, results) {
-                if case .failure(let error) = result {
-                    failed.append(record)
-                    firstError = firstError ?? error
-                }
-            }
+            let (failed, firstError) = failures(of: pending, results)
             pending = failed
             guard !pending.isEmpty else { return true }
             if let skipped = errorLog.shouldLog() {

@@ -28,6 +28,9 @@ struct StateChangelog {
     let spanMs: Int64
     /// Live keys of each owned partition → the newest event time (ms) in their record.
     private(set) var live: [Int32: [String: Int64]] = [:]
+    /// The same keys by that time, so that expiring looks at the expired keys only (not at every
+    /// live key with every batch).
+    private var byTime: [Int32: TimeOrderedKeys] = [:]
 
     init(topic: String, epoch: String, spanMs: Int64) {
         self.topic = topic
@@ -65,7 +68,7 @@ struct StateChangelog {
         var out: [OutgoingRecord] = []
         for (partition, entry) in byPartition.sorted(by: { $0.key < $1.key }) {
             let key = Self.key(partition: partition, offset: entry.offset, epoch: epoch)
-            live[partition, default: [:]][key] = entry.events.map(\.ts).max() ?? now
+            setLive(partition, key, ts: entry.events.map(\.ts).max() ?? now)
             out.append(OutgoingRecord(topic: topic, key: key, value: BehaviourEvent.encode(entry.events)))
         }
         return out + expired(now: now)
@@ -75,14 +78,22 @@ struct StateChangelog {
     mutating func expired(now: Int64) -> [OutgoingRecord] {
         let cutoff = now - spanMs
         var out: [OutgoingRecord] = []
-        for partition in live.keys.sorted() {
-            let old = live[partition, default: [:]].filter { $0.value < cutoff }.keys.sorted()
-            for key in old {
+        for partition in byTime.keys.sorted() {
+            // entries of keys set again since (another time, or forgotten) are skipped
+            let old = byTime[partition, default: .init()].removeOlder(than: cutoff).filter {
+                live[partition]?[$0.key] == $0.ts
+            }
+            for key in old.map(\.key).sorted() {
                 live[partition]?[key] = nil
                 out.append(OutgoingRecord(topic: topic, key: key, value: nil))
             }
         }
         return out
+    }
+
+    private mutating func setLive(_ partition: Int32, _ key: String, ts: Int64) {
+        live[partition, default: [:]][key] = ts
+        byTime[partition, default: .init()].insert(key, ts: ts)
     }
 
     /// The events of `partitions` in `view` (the topic read to its end), oldest record first; the
@@ -98,7 +109,7 @@ struct StateChangelog {
             do {
                 let events = try BehaviourEvent.decode(value)
                 found.append((offset, key, events))
-                live[partition, default: [:]][key] = events.map(\.ts).max() ?? 0
+                setLive(partition, key, ts: events.map(\.ts).max() ?? 0)
             } catch {
                 damaged += 1
             }
@@ -177,6 +188,42 @@ struct StateChangelog {
 
     /// Partitions moved to another member: their keys are the new owner's to expire.
     mutating func forget(_ partitions: [Int32]) {
-        for partition in partitions { live[partition] = nil }
+        for partition in partitions {
+            live[partition] = nil
+            byTime[partition] = nil
+        }
+    }
+}
+
+/// Keys in ascending order of a time, for taking those older than a cutoff without looking at
+/// the others. Times mostly arrive in order (then a key is appended).
+struct TimeOrderedKeys {
+    private var items: [(ts: Int64, key: String)] = []
+    /// Items before it are taken.
+    private var start = 0
+
+    mutating func insert(_ key: String, ts: Int64) {
+        var index = items.endIndex
+        if let last = items.last, last.ts > ts {
+            var low = start
+            while low < index {
+                let middle = (low + index) / 2
+                if items[middle].ts <= ts { low = middle + 1 } else { index = middle }
+            }
+        }
+        items.insert((ts, key), at: index)
+    }
+
+    /// Removes and returns the keys whose time is below `cutoff`, oldest first.
+    mutating func removeOlder(than cutoff: Int64) -> [(ts: Int64, key: String)] {
+        var end = start
+        while end < items.endIndex, items[end].ts < cutoff { end += 1 }
+        let taken = Array(items[start..<end])
+        start = end
+        if start >= 64, start * 2 >= items.count {
+            items.removeFirst(start)
+            start = 0
+        }
+        return taken
     }
 }
