@@ -83,8 +83,13 @@ public enum Bytes {
 
     /// Lowercased ASCII copy of a string's bytes (non-ASCII untouched).
     public static func lowercased(_ string: String) -> String {
-        // Most names (headers, fields) are lowercase already: no copy then.
-        if !string.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return string }
+        // Most names (headers, fields) are lowercase already: no copy then. The check reads the
+        // string's contiguous UTF-8 storage when it has one (iterating the `UTF8View` is slower).
+        let utf8 = string.utf8
+        let upper =
+            utf8.withContiguousStorageIfAvailable { $0.contains { $0 >= 0x41 && $0 <= 0x5A } }
+            ?? utf8.contains { $0 >= 0x41 && $0 <= 0x5A }
+        if !upper { return string }
         var bytes = Array(string.utf8)
         for i in bytes.indices { bytes[i] = lower(bytes[i]) }
         return String(decoding: bytes, as: UTF8.self)

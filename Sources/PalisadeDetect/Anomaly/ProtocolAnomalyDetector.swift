@@ -120,7 +120,7 @@ public struct ProtocolAnomalyDetector: RequestDetector {
                 if folded == "content-length" { contentLengths.append(header.value) }
                 continue
             }
-            switch HeaderName.lowercased(name) {
+            switch Bytes.lowercased(name) {
             case "content-length": contentLengths.append(header.value)
             case "transfer-encoding": transferEncodings.append(header.value)
             case "transfer_encoding", "content_length":

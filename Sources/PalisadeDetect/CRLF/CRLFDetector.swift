@@ -9,9 +9,10 @@ public struct CRLFDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard Self.mayMatch(context.bytes(of: value), count: value.count),
+        guard
             let finding = Self.analyze(
-                value, fieldName: context.fieldName, source: context.source, field: context.field.net)
+                value, fieldName: context.fieldName, source: context.source, field: context.field.net,
+                bytes: context.bytes(of: value))
         else { return }
         hits.append(.net(.crlf, finding, value: value, context: context))
     }
@@ -33,17 +34,19 @@ public struct CRLFDetector: Detector {
     /// Header names that also start ordinary lines of text (`Host: Ann`, `Date: Monday`).
     static let commonWords: Set<String> = ["host", "date", "from", "to", "via", "warning", "allow", "accept", "range"]
 
-    /// A necessary condition of `LineBreaks.mayContain` on the bytes present in the value.
+    /// The pre-filter on the bytes present in the value: a line break's lead byte.
     static func mayMatch(_ bytes: ByteSet, count: Int) -> Bool { bytes.intersects(LineBreaks.leadBytes) }
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
-        analyze(value, fieldName: fieldName, source: source, field: nil)
+        analyze(value, fieldName: fieldName, source: source, field: nil, bytes: ByteSet(presentIn: value))
     }
 
-    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`).
-    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?) -> NetFinding?
-    {
-        guard value.count >= 4, LineBreaks.mayContain(value) else { return nil }
+    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`);
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
+    static func analyze(
+        _ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?, bytes: ByteSet
+    ) -> NetFinding? {
+        guard value.count >= 4, mayMatch(bytes, count: value.count) else { return nil }
         let breaks = LineBreaks.scan(value)
         guard !breaks.isEmpty else { return nil }
         let field = field ?? NetField.of(fieldName)

@@ -17,16 +17,9 @@ enum LineBreaks {
         var unicode = false
     }
 
-    /// The bytes `mayContain` looks for.
+    /// The bytes a break starts with: a value holding none of them has no break (the pre-filter,
+    /// tested on the value's byte summary).
     static let leadBytes = ByteSet("\n\r%", extra: [0xE5, 0xC4])
-
-    /// Whether the value can hold a break at all (the pre-filter).
-    static func mayContain(_ v: ArraySlice<UInt8>) -> Bool {
-        for byte in v where byte == 0x0A || byte == 0x0D || byte == UInt8(ascii: "%") || byte == 0xE5 || byte == 0xC4 {
-            return true
-        }
-        return false
-    }
 
     /// The break at `i`, if one starts there: (length, encoded, isLF).
     @inline(__always)

@@ -20,7 +20,7 @@ public struct CodeInjectionDetector: Detector {
     static let gateBytes = ByteSet("(_?%#`@")
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard context.bytes(of: value).intersects(Self.gateBytes), let finding = Self.analyze(value) else { return }
+        guard let finding = Self.analyze(value, bytes: context.bytes(of: value)) else { return }
         hits.append(
             Hit(
                 attackClass: .codeInjection, point: -1, confidence: finding.confidence,
@@ -31,24 +31,20 @@ public struct CodeInjectionDetector: Detector {
     /// Identifier chains examined per value.
     static let maxChains = 512
 
+    /// Bytes that are a pre-filter condition on their own.
+    static let markBytes = ByteSet("#`@")
+
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
-        guard value.count >= 4 else { return nil }
-        var paren = false
-        var underscore = false
-        var other = false
-        var previous: UInt8 = 0
-        for byte in value {
-            switch byte {
-            case UInt8(ascii: "("): paren = true
-            case UInt8(ascii: "_"): if previous == UInt8(ascii: "_") { underscore = true }
-            case UInt8(ascii: "?"): if previous == UInt8(ascii: "<") { other = true }
-            case UInt8(ascii: "x"), UInt8(ascii: "X"): if previous == UInt8(ascii: "%") { other = true }
-            case UInt8(ascii: "#"), UInt8(ascii: "`"), UInt8(ascii: "@"): other = true
-            default: break
-            }
-            previous = byte
-        }
-        guard paren || underscore || other else { return nil }
+        analyze(value, bytes: ByteSet(presentIn: value))
+    }
+
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`). The pre-filter: a
+    /// `(`, a `#`/`` ` ``/`@`, or one of the pairs `__`, `<?`, `%x` (looked for only when the
+    /// single bytes are absent).
+    static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> Finding? {
+        guard value.count >= 4, bytes.intersects(gateBytes) else { return nil }
+        let paren = bytes.contains(UInt8(ascii: "("))
+        guard paren || bytes.intersects(markBytes) || hasMarkerPair(value) else { return nil }
         var best = ExecBest()
         let prose = ExecBytes.proseWords(value, limit: 8)
         if paren {
@@ -59,6 +55,21 @@ public struct CodeInjectionDetector: Detector {
         if prose >= 6, best.confidence > 0 { best.confidence *= 0.75 }
         guard best.confidence >= 0.3 else { return nil }
         return Finding(confidence: min(best.confidence, 0.99), rule: best.rule, range: best.range)
+    }
+
+    /// Whether `__`, `<?` or `%x`/`%X` occurs in `value`.
+    static func hasMarkerPair(_ value: ArraySlice<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "_"): if previous == UInt8(ascii: "_") { return true }
+            case UInt8(ascii: "?"): if previous == UInt8(ascii: "<") { return true }
+            case UInt8(ascii: "x"), UInt8(ascii: "X"): if previous == UInt8(ascii: "%") { return true }
+            default: break
+            }
+            previous = byte
+        }
+        return false
     }
 
     // MARK: - Statement breakout

@@ -97,15 +97,6 @@ public struct NetField: Sendable, Equatable {
     static let fileMarkers: [StaticString] = ["file", "path", "dir", "folder", "template", "attach"]
 }
 
-extension NetField {
-    /// Whether a code-looking field name (`src`, `source`) names a resource for a network class:
-    /// `src=http://127.0.0.1/` is an SSRF target, not a code snippet, so `Scoring.adjust` does not
-    /// apply its code discount there. Likewise a command field (`script`) names what `rce` runs.
-    public static func namesResource(_ fieldName: String?, for attackClass: AttackClass) -> Bool {
-        FieldRoles.of(fieldName).namesResource(for: attackClass)
-    }
-}
-
 /// Everything a field's name says, read once per value (`DetectionContext.field`) rather than
 /// once per detector: the network roles, the profile and whether it names a command line.
 public struct FieldRoles: Sendable, Equatable {
@@ -126,7 +117,9 @@ public struct FieldRoles: Sendable, Equatable {
         )
     }
 
-    /// See `NetField.namesResource(_:for:)`.
+    /// Whether a code-looking field name (`src`, `source`) names a resource for a network class:
+    /// `src=http://127.0.0.1/` is an SSRF target, not a code snippet, so `Scoring.adjust` does not
+    /// apply its code discount there. Likewise a command field (`script`) names what `rce` runs.
     public func namesResource(for attackClass: AttackClass) -> Bool {
         switch attackClass {
         case .ssrf, .pathTraversal, .openRedirect, .xxe:

@@ -21,13 +21,6 @@ public enum WordHash {
 /// Header-name helpers over the name's UTF-8 storage (names are read for every header of every
 /// request by the request-level detectors).
 enum HeaderName {
-    /// The name lowercased (ASCII), returned as is when it has no uppercase letter — the usual
-    /// case — without iterating the `String.UTF8View`.
-    static func lowercased(_ name: String) -> String {
-        let upper = name.utf8.withContiguousStorageIfAvailable { $0.contains { $0 >= 0x41 && $0 <= 0x5A } }
-        return upper == false ? name : Bytes.lowercased(name)
-    }
-
     /// RFC 9110 `tchar`.
     static let tokenBytes = ByteSet("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 

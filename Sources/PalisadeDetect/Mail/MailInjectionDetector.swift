@@ -8,8 +8,9 @@ public struct MailInjectionDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard context.bytes(of: value).intersects(Self.mayMatch),
-            let finding = Self.analyze(value, fieldName: context.fieldName, field: context.field.net)
+        guard
+            let finding = Self.analyze(
+                value, fieldName: context.fieldName, field: context.field.net, bytes: context.bytes(of: value))
         else { return }
         hits.append(.net(.mailInjection, finding, value: value, context: context))
     }
@@ -33,19 +34,22 @@ public struct MailInjectionDetector: Detector {
         "capability", "noop", "authenticate", "starttls", "getquota", "setacl", "getacl",
     ]
 
-    /// Every reading needs one of these bytes (see `LineBreaks.mayContain`, and `-` for flags).
+    /// Every reading needs one of these bytes (a line break's `LineBreaks.leadBytes`, or `-` for
+    /// flags).
     static let mayMatch = LineBreaks.leadBytes.union(ByteSet("-"))
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?) -> NetFinding? {
-        analyze(value, fieldName: fieldName, field: nil)
+        analyze(value, fieldName: fieldName, field: nil, bytes: ByteSet(presentIn: value))
     }
 
-    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`).
-    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, field: NetField?) -> NetFinding? {
-        guard value.count >= 4 else { return nil }
-        // Pre-filter (no allocation): a line break (raw, encoded or Unicode) or a `-` flag.
-        let mayBreak = LineBreaks.mayContain(value)
-        guard mayBreak || value.contains(UInt8(ascii: "-")) else { return nil }
+    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`);
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
+    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, field: NetField?, bytes: ByteSet)
+        -> NetFinding?
+    {
+        // Pre-filter: a line break (raw, encoded or Unicode) or a `-` flag.
+        guard value.count >= 4, bytes.intersects(mayMatch) else { return nil }
+        let mayBreak = bytes.intersects(LineBreaks.leadBytes)
         let field = field ?? NetField.of(fieldName)
         var best = NetFinding.none
         if mayBreak {

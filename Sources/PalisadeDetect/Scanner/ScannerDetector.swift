@@ -25,7 +25,7 @@ public struct ScannerDetector: RequestDetector {
         var oastFound = false
         var shellshockFound = false
         for header in record.headers {
-            let name = HeaderName.lowercased(header.name)
+            let name = Bytes.lowercased(header.name)
             if name == "cookie" || name == "authorization" { continue }
             // Shellshock needs a `(` first and an OAST domain a dot: other headers are copied only
             // for the tool checks (`User-Agent`, scanner-only header names).
@@ -152,8 +152,6 @@ public struct ScannerDetector: RequestDetector {
         (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
     }
 
-    /// `() {` exactly at the start of a value (after spaces): the prefix bash recognised as a
-    /// function definition (CVE-2014-6271).
     /// A header value that can hold neither a shellshock probe (`(` first after spaces) nor an OAST
     /// domain (a dot); false when the value's bytes are not contiguous.
     static func plainHeader(_ value: String) -> Bool {
@@ -163,6 +161,8 @@ public struct ScannerDetector: RequestDetector {
         } ?? false
     }
 
+    /// `() {` exactly at the start of a value (after spaces): the prefix bash recognised as a
+    /// function definition (CVE-2014-6271).
     static func shellshock(_ value: ArraySlice<UInt8>) -> Range<Int>? {
         var cursor = value.startIndex
         while cursor < value.endIndex, Bytes.isSpace(value[cursor]) { cursor += 1 }

@@ -18,7 +18,7 @@ public struct SSTIDetector: Detector {
     }
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard context.bytes(of: value).intersects(Self.prefilter), let finding = Self.analyze(value) else { return }
+        guard let finding = Self.analyze(value, bytes: context.bytes(of: value)) else { return }
         hits.append(
             Hit(
                 attackClass: .ssti, point: -1, confidence: finding.confidence,
@@ -34,7 +34,12 @@ public struct SSTIDetector: Detector {
     static let prefilter = ByteSet("{<#@$?")
 
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
-        guard value.count >= 4, prefilter.containsAny(value) else { return nil }
+        analyze(value, bytes: ByteSet(presentIn: value))
+    }
+
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
+    static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> Finding? {
+        guard value.count >= 4, bytes.intersects(prefilter) else { return nil }
         var best = ExecBest()
         var bodies = 0
         let end = value.endIndex

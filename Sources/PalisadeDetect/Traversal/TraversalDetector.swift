@@ -9,9 +9,10 @@ public struct TraversalDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard Self.mayMatch(context.bytes(of: value), count: value.count),
+        let bytes = context.bytes(of: value)
+        guard Self.mayMatch(bytes, count: value.count),
             let finding = Self.analyze(
-                value, fieldName: context.fieldName, source: context.source, field: context.field.net)
+                value, fieldName: context.fieldName, source: context.source, field: context.field.net, bytes: bytes)
         else { return }
         hits.append(.net(.pathTraversal, finding, value: value, context: context))
     }
@@ -19,37 +20,39 @@ public struct TraversalDetector: Detector {
     static let reportFloor = 0.3
 
     /// The pre-filter: `..`, `%`, `\`, NUL, a Unicode look-alike lead byte, or a `/` / `:` (absolute
-    /// paths and `file:`). Plain words, numbers and most identifiers stop here.
-    static func worthReading(_ v: ArraySlice<UInt8>) -> Bool {
+    /// paths and `file:`). Plain words, numbers and most identifiers stop here. `bytes`: the bytes
+    /// present in `v`; only `..` needs the value read.
+    static func worthReading(_ v: ArraySlice<UInt8>, bytes: ByteSet) -> Bool {
         guard v.count >= 3 else { return false }
+        if bytes.intersects(triggerBytes) { return true }
+        guard bytes.contains(UInt8(ascii: ".")) else { return false }
         var previous: UInt8 = 0
         for byte in v {
-            switch byte {
-            case UInt8(ascii: "/"), UInt8(ascii: "%"), 0x5C, 0, 0xC0, 0xC1, 0xE0, 0xE2, 0xEF, UInt8(ascii: ":"):
-                return true
-            case UInt8(ascii: "."):
-                if previous == UInt8(ascii: ".") { return true }
-            default: break
-            }
+            if byte == UInt8(ascii: "."), previous == UInt8(ascii: ".") { return true }
             previous = byte
         }
         return false
     }
 
+    /// Bytes that make a value worth reading on their own.
+    static let triggerBytes = ByteSet("/%\\\u{0}:", extra: [0xC0, 0xC1, 0xE0, 0xE2, 0xEF])
+
     /// Bytes `worthReading` needs (`.` only as `..`).
-    static let gateBytes = ByteSet("/%\\\u{0}:.", extra: [0xC0, 0xC1, 0xE0, 0xE2, 0xEF])
+    static let gateBytes = triggerBytes.union(ByteSet("."))
 
     /// A necessary condition of `worthReading` on the bytes present in the value.
     static func mayMatch(_ bytes: ByteSet, count: Int) -> Bool { bytes.intersects(gateBytes) }
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source) -> NetFinding? {
-        analyze(value, fieldName: fieldName, source: source, field: nil)
+        analyze(value, fieldName: fieldName, source: source, field: nil, bytes: ByteSet(presentIn: value))
     }
 
-    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`).
-    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?) -> NetFinding?
-    {
-        guard worthReading(value) else { return nil }
+    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`);
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
+    static func analyze(
+        _ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?, bytes: ByteSet
+    ) -> NetFinding? {
+        guard worthReading(value, bytes: bytes) else { return nil }
         let folded: PathNormalizer.Result
         let v: ArraySlice<UInt8>
         if PathNormalizer.needsFolding(value) {

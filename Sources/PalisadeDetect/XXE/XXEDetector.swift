@@ -12,7 +12,7 @@ public struct XXEDetector: Detector {
     public init() {}
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard context.bytes(of: value).contains(UInt8(ascii: "<")), let finding = Self.analyze(value) else { return }
+        guard let finding = Self.analyze(value, bytes: context.bytes(of: value)) else { return }
         hits.append(.net(.xxe, finding, value: value, context: context))
     }
 
@@ -63,7 +63,12 @@ public struct XXEDetector: Detector {
     }
 
     public static func analyze(_ value: ArraySlice<UInt8>) -> NetFinding? {
-        guard value.count >= 8, value.contains(UInt8(ascii: "<")) else { return nil }
+        analyze(value, bytes: ByteSet(presentIn: value))
+    }
+
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
+    static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> NetFinding? {
+        guard value.count >= 8, bytes.contains(UInt8(ascii: "<")) else { return nil }
         var best = NetFinding.none
         var entities = 0
         var entityReferencesInValues = 0
