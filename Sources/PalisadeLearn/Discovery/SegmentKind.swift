@@ -12,14 +12,21 @@ public enum SegmentKind: String, Sendable, Hashable, CaseIterable {
     case param
 
     public init(segment bytes: [UInt8]) {
-        switch PathTemplate.placeholder(for: String(decoding: bytes, as: UTF8.self)) {
+        let placeholder = PathTemplate.placeholder(for: String(decoding: bytes, as: UTF8.self))
+        self = placeholder.flatMap { Self(placeholder: $0[...]) } ?? .literal
+    }
+
+    /// The kind a `PathTemplate` identifier placeholder stands for (`{id}` → `.number`); nil for
+    /// any other text.
+    init?(placeholder: Substring) {
+        switch placeholder {
         case "{id}": self = .number
         case "{uuid}": self = .uuid
         case "{hex}": self = .hex
         case "{date}": self = .date
         case "{email}": self = .email
         case "{token}": self = .token
-        default: self = .literal
+        default: return nil
         }
     }
 

@@ -304,14 +304,6 @@ extension SegmentKind {
             return
         }
         guard templateSegment.first == UInt8(ascii: "{") else { return nil }
-        switch Substring(templateSegment) {
-        case "{id}": self = .number
-        case "{uuid}": self = .uuid
-        case "{hex}": self = .hex
-        case "{date}": self = .date
-        case "{email}": self = .email
-        case "{token}": self = .token
-        default: return nil
-        }
+        self.init(placeholder: Substring(templateSegment))
     }
 }
