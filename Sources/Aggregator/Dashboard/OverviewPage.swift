@@ -220,9 +220,9 @@ extension Dashboard {
     func healthRow(_ name: String, _ part: PipelineReport.Part, into h: inout HTML) {
         h.raw("<tr><td>")
         h.text(name)
-        h.raw("</td><td><span class=\"badge \(part.state.rawValue)\">")
-        h.text(part.label)
-        h.raw("</span></td><td>")
+        h.raw("</td><td>")
+        h.element("span", ["class": "badge \(part.state.rawValue)"], part.label)
+        h.raw("</td><td>")
         h.text(part.detail)
         h.raw("</td></tr>")
     }
