@@ -204,6 +204,6 @@ struct Scanner {
         if !decoded.limitHits.isEmpty { summary.limitHits += 1 }
         if attacksOnly, !verdict.attack { return }
         out.line(verdict.jsonLine())
-        if explain { out.write(Explain.render(decoded, verdict: verdict)) }
+        if explain { out.write(Explain.render(decoded, verdict: verdict, record: record)) }
     }
 }

@@ -481,12 +481,3 @@ public struct CodeInjectionDetector: Detector {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
-
-extension CodeInjectionDetector {
-    /// The verdict and matched excerpt — for `palisade scan --explain`.
-    public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
-        guard let finding = analyze(value) else { return ["code_injection: nothing"] }
-        let excerpt = Evidence.excerpt(value, around: finding.range, fieldName: nil)
-        return ["code_injection: \(finding.rule) \(finding.confidence) — \(excerpt)"]
-    }
-}

@@ -142,12 +142,3 @@ extension RCEDetector {
         }
     }
 }
-
-extension RCEDetector {
-    /// The verdict and matched excerpt — for `palisade scan --explain`.
-    public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
-        guard let finding = analyze(value) else { return ["rce: nothing"] }
-        let excerpt = Evidence.excerpt(value, around: finding.range, fieldName: nil)
-        return ["rce: \(finding.rule) \(finding.confidence) — \(excerpt)"]
-    }
-}

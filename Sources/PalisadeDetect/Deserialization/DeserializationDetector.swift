@@ -510,12 +510,3 @@ public struct DeserializationDetector: Detector {
         }
     }
 }
-
-extension DeserializationDetector {
-    /// The verdict and matched excerpt — for `palisade scan --explain`.
-    public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
-        guard let finding = analyze(value) else { return ["deserialization: nothing"] }
-        let excerpt = Evidence.excerpt(value, around: finding.range, fieldName: nil)
-        return ["deserialization: \(finding.rule) \(finding.confidence) — \(excerpt)"]
-    }
-}

@@ -216,12 +216,3 @@ public struct JNDIDetector: Detector {
         }
     }
 }
-
-extension JNDIDetector {
-    /// The resolved lookup and verdict — for `palisade scan --explain`.
-    public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
-        guard let finding = analyze(value) else { return ["jndi: nothing"] }
-        let excerpt = Evidence.excerpt(value, around: finding.range, fieldName: nil)
-        return ["jndi: \(finding.rule) \(finding.confidence) resource=\(finding.resource) — \(excerpt)"]
-    }
-}

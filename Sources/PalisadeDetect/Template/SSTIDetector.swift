@@ -392,12 +392,3 @@ public struct SSTIDetector: Detector {
         }
     }
 }
-
-extension SSTIDetector {
-    /// The verdict and matched excerpt — for `palisade scan --explain`.
-    public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
-        guard let finding = analyze(value) else { return ["ssti: nothing"] }
-        let excerpt = Evidence.excerpt(value, around: finding.range, fieldName: nil)
-        return ["ssti: \(finding.rule) \(finding.confidence) — \(excerpt)"]
-    }
-}

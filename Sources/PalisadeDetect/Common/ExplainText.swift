@@ -1,0 +1,43 @@
+/// Text helpers for the detectors' `explain(_:)` functions (`palisade scan --explain`): bytes shown
+/// printable and short, and a finding's headline.
+enum ExplainText {
+    /// `bytes` as printable text in backticks: control bytes escaped (`\r`, `\n`, `\t`, `\xNN`), cut
+    /// at `limit` bytes with `…`.
+    static func show<Bytes: Collection<UInt8>>(_ bytes: Bytes, limit: Int = 48) -> String {
+        var out = "`"
+        var count = 0
+        for byte in bytes {
+            if count == limit {
+                out += "…"
+                break
+            }
+            count += 1
+            switch byte {
+            case 0x0D: out += "\\r"
+            case 0x0A: out += "\\n"
+            case 0x09: out += "\\t"
+            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let digits = Array("0123456789abcdef")
+                out += "\\x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 15)])
+            }
+        }
+        return out + "`"
+    }
+
+    /// `value[range]` with the range clamped to the value (readings may point just outside it).
+    static func slice(_ value: ArraySlice<UInt8>, _ range: Range<Int>) -> ArraySlice<UInt8> {
+        let lower = min(max(range.lowerBound, value.startIndex), value.endIndex)
+        let upper = min(max(range.upperBound, lower), value.endIndex)
+        return value[lower..<upper]
+    }
+
+    /// `family: rule confidence — excerpt`, or `family: nothing`.
+    static func verdict(
+        _ family: String, rule: String?, confidence: Double, range: Range<Int>, in value: ArraySlice<UInt8>
+    ) -> String {
+        guard let rule, confidence > 0 else { return "\(family): nothing" }
+        let excerpt = Evidence.excerpt(value, around: range, fieldName: nil)
+        return "\(family): \(rule) \(confidence) — \(excerpt)"
+    }
+}

@@ -1,0 +1,75 @@
+extension OpenRedirectDetector {
+    /// Why the value reads as an open redirect — for `palisade scan --explain`: the verdict, whether
+    /// the field names a redirect target, and the host a browser would navigate to with the shape
+    /// that hides it (script scheme, missing or odd slashes, backslashes, userinfo, scheme-relative).
+    public static func explain(_ value: ArraySlice<UInt8>, fieldName: String? = nil, source: Source = .query)
+        -> [String]
+    {
+        let finding = analyze(value, fieldName: fieldName, source: source)
+        var lines = [
+            ExplainText.verdict(
+                "open_redirect", rule: finding?.rule, confidence: finding?.confidence ?? 0,
+                range: finding?.range ?? 0..<0, in: value)
+        ]
+        let field = NetField.of(fieldName)
+        lines.append(
+            "field " + (fieldName.map { "`\($0)`" } ?? "(none)")
+                + (field.redirect
+                    ? " names a redirect target" : (field.url ? " holds a URL" : " is not a redirect field")))
+        // The head as a browser reads it: percent layers undone, tabs and newlines dropped, leading
+        // whitespace and controls skipped.
+        var head = Array(value.prefix(256))
+        for _ in 0..<2 where head.contains(UInt8(ascii: "%")) { head = percentDecoded(head) }
+        head.removeAll { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        let v = head.drop { $0 <= 0x20 || $0 == 0x7F }
+        if let (scheme, _, _) = URLReader.scheme(v, at: v.startIndex) {
+            let name = String(decoding: scheme, as: UTF8.self)
+            if name == "javascript" || name == "vbscript" || name == "data" {
+                lines.append("script scheme `\(name):` runs instead of navigating")
+            } else if let url = URLReader.parse(v, at: v.startIndex) {
+                var shape: [String] = []
+                if url.noSlashes { shape.append("no slashes") } else if url.oddSlashes { shape.append("odd slashes") }
+                if url.hasUserinfo { shape.append("userinfo before the host") }
+                lines.append(
+                    "target host " + ExplainText.show(v[url.hostRange]) + " (scheme `\(name)`"
+                        + (shape.isEmpty ? "" : ", " + shape.joined(separator: ", ")) + ")")
+            }
+        } else if v.first == UInt8(ascii: "/") || v.first == 0x5C || v.first == UInt8(ascii: "@") {
+            var j = v.startIndex
+            while j < v.endIndex, j - v.startIndex < 16, v[j] == UInt8(ascii: "/") || v[j] == 0x5C { j += 1 }
+            let prefix = v[v.startIndex..<j]
+            let authorityEnd =
+                v[j...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+                ?? v.endIndex
+            var userinfo = false
+            if let at = v[j..<authorityEnd].lastIndex(of: UInt8(ascii: "@")) {
+                j = at + 1
+                userinfo = true
+            }
+            if prefix.count >= 2 || userinfo, let end = hostLike(v, from: j), end > j {
+                var shape = prefix.isEmpty ? "" : "prefix " + ExplainText.show(prefix)
+                if prefix.contains(0x5C) { shape += " (backslashes read as slashes)" }
+                if userinfo { shape += (shape.isEmpty ? "" : ", ") + "userinfo before the host" }
+                lines.append("target host " + ExplainText.show(v[j..<end]) + " (scheme-relative; " + shape + ")")
+            }
+        }
+        return lines
+    }
+
+    static func percentDecoded(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var k = 0
+        while k < bytes.count {
+            if bytes[k] == UInt8(ascii: "%"), k + 2 < bytes.count, let h = HostClassifier.hex(bytes[k + 1]),
+                let l = HostClassifier.hex(bytes[k + 2])
+            {
+                out.append(h << 4 | l)
+                k += 3
+            } else {
+                out.append(bytes[k])
+                k += 1
+            }
+        }
+        return out
+    }
+}
