@@ -101,4 +101,21 @@ import Testing
         #expect(text.contains("body.json.k[0]  [text]  \"v\""))
         #expect(text.contains("body  [text, container]"))
     }
+
+    @Test func explainShowsWhyEachHitFired() {
+        let scanner = scan(
+            #"{"method":"GET","path":"/.git/config?host=127.0.0.1%3Bc%27%27at%20/etc/passwd&url=http://2130706433/","headers":[["user-agent","sqlmap/1.7.2#stable"]]}"#,
+            explain: true)
+        let text = scanner.out.capturedText
+        #expect(
+            text.contains(
+                "shell tokens: command(127.0.0.1)=unknown separator(;) command(cat)=word+evasion arg(/etc/passwd)=path"),
+            "\(text)")
+        #expect(
+            text.contains(
+                "host `2130706433` → 127.0.0.1 written as single decimal number, range loopback (obfuscated)"),
+            "\(text)")
+        #expect(text.contains("user-agent names the tool `sqlmap`"), "\(text)")
+        #expect(text.contains("path probes a sensitive file: `"), "\(text)")
+    }
 }
