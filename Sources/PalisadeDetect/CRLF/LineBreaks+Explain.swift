@@ -29,11 +29,7 @@ extension CRLFDetector {
         -> [String]
     {
         let finding = analyze(value, fieldName: fieldName, source: source)
-        var lines = [
-            ExplainText.verdict(
-                "crlf", rule: finding?.rule, confidence: finding?.confidence ?? 0, range: finding?.range ?? 0..<0,
-                in: value)
-        ]
+        var lines = [ExplainText.verdict("crlf", finding, in: value)]
         for (text, header) in LineBreaks.explainLines(value) {
             guard let header else {
                 lines.append(text)

@@ -5,29 +5,13 @@ extension CodeInjectionDetector {
     /// what it matched.
     public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
         let finding = analyze(value)
-        var lines = [
-            ExplainText.verdict(
-                "code_injection", rule: finding?.rule, confidence: finding?.confidence ?? 0,
-                range: finding?.range ?? 0..<0, in: value)
-        ]
+        var lines = [ExplainText.verdict("code_injection", finding, in: value)]
         let calls = callees(value.prefix(4096))
         if !calls.isEmpty { lines.append("calls: " + calls.joined(separator: ", ")) }
-        var readings: [(String, ExecBest)] = []
-        var best = ExecBest()
-        scanCalls(value, &best)
-        readings.append(("sink calls", best))
-        best = ExecBest()
-        statementBreakout(value, &best)
-        readings.append(("statement breakout", best))
-        best = ExecBest()
-        scanMarkers(value, &best)
-        readings.append(("code markers", best))
-        for (name, reading) in readings where reading.confidence > 0 {
-            lines.append(
-                "\(name): \(reading.rule) \(reading.confidence) at "
-                    + ExplainText.show(ExplainText.slice(value, reading.range)))
-        }
         return lines
+            + ExplainText.readings(
+                [("sink calls", scanCalls), ("statement breakout", statementBreakout), ("code markers", scanMarkers)],
+                in: value)
     }
 
     /// `chain( → sink` for every call (at most 12) whose last segment names a known execution sink

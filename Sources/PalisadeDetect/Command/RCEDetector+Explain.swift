@@ -6,27 +6,11 @@ extension RCEDetector {
     /// `fieldName`: the field holding the value (a command field needs less evidence).
     public static func explain(_ value: ArraySlice<UInt8>, fieldName: String? = nil) -> [String] {
         let finding = analyze(value, commandField: FieldRoles.of(fieldName).command)
-        var lines = [
-            ExplainText.verdict(
-                "rce", rule: finding?.rule, confidence: finding?.confidence ?? 0, range: finding?.range ?? 0..<0,
-                in: value)
-        ]
+        var lines = [ExplainText.verdict("rce", finding, in: value)]
         lines.append("shell tokens: " + shellTokens(value.prefix(4096)).joined(separator: " "))
-        var reverse = ExecBest()
-        scanReverseShell(value, &reverse)
-        if reverse.confidence > 0 {
-            lines.append(
-                "reverse-shell reading: \(reverse.rule) \(reverse.confidence) at "
-                    + ExplainText.show(ExplainText.slice(value, reverse.range)))
-        }
-        var powerShell = ExecBest()
-        scanPowerShell(value, &powerShell)
-        if powerShell.confidence > 0 {
-            lines.append(
-                "powershell reading: \(powerShell.rule) \(powerShell.confidence) at "
-                    + ExplainText.show(ExplainText.slice(value, powerShell.range)))
-        }
         return lines
+            + ExplainText.readings(
+                [("reverse-shell reading", scanReverseShell), ("powershell reading", scanPowerShell)], in: value)
     }
 
     /// The value as shell tokens, in order (at most 48): `command(cat)=word` names a known binary of

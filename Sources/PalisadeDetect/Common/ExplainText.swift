@@ -33,11 +33,42 @@ enum ExplainText {
     }
 
     /// `family: rule confidence — excerpt`, or `family: nothing`.
-    static func verdict(
-        _ family: String, rule: String?, confidence: Double, range: Range<Int>, in value: ArraySlice<UInt8>
-    ) -> String {
-        guard let rule, confidence > 0 else { return "\(family): nothing" }
-        let excerpt = Evidence.excerpt(value, around: range, fieldName: nil)
-        return "\(family): \(rule) \(confidence) — \(excerpt)"
+    static func verdict(_ family: String, _ finding: (some ExplainedFinding)?, in value: ArraySlice<UInt8>) -> String {
+        guard let finding, finding.confidence > 0 else { return "\(family): nothing" }
+        let excerpt = Evidence.excerpt(value, around: finding.range, fieldName: nil)
+        return "\(family): \(finding.rule) \(finding.confidence) — \(excerpt)"
     }
+
+    /// One `name: rule confidence at \`matched\`` line per reading of an execution-family
+    /// detector that found something, each run on its own.
+    static func readings(
+        _ scans: [(String, (ArraySlice<UInt8>, inout ExecBest) -> Void)], in value: ArraySlice<UInt8>
+    ) -> [String] {
+        var lines: [String] = []
+        for (name, scan) in scans {
+            var best = ExecBest()
+            scan(value, &best)
+            guard best.confidence > 0 else { continue }
+            lines.append("\(name): \(best.rule) \(best.confidence) at " + show(slice(value, best.range), limit: 64))
+        }
+        return lines
+    }
+}
+
+/// What every detector's finding carries: the strongest reading's confidence, rule and range.
+protocol ExplainedFinding {
+    var confidence: Double { get }
+    var rule: String { get }
+    var range: Range<Int> { get }
+}
+
+extension NetFinding: ExplainedFinding {}
+extension ExecBest: ExplainedFinding {}
+extension RCEDetector.Finding: ExplainedFinding {}
+extension CodeInjectionDetector.Finding: ExplainedFinding {}
+extension SSTIDetector.Finding: ExplainedFinding {}
+extension JNDIDetector.Finding: ExplainedFinding {}
+extension DeserializationDetector.Finding: ExplainedFinding {}
+
+extension ExplainText {
 }

@@ -4,11 +4,7 @@ extension DeserializationDetector {
     /// value names.
     public static func explain(_ value: ArraySlice<UInt8>, fieldName: String? = nil) -> [String] {
         let finding = analyze(value, fieldName: fieldName)
-        var lines = [
-            ExplainText.verdict(
-                "deserialization", rule: finding?.rule, confidence: finding?.confidence ?? 0,
-                range: finding?.range ?? 0..<0, in: value)
-        ]
+        var lines = [ExplainText.verdict("deserialization", finding, in: value)]
         if let finding {
             let format = formatNames[finding.rule] ?? finding.rule
             lines.append(

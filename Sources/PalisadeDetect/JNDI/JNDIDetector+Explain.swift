@@ -5,11 +5,7 @@ extension JNDIDetector {
     /// resolved to: `jndi:<resource>` when its resolved name is `jndi`.
     public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
         let finding = analyze(value)
-        var lines = [
-            ExplainText.verdict(
-                "jndi", rule: finding?.rule, confidence: finding?.confidence ?? 0, range: finding?.range ?? 0..<0,
-                in: value)
-        ]
+        var lines = [ExplainText.verdict("jndi", finding, in: value)]
         var i = value.startIndex
         while i + 1 < value.endIndex, lines.count < 9 {
             guard value[i] == UInt8(ascii: "$"), value[i + 1] == UInt8(ascii: "{") else {

@@ -5,11 +5,7 @@ extension LDAPInjectionDetector {
     /// it telling (a known attribute, a wildcard, a match-everything presence test, an absolute filter).
     public static func explain(_ value: ArraySlice<UInt8>, fieldName: String? = nil) -> [String] {
         let finding = analyze(value, fieldName: fieldName)
-        var lines = [
-            ExplainText.verdict(
-                "ldapi", rule: finding?.rule, confidence: finding?.confidence ?? 0, range: finding?.range ?? 0..<0,
-                in: value)
-        ]
+        var lines = [ExplainText.verdict("ldapi", finding, in: value)]
         var tokens: [String] = []
         var depth = 0
         var i = value.startIndex

@@ -4,11 +4,7 @@ extension MailInjectionDetector {
     /// arguments smuggled through an address.
     public static func explain(_ value: ArraySlice<UInt8>, fieldName: String? = nil) -> [String] {
         let finding = analyze(value, fieldName: fieldName)
-        var lines = [
-            ExplainText.verdict(
-                "mail_injection", rule: finding?.rule, confidence: finding?.confidence ?? 0,
-                range: finding?.range ?? 0..<0, in: value)
-        ]
+        var lines = [ExplainText.verdict("mail_injection", finding, in: value)]
         for (text, header) in LineBreaks.explainLines(value) {
             if let header, recipientHeaders.contains(header) {
                 lines.append(text + " — recipient header `\(header)`")

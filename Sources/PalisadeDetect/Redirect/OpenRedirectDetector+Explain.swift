@@ -6,11 +6,7 @@ extension OpenRedirectDetector {
         -> [String]
     {
         let finding = analyze(value, fieldName: fieldName, source: source)
-        var lines = [
-            ExplainText.verdict(
-                "open_redirect", rule: finding?.rule, confidence: finding?.confidence ?? 0,
-                range: finding?.range ?? 0..<0, in: value)
-        ]
+        var lines = [ExplainText.verdict("open_redirect", finding, in: value)]
         let field = NetField.of(fieldName)
         lines.append(
             "field " + (fieldName.map { "`\($0)`" } ?? "(none)")
@@ -19,7 +15,11 @@ extension OpenRedirectDetector {
         // The head as a browser reads it: percent layers undone, tabs and newlines dropped, leading
         // whitespace and controls skipped.
         var head = Array(value.prefix(256))
-        for _ in 0..<2 where head.contains(UInt8(ascii: "%")) { head = percentDecoded(head) }
+        var changed = false
+        var scratch = PathNormalizer.Result(bytes: [])
+        for _ in 0..<2 where head.contains(UInt8(ascii: "%")) {
+            head = PathNormalizer.percentDecode(head, changed: &changed, result: &scratch)
+        }
         head.removeAll { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         let v = head.drop { $0 <= 0x20 || $0 == 0x7F }
         if let (scheme, _, _) = URLReader.scheme(v, at: v.startIndex) {
@@ -54,22 +54,5 @@ extension OpenRedirectDetector {
             }
         }
         return lines
-    }
-
-    static func percentDecoded(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        var k = 0
-        while k < bytes.count {
-            if bytes[k] == UInt8(ascii: "%"), k + 2 < bytes.count, let h = HostClassifier.hex(bytes[k + 1]),
-                let l = HostClassifier.hex(bytes[k + 2])
-            {
-                out.append(h << 4 | l)
-                k += 3
-            } else {
-                out.append(bytes[k])
-                k += 1
-            }
-        }
-        return out
     }
 }

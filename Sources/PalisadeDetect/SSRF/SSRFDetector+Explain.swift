@@ -6,11 +6,7 @@ extension SSRFDetector {
         -> [String]
     {
         let finding = analyze(value, fieldName: fieldName, source: source)
-        var lines = [
-            ExplainText.verdict(
-                "ssrf", rule: finding?.rule, confidence: finding?.confidence ?? 0, range: finding?.range ?? 0..<0,
-                in: value)
-        ]
+        var lines = [ExplainText.verdict("ssrf", finding, in: value)]
         let trimmed = Bytes.trimmed(value)
         var starts = [trimmed.startIndex]
         for s in URLReader.urlStarts(value) where !starts.contains(s) { starts.append(s) }

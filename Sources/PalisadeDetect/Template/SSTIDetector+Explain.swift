@@ -4,11 +4,7 @@ extension SSTIDetector {
     /// to, the body, the interpreter-reaching markers in it and an arithmetic probe's reading.
     public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
         let finding = analyze(value)
-        var lines = [
-            ExplainText.verdict(
-                "ssti", rule: finding?.rule, confidence: finding?.confidence ?? 0, range: finding?.range ?? 0..<0,
-                in: value)
-        ]
+        var lines = [ExplainText.verdict("ssti", finding, in: value)]
         var i = value.startIndex
         var expressions = 0
         while i + 1 < value.endIndex, expressions < 8 {

@@ -6,11 +6,7 @@ extension TraversalDetector {
         -> [String]
     {
         let finding = analyze(value, fieldName: fieldName, source: source)
-        var lines = [
-            ExplainText.verdict(
-                "path_traversal", rule: finding?.rule, confidence: finding?.confidence ?? 0,
-                range: finding?.range ?? 0..<0, in: value)
-        ]
+        var lines = [ExplainText.verdict("path_traversal", finding, in: value)]
         let path: ArraySlice<UInt8>
         if PathNormalizer.needsFolding(value) {
             let folded = PathNormalizer.fold(value)

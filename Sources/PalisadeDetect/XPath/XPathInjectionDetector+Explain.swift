@@ -4,11 +4,7 @@ extension XPathInjectionDetector {
     /// XPath function and axis found, if any.
     public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
         let finding = analyze(value)
-        var lines = [
-            ExplainText.verdict(
-                "xpathi", rule: finding?.rule, confidence: finding?.confidence ?? 0, range: finding?.range ?? 0..<0,
-                in: value)
-        ]
+        var lines = [ExplainText.verdict("xpathi", finding, in: value)]
         lines.append("xpath tokens: " + xpathTokens(value.prefix(1024)).joined(separator: " "))
         let readings: [(String, Range<Int>?)] = [
             ("tautology", tautology(value)), ("xpath function", xpathFunction(value)), ("axis", axis(value)),

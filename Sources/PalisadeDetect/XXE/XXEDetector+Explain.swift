@@ -5,11 +5,7 @@ extension XXEDetector {
     /// or internal with the references in its value) and XInclude elements.
     public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
         let finding = analyze(value)
-        var lines = [
-            ExplainText.verdict(
-                "xxe", rule: finding?.rule, confidence: finding?.confidence ?? 0, range: finding?.range ?? 0..<0,
-                in: value)
-        ]
+        var lines = [ExplainText.verdict("xxe", finding, in: value)]
         var i = value.startIndex
         while i + 1 < value.endIndex, lines.count < 17 {
             guard value[i] == UInt8(ascii: "<") else {
