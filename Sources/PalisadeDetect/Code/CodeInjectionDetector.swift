@@ -74,11 +74,13 @@ public struct CodeInjectionDetector: Detector {
 
     // MARK: - Statement breakout
 
-    /// `';exit(md5('x'));//`, `".print(f(1));#`, `a;die(x());//`: the value ends the application's
-    /// string or statement (`;`, or a quote and `.` concatenation), runs one call statement and comments
-    /// out the rest of the line — whatever the callee. Only the exact shape counts: an optional word,
-    /// an optional quote, the break, `name(…)` with balanced parentheses, `;` and a short line comment
-    /// ending the value.
+    /// `';exit(md5('x'));//`, `".print(f(1));#`, `a;die(x());//`,
+    /// `';d=new Date();do{c=new Date();}while(c-d<9000);//`: the value ends the application's string
+    /// or statement (`;`, or a quote and `.` concatenation), runs simple statements and comments out
+    /// the rest of the line — whatever the callees. Only the exact shape counts: an optional word, an
+    /// optional quote, the break, one to eight statements each ending with `;` (a call `a.b(…)`, an
+    /// assignment `x=…` of a call or `new` call, or a `do{…}while(…)`/`while(…)`/`for(…)`/`if(…)`
+    /// loop or branch, brackets balanced), and a short line comment ending the value.
     static func statementBreakout(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
         let end = value.endIndex
         var i = value.startIndex
@@ -90,38 +92,91 @@ public struct CodeInjectionDetector: Detector {
         }
         guard i < end, value[i] == UInt8(ascii: ";") || (quote && value[i] == UInt8(ascii: ".")) else { return }
         let start = i
-        i = ExecBytes.skipSpaces(value, i + 1)
+        i += 1
+        var statements = 0
+        while true {
+            guard statements < 8, let after = simpleStatement(value, from: ExecBytes.skipSpaces(value, i)) else {
+                return
+            }
+            statements += 1
+            i = ExecBytes.skipSpaces(value, after)
+            guard i < end, value[i] == UInt8(ascii: ";") else { return }
+            i = ExecBytes.skipSpaces(value, i + 1)
+            let comment =
+                i < end
+                && (value[i] == UInt8(ascii: "#")
+                    || (i + 1 < end && value[i] == UInt8(ascii: "/")
+                        && (value[i + 1] == UInt8(ascii: "/") || value[i + 1] == UInt8(ascii: "*"))))
+            if comment { break }
+        }
+        guard end - i <= 24, !value[i...].contains(0x0A) else { return }
+        best.consider(0.85, "code_injection.statement_breakout", start..<end)
+    }
+
+    /// The index after one simple statement at `s` (see `statementBreakout`), or nil.
+    static func simpleStatement(_ value: ArraySlice<UInt8>, from s: Int) -> Int? {
+        let end = value.endIndex
+        func word(_ i: Int) -> Int {
+            var j = i
+            while j < end, j - i < 64, ExecBytes.isIdent(value[j]) || value[j] == UInt8(ascii: ".") { j += 1 }
+            return j
+        }
+        var i = s
+        let first = word(i)
+        let keyword = value[i..<first]
+        for loop: StaticString in ["while", "for", "if"]
+        where keyword.count == loop.utf8CodeUnitCount && ExecBytes.matches(keyword, at: i, loop) {
+            guard let close = balanced(value, at: ExecBytes.skipSpaces(value, first), UInt8(ascii: "(")) else {
+                return nil
+            }
+            let body = ExecBytes.skipSpaces(value, close)
+            return balanced(value, at: body, UInt8(ascii: "{")) ?? close
+        }
+        if keyword.count == 2, ExecBytes.matches(keyword, at: i, "do") {
+            guard let block = balanced(value, at: ExecBytes.skipSpaces(value, first), UInt8(ascii: "{")) else {
+                return nil
+            }
+            let w = ExecBytes.skipSpaces(value, block)
+            guard w + 5 <= end, ExecBytes.matches(value, at: w, "while") else { return nil }
+            return balanced(value, at: ExecBytes.skipSpaces(value, w + 5), UInt8(ascii: "("))
+        }
+        // `x = …`: an assignment of what follows.
+        let afterTarget = ExecBytes.skipSpaces(value, first)
+        if first > i, afterTarget + 1 < end, value[afterTarget] == UInt8(ascii: "="),
+            value[afterTarget + 1] != UInt8(ascii: "=")
+        {
+            i = ExecBytes.skipSpaces(value, afterTarget + 1)
+        }
+        if ExecBytes.matchesExactly(value, at: i, "new ") { i = ExecBytes.skipSpaces(value, i + 4) }
         let name = i
-        while i < end, i - name < 64, ExecBytes.isIdent(value[i]) { i += 1 }
-        guard i - name >= 2, ExecBytes.isAlpha(value[name]), i < end, value[i] == UInt8(ascii: "(") else { return }
-        // Balanced arguments (quotes respected), at most 512 bytes.
+        i = word(i)
+        guard i - name >= 2 || (i > name && name > s), ExecBytes.isAlpha(value[name]) else { return nil }
+        return balanced(value, at: i, UInt8(ascii: "("))
+    }
+
+    /// The index after the bracket group opened by `open` at `i` (`(…)` or `{…}`, quotes respected,
+    /// at most 512 bytes), or nil when none opens there or it does not close.
+    static func balanced(_ value: ArraySlice<UInt8>, at i: Int, _ open: UInt8) -> Int? {
+        guard i < value.endIndex, value[i] == open else { return nil }
+        let close = open == UInt8(ascii: "(") ? UInt8(ascii: ")") : UInt8(ascii: "}")
         var depth = 0
         var inQuote: UInt8 = 0
-        while i < end, i - name < 512 {
-            let b = value[i]
+        var j = i
+        while j < value.endIndex, j - i < 512 {
+            let b = value[j]
             if inQuote != 0 {
                 if b == inQuote { inQuote = 0 }
             } else if b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") {
                 inQuote = b
-            } else if b == UInt8(ascii: "(") {
+            } else if b == open {
                 depth += 1
-            } else if b == UInt8(ascii: ")") {
+            } else if b == close {
                 depth -= 1
-                if depth == 0 { break }
+                if depth == 0 { return j + 1 }
             }
-            i += 1
+            j += 1
         }
-        guard i < end, depth == 0, value[i] == UInt8(ascii: ")") else { return }
-        i = ExecBytes.skipSpaces(value, i + 1)
-        guard i < end, value[i] == UInt8(ascii: ";") else { return }
-        i = ExecBytes.skipSpaces(value, i + 1)
-        let comment =
-            i < end
-            && (value[i] == UInt8(ascii: "#")
-                || (i + 1 < end && value[i] == UInt8(ascii: "/")
-                    && (value[i + 1] == UInt8(ascii: "/") || value[i + 1] == UInt8(ascii: "*"))))
-        guard comment, end - i <= 24, !value[i...].contains(0x0A) else { return }
-        best.consider(0.85, "code_injection.statement_breakout", start..<end)
+        return nil
     }
 
     // MARK: - Calls

@@ -140,6 +140,15 @@ extension SQLWalker {
             case .word, .variable:
                 if u.systemObject { systemObject = true }
                 if u.kind == .word, u.word == .select { selectSeen = true }
+                // T-SQL `if (…) select … else drop function f`: a branch of a stacked `if` is a
+                // statement of its own; one that changes the schema is as strong as after a `;`
+                // (a `drop` only when the statement ends after its name, as there).
+                if t.word == .if, u.kind == .word, word(k - 1) == .else || tokens[k - 1].kind == .rparen,
+                    u.word == .drop || u.word == .truncate || u.word == .alter || u.word == .create,
+                    word(k + 1).isSchemaObject, isName(k + 2), endsAfter(k + 3) || u.word != .drop
+                {
+                    record(.strong)
+                }
                 if u.kind == .word, u.word == .waitfor, word(k + 1) == .delay {
                     time = true
                     statement = .strong

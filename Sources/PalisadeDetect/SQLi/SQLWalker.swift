@@ -310,6 +310,14 @@ struct SQLWalker {
                             junk = true
                         }
                     }
+                case .other
+                where depth == 0 && consumed <= closeParens + 2 && t.end - t.start == 1
+                    && value[Int(t.start)] == UInt8(ascii: "]"):
+                    // `1]-(select …)`: the value closes an array index or path the application opened
+                    // around it (`…[VALUE]`), like a `)` closes a parenthesis.
+                    closeParens += 1
+                    aliasAllowed = selectSeen
+                    lastOperand = -1
                 default:
                     junk = true
                 }
