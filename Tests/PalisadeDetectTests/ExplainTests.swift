@@ -70,10 +70,18 @@ import Testing
         let gopher = Self.text(SSRFDetector.explain(Self.bytes("gopher://127.0.0.1:6379/_INFO"), fieldName: "url"))
         #expect(
             gopher.contains(
-                "url: scheme `gopher`; host `127.0.0.1` → 127.0.0.1 written as dotted decimal, range loopback"),
+                "url: scheme `gopher` (makes the fetcher do something else than HTTP); host `127.0.0.1` → 127.0.0.1 written as dotted decimal, range loopback"
+            ),
             "\(gopher)")
         let name = Self.text(SSRFDetector.explain(Self.bytes("http://metadata.google.internal/"), fieldName: "url"))
         #expect(name.contains("written as a name, range cloud metadata"), "\(name)")
+    }
+
+    @Test func ssrfShowsTheFilePathOfAFileURL() {
+        let text = Self.text(SSRFDetector.explain(Self.bytes(#"<a href="file:///etc/passwd">"#), fieldName: "url"))
+        #expect(
+            text.contains("url: scheme `file` (makes the fetcher do something else than HTTP); path `///etc/passwd`"),
+            "\(text)")
     }
 
     @Test func xxeShowsTheDeclarations() {
@@ -102,10 +110,13 @@ import Testing
         let key = NoSQLiDetector.explain(
             Self.bytes("$ne"), kind: .key, location: "body.json.password.$ne", fieldName: "$ne")
         #expect(key == ["operator `$ne` (query) in key `$ne`; applies to field `password` (a credential)"])
-        let js = Self.text(
+        let js = NoSQLiDetector.explain(
+            Self.bytes("$where"), kind: .key, location: "body.json.$where", fieldName: "$where")
+        #expect(js == ["operator `$where` (javascript) in key `$where`; server-side JavaScript, wherever it sits"])
+        let body = Self.text(
             NoSQLiDetector.explain(
                 Self.bytes("'; return this.password.match(/^a/) //"), kind: .text, location: "query.q", fieldName: "q"))
-        #expect(js.contains("this.<field> comparison: `this.password.match("), "\(js)")
+        #expect(body.contains("this.<field> comparison: `this.password.match("), "\(body)")
     }
 
     @Test func ldapShowsFilterTokens() {
@@ -136,7 +147,8 @@ import Testing
     @Test func crlfAndMailShowTheInjectedLines() {
         let crlf = Self.text(CRLFDetector.explain(Self.bytes("x%0d%0aSet-Cookie:%20admin=1"), fieldName: "next"))
         #expect(
-            crlf.contains("break `%0d%0a` (encoded) then line `Set-Cookie:` — dangerous header `set-cookie`"), "\(crlf)"
+            crlf.contains("break `%0d%0a` (encoded) then line `Set-Cookie:%20admin=1` — dangerous header `set-cookie`"),
+            "\(crlf)"
         )
         let mail = Self.text(
             MailInjectionDetector.explain(Self.bytes("a@b.example\r\nBcc: victim@c.example"), fieldName: "email"))

@@ -3,13 +3,14 @@ extension LineBreaks {
     /// the line after it, with the lowercased header name when the line is `Name: value`.
     static func explainLines(_ value: ArraySlice<UInt8>) -> [(text: String, header: String?)] {
         var out: [(String, String?)] = []
-        for b in scan(value, limit: 8) {
+        let breaks = scan(value, limit: 8)
+        for (index, b) in breaks.enumerated() {
             var text = "break " + ExplainText.show(value[b.start..<b.next], limit: 24)
             var notes: [String] = []
             if b.encoded { notes.append(b.unicode ? "Unicode look-alike" : "encoded") }
             if b.count >= 2 { notes.append("blank line") }
             if !notes.isEmpty { text += " (" + notes.joined(separator: ", ") + ")" }
-            let line = value[b.next...].prefix { $0 != 0x0A && $0 != 0x0D && $0 != UInt8(ascii: "%") }
+            let line = value[b.next..<(index + 1 < breaks.count ? breaks[index + 1].start : value.endIndex)]
             text += " then line " + ExplainText.show(line, limit: 64)
             var header: String? = nil
             if b.next < value.endIndex, let (name, _) = headerName(value, at: b.next) {

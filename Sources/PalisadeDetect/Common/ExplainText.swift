@@ -25,6 +25,9 @@ enum ExplainText {
         return out + "`"
     }
 
+    /// Bytes that end a URL written inside markup or quotes.
+    static let quoteOrTag = ByteSet("\"'<>`")
+
     /// `value[range]` with the range clamped to the value (readings may point just outside it).
     static func slice(_ value: ArraySlice<UInt8>, _ range: Range<Int>) -> ArraySlice<UInt8> {
         let lower = min(max(range.lowerBound, value.startIndex), value.endIndex)

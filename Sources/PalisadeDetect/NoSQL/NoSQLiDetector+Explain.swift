@@ -9,10 +9,15 @@ extension NoSQLiDetector {
     {
         if kind == .key {
             guard let op = operatorIn(value) else { return ["nosqli key: no operator"] }
+            var line = "operator `$\(op.name)` (\(op.family)) in key " + ExplainText.show(value)
+            switch op.family {
+            case .javascript: return [line + "; server-side JavaScript, wherever it sits"]
+            case .logical: return [line + "; only combines conditions (judged on their own)"]
+            case .aggregation, .query: break
+            }
             let bytes = Array(location.utf8)[...]
             let (owner, replacesScalar) = ownerField(bytes, before: "$" + op.name)
-            var line = "operator `$\(op.name)` (\(op.family)) in key " + ExplainText.show(value)
-            if let owner {
+            if op.family == .query, let owner {
                 let name = String(decoding: owner, as: UTF8.self)
                 let credential = Evidence.isSecretField(name) || isCredential(owner)
                 line += "; applies to field `\(name)`" + (credential ? " (a credential)" : "")

@@ -15,6 +15,19 @@ extension SSRFDetector {
             guard let url = URLReader.parse(value, at: s) ?? connectionURL(value, at: s) else { continue }
             described += 1
             var line = "url: scheme " + (url.scheme.isEmpty ? "(none)" : ExplainText.show(url.scheme))
+            let scheme = String(decoding: url.scheme, as: UTF8.self)
+            if dangerousSchemes.contains(where: { $0.0 == scheme }) {
+                line += " (makes the fetcher do something else than HTTP)"
+                if scheme == "file" {
+                    lines.append(
+                        line + "; path "
+                            + ExplainText.show(
+                                ExplainText.slice(value, (url.start + 5)..<value.endIndex).prefix {
+                                    $0 > 0x20 && !ExplainText.quoteOrTag.contains($0)
+                                }, limit: 64))
+                    continue
+                }
+            }
             var notes: [String] = []
             if url.hasUserinfo { notes.append("userinfo before the host") }
             if url.oddSlashes { notes.append(url.noSlashes ? "no slashes" : "odd slashes") }

@@ -25,6 +25,7 @@ extension TraversalDetector {
         }
         var segments: [String] = []
         var targets: [String] = []
+        var targetEnd = path.startIndex
         var i = path.startIndex
         while i < path.endIndex, segments.count < 32 {
             let atSegmentStart =
@@ -34,7 +35,8 @@ extension TraversalDetector {
                 i += 1
                 continue
             }
-            if targets.count < 4, let target = SensitiveTargets.match(path, at: i) {
+            if targets.count < 4, i >= targetEnd, let target = SensitiveTargets.match(path, at: i) {
+                targetEnd = target.end
                 targets.append(
                     ExplainText.show(path[i..<target.end]) + (target.strong ? " (system file)" : " (app secret)"))
             }
