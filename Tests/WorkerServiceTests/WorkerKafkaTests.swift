@@ -113,7 +113,7 @@ struct WorkerKafkaTests {
         let prefix = "outage."
         let partitions: Int32 = 4
         try await cluster.createTopics(
-            PalisadeTopic.allSpecs(prefix: prefix, partitions: Int(partitions), replicationFactor: 1))
+            PalisadeTopic.allSpecs(prefix: prefix, partitions: partitions, replicationFactor: 1))
         var configuration = cluster.configuration()
         configuration.producer.lingerMs = 1
         configuration.producer.messageTimeoutMs = 1_000
