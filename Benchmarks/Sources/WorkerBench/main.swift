@@ -227,18 +227,33 @@ for detection in [WorkerDetection.skipped, .full] {
         (.messages, 1, 1), (.wire, 1, 1), (.messages, 1, 1), (.wire, 1, 1), (.wire, 1, 2), (.wire, 2, 1),
     ].filter { rowFilter?.contains("\($0.1)x\($0.2)") ?? true }
     for (encoding, workers, tasks) in Array(repeating: rows, count: repeats).joined() {
-        runIndex += 1
-        let result = try await run(
-            workers: workers, tasks: tasks, detection: detection, encoding: encoding,
-            group: "bench-\(runIndex)-\(label.prefix(4))-\(workers)x\(tasks)", total: total,
-            configuration: configuration, logger: logger)
-        let base = first ?? result.rate
-        first = base
         let written = encoding == .wire ? "wire" : "messages"
-        print(
-            "| \(label) | \(written) | \(workers) × \(tasks) | "
-                + String(format: "%.0f | %.2f | %.0f | ", result.rate, result.rate / base, result.perCPUSecond)
-                + result.perWorker + " |")
+        // A run whose group formed late (a member got its first record over a second after the
+        // other: librdkafka's mock failed the follower's SyncGroup and made the rejoin wait out
+        // its ~9 s rebalance timer) measures the mock, not the workers: it is listed, marked,
+        // and run again (at most twice more).
+        for attempt in 1...3 {
+            runIndex += 1
+            let result = try await run(
+                workers: workers, tasks: tasks, detection: detection, encoding: encoding,
+                group: "bench-\(runIndex)-\(label.prefix(4))-\(workers)x\(tasks)", total: total,
+                configuration: configuration, logger: logger)
+            let late = result.workers.contains { ($0.firstRecord ?? .infinity) > 1.0 }
+            if late, attempt < 3 {
+                print(
+                    "| \(label) | \(written) | \(workers) × \(tasks) (discarded: group formed late) | "
+                        + String(format: "%.0f | – | %.0f | ", result.rate, result.perCPUSecond) + result.perWorker
+                        + " |")
+                continue
+            }
+            let base = first ?? result.rate
+            first = base
+            print(
+                "| \(label) | \(written) | \(workers) × \(tasks) | "
+                    + String(format: "%.0f | %.2f | %.0f | ", result.rate, result.rate / base, result.perCPUSecond)
+                    + result.perWorker + " |")
+            break
+        }
     }
 }
 await cluster.shutdown()
