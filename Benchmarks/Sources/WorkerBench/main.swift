@@ -11,7 +11,7 @@
 // out the Kafka runs (for profiling); WORKER_BENCH_PAUSE_HOLD_MS=0 pauses the consumer at once at
 // the high-water mark (the behaviour before 2026-11-21 17:45); WORKER_BENCH_LINGER_MS and
 // WORKER_BENCH_KAFKA_PROPERTIES="name=value,…" (librdkafka properties), WORKER_BENCH_ROWS,
-// WORKER_BENCH_REPEAT, WORKER_BENCH_JOIN_DELAY_MS and WORKER_BENCH_LOG_LEVEL are for experiments.
+// WORKER_BENCH_REPEAT, WORKER_BENCH_UNKEYED and WORKER_BENCH_LOG_LEVEL are for experiments.
 import Foundation
 import Logging
 import PalisadeCore
@@ -178,18 +178,10 @@ func run(
             settings: settings, transport: KafkaTransport(configuration: configuration, logger: logger), logger: logger,
             metrics: PalisadeMetrics(), detection: detection, encoding: encoding, pauseHoldMs: pauseHoldMs)
     }
-    // WORKER_BENCH_JOIN_DELAY_MS starts every worker after the first this much later (a late
-    // group member: the rebalance it causes lands inside the measured span).
-    let joinDelay = Duration.milliseconds(environment["WORKER_BENCH_JOIN_DELAY_MS"].flatMap { Int($0) } ?? 0)
     return try await withThrowingTaskGroup(of: Void.self) { tasksGroup in
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(600)
-        for (i, worker) in workers.enumerated() {
-            tasksGroup.addTask {
-                if i > 0 { try await Task.sleep(for: joinDelay) }
-                try await worker.run()
-            }
-        }
+        for worker in workers { tasksGroup.addTask { try await worker.run() } }
         while workers.allSatisfy({ $0.stats.consumed == 0 }), clock.now < deadline {
             try await Task.sleep(for: .milliseconds(1))
         }
