@@ -20,8 +20,10 @@ final class WorkerMetrics: Sendable {
     let acknowledgeFailed: CountedCounter
     let revokedDropped: CountedCounter
     let pauses: CountedCounter
+    let consumerPauses: CountedCounter
     let inFlight: Gauge
     let paused: Gauge
+    let consumerPaused: Gauge
     let lag: Gauge
     let consumerLag: Gauge
     let assignedPartitions: Gauge
@@ -70,10 +72,17 @@ final class WorkerMetrics: Sendable {
             registry, name: "palisade_worker_revoked_dropped_total",
             help: "Queued records of revoked partitions not processed here (redelivered to the new owner).")
         pauses = CountedCounter(
-            registry, name: "palisade_worker_pauses_total", help: "Times consumption paused for backpressure.")
+            registry, name: "palisade_worker_pauses_total",
+            help: "Times the in-flight limit stopped consumption (a hold of polling; some end in a consumer pause).")
+        consumerPauses = CountedCounter(
+            registry, name: "palisade_worker_consumer_pauses_total",
+            help: "Times the consumer's partitions were paused: the records in flight stayed high past the hold.")
         inFlight = registry.gauge(
             name: "palisade_worker_in_flight", help: "Records taken from Kafka and not yet acknowledged.")
-        paused = registry.gauge(name: "palisade_worker_paused", help: "1 while consumption is paused.")
+        paused = registry.gauge(
+            name: "palisade_worker_paused", help: "1 while consumption is stopped (holding or consumer paused).")
+        consumerPaused = registry.gauge(
+            name: "palisade_worker_consumer_paused", help: "1 while the consumer's partitions are paused.")
         lag = registry.gauge(
             name: "palisade_worker_consumer_lag_ms",
             help: "Age of the newest record consumed (now - record timestamp), milliseconds; a lag proxy.")

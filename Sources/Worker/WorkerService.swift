@@ -57,6 +57,9 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
     /// Records taken from the consumer and not yet acknowledged.
     var inFlight: Int { state.flow.withLock { $0.inFlight } }
 
+    /// Whether the consumer's partitions are paused now (`palisade_worker_consumer_paused`).
+    var consumerPaused: Bool { state.consumerPaused.load(ordering: .relaxed) }
+
     /// The last consumer-lag sample (records, summed over the assigned partitions), nil before the first.
     var consumerLag: Int64? {
         let lag = state.consumerLag.load(ordering: .relaxed)
@@ -68,7 +71,9 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
         WorkerStats(
             consumed: metrics.consumed.value, scored: metrics.scored.value, acknowledged: metrics.acknowledged.value,
             deadLettered: metrics.deadLettered.value, produceErrors: metrics.produceErrors.value,
-            pauses: metrics.pauses.value, inFlight: inFlight)
+            pauses: metrics.pauses.value, consumerPauses: metrics.consumerPauses.value,
+            revokedDropped: metrics.revokedDropped.value, acknowledgeFailed: metrics.acknowledgeFailed.value,
+            inFlight: inFlight)
     }
 
     public func run() async throws {
@@ -169,28 +174,30 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
             // low-water mark for `pauseHoldMs` (outputs really lag) is the consumer paused, so that
             // it can go on polling — serving rebalances — while its outputs are unavailable.
             var wantPaused = state.flow.withLock { $0.paused }
-            if wantPaused, !consumerPaused, pauseHoldMs > 0 {
+            if wantPaused, !consumerPaused {
+                // Consumption stops (counted once, whether it ends in a consumer pause or not).
                 metrics.pauses.increment()
                 metrics.paused.set(1.0)
-                wantPaused = await holdPolling()
-                if !wantPaused { metrics.paused.set(0.0) }
+                if pauseHoldMs > 0 { wantPaused = await holdPolling() }
             }
             if wantPaused != consumerPaused {
                 do {
                     if wantPaused {
                         try await consumer.pause()
-                        if pauseHoldMs == 0 { metrics.pauses.increment() }
+                        metrics.consumerPauses.increment()
                         logger.info("consumption paused: outputs lag", metadata: ["in_flight": "\(inFlight)"])
                     } else {
                         try await consumer.resume()
                         logger.info("consumption resumed", metadata: ["in_flight": "\(inFlight)"])
                     }
                     consumerPaused = wantPaused
-                    metrics.paused.set(wantPaused ? 1.0 : 0.0)
+                    state.consumerPaused.store(consumerPaused, ordering: .relaxed)
+                    metrics.consumerPaused.set(consumerPaused ? 1.0 : 0.0)
                 } catch {
                     logger.warning("pause/resume failed", metadata: ["error": "\(error)"])
                 }
             }
+            if !consumerPaused { metrics.paused.set(0.0) }
         }
     }
 
@@ -488,7 +495,14 @@ public struct WorkerStats: Sendable, Equatable {
     public var acknowledged: Int64
     public var deadLettered: Int64
     public var produceErrors: Int64
+    /// Times the in-flight limit stopped consumption (holds; `palisade_worker_pauses_total`).
     public var pauses: Int64
+    /// Times the consumer's partitions were really paused (`palisade_worker_consumer_pauses_total`).
+    public var consumerPauses: Int64
+    /// Queued records of revoked partitions left to their new owner (a rebalance took partitions away).
+    public var revokedDropped: Int64
+    /// Acknowledgements refused because the partition had moved away.
+    public var acknowledgeFailed: Int64
     public var inFlight: Int
 }
 
@@ -574,6 +588,8 @@ final class RunState: Sendable {
     let flow: Mutex<FlowControl>
     let stopping = Atomic<Bool>(false)
     let ready = Atomic<Bool>(false)
+    /// The consumer's partitions are paused (set by the poll loop after the transport paused them).
+    let consumerPaused = Atomic<Bool>(false)
     /// The last lag sample (-1 before the first).
     let consumerLag = Atomic<Int64>(-1)
     /// Per partition: bumped on every revocation; records taken before are not processed.

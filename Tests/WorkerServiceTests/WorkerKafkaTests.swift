@@ -95,13 +95,88 @@ struct WorkerKafkaTests {
             let missing = Set((0..<total).map { "r\($0)" }).subtracting(ids)
             print(
                 "worker faults: \(ids.count) verdicts for \(total) requests, \(ids.count - Set(ids).count) duplicates, "
-                    + "\(worker.metrics.produceErrors.value) produce errors, \(worker.metrics.pauses.value) pauses")
+                    + "\(worker.metrics.produceErrors.value) produce errors, \(worker.metrics.pauses.value) holds, "
+                    + "\(worker.metrics.consumerPauses.value) consumer pauses")
             #expect(missing.isEmpty, "\(missing.count) requests without a verdict")
-            #expect(worker.metrics.pauses.value >= 1, "consumption never paused")
+            #expect(worker.metrics.pauses.value >= 1, "consumption never stopped")
             worker.stop()
             try await group.waitForAll()
         }
         await producer.shutdown(timeout: .seconds(5))
+        await cluster.shutdown()
+    }
+
+    @Test(
+        "output outage past the hold: the consumer's partitions are paused, nothing more is consumed, then all resume")
+    func consumerPausedDuringOutputOutage() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: Self.logger)
+        let prefix = "outage."
+        let partitions: Int32 = 4
+        try await cluster.createTopics(
+            PalisadeTopic.allSpecs(prefix: prefix, partitions: partitions, replicationFactor: 1))
+        var configuration = cluster.configuration()
+        configuration.producer.lingerMs = 1
+        configuration.producer.messageTimeoutMs = 1_000
+        configuration.consumer.sessionTimeoutMs = 30_000
+        let producer = try KafkaProducer(configuration: configuration, logger: Self.logger)
+        let total = 2_000
+        for result in await producer.send(batch: Self.requests(0..<total, topic: prefix + "palisade.requests")) {
+            _ = try result.get()
+        }
+        await producer.shutdown(timeout: .seconds(5))
+        // An outage of the verdicts topic only (leader-less partitions: produce requests fail,
+        // the delivery times out, the worker retries); the requests can still be fetched.
+        let verdicts = prefix + "palisade.verdicts"
+        for partition in 0..<partitions {
+            try await cluster.setPartitionLeader(topic: verdicts, partition: partition, broker: -1)
+        }
+
+        var settings = WorkerSettings()
+        settings.topicPrefix = prefix
+        settings.scoringTasks = 2
+        settings.maxInFlight = 100
+        settings.pollMaxRecords = 50
+        settings.retryBackoffMs = 50
+        settings.retryBackoffMaxMs = 400
+        settings.baselineCatchUpTimeoutMs = 5_000
+        let worker = buildWorker(
+            settings: settings, transport: KafkaTransport(configuration: configuration, logger: Self.logger),
+            logger: Self.logger, metrics: PalisadeMetrics())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await worker.run() }
+            // The records in flight stay at the limit: after the 1 s hold the consumer is paused.
+            try await eventually(timeout: .seconds(20)) { worker.consumerPaused }
+            try #require(worker.consumerPaused)
+            #expect(worker.metrics.consumerPauses.value == 1)
+            #expect(worker.metrics.pauses.value >= 1)
+            try await Task.sleep(for: .milliseconds(200))
+            let consumedWhenPaused = worker.metrics.consumed.value
+            #expect(consumedWhenPaused <= Int64(settings.maxInFlight + settings.pollMaxRecords))
+            // Paused, the worker goes on polling but fetches nothing more (the backlog is there).
+            try await Task.sleep(for: .seconds(2))
+            #expect(worker.consumerPaused)
+            #expect(worker.metrics.consumed.value == consumedWhenPaused, "records consumed while paused")
+            #expect(worker.metrics.consumed.value < Int64(total))
+            #expect(worker.metrics.produceErrors.value > 0)
+
+            // The output recovers: the consumer resumes and every request gets its verdict.
+            for partition in 0..<partitions {
+                try await cluster.setPartitionLeader(topic: verdicts, partition: partition, broker: 1)
+            }
+            let expected = Set((0..<total).map { "r\($0)" })
+            let ids = try await Self.readVerdicts(
+                configuration, topic: verdicts, expected: expected, timeout: .seconds(30))
+            let missing = expected.subtracting(ids)
+            print(
+                "worker output outage: \(ids.count) verdicts for \(total) requests, \(consumedWhenPaused) consumed "
+                    + "when paused, \(worker.metrics.pauses.value) holds, \(worker.metrics.consumerPauses.value) "
+                    + "consumer pauses, \(worker.metrics.produceErrors.value) produce errors")
+            #expect(missing.isEmpty, "\(missing.count) requests without a verdict")
+            try await eventually { !worker.consumerPaused && worker.metrics.acknowledged.value >= Int64(total) }
+            #expect(!worker.consumerPaused)
+            worker.stop()
+            try await group.waitForAll()
+        }
         await cluster.shutdown()
     }
 
