@@ -59,12 +59,17 @@ import Testing
 
     @Test func sniffGatesTurnAwayPlainWords() {
         let registry = DecoderRegistry.standard
-        // `HS256` is 5 bytes: too short for Base64, protobuf looks at it as text.
-        let admitted = Array("HS256".utf8).withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
-        let names = registry.sniffers.enumerated().filter { admitted & (1 << UInt64($0.offset)) != 0 }.map {
-            $0.element.name
+        // `HS256` is 5 bytes: too short for Base64; protobuf needs a byte that is not printable
+        // ASCII (a sniffed message is never mostly text).
+        func admitted(_ text: String) -> [String] {
+            let admitted = Array(text.utf8).withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
+            return registry.sniffers.enumerated().filter { admitted & (1 << UInt64($0.offset)) != 0 }.map {
+                $0.element.name
+            }
         }
-        #expect(names == ["protobuf"])
+        #expect(admitted("HS256") == [])
+        #expect(admitted("user\u{01}") == ["protobuf"])
+        #expect(admitted("user\u{E9}") == ["protobuf"])
     }
 
     @Test(arguments: [
