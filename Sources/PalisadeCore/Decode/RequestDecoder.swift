@@ -141,16 +141,21 @@ private struct Run {
 
     var limits: DecodeLimits { decoder.limits }
 
-    /// Adds a point if the point budget allows; returns its index.
+    /// Adds a point if the point budget allows; returns its index. Takes the point's parts
+    /// rather than a `Point`: appending a finished one copied it (a retain per string and array,
+    /// released again with the caller's copy); built inside the append, nothing is copied.
     @discardableResult
     mutating func add(
-        _ point: Point, context: DecodeContext, declared: (name: String, rendering: Rendering)? = nil
+        parent: Int32, segment: consuming String, value: consuming [UInt8], kind: ValueKind = .text,
+        depth: UInt8, decoder: String? = nil, context: consuming DecodeContext,
+        declared: (name: String, rendering: Rendering)? = nil
     ) -> Int? {
         guard result.points.count < limits.maxPoints else {
             budget.hit(.points)
             return nil
         }
-        result.points.append(point)
+        result.points.append(
+            Point(parent: parent, segment: segment, value: value, kind: kind, depth: depth, decoder: decoder))
         self.declared.append(declared)
         contexts.append(context)
         expanded.append(false)
@@ -162,13 +167,13 @@ private struct Run {
         let path = Array(record.path.utf8)
         if !path.isEmpty {
             add(
-                Point(parent: -1, segment: "path", value: path, kind: .text, depth: 0),
+                parent: -1, segment: "path", value: path, depth: 0,
                 context: DecodeContext(source: .path, fieldName: "path"), declared: ("path", .silent))
         }
         // query
         if let query = record.query, !query.isEmpty {
             add(
-                Point(parent: -1, segment: "query", value: Array(query.utf8), kind: .text, depth: 0),
+                parent: -1, segment: "query", value: Array(query.utf8), depth: 0,
                 context: DecodeContext(source: .query, fieldName: "query"), declared: ("form", .silent))
         }
         // headers and cookies
@@ -176,17 +181,14 @@ private struct Run {
             let name = Bytes.lowercased(header.name)
             if name == "cookie" {
                 add(
-                    Point(parent: -1, segment: "cookie", value: Array(header.value.utf8), kind: .text, depth: 0),
+                    parent: -1, segment: "cookie", value: Array(header.value.utf8), depth: 0,
                     context: DecodeContext(source: .cookie, fieldName: "cookie"), declared: ("cookie", .silent))
                 continue
             }
             if header.value.isEmpty || RequestDecoder.isSkipped(header: name) { continue }
             add(
-                Point(
-                    parent: -1, segment: LocationPath.appending(key: name, to: "header"),
-                    value: Array(header.value.utf8),
-                    kind: .text, depth: 0),
-                context: DecodeContext(source: .header, fieldName: name))
+                parent: -1, segment: LocationPath.appending(key: name, to: "header"), value: Array(header.value.utf8),
+                depth: 0, context: DecodeContext(source: .header, fieldName: name))
         }
         // body
         guard !record.body.isEmpty else { return }
@@ -199,7 +201,7 @@ private struct Run {
         let contentType = record.header("content-type")
         guard
             let bodyIndex = add(
-                Point(parent: -1, segment: "body", value: body, kind: .text, depth: 0),
+                parent: -1, segment: "body", value: body, depth: 0,
                 context: DecodeContext(source: .body, contentType: contentType, fieldName: "body"))
         else { return }
         var current = bodyIndex
@@ -343,10 +345,8 @@ private struct Run {
             let segment = LocationPath.joined(prefix, child.path)
             guard
                 add(
-                    Point(
-                        parent: Int32(index), segment: segment, value: child.value, kind: child.kind,
-                        depth: depth, decoder: label),
-                    context: context, declared: childDeclared.map { ($0, .declared) }) != nil
+                    parent: Int32(index), segment: segment, value: child.value, kind: child.kind, depth: depth,
+                    decoder: label, context: context, declared: childDeclared.map { ($0, .declared) }) != nil
             else { return }
         }
     }
