@@ -108,9 +108,31 @@ import Testing
 
     @Test func skippedHeadersSwitchMatchesTheSet() {
         for name in RequestDecoder.skippedHeaders { #expect(RequestDecoder.isSkipped(header: name)) }
-        for name in ["host", "user-agent", "content-type", "cookies", "t", ""] {
+        for name in [
+            "host", "user-agent", "content-type", "cookies", "t", "", "ta", "upgrades", "accept", "connectio",
+            "content-lengths", "transfer-encodinG", "keep_alive",
+        ] {
             #expect(!RequestDecoder.isSkipped(header: name))
         }
+    }
+
+    @Test func headerRootLocationsMatchTheirBuiltForm() {
+        for name in RequestDecoder.headerSegments.keys {
+            #expect(RequestDecoder.headerSegment(name) == LocationPath.appending(key: name, to: "header"))
+        }
+        for name in ["x-custom", "we ird", "caf\u{E9}", "", String(repeating: "k", count: 70)] {
+            #expect(RequestDecoder.headerSegment(name) == LocationPath.appending(key: name, to: "header"))
+        }
+    }
+
+    @Test func substringBytesMatchTheirUTF8() {
+        let text = "/v1/caf\u{E9}/x?q=\u{1F600}&a=b"
+        for start in [0, 1, 5, 9] {
+            let substring = text.utf8.dropFirst(start)
+            let piece = Substring(substring)
+            #expect(RequestDecoder.bytes(piece) == Array(piece.utf8))
+        }
+        #expect(RequestDecoder.bytes(""[...]).isEmpty)
     }
 
     @Test(arguments: [

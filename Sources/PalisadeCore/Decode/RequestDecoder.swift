@@ -15,12 +15,44 @@ public struct RequestDecoder: Sendable {
         "cookie",  // decoded as the `cookie` root
     ]
 
-    /// Whether `skippedHeaders` holds a lowercase header name (a switch: no hashing per header).
+    /// Whether `skippedHeaders` holds a lowercase header name (a switch: no hashing per header;
+    /// the length first, as most names have none of the skipped names' lengths).
     static func isSkipped(header name: String) -> Bool {
-        switch name {
-        case "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "cookie": true
-        default: false
+        switch name.utf8.count {
+        case 2, 6, 7, 10, 14, 17: break
+        default: return false
         }
+        switch name {
+        case "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "cookie": return true
+        default: return false
+        }
+    }
+
+    /// `header.<name>` for common request header names, built once with
+    /// `LocationPath.appending(key:to:)`: a header root's location otherwise costs a plain-key
+    /// check and a string allocation per header and request.
+    static let headerSegments: [String: String] = {
+        let names = [
+            "accept", "accept-charset", "accept-encoding", "accept-language", "authorization", "cache-control",
+            "content-encoding", "content-type", "dnt", "forwarded", "host", "if-match", "if-modified-since",
+            "if-none-match", "origin", "pragma", "priority", "referer", "sec-ch-ua", "sec-ch-ua-mobile",
+            "sec-ch-ua-platform", "sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-user",
+            "upgrade-insecure-requests", "user-agent", "via", "x-api-key", "x-correlation-id", "x-csrf-token",
+            "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "x-request-id",
+            "x-requested-with",
+        ]
+        return Dictionary(uniqueKeysWithValues: names.map { ($0, LocationPath.appending(key: $0, to: "header")) })
+    }()
+
+    /// The location of the header root for a lowercase header name.
+    static func headerSegment(_ name: String) -> String {
+        headerSegments[name] ?? LocationPath.appending(key: name, to: "header")
+    }
+
+    /// A substring's UTF-8 bytes, copied from its contiguous storage in one step (building an
+    /// array from `Substring.UTF8View` goes byte by byte).
+    static func bytes(_ text: Substring) -> [UInt8] {
+        text.utf8.withContiguousStorageIfAvailable { Array($0) } ?? Array(text.utf8)
     }
 
     public func decode(_ record: CaptureRecord) -> DecodedRequest {
@@ -164,7 +196,7 @@ private struct Run {
 
     mutating func addRoots(_ record: CaptureRecord) {
         // path
-        let path = Array(record.path.utf8)
+        let path = RequestDecoder.bytes(record.path)
         if !path.isEmpty {
             add(
                 parent: -1, segment: "path", value: path, depth: 0,
@@ -173,13 +205,13 @@ private struct Run {
         // query
         if let query = record.query, !query.isEmpty {
             add(
-                parent: -1, segment: "query", value: Array(query.utf8), depth: 0,
+                parent: -1, segment: "query", value: RequestDecoder.bytes(query), depth: 0,
                 context: DecodeContext(source: .query, fieldName: "query"), declared: ("form", .silent))
         }
         // headers and cookies
         for header in record.headers {
             let name = Bytes.lowercased(header.name)
-            if name == "cookie" {
+            if name.utf8.count == 6, name == "cookie" {
                 add(
                     parent: -1, segment: "cookie", value: Array(header.value.utf8), depth: 0,
                     context: DecodeContext(source: .cookie, fieldName: "cookie"), declared: ("cookie", .silent))
@@ -187,7 +219,7 @@ private struct Run {
             }
             if header.value.isEmpty || RequestDecoder.isSkipped(header: name) { continue }
             add(
-                parent: -1, segment: LocationPath.appending(key: name, to: "header"), value: Array(header.value.utf8),
+                parent: -1, segment: RequestDecoder.headerSegment(name), value: Array(header.value.utf8),
                 depth: 0, context: DecodeContext(source: .header, fieldName: name))
         }
         // body
