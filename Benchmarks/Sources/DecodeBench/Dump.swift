@@ -68,27 +68,17 @@ enum Dump {
                             id: "c", ts: 0, method: "GET", rawPath: "/a/\(escaped)/b?q=\(escaped)&raw=\(value)",
                             headers: [.init("X-Data", value), .init("Cookie", "s=\(value); t=\(escaped)")])
                     ))
-                out.append(
-                    (
-                        tag + " json",
-                        CaptureRecord(
-                            id: "c", ts: 0, method: "POST", rawPath: "/p",
-                            headers: [.init("Content-Type", "application/json")],
-                            body: Array("{\"q\":\(jsonValue),\"a\":[\(jsonValue),1,true,null]}".utf8))
-                    ))
-                out.append(
-                    (
-                        tag + " raw",
-                        CaptureRecord(id: "c", ts: 0, method: "POST", rawPath: "/p", body: Array(value.utf8))
-                    ))
-                out.append(
-                    (
-                        tag + " form",
-                        CaptureRecord(
-                            id: "c", ts: 0, method: "POST", rawPath: "/p",
-                            headers: [.init("Content-Type", "application/x-www-form-urlencoded")],
-                            body: Array("q=\(escaped)&r=\(value)".utf8))
-                    ))
+                func post(_ kind: String, contentType: String?, body: String) {
+                    let headers: [CaptureRecord.Header] = contentType.map { [.init("Content-Type", $0)] } ?? []
+                    let record = CaptureRecord(
+                        id: "c", ts: 0, method: "POST", rawPath: "/p", headers: headers, body: Array(body.utf8))
+                    out.append((tag + " " + kind, record))
+                }
+                post(
+                    "json", contentType: "application/json",
+                    body: "{\"q\":\(jsonValue),\"a\":[\(jsonValue),1,true,null]}")
+                post("raw", contentType: nil, body: value)
+                post("form", contentType: "application/x-www-form-urlencoded", body: "q=\(escaped)&r=\(value)")
             }
         }
         return out
@@ -104,7 +94,9 @@ enum Dump {
             text += "== \(tag)\n"
             render(decoder.decode(record), into: &text)
         }
-        FileManager.default.createFile(atPath: output, contents: Data(text.utf8))
+        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+            fatalError("cannot write \(output)")
+        }
         print("dumped \(records.count) requests to \(output)")
     }
 }

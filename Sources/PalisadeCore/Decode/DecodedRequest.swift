@@ -89,6 +89,11 @@ extension DecodedRequest {
         // Index-only segments (`[1]`, `[0][2]`: path segments, array elements) have no key; the
         // loop below would strip every index and find no separator.
         if segment.utf8.withContiguousStorageIfAvailable({ isIndexOnly($0) }) == true { return nil }
+        return lastKeyStrippingIndices(segment)
+    }
+
+    /// `lastKey` the plain way, for any segment: trailing indices stripped, then the last key.
+    static func lastKeyStrippingIndices(_ segment: String) -> String? {
         var utf8 = Array(segment.utf8)
         // Drop trailing indices: `[0]`.
         while utf8.last == UInt8(ascii: "]"), let open = utf8.lastIndex(of: UInt8(ascii: "[")) {
