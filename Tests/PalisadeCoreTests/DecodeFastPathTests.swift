@@ -59,12 +59,17 @@ import Testing
 
     @Test func sniffGatesTurnAwayPlainWords() {
         let registry = DecoderRegistry.standard
-        // `HS256` is 5 bytes: too short for Base64, protobuf looks at it as text.
-        let admitted = Array("HS256".utf8).withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
-        let names = registry.sniffers.enumerated().filter { admitted & (1 << UInt64($0.offset)) != 0 }.map {
-            $0.element.name
+        // `HS256` is 5 bytes: too short for Base64; protobuf needs a byte that is not printable
+        // ASCII (a sniffed message is never mostly text).
+        func admitted(_ text: String) -> [String] {
+            let admitted = Array(text.utf8).withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
+            return registry.sniffers.enumerated().filter { admitted & (1 << UInt64($0.offset)) != 0 }.map {
+                $0.element.name
+            }
         }
-        #expect(names == ["protobuf"])
+        #expect(admitted("HS256") == [])
+        #expect(admitted("user\u{01}") == ["protobuf"])
+        #expect(admitted("user\u{E9}") == ["protobuf"])
     }
 
     @Test(arguments: [
@@ -103,9 +108,40 @@ import Testing
 
     @Test func skippedHeadersSwitchMatchesTheSet() {
         for name in RequestDecoder.skippedHeaders { #expect(RequestDecoder.isSkipped(header: name)) }
-        for name in ["host", "user-agent", "content-type", "cookies", "t", ""] {
+        for name in [
+            "host", "user-agent", "content-type", "cookies", "t", "", "ta", "upgrades", "accept", "connectio",
+            "content-lengths", "transfer-encodinG", "keep_alive",
+        ] {
             #expect(!RequestDecoder.isSkipped(header: name))
         }
+    }
+
+    @Test func headerRootLocationsMatchTheirBuiltForm() {
+        for name in RequestDecoder.headerSegments.keys {
+            #expect(RequestDecoder.headerSegment(name) == LocationPath.appending(key: name, to: "header"))
+        }
+        for name in ["x-custom", "we ird", "caf\u{E9}", "", String(repeating: "k", count: 70)] {
+            #expect(RequestDecoder.headerSegment(name) == LocationPath.appending(key: name, to: "header"))
+        }
+    }
+
+    @Test(arguments: [
+        "[1]", "[0][2]", "[12345]", "[]", "[x]", "[1", "1]", "[1]]", "[[1]", "[-1]", "[1].a", ".a[0]", ".a[0][1]",
+        "[\"k\"]", ".a[\"k\"][3]", ";jsessionid", ".json.items[0].filter", ">base64", ".a>json", "", ".", "[1]x",
+        "x[1]", ".q", "{header}.alg", "[0]>url",
+    ])
+    func lastKeyMatchesThePlainReading(segment: String) {
+        #expect(DecodedRequest.lastKey(in: segment) == DecodedRequest.lastKeyStrippingIndices(segment))
+    }
+
+    @Test func substringBytesMatchTheirUTF8() {
+        let text = "/v1/caf\u{E9}/x?q=\u{1F600}&a=b"
+        for start in [0, 1, 5, 9] {
+            let substring = text.utf8.dropFirst(start)
+            let piece = Substring(substring)
+            #expect(RequestDecoder.bytes(piece) == Array(piece.utf8))
+        }
+        #expect(RequestDecoder.bytes(""[...]).isEmpty)
     }
 
     @Test(arguments: [

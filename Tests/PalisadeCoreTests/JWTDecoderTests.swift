@@ -47,6 +47,54 @@ import Testing
         #expect(!decoded.children.contains { String(decoding: $0.value, as: UTF8.self) == "signature" })
     }
 
+    /// A token decoded again by the same decoder is replayed from its cache: the result and the
+    /// budget left must be what a decoder that never saw it produces, whatever the allowance
+    /// (too small for a part, for the children, or ample), field name and nesting limit.
+    @Test func rememberedTokensDecodeLikeFreshOnes() throws {
+        let tokens = [
+            Self.token(#"{"alg":"HS256","typ":"JWT"}"#, #"{"sub":"user-1","roles":["a","b"],"n":{"x":1}}"#),
+            "Bearer " + Self.token(#"{"alg":"none"}"#, #"{"sub":"admin"}"#, signature: ""),
+            Self.token(#"{"alg":"HS256","alg":"x"}"#, "not json"),
+            Self.token(#"{"a":[[["x"]]]}"#, #"["deep",[["y"]]]"#),
+            Self.token("not json", #"{"sub":"z"}"#),
+            F.base64url(Array(#"{"alg":"RSA-OAEP","enc":"A256GCM"}"#.utf8)) + ".a2V5.aXY.Y2lwaGVy.dGFn",
+        ]
+        let warm = JWTDecoder()
+        for token in tokens {
+            let input = Array(token.utf8)[...]
+            for fieldName in ["session", nil] {
+                let context = F.context(.header, fieldName: fieldName)
+                for depth in [64, 2] {
+                    var ample = F.budget(maxStructureDepth: depth)
+                    _ = warm.decode(input, context: context, budget: &ample)
+                    for allowance in 0...(input.count + 4) {
+                        var replayed = F.budget(maxDecodedBytes: allowance, maxStructureDepth: depth)
+                        var fresh = replayed
+                        let a = warm.decode(input, context: context, budget: &replayed)
+                        let b = JWTDecoder().decode(input, context: context, budget: &fresh)
+                        #expect(a?.children == b?.children, "\(token) \(allowance)")
+                        #expect(a?.annotations == b?.annotations, "\(token) \(allowance)")
+                        #expect(replayed.remainingBytes == fresh.remainingBytes, "\(token) \(allowance)")
+                        #expect(replayed.hits == fresh.hits, "\(token) \(allowance)")
+                    }
+                }
+            }
+        }
+        // Remembered per field name and nesting limit: the tokens whose parts were all JSON and
+        // charged in full (1, 2, the JWE) under both limits, the nested one only under 64.
+        #expect(warm.cache.count == 3 * 2 * 2 + 2)
+    }
+
+    @Test func remembersABoundedNumberOfTokens() {
+        let decoder = JWTDecoder()
+        for n in 0..<(JWTCache.capacity + 10) {
+            var budget = F.budget()
+            let token = Self.token(#"{"alg":"HS256"}"#, #"{"sub":"user-\#(n)"}"#)
+            #expect(decoder.decode(Array(token.utf8)[...], context: F.context(), budget: &budget) != nil)
+            #expect(decoder.cache.count <= JWTCache.capacity)
+        }
+    }
+
     @Test(arguments: ["Bearer ", "bearer ", "BEARER   "])
     func acceptsBearerPrefix(_ prefix: String) {
         let decoded = decode(prefix + Self.token(#"{"alg":"RS256"}"#, #"{"sub":"alice"}"#))

@@ -4,9 +4,14 @@
 //        DecodeBench --passes N decode|analyze — exactly N passes over the corpus through
 // `runPasses`, nothing timed: for `valgrind --tool=callgrind --toggle-collect='*runPasses*'`
 // (instructions per request, repeatable on a shared machine).
+import Foundation
 import MallocInterposerSwift
 import PalisadeDetect
 
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "--dump" {
+    Dump.run(output: CommandLine.arguments[2], repo: CommandLine.arguments[3])
+    exit(0)
+}
 let corpus = Traffic.mixed(count: 2_000)
 let passMode = CommandLine.arguments.count == 4 && CommandLine.arguments[1] == "--passes"
 // Under callgrind a request runs ~50× slower: lift the 50 ms decode time budget there so that

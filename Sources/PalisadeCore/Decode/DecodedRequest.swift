@@ -86,6 +86,14 @@ extension DecodedRequest {
             }
             return String(segment[view.index(after: separator)...])
         }
+        // Index-only segments (`[1]`, `[0][2]`: path segments, array elements) have no key; the
+        // loop below would strip every index and find no separator.
+        if segment.utf8.withContiguousStorageIfAvailable({ isIndexOnly($0) }) == true { return nil }
+        return lastKeyStrippingIndices(segment)
+    }
+
+    /// `lastKey` the plain way, for any segment: trailing indices stripped, then the last key.
+    static func lastKeyStrippingIndices(_ segment: String) -> String? {
         var utf8 = Array(segment.utf8)
         // Drop trailing indices: `[0]`.
         while utf8.last == UInt8(ascii: "]"), let open = utf8.lastIndex(of: UInt8(ascii: "[")) {
@@ -101,5 +109,22 @@ extension DecodedRequest {
         if utf8[dot] == UInt8(ascii: ">") { return nil }
         let name = utf8[(dot + 1)...]
         return name.isEmpty ? nil : String(decoding: name, as: UTF8.self)
+    }
+
+    /// Whether `bytes` is one or more `[n]` groups, `n` decimal digits.
+    static func isIndexOnly(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        guard !bytes.isEmpty else { return false }
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "[") else { return false }
+            index += 1
+            let digits = index
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                index += 1
+            }
+            guard index > digits, index < bytes.count, bytes[index] == UInt8(ascii: "]") else { return false }
+            index += 1
+        }
+        return true
     }
 }

@@ -58,8 +58,9 @@ struct SniffIndex: Sendable {
     private var nonSpaceGated: UInt64 = 0
     /// Index `min(count, 64)`: the sniffers whose `minCount` the count reaches.
     private var byCount = [UInt64](repeating: ~0, count: 65)
-    /// The bytes gates require (at most 8 distinct), their bit in `flags`, and who requires them.
-    private var required: [(byte: UInt8, mask: UInt64)] = []
+    /// The byte sets gates require one byte of (a `contains` byte is a set of one; at most 8
+    /// distinct sets), by slot: their bit in `flags` is `1 << slot`; who requires them.
+    private var required: [(bytes: ByteSet, mask: UInt64)] = []
     private var flags = [UInt8](repeating: 0, count: 256)
 
     mutating func add(_ gate: SniffGate, position: Int) {
@@ -73,15 +74,20 @@ struct SniffIndex: Sendable {
             for byte in 0..<256 where !firstNonSpace.contains(UInt8(byte)) { byFirstNonSpace[byte] &= ~bit }
         }
         for count in 0...64 where count < min(gate.minCount, 64) { byCount[count] &= ~bit }
-        if let byte = gate.contains {
-            if let slot = required.firstIndex(where: { $0.byte == byte }) {
-                required[slot].mask |= bit
-            } else if required.count < 8 {
-                flags[Int(byte)] = 1 << UInt8(required.count)
-                required.append((byte, bit))
-            }
-            // A ninth distinct byte stays unchecked here: the decoder rejects on its own.
+        if let byte = gate.contains { require(ByteSet([byte]), bit: bit) }
+        if let bytes = gate.containsAny { require(bytes, bit: bit) }
+    }
+
+    /// Records that the sniffers in `bit` need a byte of `bytes`.
+    private mutating func require(_ bytes: ByteSet, bit: UInt64) {
+        if let slot = required.firstIndex(where: { $0.bytes == bytes }) {
+            required[slot].mask |= bit
+        } else if required.count < 8 {
+            let flag: UInt8 = 1 << UInt8(required.count)
+            for byte in 0..<256 where bytes.contains(UInt8(byte)) { flags[byte] |= flag }
+            required.append((bytes, bit))
         }
+        // A ninth distinct set stays unchecked here: the decoder rejects on its own.
     }
 
     /// The sniffers (bit `i` = position `i`) whose gate admits `value`; bits past the sniffers

@@ -15,12 +15,44 @@ public struct RequestDecoder: Sendable {
         "cookie",  // decoded as the `cookie` root
     ]
 
-    /// Whether `skippedHeaders` holds a lowercase header name (a switch: no hashing per header).
+    /// Whether `skippedHeaders` holds a lowercase header name (a switch: no hashing per header;
+    /// the length first, as most names have none of the skipped names' lengths).
     static func isSkipped(header name: String) -> Bool {
-        switch name {
-        case "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "cookie": true
-        default: false
+        switch name.utf8.count {
+        case 2, 6, 7, 10, 14, 17: break
+        default: return false
         }
+        switch name {
+        case "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "cookie": return true
+        default: return false
+        }
+    }
+
+    /// `header.<name>` for common request header names, built once with
+    /// `LocationPath.appending(key:to:)`: a header root's location otherwise costs a plain-key
+    /// check and a string allocation per header and request.
+    static let headerSegments: [String: String] = {
+        let names = [
+            "accept", "accept-charset", "accept-encoding", "accept-language", "authorization", "cache-control",
+            "content-encoding", "content-type", "dnt", "forwarded", "host", "if-match", "if-modified-since",
+            "if-none-match", "origin", "pragma", "priority", "referer", "sec-ch-ua", "sec-ch-ua-mobile",
+            "sec-ch-ua-platform", "sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-user",
+            "upgrade-insecure-requests", "user-agent", "via", "x-api-key", "x-correlation-id", "x-csrf-token",
+            "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "x-request-id",
+            "x-requested-with",
+        ]
+        return Dictionary(uniqueKeysWithValues: names.map { ($0, LocationPath.appending(key: $0, to: "header")) })
+    }()
+
+    /// The location of the header root for a lowercase header name.
+    static func headerSegment(_ name: String) -> String {
+        headerSegments[name] ?? LocationPath.appending(key: name, to: "header")
+    }
+
+    /// A substring's UTF-8 bytes, copied from its contiguous storage in one step (building an
+    /// array from `Substring.UTF8View` goes byte by byte).
+    static func bytes(_ text: Substring) -> [UInt8] {
+        text.utf8.withContiguousStorageIfAvailable { Array($0) } ?? Array(text.utf8)
     }
 
     public func decode(_ record: CaptureRecord) -> DecodedRequest {
@@ -141,16 +173,21 @@ private struct Run {
 
     var limits: DecodeLimits { decoder.limits }
 
-    /// Adds a point if the point budget allows; returns its index.
+    /// Adds a point if the point budget allows; returns its index. Takes the point's parts
+    /// rather than a `Point`: appending a finished one copied it (a retain per string and array,
+    /// released again with the caller's copy); built inside the append, nothing is copied.
     @discardableResult
     mutating func add(
-        _ point: Point, context: DecodeContext, declared: (name: String, rendering: Rendering)? = nil
+        parent: Int32, segment: consuming String, value: consuming [UInt8], kind: ValueKind = .text,
+        depth: UInt8, decoder: String? = nil, context: consuming DecodeContext,
+        declared: (name: String, rendering: Rendering)? = nil
     ) -> Int? {
         guard result.points.count < limits.maxPoints else {
             budget.hit(.points)
             return nil
         }
-        result.points.append(point)
+        result.points.append(
+            Point(parent: parent, segment: segment, value: value, kind: kind, depth: depth, decoder: decoder))
         self.declared.append(declared)
         contexts.append(context)
         expanded.append(false)
@@ -159,34 +196,31 @@ private struct Run {
 
     mutating func addRoots(_ record: CaptureRecord) {
         // path
-        let path = Array(record.path.utf8)
+        let path = RequestDecoder.bytes(record.path)
         if !path.isEmpty {
             add(
-                Point(parent: -1, segment: "path", value: path, kind: .text, depth: 0),
+                parent: -1, segment: "path", value: path, depth: 0,
                 context: DecodeContext(source: .path, fieldName: "path"), declared: ("path", .silent))
         }
         // query
         if let query = record.query, !query.isEmpty {
             add(
-                Point(parent: -1, segment: "query", value: Array(query.utf8), kind: .text, depth: 0),
+                parent: -1, segment: "query", value: RequestDecoder.bytes(query), depth: 0,
                 context: DecodeContext(source: .query, fieldName: "query"), declared: ("form", .silent))
         }
         // headers and cookies
         for header in record.headers {
             let name = Bytes.lowercased(header.name)
-            if name == "cookie" {
+            if name.utf8.count == 6, name == "cookie" {
                 add(
-                    Point(parent: -1, segment: "cookie", value: Array(header.value.utf8), kind: .text, depth: 0),
+                    parent: -1, segment: "cookie", value: Array(header.value.utf8), depth: 0,
                     context: DecodeContext(source: .cookie, fieldName: "cookie"), declared: ("cookie", .silent))
                 continue
             }
             if header.value.isEmpty || RequestDecoder.isSkipped(header: name) { continue }
             add(
-                Point(
-                    parent: -1, segment: LocationPath.appending(key: name, to: "header"),
-                    value: Array(header.value.utf8),
-                    kind: .text, depth: 0),
-                context: DecodeContext(source: .header, fieldName: name))
+                parent: -1, segment: RequestDecoder.headerSegment(name), value: Array(header.value.utf8),
+                depth: 0, context: DecodeContext(source: .header, fieldName: name))
         }
         // body
         guard !record.body.isEmpty else { return }
@@ -199,7 +233,7 @@ private struct Run {
         let contentType = record.header("content-type")
         guard
             let bodyIndex = add(
-                Point(parent: -1, segment: "body", value: body, kind: .text, depth: 0),
+                parent: -1, segment: "body", value: body, depth: 0,
                 context: DecodeContext(source: .body, contentType: contentType, fieldName: "body"))
         else { return }
         var current = bodyIndex
@@ -343,10 +377,8 @@ private struct Run {
             let segment = LocationPath.joined(prefix, child.path)
             guard
                 add(
-                    Point(
-                        parent: Int32(index), segment: segment, value: child.value, kind: child.kind,
-                        depth: depth, decoder: label),
-                    context: context, declared: childDeclared.map { ($0, .declared) }) != nil
+                    parent: Int32(index), segment: segment, value: child.value, kind: child.kind, depth: depth,
+                    decoder: label, context: context, declared: childDeclared.map { ($0, .declared) }) != nil
             else { return }
         }
     }

@@ -145,13 +145,20 @@ public struct SniffGate: Sendable {
     public var firstNonSpace: ByteSet?
     /// A byte the value must contain somewhere (`%` for percent escapes).
     public var contains: UInt8?
+    /// Bytes of which the value must contain at least one somewhere (protobuf: a byte that is
+    /// not printable ASCII, since a sniffed message is never mostly text).
+    public var containsAny: ByteSet?
     /// The value's minimum length.
     public var minCount: Int
 
-    public init(first: ByteSet? = nil, firstNonSpace: ByteSet? = nil, contains: UInt8? = nil, minCount: Int = 1) {
+    public init(
+        first: ByteSet? = nil, firstNonSpace: ByteSet? = nil, contains: UInt8? = nil, containsAny: ByteSet? = nil,
+        minCount: Int = 1
+    ) {
         self.first = first
         self.firstNonSpace = firstNonSpace
         self.contains = contains
+        self.containsAny = containsAny
         self.minCount = minCount
     }
 
@@ -171,6 +178,14 @@ public struct SniffGate: Sendable {
         if let contains {
             var found = false
             for byte in value where byte == contains {
+                found = true
+                break
+            }
+            guard found else { return false }
+        }
+        if let containsAny {
+            var found = false
+            for byte in value where containsAny.contains(byte) {
                 found = true
                 break
             }

@@ -30,6 +30,9 @@ public struct Base64Decoder: ValueDecoder {
         }
         if context.declared { return decodeDeclared(input, budget: &budget) }
         guard input.count >= 8, Base64.sextet(first, alphabet: .either) != nil else { return nil }
+        // `isPlausibleEncoding` in advance, from the length alone: padding only ever ends a value
+        // `Shape` accepts, and without it 12 characters are needed.
+        guard input.count >= 12 || input.last == UInt8(ascii: "=") else { return nil }
         var data = input
         var padding = 0
         while padding < 2, data.last == UInt8(ascii: "=") {

@@ -12,12 +12,22 @@ public struct JSONFieldDecoder: ValueDecoder {
     public init() {}
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
+        decodeCharging(input, context: context, budget: &budget).decoded
+    }
+
+    /// `decode`, also telling what it took from the byte allowance when its only effect on the
+    /// budget was one successful charge (`charged` = the children's value bytes); nil when it
+    /// rejected the input, hit a limit or could not charge. `JWTDecoder` replays that charge for
+    /// a token it has seen.
+    func decodeCharging(
+        _ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget
+    ) -> (decoded: Decoded?, charged: Int?) {
         let trimmed = Bytes.trimmed(input)
-        guard let first = trimmed.first else { return nil }
+        guard let first = trimmed.first else { return (nil, nil) }
         // Cheap rejection: sniffed values must look like an object or array; scalars only when declared.
-        if !context.declared, first != UInt8(ascii: "{"), first != UInt8(ascii: "[") { return nil }
+        if !context.declared, first != UInt8(ascii: "{"), first != UInt8(ascii: "[") { return (nil, nil) }
         if !context.declared, let last = trimmed.last, last != UInt8(ascii: "}"), last != UInt8(ascii: "]") {
-            return nil
+            return (nil, nil)
         }
         // The usual case: one valid document, flattened straight from the bytes.
         if let flattener = JSONFlattener.flatten(
@@ -33,14 +43,15 @@ public struct JSONFieldDecoder: ValueDecoder {
         } catch {
             if error.reason.hasPrefix("nesting deeper") {
                 budget.hit(.structureDepth)
-                return Decoded(
+                let decoded = Decoded(
                     children: [],
                     annotations: [
                         Annotation(.limitStructureDepth, detail: "json", value: budget.limits.maxStructureDepth)
                     ])
+                return (decoded, nil)
             }
             // Declared NDJSON: one document per line.
-            guard context.declared, let lines = ndjson(trimmed, reader: reader) else { return nil }
+            guard context.declared, let lines = ndjson(trimmed, reader: reader) else { return (nil, nil) }
             for (number, value) in lines.enumerated() {
                 flattener.flatten(value, path: LocationPath.index(number), fieldName: context.fieldName)
             }
@@ -48,12 +59,13 @@ public struct JSONFieldDecoder: ValueDecoder {
         return charged(Decoded(children: flattener.children, annotations: flattener.annotations), budget: &budget)
     }
 
-    /// The result if the byte budget holds its values; else no children, the annotations kept.
-    private func charged(_ decoded: Decoded, budget: inout DecodeBudget) -> Decoded {
+    /// The result if the byte budget holds its values, with the bytes taken; else no children,
+    /// the annotations kept, and nil.
+    private func charged(_ decoded: Decoded, budget: inout DecodeBudget) -> (decoded: Decoded, charged: Int?) {
         var total = 0
         for child in decoded.children { total += child.value.count }
-        guard budget.consume(total) else { return Decoded(children: [], annotations: decoded.annotations) }
-        return decoded
+        guard budget.consume(total) else { return (Decoded(children: [], annotations: decoded.annotations), nil) }
+        return (decoded, total)
     }
 
     private func ndjson(_ bytes: ArraySlice<UInt8>, reader: JSONReader) -> [JSONValue]? {

@@ -12,9 +12,14 @@
 public struct ProtobufDecoder: ValueDecoder {
     public let name = "protobuf"
     public let isContainer = true
-    /// A first byte that can start a field (valid wire type, non-zero field number).
+    /// A first byte that can start a field (valid wire type, non-zero field number), and a byte
+    /// somewhere that is not printable ASCII, tab, CR or LF: without one the value is text
+    /// (`isMostlyText`), which a sniffed message never is.
     public var sniffGate: SniffGate {
-        SniffGate(first: ByteSet(where: { ProtobufWire.canStartField([$0][...]) }), minCount: 2)
+        SniffGate(
+            first: ByteSet(where: { ProtobufWire.canStartField([$0][...]) }),
+            containsAny: ByteSet(where: { !(0x20...0x7E ~= $0) && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }),
+            minCount: 2)
     }
 
     public init() {}
