@@ -1,3 +1,4 @@
+import Foundation
 import PalisadeDetect
 
 extension CaptureRecord {
@@ -27,13 +28,33 @@ enum Traffic {
         .init("cookie", "session=9f86d081884c7d659a2feaa0c55ad015; theme=dark; consent=1"),
     ]
 
-    static func mixed(count: Int) -> [CaptureRecord] {
+    /// `Bearer` tokens of `clients` clients (same header and signature, `sub` = user-<n>): with
+    /// one client every request carries the same token (the JWT decoder's cache always hits);
+    /// with as many clients as requests none repeats (every lookup misses).
+    static func bearerTokens(clients: Int) -> [String] {
+        let shared = commonHeaders.first { $0.name == "authorization" }!.value
+        guard clients > 1 else { return [shared] }
+        let parts = shared.dropFirst("Bearer ".count).split(separator: ".")
+        return (0..<clients).map { n in
+            let payload = #"{"sub":"user-\#(10_000 + n)","role":"user","iat":1763700000}"#
+            let encoded = Data(payload.utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            return "Bearer \(parts[0]).\(encoded).\(parts[2])"
+        }
+    }
+
+    static func mixed(count: Int, jwtClients: Int = 1) -> [CaptureRecord] {
         var rng = LCG(state: 42)
         var out: [CaptureRecord] = []
+        let tokens = bearerTokens(clients: jwtClients)
         for i in 0..<count {
             let roll = Int(rng.next() % 100)
             let id = Int(rng.next() % 100_000)
             var headers = commonHeaders
+            if tokens.count > 1, let slot = headers.firstIndex(where: { $0.name == "authorization" }) {
+                headers[slot] = .init("authorization", tokens[i % tokens.count])
+            }
             var body = ""
             var method = "GET"
             var path = "/v1/users/\(id)?expand=profile&fields=name,email,created_at&page=\(i % 7)"

@@ -4,6 +4,7 @@
 //        DecodeBench --passes N decode|analyze — exactly N passes over the corpus through
 // `runPasses`, nothing timed: for `valgrind --tool=callgrind --toggle-collect='*runPasses*'`
 // (instructions per request, repeatable on a shared machine).
+//        DECODE_BENCH_JWT_CLIENTS=N (environment): N distinct bearer tokens in turn (default 1).
 import Foundation
 import MallocInterposerSwift
 import PalisadeDetect
@@ -12,7 +13,11 @@ if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "--dump" {
     Dump.run(output: CommandLine.arguments[2], repo: CommandLine.arguments[3])
     exit(0)
 }
-let corpus = Traffic.mixed(count: 2_000)
+// DECODE_BENCH_JWT_CLIENTS=N: the bearer tokens of N clients in turn instead of one token in
+// every request (2000 = no token repeats: the JWT decoder's cache never hits).
+let corpus = Traffic.mixed(
+    count: 2_000,
+    jwtClients: ProcessInfo.processInfo.environment["DECODE_BENCH_JWT_CLIENTS"].flatMap { Int($0) } ?? 1)
 let passMode = CommandLine.arguments.count == 4 && CommandLine.arguments[1] == "--passes"
 // Under callgrind a request runs ~50× slower: lift the 50 ms decode time budget there so that
 // no request is cut short and every run decodes (and counts) exactly the same work.
