@@ -148,4 +148,81 @@ import Testing
         }
         #expect(checked > 1000, "only \(checked) readings checked")
     }
+
+    /// Requests built from corpus values, placed where the analyzer's shortcuts apply: query and
+    /// form parameters, JSON values and keys, headers, cookies and the path.
+    static let requests: [CaptureRecord] = {
+        func encoded(_ value: [UInt8]) -> String {
+            var out = ""
+            for byte in value {
+                if ExecBytes.isAlpha(byte) || (byte >= 0x30 && byte <= 0x39) {
+                    out.unicodeScalars.append(UnicodeScalar(byte))
+                } else {
+                    out += "%" + String(byte, radix: 16, uppercase: true).leftPadded()
+                }
+            }
+            return out
+        }
+        func json(_ value: [UInt8]) -> String {
+            var out = "\""
+            for scalar in String(decoding: value, as: UTF8.self).unicodeScalars {
+                switch scalar {
+                case "\"", "\\": out += "\\" + String(scalar)
+                case _ where scalar.value < 0x20: out += "\\u00" + String(scalar.value, radix: 16).leftPadded()
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        var records: [CaptureRecord] = []
+        for value in values {
+            let q = encoded(value)
+            let text = String(decoding: value, as: UTF8.self)
+            let plainHeader = !value.contains(0x0A) && !value.contains(0x0D)
+            var headers: [CaptureRecord.Header] = [
+                .init("content-type", "application/json"), .init("cookie", "p=\(q)"),
+            ]
+            if plainHeader { headers.append(.init("user-agent", text)) }
+            records.append(
+                CaptureRecord(
+                    id: "a", ts: 0, method: "POST", rawPath: "/api/items/\(q)?q=\(q)&url=\(q)", headers: headers,
+                    body: Array(
+                        "{\"name\":\(json(value)),\"path\":[\(json(value))],\(json(value)):{\"cmd\":\(json(value))}}"
+                            .utf8)))
+            records.append(
+                CaptureRecord(
+                    id: "b", ts: 0, method: "POST", rawPath: "/login",
+                    headers: [.init("content-type", "application/x-www-form-urlencoded")],
+                    body: Array("user=\(q)&\(q)=1&next=\(q)".utf8)))
+        }
+        return records
+    }()
+
+    /// The analyzer calls the standard detectors on their concrete types; any other list goes
+    /// through one closure per detector. Both must give the same verdicts.
+    @Test func standardDetectorsFastPathMatchesTheGeneralLoop() {
+        struct Silent: Detector {
+            let name = "silent"
+            func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {}
+        }
+        // No time budget: a request cut short under a loaded test run would differ between the two.
+        var limits = DecodeLimits.default
+        limits.timeBudgetMicros = 600_000_000
+        let fast = Analyzer(limits: limits)
+        let general = Analyzer(limits: limits, detectors: DetectorRegistry.standard + [Silent()])
+        #expect(Analyzer.isStandard(DetectorRegistry.standard))
+        #expect(!Analyzer.isStandard(general.detectors))
+        #expect(!Analyzer.isStandard(Array(DetectorRegistry.standard.reversed())))
+        for record in Self.requests {
+            let a = fast.analyze(record).verdict
+            let b = general.analyze(record).verdict
+            #expect(a.hits == b.hits, "\(record.rawPath)")
+            #expect(a.score == b.score)
+        }
+    }
+}
+
+extension String {
+    /// Two characters, `0`-padded on the left (a hex byte).
+    fileprivate func leftPadded() -> String { count >= 2 ? self : String(repeating: "0", count: 2 - count) + self }
 }

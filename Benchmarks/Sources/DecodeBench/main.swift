@@ -4,9 +4,15 @@
 //        DecodeBench --passes N decode|analyze — exactly N passes over the corpus through
 // `runPasses`, nothing timed: for `valgrind --tool=callgrind --toggle-collect='*runPasses*'`
 // (instructions per request, repeatable on a shared machine).
+//        DecodeBench --dump-hits FILE — every detector's hits over the test corpora (HitDump.swift),
+// to compare two builds byte for byte.
 import MallocInterposerSwift
 import PalisadeDetect
 
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--dump-hits" {
+    HitDump.run(to: CommandLine.arguments[2])
+}
+let dumpMode = CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "--dump-hits"
 let corpus = Traffic.mixed(count: 2_000)
 let passMode = CommandLine.arguments.count == 4 && CommandLine.arguments[1] == "--passes"
 // Under callgrind a request runs ~50× slower: lift the 50 ms decode time budget there so that
@@ -83,7 +89,7 @@ func fmt(_ v: Double) -> String {
     return String(r)
 }
 
-if !passMode {
+if !passMode, !dumpMode {
     print("corpus: \(corpus.count) requests, ~\(averageBytes) bytes each (path, query, headers, body)")
     measure("decode ") { decoder.decode($0).points.count }
     measure("analyze") { analyzer.analyze($0).verdict.hits.count }
