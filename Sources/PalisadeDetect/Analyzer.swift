@@ -76,6 +76,11 @@ public struct Analyzer: Sendable {
     public func analyze(_ record: CaptureRecord) -> (decoded: DecodedRequest, verdict: Verdict) {
         let decoded = decoder.decode(record)
         var hits: [Hit] = []
+        // The value summaries, handed to the request-level detectors after the loop.
+        var valueBytes: [ByteSet] = []
+        if !requestDetectors.isEmpty {
+            valueBytes = Array(repeating: RequestContext.everyByte, count: decoded.points.count)
+        }
         for index in decoded.points.indices {
             // Field by field: copying the whole point costs retains of its strings.
             guard !decoded.points[index].isContainer, !decoded.points[index].value.isEmpty else { continue }
@@ -88,6 +93,7 @@ public struct Analyzer: Sendable {
             let context = DetectionContext(
                 value: value, source: decoded.source(of: index), kind: kind, fieldName: decoded.fieldName(of: index),
                 depth: Int(decoded.points[index].depth), sensitivity: sensitivity)
+            if !valueBytes.isEmpty, let bytes = context.valueBytes { valueBytes[index] = bytes }
             let before = hits.count
             if standard {
                 Self.detectStandard(value, context, &hits)
@@ -104,7 +110,8 @@ public struct Analyzer: Sendable {
             }
         }
         if !requestDetectors.isEmpty {
-            let request = RequestContext(record: record, decoded: decoded, sensitivity: sensitivity)
+            var request = RequestContext(record: record, decoded: decoded, sensitivity: sensitivity)
+            request.valueBytes = valueBytes
             let before = hits.count
             for detector in requestDetectors { detector.detect(request, hits: &hits) }
             for i in before..<hits.count {

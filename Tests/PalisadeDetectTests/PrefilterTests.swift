@@ -222,6 +222,78 @@ import Testing
     }
 }
 
+extension PrefilterTests {
+    /// The request-level gates on the analyzer's value summaries (`RequestContext.bytes(ofPoint:)`)
+    /// are necessary conditions of the readings they guard.
+    @Test func requestLevelGatesAreNecessaryConditions() {
+        var checked = 0
+        for value in Self.values {
+            let slice = value[...]
+            let bytes = ByteSet(presentIn: slice)
+            if NoSQLiDetector.operatorIn(slice) != nil {
+                #expect(bytes.contains(UInt8(ascii: "$")), "nosqli key gate: \(value.prefix(60))")
+                checked += 1
+            }
+            let interesting = slice.contains {
+                $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "=")
+            }
+            #expect(bytes.intersects(NoSQLiDetector.textBytes) == interesting, "nosqli text gate: \(value.prefix(60))")
+            if PrototypePollutionDetector.pathMatch(slice, keyed: false) != nil || slice.elementsEqual("__proto__".utf8)
+            {
+                #expect(PrototypePollutionDetector.mayHoldPath(bytes), "prototype gate: \(value.prefix(60))")
+                checked += 1
+            }
+            if ScannerDetector.shellshock(slice) != nil {
+                #expect(bytes.contains(UInt8(ascii: "(")), "shellshock gate: \(value.prefix(60))")
+                checked += 1
+            }
+            if ScannerDetector.find(ScannerDetector.oastDomains, in: slice, wordStart: false) != nil {
+                #expect(bytes.contains(UInt8(ascii: ".")), "oast gate: \(value.prefix(60))")
+                checked += 1
+            }
+        }
+        #expect(checked > 30, "only \(checked) readings checked")
+    }
+
+    /// The request-level detectors find the same hits with the analyzer's summaries as with none
+    /// (every gate open), over requests built from every corpus value.
+    @Test func requestLevelDetectorsMatchTheUngatedReading() {
+        var limits = DecodeLimits.default
+        limits.timeBudgetMicros = 600_000_000
+        let decoder = RequestDecoder(limits: limits)
+        var compared = 0
+        var records = Self.requests
+        for file in [
+            "nosqli.txt", "prototype_pollution.txt", "scanner.txt", "graphql_abuse.txt", "protocol_anomaly.txt",
+        ] {
+            records += Corpus.load(file).map(RequestCorpus.record)
+        }
+        for record in records {
+            let decoded = decoder.decode(record)
+            var gated = RequestContext(record: record, decoded: decoded, sensitivity: .default)
+            var open = gated
+            open.valueBytes = Array(repeating: RequestContext.everyByte, count: decoded.points.count)
+            gated.valueBytes = decoded.points.map { point in
+                switch point.kind {
+                case .text, .key, .filename, .binary, .markup:
+                    point.isContainer || point.value.isEmpty
+                        ? RequestContext.everyByte : ByteSet(presentIn: point.value[...])
+                case .number, .boolean, .null: RequestContext.everyByte
+                }
+            }
+            for detector in DetectorRegistry.requestLevel {
+                var a: [Hit] = []
+                var b: [Hit] = []
+                detector.detect(gated, hits: &a)
+                detector.detect(open, hits: &b)
+                #expect(a == b, "\(detector.name): \(record.rawPath)")
+                compared += a.count
+            }
+        }
+        #expect(compared > 100, "only \(compared) hits compared")
+    }
+}
+
 extension String {
     /// Two characters, `0`-padded on the left (a hex byte).
     fileprivate func leftPadded() -> String { count >= 2 ? self : String(repeating: "0", count: 2 - count) + self }

@@ -304,7 +304,10 @@ enum HitDump {
             }
         }
         out += "value hit lines \(hitLines)\n"
-        let analyzer = Analyzer()
+        // No decode time budget: a request cut short on a loaded machine would differ between runs.
+        var limits = DecodeLimits.default
+        limits.timeBudgetMicros = 600_000_000
+        let analyzer = Analyzer(limits: limits)
         var requests = 0
         for (index, text) in values.enumerated() {
             var records = placements(text)

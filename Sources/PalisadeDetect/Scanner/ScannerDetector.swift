@@ -56,11 +56,17 @@ public struct ScannerDetector: RequestDetector {
         let decoded = request.decoded
         if !oastFound || !shellshockFound {
             for index in decoded.points.indices {
-                let point = decoded.points[index]
-                guard !point.isContainer, point.kind == .text, point.value.count >= 4, point.value.count <= 1 << 20
-                else { continue }
-                let value = point.value[...]
-                if !shellshockFound, let range = Self.shellshock(value), decoded.source(of: index) != .header {
+                // Field by field: copying the whole point costs retains of its strings.
+                guard !decoded.points[index].isContainer, decoded.points[index].kind == .text else { continue }
+                let count = decoded.points[index].value.count
+                guard count >= 4, count <= 1 << 20 else { continue }
+                // Shellshock needs a `(`, an OAST domain a dot.
+                let bytes = request.bytes(ofPoint: index)
+                let paren = bytes.contains(UInt8(ascii: "("))
+                let dot = bytes.contains(UInt8(ascii: "."))
+                guard paren || dot else { continue }
+                let value = decoded.points[index].value[...]
+                if !shellshockFound, paren, let range = Self.shellshock(value), decoded.source(of: index) != .header {
                     shellshockFound = true
                     hits.append(
                         Hit(
@@ -68,7 +74,7 @@ public struct ScannerDetector: RequestDetector {
                             evidence: Evidence.excerpt(value, around: range, fieldName: nil), rule: "scanner.shellshock"
                         ))
                 }
-                if !oastFound, value.contains(UInt8(ascii: ".")),
+                if !oastFound, dot,
                     let range = Self.find(Self.oastDomains, in: value, wordStart: false),
                     decoded.source(of: index) != .header
                 {
