@@ -294,6 +294,44 @@ extension PrefilterTests {
     }
 }
 
+extension PrefilterTests {
+    /// `WordTable` answers like the dictionary it is built from: every key with its value, and
+    /// nothing for the hashes of every word of the corpus that is not a key.
+    @Test func wordTableAnswersLikeItsDictionary() {
+        var words: Set<UInt64> = []
+        for value in Self.values {
+            var start = 0
+            for end in 0...value.count where end == value.count || !ExecBytes.isIdent(value[end]) {
+                if end > start { words.insert(WordHash.of(value[start..<end])) }
+                start = end + 1
+            }
+        }
+        #expect(words.count > 1000)
+        func check<Value: Sendable>(_ entries: [UInt64: Value], _ same: (Value, Value) -> Bool) {
+            let table = WordTable(entries)
+            #expect(table.count == entries.count)
+            for (key, value) in entries {
+                guard let found = table[key] else {
+                    Issue.record("key \(key) missing")
+                    continue
+                }
+                #expect(same(found, value))
+            }
+            for word in words { #expect((table[word] == nil) == (entries[word] == nil)) }
+        }
+        check(SQLVocabulary.entries) {
+            $0.word == $1.word && $0.function == $1.function && $0.systemObject == $1.systemObject
+        }
+        check(ShellVocabulary.entries) { $0.kind == $1.kind && $0.windows == $1.windows }
+        // Tables of every size up to a few hundred keys, including colliding slots.
+        for size in [0, 1, 2, 3, 4, 5, 15, 16, 17, 100, 700] {
+            var entries: [UInt64: Int] = [:]
+            for (index, word) in words.prefix(size).enumerated() { entries[word] = index }
+            check(entries, ==)
+        }
+    }
+}
+
 extension String {
     /// Two characters, `0`-padded on the left (a hex byte).
     fileprivate func leftPadded() -> String { count >= 2 ? self : String(repeating: "0", count: 2 - count) + self }

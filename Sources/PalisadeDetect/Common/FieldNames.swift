@@ -97,15 +97,16 @@ enum FieldNames {
     }
 
     /// Every exact name with its roles, keyed by `WordHash` (the name is compared on a hit).
-    static let exactByHash: [UInt64: (name: [UInt8], roles: Roles)] = {
-        var table: [UInt64: (name: [UInt8], roles: Roles)] = [:]
-        for (name, roles) in exact {
-            let hash = WordHash.of(name)
-            precondition(table[hash] == nil, "field-name hash collision: \(name)")
-            table[hash] = (Array(name.utf8), roles)
-        }
-        return table
-    }()
+    static let exactByHash = WordTable<(name: [UInt8], roles: Roles)>(
+        {
+            var table: [UInt64: (name: [UInt8], roles: Roles)] = [:]
+            for (name, roles) in exact {
+                let hash = WordHash.of(name)
+                precondition(table[hash] == nil, "field-name hash collision: \(name)")
+                table[hash] = (Array(name.utf8), roles)
+            }
+            return table
+        }())
 
     /// Every exact name with the roles it carries.
     static let exact: [String: Roles] = {
