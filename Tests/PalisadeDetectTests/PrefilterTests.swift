@@ -70,6 +70,37 @@ import Testing
         }
     }
 
+    /// The field-name tables (`FieldNames`: exact names by hash, markers by their first two
+    /// bytes) read every name like the plain comparisons: names from the lists, every word of the
+    /// corpus, and each with separators and capitals.
+    @Test func fieldNameTablesAgreeWithThePlainComparisons() {
+        var names: Set<String> = Set(FieldNames.exact.keys)
+        for list in [
+            NetField.redirectMarkers, NetField.urlMarkers, NetField.hostMarkers, NetField.mailMarkers,
+            NetField.fileMarkers, FieldProfile.codeMarkers, FieldProfile.freeTextMarkers, FieldProfile.commandMarkers,
+        ] {
+            for marker in list {
+                let text = marker.description
+                names.formUnion([text, "x" + text, text + "_id", "my-" + text.uppercased(), String(text.dropLast())])
+            }
+        }
+        for value in Self.values.prefix(3000) {
+            var start = 0
+            for end in 0...value.count
+            where end == value.count || !(ExecBytes.isIdent(value[end]) || value[end] == 0x2D) {
+                if end > start, end - start <= 70 { names.insert(String(decoding: value[start..<end], as: UTF8.self)) }
+                start = end + 1
+            }
+        }
+        #expect(names.count > 2000, "\(names.count) names")
+        for name in names {
+            let roles = FieldRoles.of(name)
+            #expect(roles.net == NetField.of(name, tables: false), "\(name)")
+            #expect(roles.profile == FieldProfile.of(name, tables: false), "\(name)")
+            #expect(roles.command == FieldProfile.isCommand(name, tables: false), "\(name)")
+        }
+    }
+
     @Test func needleSetOccursMatchesASearchPerNeedle() {
         let lists: [[StaticString]] = [
             ["powershell", "pwsh", "iex", "invoke-expression", "downloadstring(", "net.webclient"],
