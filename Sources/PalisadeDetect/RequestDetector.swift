@@ -43,3 +43,9 @@ public protocol RequestDetector: Sendable {
     var name: String { get }
     func detect(_ request: RequestContext, hits: inout [Hit])
 }
+
+extension ByteSet {
+    /// Whether every byte of `other` is present.
+    @inline(__always)
+    func holds(_ other: ByteSet) -> Bool { union(other) == self }
+}

@@ -269,6 +269,28 @@ extension PrefilterTests {
                 $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "=")
             }
             #expect(bytes.intersects(NoSQLiDetector.textBytes) == interesting, "nosqli text gate: \(value.prefix(60))")
+            let gate = NoSQLiDetector.Gate.self
+            if NoSQLiDetector.thisComparison(slice) != nil {
+                #expect(bytes.holds(gate.this), "nosqli this gate: \(value.prefix(60))")
+                checked += 1
+            }
+            if NoSQLiDetector.jsSleep(slice) != nil {
+                #expect(bytes.holds(gate.sleep), "nosqli sleep gate: \(value.prefix(60))")
+                checked += 1
+            }
+            if NoSQLiDetector.shellCall(slice) != nil {
+                #expect(bytes.holds(gate.shell), "nosqli shell gate: \(value.prefix(60))")
+                checked += 1
+            }
+            if NoSQLiDetector.objectLiteralOperator(slice) != nil {
+                #expect(
+                    bytes.contains(UInt8(ascii: "$")) && bytes.intersects(gate.literalBefore), "nosqli literal gate")
+                checked += 1
+            }
+            if NoSQLiDetector.quoteBreakout(slice) != nil {
+                #expect(bytes.intersects(gate.quotes) && bytes.intersects(gate.breaks), "nosqli breakout gate")
+                checked += 1
+            }
             if PrototypePollutionDetector.pathMatch(slice, keyed: false) != nil || slice.elementsEqual("__proto__".utf8)
             {
                 #expect(PrototypePollutionDetector.mayHoldPath(bytes), "prototype gate: \(value.prefix(60))")

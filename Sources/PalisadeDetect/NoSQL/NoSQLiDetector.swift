@@ -229,15 +229,18 @@ public struct NoSQLiDetector: RequestDetector {
         }
         guard value.count >= 6, bytes.intersects(textBytes) else { return nil }
         let found: (Range<Int>, Double, String)?
-        if let range = thisComparison(value) {
+        // Each reading runs only when the value holds the bytes it needs (`Gate`).
+        if bytes.holds(Gate.this), let range = thisComparison(value) {
             found = (range, 0.75, "nosqli.js_this_field")
-        } else if let range = jsSleep(value) {
+        } else if bytes.holds(Gate.sleep), let range = jsSleep(value) {
             found = (range, 0.7, "nosqli.js_sleep")
-        } else if let range = shellCall(value) {
+        } else if bytes.holds(Gate.shell), let range = shellCall(value) {
             found = (range, 0.75, "nosqli.mongo_shell")
-        } else if let range = objectLiteralOperator(value) {
+        } else if bytes.contains(UInt8(ascii: "$")), bytes.intersects(Gate.literalBefore),
+            let range = objectLiteralOperator(value)
+        {
             found = (range, 0.65, "nosqli.operator_literal")
-        } else if let range = quoteBreakout(value) {
+        } else if bytes.intersects(Gate.quotes), bytes.intersects(Gate.breaks), let range = quoteBreakout(value) {
             found = (range, 0.7, "nosqli.js_breakout")
         } else {
             found = nil
@@ -248,6 +251,14 @@ public struct NoSQLiDetector: RequestDetector {
         // fields get 0.6 of the confidence, under the default threshold.
         let factor = FieldProfile.of(field) == .freeText ? 0.6 : 1.0
         return hit(value, range, confidence * factor, rule, index, field)
+    }
+
+    /// The bytes each JavaScript reading needs (necessary conditions, case-sensitive like the
+    /// readings): `this.`, `sleep(`, `db.`; an operator literal a `$` after `{` or `,`; a quote
+    /// breakout a quote and one of `;` `|` `&`.
+    enum Gate {
+        static let this = ByteSet("this."), sleep = ByteSet("sleep("), shell = ByteSet("db.")
+        static let literalBefore = ByteSet("{,"), quotes = ByteSet("'\""), breaks = ByteSet(";|&")
     }
 
     static func hit(

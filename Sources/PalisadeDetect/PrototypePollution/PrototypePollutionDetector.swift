@@ -106,7 +106,7 @@ public struct PrototypePollutionDetector: RequestDetector {
     /// A necessary condition of `pathMatch` and of a value equal to `__proto__`, on the bytes
     /// present in the value: all the bytes of `__proto__` or all those of `constructor`.
     static func mayHoldPath(_ bytes: ByteSet) -> Bool {
-        bytes.union(protoBytes) == bytes || bytes.union(constructorBytes) == bytes
+        bytes.holds(protoBytes) || bytes.holds(constructorBytes)
     }
 
     /// Allocation-free pre-filter on a segment: `__proto__` needs `__p`, `constructor…prototype`
