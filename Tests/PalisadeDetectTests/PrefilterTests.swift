@@ -296,6 +296,13 @@ extension PrefilterTests {
                 #expect(PrototypePollutionDetector.mayHoldPath(bytes), "prototype gate: \(value.prefix(60))")
                 checked += 1
             }
+            // One pass for tools and surveys reads a User-Agent like the two searches.
+            let tool = ScannerDetector.find(ScannerDetector.tools, in: slice)
+            let survey = tool == nil ? ScannerDetector.find(ScannerDetector.surveys, in: slice) : nil
+            let both = ScannerDetector.userAgentName(slice)
+            #expect(both?.tool == (tool != nil ? true : survey != nil ? false : nil), "user-agent: \(value.prefix(60))")
+            #expect(both?.range == (tool ?? survey), "user-agent range: \(value.prefix(60))")
+            if tool != nil || survey != nil { checked += 1 }
             if ScannerDetector.shellshock(slice) != nil {
                 #expect(bytes.contains(UInt8(ascii: "(")), "shellshock gate: \(value.prefix(60))")
                 checked += 1
@@ -304,6 +311,14 @@ extension PrefilterTests {
                 #expect(bytes.contains(UInt8(ascii: ".")), "oast gate: \(value.prefix(60))")
                 checked += 1
             }
+        }
+        // A survey crawler before a tool, and the reverse: the tool wins either way.
+        for text in ["censysinspect/1.1 then sqlmap/1.7", "sqlmap/1.7 and Shodan", "Expanse, a Palo Alto Networks"] {
+            let slice = Array(text.utf8)[...]
+            let tool = ScannerDetector.find(ScannerDetector.tools, in: slice)
+            let survey = ScannerDetector.find(ScannerDetector.surveys, in: slice)
+            #expect(ScannerDetector.userAgentName(slice)?.tool == (tool != nil ? true : survey != nil ? false : nil))
+            #expect(ScannerDetector.userAgentName(slice)?.range == (tool ?? survey))
         }
         #expect(checked > 30, "only \(checked) readings checked")
     }
