@@ -109,6 +109,18 @@ import Testing
         ]
         for list in lists {
             let needles = NeedleSet(list)
+            // `mayStart` (one bitmap load) is a necessary condition of a match at that position.
+            for value in Self.values.prefix(2000) {
+                let slice = value[...]
+                for at in slice.indices {
+                    let starts = needles.needles.indices.contains {
+                        needles.matches($0, in: slice, at: at) && Bytes.lower(slice[at]) == needles.needles[$0][0]
+                    }
+                    if starts {
+                        #expect(needles.mayStart(in: slice, at: at), "\(list.first!) at \(at) in \(value.prefix(60))")
+                    }
+                }
+            }
             for value in Self.values {
                 let slice = value[...]
                 let expected = list.contains { ByteFind.index(of: $0, in: slice, ignoringCase: true) != nil }
