@@ -35,6 +35,9 @@ public struct DetectionContext: Sendable {
         summary = (ByteSet(presentIn: value), value.count)
     }
 
+    /// The summary made with the context (`init(value:…)`), if any.
+    var valueBytes: ByteSet? { summary?.bytes }
+
     /// The bytes present in `value`: the summary made with the context when it is this value's
     /// (same length), else one pass over `value`.
     @inline(__always)

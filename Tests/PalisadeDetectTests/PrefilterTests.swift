@@ -70,6 +70,37 @@ import Testing
         }
     }
 
+    /// The field-name tables (`FieldNames`: exact names by hash, markers by their first two
+    /// bytes) read every name like the plain comparisons: names from the lists, every word of the
+    /// corpus, and each with separators and capitals.
+    @Test func fieldNameTablesAgreeWithThePlainComparisons() {
+        var names: Set<String> = Set(FieldNames.exact.keys)
+        for list in [
+            NetField.redirectMarkers, NetField.urlMarkers, NetField.hostMarkers, NetField.mailMarkers,
+            NetField.fileMarkers, FieldProfile.codeMarkers, FieldProfile.freeTextMarkers, FieldProfile.commandMarkers,
+        ] {
+            for marker in list {
+                let text = marker.description
+                names.formUnion([text, "x" + text, text + "_id", "my-" + text.uppercased(), String(text.dropLast())])
+            }
+        }
+        for value in Self.values.prefix(3000) {
+            var start = 0
+            for end in 0...value.count
+            where end == value.count || !(ExecBytes.isIdent(value[end]) || value[end] == 0x2D) {
+                if end > start, end - start <= 70 { names.insert(String(decoding: value[start..<end], as: UTF8.self)) }
+                start = end + 1
+            }
+        }
+        #expect(names.count > 2000, "\(names.count) names")
+        for name in names {
+            let roles = FieldRoles.of(name)
+            #expect(roles.net == NetField.of(name, tables: false), "\(name)")
+            #expect(roles.profile == FieldProfile.of(name, tables: false), "\(name)")
+            #expect(roles.command == FieldProfile.isCommand(name, tables: false), "\(name)")
+        }
+    }
+
     @Test func needleSetOccursMatchesASearchPerNeedle() {
         let lists: [[StaticString]] = [
             ["powershell", "pwsh", "iex", "invoke-expression", "downloadstring(", "net.webclient"],
@@ -78,6 +109,18 @@ import Testing
         ]
         for list in lists {
             let needles = NeedleSet(list)
+            // `mayStart` (one bitmap load) is a necessary condition of a match at that position.
+            for value in Self.values.prefix(2000) {
+                let slice = value[...]
+                for at in slice.indices {
+                    let starts = needles.needles.indices.contains {
+                        needles.matches($0, in: slice, at: at) && Bytes.lower(slice[at]) == needles.needles[$0][0]
+                    }
+                    if starts {
+                        #expect(needles.mayStart(in: slice, at: at), "\(list.first!) at \(at) in \(value.prefix(60))")
+                    }
+                }
+            }
             for value in Self.values {
                 let slice = value[...]
                 let expected = list.contains { ByteFind.index(of: $0, in: slice, ignoringCase: true) != nil }
@@ -148,4 +191,228 @@ import Testing
         }
         #expect(checked > 1000, "only \(checked) readings checked")
     }
+
+    /// Requests built from corpus values, placed where the analyzer's shortcuts apply: query and
+    /// form parameters, JSON values and keys, headers, cookies and the path.
+    static let requests: [CaptureRecord] = {
+        func encoded(_ value: [UInt8]) -> String {
+            var out = ""
+            for byte in value {
+                if ExecBytes.isAlpha(byte) || (byte >= 0x30 && byte <= 0x39) {
+                    out.unicodeScalars.append(UnicodeScalar(byte))
+                } else {
+                    out += "%" + String(byte, radix: 16, uppercase: true).leftPadded()
+                }
+            }
+            return out
+        }
+        func json(_ value: [UInt8]) -> String {
+            var out = "\""
+            for scalar in String(decoding: value, as: UTF8.self).unicodeScalars {
+                switch scalar {
+                case "\"", "\\": out += "\\" + String(scalar)
+                case _ where scalar.value < 0x20: out += "\\u00" + String(scalar.value, radix: 16).leftPadded()
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        var records: [CaptureRecord] = []
+        for value in values {
+            let q = encoded(value)
+            let text = String(decoding: value, as: UTF8.self)
+            let plainHeader = !value.contains(0x0A) && !value.contains(0x0D)
+            var headers: [CaptureRecord.Header] = [
+                .init("content-type", "application/json"), .init("cookie", "p=\(q)"),
+            ]
+            if plainHeader { headers.append(.init("user-agent", text)) }
+            records.append(
+                CaptureRecord(
+                    id: "a", ts: 0, method: "POST", rawPath: "/api/items/\(q)?q=\(q)&url=\(q)", headers: headers,
+                    body: Array(
+                        "{\"name\":\(json(value)),\"path\":[\(json(value))],\(json(value)):{\"cmd\":\(json(value))}}"
+                            .utf8)))
+            records.append(
+                CaptureRecord(
+                    id: "b", ts: 0, method: "POST", rawPath: "/login",
+                    headers: [.init("content-type", "application/x-www-form-urlencoded")],
+                    body: Array("user=\(q)&\(q)=1&next=\(q)".utf8)))
+        }
+        return records
+    }()
+
+    /// The analyzer calls the standard detectors on their concrete types; any other list goes
+    /// through one closure per detector. Both must give the same verdicts.
+    @Test func standardDetectorsFastPathMatchesTheGeneralLoop() {
+        struct Silent: Detector {
+            let name = "silent"
+            func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {}
+        }
+        // No time budget: a request cut short under a loaded test run would differ between the two.
+        var limits = DecodeLimits.default
+        limits.timeBudgetMicros = 600_000_000
+        let fast = Analyzer(limits: limits)
+        let general = Analyzer(limits: limits, detectors: DetectorRegistry.standard + [Silent()])
+        #expect(Analyzer.isStandard(DetectorRegistry.standard))
+        #expect(!Analyzer.isStandard(general.detectors))
+        #expect(!Analyzer.isStandard(Array(DetectorRegistry.standard.reversed())))
+        for record in Self.requests {
+            let a = fast.analyze(record).verdict
+            let b = general.analyze(record).verdict
+            #expect(a.hits == b.hits, "\(record.rawPath)")
+            #expect(a.score == b.score)
+        }
+    }
+}
+
+extension PrefilterTests {
+    /// The request-level gates on the analyzer's value summaries (`RequestContext.bytes(ofPoint:)`)
+    /// are necessary conditions of the readings they guard.
+    @Test func requestLevelGatesAreNecessaryConditions() {
+        var checked = 0
+        for value in Self.values {
+            let slice = value[...]
+            let bytes = ByteSet(presentIn: slice)
+            if NoSQLiDetector.operatorIn(slice) != nil {
+                #expect(bytes.contains(UInt8(ascii: "$")), "nosqli key gate: \(value.prefix(60))")
+                checked += 1
+            }
+            let interesting = slice.contains {
+                $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "=")
+            }
+            #expect(bytes.intersects(NoSQLiDetector.textBytes) == interesting, "nosqli text gate: \(value.prefix(60))")
+            let gate = NoSQLiDetector.Gate.self
+            if NoSQLiDetector.thisComparison(slice) != nil {
+                #expect(bytes.holds(gate.this), "nosqli this gate: \(value.prefix(60))")
+                checked += 1
+            }
+            if NoSQLiDetector.jsSleep(slice) != nil {
+                #expect(bytes.holds(gate.sleep), "nosqli sleep gate: \(value.prefix(60))")
+                checked += 1
+            }
+            if NoSQLiDetector.shellCall(slice) != nil {
+                #expect(bytes.holds(gate.shell), "nosqli shell gate: \(value.prefix(60))")
+                checked += 1
+            }
+            if NoSQLiDetector.objectLiteralOperator(slice) != nil {
+                #expect(
+                    bytes.contains(UInt8(ascii: "$")) && bytes.intersects(gate.literalBefore), "nosqli literal gate")
+                checked += 1
+            }
+            if NoSQLiDetector.quoteBreakout(slice) != nil {
+                #expect(bytes.intersects(gate.quotes) && bytes.intersects(gate.breaks), "nosqli breakout gate")
+                checked += 1
+            }
+            if PrototypePollutionDetector.pathMatch(slice, keyed: false) != nil || slice.elementsEqual("__proto__".utf8)
+            {
+                #expect(PrototypePollutionDetector.mayHoldPath(bytes), "prototype gate: \(value.prefix(60))")
+                checked += 1
+            }
+            // One pass for tools and surveys reads a User-Agent like the two searches.
+            let tool = ScannerDetector.find(ScannerDetector.tools, in: slice)
+            let survey = tool == nil ? ScannerDetector.find(ScannerDetector.surveys, in: slice) : nil
+            let both = ScannerDetector.userAgentName(slice)
+            #expect(both?.tool == (tool != nil ? true : survey != nil ? false : nil), "user-agent: \(value.prefix(60))")
+            #expect(both?.range == (tool ?? survey), "user-agent range: \(value.prefix(60))")
+            if tool != nil || survey != nil { checked += 1 }
+            if ScannerDetector.shellshock(slice) != nil {
+                #expect(bytes.contains(UInt8(ascii: "(")), "shellshock gate: \(value.prefix(60))")
+                checked += 1
+            }
+            if ScannerDetector.find(ScannerDetector.oastDomains, in: slice, wordStart: false) != nil {
+                #expect(bytes.contains(UInt8(ascii: ".")), "oast gate: \(value.prefix(60))")
+                checked += 1
+            }
+        }
+        // A survey crawler before a tool, and the reverse: the tool wins either way.
+        for text in ["censysinspect/1.1 then sqlmap/1.7", "sqlmap/1.7 and Shodan", "Expanse, a Palo Alto Networks"] {
+            let slice = Array(text.utf8)[...]
+            let tool = ScannerDetector.find(ScannerDetector.tools, in: slice)
+            let survey = ScannerDetector.find(ScannerDetector.surveys, in: slice)
+            #expect(ScannerDetector.userAgentName(slice)?.tool == (tool != nil ? true : survey != nil ? false : nil))
+            #expect(ScannerDetector.userAgentName(slice)?.range == (tool ?? survey))
+        }
+        #expect(checked > 30, "only \(checked) readings checked")
+    }
+
+    /// The request-level detectors find the same hits with the analyzer's summaries as with none
+    /// (every gate open), over requests built from every corpus value.
+    @Test func requestLevelDetectorsMatchTheUngatedReading() {
+        var limits = DecodeLimits.default
+        limits.timeBudgetMicros = 600_000_000
+        let decoder = RequestDecoder(limits: limits)
+        var compared = 0
+        var records = Self.requests
+        for file in [
+            "nosqli.txt", "prototype_pollution.txt", "scanner.txt", "graphql_abuse.txt", "protocol_anomaly.txt",
+        ] {
+            records += Corpus.load(file).map(RequestCorpus.record)
+        }
+        for record in records {
+            let decoded = decoder.decode(record)
+            var gated = RequestContext(record: record, decoded: decoded, sensitivity: .default)
+            var open = gated
+            open.valueBytes = Array(repeating: RequestContext.everyByte, count: decoded.points.count)
+            gated.valueBytes = decoded.points.map { point in
+                switch point.kind {
+                case .text, .key, .filename, .binary, .markup:
+                    point.isContainer || point.value.isEmpty
+                        ? RequestContext.everyByte : ByteSet(presentIn: point.value[...])
+                case .number, .boolean, .null: RequestContext.everyByte
+                }
+            }
+            for detector in DetectorRegistry.requestLevel {
+                var a: [Hit] = []
+                var b: [Hit] = []
+                detector.detect(gated, hits: &a)
+                detector.detect(open, hits: &b)
+                #expect(a == b, "\(detector.name): \(record.rawPath)")
+                compared += a.count
+            }
+        }
+        #expect(compared > 100, "only \(compared) hits compared")
+    }
+}
+
+extension PrefilterTests {
+    /// `WordTable` answers like the dictionary it is built from: every key with its value, and
+    /// nothing for the hashes of every word of the corpus that is not a key.
+    @Test func wordTableAnswersLikeItsDictionary() {
+        var words: Set<UInt64> = []
+        for value in Self.values {
+            var start = 0
+            for end in 0...value.count where end == value.count || !ExecBytes.isIdent(value[end]) {
+                if end > start { words.insert(WordHash.of(value[start..<end])) }
+                start = end + 1
+            }
+        }
+        #expect(words.count > 1000)
+        func check<Value: Sendable>(_ entries: [UInt64: Value], _ same: (Value, Value) -> Bool) {
+            let table = WordTable(entries)
+            #expect(table.count == entries.count)
+            for (key, value) in entries {
+                guard let found = table[key] else {
+                    Issue.record("key \(key) missing")
+                    continue
+                }
+                #expect(same(found, value))
+            }
+            for word in words { #expect((table[word] == nil) == (entries[word] == nil)) }
+        }
+        check(SQLVocabulary.entries) {
+            $0.word == $1.word && $0.function == $1.function && $0.systemObject == $1.systemObject
+        }
+        check(ShellVocabulary.entries) { $0.kind == $1.kind && $0.windows == $1.windows }
+        // Tables of every size up to a few hundred keys, including colliding slots.
+        for size in [0, 1, 2, 3, 4, 5, 15, 16, 17, 100, 700] {
+            var entries: [UInt64: Int] = [:]
+            for (index, word) in words.prefix(size).enumerated() { entries[word] = index }
+            check(entries, ==)
+        }
+    }
+}
+
+extension String {
+    /// Two characters, `0`-padded on the left (a hex byte).
+    fileprivate func leftPadded() -> String { count >= 2 ? self : String(repeating: "0", count: 2 - count) + self }
 }

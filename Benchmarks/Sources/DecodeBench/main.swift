@@ -4,6 +4,9 @@
 //        DecodeBench --passes N decode|analyze — exactly N passes over the corpus through
 // `runPasses`, nothing timed: for `valgrind --tool=callgrind --toggle-collect='*runPasses*'`
 // (instructions per request, repeatable on a shared machine).
+//        DecodeBench --dump OUT REPO — the full decode of the bench corpus, the golden fixtures and
+// the detector corpus lines (Dump.swift); DecodeBench --dump-hits FILE — every detector's hits
+// over the test corpora (HitDump.swift): both to compare two builds byte for byte.
 //        DECODE_BENCH_JWT_CLIENTS=N (environment): N distinct bearer tokens in turn (default 1).
 import Foundation
 import MallocInterposerSwift
@@ -11,6 +14,10 @@ import PalisadeDetect
 
 if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "--dump" {
     Dump.run(output: CommandLine.arguments[2], repo: CommandLine.arguments[3])
+    exit(0)
+}
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--dump-hits" {
+    HitDump.run(to: CommandLine.arguments[2])
     exit(0)
 }
 // DECODE_BENCH_JWT_CLIENTS=N: the bearer tokens of N clients in turn instead of one token in

@@ -272,7 +272,7 @@ public struct CodeInjectionDetector: Detector {
     static let qClass: UInt32 = 2048
     static let qRequire: UInt32 = 4096
 
-    static let notable: [UInt64: UInt32] = [
+    static let notable = WordTable<UInt32>([
         WordHash.of("getruntime"): qRuntime, WordHash.of("runtime"): qRuntime,
         WordHash.of("child_process"): qChildProcess, WordHash.of("subprocess"): qSubprocess,
         WordHash.of("os"): qOS, WordHash.of("posix"): qOS, WordHash.of("kernel"): qKernel, WordHash.of("io"): qIO,
@@ -282,70 +282,72 @@ public struct CodeInjectionDetector: Detector {
         WordHash.of("scriptenginemanager"): qScript, WordHash.of("getenginebyname"): qScript,
         WordHash.of("forname"): qClass, WordHash.of("getclass"): qClass, WordHash.of("getmethod"): qClass,
         WordHash.of("require"): qRequire,
-    ]
+    ])
 
-    static let sinks: [UInt64: Sink] = {
-        var t: [UInt64: Sink] = [:]
-        func add(_ names: [String], _ sink: Sink) { for n in names { t[WordHash.of(n)] = sink } }
-        // PHP
-        add(
-            ["shell_exec", "passthru", "proc_open", "pcntl_exec", "popen"],
-            Sink(rule: "code_injection.php_exec", confidence: 0.9, generic: true))
-        add(["system"], Sink(rule: "code_injection.exec_call", confidence: 0.88, generic: true))
-        add(["exec"], Sink(rule: "code_injection.exec_call", confidence: 0.85, generic: true))
-        add(
-            ["eval", "assert", "create_function", "call_user_func", "call_user_func_array", "array_map", "usort"],
-            Sink(rule: "code_injection.eval", confidence: 0.85, generic: true))
-        add(["phpinfo"], Sink(rule: "code_injection.php_probe", confidence: 0.85, generic: false, bare: true))
-        add(
-            ["base64_decode", "gzinflate", "str_rot13", "gzuncompress", "hex2bin", "chr"],
-            Sink(rule: "code_injection.php_decode", confidence: 0.5, generic: true))
-        add(
-            ["file_put_contents", "fwrite", "highlight_file", "show_source", "file_get_contents", "readfile"],
-            Sink(rule: "code_injection.php_file", confidence: 0.7, generic: true))
-        add(["preg_replace"], Sink(rule: "code_injection.preg_replace_e", confidence: 0.5, generic: true))
-        // Python
-        add(["__import__"], Sink(rule: "code_injection.python_import", confidence: 0.95, generic: false))
-        add(
-            ["popen", "system", "execv", "execve", "execl", "execlp", "spawnv", "getoutput", "getstatusoutput"],
-            Sink(rule: "code_injection.python_os", confidence: 0.93, generic: true, needs: qOS | qSubprocess))
-        add(
-            ["check_output", "check_call", "call", "run", "popen", "getoutput"],
-            Sink(rule: "code_injection.python_subprocess", confidence: 0.93, generic: true, needs: qSubprocess))
-        add(["compile"], Sink(rule: "code_injection.eval", confidence: 0.55, generic: true))
-        add(["loads"], Sink(rule: "code_injection.python_loads", confidence: 0.75, generic: true, needs: qPickle))
-        // JavaScript (server)
-        add(["require"], Sink(rule: "code_injection.js_require", confidence: 0.6, generic: true))
-        add(
-            ["execsync", "spawnsync", "execfile", "execfilesync", "spawn", "fork"],
-            Sink(
-                rule: "code_injection.js_child_process", confidence: 0.93, generic: true,
-                needs: qChildProcess | qRequire | qProcess))
-        add(["binding"], Sink(rule: "code_injection.js_process", confidence: 0.9, generic: false, needs: qProcess))
-        add(["function"], Sink(rule: "code_injection.js_function", confidence: 0.8, generic: true))
-        add(["settimeout", "setinterval"], Sink(rule: "code_injection.eval", confidence: 0.6, generic: true))
-        // Ruby
-        add(
-            ["instance_eval", "class_eval", "module_eval", "instance_exec", "binding_eval"],
-            Sink(rule: "code_injection.ruby_eval", confidence: 0.85, generic: true))
-        add(
-            ["spawn", "exec", "system", "open", "popen", "popen3", "capture2", "capture3"],
-            Sink(rule: "code_injection.ruby_exec", confidence: 0.92, generic: true, needs: qKernel | qIO | qOpen3))
-        add(
-            ["send", "public_send", "__send__"], Sink(rule: "code_injection.ruby_send", confidence: 0.5, generic: true))
-        // Java
-        add(["exec"], Sink(rule: "code_injection.exec_call", confidence: 0.85, generic: true))
-        add(["processbuilder"], Sink(rule: "code_injection.java_processbuilder", confidence: 0.9, generic: true))
-        add(
-            ["getenginebyname", "getenginebyextension"],
-            Sink(rule: "code_injection.java_script_engine", confidence: 0.85, generic: true))
-        add(["forname"], Sink(rule: "code_injection.java_reflection", confidence: 0.5, generic: true))
-        add(["getruntime"], Sink(rule: "code_injection.java_runtime", confidence: 0.5, generic: false, bare: true))
-        add(
-            ["defineclass", "newinstance"],
-            Sink(rule: "code_injection.java_reflection", confidence: 0.55, generic: false, bare: true))
-        return t
-    }()
+    static let sinks = WordTable<Sink>(
+        {
+            var t: [UInt64: Sink] = [:]
+            func add(_ names: [String], _ sink: Sink) { for n in names { t[WordHash.of(n)] = sink } }
+            // PHP
+            add(
+                ["shell_exec", "passthru", "proc_open", "pcntl_exec", "popen"],
+                Sink(rule: "code_injection.php_exec", confidence: 0.9, generic: true))
+            add(["system"], Sink(rule: "code_injection.exec_call", confidence: 0.88, generic: true))
+            add(["exec"], Sink(rule: "code_injection.exec_call", confidence: 0.85, generic: true))
+            add(
+                ["eval", "assert", "create_function", "call_user_func", "call_user_func_array", "array_map", "usort"],
+                Sink(rule: "code_injection.eval", confidence: 0.85, generic: true))
+            add(["phpinfo"], Sink(rule: "code_injection.php_probe", confidence: 0.85, generic: false, bare: true))
+            add(
+                ["base64_decode", "gzinflate", "str_rot13", "gzuncompress", "hex2bin", "chr"],
+                Sink(rule: "code_injection.php_decode", confidence: 0.5, generic: true))
+            add(
+                ["file_put_contents", "fwrite", "highlight_file", "show_source", "file_get_contents", "readfile"],
+                Sink(rule: "code_injection.php_file", confidence: 0.7, generic: true))
+            add(["preg_replace"], Sink(rule: "code_injection.preg_replace_e", confidence: 0.5, generic: true))
+            // Python
+            add(["__import__"], Sink(rule: "code_injection.python_import", confidence: 0.95, generic: false))
+            add(
+                ["popen", "system", "execv", "execve", "execl", "execlp", "spawnv", "getoutput", "getstatusoutput"],
+                Sink(rule: "code_injection.python_os", confidence: 0.93, generic: true, needs: qOS | qSubprocess))
+            add(
+                ["check_output", "check_call", "call", "run", "popen", "getoutput"],
+                Sink(rule: "code_injection.python_subprocess", confidence: 0.93, generic: true, needs: qSubprocess))
+            add(["compile"], Sink(rule: "code_injection.eval", confidence: 0.55, generic: true))
+            add(["loads"], Sink(rule: "code_injection.python_loads", confidence: 0.75, generic: true, needs: qPickle))
+            // JavaScript (server)
+            add(["require"], Sink(rule: "code_injection.js_require", confidence: 0.6, generic: true))
+            add(
+                ["execsync", "spawnsync", "execfile", "execfilesync", "spawn", "fork"],
+                Sink(
+                    rule: "code_injection.js_child_process", confidence: 0.93, generic: true,
+                    needs: qChildProcess | qRequire | qProcess))
+            add(["binding"], Sink(rule: "code_injection.js_process", confidence: 0.9, generic: false, needs: qProcess))
+            add(["function"], Sink(rule: "code_injection.js_function", confidence: 0.8, generic: true))
+            add(["settimeout", "setinterval"], Sink(rule: "code_injection.eval", confidence: 0.6, generic: true))
+            // Ruby
+            add(
+                ["instance_eval", "class_eval", "module_eval", "instance_exec", "binding_eval"],
+                Sink(rule: "code_injection.ruby_eval", confidence: 0.85, generic: true))
+            add(
+                ["spawn", "exec", "system", "open", "popen", "popen3", "capture2", "capture3"],
+                Sink(rule: "code_injection.ruby_exec", confidence: 0.92, generic: true, needs: qKernel | qIO | qOpen3))
+            add(
+                ["send", "public_send", "__send__"],
+                Sink(rule: "code_injection.ruby_send", confidence: 0.5, generic: true))
+            // Java
+            add(["exec"], Sink(rule: "code_injection.exec_call", confidence: 0.85, generic: true))
+            add(["processbuilder"], Sink(rule: "code_injection.java_processbuilder", confidence: 0.9, generic: true))
+            add(
+                ["getenginebyname", "getenginebyextension"],
+                Sink(rule: "code_injection.java_script_engine", confidence: 0.85, generic: true))
+            add(["forname"], Sink(rule: "code_injection.java_reflection", confidence: 0.5, generic: true))
+            add(["getruntime"], Sink(rule: "code_injection.java_runtime", confidence: 0.5, generic: false, bare: true))
+            add(
+                ["defineclass", "newinstance"],
+                Sink(rule: "code_injection.java_reflection", confidence: 0.55, generic: false, bare: true))
+            return t
+        }())
 
     static func judgeCall(
         _ value: ArraySlice<UInt8>, sink: Sink, qualifier: UInt64, qualifiers: UInt32, start: Int, open: Int,

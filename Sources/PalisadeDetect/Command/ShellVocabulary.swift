@@ -20,7 +20,9 @@ enum ShellVocabulary {
         var windows: Bool
     }
 
-    static let table: [UInt64: Entry] = {
+    static let table = WordTable(entries)
+
+    static let entries: [UInt64: Entry] = {
         var table: [UInt64: Entry] = [:]
         func add(_ names: [String], _ kind: Kind, windows: Bool = false) {
             for name in names { table[WordHash.of(name)] = Entry(kind: kind, windows: windows) }

@@ -66,6 +66,9 @@ struct NeedleSet: Sendable {
     /// Per lowercased first byte: the second bytes of the needles starting with it, in both cases
     /// (every byte when a needle is that one byte long).
     private let secondBytes: [ByteSet]
+    /// Bit `b0 << 8 | b1` set when `firstBytes` holds `b0` and `secondBytes[lower(b0)]` holds `b1`:
+    /// `mayStart`'s two tests as one load.
+    private let pairs: [UInt64]
 
     init(_ list: [StaticString]) {
         needles = list.map { needle in
@@ -90,6 +93,14 @@ struct NeedleSet: Sendable {
         byFirstByte = table
         firstBytes = first
         secondBytes = second
+        var pairs = [UInt64](repeating: 0, count: 1024)
+        for b0 in UInt8.min...UInt8.max where first.contains(b0) {
+            for b1 in UInt8.min...UInt8.max where second[Int(Bytes.lower(b0))].contains(b1) {
+                let pair = Int(b0) << 8 | Int(b1)
+                pairs[pair >> 6] |= 1 << UInt64(pair & 63)
+            }
+        }
+        self.pairs = pairs
     }
 
     /// Whether a needle may start at `at`: the byte there and the next are the first two of some
@@ -97,9 +108,9 @@ struct NeedleSet: Sendable {
     @inline(__always)
     func mayStart(in haystack: ArraySlice<UInt8>, at: Int) -> Bool {
         let byte = haystack[at]
-        guard firstBytes.contains(byte) else { return false }
-        guard at + 1 < haystack.endIndex else { return true }
-        return secondBytes[Int(Bytes.lower(byte))].contains(haystack[at + 1])
+        guard at + 1 < haystack.endIndex else { return firstBytes.contains(byte) }
+        let pair = Int(byte) << 8 | Int(haystack[at + 1])
+        return pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
     }
 
     /// Whether any needle occurs in `haystack` (ASCII case-insensitively), in one pass: needles

@@ -59,34 +59,13 @@ enum FieldNames {
                 length += 1
             }
             let name = UnsafeBufferPointer(rebasing: buffer[0..<length])
+            let tables = FieldNames.tables
             var reading = Reading(exact: [], marked: [], ipSuffix: false)
-            if let entry = exactByHash[hash], entry.name.elementsEqual(name) { reading.exact = entry.roles }
-            reading.marked = marks(in: name)
+            if let entry = tables.exact[hash], tables.isExact(entry, name) { reading.exact = entry.roles }
+            reading.marked = tables.marks(in: name)
             reading.ipSuffix = hasSuffix(name, "ip") || hasSuffix(name, "ipaddress") || hasSuffix(name, "addr")
             return reading
         }
-    }
-
-    private static func marks(in bytes: UnsafeBufferPointer<UInt8>) -> Roles {
-        var roles: Roles = []
-        let table = markerTable  // one access to the static, not one per byte
-        table.bytes.withUnsafeBufferPointer { all in
-            // Every marker has two bytes or more: the first two settle most positions.
-            for start in bytes.indices where table.first.contains(bytes[start]) {
-                guard start + 1 < bytes.count, table.second[Int(bytes[start])].contains(bytes[start + 1]) else {
-                    continue
-                }
-                for marker in table.byFirstByte[Int(bytes[start])] where bytes.count - start >= marker.count {
-                    var matched = true
-                    for offset in 1..<marker.count where bytes[start + offset] != all[marker.offset + offset] {
-                        matched = false
-                        break
-                    }
-                    if matched { roles.insert(marker.role) }
-                }
-            }
-        }
-        return roles
     }
 
     private static func hasSuffix(_ bytes: UnsafeBufferPointer<UInt8>, _ suffix: StaticString) -> Bool {
@@ -96,16 +75,105 @@ enum FieldNames {
         return true
     }
 
-    /// Every exact name with its roles, keyed by `WordHash` (the name is compared on a hit).
-    static let exactByHash: [UInt64: (name: [UInt8], roles: Roles)] = {
-        var table: [UInt64: (name: [UInt8], roles: Roles)] = [:]
-        for (name, roles) in exact {
-            let hash = WordHash.of(name)
-            precondition(table[hash] == nil, "field-name hash collision: \(name)")
-            table[hash] = (Array(name.utf8), roles)
+    /// A name or marker (all lowercase ASCII) in `Tables.bytes`, with its roles.
+    struct Entry: Sendable {
+        var offset: Int32
+        var count: Int32
+        var roles: Roles
+    }
+
+    /// The exact names and the markers over one flat byte array, built once: a lookup copies no
+    /// array and retains nothing per name (one reference to this object).
+    final class Tables: Sendable {
+        /// Every exact name and marker, one after the other (`Entry.offset`, `Entry.count`).
+        let bytes: [UInt8]
+        /// Every exact name by its `WordHash` (the bytes are compared on a hit).
+        let exact: WordTable<Entry>
+        /// The markers ordered by first byte: those starting with byte `b` are
+        /// `markers[byFirst[b]..<byFirst[b + 1]]`.
+        let markers: [Entry]
+        let byFirst: [Int32]
+        /// Bit `b0 << 8 | b1` set when a marker starts with bytes `b0 b1` (every marker has two
+        /// bytes or more: the first two settle most positions).
+        let pairs: [UInt64]
+
+        init(exact names: [String: Roles], markers list: [(StaticString, Roles)]) {
+            var bytes: [UInt8] = []
+            var exact: [UInt64: Entry] = [:]
+            for (name, roles) in names {
+                let hash = WordHash.of(name)
+                precondition(exact[hash] == nil, "field-name hash collision: \(name)")
+                exact[hash] = Entry(offset: Int32(bytes.count), count: Int32(name.utf8.count), roles: roles)
+                bytes.append(contentsOf: name.utf8)
+            }
+            var byByte = [[Entry]](repeating: [], count: 256)
+            var pairs = [UInt64](repeating: 0, count: 1024)
+            for (marker, roles) in list {
+                let count = marker.utf8CodeUnitCount
+                precondition(count >= 2, "field-name markers have two bytes or more")
+                let first = marker.utf8Start[0]
+                let pair = Int(first) << 8 | Int(marker.utf8Start[1])
+                pairs[pair >> 6] |= 1 << UInt64(pair & 63)
+                byByte[Int(first)].append(Entry(offset: Int32(bytes.count), count: Int32(count), roles: roles))
+                bytes.append(contentsOf: UnsafeBufferPointer(start: marker.utf8Start, count: count))
+            }
+            var byFirst: [Int32] = [0]
+            for entries in byByte { byFirst.append(byFirst[byFirst.count - 1] + Int32(entries.count)) }
+            self.bytes = bytes
+            self.exact = WordTable(exact)
+            self.markers = byByte.flatMap { $0 }
+            self.byFirst = byFirst
+            self.pairs = pairs
         }
-        return table
-    }()
+
+        /// Whether `name` is the exact name `entry` stands for.
+        @inline(__always)
+        func isExact(_ entry: Entry, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard Int(entry.count) == name.count else { return false }
+            return bytes.withUnsafeBufferPointer { all in
+                for offset in 0..<name.count where all[Int(entry.offset) + offset] != name[offset] { return false }
+                return true
+            }
+        }
+
+        /// The roles of every marker found in `name`.
+        func marks(in name: UnsafeBufferPointer<UInt8>) -> Roles {
+            guard name.count >= 2 else { return [] }
+            var roles: Roles = []
+            bytes.withUnsafeBufferPointer { all in
+                pairs.withUnsafeBufferPointer { pairs in
+                    markers.withUnsafeBufferPointer { markers in
+                        byFirst.withUnsafeBufferPointer { byFirst in
+                            for start in 0..<(name.count - 1) {
+                                let pair = Int(name[start]) << 8 | Int(name[start + 1])
+                                guard pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 else { continue }
+                                let first = Int(name[start])
+                                for marker in markers[Int(byFirst[first])..<Int(byFirst[first + 1])]
+                                where name.count - start >= Int(marker.count) {
+                                    var matched = true
+                                    for offset in 1..<Int(marker.count)
+                                    where name[start + offset] != all[Int(marker.offset) + offset] {
+                                        matched = false
+                                        break
+                                    }
+                                    if matched { roles.insert(marker.roles) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return roles
+        }
+    }
+
+    static let tables = Tables(
+        exact: exact,
+        markers: [
+            (NetField.redirectMarkers, Roles.redirect), (NetField.urlMarkers, .url), (NetField.hostMarkers, .host),
+            (NetField.mailMarkers, .mail), (NetField.fileMarkers, .file), (FieldProfile.codeMarkers, .code),
+            (FieldProfile.freeTextMarkers, .freeText), (FieldProfile.commandMarkers, .command),
+        ].flatMap { pair in pair.0.map { ($0, pair.1) } })
 
     /// Every exact name with the roles it carries.
     static let exact: [String: Roles] = {
@@ -125,38 +193,4 @@ enum FieldNames {
         return table
     }()
 
-    /// A marker (all lowercase ASCII) in `markerTable.bytes`.
-    struct Marker: Sendable {
-        var offset: Int
-        var count: Int
-        var role: Roles
-    }
-
-    /// The markers: their bytes one after the other (`Marker.offset`), the markers by first
-    /// byte, the first bytes, and per first byte the second bytes.
-    static let markerTable: (bytes: [UInt8], byFirstByte: [[Marker]], first: ByteSet, second: [ByteSet]) = {
-        var bytes: [UInt8] = []
-        var table = [[Marker]](repeating: [], count: 256)
-        var first = ByteSet("")
-        var second = [ByteSet](repeating: ByteSet(""), count: 256)
-        func add(_ markers: [StaticString], _ role: Roles) {
-            for marker in markers {
-                let count = marker.utf8CodeUnitCount
-                table[Int(marker.utf8Start[0])].append(Marker(offset: bytes.count, count: count, role: role))
-                first.insert(marker.utf8Start[0])
-                precondition(count >= 2, "field-name markers have two bytes or more")
-                second[Int(marker.utf8Start[0])].insert(marker.utf8Start[1])
-                bytes.append(contentsOf: UnsafeBufferPointer(start: marker.utf8Start, count: count))
-            }
-        }
-        add(NetField.redirectMarkers, .redirect)
-        add(NetField.urlMarkers, .url)
-        add(NetField.hostMarkers, .host)
-        add(NetField.mailMarkers, .mail)
-        add(NetField.fileMarkers, .file)
-        add(FieldProfile.codeMarkers, .code)
-        add(FieldProfile.freeTextMarkers, .freeText)
-        add(FieldProfile.commandMarkers, .command)
-        return (bytes, table, first, second)
-    }()
 }

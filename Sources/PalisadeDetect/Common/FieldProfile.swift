@@ -8,9 +8,12 @@ public enum FieldProfile: Sendable, Equatable {
     /// Anything else (ids, names, filters, search terms, tokens…).
     case plain
 
-    public static func of(_ fieldName: String?) -> FieldProfile {
+    public static func of(_ fieldName: String?) -> FieldProfile { of(fieldName, tables: true) }
+
+    /// `tables`: read ASCII names through `FieldNames` (false: the plain comparisons below).
+    static func of(_ fieldName: String?, tables: Bool) -> FieldProfile {
         guard let fieldName, !fieldName.isEmpty, fieldName.utf8.count <= 64 else { return .plain }
-        if let reading = FieldNames.read(fieldName) { return reading.profile }
+        if tables, let reading = FieldNames.read(fieldName) { return reading.profile }
         var lowered: [UInt8] = []
         lowered.reserveCapacity(fieldName.utf8.count)
         for byte in fieldName.utf8 where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {
@@ -49,9 +52,10 @@ public enum FieldProfile: Sendable, Equatable {
     static let commandMarkers: [StaticString] = ["cmd", "command", "shell"]
 
     /// Whether the name says the value is a command line (`cmd`, `command`, `exec`, `runCmd`…).
-    static func isCommand(_ fieldName: String?) -> Bool {
+    /// `tables`: read ASCII names through `FieldNames` (false: the plain comparisons below).
+    static func isCommand(_ fieldName: String?, tables: Bool = true) -> Bool {
         guard let fieldName, !fieldName.isEmpty, fieldName.utf8.count <= 64 else { return false }
-        if let reading = FieldNames.read(fieldName) { return reading.command }
+        if tables, let reading = FieldNames.read(fieldName) { return reading.command }
         var lowered: [UInt8] = []
         for byte in fieldName.utf8 where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {
             lowered.append(Bytes.lower(byte))

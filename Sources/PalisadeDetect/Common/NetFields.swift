@@ -12,11 +12,15 @@ public struct NetField: Sendable, Equatable {
     /// The name is known (not nil and not empty).
     public var named = false
 
-    public static func of(_ fieldName: String?) -> NetField {
+    public static func of(_ fieldName: String?) -> NetField { of(fieldName, tables: true) }
+
+    /// `tables`: read ASCII names through `FieldNames` (false: the plain comparisons below, which
+    /// the tests hold the tables to).
+    static func of(_ fieldName: String?, tables: Bool) -> NetField {
         var role = NetField()
         guard let fieldName, !fieldName.isEmpty, fieldName.utf8.count <= 64 else { return role }
         role.named = true
-        if let reading = FieldNames.read(fieldName) { return NetField(reading) }
+        if tables, let reading = FieldNames.read(fieldName) { return NetField(reading) }
         var lowered: [UInt8] = []
         lowered.reserveCapacity(fieldName.utf8.count)
         for byte in fieldName.utf8 where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {
@@ -37,7 +41,7 @@ public struct NetField: Sendable, Equatable {
         for marker in mailMarkers where Bytes.containsIgnoringCase(slice, marker) { role.mail = true }
         if fileNames.contains(name) { role.file = true }
         for marker in fileMarkers where Bytes.containsIgnoringCase(slice, marker) { role.file = true }
-        role.freeText = FieldProfile.of(fieldName) == .freeText && !role.url && !role.mail
+        role.freeText = FieldProfile.of(fieldName, tables: tables) == .freeText && !role.url && !role.mail
         return role
     }
 

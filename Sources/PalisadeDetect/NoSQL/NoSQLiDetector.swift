@@ -28,13 +28,20 @@ public struct NoSQLiDetector: RequestDetector {
         let decoded = request.decoded
         var found = 0
         for index in decoded.points.indices where found < Self.maxHits {
-            let point = decoded.points[index]
-            guard !point.isContainer, !point.value.isEmpty, point.value.count <= 1 << 20 else { continue }
-            let value = point.value[...]
+            // Field by field: copying the whole point costs retains of its strings.
+            guard !decoded.points[index].isContainer else { continue }
+            let count = decoded.points[index].value.count
+            guard count > 0, count <= 1 << 20 else { continue }
             let hit: Hit?
-            switch point.kind {
-            case .key: hit = Self.judgeKey(value, index: index, decoded: decoded)
-            case .text: hit = Self.judgeText(value, index: index, decoded: decoded)
+            switch decoded.points[index].kind {
+            case .key:
+                // An operator key needs a `$` (`operatorIn`).
+                guard request.bytes(ofPoint: index).contains(UInt8(ascii: "$")) else { continue }
+                hit = Self.judgeKey(decoded.points[index].value[...], index: index, decoded: decoded)
+            case .text:
+                hit = Self.judgeText(
+                    decoded.points[index].value[...], bytes: request.bytes(ofPoint: index), index: index,
+                    decoded: decoded)
             default: hit = nil
             }
             if let hit {
@@ -195,7 +202,15 @@ public struct NoSQLiDetector: RequestDetector {
 
     // MARK: text
 
+    /// Bytes one of which every JavaScript reading needs (`(`, `$` or `=`).
+    static let textBytes = ByteSet("($=")
+
     static func judgeText(_ value: ArraySlice<UInt8>, index: Int, decoded: DecodedRequest) -> Hit? {
+        judgeText(value, bytes: ByteSet(presentIn: value), index: index, decoded: decoded)
+    }
+
+    /// `bytes`: the bytes present in `value` (`RequestContext.bytes(ofPoint:)`).
+    static func judgeText(_ value: ArraySlice<UInt8>, bytes: ByteSet, index: Int, decoded: DecodedRequest) -> Hit? {
         // The value of a `$where`/`$function`/`$accumulator` key: only when the segment has a `$`.
         let segment = decoded.points[index].segment.utf8
         if segment.withContiguousStorageIfAvailable({ $0.contains(UInt8(ascii: "$")) })
@@ -212,23 +227,20 @@ public struct NoSQLiDetector: RequestDetector {
                     rule: "nosqli.where_body")
             }
         }
-        guard value.count >= 6 else { return nil }
-        var interesting = false
-        for byte in value where byte == UInt8(ascii: "(") || byte == UInt8(ascii: "$") || byte == UInt8(ascii: "=") {
-            interesting = true
-            break
-        }
-        guard interesting else { return nil }
+        guard value.count >= 6, bytes.intersects(textBytes) else { return nil }
         let found: (Range<Int>, Double, String)?
-        if let range = thisComparison(value) {
+        // Each reading runs only when the value holds the bytes it needs (`Gate`).
+        if bytes.holds(Gate.this), let range = thisComparison(value) {
             found = (range, 0.75, "nosqli.js_this_field")
-        } else if let range = jsSleep(value) {
+        } else if bytes.holds(Gate.sleep), let range = jsSleep(value) {
             found = (range, 0.7, "nosqli.js_sleep")
-        } else if let range = shellCall(value) {
+        } else if bytes.holds(Gate.shell), let range = shellCall(value) {
             found = (range, 0.75, "nosqli.mongo_shell")
-        } else if let range = objectLiteralOperator(value) {
+        } else if bytes.contains(UInt8(ascii: "$")), bytes.intersects(Gate.literalBefore),
+            let range = objectLiteralOperator(value)
+        {
             found = (range, 0.65, "nosqli.operator_literal")
-        } else if let range = quoteBreakout(value) {
+        } else if bytes.intersects(Gate.quotes), bytes.intersects(Gate.breaks), let range = quoteBreakout(value) {
             found = (range, 0.7, "nosqli.js_breakout")
         } else {
             found = nil
@@ -239,6 +251,14 @@ public struct NoSQLiDetector: RequestDetector {
         // fields get 0.6 of the confidence, under the default threshold.
         let factor = FieldProfile.of(field) == .freeText ? 0.6 : 1.0
         return hit(value, range, confidence * factor, rule, index, field)
+    }
+
+    /// The bytes each JavaScript reading needs (necessary conditions, case-sensitive like the
+    /// readings): `this.`, `sleep(`, `db.`; an operator literal a `$` after `{` or `,`; a quote
+    /// breakout a quote and one of `;` `|` `&`.
+    enum Gate {
+        static let this = ByteSet("this."), sleep = ByteSet("sleep("), shell = ByteSet("db.")
+        static let literalBefore = ByteSet("{,"), quotes = ByteSet("'\""), breaks = ByteSet(";|&")
     }
 
     static func hit(

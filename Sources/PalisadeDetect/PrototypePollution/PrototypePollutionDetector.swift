@@ -31,10 +31,11 @@ public struct PrototypePollutionDetector: RequestDetector {
         var flaggedContainers: Set<Int32> = []
         var containers: [Int] = []
         for index in decoded.points.indices where found < Self.maxHits {
-            let point = decoded.points[index]
+            // Field by field: copying the whole point costs retains of its strings.
             // Key components in this point's own segment (its parent's are checked on the parent).
-            if Self.mayHoldPath(point.segment.utf8), !flaggedContainers.contains(point.parent),
-                case let segment = Array(point.segment.utf8)[...],
+            if Self.mayHoldPath(decoded.points[index].segment.utf8),
+                !flaggedContainers.contains(decoded.points[index].parent),
+                case let segment = Array(decoded.points[index].segment.utf8)[...],
                 let (range, rule) = Self.pathMatch(segment, keyed: true)
             {
                 hits.append(
@@ -42,19 +43,23 @@ public struct PrototypePollutionDetector: RequestDetector {
                         attackClass: .prototypePollution, point: Int32(index), confidence: 0.9,
                         evidence: Evidence.excerpt(segment, around: range, fieldName: nil), rule: rule))
                 found += 1
-                flaggedContainers.insert(point.parent)
+                flaggedContainers.insert(decoded.points[index].parent)
                 continue
             }
-            guard !point.value.isEmpty, point.value.count <= 1 << 20 else { continue }
-            let value = point.value[...]
-            if point.isContainer {
+            let count = decoded.points[index].value.count
+            guard count > 0, count <= 1 << 20 else { continue }
+            if decoded.points[index].isContainer {
                 containers.append(index)
                 continue
             }
-            guard point.kind == .text || point.kind == .key, value.count <= 256 else { continue }
+            let kind = decoded.points[index].kind
+            guard kind == .text || kind == .key, count <= 256 else { continue }
+            // Both readings below need `__proto__` or `constructor` in the value.
+            guard Self.mayHoldPath(request.bytes(ofPoint: index)) else { continue }
+            let value = decoded.points[index].value[...]
             // A value that is exactly `__proto__`, handed to a setter as a key or path element
             // (`{"key":"__proto__",…}`, `{"path":["__proto__","isAdmin"]}`); not in search or prose fields.
-            if point.kind == .text, value.count == 9, value.elementsEqual("__proto__".utf8) {
+            if kind == .text, value.count == 9, value.elementsEqual("__proto__".utf8) {
                 let field = decoded.fieldName(of: index)
                 if FieldProfile.of(field) == .plain, !Self.searchFields.contains(field ?? "") {
                     hits.append(
@@ -69,9 +74,9 @@ public struct PrototypePollutionDetector: RequestDetector {
                 hits.append(
                     Hit(
                         attackClass: .prototypePollution, point: Int32(index),
-                        confidence: point.kind == .key ? 0.9 : 0.75,
+                        confidence: kind == .key ? 0.9 : 0.75,
                         evidence: Evidence.excerpt(value, around: range, fieldName: nil),
-                        rule: point.kind == .key ? "prototype_pollution.proto_key" : "prototype_pollution.path_value"))
+                        rule: kind == .key ? "prototype_pollution.proto_key" : "prototype_pollution.path_value"))
                 found += 1
             }
         }
@@ -94,6 +99,15 @@ public struct PrototypePollutionDetector: RequestDetector {
     }
 
     static let searchFields: Set<String> = ["q", "query", "search", "s", "term", "keyword", "keywords", "text"]
+
+    /// The bytes of `__proto__` and of `constructor`.
+    static let protoBytes = ByteSet("_proto"), constructorBytes = ByteSet("constructor")
+
+    /// A necessary condition of `pathMatch` and of a value equal to `__proto__`, on the bytes
+    /// present in the value: all the bytes of `__proto__` or all those of `constructor`.
+    static func mayHoldPath(_ bytes: ByteSet) -> Bool {
+        bytes.holds(protoBytes) || bytes.holds(constructorBytes)
+    }
 
     /// Allocation-free pre-filter on a segment: `__proto__` needs `__p`, `constructor…prototype`
     /// needs `ctor` — one pass over the bytes.

@@ -74,7 +74,9 @@ enum SQLVocabulary {
 
     static func lookup(_ hash: UInt64) -> Entry? { table[hash] }
 
-    static let table: [UInt64: Entry] = {
+    static let table = WordTable(entries)
+
+    static let entries: [UInt64: Entry] = {
         var table: [UInt64: Entry] = [:]
         func add(_ name: String, _ word: SQLWord) {
             table[WordHash.of(name)] = Entry(word: word, function: .none, systemObject: false)

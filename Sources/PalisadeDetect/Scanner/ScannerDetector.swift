@@ -40,11 +40,13 @@ public struct ScannerDetector: RequestDetector {
                 if ScannerVocabulary.headerNames.contains(name) {
                     toolFound = true
                     hits.append(hit("header." + name, 0.85, "scanner.tool_header", value, value.indices))
-                } else if name == "user-agent", let range = Self.find(Self.tools, in: value) {
-                    toolFound = true
-                    hits.append(hit("header." + name, 0.9, "scanner.tool_user_agent", value, range))
-                } else if name == "user-agent", let range = Self.find(Self.surveys, in: value) {
-                    hits.append(hit("header." + name, 0.35, "scanner.survey_crawler", value, range))
+                } else if name == "user-agent", let (tool, range) = Self.userAgentName(value) {
+                    if tool {
+                        toolFound = true
+                        hits.append(hit("header." + name, 0.9, "scanner.tool_user_agent", value, range))
+                    } else {
+                        hits.append(hit("header." + name, 0.35, "scanner.survey_crawler", value, range))
+                    }
                 }
             }
             if !oastFound, let range = Self.find(Self.oastDomains, in: value, wordStart: false) {
@@ -56,11 +58,17 @@ public struct ScannerDetector: RequestDetector {
         let decoded = request.decoded
         if !oastFound || !shellshockFound {
             for index in decoded.points.indices {
-                let point = decoded.points[index]
-                guard !point.isContainer, point.kind == .text, point.value.count >= 4, point.value.count <= 1 << 20
-                else { continue }
-                let value = point.value[...]
-                if !shellshockFound, let range = Self.shellshock(value), decoded.source(of: index) != .header {
+                // Field by field: copying the whole point costs retains of its strings.
+                guard !decoded.points[index].isContainer, decoded.points[index].kind == .text else { continue }
+                let count = decoded.points[index].value.count
+                guard count >= 4, count <= 1 << 20 else { continue }
+                // Shellshock needs a `(`, an OAST domain a dot.
+                let bytes = request.bytes(ofPoint: index)
+                let paren = bytes.contains(UInt8(ascii: "("))
+                let dot = bytes.contains(UInt8(ascii: "."))
+                guard paren || dot else { continue }
+                let value = decoded.points[index].value[...]
+                if !shellshockFound, paren, let range = Self.shellshock(value), decoded.source(of: index) != .header {
                     shellshockFound = true
                     hits.append(
                         Hit(
@@ -68,7 +76,7 @@ public struct ScannerDetector: RequestDetector {
                             evidence: Evidence.excerpt(value, around: range, fieldName: nil), rule: "scanner.shellshock"
                         ))
                 }
-                if !oastFound, value.contains(UInt8(ascii: ".")),
+                if !oastFound, dot,
                     let range = Self.find(Self.oastDomains, in: value, wordStart: false),
                     decoded.source(of: index) != .header
                 {
@@ -91,6 +99,8 @@ public struct ScannerDetector: RequestDetector {
     static let tools = NeedleSet(ScannerVocabulary.tools)
     static let surveys = NeedleSet(ScannerVocabulary.surveys)
     static let oastDomains = NeedleSet(ScannerVocabulary.oastDomains)
+    /// The tools, then the survey crawlers: one pass over a `User-Agent` for both.
+    static let userAgentNames = NeedleSet(ScannerVocabulary.tools + ScannerVocabulary.surveys)
     static let sensitivePaths = NeedleSet(ScannerVocabulary.sensitivePaths)
     static let applicationPaths = NeedleSet(ScannerVocabulary.applicationPaths)
 
@@ -102,12 +112,26 @@ public struct ScannerDetector: RequestDetector {
             evidence: Evidence.excerpt(value, around: range, fieldName: nil), rule: rule)
     }
 
+    /// What a `User-Agent` names: a tool (`find(tools, …)`), else a survey crawler
+    /// (`find(surveys, …)`), in one pass — `find` keeps the lowest-numbered needle found and the
+    /// tools are numbered before the surveys.
+    static func userAgentName(_ value: ArraySlice<UInt8>) -> (tool: Bool, range: Range<Int>)? {
+        guard let (needle, range) = first(userAgentNames, in: value) else { return nil }
+        return (needle < ScannerVocabulary.tools.count, range)
+    }
+
     /// The first needle of the list found, matched case-insensitively as a whole word
     /// (`wordStart`), or as a callback domain (`findDomain`). One pass over the value: each word
     /// start is compared only with the needles beginning with its byte.
     static func find(_ needles: NeedleSet, in value: ArraySlice<UInt8>, wordStart: Bool = true) -> Range<Int>? {
         guard value.count >= 3, value.count <= 64 * 1024 else { return nil }
         if !wordStart { return findDomain(needles, in: value) }
+        return first(needles, in: value)?.range
+    }
+
+    /// The lowest-numbered needle found as a whole word, at its first occurrence.
+    static func first(_ needles: NeedleSet, in value: ArraySlice<UInt8>) -> (needle: Int, range: Range<Int>)? {
+        guard value.count >= 3, value.count <= 64 * 1024 else { return nil }
         var best: (needle: Int, range: Range<Int>)? = nil
         for at in value.indices {
             // A whole word: `nmap` not in `lenmap`, `nuclei` not in `NucleiCell`.
@@ -126,7 +150,7 @@ public struct ScannerDetector: RequestDetector {
             }
             if best?.needle == 0 { break }
         }
-        return best?.range
+        return best
     }
 
     /// A callback domain right after a dot (always a unique subdomain: `x1.oast.fun`, not

@@ -64,8 +64,9 @@ public struct XPathInjectionDetector: Detector {
         guard quote != nil || paren || bracket || colons || (numeric && value.contains(UInt8(ascii: "="))) else {
             return nil
         }
-        // `/*` is XPath's "any root element"; it is a SQL comment only with its `*/`.
-        if Bytes.containsIgnoringCase(value, "union") || Bytes.containsIgnoringCase(value, "select")
+        // `/*` is XPath's "any root element"; it is a SQL comment only with its `*/`. (Searched
+        // only when the byte scan above has not already settled it.)
+        if !sqlOnly, Bytes.containsIgnoringCase(value, "union") || Bytes.containsIgnoringCase(value, "select")
             || Bytes.containsIgnoringCase(value, "sleep(") || sqlComment(value)
         {
             sqlOnly = true

@@ -34,22 +34,23 @@ enum XSSVocabulary {
             plaintext, noembed, noframes
     }
 
-    static let tags: [UInt64: Tag] = {
-        var map: [UInt64: Tag] = [:]
-        let names: [(String, Tag)] = [
-            ("script", .script), ("iframe", .iframe), ("frame", .frame), ("object", .object), ("embed", .embed),
-            ("applet", .applet), ("base", .base), ("meta", .meta), ("link", .link), ("style", .style),
-            ("svg", .svg), ("math", .math), ("form", .form), ("button", .button), ("input", .input),
-            ("isindex", .isindex), ("img", .img), ("image", .image), ("video", .video), ("audio", .audio),
-            ("source", .source), ("a", .a), ("body", .body), ("details", .details), ("marquee", .marquee),
-            ("frameset", .frameset), ("xml", .xml), ("import", .import_), ("portal", .portal),
-            ("template", .template), ("animate", .animate), ("set", .set), ("handler", .handler),
-            ("use", .use), ("textarea", .textarea), ("title", .title), ("noscript", .noscript), ("xmp", .xmp),
-            ("plaintext", .plaintext), ("noembed", .noembed), ("noframes", .noframes),
-        ]
-        for (name, tag) in names { map[WordHash.of(name)] = tag }
-        return map
-    }()
+    static let tags = WordTable<Tag>(
+        {
+            var map: [UInt64: Tag] = [:]
+            let names: [(String, Tag)] = [
+                ("script", .script), ("iframe", .iframe), ("frame", .frame), ("object", .object), ("embed", .embed),
+                ("applet", .applet), ("base", .base), ("meta", .meta), ("link", .link), ("style", .style),
+                ("svg", .svg), ("math", .math), ("form", .form), ("button", .button), ("input", .input),
+                ("isindex", .isindex), ("img", .img), ("image", .image), ("video", .video), ("audio", .audio),
+                ("source", .source), ("a", .a), ("body", .body), ("details", .details), ("marquee", .marquee),
+                ("frameset", .frameset), ("xml", .xml), ("import", .import_), ("portal", .portal),
+                ("template", .template), ("animate", .animate), ("set", .set), ("handler", .handler),
+                ("use", .use), ("textarea", .textarea), ("title", .title), ("noscript", .noscript), ("xmp", .xmp),
+                ("plaintext", .plaintext), ("noembed", .noembed), ("noframes", .noframes),
+            ]
+            for (name, tag) in names { map[WordHash.of(name)] = tag }
+            return map
+        }())
 
     /// JavaScript functions and constructors whose call runs or exfiltrates attacker code.
     static let sinkCalls: Set<UInt64> = hashes([
