@@ -147,14 +147,16 @@ def main():
         captures = f.name
     try:
         run = subprocess.run([palisade, "scan", "--sensitivity", args.sensitivity, captures],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, errors="replace")
     finally:
         os.unlink(captures)
     if run.returncode not in (0, 1):
         sys.exit("eval-holdout: palisade scan exited %d: %s" % (run.returncode, run.stderr[-500:]))
     verdicts = {}
-    for line in run.stdout.splitlines():
-        v = json.loads(line)
+    for line in run.stdout.split("\n"):
+        if not line.strip():
+            continue
+        v = json.loads(line, strict=False)
         verdicts[v["id"]] = v
     threshold = THRESHOLD[args.sensitivity]
 
