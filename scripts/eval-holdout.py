@@ -8,7 +8,9 @@ Tests/PalisadeDetectTests/Corpus/benign-holdout.txt (look-alikes, attributed to 
 "## lookalike: CLASS" comments), places every line in a request exactly like RequestCorpus.swift does,
 scans them with `palisade scan` and prints a Markdown table. A line counts as
 - "attack" when the verdict is an attack (any class: the request would be blocked),
-- "as class" when a hit of the line's own class reaches the default threshold (0.6).
+- "as class" when a hit of the line's own class reaches the threshold (0.6 at default), or is a
+  monitor-level rule (introspection; reported below the threshold by design), as in
+  RequestCorpusTests.
 See docs/DETECTION.md ("Blind holdout").
 """
 import argparse
@@ -23,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "Tests", "PalisadeDetectTests", "Corpus")
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 THRESHOLD = {"low": 0.8, "default": 0.6, "high": 0.4}
+MONITOR_RULES = {"graphql_abuse.introspection"}
 
 
 def unescape(line):
@@ -171,10 +174,11 @@ def main():
         any_hit = own_hit = fp = 0
         for rid, line in att:
             v = verdicts.get(rid, {"attack": False, "hits": []})
-            own = any(h["class"] == cls and h["confidence"] >= threshold for h in v["hits"])
+            own = any(h["class"] == cls and (h["confidence"] >= threshold or h["rule"] in MONITOR_RULES)
+                      for h in v["hits"])
             any_hit += v["attack"]
             own_hit += own
-            if not (v["attack"] and own):
+            if not own:
                 best = ", ".join("%s %s" % (h["rule"], h["confidence"]) for h in v["hits"]) or "none"
                 misses.append("%s\t%s\t[%s]\t%s" % (cls, "attack-other" if v["attack"] else "miss", best,
                                                      json.dumps(line, ensure_ascii=False)[:200]))

@@ -46,6 +46,8 @@ extension AnnotationCode {
     public static let graphqlBatch: AnnotationCode = "graphql.batch"
     public static let graphqlFields: AnnotationCode = "graphql.fields"
     public static let graphqlDirectives: AnnotationCode = "graphql.directives"
+    /// The most selections of one field name in a selection set (value) and that name (detail).
+    public static let graphqlRepeatedField: AnnotationCode = "graphql.repeated_field"
 
     // Multipart.
     public static let multipartParts: AnnotationCode = "multipart.parts"

@@ -41,6 +41,10 @@ struct GraphQLParser {
     private(set) var fields = 0
     private(set) var aliases = 0
     private(set) var directives = 0
+    /// The most times one field name is selected in a single selection set (aliased or not), and
+    /// that name: alias batching (`a1: login(…) a2: login(…) …`) and field duplication.
+    private(set) var repeatedField = 0
+    private(set) var repeatedFieldName: Substring = ""
     /// Deepest selection set parsed (or skipped past the limit, counted by braces).
     private(set) var parsedDepth = 0
     private(set) var introspectsSchema = false
@@ -240,20 +244,29 @@ struct GraphQLParser {
         scope.depth = max(scope.depth, depth)
         try advance()
         guard !token.isPunctuator(UInt8(ascii: "}")) else { throw .syntax("empty selection set") }
+        var seen: [Substring: Int] = [:]
         repeat {
-            try selection(path: path, depth: depth, level: level)
+            if let name = try selection(path: path, depth: depth, level: level) {
+                let count = seen[name, default: 0] + 1
+                seen[name] = count
+                if count > repeatedField {
+                    repeatedField = count
+                    repeatedFieldName = name
+                }
+            }
         } while !token.isPunctuator(UInt8(ascii: "}"))
         try advance()
     }
 
-    private mutating func selection(path: String, depth: Int, level: Int) throws(GraphQLError) {
+    /// Parses one selection; returns the field's name (not its alias), nil for fragments.
+    private mutating func selection(path: String, depth: Int, level: Int) throws(GraphQLError) -> Substring? {
         if token.isPunctuator(UInt8(ascii: ".")) {
             try advance()
             if token.kind == .name, text(token) != "on" {
                 scope.spreads.append((text(token), depth - 1))
                 try advance()
                 try directivesIfAny(path: path)
-                return
+                return nil
             }
             if token.kind == .name {  // on Type
                 try advance()
@@ -261,7 +274,7 @@ struct GraphQLParser {
             }
             try directivesIfAny(path: path)
             try selectionSet(path: path, depth: depth, level: level + 1)
-            return
+            return nil
         }
         guard token.kind == .name else { throw .syntax("expected a field") }
         fields += 1
@@ -282,6 +295,7 @@ struct GraphQLParser {
         if token.isPunctuator(UInt8(ascii: "{")) {
             try selectionSet(path: fieldPath, depth: depth + 1, level: level + 1)
         }
+        return name
     }
 
     /// Skips a selection set past the depth limit without recursing; returns how deep it nests
