@@ -104,6 +104,7 @@ extension Analyzer {
     /// report). Detectors read them; verdicts do not list them as anomalies.
     public static let informational: Set<AnnotationCode> = [
         .graphqlDepth, .graphqlFields, .graphqlAliases, .graphqlBatch, .graphqlDirectives, .graphqlRepeatedField,
+        .graphqlRepeatedMutation,
         .multipartParts,
     ]
 }

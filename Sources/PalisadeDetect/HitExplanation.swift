@@ -67,6 +67,7 @@ public enum HitExplanation {
             case .graphqlBatch: limit = limits.operations
             case .graphqlDirectives: limit = limits.directives
             case .graphqlRepeatedField: limit = limits.repeats
+            case .graphqlRepeatedMutation: limit = limits.mutationRepeats
             default: limit = nil
             }
             if let limit {

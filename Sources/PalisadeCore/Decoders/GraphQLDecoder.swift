@@ -17,7 +17,8 @@
 /// (deepest selection; fragment spreads expanded where they are spread, each fragment evaluated
 /// once, cycles reported as `.graphqlFragmentCycle` and cut), `.graphqlFields`, `.graphqlAliases`,
 /// `.graphqlBatch` (operations), `.graphqlDirectives`, `.graphqlRepeatedField` (the most selections
-/// of one field name in a single selection set, detail: the name); `.graphqlIntrospection` when `__schema` or
+/// of one field name in a single selection set, detail: the name), `.graphqlRepeatedMutation` (the
+/// most selections of one root field of a mutation); `.graphqlIntrospection` when `__schema` or
 /// `__type` is selected (detail: which). Selection sets nested past `maxStructureDepth` are skipped
 /// (their depth still measured by braces) with `.limitStructureDepth`; after
 /// `GraphQLLexer.maxTokens` tokens parsing stops with `.malformed`, keeping what was read.
@@ -72,6 +73,7 @@ public struct GraphQLDecoder: ValueDecoder {
             Annotation(.graphqlDirectives, value: parser.directives),
             Annotation(
                 .graphqlRepeatedField, detail: String(parser.repeatedFieldName.prefix(60)), value: parser.repeatedField),
+            Annotation(.graphqlRepeatedMutation, value: parser.repeatedMutation),
         ]
         switch (parser.introspectsSchema, parser.introspectsType) {
         case (true, true): annotations.append(Annotation(.graphqlIntrospection, detail: "__schema,__type"))

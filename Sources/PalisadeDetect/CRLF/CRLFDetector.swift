@@ -36,7 +36,8 @@ public struct CRLFDetector: Detector {
 
     /// Whether the header line after `from` (just past the colon) has the shape its header needs:
     /// a `Location`/`Content-Location` is a URI reference, which has no spaces (`Location: Building
-    /// 5` is a line of text), and a `Set-Cookie` is `name=value`. Other headers are not checked.
+    /// 5` is a line of text), and a `Set-Cookie` is `name=value` (the `=` perhaps still `%3D`). Other
+    /// headers are not checked.
     static func valueFits(_ name: String, _ value: ArraySlice<UInt8>, from: Int, _ breaks: [LineBreaks.Break]) -> Bool {
         let uri = name == "location" || name == "content-location"
         guard uri || name == "set-cookie" else { return true }
@@ -44,7 +45,9 @@ public struct CRLFDetector: Detector {
         let end = breaks.first(where: { $0.start >= start })?.start ?? value.endIndex
         guard start < end else { return false }
         let line = value[start..<end].prefix(512)
-        if name == "set-cookie" { return line.contains(UInt8(ascii: "=")) }
+        if name == "set-cookie" {
+            return line.contains(UInt8(ascii: "=")) || Bytes.containsIgnoringCase(line, "%3d")  // `=` or encoded
+        }
         var last = line.endIndex
         while last > line.startIndex, line[last - 1] == 0x20 { last -= 1 }
         return !line[line.startIndex..<last].contains(0x20)

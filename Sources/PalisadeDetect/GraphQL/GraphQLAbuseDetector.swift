@@ -11,9 +11,11 @@
 /// it four times over gives 0.85.
 ///
 /// `repeats` bounds how often one field is selected in a single selection set, aliased or not:
-/// clients alias a field a few times (`small: image(…) large: image(…)`); alias batching
-/// (`a1: login(…) a2: login(…) …`, OTP and coupon guessing, id enumeration) and field duplication
-/// (`id id id …`) repeat one field dozens of times, well under the total alias/field limits.
+/// clients alias a field a few times (`small: image(…) large: image(…)`), a dozen at most
+/// (translations by key); id enumeration and field duplication (`id id id …`) repeat one field
+/// dozens of times, under the total alias/field limits. `mutationRepeats` bounds one root field of a
+/// mutation: alias batching of a login, OTP or coupon check (`a1: login(…) a2: login(…) …`) —
+/// clients change many things in one request through list inputs, not by repeating a mutation.
 ///
 /// Introspection (`__schema`, `__type`) is reconnaissance rather than an attack: it is reported at
 /// `introspectionConfidence`, 0.5 by default — a monitor-level hit, shown in verdicts but below
@@ -31,12 +33,15 @@ public struct GraphQLAbuseDetector: RequestDetector {
         public var directives: Int
         /// Selections of one field name in one selection set.
         public var repeats: Int
+        /// Selections of one root field of a mutation.
+        public var mutationRepeats: Int
 
         public static let low = Limits(
-            depth: 15, aliases: 60, fields: 1000, operations: 25, directives: 50, repeats: 20)
+            depth: 15, aliases: 60, fields: 1000, operations: 25, directives: 50, repeats: 40, mutationRepeats: 10)
         public static let `default` = Limits(
-            depth: 10, aliases: 30, fields: 500, operations: 10, directives: 20, repeats: 10)
-        public static let high = Limits(depth: 7, aliases: 12, fields: 250, operations: 5, directives: 10, repeats: 6)
+            depth: 10, aliases: 30, fields: 500, operations: 10, directives: 20, repeats: 20, mutationRepeats: 5)
+        public static let high = Limits(
+            depth: 7, aliases: 12, fields: 250, operations: 5, directives: 10, repeats: 10, mutationRepeats: 3)
 
         public static func of(_ sensitivity: Sensitivity) -> Limits {
             switch sensitivity {
@@ -106,6 +111,11 @@ public struct GraphQLAbuseDetector: RequestDetector {
                 confidence = Self.confidence(value, over: limits.repeats)
                 evidence =
                     "field \(annotation.detail) selected \(value) times in one selection set (limit \(limits.repeats))"
+                totalsPassed = true
+            case .graphqlRepeatedMutation where value > limits.mutationRepeats && !totalsPassed:
+                rule = "graphql_abuse.repeated_field"
+                confidence = Self.confidence(value, over: limits.mutationRepeats)
+                evidence = "one mutation field selected \(value) times (limit \(limits.mutationRepeats))"
             case .graphqlFragmentCycle:
                 rule = "graphql_abuse.fragment_cycle"
                 confidence = 0.7

@@ -45,6 +45,9 @@ struct GraphQLParser {
     /// that name: alias batching (`a1: login(…) a2: login(…) …`) and field duplication.
     private(set) var repeatedField = 0
     private(set) var repeatedFieldName: Substring = ""
+    /// The most times one root field of a mutation is selected (`a: login(…) b: login(…)`).
+    private(set) var repeatedMutation = 0
+    private var inMutation = false
     /// Deepest selection set parsed (or skipped past the limit, counted by braces).
     private(set) var parsedDepth = 0
     private(set) var introspectsSchema = false
@@ -160,6 +163,7 @@ struct GraphQLParser {
     private mutating func operation(keyword: Bool) throws(GraphQLError) {
         operations += 1
         var name: String?
+        inMutation = keyword && text(token) == "mutation"
         if keyword {
             try advance()
             if token.kind == .name {
@@ -178,6 +182,7 @@ struct GraphQLParser {
 
     private mutating func fragmentDefinition() throws(GraphQLError) {
         fragments += 1
+        inMutation = false
         try advance()
         guard token.kind == .name, text(token) != "on" else { throw .syntax("expected a fragment name") }
         let name = text(token)
@@ -253,6 +258,7 @@ struct GraphQLParser {
                     repeatedField = count
                     repeatedFieldName = name
                 }
+                if level == 1, inMutation { repeatedMutation = max(repeatedMutation, count) }
             }
         } while !token.isPunctuator(UInt8(ascii: "}"))
         try advance()
