@@ -35,14 +35,7 @@ import Testing
         let attackClass = try #require(AttackClass(rawValue: name))
         let lines = Corpus.load("holdout/\(name).txt")
         #expect(lines.count >= 20, "holdout/\(name).txt has \(lines.count) lines")
-        var misses: [String] = []
-        for line in lines {
-            let verdict = Self.analyzer.analyze(RequestCorpus.record(line)).verdict
-            if !RequestCorpusTests.detected(verdict, as: attackClass) {
-                let best = verdict.hits.map { "\($0.rule) \($0.confidence)" }.joined(separator: ", ")
-                misses.append("  miss [\(best)] \(line.prefix(160))")
-            }
-        }
+        let misses = RequestCorpusTests.misses(lines, as: attackClass, analyzer: Self.analyzer)
         let detected = lines.count - misses.count
         print("holdout \(name): \(detected)/\(lines.count)")
         for miss in misses { print(miss) }
