@@ -3,6 +3,8 @@
 
   scripts/eval-holdout.py [--palisade PATH] [--sensitivity default] [--misses]
 
+PATH defaults to the newer of .build/release/palisade and .build/debug/palisade.
+
 Reads Tests/PalisadeDetectTests/Corpus/holdout/<class>.txt (attacks) and
 Tests/PalisadeDetectTests/Corpus/benign-holdout.txt (look-alikes, attributed to a class by
 "## lookalike: CLASS" comments), places every line in a request exactly like RequestCorpus.swift does,
@@ -127,11 +129,11 @@ def main():
     ap.add_argument("--misses", action="store_true", help="list misses and false positives")
     args = ap.parse_args()
     palisade = args.palisade
-    if palisade is None:
-        for candidate in (".build/release/palisade", ".build/debug/palisade"):
-            if os.access(os.path.join(ROOT, candidate), os.X_OK):
-                palisade = os.path.join(ROOT, candidate)
-                break
+    if palisade is None:  # the newer of the release and debug builds
+        built = [os.path.join(ROOT, c) for c in (".build/release/palisade", ".build/debug/palisade")]
+        built = [c for c in built if os.access(c, os.X_OK)]
+        if built:
+            palisade = max(built, key=os.path.getmtime)
     if palisade is None:
         sys.exit("eval-holdout: no palisade binary; build it or pass --palisade")
 
