@@ -155,7 +155,9 @@ extension Analyzer {
     /// Annotations that describe a request rather than flag it (sizes and counts decoders always
     /// report). Detectors read them; verdicts do not list them as anomalies.
     public static let informational: Set<AnnotationCode> = [
-        .graphqlDepth, .graphqlFields, .graphqlAliases, .graphqlBatch, .graphqlDirectives, .multipartParts,
+        .graphqlDepth, .graphqlFields, .graphqlAliases, .graphqlBatch, .graphqlDirectives, .graphqlRepeatedField,
+        .graphqlRepeatedMutation,
+        .multipartParts,
     ]
 }
 

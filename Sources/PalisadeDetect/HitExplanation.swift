@@ -66,6 +66,8 @@ public enum HitExplanation {
             case .graphqlFields: limit = limits.fields
             case .graphqlBatch: limit = limits.operations
             case .graphqlDirectives: limit = limits.directives
+            case .graphqlRepeatedField: limit = limits.repeats
+            case .graphqlRepeatedMutation: limit = limits.mutationRepeats
             default: limit = nil
             }
             if let limit {

@@ -42,7 +42,22 @@ private func counts(_ decoded: Decoded?) -> [Int?] {
         #expect(decoded.children.allSatisfy { $0.kind == .text })
         #expect(decoded.children.map(\.fieldName) == ["id", "q", "tags", "tags"])
         #expect(counts(decoded) == [3, 3, 0, 1, 0])
-        #expect(decoded.annotations.count == 5)
+        #expect(decoded.annotations.count == 7)
+        #expect(count(decoded, .graphqlRepeatedMutation) == 0)
+        #expect(count(decoded, .graphqlRepeatedField) == 1)
+    }
+
+    @Test func repeatedFieldCountsOneSelectionSetByFieldName() throws {
+        let batch = try #require(
+            graphql(#"mutation { a: login(p: "1") { t } b: login(p: "2") { t } c: login(p: "3") { t } me { id id } }"#)
+                .decoded)
+        let repeated = try #require(batch.annotations.first { $0.code == .graphqlRepeatedField })
+        #expect(repeated.value == 3)
+        #expect(repeated.detail == "login")
+        #expect(count(batch, .graphqlRepeatedMutation) == 3)
+        // The same name in different selection sets is not a repeat.
+        let nested = try #require(graphql("{ a { id } b { id } c { id } }").decoded)
+        #expect(count(nested, .graphqlRepeatedField) == 1)
     }
 
     @Test func everyValueLiteralHasItsKind() throws {

@@ -31,19 +31,22 @@ import Testing
         }
     }
 
+    /// The lines `analyzer` does not detect as `attackClass`, each with the hits it did report.
+    static func misses(_ lines: [String], as attackClass: AttackClass, analyzer: Analyzer) -> [String] {
+        lines.compactMap { line in
+            let verdict = analyzer.analyze(RequestCorpus.record(line)).verdict
+            guard !detected(verdict, as: attackClass) else { return nil }
+            let best = verdict.hits.map { "\($0.rule) \($0.confidence)" }.joined(separator: ", ")
+            return "  miss [\(best)] \(line.prefix(160))"
+        }
+    }
+
     @Test(arguments: ["nosqli", "prototype_pollution", "graphql_abuse", "scanner", "protocol_anomaly"])
     func recall(of name: String) throws {
         let attackClass = try #require(AttackClass(rawValue: name))
         let lines = Corpus.load("\(name).txt")
         #expect(lines.count >= 60, "corpus \(name).txt has \(lines.count) entries")
-        var misses: [String] = []
-        for line in lines {
-            let verdict = Self.analyzer.analyze(RequestCorpus.record(line)).verdict
-            if !Self.detected(verdict, as: attackClass) {
-                let best = verdict.hits.map { "\($0.rule) \($0.confidence)" }.joined(separator: ", ")
-                misses.append("  miss [\(best)] \(line.prefix(160))")
-            }
-        }
+        let misses = Self.misses(lines, as: attackClass, analyzer: Self.analyzer)
         let recall = Double(lines.count - misses.count) / Double(max(lines.count, 1))
         print("\(name): recall \(recall) (\(lines.count - misses.count)/\(lines.count))")
         for miss in misses { print(miss) }

@@ -46,6 +46,10 @@ extension AnnotationCode {
     public static let graphqlBatch: AnnotationCode = "graphql.batch"
     public static let graphqlFields: AnnotationCode = "graphql.fields"
     public static let graphqlDirectives: AnnotationCode = "graphql.directives"
+    /// The most selections of one field name in a selection set (value) and that name (detail).
+    public static let graphqlRepeatedField: AnnotationCode = "graphql.repeated_field"
+    /// The most selections of one root field of a mutation (`a: login(…) b: login(…)`).
+    public static let graphqlRepeatedMutation: AnnotationCode = "graphql.repeated_mutation"
 
     // Multipart.
     public static let multipartParts: AnnotationCode = "multipart.parts"

@@ -16,7 +16,9 @@
 /// Every parsed document is annotated with `value`s for detectors to threshold: `.graphqlDepth`
 /// (deepest selection; fragment spreads expanded where they are spread, each fragment evaluated
 /// once, cycles reported as `.graphqlFragmentCycle` and cut), `.graphqlFields`, `.graphqlAliases`,
-/// `.graphqlBatch` (operations), `.graphqlDirectives`; `.graphqlIntrospection` when `__schema` or
+/// `.graphqlBatch` (operations), `.graphqlDirectives`, `.graphqlRepeatedField` (the most selections
+/// of one field name in a single selection set, detail: the name), `.graphqlRepeatedMutation` (the
+/// most selections of one root field of a mutation); `.graphqlIntrospection` when `__schema` or
 /// `__type` is selected (detail: which). Selection sets nested past `maxStructureDepth` are skipped
 /// (their depth still measured by braces) with `.limitStructureDepth`; after
 /// `GraphQLLexer.maxTokens` tokens parsing stops with `.malformed`, keeping what was read.
@@ -69,6 +71,9 @@ public struct GraphQLDecoder: ValueDecoder {
             Annotation(.graphqlAliases, value: parser.aliases),
             Annotation(.graphqlBatch, value: parser.operations),
             Annotation(.graphqlDirectives, value: parser.directives),
+            Annotation(
+                .graphqlRepeatedField, detail: String(parser.repeatedFieldName.prefix(60)), value: parser.repeatedField),
+            Annotation(.graphqlRepeatedMutation, value: parser.repeatedMutation),
         ]
         switch (parser.introspectsSchema, parser.introspectsType) {
         case (true, true): annotations.append(Annotation(.graphqlIntrospection, detail: "__schema,__type"))

@@ -34,6 +34,25 @@ public struct CRLFDetector: Detector {
     /// Header names that also start ordinary lines of text (`Host: Ann`, `Date: Monday`).
     static let commonWords: Set<String> = ["host", "date", "from", "to", "via", "warning", "allow", "accept", "range"]
 
+    /// Whether the header line after `from` (just past the colon) has the shape its header needs:
+    /// a `Location`/`Content-Location` is a URI reference, which has no spaces (`Location: Building
+    /// 5` is a line of text), and a `Set-Cookie` is `name=value` (the `=` perhaps still `%3D`). Other
+    /// headers are not checked.
+    static func valueFits(_ name: String, _ value: ArraySlice<UInt8>, from: Int, _ breaks: [LineBreaks.Break]) -> Bool {
+        let uri = name == "location" || name == "content-location"
+        guard uri || name == "set-cookie" else { return true }
+        let start = LineBreaks.skipSpace(value, from)
+        let end = breaks.first(where: { $0.start >= start })?.start ?? value.endIndex
+        guard start < end else { return false }
+        let line = value[start..<end].prefix(512)
+        if name == "set-cookie" {
+            return line.contains(UInt8(ascii: "=")) || Bytes.containsIgnoringCase(line, "%3d")  // `=` or encoded
+        }
+        var last = line.endIndex
+        while last > line.startIndex, line[last - 1] == 0x20 { last -= 1 }
+        return !line[line.startIndex..<last].contains(0x20)
+    }
+
     /// The pre-filter on the bytes present in the value: a line break's lead byte.
     static func mayMatch(_ bytes: ByteSet, count: Int) -> Bool { bytes.intersects(LineBreaks.leadBytes) }
 
@@ -77,13 +96,15 @@ public struct CRLFDetector: Detector {
                     continue
                 }
             }
-            if let (nameRange, _) = LineBreaks.headerName(value, at: b.next) {
+            if let (nameRange, colon) = LineBreaks.headerName(value, at: b.next) {
                 nameBuffer.removeAll(keepingCapacity: true)
                 for byte in value[nameRange] { nameBuffer.append(Bytes.lower(byte)) }
                 let name = String(decoding: nameBuffer, as: UTF8.self)
                 var confidence: Double
-                if dangerousHeaders.contains(name) {
+                if dangerousHeaders.contains(name), valueFits(name, value, from: colon, breaks) {
                     confidence = name == "set-cookie" || name == "location" || name == "refresh" ? 0.92 : 0.85
+                } else if dangerousHeaders.contains(name) {
+                    confidence = 0.45
                 } else if commonWords.contains(name) {
                     confidence = 0.5
                 } else if Bytes.hasPrefixIgnoringCase(value[nameRange], "x-") || name.hasPrefix("content-")

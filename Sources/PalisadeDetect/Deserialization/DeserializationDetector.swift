@@ -27,7 +27,9 @@ public struct DeserializationDetector: Detector {
     }
 
     /// Keys that carry a type name in polymorphic JSON (fastjson, Json.NET, Jackson, JavaScriptSerializer).
-    static let typeKeys: Set<String> = ["@type", "$type", "@class", "__type", "type", "class", "@c", "javaclass"]
+    static let typeKeys: Set<String> = [
+        "@type", "$type", "@class", "__type", "type", "class", "@c", "javaclass", "py/object", "py/type", "py/function",
+    ]
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String? = nil) -> Finding? {
         analyze(value, fieldName: fieldName, bytes: ByteSet(presentIn: value))
@@ -120,6 +122,11 @@ public struct DeserializationDetector: Detector {
                     best.consider(0.75, "deserialization.pickle_base64", i..<i + 4)
                 } else if byte == UInt8(ascii: "B"), ExecBytes.matchesExactly(value, at: i, "BAhvO") {
                     best.consider(0.8, "deserialization.ruby_marshal", i..<i + 5)
+                } else if byte == UInt8(ascii: "B"), ExecBytes.matchesExactly(value, at: i, "BAh"),
+                    rubyMarshalGadget(value[i...])
+                {
+                    // Any other Marshal 4.8 stream (`BAhb…` an array, `BAh7…` a hash) naming a gadget.
+                    best.consider(0.85, "deserialization.ruby_marshal", i..<i + 3)
                 } else if byte == UInt8(ascii: "_"), ExecBytes.matchesExactly(value, at: i, "_$$ND_FUNC$$_") {
                     best.consider(0.95, "deserialization.node_serialize", i..<i + 13)
                 }
@@ -144,6 +151,23 @@ public struct DeserializationDetector: Detector {
                 best.consider(0.5, "deserialization.gadget_name", value.startIndex..<min(end, value.startIndex + 60))
             }
         }
+    }
+
+    /// Whether a Base64 run (at most 2 KiB of it) decodes to a Ruby Marshal stream naming one of
+    /// the classes the binary check above looks for. Rails' `BAh7…` session cookies do not.
+    static func rubyMarshalGadget(_ value: ArraySlice<UInt8>) -> Bool {
+        var end = value.startIndex
+        while end < value.endIndex, end - value.startIndex < 2048,
+            isBase64Byte(value[end]) || value[end] == UInt8(ascii: "=") || value[end] == UInt8(ascii: "-")
+                || value[end] == UInt8(ascii: "_")
+        {
+            end += 1
+        }
+        let run = value[value.startIndex..<(end - (end - value.startIndex) % 4)]
+        guard run.count >= 8, let bytes = Base64.decode(run), bytes.count > 2, bytes[0] == 0x04, bytes[1] == 0x08
+        else { return false }
+        return ExecBytes.contains(bytes[...], "Gem::") || ExecBytes.contains(bytes[...], "ActiveSupport")
+            || ExecBytes.contains(bytes[...], "ERB") || ExecBytes.contains(bytes[...], "Net::")
     }
 
     /// Whether `typeKeys` holds the lowercased name. ASCII names (nearly all) are compared over
@@ -386,7 +410,8 @@ public struct DeserializationDetector: Detector {
             let isTypeKey =
                 key.count <= 12
                 && (key.first == UInt8(ascii: "@") || key.first == UInt8(ascii: "$")
-                    || (key.count == 6 && ExecBytes.matches(key, at: key.startIndex, "__type")))
+                    || (key.count == 6 && ExecBytes.matches(key, at: key.startIndex, "__type"))
+                    || (key.count > 3 && ExecBytes.matches(key, at: key.startIndex, "py/")))  // jsonpickle
             if isTypeKey, k < end, value[k] == UInt8(ascii: ":") {
                 k = ExecBytes.skipSpaces(value, k + 1)
                 if k < end, value[k] == UInt8(ascii: "\"") {

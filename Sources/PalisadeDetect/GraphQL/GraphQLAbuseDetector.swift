@@ -10,6 +10,13 @@
 /// (hundreds of aliases of one login mutation, depth 20+). Passing a limit gives 0.65; passing
 /// it four times over gives 0.85.
 ///
+/// `repeats` bounds how often one field is selected in a single selection set, aliased or not:
+/// clients alias a field a few times (`small: image(…) large: image(…)`), a dozen at most
+/// (translations by key); id enumeration and field duplication (`id id id …`) repeat one field
+/// dozens of times, under the total alias/field limits. `mutationRepeats` bounds one root field of a
+/// mutation: alias batching of a login, OTP or coupon check (`a1: login(…) a2: login(…) …`) —
+/// clients change many things in one request through list inputs, not by repeating a mutation.
+///
 /// Introspection (`__schema`, `__type`) is reconnaissance rather than an attack: it is reported at
 /// `introspectionConfidence`, 0.5 by default — a monitor-level hit, shown in verdicts but below
 /// the default threshold (0.6), so only `high` sensitivity calls it an attack. Deployments that
@@ -24,10 +31,17 @@ public struct GraphQLAbuseDetector: RequestDetector {
         public var fields: Int
         public var operations: Int
         public var directives: Int
+        /// Selections of one field name in one selection set.
+        public var repeats: Int
+        /// Selections of one root field of a mutation.
+        public var mutationRepeats: Int
 
-        public static let low = Limits(depth: 15, aliases: 60, fields: 1000, operations: 25, directives: 50)
-        public static let `default` = Limits(depth: 10, aliases: 30, fields: 500, operations: 10, directives: 20)
-        public static let high = Limits(depth: 7, aliases: 12, fields: 250, operations: 5, directives: 10)
+        public static let low = Limits(
+            depth: 15, aliases: 60, fields: 1000, operations: 25, directives: 50, repeats: 40, mutationRepeats: 10)
+        public static let `default` = Limits(
+            depth: 10, aliases: 30, fields: 500, operations: 10, directives: 20, repeats: 20, mutationRepeats: 5)
+        public static let high = Limits(
+            depth: 7, aliases: 12, fields: 250, operations: 5, directives: 10, repeats: 10, mutationRepeats: 3)
 
         public static func of(_ sensitivity: Sensitivity) -> Limits {
             switch sensitivity {
@@ -56,11 +70,14 @@ public struct GraphQLAbuseDetector: RequestDetector {
         var operations = 0
         var firstDocument: Int32 = -1
         var introspected = false
+        // The document's alias or field total already passed its limit: a repeated field adds nothing.
+        var totalsPassed = false
         for annotation in annotations {
             let value = annotation.value
             var rule: String?
             var confidence = 0.0
             var evidence = ""
+            if annotation.code == .graphqlDepth { totalsPassed = false }  // each document starts with its depth
             switch annotation.code {
             case .graphqlBatch:
                 documents += 1
@@ -76,10 +93,12 @@ public struct GraphQLAbuseDetector: RequestDetector {
                 confidence = Self.confidence(value, over: limits.depth)
                 evidence = "depth \(value) (limit \(limits.depth))"
             case .graphqlAliases where value > limits.aliases:
+                totalsPassed = true
                 rule = "graphql_abuse.aliases"
                 confidence = Self.confidence(value, over: limits.aliases)
                 evidence = "\(value) aliases (limit \(limits.aliases))"
             case .graphqlFields where value > limits.fields:
+                totalsPassed = true
                 rule = "graphql_abuse.fields"
                 confidence = Self.confidence(value, over: limits.fields)
                 evidence = "\(value) fields (limit \(limits.fields))"
@@ -87,6 +106,16 @@ public struct GraphQLAbuseDetector: RequestDetector {
                 rule = "graphql_abuse.directives"
                 confidence = Self.confidence(value, over: limits.directives)
                 evidence = "\(value) directives (limit \(limits.directives))"
+            case .graphqlRepeatedField where value > limits.repeats && !totalsPassed:
+                rule = "graphql_abuse.repeated_field"
+                confidence = Self.confidence(value, over: limits.repeats)
+                evidence =
+                    "field \(annotation.detail) selected \(value) times in one selection set (limit \(limits.repeats))"
+                totalsPassed = true
+            case .graphqlRepeatedMutation where value > limits.mutationRepeats && !totalsPassed:
+                rule = "graphql_abuse.repeated_field"
+                confidence = Self.confidence(value, over: limits.mutationRepeats)
+                evidence = "one mutation field selected \(value) times (limit \(limits.mutationRepeats))"
             case .graphqlFragmentCycle:
                 rule = "graphql_abuse.fragment_cycle"
                 confidence = 0.7

@@ -154,6 +154,12 @@ public struct LDAPInjectionDetector: Detector {
                         }
                         k += 1
                     }
+                    // `admin*)((|userpassword=*)`: extra openers balance the application's closers.
+                    while k + 1 < value.endIndex, value[k] == UInt8(ascii: "("), value[k + 1] == UInt8(ascii: "("),
+                        k - i < 8
+                    {
+                        k += 1
+                    }
                     if k < value.endIndex, value[k] == UInt8(ascii: "("), let first = item(value, at: k) {
                         var confidence: Double
                         if first.absolute {

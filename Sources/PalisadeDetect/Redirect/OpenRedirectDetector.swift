@@ -95,6 +95,13 @@ public struct OpenRedirectDetector: Detector {
                 leading = false
                 continue
             }
+            if b == 0xEF, i + 2 < layer.count, layer[i + 1] == 0xB9, layer[i + 2] == 0xA8 {
+                head.append(0x5C)  // ﹨ (small reverse solidus, NFKC `\`)
+                lookalike = true
+                i += 3
+                leading = false
+                continue
+            }
             if b == 0xE3, i + 2 < layer.count, layer[i + 1] == 0x80, layer[i + 2] == 0xB1 || layer[i + 2] == 0xB5 {
                 head.append(0x2F)  // 〱 〵 read as `/` by some parsers
                 head.append(0x2F)

@@ -209,6 +209,25 @@ public struct SSRFDetector: Detector {
                 return score(confused, url: url, range: range)
             }
         }
+        // `http://evil.example#@127.0.0.1/`, `…?@10.0.0.1`: parsers that do not stop the authority at
+        // `#`/`?` read the address after the `@` as the host.
+        if url.authorityEnd < v.endIndex,
+            v[url.authorityEnd] == UInt8(ascii: "#") || v[url.authorityEnd] == UInt8(ascii: "?"),
+            let at = v[url.authorityEnd..<min(v.endIndex, url.authorityEnd + 3)].firstIndex(of: UInt8(ascii: "@"))
+        {
+            let hostEnd =
+                v[(at + 1)...].firstIndex {
+                    $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "?")
+                        || $0 == UInt8(ascii: "#")
+                } ?? v.endIndex
+            if hostEnd > at + 1, let inner = HostClassifier.classify(v[(at + 1)..<hostEnd]), inner.isAddress,
+                inner.category >= .privateNetwork
+            {
+                var confused = inner
+                confused.obfuscated = true
+                return score(confused, url: url, range: s..<min(v.endIndex, hostEnd + 8))
+            }
+        }
         guard let reading = HostClassifier.classify(v[url.hostRange]) else { return nil }
         return score(reading, url: url, range: range)
     }

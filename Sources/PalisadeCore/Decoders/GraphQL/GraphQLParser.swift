@@ -41,6 +41,13 @@ struct GraphQLParser {
     private(set) var fields = 0
     private(set) var aliases = 0
     private(set) var directives = 0
+    /// The most times one field name is selected in a single selection set (aliased or not), and
+    /// that name: alias batching (`a1: login(…) a2: login(…) …`) and field duplication.
+    private(set) var repeatedField = 0
+    private(set) var repeatedFieldName: Substring = ""
+    /// The most times one root field of a mutation is selected (`a: login(…) b: login(…)`).
+    private(set) var repeatedMutation = 0
+    private var inMutation = false
     /// Deepest selection set parsed (or skipped past the limit, counted by braces).
     private(set) var parsedDepth = 0
     private(set) var introspectsSchema = false
@@ -156,6 +163,7 @@ struct GraphQLParser {
     private mutating func operation(keyword: Bool) throws(GraphQLError) {
         operations += 1
         var name: String?
+        inMutation = keyword && text(token) == "mutation"
         if keyword {
             try advance()
             if token.kind == .name {
@@ -174,6 +182,7 @@ struct GraphQLParser {
 
     private mutating func fragmentDefinition() throws(GraphQLError) {
         fragments += 1
+        inMutation = false
         try advance()
         guard token.kind == .name, text(token) != "on" else { throw .syntax("expected a fragment name") }
         let name = text(token)
@@ -240,20 +249,30 @@ struct GraphQLParser {
         scope.depth = max(scope.depth, depth)
         try advance()
         guard !token.isPunctuator(UInt8(ascii: "}")) else { throw .syntax("empty selection set") }
+        var seen: [Substring: Int] = [:]
         repeat {
-            try selection(path: path, depth: depth, level: level)
+            if let name = try selection(path: path, depth: depth, level: level) {
+                let count = seen[name, default: 0] + 1
+                seen[name] = count
+                if count > repeatedField {
+                    repeatedField = count
+                    repeatedFieldName = name
+                }
+                if level == 1, inMutation { repeatedMutation = max(repeatedMutation, count) }
+            }
         } while !token.isPunctuator(UInt8(ascii: "}"))
         try advance()
     }
 
-    private mutating func selection(path: String, depth: Int, level: Int) throws(GraphQLError) {
+    /// Parses one selection; returns the field's name (not its alias), nil for fragments.
+    private mutating func selection(path: String, depth: Int, level: Int) throws(GraphQLError) -> Substring? {
         if token.isPunctuator(UInt8(ascii: ".")) {
             try advance()
             if token.kind == .name, text(token) != "on" {
                 scope.spreads.append((text(token), depth - 1))
                 try advance()
                 try directivesIfAny(path: path)
-                return
+                return nil
             }
             if token.kind == .name {  // on Type
                 try advance()
@@ -261,7 +280,7 @@ struct GraphQLParser {
             }
             try directivesIfAny(path: path)
             try selectionSet(path: path, depth: depth, level: level + 1)
-            return
+            return nil
         }
         guard token.kind == .name else { throw .syntax("expected a field") }
         fields += 1
@@ -282,6 +301,7 @@ struct GraphQLParser {
         if token.isPunctuator(UInt8(ascii: "{")) {
             try selectionSet(path: fieldPath, depth: depth + 1, level: level + 1)
         }
+        return name
     }
 
     /// Skips a selection set past the depth limit without recursing; returns how deep it nests
