@@ -70,16 +70,9 @@ struct WorkerKafkaTests {
             _ = try result.get()
         }
 
-        var settings = WorkerSettings()
-        settings.topicPrefix = prefix
-        settings.scoringTasks = 2
-        settings.maxInFlight = 100
-        settings.pollMaxRecords = 200
-        settings.retryBackoffMs = 50
-        settings.retryBackoffMaxMs = 500
-        settings.baselineCatchUpTimeoutMs = 5_000
         let worker = buildWorker(
-            settings: settings, transport: KafkaTransport(configuration: configuration, logger: Self.logger),
+            settings: Self.faultSettings(prefix: prefix, pollMaxRecords: 200, retryBackoffMaxMs: 500),
+            transport: KafkaTransport(configuration: configuration, logger: Self.logger),
             logger: Self.logger, metrics: PalisadeMetrics())
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await worker.run() }
@@ -104,6 +97,19 @@ struct WorkerKafkaTests {
         }
         await producer.shutdown(timeout: .seconds(5))
         await cluster.shutdown()
+    }
+
+    /// Two scoring tasks, at most 100 records in flight, quick retries: the fault tests' worker.
+    static func faultSettings(prefix: String, pollMaxRecords: Int, retryBackoffMaxMs: Int) -> WorkerSettings {
+        var settings = WorkerSettings()
+        settings.topicPrefix = prefix
+        settings.scoringTasks = 2
+        settings.maxInFlight = 100
+        settings.pollMaxRecords = pollMaxRecords
+        settings.retryBackoffMs = 50
+        settings.retryBackoffMaxMs = retryBackoffMaxMs
+        settings.baselineCatchUpTimeoutMs = 5_000
+        return settings
     }
 
     @Test(
@@ -131,14 +137,7 @@ struct WorkerKafkaTests {
             try await cluster.setPartitionLeader(topic: verdicts, partition: partition, broker: -1)
         }
 
-        var settings = WorkerSettings()
-        settings.topicPrefix = prefix
-        settings.scoringTasks = 2
-        settings.maxInFlight = 100
-        settings.pollMaxRecords = 50
-        settings.retryBackoffMs = 50
-        settings.retryBackoffMaxMs = 400
-        settings.baselineCatchUpTimeoutMs = 5_000
+        let settings = Self.faultSettings(prefix: prefix, pollMaxRecords: 50, retryBackoffMaxMs: 400)
         let worker = buildWorker(
             settings: settings, transport: KafkaTransport(configuration: configuration, logger: Self.logger),
             logger: Self.logger, metrics: PalisadeMetrics())
