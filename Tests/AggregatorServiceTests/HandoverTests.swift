@@ -117,7 +117,12 @@ import Testing
         let countersA = await a.core.status.counters
         let countersB = await b.core.status.counters
         #expect(countersA.findings + countersB.findings == 4)
-        #expect(countersA.duplicateVerdicts + countersB.duplicateVerdicts == 0)
+        // A's offsets go with an asynchronous commit on revocation (PalisadeKafka's
+        // RebalanceHandler): when A had not yet acknowledged a moved partition's verdicts, or
+        // the commit lost the race, B gets them again — and must skip each one as already seen
+        // from the changelog it replayed, never count it twice ("every verdict counted once").
+        let duplicates = countersA.duplicateVerdicts + countersB.duplicateVerdicts
+        #expect(duplicates <= replayed, "only verdicts B replayed can come again")
         var fired: [String] = []
         for core in [a.core, b.core] {
             fired += try core.database.attacks(AttackFilter.with(class: "brute_force")).attacks.map(\.requestID)
