@@ -26,21 +26,22 @@ public struct JWTDecoder: ValueDecoder {
     public init() {}
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
-        guard Self.token(input) != nil else { return nil }
+        guard let token = Self.token(input) else { return nil }
         let key = JWTCache.Key(input, fieldName: context.fieldName, maxStructureDepth: budget.limits.maxStructureDepth)
         if let key, let decoded = cache.replay(key, budget: &budget) { return decoded }
         var charges = JWTCache.Charges()
-        guard let decoded = decodeToken(input, context: context, budget: &budget, charges: &charges) else { return nil }
+        guard let decoded = decodeToken(token, context: context, budget: &budget, charges: &charges) else { return nil }
         if let key, charges.replayable { cache.store(key, decoded: decoded, charges: charges) }
         return decoded
     }
 
-    /// Decodes the token, recording in `charges` what it asked of the budget.
+    /// Decodes the token (`token(_:)` of the value), recording in `charges` what it asked of the
+    /// budget.
     private func decodeToken(
-        _ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget,
+        _ token: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget,
         charges: inout JWTCache.Charges
     ) -> Decoded? {
-        guard let parts = Self.split(input) else { return nil }
+        guard let parts = Self.split(token: token) else { return nil }
         var children: [Child] = []
         var annotations: [Annotation] = []
         let json = JSONFieldDecoder()
@@ -153,10 +154,9 @@ public struct JWTDecoder: ValueDecoder {
         return token
     }
 
-    /// The token's parts (3 or 5), after an optional `Bearer ` prefix; nil if the value is not
-    /// shaped like a compact JWS/JWE. Does not allocate when it is not.
-    static func split(_ input: ArraySlice<UInt8>) -> [ArraySlice<UInt8>]? {
-        guard let token = token(input) else { return nil }
+    /// The parts (3 or 5) of a token as `token(_:)` extracts it; nil if it is not shaped like a
+    /// compact JWS/JWE. Does not allocate when it is not.
+    static func split(token: ArraySlice<UInt8>) -> [ArraySlice<UInt8>]? {
         var dots = 0
         for byte in token {
             switch byte {
