@@ -57,18 +57,10 @@ struct WorkerKafkaTests {
 
     @Test("broker down and produce errors: the worker pauses, resumes, and loses nothing")
     func faults() async throws {
-        let cluster = try KafkaMockCluster(brokers: 1, logger: Self.logger)
         let prefix = "faults."
-        try await cluster.createTopics(PalisadeTopic.allSpecs(prefix: prefix, partitions: 4, replicationFactor: 1))
-        var configuration = cluster.configuration()
-        configuration.producer.lingerMs = 1
-        configuration.producer.messageTimeoutMs = 1_500
-        configuration.consumer.sessionTimeoutMs = 30_000
-        let producer = try KafkaProducer(configuration: configuration, logger: Self.logger)
         let total = 1_500
-        for result in await producer.send(batch: Self.requests(0..<total, topic: prefix + "palisade.requests")) {
-            _ = try result.get()
-        }
+        let (cluster, configuration, producer) = try await Self.faultCluster(
+            prefix: prefix, requests: total, messageTimeoutMs: 1_500)
 
         let worker = buildWorker(
             settings: Self.faultSettings(prefix: prefix, pollMaxRecords: 200, retryBackoffMaxMs: 500),
@@ -99,6 +91,24 @@ struct WorkerKafkaTests {
         await cluster.shutdown()
     }
 
+    /// The fault tests' mock cluster: one broker, every topic with 4 partitions, `requests`
+    /// requests already produced; producer timeouts short, the consumer's session long.
+    static func faultCluster(
+        prefix: String, requests total: Int, messageTimeoutMs: Int
+    ) async throws -> (KafkaMockCluster, KafkaConfiguration, KafkaProducer) {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: Self.logger)
+        try await cluster.createTopics(PalisadeTopic.allSpecs(prefix: prefix, partitions: 4, replicationFactor: 1))
+        var configuration = cluster.configuration()
+        configuration.producer.lingerMs = 1
+        configuration.producer.messageTimeoutMs = messageTimeoutMs
+        configuration.consumer.sessionTimeoutMs = 30_000
+        let producer = try KafkaProducer(configuration: configuration, logger: Self.logger)
+        for result in await producer.send(batch: Self.requests(0..<total, topic: prefix + "palisade.requests")) {
+            _ = try result.get()
+        }
+        return (cluster, configuration, producer)
+    }
+
     /// Two scoring tasks, at most 100 records in flight, quick retries: the fault tests' worker.
     static func faultSettings(prefix: String, pollMaxRecords: Int, retryBackoffMaxMs: Int) -> WorkerSettings {
         var settings = WorkerSettings()
@@ -115,20 +125,11 @@ struct WorkerKafkaTests {
     @Test(
         "output outage past the hold: the consumer's partitions are paused, nothing more is consumed, then all resume")
     func consumerPausedDuringOutputOutage() async throws {
-        let cluster = try KafkaMockCluster(brokers: 1, logger: Self.logger)
         let prefix = "outage."
         let partitions: Int32 = 4
-        try await cluster.createTopics(
-            PalisadeTopic.allSpecs(prefix: prefix, partitions: partitions, replicationFactor: 1))
-        var configuration = cluster.configuration()
-        configuration.producer.lingerMs = 1
-        configuration.producer.messageTimeoutMs = 1_000
-        configuration.consumer.sessionTimeoutMs = 30_000
-        let producer = try KafkaProducer(configuration: configuration, logger: Self.logger)
         let total = 2_000
-        for result in await producer.send(batch: Self.requests(0..<total, topic: prefix + "palisade.requests")) {
-            _ = try result.get()
-        }
+        let (cluster, configuration, producer) = try await Self.faultCluster(
+            prefix: prefix, requests: total, messageTimeoutMs: 1_000)
         await producer.shutdown(timeout: .seconds(5))
         // An outage of the verdicts topic only (leader-less partitions: produce requests fail,
         // the delivery times out, the worker retries); the requests can still be fetched.
