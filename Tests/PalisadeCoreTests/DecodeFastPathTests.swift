@@ -177,4 +177,32 @@ import Testing
         #expect(LocationPath.isPlain("user_agent-1:$@") && !LocationPath.isPlain("a b") && !LocationPath.isPlain(""))
         #expect(!LocationPath.isPlain(String(repeating: "k", count: 65)))
     }
+
+    @Test func decoderNamesRoundTripThroughTheirIds() {
+        // Every registered decoder's name, the literals `name(of:)` switches over included.
+        let names = Array(DecoderRegistry.standard.byName.keys) + DecoderName.standard
+        for name in names {
+            #expect(DecoderName.name(of: DecoderName.id(for: name)) == name)
+            var point = Point(parent: -1, segment: "", value: [], kind: .text, depth: 0, decoder: name)
+            #expect(point.decoder == name)
+            point.decoder = nil
+            #expect(point.decoder == nil && point.decoderID == 0)
+        }
+        #expect(Set(DecoderRegistry.standard.byName.keys) == Set(DecoderName.standard))
+        // A name no shipped decoder has gets its own id, the same on every use.
+        let custom = "custom-decoder-\(UInt64.random(in: 0...UInt64.max))"
+        let id = DecoderName.id(for: custom)
+        #expect(id > UInt16(DecoderName.standard.count) && DecoderName.id(for: custom) == id)
+        #expect(DecoderName.name(of: id) == custom)
+        #expect(Point(parent: 0, segment: ".a", value: [1], kind: .text, depth: 1, decoder: custom).decoder == custom)
+    }
+
+    @Test func aChildKeepsItsDeclaredContentType() {
+        var child = Child(path: ".part", value: [1], contentType: "application/json", fieldName: "part")
+        #expect(child.contentType == "application/json" && child.fieldName == "part")
+        #expect(child == Child(path: ".part", value: [1], contentType: "application/json", fieldName: "part"))
+        #expect(child != Child(path: ".part", value: [1], contentType: "text/plain", fieldName: "part"))
+        child.contentType = nil
+        #expect(child.contentType == nil && child == Child(path: ".part", value: [1], fieldName: "part"))
+    }
 }

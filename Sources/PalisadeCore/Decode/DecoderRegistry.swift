@@ -8,19 +8,28 @@ public struct DecoderRegistry: Sendable {
     public private(set) var sniffGates: [SniffGate] = []
     /// The gates compiled into per-byte masks (`SniffIndex`).
     private(set) var sniffIndex = SniffIndex()
+    /// `DecoderName.id(for: sniffers[i].name)`, interned once at registration.
+    private(set) var snifferIDs: [UInt16] = []
+    /// `byName` with each decoder's interned name: what the engine looks declared decoders up in.
+    private(set) var entries: [String: (decoder: any ValueDecoder, id: UInt16)] = [:]
 
     public init() {}
 
     public mutating func register(_ decoder: any ValueDecoder, sniff: Bool) {
         byName[decoder.name] = decoder
+        entries[decoder.name] = (decoder, DecoderName.id(for: decoder.name))
         if sniff {
             sniffers.append(decoder)
+            snifferIDs.append(DecoderName.id(for: decoder.name))
             sniffGates.append(decoder.sniffGate)
             sniffIndex.add(decoder.sniffGate, position: sniffers.count - 1)
         }
     }
 
     public func decoder(named name: String) -> (any ValueDecoder)? { byName[name] }
+
+    /// A decoder by name with its interned name (`DecoderName`).
+    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? { entries[name] }
 
     /// Every decoder Palisade ships. Sniff order: cheap, specific formats first; Base64 late
     /// because many plain words are valid Base64; entity and escape decoding last.

@@ -48,11 +48,27 @@ public struct Point: Sendable, Equatable {
     /// the raw text is then structure, not a payload, and most detectors skip it.
     public var isContainer: Bool
     /// Name of the decoder whose output this point is (nil for roots).
-    public var decoder: String?
+    public var decoder: String? {
+        @inlinable get { DecoderName.name(of: decoderID) }
+        set { decoderID = DecoderName.id(for: newValue) }
+    }
+    /// `decoder` interned (`DecoderName`): a `String?` field here made every point be built in a
+    /// temporary and copied into the points array.
+    @usableFromInline var decoderID: UInt16
 
     public init(
         parent: Int32, segment: String, value: [UInt8], kind: ValueKind, depth: UInt8,
         isContainer: Bool = false, decoder: String? = nil
+    ) {
+        self.init(
+            parent: parent, segment: segment, value: value, kind: kind, depth: depth, isContainer: isContainer,
+            decoderID: DecoderName.id(for: decoder))
+    }
+
+    /// The engine's initializer: the decoder already interned.
+    init(
+        parent: Int32, segment: String, value: [UInt8], kind: ValueKind, depth: UInt8, isContainer: Bool = false,
+        decoderID: UInt16
     ) {
         self.parent = parent
         self.segment = segment
@@ -60,7 +76,7 @@ public struct Point: Sendable, Equatable {
         self.kind = kind
         self.depth = depth
         self.isContainer = isContainer
-        self.decoder = decoder
+        self.decoderID = decoderID
     }
 
     /// The value as a string (invalid UTF-8 repaired), for display and tests.

@@ -179,7 +179,7 @@ private struct Run {
     @discardableResult
     mutating func add(
         parent: Int32, segment: consuming String, value: consuming [UInt8], kind: ValueKind = .text,
-        depth: UInt8, decoder: String? = nil, context: consuming DecodeContext,
+        depth: UInt8, decoderID: UInt16 = 0, context: consuming DecodeContext,
         declared: (name: String, rendering: Rendering)? = nil
     ) -> Int? {
         guard result.points.count < limits.maxPoints else {
@@ -187,7 +187,7 @@ private struct Run {
             return nil
         }
         result.points.append(
-            Point(parent: parent, segment: segment, value: value, kind: kind, depth: depth, decoder: decoder))
+            Point(parent: parent, segment: segment, value: value, kind: kind, depth: depth, decoderID: decoderID))
         self.declared.append(declared)
         contexts.append(context)
         expanded.append(false)
@@ -256,7 +256,7 @@ private struct Run {
 
     /// Applies a transformation decoder to a point right away; returns the child's index.
     mutating func applyDeclared(_ name: String, rendering: Rendering, to index: Int, transformOnly: Bool) -> Int? {
-        guard let valueDecoder = decoder.registry.decoder(named: name) else { return nil }
+        guard let (valueDecoder, decoderID) = decoder.registry.entry(named: name) else { return nil }
         var context = contexts[index]
         context.declared = true
         let input = result.points[index].value[...]
@@ -264,7 +264,7 @@ private struct Run {
             decoded.children.count == 1 || !transformOnly
         else { return nil }
         let before = result.points.count
-        attach(decoded, from: valueDecoder, rendering: rendering, to: index)
+        attach(decoded, from: valueDecoder, id: decoderID, rendering: rendering, to: index)
         return result.points.count > before ? before : nil
     }
 
@@ -302,19 +302,21 @@ private struct Run {
 
     /// Decodes a point with a named decoder; false if it did not apply.
     mutating func expand(_ index: Int, with name: String, rendering: Rendering) -> Bool {
-        guard let valueDecoder = decoder.registry.decoder(named: name) else { return false }
-        let point = result.points[index]
-        if Int(point.depth) >= limits.maxDepth {
+        guard let (valueDecoder, decoderID) = decoder.registry.entry(named: name) else { return false }
+        // Field by field: a copy of the point would retain its strings and value.
+        let depth = result.points[index].depth
+        if Int(depth) >= limits.maxDepth {
             budget.hit(.depth)
             return true
         }
         var context = contexts[index]
-        context.depth = Int(point.depth)
+        context.depth = Int(depth)
         context.declared = rendering != .sniffed
-        guard let decoded = valueDecoder.decode(point.value[...], context: context, budget: &budget) else {
+        let input = result.points[index].value[...]
+        guard let decoded = valueDecoder.decode(input, context: context, budget: &budget) else {
             return false
         }
-        attach(decoded, from: valueDecoder, rendering: rendering, to: index)
+        attach(decoded, from: valueDecoder, id: decoderID, rendering: rendering, to: index)
         return true
     }
 
@@ -342,12 +344,15 @@ private struct Run {
                         value: limits.maxDepth))
                 return
             }
-            attach(decoded, from: valueDecoder, rendering: .sniffed, to: index)
+            attach(decoded, from: valueDecoder, id: registry.snifferIDs[position], rendering: .sniffed, to: index)
             return
         }
     }
 
-    mutating func attach(_ decoded: Decoded, from valueDecoder: any ValueDecoder, rendering: Rendering, to index: Int) {
+    mutating func attach(
+        _ decoded: Decoded, from valueDecoder: any ValueDecoder, id decoderID: UInt16, rendering: Rendering,
+        to index: Int
+    ) {
         let parentDepth = result.points[index].depth
         let parentContext = contexts[index]
         if valueDecoder.isContainer { result.points[index].isContainer = true }
@@ -378,7 +383,7 @@ private struct Run {
             guard
                 add(
                     parent: Int32(index), segment: segment, value: child.value, kind: child.kind, depth: depth,
-                    decoder: label, context: context, declared: childDeclared.map { ($0, .declared) }) != nil
+                    decoderID: decoderID, context: context, declared: childDeclared.map { ($0, .declared) }) != nil
             else { return }
         }
     }

@@ -79,9 +79,15 @@ public struct Child: Sendable, Equatable {
     public var value: [UInt8]
     public var kind: ValueKind
     /// A content type declared for this child (a multipart part's `Content-Type`).
-    public var contentType: String?
+    public var contentType: String? {
+        get { declaredType?.value }
+        set { declaredType = newValue.map(DeclaredType.init) }
+    }
     /// The child's own field name (last key of `path`), used as context for further decoding.
     public var fieldName: String?
+    /// `contentType`, boxed: rare, and with a second `String?` stored inline `Child` was large
+    /// enough that Swift built each child in a temporary and copied it into the array.
+    private var declaredType: DeclaredType?
 
     public init(
         path: String, value: [UInt8], kind: ValueKind = .text, contentType: String? = nil,
@@ -90,9 +96,18 @@ public struct Child: Sendable, Equatable {
         self.path = path
         self.value = value
         self.kind = kind
-        self.contentType = contentType
+        self.declaredType = contentType.map(DeclaredType.init)
         self.fieldName = fieldName
     }
+}
+
+/// A child's declared content type (`Child.contentType`), compared by value.
+final class DeclaredType: Sendable, Equatable {
+    let value: String
+
+    init(_ value: String) { self.value = value }
+
+    static func == (lhs: DeclaredType, rhs: DeclaredType) -> Bool { lhs.value == rhs.value }
 }
 
 /// The per-request allowance decoders draw from. Passed `inout` down the decode of one request.
