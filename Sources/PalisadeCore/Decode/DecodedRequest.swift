@@ -14,15 +14,55 @@ public struct DecodedRequest: Sendable {
 
     /// The full location of a point, e.g. `body.json.items[0].filter>base64>json.q`.
     public func location(of index: Int) -> String {
-        var segments: [Substring] = []
+        var chain: [Int] = []
+        chain.reserveCapacity(8)
         var current = index
-        var guardCount = 0
-        while current >= 0, current < points.count, guardCount <= points.count {
-            segments.append(Substring(points[current].segment))
+        while current >= 0, current < points.count, chain.count <= points.count {
+            chain.append(current)
             current = Int(points[current].parent)
-            guardCount += 1
         }
-        return segments.reversed().joined()
+        // The segments' bytes in one buffer, root first: no string per segment.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for point in chain.reversed() { points[point].appendSegment(to: &bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // Segment readers for detectors' pre-filters: they read a point's fields in place (calling a
+    // method on `points[i]` copies the point) and do not build the segment string.
+
+    /// Whether point `index`'s segment contains `byte` (`Point.segmentContains`).
+    public func segment(of index: Int, contains byte: UInt8) -> Bool {
+        precondition(index >= 0 && index < points.count, "point index out of range")
+        return points.withUnsafeBufferPointer { points in
+            let point = points.baseAddress! + index
+            return Point.segment(
+                key: point.pointee.segmentKey, marker: point.pointee.segmentMarker,
+                decoderID: point.pointee.decoderID, contains: byte)
+        }
+    }
+
+    /// The number of UTF-8 bytes in point `index`'s segment (`Point.segmentUTF8Count`).
+    public func segmentUTF8Count(of index: Int) -> Int {
+        precondition(index >= 0 && index < points.count, "point index out of range")
+        return points.withUnsafeBufferPointer { points in
+            let point = points.baseAddress! + index
+            return Point.segmentUTF8Count(
+                key: point.pointee.segmentKey, marker: point.pointee.segmentMarker,
+                decoderID: point.pointee.decoderID)
+        }
+    }
+
+    /// `body` applied to the UTF-8 bytes of point `index`'s segment, rendered on the stack when it
+    /// starts with the decoder's name (no allocation).
+    public func withSegmentUTF8(of index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        precondition(index >= 0 && index < points.count, "point index out of range")
+        return points.withUnsafeBufferPointer { points in
+            let point = points.baseAddress! + index
+            return Point.withSegmentUTF8(
+                key: point.pointee.segmentKey, marker: point.pointee.segmentMarker,
+                decoderID: point.pointee.decoderID, body)
+        }
     }
 
     /// Indices of the points whose location is exactly `location`.

@@ -178,7 +178,7 @@ private struct Run {
     /// released again with the caller's copy); built inside the append, nothing is copied.
     @discardableResult
     mutating func add(
-        parent: Int32, segment: consuming String, value: consuming [UInt8], kind: ValueKind = .text,
+        parent: Int32, segment: consuming String, marker: UInt8 = 0, value: consuming [UInt8], kind: ValueKind = .text,
         depth: UInt8, decoderID: UInt16 = 0, context: consuming DecodeContext,
         declared: (name: String, rendering: Rendering)? = nil
     ) -> Int? {
@@ -187,7 +187,9 @@ private struct Run {
             return nil
         }
         result.points.append(
-            Point(parent: parent, segment: segment, value: value, kind: kind, depth: depth, decoderID: decoderID))
+            Point(
+                parent: parent, key: segment, marker: marker, value: value, kind: kind, depth: depth,
+                decoderID: decoderID))
         self.declared.append(declared)
         contexts.append(context)
         expanded.append(false)
@@ -360,12 +362,13 @@ private struct Run {
             if annotation.point < 0 { annotation.point = Int32(index) }
             result.annotations.append(annotation)
         }
-        let label = valueDecoder.name
-        let prefix: String
+        // The segment is the child's path; the decoder's `.name`/`>name` in front is rendered from
+        // the point's decoder when asked for (`Point.segment`).
+        let marker: UInt8
         switch rendering {
-        case .silent: prefix = ""
-        case .declared: prefix = LocationPath.joined(".", label)
-        case .sniffed: prefix = LocationPath.joined(">", label)
+        case .silent: marker = 0
+        case .declared: marker = Point.declared
+        case .sniffed: marker = Point.sniffed
         }
         let depth = parentDepth &+ (rendering == .silent ? 0 : 1)
         for child in decoded.children {
@@ -379,10 +382,10 @@ private struct Run {
                 context.fieldName = name
             }
             let childDeclared = child.contentType.flatMap(RequestDecoder.decoderName(forContentType:))
-            let segment = LocationPath.joined(prefix, child.path)
             guard
                 add(
-                    parent: Int32(index), segment: segment, value: child.value, kind: child.kind, depth: depth,
+                    parent: Int32(index), segment: child.path, marker: marker, value: child.value, kind: child.kind,
+                    depth: depth,
                     decoderID: decoderID, context: context, declared: childDeclared.map { ($0, .declared) }) != nil
             else { return }
         }

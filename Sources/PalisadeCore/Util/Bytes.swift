@@ -20,6 +20,17 @@ public enum Bytes {
         return true
     }
 
+    /// Whether `text`'s UTF-8 contains `byte`.
+    public static func contains(_ text: String, _ byte: UInt8) -> Bool {
+        if let found = text.utf8.withContiguousStorageIfAvailable({ buffer -> Bool in
+            for candidate in buffer where candidate == byte { return true }
+            return false
+        }) {
+            return found
+        }
+        return text.utf8.contains(byte)
+    }
+
     /// Whether `haystack` contains the ASCII `needle`, ignoring case. O(n·m), fine for short needles.
     public static func containsIgnoringCase(_ haystack: ArraySlice<UInt8>, _ needle: StaticString) -> Bool {
         let count = needle.utf8CodeUnitCount

@@ -212,10 +212,7 @@ public struct NoSQLiDetector: RequestDetector {
     /// `bytes`: the bytes present in `value` (`RequestContext.bytes(ofPoint:)`).
     static func judgeText(_ value: ArraySlice<UInt8>, bytes: ByteSet, index: Int, decoded: DecodedRequest) -> Hit? {
         // The value of a `$where`/`$function`/`$accumulator` key: only when the segment has a `$`.
-        let segment = decoded.points[index].segment.utf8
-        if segment.withContiguousStorageIfAvailable({ $0.contains(UInt8(ascii: "$")) })
-            ?? segment.contains(UInt8(ascii: "$"))
-        {
+        if decoded.segment(of: index, contains: UInt8(ascii: "$")) {
             let location = decoded.location(of: index)
             let field = decoded.fieldName(of: index)
             if field == "$where" || field == "$function" || field == "$accumulator"

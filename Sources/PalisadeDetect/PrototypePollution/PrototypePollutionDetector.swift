@@ -33,7 +33,8 @@ public struct PrototypePollutionDetector: RequestDetector {
         for index in decoded.points.indices where found < Self.maxHits {
             // Field by field: copying the whole point costs retains of its strings.
             // Key components in this point's own segment (its parent's are checked on the parent).
-            if Self.mayHoldPath(decoded.points[index].segment.utf8),
+            if decoded.segmentUTF8Count(of: index) >= 9,
+                decoded.withSegmentUTF8(of: index, { Self.mayHoldPath(bytes: $0) }),
                 !flaggedContainers.contains(decoded.points[index].parent),
                 case let segment = Array(decoded.points[index].segment.utf8)[...],
                 let (range, rule) = Self.pathMatch(segment, keyed: true)
@@ -109,15 +110,8 @@ public struct PrototypePollutionDetector: RequestDetector {
         bytes.holds(protoBytes) || bytes.holds(constructorBytes)
     }
 
-    /// Allocation-free pre-filter on a segment: `__proto__` needs `__p`, `constructor…prototype`
-    /// needs `ctor` — one pass over the bytes.
-    static func mayHoldPath(_ bytes: String.UTF8View) -> Bool {
-        guard bytes.count >= 9 else { return false }
-        // Native strings (nearly all) are read over their storage, not through the view.
-        if let found = bytes.withContiguousStorageIfAvailable({ mayHoldPath(bytes: $0) }) { return found }
-        return mayHoldPath(bytes: bytes)
-    }
-
+    /// Allocation-free pre-filter on a segment (at least 9 bytes, `DecodedRequest.withSegmentUTF8`):
+    /// `__proto__` needs `__p`, `constructor…prototype` needs `cto` — one pass over the bytes.
     static func mayHoldPath<Bytes: Sequence<UInt8>>(bytes: Bytes) -> Bool {
         var a: UInt8 = 0
         var b: UInt8 = 0

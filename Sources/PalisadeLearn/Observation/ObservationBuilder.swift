@@ -88,7 +88,7 @@ public struct ObservationBuilder: Sendable {
         for (i, point) in points.enumerated() {
             let parent = Int(point.parent)
             guard parent >= 0, parent < i else { continue }
-            let sniffed = point.segment.utf8.first == UInt8(ascii: ">")
+            let sniffed = point.segmentFirstByte == UInt8(ascii: ">")
             derived[i] = derived[parent] || sniffed
             if sniffed, !derived[parent] {
                 wrapped[parent].insert(EncodingSet(ValueEncoding(decoderName: point.decoder ?? "")))
