@@ -205,4 +205,56 @@ import Testing
         child.contentType = nil
         #expect(child.contentType == nil && child == Child(path: ".part", value: [1], fieldName: "part"))
     }
+
+    /// Segments are stored as the decoder's child path and rendered from the decoder's name on
+    /// demand: every reader must see what a stored, joined segment would have shown.
+    @Test func segmentsRenderedOnDemandReadLikeJoinedStrings() {
+        let record = CaptureRecord(
+            id: "s", ts: 0, method: "POST", rawPath: "/a/b?q=%2541&x=1",
+            headers: [
+                .init("Content-Type", "application/json"), .init("Cookie", "s=eyJhIjoxfQ; t=x"),
+                .init("X-Data", "{\"$where\":\"1\",\"__proto__\":{\"a\":1}}"),
+            ],
+            body: Array(#"{"items":[{"filter":"eyJxIjoiYSJ9"}],"we ird":"v","$gt":"1"}"#.utf8))
+        let decoded = RequestDecoder().decode(record)
+        #expect(decoded.points.count > 10)
+        var sniffed = 0
+        var declared = 0
+        for index in decoded.points.indices {
+            let point = decoded.points[index]
+            let segment = point.segment
+            let bytes = Array(segment.utf8)
+            // The same segment stored plainly: what the engine built before.
+            let plain = Point(
+                parent: point.parent, segment: segment, value: point.value, kind: point.kind, depth: point.depth,
+                isContainer: point.isContainer, decoder: point.decoder)
+            #expect(plain == point && plain.segment == segment)
+            #expect(point.segmentFirstByte == bytes.first)
+            #expect(decoded.segmentUTF8Count(of: index) == bytes.count)
+            for byte in Set(bytes + Array("$_.>[]xyz".utf8)) {
+                #expect(decoded.segment(of: index, contains: byte) == bytes.contains(byte))
+            }
+            #expect(decoded.withSegmentUTF8(of: index) { Array($0) == bytes })
+            // The location is the concatenation of the segments from the root.
+            var joined = ""
+            var current = index
+            while current >= 0 {
+                joined = decoded.points[current].segment + joined
+                current = Int(decoded.points[current].parent)
+            }
+            #expect(decoded.location(of: index) == joined)
+            if segment.hasPrefix(">") { sniffed += 1 }
+            if segment.hasPrefix(".json") { declared += 1 }
+        }
+        #expect(sniffed > 0 && declared > 0)
+        #expect(decoded.value(at: "body.json.items[0].filter>base64>json.q") == "a")
+        // Setting a segment or the decoder keeps what is rendered consistent.
+        let index = decoded.points.firstIndex { $0.segment.hasPrefix(">") }!
+        var point = decoded.points[index]
+        let before = point.segment
+        point.decoder = "custom-\(index)"
+        #expect(point.segment == before)
+        point.segment = ".renamed"
+        #expect(point.segment == ".renamed" && point.segmentFirstByte == UInt8(ascii: "."))
+    }
 }

@@ -155,6 +155,16 @@ public enum Percent {
         return decodeRound(input, options: plusAsSpace ? [.plusAsSpace] : [], findings: &findings)
     }
 
+    /// `decodeComponent` over a buffer (the pair reader's): a plain copy when there is nothing to decode.
+    static func decodeComponent(_ input: UnsafeBufferPointer<UInt8>, plusAsSpace: Bool, findings: inout Findings)
+        -> [UInt8]
+    {
+        for byte in input where byte == UInt8(ascii: "%") || (plusAsSpace && byte == UInt8(ascii: "+")) {
+            return decodeRound(ArraySlice(input), options: plusAsSpace ? [.plusAsSpace] : [], findings: &findings)
+        }
+        return Array(input)
+    }
+
     /// Turns what decoding the components of a container (form pairs, cookies, path segments)
     /// noticed into annotations: one per code, `detail` = the first field it was seen in,
     /// `value` = how many components showed it.
@@ -199,32 +209,51 @@ public enum Percent {
             _ input: ArraySlice<UInt8>, path: (String) -> String, into children: inout [Child],
             log: inout FindingLog, values: inout Int, budget: inout DecodeBudget
         ) -> Bool {
+            // Over the input's storage by offsets: iterating slices costs bounds checks per byte.
+            input.withUnsafeBufferPointer { bytes in
+                read(bytes, path: path, into: &children, log: &log, values: &values, budget: &budget)
+            }
+        }
+
+        private func read(
+            _ bytes: UnsafeBufferPointer<UInt8>, path: (String) -> String, into children: inout [Child],
+            log: inout FindingLog, values: inout Int, budget: inout DecodeBudget
+        ) -> Bool {
             var separators = 0
-            for byte in input where byte == separator { separators += 1 }
+            for byte in bytes where byte == separator { separators += 1 }
             children.reserveCapacity(children.count + 2 * min(separators + 1, 64))
-            var start = input.startIndex
-            while start < input.endIndex {
-                let end = input[start...].firstIndex(of: separator) ?? input.endIndex
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != separator { end += 1 }
                 defer { start = end + 1 }
-                let pair = cookieSyntax ? Self.trimmed(input[start..<end]) : input[start..<end]
+                var pair = start..<end
+                if cookieSyntax { pair = Self.trimmed(bytes, pair) }
                 if pair.isEmpty { continue }
                 if values >= budget.limits.maxPoints {
                     budget.hit(.points)
                     return false
                 }
-                let equals = pair.firstIndex(of: UInt8(ascii: "="))
-                var rawName = pair[..<(equals ?? pair.endIndex)]
-                var rawValue = equals.map { pair[($0 + 1)...] } ?? []
+                var equals = pair.lowerBound
+                while equals < pair.upperBound, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+                var rawName = pair.lowerBound..<equals
+                // A pair without `=` is a name with an empty value.
+                var rawValue =
+                    equals < pair.upperBound ? (equals + 1)..<pair.upperBound : pair.upperBound..<pair.upperBound
                 if cookieSyntax {
-                    rawName = Self.trimmed(rawName)
-                    rawValue = Self.trimmed(rawValue)
-                    if rawValue.count >= 2, rawValue.first == UInt8(ascii: "\""), rawValue.last == UInt8(ascii: "\"") {
-                        rawValue = rawValue.dropFirst().dropLast()
+                    rawName = Self.trimmed(bytes, rawName)
+                    rawValue = Self.trimmed(bytes, rawValue)
+                    if rawValue.count >= 2, bytes[rawValue.lowerBound] == UInt8(ascii: "\""),
+                        bytes[rawValue.upperBound - 1] == UInt8(ascii: "\"")
+                    {
+                        rawValue = (rawValue.lowerBound + 1)..<(rawValue.upperBound - 1)
                     }
                 }
                 var findings: Findings = []
-                let name = decodeComponent(rawName, plusAsSpace: plusAsSpace, findings: &findings)
-                let value = decodeComponent(rawValue, plusAsSpace: plusAsSpace, findings: &findings)
+                let name = decodeComponent(
+                    UnsafeBufferPointer(rebasing: bytes[rawName]), plusAsSpace: plusAsSpace, findings: &findings)
+                let value = decodeComponent(
+                    UnsafeBufferPointer(rebasing: bytes[rawValue]), plusAsSpace: plusAsSpace, findings: &findings)
                 guard budget.consume(name.count + value.count) else { return false }
                 let fieldName = String(decoding: name, as: UTF8.self)
                 let location = path(fieldName)
@@ -236,14 +265,15 @@ public enum Percent {
             return true
         }
 
-        /// Without surrounding spaces and tabs (the OWS of RFC 6265).
-        private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-            var start = bytes.startIndex
-            var end = bytes.endIndex
+        /// `range` without surrounding spaces and tabs (the OWS of RFC 6265).
+        private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+            var start = range.lowerBound
+            var end = range.upperBound
             while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
             while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-            return bytes[start..<end]
+            return start..<end
         }
+
     }
 
     // MARK: - Overlong UTF-8
