@@ -139,27 +139,34 @@ public struct Point: Sendable, Equatable {
     static func withSegmentUTF8(
         key: String, marker: UInt8, decoderID: UInt16, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
     ) -> Bool {
-        var key = key
-        guard marker != 0 else { return key.withUTF8(body) }
-        var name = DecoderName.name(of: decoderID) ?? ""
+        if marker == 0, let result = key.utf8.withContiguousStorageIfAvailable(body) { return result }
+        let name = marker == 0 ? "" : DecoderName.name(of: decoderID) ?? ""
         let first = marker == sniffed ? UInt8(ascii: ">") : UInt8(ascii: ".")
-        return name.withUTF8 { name in
-            key.withUTF8 { key in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 + name.count + key.count) { buffer in
-                    buffer[0] = first
-                    var at = 1
-                    for byte in name {
-                        buffer[at] = byte
-                        at += 1
+        let rendered: Bool? =
+            name.utf8.withContiguousStorageIfAvailable { name in
+                key.utf8.withContiguousStorageIfAvailable { key in
+                    let count = (marker == 0 ? 0 : 1 + name.count) + key.count
+                    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+                        var at = 0
+                        if marker != 0 {
+                            buffer[0] = first
+                            at = 1
+                            if let base = name.baseAddress {
+                                (buffer.baseAddress! + at).update(from: base, count: name.count)
+                            }
+                            at += name.count
+                        }
+                        if let base = key.baseAddress {
+                            (buffer.baseAddress! + at).update(from: base, count: key.count)
+                        }
+                        return body(UnsafeBufferPointer(buffer))
                     }
-                    for byte in key {
-                        buffer[at] = byte
-                        at += 1
-                    }
-                    return body(UnsafeBufferPointer(buffer))
                 }
-            }
-        }
+            } ?? nil
+        if let rendered { return rendered }
+        // Bridged or otherwise non-contiguous strings: render the plain way.
+        var segment = marker == 0 ? key : LocationPath.joined(first == UInt8(ascii: ">") ? ">" : ".", name, key)
+        return segment.withUTF8(body)
     }
 
     static func segmentUTF8Count(key: String, marker: UInt8, decoderID: UInt16) -> Int {

@@ -33,8 +33,7 @@ public struct PrototypePollutionDetector: RequestDetector {
         for index in decoded.points.indices where found < Self.maxHits {
             // Field by field: copying the whole point costs retains of its strings.
             // Key components in this point's own segment (its parent's are checked on the parent).
-            if decoded.segmentUTF8Count(of: index) >= 9,
-                decoded.withSegmentUTF8(of: index, { Self.mayHoldPath(bytes: $0) }),
+            if decoded.withSegmentUTF8(of: index, { $0.count >= 9 && Self.mayHoldPath(bytes: $0) }),
                 !flaggedContainers.contains(decoded.points[index].parent),
                 case let segment = Array(decoded.points[index].segment.utf8)[...],
                 let (range, rule) = Self.pathMatch(segment, keyed: true)
