@@ -150,7 +150,7 @@ public struct SQLiDetector: Detector {
                 {
                     start = .logic
                     w.walk(from: i, state: .operator)
-                } else if t.word.isStatementVerb {
+                } else if t.word.isStatementVerb || (i + 1 < n && tokens[i + 1].kind == .variable && w.isPrint(t)) {
                     start = .statement
                     var state = SQLWalker.State.operand
                     let next = w.statementStart(i, state: &state)
@@ -268,6 +268,8 @@ public struct SQLiDetector: Detector {
                     c = w.endsWithComment ? 0.8 : (truth && clean && start != .word ? 0.7 : 0.45)
                 } else if w.endsWithComment && w.consumed >= 2 {
                     c = 0.65
+                } else if w.bareExists && quoted && clean {
+                    c = 0.7
                 } else if w.arithmeticAfterLogic && quoted && clean {
                     c = 0.65
                 }
