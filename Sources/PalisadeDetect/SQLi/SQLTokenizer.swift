@@ -66,6 +66,8 @@ struct SQLTokenizer {
     ) {
         tokens.removeAll(keepingCapacity: true)
         facts = SQLLexFacts()
+        // The byte classes as locals: a static read per byte costs a `swift_once` check each time.
+        let classes = Classes()
         var i = value.startIndex
         let end = value.endIndex
         var inExecutable = false
@@ -166,7 +168,7 @@ struct SQLTokenizer {
                     let (close, _) = scanString(value, from: j + 1, quote: value[j])
                     j = close
                 } else {
-                    j = scanWord(value, from: j)
+                    j = scanWord(value, from: j, classes).end
                 }
                 let named = j > i + 1 && !(j == i + 2 && value[i + 1] == UInt8(ascii: "@"))
                 var token = SQLToken(kind: named ? .variable : .other, start: Int32(start), end: Int32(j))
@@ -178,8 +180,9 @@ struct SQLTokenizer {
             case UInt8(ascii: ".") where i + 1 < end && value[i + 1] >= 0x30 && value[i + 1] <= 0x39:
                 i = scanNumber(value, from: i, into: &tokens)
             default:
-                if wordStart.contains(byte) {
-                    let j = scanWord(value, from: i)
+                if classes.wordStart.contains(byte) {
+                    let word = scanWord(value, from: i, classes)
+                    let j = word.end
                     // N'…', X'…', B'…', E'…', _utf8'…': a prefixed literal.
                     if j < end, value[j] == UInt8(ascii: "'"), j - i <= 8,
                         (j - i == 1 && literalPrefixes.contains(value[i])) || value[i] == UInt8(ascii: "_")
@@ -192,10 +195,10 @@ struct SQLTokenizer {
                         continue
                     }
                     var token = SQLToken(kind: .word, start: Int32(start), end: Int32(j))
-                    classify(&token, value[start..<j])
+                    classify(&token, value[start..<j], hash: word.hash, head: word.head)
                     tokens.append(token)
                     i = j
-                } else if opByte.contains(byte) {
+                } else if classes.opByte.contains(byte) {
                     i = scanOperator(value, from: i, into: &tokens)
                 } else {
                     // Skip a whole UTF-8 sequence or one stray byte.
@@ -232,19 +235,39 @@ struct SQLTokenizer {
         return j
     }
 
+    /// The byte classes of words and operators, read once per `tokenize` call.
+    struct Classes {
+        let wordStart = SQLTokenizer.wordStart
+        let wordByte = SQLTokenizer.wordByte
+        let opByte = SQLTokenizer.opByte
+    }
+
+    /// A scanned word: where it ends, the `WordHash` of its bytes and the hash of its part before
+    /// the first dot (nil without a dot), computed while scanning so `classify` reads no byte again.
+    struct ScannedWord {
+        var end: Int
+        var hash: UInt64
+        var head: UInt64?
+    }
+
     @inline(__always)
-    static func scanWord(_ value: ArraySlice<UInt8>, from: Int) -> Int {
+    static func scanWord(_ value: ArraySlice<UInt8>, from: Int, _ classes: Classes) -> ScannedWord {
         var j = from
         let end = value.endIndex
+        var hash = WordHash.seed
+        var head: UInt64?
         while j < end {
             let b = value[j]
-            if wordByte.contains(b) {
+            if classes.wordByte.contains(b) {
+                hash = WordHash.add(hash, b)
                 j += 1
             } else if b == UInt8(ascii: "."), j > from {
                 // Qualified names: a.b, master..sysdatabases
                 var k = j + 1
                 if k < end, value[k] == UInt8(ascii: ".") { k += 1 }
-                if k < end, wordStart.contains(value[k]) {
+                if k < end, classes.wordStart.contains(value[k]) {
+                    if head == nil { head = hash }
+                    for _ in j..<k { hash = WordHash.add(hash, UInt8(ascii: ".")) }
                     j = k
                 } else {
                     break
@@ -253,7 +276,7 @@ struct SQLTokenizer {
                 break
             }
         }
-        return j
+        return ScannedWord(end: j, hash: hash, head: head)
     }
 
     static func scanNumber(_ value: ArraySlice<UInt8>, from: Int, into tokens: inout [SQLToken]) -> Int {
@@ -312,10 +335,24 @@ struct SQLTokenizer {
         return from + length
     }
 
-    @inline(__always)
+    /// Classifies `bytes` (a variable such as `@@version`, or a quoted one).
     static func classify(_ token: inout SQLToken, _ bytes: ArraySlice<UInt8>) {
         guard bytes.count <= 64 else { return }
-        if let entry = SQLVocabulary.lookup(WordHash.of(bytes)) {
+        var hash = WordHash.seed
+        var head: UInt64?
+        for byte in bytes {
+            if byte == UInt8(ascii: "."), head == nil { head = hash }
+            hash = WordHash.add(hash, byte)
+        }
+        classify(&token, bytes, hash: hash, head: head)
+    }
+
+    /// Classifies a word from its hash (`WordHash.of(bytes)`) and the hash of its part before the
+    /// first dot (`head`, nil without a dot).
+    @inline(__always)
+    static func classify(_ token: inout SQLToken, _ bytes: ArraySlice<UInt8>, hash: UInt64, head: UInt64?) {
+        guard bytes.count <= 64 else { return }
+        if let entry = SQLVocabulary.lookup(hash) {
             token.word = entry.word
             token.function = entry.function
             token.systemObject = entry.systemObject
@@ -323,15 +360,18 @@ struct SQLTokenizer {
         }
         // Qualified names: judge by their first part (information_schema.x, pg_catalog.x) and
         // by well-known prefixes.
-        if let dot = bytes.firstIndex(of: UInt8(ascii: ".")),
-            let entry = SQLVocabulary.lookup(WordHash.of(bytes[bytes.startIndex..<dot])), entry.systemObject
-        {
+        if let head, let entry = SQLVocabulary.lookup(head), entry.systemObject {
             token.systemObject = true
         }
-        if Bytes.hasPrefixIgnoringCase(bytes, "xp_") || Bytes.hasPrefixIgnoringCase(bytes, "master..")
-            || Bytes.hasPrefixIgnoringCase(bytes, "information_schema")
-        {
-            token.systemObject = true
+        // The prefixes start with x, m or i: other words skip the comparisons.
+        switch bytes.first.map(Bytes.lower) {
+        case UInt8(ascii: "x"), UInt8(ascii: "m"), UInt8(ascii: "i"):
+            if Bytes.hasPrefixIgnoringCase(bytes, "xp_") || Bytes.hasPrefixIgnoringCase(bytes, "master..")
+                || Bytes.hasPrefixIgnoringCase(bytes, "information_schema")
+            {
+                token.systemObject = true
+            }
+        default: break
         }
     }
 

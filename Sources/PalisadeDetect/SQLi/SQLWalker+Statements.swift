@@ -112,6 +112,10 @@ extension SQLWalker {
             }
         case .use, .begin:
             if isName(i + 1), endsAfter(i + 2) { strength = .weak }
+        case .none where isPrint(t) && i + 1 < n && tokens[i + 1].kind == .variable:
+            // T-SQL `print @@version`: a system variable shown to the client; a local `@v` is weak.
+            let name = text(tokens[i + 1])
+            strength = name.count > 2 && name.dropFirst().first == UInt8(ascii: "@") ? .strong : .weak
         default:
             if t.kind == .word, t.function == .time || t.function == .system, i + 1 < n, tokens[i + 1].kind == .lparen {
                 if t.function == .time, isStacked { delayStatement = true }

@@ -64,6 +64,10 @@ struct SQLWalker {
     var junk = false
     /// A `case when <comparison> then` was read: SQL-only syntax, prose never has it.
     var caseCondition = false
+    /// The value closed an array index or path the application opened (`1]…`).
+    var closedBracket = false
+    /// A bare `exists` stood as a condition (`' or (exists)`): a syntax probe for the predicate.
+    var bareExists = false
     /// Token index where the walk stopped (exclusive).
     var stop = 0
     /// Tokens consumed that were actual SQL (not comments).
@@ -295,7 +299,8 @@ struct SQLWalker {
                         break
                     case .for:
                         if let n1 = next(i), n1.word == .update { i += 1 } else { junk = true }
-                    case .waitfor, .exec, .execute, .declare, .shutdown, .if:
+                    case .waitfor, .exec, .execute, .declare, .shutdown, .if,
+                        .none where next(i)?.kind == .variable && isPrint(t):
                         // SQL Server runs consecutive statements without a `;`.
                         if continuation == .none { continuation = .semicolon }
                         i = statementStart(i, state: &state, stacked: true, strongOnly: true)
@@ -316,8 +321,19 @@ struct SQLWalker {
                     // `1]-(select …)`: the value closes an array index or path the application opened
                     // around it (`…[VALUE]`), like a `)` closes a parenthesis.
                     closeParens += 1
+                    closedBracket = true
                     aliasAllowed = selectSeen
                     lastOperand = -1
+                case .lparen
+                where i > 0 && (tokens[i - 1].prefix || (tokens[i - 1].kind == .rparen && depth == 0))
+                    && selectListFollows(i + 1):
+                    // `' (select top 1 …`: a sub-select right after the breakout (or after the
+                    // application's parentheses were closed), written like an operand the application's
+                    // query juxtaposes. Only with a select list SQL alone writes (`*`, `top N`, a
+                    // number, string, call or variable), not `'(select one)`.
+                    markContinuation = .arithmetic
+                    depth += 1
+                    state = .operand
                 default:
                     junk = true
                 }
@@ -389,6 +405,14 @@ struct SQLWalker {
                         lastOperand = i
                         state = .operator
                         i += 1
+                    case .exists
+                    where !(next(i)?.kind == .lparen) && i > 0
+                        && (isLogic(tokens[i - 1]) || tokens[i - 1].kind == .lparen):
+                        // `' or (exists)`: the predicate without its sub-query, a probe for the keyword.
+                        bareExists = true
+                        lastOperand = i
+                        state = .operator
+                        i += 1
                     case .not, .exists, .distinct, .all:
                         i += 1
                     case .case:
@@ -396,7 +420,10 @@ struct SQLWalker {
                         i += 1
                     case .when, .then, .else:
                         if caseDepth == 0 { junk = true } else { i += 1 }
-                    case .select where !(i == start || (i > 0 && tokens[i - 1].kind == .lparen) || i == selectAt):
+                    case .select
+                    where
+                        !(i == start || (i > 0 && tokens[i - 1].kind == .lparen) || i == selectAt
+                        || (i > 0 && isLogic(tokens[i - 1]) && selectListFollows(i))):
                         junk = true  // a select stands after `(`, `union` or at a statement start
                     case .select:
                         if selectSeen { subquery = true }
@@ -409,6 +436,13 @@ struct SQLWalker {
                         .load, .login, .delay, .first, .rows, .only, .show, .set, .begin, .end, .kill, .call, .use,
                         .backup, .trigger, .rename, .values, .modifier, .function_, .if, .outfile, .dumpfile:
                         if t.systemObject { systemObject = true }
+                        // `'||UTL_HTTP.REQUEST`: an Oracle package routine named without its argument
+                        // list still says what the payload reaches for (packages are SQL-only names).
+                        if t.function == .system || t.function == .time, next(i)?.kind != .lparen,
+                            text(t).contains(UInt8(ascii: "."))
+                        {
+                            if t.function == .system { system = true } else { time = true }
+                        }
                         // Bare info words (`user`, `uuid`) are identifiers; only calls and `@@x` disclose.
                         completeOperand(i, lastOperand: lastOperand, pending: &pendingComparison)
                         lastOperand = i
@@ -435,6 +469,12 @@ struct SQLWalker {
                 case .lparen:
                     depth += 1
                     i += 1
+                case .other
+                where closedBracket && depth == 0 && t.end - t.start == 1 && value[Int(t.start)] == UInt8(ascii: "[")
+                    && (i + 1 == n || (i + 2 == n && (tokens[i + 1].kind == .number || tokens[i + 1].kind == .word))):
+                    // `1]-(…)|[1`: the value reopens the array index the application closes around it
+                    // (`…[VALUE]`), the mirror of the `]` it started with — the end of the injection.
+                    i = n
                 case .rparen:
                     if i > 0, tokens[i - 1].kind == .lparen {
                         depth -= 1
@@ -450,6 +490,23 @@ struct SQLWalker {
             }
         }
         stop = i
+    }
+
+    /// Whether the `select` at token `k` is followed by a select list only SQL writes: `*`,
+    /// `top N`, a number, a string, a function call or a variable (`select *`, `select top 1`).
+    func selectListFollows(_ k: Int) -> Bool {
+        guard k < tokens.count, tokens[k].kind == .word, tokens[k].word == .select, k + 1 < tokens.count else {
+            return false
+        }
+        let item = tokens[k + 1]
+        switch item.kind {
+        case .number, .string, .variable: return true
+        case .op: return item.end - item.start == 1 && value[Int(item.start)] == UInt8(ascii: "*")
+        case .word:
+            if item.word == .top { return k + 2 < tokens.count && tokens[k + 2].kind == .number }
+            return k + 2 < tokens.count && tokens[k + 2].kind == .lparen && item.function != .none
+        default: return false
+        }
     }
 
     /// Number of words after `in` at token `i` that form a MySQL full-text modifier (`in boolean
@@ -550,7 +607,18 @@ struct SQLWalker {
 
     @inline(__always)
     func isSimple(_ t: SQLToken) -> Bool {
-        t.kind == .number || t.kind == .string || (t.kind == .word && t.word == .none)
+        t.kind == .number || t.kind == .string || (t.kind == .word && (t.word == .none || isNiladic(t)))
+    }
+
+    /// Words SQL reads as a value without parentheses — `user`, `current_user`, `session_user`,
+    /// `system_user` — so `and USER=USER` compares a thing with itself like `and a=a`.
+    func isNiladic(_ t: SQLToken) -> Bool {
+        t.word == .user || (t.word == .function_ && t.function == .info)
+    }
+
+    /// T-SQL `print` (not in the vocabulary: as a plain word it stays an identifier).
+    func isPrint(_ t: SQLToken) -> Bool {
+        t.kind == .word && t.end - t.start == 5 && Bytes.hasPrefixIgnoringCase(text(t), "print")
     }
 
     func text(_ t: SQLToken) -> ArraySlice<UInt8> { value[Int(t.start)..<Int(t.end)] }

@@ -18,6 +18,7 @@ public struct SQLiDetector: Detector {
     static func worthReading(_ value: ArraySlice<UInt8>) -> Bool {
         guard value.count >= 2 else { return false }
         var previous: UInt8 = 0
+        let interesting = Self.interesting
         for byte in value {
             if interesting.contains(byte) { return true }
             if (byte == UInt8(ascii: "-") && previous == UInt8(ascii: "-"))
@@ -117,14 +118,14 @@ public struct SQLiDetector: Detector {
     static func judge(tokens: [SQLToken], facts: SQLLexFacts, value: ArraySlice<UInt8>, opening: UInt8?) -> Finding? {
         let n = tokens.count
         guard n >= 1 else { return nil }
-        var walker = SQLWalker(tokens: tokens, value: value)
+        var w = SQLWalker(tokens: tokens, value: value)
         enum Start { case breakout, number, word, logic, statement, function, paren }
         let start: Start
         var first = 0
         if opening != nil {
             guard n >= 2, tokens[0].flag else { return nil }
             start = .breakout
-            walker.walk(from: 1, state: .operator)
+            w.walk(from: 1, state: .operator)
             first = 1
         } else {
             // Skip leading parentheses and signs to find what the value starts with.
@@ -139,40 +140,39 @@ public struct SQLiDetector: Detector {
             switch t.kind {
             case .number:
                 start = .number
-                walker.walk(from: 0, state: .operand)
+                w.walk(from: 0, state: .operand)
             case .variable, .string:
                 start = .word
-                walker.walk(from: 0, state: .operand)
+                w.walk(from: 0, state: .operand)
             case .word:
                 if t.word == .and || t.word == .or || t.word == .xor || t.word == .union || t.word == .having
                     || t.word == .order || t.word == .group || t.word == .procedure
                 {
                     start = .logic
-                    walker.walk(from: i, state: .operator)
-                } else if t.word.isStatementVerb {
+                    w.walk(from: i, state: .operator)
+                } else if t.word.isStatementVerb || (i + 1 < n && tokens[i + 1].kind == .variable && w.isPrint(t)) {
                     start = .statement
                     var state = SQLWalker.State.operand
-                    let next = walker.statementStart(i, state: &state)
-                    if !walker.junk { walker.walk(from: next, state: state) }
-                } else if i + 1 < n, tokens[i + 1].kind == .lparen, t.function != .none, walker.adjacentParen(i) {
+                    let next = w.statementStart(i, state: &state)
+                    if !w.junk { w.walk(from: next, state: state) }
+                } else if i + 1 < n, tokens[i + 1].kind == .lparen, t.function != .none, w.adjacentParen(i) {
                     start = .function
-                    walker.walk(from: 0, state: .operand)
+                    w.walk(from: 0, state: .operand)
                 } else {
                     start = .word
-                    walker.walk(from: 0, state: .operand)
+                    w.walk(from: 0, state: .operand)
                 }
             case .logic:
                 start = .logic
-                walker.walk(from: i, state: .operator)
+                w.walk(from: i, state: .operator)
             case .rparen, .semicolon:
                 start = .paren
-                walker.walk(from: i, state: .operator)
+                w.walk(from: i, state: .operator)
             default:
                 return nil
             }
             first = i
         }
-        var w = walker
         // A delay function among plain words with no SQL structure around it (`I need to sleep(5)
         // hours`, `Call sleep(5) between retries`) is prose, not a time-based probe: payloads wrap it
         // in a comparison, a sub-query, a comment or bare operators and keywords.
@@ -268,6 +268,8 @@ public struct SQLiDetector: Detector {
                     c = w.endsWithComment ? 0.8 : (truth && clean && start != .word ? 0.7 : 0.45)
                 } else if w.endsWithComment && w.consumed >= 2 {
                     c = 0.65
+                } else if w.bareExists && quoted && clean {
+                    c = 0.7
                 } else if w.arithmeticAfterLogic && quoted && clean {
                     c = 0.65
                 }
