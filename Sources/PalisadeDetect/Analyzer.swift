@@ -116,18 +116,23 @@ public struct Analyzer: Sendable {
             let fieldName = decoded.fieldName(of: index)
             let depth = Int(decoded.points[index].depth)
             let before = hits.count
-            var probe: DetectionMemo.Probe?
-            if standard, let memo {
-                probe = memo.probe(
+            // The memo's probe when this value's result is to be stored after the detectors.
+            var storeProbe: DetectionMemo.Probe?
+            if standard, let memo,
+                let probe = memo.probe(
                     value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
-                if let probe, let known = memo.lookup(probe, value: value, fieldName: fieldName) {
-                    if !valueBytes.isEmpty { valueBytes[index] = known.summary }
-                    guard !known.hits.isEmpty else { continue }
-                    hits += known.hits
+            {
+                switch memo.lookup(probe, value: value, fieldName: fieldName) {
+                case .found(let summary, let known):
+                    if !valueBytes.isEmpty { valueBytes[index] = summary }
+                    guard !known.isEmpty else { continue }
+                    hits += known
                     let context = DetectionContext(
                         source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
                     Self.place(&hits, from: before, point: index, in: decoded, context: context)
                     continue
+                case .missed(let admit):
+                    if admit { storeProbe = probe }
                 }
             }
             let context = DetectionContext(
@@ -138,7 +143,7 @@ public struct Analyzer: Sendable {
             } else {
                 for detect in detectCalls { detect(value, context, &hits) }
             }
-            if let probe, let memo, let bytes = context.valueBytes {
+            if let probe = storeProbe, let memo, let bytes = context.valueBytes {
                 memo.store(probe, value: value, fieldName: fieldName, summary: bytes, hits: hits[before...])
             }
             if hits.count > before { Self.place(&hits, from: before, point: index, in: decoded, context: context) }

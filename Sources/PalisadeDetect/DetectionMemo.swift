@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Synchronization
 
 /// Recent results of the standard value detectors, so that a value seen again in the same context
 /// costs a hash, a lookup and a comparison instead of fifteen detectors (docs/DETECTION.md,
@@ -20,9 +21,11 @@ import Synchronization
 /// Bounded: `capacity` slots (a power of two), each holding one value of at most
 /// `maxValueBytes` bytes under a field name of at most `maxFieldNameBytes`; longer values are
 /// judged without it. A slot is chosen by the key's hash (seeded per memo, so an outsider cannot
-/// aim values at one slot); a new key replaces whatever its slot held (an eviction). Unique
-/// values therefore pay the lookup and the store on top of the detectors, and evict at most one
-/// entry each.
+/// aim values at one slot); a new key replaces whatever its slot held (an eviction). A value is
+/// stored only the second time it misses: the first miss sets its bit in a small table of recent
+/// sightings (`sightingBits`, cleared when half full), so values that never repeat (ids, request
+/// ids, emails, an attacker's unique payloads) pay only the hash and the lookup on top of the
+/// detectors, and do not evict the values that do repeat.
 ///
 /// Shared by the threads using one analyzer (a mutex; the worker gives each scoring task its own
 /// analyzer, so there it is never contended).
@@ -33,13 +36,17 @@ public final class DetectionMemo: Sendable {
     public static let maxValueBytes = 512
     /// Longest field name remembered, in UTF-8 bytes.
     public static let maxFieldNameBytes = 128
+    /// Bits of the table of values missed once (a value is stored on its second miss).
+    static let sightingBits = 1 << 15
 
     /// What the memo did since it was made.
     public struct Statistics: Sendable, Equatable {
         /// Values found (the detectors were not run).
         public var hits = 0
-        /// Values looked up and not found (the detectors ran; the result was stored).
+        /// Values looked up and not found (the detectors ran).
         public var misses = 0
+        /// Misses not stored: the value's first sighting (since the sightings were last cleared).
+        public var firstSightings = 0
         /// Stored results that replaced another key's.
         public var evictions = 0
         /// Values judged without the memo: longer than `maxValueBytes`, or a field name longer
@@ -71,7 +78,34 @@ public final class DetectionMemo: Sendable {
 
     struct State {
         var slots: [Entry]
+        /// One bit per recent first miss, by hash (`sightingBits` bits).
+        var sightings = [UInt64](repeating: 0, count: DetectionMemo.sightingBits / 64)
+        /// Bits set in `sightings` since it was last cleared.
+        var sighted = 0
         var statistics = Statistics()
+
+        /// Whether the value with this hash missed before (and should be stored now); if not,
+        /// notes that it has.
+        mutating func sightedBefore(_ hash: UInt64) -> Bool {
+            let bit = Int(truncatingIfNeeded: hash >> 40) & (DetectionMemo.sightingBits - 1)
+            let mask: UInt64 = 1 << UInt64(bit & 63)
+            if sightings[bit >> 6] & mask != 0 { return true }
+            if sighted >= DetectionMemo.sightingBits / 2 {
+                for word in sightings.indices { sightings[word] = 0 }
+                sighted = 0
+            }
+            sightings[bit >> 6] |= mask
+            sighted += 1
+            return false
+        }
+    }
+
+    /// What a lookup found.
+    enum Lookup {
+        /// The remembered summary and hits.
+        case found(ByteSet, [Hit])
+        /// Not remembered; `store` the detectors' result if `admit` (the value missed before).
+        case missed(admit: Bool)
     }
 
     /// Slots (a power of two).
@@ -120,23 +154,25 @@ public final class DetectionMemo: Sendable {
     }
 
     /// The remembered summary and hits for `value` under `fieldName` (`probe` made from them), or
-    /// nil (a miss, counted).
-    func lookup(_ probe: Probe, value: ArraySlice<UInt8>, fieldName: String?) -> (summary: ByteSet, hits: [Hit])? {
+    /// a miss (counted), to be stored if the value missed before.
+    func lookup(_ probe: Probe, value: ArraySlice<UInt8>, fieldName: String?) -> Lookup {
         state.withLock { state in
             let slot = Int(truncatingIfNeeded: probe.hash) & (state.slots.count - 1)
-            let found: (summary: ByteSet, hits: [Hit])? = state.slots.withUnsafeBufferPointer { slots in
+            let found: Lookup? = state.slots.withUnsafeBufferPointer { slots in
                 let entry = slots.baseAddress! + slot
                 guard entry.pointee.hash == probe.hash, entry.pointee.packed == probe.packed,
                     entry.pointee.fieldName == fieldName, Self.equal(entry.pointee.value, value)
                 else { return nil }
-                return (entry.pointee.summary, entry.pointee.hits.isEmpty ? [] : entry.pointee.hits)
+                return .found(entry.pointee.summary, entry.pointee.hits.isEmpty ? [] : entry.pointee.hits)
             }
-            if found != nil {
+            if let found {
                 state.statistics.hits += 1
-            } else {
-                state.statistics.misses += 1
+                return found
             }
-            return found
+            state.statistics.misses += 1
+            let admit = state.sightedBefore(probe.hash)
+            if !admit { state.statistics.firstSightings += 1 }
+            return .missed(admit: admit)
         }
     }
 
@@ -160,10 +196,12 @@ public final class DetectionMemo: Sendable {
         }
     }
 
-    /// Forgets every result (the statistics stay).
+    /// Forgets every result and sighting (the statistics stay).
     public func removeAll() {
         state.withLock { state in
             for slot in state.slots.indices { state.slots[slot] = .empty }
+            for word in state.sightings.indices { state.sightings[word] = 0 }
+            state.sighted = 0
             state.statistics.entries = 0
         }
     }
@@ -224,6 +262,7 @@ public final class DetectionMemo: Sendable {
     private static func equal(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         guard !a.isEmpty else { return true }
-        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }
     }
 }

@@ -313,7 +313,9 @@ enum HitDump {
         print("values \(values.count), value hit lines \(hitLines), requests \(requests) → \(path)")
         if let memo = analyzer.memo {
             let s = memo.statistics
-            print("memo: \(memo.capacity) slots, hits \(s.hits), misses \(s.misses), evictions \(s.evictions), skipped \(s.skipped)")
+            print(
+                "memo: \(memo.capacity) slots, hits \(s.hits), misses \(s.misses) (first sightings \(s.firstSightings)), evictions \(s.evictions), skipped \(s.skipped)"
+            )
         }
     }
 }

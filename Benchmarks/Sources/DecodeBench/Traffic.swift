@@ -13,18 +13,24 @@ enum Traffic {
     struct LCG: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state
         }
     }
 
     static let commonHeaders: [CaptureRecord.Header] = [
-        .init("user-agent", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"),
+        .init(
+            "user-agent",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+        ),
         .init("accept", "application/json, text/plain, */*"),
         .init("accept-language", "en-GB,en;q=0.9"),
         .init("accept-encoding", "gzip, deflate, br"),
         .init("x-request-id", "0b9f8c1e-4a4d-4f55-9d0c-5f2b8f3e9a11"),
-        .init("authorization", "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEyMzQ1Iiwicm9sZSI6InVzZXIiLCJpYXQiOjE3NjM3MDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU"),
+        .init(
+            "authorization",
+            "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEyMzQ1Iiwicm9sZSI6InVzZXIiLCJpYXQiOjE3NjM3MDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU"
+        ),
         .init("cookie", "session=9f86d081884c7d659a2feaa0c55ad015; theme=dark; consent=1"),
     ]
 
@@ -104,9 +110,13 @@ enum Traffic {
                             "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_\(client % 10)) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.\(client) Safari/605.1.15"
                         )
                     case "cookie":
-                        headers[slot] = .init("cookie", "session=\(String(client &* 2_654_435_761, radix: 16))9f86d081884c; theme=dark\(u); consent=1\(u)")
+                        headers[slot] = .init(
+                            "cookie",
+                            "session=\(String(client &* 2_654_435_761, radix: 16))9f86d081884c; theme=dark\(u); consent=1\(u)"
+                        )
                     case "x-request-id":
-                        headers[slot] = .init("x-request-id", "0b9f8c1e-4a4d-4f55-9d0c-\(String(100_000_000 + i, radix: 16))")
+                        headers[slot] = .init(
+                            "x-request-id", "0b9f8c1e-4a4d-4f55-9d0c-\(String(100_000_000 + i, radix: 16))")
                     case "accept", "accept-language", "accept-encoding":
                         if !u.isEmpty { headers[slot] = .init(headers[slot].name, headers[slot].value + ";r=\(i)") }
                     default: break
@@ -147,10 +157,12 @@ enum Traffic {
                 path = "/v1/documents/\(id)"
                 headers.append(.init("content-type", json))
                 // Base64 JSON inside JSON (the matryoshka case, benign).
-                let meta = u.isEmpty
+                let meta =
+                    u.isEmpty
                     ? "eyJhdXRob3IiOiJhZGEiLCJ0YWdzIjpbImZpbmFuY2UiLCJxMyJdfQ=="
                     : Data(#"{"author":"ada\#(u)","tags":["finance","q3\#(u)"]}"#.utf8).base64EncodedString()
-                body = #"{"title":"Q3 report\#(u)","meta":"\#(meta)","body":"Revenue grew 12% year over year; see the appendix for details\#(u)."}"#
+                body =
+                    #"{"title":"Q3 report\#(u)","meta":"\#(meta)","body":"Revenue grew 12% year over year; see the appendix for details\#(u)."}"#
             default:
                 path = "/v1/search?q=1%27%20UNION%20SELECT%20password\(u)%20FROM%20users--&sort=desc\(u)"
                 body = ""

@@ -140,7 +140,8 @@ func memoReport() -> String {
     guard let memo = analyzer.memo else { return "memo: off" }
     let s = memo.statistics
     let looked = max(1, s.hits + s.misses)
-    return "memo: \(memo.capacity) slots, hits \(s.hits) (\(s.hits * 100 / looked) %), misses \(s.misses), "
+    return
+        "memo: \(memo.capacity) slots, hits \(s.hits) (\(s.hits * 100 / looked) %), misses \(s.misses) (first sightings \(s.firstSightings)), "
         + "evictions \(s.evictions), skipped \(s.skipped), entries \(s.entries)"
 }
 
