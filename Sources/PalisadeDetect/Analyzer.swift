@@ -6,6 +6,8 @@ public struct Analyzer: Sendable {
         didSet {
             detectCalls = detectors.map { Self.detectCall($0) }
             standard = Self.isStandard(detectors)
+            // Results of the old list are not those of the new one.
+            if let memo { self.memo = DetectionMemo(capacity: memo.capacity) }
         }
     }
     /// `detectors` with each existential opened once: calling through `any Detector` copies and
@@ -18,11 +20,17 @@ public struct Analyzer: Sendable {
     /// Detectors run once per request (`RequestDetector`), after the per-value ones.
     public var requestDetectors: [any RequestDetector]
     public var sensitivity: Sensitivity
+    /// Recent value-detector results (`DetectionMemo`), shared by the copies of this analyzer;
+    /// nil: every value is judged. Used only while `detectors` is the standard list (whose
+    /// detectors are pure functions of the value and its context).
+    public private(set) var memo: DetectionMemo?
 
+    /// `memoCapacity`: slots of the value-detector memo (`DetectionMemo`); 0 turns it off.
     public init(
         limits: DecodeLimits = .default, sensitivity: Sensitivity = .default,
         detectors: [any Detector] = DetectorRegistry.standard,
-        requestDetectors: [any RequestDetector] = DetectorRegistry.requestLevel
+        requestDetectors: [any RequestDetector] = DetectorRegistry.requestLevel,
+        memoCapacity: Int = DetectionMemo.defaultCapacity
     ) {
         self.decoder = RequestDecoder(limits: limits)
         self.detectors = detectors
@@ -30,6 +38,7 @@ public struct Analyzer: Sendable {
         self.standard = Self.isStandard(detectors)
         self.requestDetectors = requestDetectors
         self.sensitivity = sensitivity
+        self.memo = memoCapacity > 0 ? DetectionMemo(capacity: memoCapacity) : nil
     }
 
     private typealias DetectCall = @Sendable (ArraySlice<UInt8>, DetectionContext, inout [Hit]) -> Void
@@ -72,6 +81,19 @@ public struct Analyzer: Sendable {
         XPathInjectionDetector().detect(value, context: context, hits: &hits)
     }
 
+    /// Weighs the hits from `start` on by their context (`Scoring.adjust`) and puts them at point
+    /// `index`.
+    private static func place(
+        _ hits: inout [Hit], from start: Int, point index: Int, in decoded: DecodedRequest, context: DetectionContext
+    ) {
+        let location = decoded.location(of: index)
+        for i in start..<hits.count {
+            hits[i] = Scoring.adjust(hits[i], context: context)
+            hits[i].point = Int32(index)
+            hits[i].location = location
+        }
+    }
+
     /// The full analysis: the decoded tree (for `--explain`) and the verdict.
     public func analyze(_ record: CaptureRecord) -> (decoded: DecodedRequest, verdict: Verdict) {
         let decoded = decoder.decode(record)
@@ -90,24 +112,41 @@ public struct Analyzer: Sendable {
             case .number, .boolean, .null: continue
             }
             let value = decoded.points[index].value[...]
-            let context = DetectionContext(
-                value: value, source: decoded.source(of: index), kind: kind, fieldName: decoded.fieldName(of: index),
-                depth: Int(decoded.points[index].depth), sensitivity: sensitivity)
-            if !valueBytes.isEmpty, let bytes = context.valueBytes { valueBytes[index] = bytes }
+            let source = decoded.source(of: index)
+            let fieldName = decoded.fieldName(of: index)
+            let depth = Int(decoded.points[index].depth)
             let before = hits.count
+            // The memo's probe when this value's result is to be stored after the detectors.
+            var storeProbe: DetectionMemo.Probe?
+            if standard, let memo,
+                let probe = memo.probe(
+                    value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
+            {
+                switch memo.lookup(probe, value: value, fieldName: fieldName) {
+                case .found(let summary, let known):
+                    if !valueBytes.isEmpty { valueBytes[index] = summary }
+                    guard !known.isEmpty else { continue }
+                    hits += known
+                    let context = DetectionContext(
+                        source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
+                    Self.place(&hits, from: before, point: index, in: decoded, context: context)
+                    continue
+                case .missed(let admit):
+                    if admit { storeProbe = probe }
+                }
+            }
+            let context = DetectionContext(
+                value: value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
+            if !valueBytes.isEmpty, let bytes = context.valueBytes { valueBytes[index] = bytes }
             if standard {
                 Self.detectStandard(value, context, &hits)
             } else {
                 for detect in detectCalls { detect(value, context, &hits) }
             }
-            if hits.count > before {
-                let location = decoded.location(of: index)
-                for i in before..<hits.count {
-                    hits[i] = Scoring.adjust(hits[i], context: context)
-                    hits[i].point = Int32(index)
-                    hits[i].location = location
-                }
+            if let probe = storeProbe, let memo, let bytes = context.valueBytes {
+                memo.store(probe, value: value, fieldName: fieldName, summary: bytes, hits: hits[before...])
             }
+            if hits.count > before { Self.place(&hits, from: before, point: index, in: decoded, context: context) }
         }
         if !requestDetectors.isEmpty {
             var request = RequestContext(record: record, decoded: decoded, sensitivity: sensitivity)

@@ -52,7 +52,8 @@ public struct DetectionContext: Sendable {
 /// Contract: a cheap pre-filter first (most values are benign words and must cost next to
 /// nothing); parse the attack language rather than match keywords; never trap; bounded time in
 /// the value's length. Append hits with `point` left at -1 and `location` empty: the analyzer
-/// fills both.
+/// fills both. Deterministic: the hits depend only on the value and the context (the analyzer
+/// replays the standard detectors' hits for repeated values, `DetectionMemo`).
 public protocol Detector: Sendable {
     /// Registry name (`sqli`, `xss`, …).
     var name: String { get }

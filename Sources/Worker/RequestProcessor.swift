@@ -41,7 +41,7 @@ struct RequestProcessor: Sendable {
         self.settings = settings
         self.detection = detection
         self.encoding = encoding
-        self.analyzer = Analyzer(sensitivity: settings.sensitivity)
+        self.analyzer = Analyzer(sensitivity: settings.sensitivity, memoCapacity: settings.detectionMemoEntries)
         self.scorer = BaselineScorer(sensitivity: settings.sensitivity)
         self.identities = IdentityExtractor(settings: settings)
         self.verdictsTopic = settings.topic(.verdicts)

@@ -68,6 +68,9 @@ public struct WorkerSettings: Sendable {
     public var usernameFields = ["username", "user", "user_name", "login", "email", "userid", "user_id"]
     /// Detection sensitivity (`low | default | high`), also for baseline scoring. Default `default`.
     public var sensitivity = Sensitivity.default
+    /// Slots of each scoring task's memo of value-detector results (`DetectionMemo`, docs/DETECTION.md,
+    /// "Repeated values"); 0 turns it off. Default 4096.
+    public var detectionMemoEntries = DetectionMemo.defaultCapacity
     /// Score requests against the baselines on `palisade.baselines`. Default true.
     public var baselinesEnabled = true
     /// How long the start-up read of `palisade.baselines` may take before the worker starts
@@ -139,6 +142,9 @@ extension WorkerSettings {
                 "Login body fields holding the username."),
             .init(
                 "worker.sensitivity", default: d.sensitivity.rawValue, "Detection sensitivity: low | default | high."),
+            .init(
+                "worker.detection_memo_entries", default: String(d.detectionMemoEntries),
+                "Recent values whose detection result each scoring task remembers; 0 = off."),
             .init("worker.baselines_enabled", default: "true", "Score against baselines from palisade.baselines."),
             .init(
                 "worker.baseline_catch_up_timeout_ms", default: String(d.baselineCatchUpTimeoutMs),
@@ -180,6 +186,7 @@ extension WorkerSettings {
         s.identityHeaders = settings.list("worker.identity_headers").map { $0.lowercased() }
         s.usernameFields = settings.list("worker.username_fields").map { $0.lowercased() }
         s.sensitivity = try enumValue("worker.sensitivity", settings)
+        s.detectionMemoEntries = try settings.int("worker.detection_memo_entries", range: 0...(1 << 20))
         s.baselinesEnabled = try settings.bool("worker.baselines_enabled")
         s.baselineCatchUpTimeoutMs = try settings.int("worker.baseline_catch_up_timeout_ms", range: 0...3_600_000)
         s.deadLetterMaxBytes = try settings.int("worker.dead_letter_max_bytes", range: 0...(64 << 20))

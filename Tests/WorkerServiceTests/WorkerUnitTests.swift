@@ -276,5 +276,14 @@ struct RequestProcessorTests {
         #expect(s.cleanVerdicts == .all)
         let bad = try Settings(definitions: WorkerSettings.definitions, overrides: ["worker.clean_verdicts": "some"])
         #expect(throws: WorkerConfigurationError.self) { try WorkerSettings.from(bad) }
+        // The detection memo: on by default, sized per scoring task, 0 turns it off.
+        #expect(s.detectionMemoEntries == DetectionMemo.defaultCapacity)
+        #expect(RequestProcessor(settings: s).analyzer.memo?.capacity == DetectionMemo.defaultCapacity)
+        let off = try WorkerSettings.from(
+            Settings(definitions: WorkerSettings.definitions, overrides: ["worker.detection_memo_entries": "0"]))
+        #expect(RequestProcessor(settings: off).analyzer.memo == nil)
+        let negative = try Settings(
+            definitions: WorkerSettings.definitions, overrides: ["worker.detection_memo_entries": "-1"])
+        #expect(throws: (any Error).self) { try WorkerSettings.from(negative) }
     }
 }

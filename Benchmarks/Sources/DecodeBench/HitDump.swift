@@ -289,7 +289,12 @@ enum HitDump {
         // No decode time budget: a request cut short on a loaded machine would differ between runs.
         var limits = DecodeLimits.default
         limits.timeBudgetMicros = 600_000_000
-        let analyzer = Analyzer(limits: limits)
+        // DECODE_BENCH_MEMO=N: the analyzer's detection memo with N slots (0 = off), to compare
+        // verdicts with the memo off, small (constant eviction) and default.
+        let analyzer = Analyzer(
+            limits: limits,
+            memoCapacity: ProcessInfo.processInfo.environment["DECODE_BENCH_MEMO"].flatMap { Int($0) }
+                ?? DetectionMemo.defaultCapacity)
         var requests = 0
         for (index, text) in values.enumerated() {
             var records = placements(text)
@@ -306,5 +311,11 @@ enum HitDump {
         out += "requests \(requests)\n"
         _ = FileManager.default.createFile(atPath: path, contents: Data(out.utf8))
         print("values \(values.count), value hit lines \(hitLines), requests \(requests) → \(path)")
+        if let memo = analyzer.memo {
+            let s = memo.statistics
+            print(
+                "memo: \(memo.capacity) slots, hits \(s.hits), misses \(s.misses) (first sightings \(s.firstSightings)), evictions \(s.evictions), skipped \(s.skipped)"
+            )
+        }
     }
 }

@@ -13,18 +13,24 @@ enum Traffic {
     struct LCG: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state
         }
     }
 
     static let commonHeaders: [CaptureRecord.Header] = [
-        .init("user-agent", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"),
+        .init(
+            "user-agent",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+        ),
         .init("accept", "application/json, text/plain, */*"),
         .init("accept-language", "en-GB,en;q=0.9"),
         .init("accept-encoding", "gzip, deflate, br"),
         .init("x-request-id", "0b9f8c1e-4a4d-4f55-9d0c-5f2b8f3e9a11"),
-        .init("authorization", "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEyMzQ1Iiwicm9sZSI6InVzZXIiLCJpYXQiOjE3NjM3MDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU"),
+        .init(
+            "authorization",
+            "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEyMzQ1Iiwicm9sZSI6InVzZXIiLCJpYXQiOjE3NjM3MDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU"
+        ),
         .init("cookie", "session=9f86d081884c7d659a2feaa0c55ad015; theme=dark; consent=1"),
     ]
 
@@ -44,10 +50,45 @@ enum Traffic {
         }
     }
 
-    static func mixed(count: Int, jwtClients: Int = 1) -> [CaptureRecord] {
+    /// How much the values repeat across requests (`DECODE_BENCH_CLIENTS`).
+    enum Repetition: Equatable {
+        /// Every request carries the same headers, cookie and token (the default corpus: the best
+        /// case for anything remembering values).
+        case shared
+        /// `n` clients in turn, each with its own `User-Agent`, session cookie, bearer token and
+        /// address; `X-Request-Id` is unique per request, as gateways make it. Shared by all:
+        /// `Accept*`, `Content-Type`, the enum-like body values.
+        case clients(Int)
+        /// Nothing repeats: on top of one client per request, every header value and every
+        /// string the bodies and query carry is made unique per request.
+        case unique
+
+        /// `DECODE_BENCH_CLIENTS`: unset or 1 → shared, N → N clients, `unique` → unique.
+        init(environment: String?) {
+            guard let environment else {
+                self = .shared
+                return
+            }
+            if environment == "unique" {
+                self = .unique
+            } else if let n = Int(environment), n > 1 {
+                self = .clients(n)
+            } else {
+                self = .shared
+            }
+        }
+    }
+
+    static func mixed(count: Int, jwtClients: Int = 1, repetition: Repetition = .shared) -> [CaptureRecord] {
         var rng = LCG(state: 42)
         var out: [CaptureRecord] = []
-        let tokens = bearerTokens(clients: jwtClients)
+        let clients: Int
+        switch repetition {
+        case .shared: clients = 1
+        case .clients(let n): clients = n
+        case .unique: clients = count
+        }
+        let tokens = bearerTokens(clients: max(jwtClients, clients))
         for i in 0..<count {
             let roll = Int(rng.next() % 100)
             let id = Int(rng.next() % 100_000)
@@ -55,45 +96,80 @@ enum Traffic {
             if tokens.count > 1, let slot = headers.firstIndex(where: { $0.name == "authorization" }) {
                 headers[slot] = .init("authorization", tokens[i % tokens.count])
             }
+            // `u`: a per-request suffix on the strings every client shares (`unique` only).
+            let u = repetition == .unique ? "-\(i)" : ""
+            var clientIP = "203.0.113.\(i % 250)"
+            if clients > 1 {
+                let client = i % clients
+                clientIP = "10.\(client / 65536 % 256).\(client / 256 % 256).\(client % 256)"
+                for slot in headers.indices {
+                    switch headers[slot].name {
+                    case "user-agent":
+                        headers[slot] = .init(
+                            "user-agent",
+                            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_\(client % 10)) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.\(client) Safari/605.1.15"
+                        )
+                    case "cookie":
+                        headers[slot] = .init(
+                            "cookie",
+                            "session=\(String(client &* 2_654_435_761, radix: 16))9f86d081884c; theme=dark\(u); consent=1\(u)"
+                        )
+                    case "x-request-id":
+                        headers[slot] = .init(
+                            "x-request-id", "0b9f8c1e-4a4d-4f55-9d0c-\(String(100_000_000 + i, radix: 16))")
+                    case "accept", "accept-language", "accept-encoding":
+                        if !u.isEmpty { headers[slot] = .init(headers[slot].name, headers[slot].value + ";r=\(i)") }
+                    default: break
+                    }
+                }
+            }
+            let json = "application/json" + (u.isEmpty ? "" : "; r=\(i)")
             var body = ""
             var method = "GET"
-            var path = "/v1/users/\(id)?expand=profile&fields=name,email,created_at&page=\(i % 7)"
+            var path = "/v1/users/\(id)?expand=profile\(u)&fields=name,email,created_at\(u)&page=\(i % 7)\(u)"
             switch roll {
             case 0..<45:
                 break
             case 45..<75:
                 method = "POST"
                 path = "/v1/orders"
-                headers.append(.init("content-type", "application/json"))
+                headers.append(.init("content-type", json))
                 body = """
-                    {"customer":{"id":\(id),"name":"Ada O'Brien","email":"ada\(id)@example.com"},\
-                    "items":[{"sku":"SKU-\(id % 97)","qty":\(i % 5 + 1),"note":"Leave at the door, please — ring twice"},\
-                    {"sku":"SKU-\(id % 89)","qty":1,"note":"gift wrap"}],"shipping":{"street":"12 Union Street",\
-                    "city":"London","zip":"N1 9GU"},"coupon":null,"total":"129.90","currency":"GBP"}
+                    {"customer":{"id":\(id),"name":"Ada O'Brien\(u)","email":"ada\(id)\(u)@example.com"},\
+                    "items":[{"sku":"SKU-\(id % 97)\(u)","qty":\(i % 5 + 1),"note":"Leave at the door, please — ring twice\(u)"},\
+                    {"sku":"SKU-\(id % 89)\(u)","qty":1,"note":"gift wrap\(u)"}],"shipping":{"street":"12 Union Street\(u)",\
+                    "city":"London\(u)","zip":"N1 9GU\(u)"},"coupon":null,"total":"129.90\(u)","currency":"GBP\(u)"}
                     """
             case 75..<87:
                 method = "POST"
                 path = "/v1/login"
                 headers.append(.init("content-type", "application/x-www-form-urlencoded"))
-                body = "username=user\(id)%40example.com&password=correct+horse+battery+staple&remember=1&next=%2Fhome"
+                body =
+                    "username=user\(id)\(u)%40example.com&password=correct+horse+battery+staple\(u)&remember=1\(u)&next=%2Fhome\(u)"
             case 87..<93:
                 method = "POST"
                 path = "/graphql"
-                headers.append(.init("content-type", "application/json"))
-                body = #"{"query":"query Orders($first: Int) { viewer { orders(first: $first) { id total items { sku } } } }","variables":{"first":20}}"#
+                headers.append(.init("content-type", json))
+                body =
+                    #"{"query":"query Orders\#(u.replacingOccurrences(of: "-", with: "_"))($first: Int) { viewer { orders(first: $first) { id total items { sku } } } }","variables":{"first":20}}"#
             case 93..<97:
                 method = "PUT"
                 path = "/v1/documents/\(id)"
-                headers.append(.init("content-type", "application/json"))
+                headers.append(.init("content-type", json))
                 // Base64 JSON inside JSON (the matryoshka case, benign).
-                body = #"{"title":"Q3 report","meta":"eyJhdXRob3IiOiJhZGEiLCJ0YWdzIjpbImZpbmFuY2UiLCJxMyJdfQ==","body":"Revenue grew 12% year over year; see the appendix for details."}"#
+                let meta =
+                    u.isEmpty
+                    ? "eyJhdXRob3IiOiJhZGEiLCJ0YWdzIjpbImZpbmFuY2UiLCJxMyJdfQ=="
+                    : Data(#"{"author":"ada\#(u)","tags":["finance","q3\#(u)"]}"#.utf8).base64EncodedString()
+                body =
+                    #"{"title":"Q3 report\#(u)","meta":"\#(meta)","body":"Revenue grew 12% year over year; see the appendix for details\#(u)."}"#
             default:
-                path = "/v1/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--&sort=desc"
+                path = "/v1/search?q=1%27%20UNION%20SELECT%20password\(u)%20FROM%20users--&sort=desc\(u)"
                 body = ""
             }
             out.append(
                 CaptureRecord(
-                    id: "r\(i)", ts: 1_763_700_000_000 + Int64(i), clientIP: "203.0.113.\(i % 250)", method: method,
+                    id: "r\(i)", ts: 1_763_700_000_000 + Int64(i), clientIP: clientIP, method: method,
                     host: "api.example.com", rawPath: path, headers: headers, body: Array(body.utf8), status: 200))
         }
         return out

@@ -8,9 +8,15 @@
 // the detector corpus lines (Dump.swift); DecodeBench --dump-hits FILE — every detector's hits
 // over the test corpora (HitDump.swift): both to compare two builds byte for byte.
 //        DECODE_BENCH_JWT_CLIENTS=N (environment): N distinct bearer tokens in turn (default 1).
+//        DECODE_BENCH_CLIENTS=N|unique (environment): how much values repeat (`Traffic.Repetition`):
+// N clients in turn, each with its own User-Agent, cookie, token and address; `unique`: nothing
+// repeats. Default: every request carries the same headers.
+//        DECODE_BENCH_MEMO=N (environment): slots of the analyzer's detection memo (0 = off;
+// default `DetectionMemo.defaultCapacity`). The memo's counts are printed after `--passes`.
 import Foundation
 import MallocInterposerSwift
 import PalisadeDetect
+import Synchronization
 
 if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "--dump" {
     Dump.run(output: CommandLine.arguments[2], repo: CommandLine.arguments[3])
@@ -22,16 +28,20 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--dump-hits" {
 }
 // DECODE_BENCH_JWT_CLIENTS=N: the bearer tokens of N clients in turn instead of one token in
 // every request (2000 = no token repeats: the JWT decoder's cache never hits).
+let environment = ProcessInfo.processInfo.environment
 let corpus = Traffic.mixed(
     count: 2_000,
-    jwtClients: ProcessInfo.processInfo.environment["DECODE_BENCH_JWT_CLIENTS"].flatMap { Int($0) } ?? 1)
+    jwtClients: environment["DECODE_BENCH_JWT_CLIENTS"].flatMap { Int($0) } ?? 1,
+    repetition: .init(environment: environment["DECODE_BENCH_CLIENTS"]))
 let passMode = CommandLine.arguments.count == 4 && CommandLine.arguments[1] == "--passes"
 // Under callgrind a request runs ~50× slower: lift the 50 ms decode time budget there so that
 // no request is cut short and every run decodes (and counts) exactly the same work.
 var limits = DecodeLimits.default
 if passMode { limits.timeBudgetMicros = 60_000_000 }
 let decoder = RequestDecoder(limits: limits)
-let analyzer = Analyzer(limits: limits)
+let analyzer = Analyzer(
+    limits: limits,
+    memoCapacity: environment["DECODE_BENCH_MEMO"].flatMap { Int($0) } ?? DetectionMemo.defaultCapacity)
 
 @inline(never)
 func runPasses(_ passes: Int, analyze: Bool) -> Int {
@@ -50,6 +60,37 @@ if passMode {
     print(
         "\(passes) passes × \(corpus.count) requests, \(analyze ? "analyze" : "decode"): sink \(runPasses(passes, analyze: analyze))"
     )
+    if analyze { print(memoReport()) }
+}
+
+// --threads T SECONDS shared|own: T threads analyzing the corpus for SECONDS, through one shared
+// analyzer (one memo behind one mutex) or one analyzer each (the worker's scoring tasks); total
+// requests/s. For the memo's lock contention.
+if CommandLine.arguments.count == 5, CommandLine.arguments[1] == "--threads" {
+    let threads = Int(CommandLine.arguments[2]) ?? 2
+    let seconds = Double(CommandLine.arguments[3]) ?? 3
+    let shared = CommandLine.arguments[4] == "shared"
+    let threadLimits = limits
+    let counts = Mutex<[Int]>([])
+    let start = ContinuousClock.now
+    DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        let mine = shared ? analyzer : Analyzer(limits: threadLimits, memoCapacity: analyzer.memo?.capacity ?? 0)
+        let deadline = start.advanced(by: .milliseconds(Int64(seconds * 1000)))
+        var count = 0
+        var sink = 0
+        while ContinuousClock.now < deadline {
+            for record in corpus { sink &+= mine.analyze(record).verdict.hits.count }
+            count += corpus.count
+        }
+        counts.withLock { $0.append(count + (sink & 0)) }
+    }
+    let elapsed = ContinuousClock.now - start
+    let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let sum = counts.withLock { $0.reduce(0, +) }
+    print(
+        "\(threads) threads, \(shared ? "one shared analyzer" : "one analyzer each"): \(Int(Double(sum) / total)) requests/s; "
+            + memoReport())
+    exit(0)
 }
 
 let averageBytes = corpus.reduce(0) { $0 + $1.approximateSize } / corpus.count
@@ -95,6 +136,15 @@ func measure(_ name: String, _ body: (CaptureRecord) -> Int) {
             + "p99.9 \(fmt(pct(0.999))) µs, \(fmt(allocations)) allocations/request  [sink \(sink & 1)]")
 }
 
+func memoReport() -> String {
+    guard let memo = analyzer.memo else { return "memo: off" }
+    let s = memo.statistics
+    let looked = max(1, s.hits + s.misses)
+    return
+        "memo: \(memo.capacity) slots, hits \(s.hits) (\(s.hits * 100 / looked) %), misses \(s.misses) (first sightings \(s.firstSightings)), "
+        + "evictions \(s.evictions), skipped \(s.skipped), entries \(s.entries)"
+}
+
 func fmt(_ v: Double) -> String {
     let r = (v * 10).rounded() / 10
     return String(r)
@@ -104,4 +154,5 @@ if !passMode {
     print("corpus: \(corpus.count) requests, ~\(averageBytes) bytes each (path, query, headers, body)")
     measure("decode ") { decoder.decode($0).points.count }
     measure("analyze") { analyzer.analyze($0).verdict.hits.count }
+    print(memoReport())
 }

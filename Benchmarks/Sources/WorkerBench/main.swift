@@ -75,11 +75,14 @@ func threadCPUSeconds() -> Double {
 // Messages and wire alternate, twice.
 print("| detection | records written | records per CPU-second (processing only, no Kafka) | vs messages |")
 print("|---|---|---:|---:|")
+// WORKER_BENCH_MEMO=N: slots of each processor's detection memo (`worker.detection_memo_entries`; 0 = off).
+var processingSettings = WorkerSettings()
+if let memo = environment["WORKER_BENCH_MEMO"].flatMap({ Int($0) }) { processingSettings.detectionMemoEntries = memo }
 for detection in [WorkerDetection.skipped, .full] {
     if let modes, !modes.contains(detection == .full ? "full" : "skipped") { continue }
     var messagesRate: Double?
     for encoding in [WorkerEncoding.messages, .wire, .messages, .wire] {
-        let processor = WorkerRecordProcessor(settings: WorkerSettings(), detection: detection, encoding: encoding)
+        let processor = WorkerRecordProcessor(settings: processingSettings, detection: detection, encoding: encoding)
         var produced = 0
         // Warm-up (caches, lazily built tables), then the measured pass.
         for value in values.prefix(2_000) { produced &+= processor.process(value).count }

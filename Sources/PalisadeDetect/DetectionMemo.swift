@@ -1,0 +1,268 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Recent results of the standard value detectors, so that a value seen again in the same context
+/// costs a hash, a lookup and a comparison instead of fifteen detectors (docs/DETECTION.md,
+/// "Repeated values").
+///
+/// Real API traffic repeats most values: `User-Agent`, `Accept*`, `Content-Type`, a session's
+/// cookies and token, `page=1`, `"currency":"USD"`. The standard detectors are pure functions of
+/// the value's bytes and of its context (source, kind, field name, depth, sensitivity), so their
+/// hits for one such key are always the same. The memo keeps, per key, the hits as the detectors
+/// appended them (before `Scoring.adjust` and before the point and location are filled in: those
+/// stay per request) and the value's byte summary (`ByteSet`, handed to the request-level
+/// detectors).
+///
+/// Bounded: `capacity` slots (a power of two), each holding one value of at most
+/// `maxValueBytes` bytes under a field name of at most `maxFieldNameBytes`; longer values are
+/// judged without it. A slot is chosen by the key's hash (seeded per memo, so an outsider cannot
+/// aim values at one slot); a new key replaces whatever its slot held (an eviction). A value is
+/// stored only the second time it misses: the first miss sets its bit in a small table of recent
+/// sightings (`sightingBits`, cleared when half full), so values that never repeat (ids, request
+/// ids, emails, an attacker's unique payloads) pay only the hash and the lookup on top of the
+/// detectors, and do not evict the values that do repeat.
+///
+/// Shared by the threads using one analyzer (a mutex; the worker gives each scoring task its own
+/// analyzer, so there it is never contended).
+public final class DetectionMemo: Sendable {
+    /// Default number of slots.
+    public static let defaultCapacity = 4096
+    /// Longest value remembered, in bytes.
+    public static let maxValueBytes = 512
+    /// Longest field name remembered, in UTF-8 bytes.
+    public static let maxFieldNameBytes = 128
+    /// Bits of the table of values missed once (a value is stored on its second miss).
+    static let sightingBits = 1 << 15
+
+    /// What the memo did since it was made.
+    public struct Statistics: Sendable, Equatable {
+        /// Values found (the detectors were not run).
+        public var hits = 0
+        /// Values looked up and not found (the detectors ran).
+        public var misses = 0
+        /// Misses not stored: the value's first sighting (since the sightings were last cleared).
+        public var firstSightings = 0
+        /// Stored results that replaced another key's.
+        public var evictions = 0
+        /// Values judged without the memo: longer than `maxValueBytes`, or a field name longer
+        /// than `maxFieldNameBytes`.
+        public var skipped = 0
+        /// Slots holding a result now.
+        public var entries = 0
+    }
+
+    /// The context of a value packed in one word, with the hash of the value and its context.
+    /// Holds no references: making one retains nothing.
+    struct Probe {
+        /// Source, kind, sensitivity and depth.
+        let packed: UInt64
+        let hash: UInt64
+    }
+
+    struct Entry {
+        var hash: UInt64
+        /// `Probe.packed`; `UInt64.max` in an empty slot (no probe has it: the source code is < 5).
+        var packed: UInt64
+        var value: [UInt8]
+        var fieldName: String?
+        var summary: ByteSet
+        var hits: [Hit]
+
+        static let empty = Entry(hash: 0, packed: .max, value: [], fieldName: nil, summary: ByteSet(), hits: [])
+    }
+
+    struct State {
+        var slots: [Entry]
+        /// One bit per recent first miss, by hash (`sightingBits` bits).
+        var sightings = [UInt64](repeating: 0, count: DetectionMemo.sightingBits / 64)
+        /// Bits set in `sightings` since it was last cleared.
+        var sighted = 0
+        var statistics = Statistics()
+
+        /// Whether the value with this hash missed before (and should be stored now); if not,
+        /// notes that it has.
+        mutating func sightedBefore(_ hash: UInt64) -> Bool {
+            let bit = Int(truncatingIfNeeded: hash >> 40) & (DetectionMemo.sightingBits - 1)
+            let mask: UInt64 = 1 << UInt64(bit & 63)
+            if sightings[bit >> 6] & mask != 0 { return true }
+            if sighted >= DetectionMemo.sightingBits / 2 {
+                for word in sightings.indices { sightings[word] = 0 }
+                sighted = 0
+            }
+            sightings[bit >> 6] |= mask
+            sighted += 1
+            return false
+        }
+    }
+
+    /// What a lookup found.
+    enum Lookup {
+        /// The remembered summary and hits.
+        case found(ByteSet, [Hit])
+        /// Not remembered; `store` the detectors' result if `admit` (the value missed before).
+        case missed(admit: Bool)
+    }
+
+    /// Slots (a power of two).
+    public let capacity: Int
+    private let seed: UInt64
+    private let state: Mutex<State>
+
+    /// `capacity` is rounded up to a power of two (at least 1).
+    public init(capacity: Int = DetectionMemo.defaultCapacity) {
+        var slots = 1
+        while slots < capacity { slots <<= 1 }
+        self.capacity = slots
+        self.seed = UInt64.random(in: 1...UInt64.max)
+        self.state = Mutex(State(slots: Array(repeating: .empty, count: slots)))
+    }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// The probe for `value` in that context; nil (counted as skipped) when it is too long to keep.
+    @inline(__always)
+    func probe(
+        _ value: ArraySlice<UInt8>, source: Source, kind: ValueKind, fieldName: String?, depth: Int,
+        sensitivity: Sensitivity
+    ) -> Probe? {
+        guard value.count <= Self.maxValueBytes, (fieldName?.utf8.count ?? 0) <= Self.maxFieldNameBytes else {
+            state.withLock { $0.statistics.skipped += 1 }
+            return nil
+        }
+        let sensitivityCode: UInt64 =
+            switch sensitivity {
+            case .low: 0
+            case .default: 1
+            case .high: 2
+            }
+        let packed =
+            UInt64(Self.code(of: source)) | UInt64(kind.rawValue) << 8 | sensitivityCode << 16
+            | UInt64(UInt32(truncatingIfNeeded: depth)) << 32
+        var hash = value.withUnsafeBytes { Self.hash($0, into: Self.mix(seed ^ packed)) }
+        if let fieldName {
+            hash =
+                fieldName.utf8.withContiguousStorageIfAvailable {
+                    Self.hash(UnsafeRawBufferPointer($0), into: hash ^ 0x9E37_79B9)
+                } ?? (hash ^ UInt64(fieldName.utf8.count))
+        }
+        return Probe(packed: packed, hash: Self.mix(hash))
+    }
+
+    /// The remembered summary and hits for `value` under `fieldName` (`probe` made from them), or
+    /// a miss (counted), to be stored if the value missed before.
+    func lookup(_ probe: Probe, value: ArraySlice<UInt8>, fieldName: String?) -> Lookup {
+        state.withLock { state in
+            let slot = Int(truncatingIfNeeded: probe.hash) & (state.slots.count - 1)
+            let found: Lookup? = state.slots.withUnsafeBufferPointer { slots in
+                let entry = slots.baseAddress! + slot
+                guard entry.pointee.hash == probe.hash, entry.pointee.packed == probe.packed,
+                    entry.pointee.fieldName == fieldName, Self.equal(entry.pointee.value, value)
+                else { return nil }
+                return .found(entry.pointee.summary, entry.pointee.hits.isEmpty ? [] : entry.pointee.hits)
+            }
+            if let found {
+                state.statistics.hits += 1
+                return found
+            }
+            state.statistics.misses += 1
+            let admit = state.sightedBefore(probe.hash)
+            if !admit { state.statistics.firstSightings += 1 }
+            return .missed(admit: admit)
+        }
+    }
+
+    /// Remembers the detectors' result for `value` under `fieldName` (`probe` made from them);
+    /// its slot's previous key is forgotten.
+    func store(
+        _ probe: Probe, value: ArraySlice<UInt8>, fieldName: String?, summary: ByteSet, hits: ArraySlice<Hit>
+    ) {
+        var entry = Entry(
+            hash: probe.hash, packed: probe.packed, value: Array(value), fieldName: fieldName, summary: summary,
+            hits: Array(hits))
+        state.withLock { state in
+            let slot = Int(truncatingIfNeeded: probe.hash) & (state.slots.count - 1)
+            if state.slots[slot].packed == UInt64.max {
+                state.statistics.entries += 1
+            } else {
+                state.statistics.evictions += 1
+            }
+            // The replaced entry leaves in `entry`, released after the lock.
+            swap(&state.slots[slot], &entry)
+        }
+    }
+
+    /// Forgets every result and sighting (the statistics stay).
+    public func removeAll() {
+        state.withLock { state in
+            for slot in state.slots.indices { state.slots[slot] = .empty }
+            for word in state.sightings.indices { state.sightings[word] = 0 }
+            state.sighted = 0
+            state.statistics.entries = 0
+        }
+    }
+
+    private static func code(of source: Source) -> UInt8 {
+        switch source {
+        case .path: 0
+        case .query: 1
+        case .header: 2
+        case .cookie: 3
+        case .body: 4
+        }
+    }
+
+    /// A final avalanche (the 64-bit finalizer of MurmurHash3).
+    @inline(__always)
+    private static func mix(_ x: UInt64) -> UInt64 {
+        var h = x
+        h ^= h >> 33
+        h = h &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h = h &* 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        return h
+    }
+
+    /// Eight bytes at a time, multiply and fold; the length is mixed in last.
+    @inline(__always)
+    private static func hash(_ bytes: UnsafeRawBufferPointer, into start: UInt64) -> UInt64 {
+        var h = start
+        var offset = 0
+        let count = bytes.count
+        while offset + 8 <= count {
+            let word = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            h = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            offset += 8
+        }
+        if offset < count {
+            // The tail: the last eight bytes (overlapping) when there are that many, else the
+            // bytes in up to three loads.
+            var word: UInt64
+            if count >= 8 {
+                word = bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            } else if count >= 4 {
+                word =
+                    UInt64(bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) << 32
+                    | UInt64(bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            } else {
+                word = UInt64(bytes[0]) << 16 | UInt64(bytes[count >> 1]) << 8 | UInt64(bytes[count - 1])
+            }
+            h = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+        }
+        return (h ^ UInt64(count)) &* 0xBF58_476D_1CE4_E5B9
+    }
+
+    private static func equal(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard !a.isEmpty else { return true }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }
+    }
+}

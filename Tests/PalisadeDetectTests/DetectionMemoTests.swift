@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+
+@testable import PalisadeDetect
+
+/// The analyzer's memo of value-detector results (`DetectionMemo`): a remembered result is the
+/// one the detectors give, under every context that can change it, and the memo stays bounded.
+@Suite struct DetectionMemoTests {
+    /// Values judged again and again: benign ones (most traffic) and attacks (remembered hits).
+    static let values = [
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+        "1' UNION SELECT password FROM users--", "<script>alert(1)</script>", "../../../../etc/passwd",
+        "http://169.254.169.254/latest/meta-data/", "; cat /etc/passwd", "${jndi:ldap://x.example/a}",
+        "application/json", "en-GB,en;q=0.9", "1", "USD", "desc", "{{7*7}}", "https://evil.example/",
+        "a@b.example\r\nBcc: c@d.example", "Robert'); DROP TABLE students;--", "O'Brien",
+    ]
+
+    /// Each value under several field names and sources, as a key, nested one decoder deeper
+    /// (Base64 JSON inside JSON) and in a header: the same bytes in different contexts.
+    static func records(_ value: String, tag: Int) -> [CaptureRecord] {
+        let percent = value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value
+        let json = String(decoding: try! JSONEncoder().encode(value), as: UTF8.self)
+        let nested = Data(#"{"q":\#(json)}"#.utf8).base64EncodedString()
+        func record(_ path: String, body: String = "", headers: [(String, String)] = []) -> CaptureRecord {
+            CaptureRecord(
+                id: "r\(tag)", ts: Int64(tag), clientIP: "203.0.113.7", method: body.isEmpty ? "GET" : "POST",
+                host: "api.example.com", rawPath: path,
+                headers: (headers + (body.isEmpty ? [] : [("content-type", "application/json")])).map {
+                    .init($0.0, $0.1)
+                }, body: Array(body.utf8), status: 200)
+        }
+        var out = [
+            record("/v1/search?q=\(percent)&code=\(percent)&comment=\(percent)"),
+            record("/v1/search?url=\(percent)&next=\(percent)&cmd=\(percent)"),
+            record("/v1/items", body: #"{"q":\#(json),"code":\#(json),\#(json):1,"meta":"\#(nested)"}"#),
+            record("/v1/items", headers: [("cookie", "q=\(percent)"), ("x-forwarded-for", "198.51.100.1")]),
+        ]
+        if !value.contains("\r") {
+            out.append(record("/v1/items", headers: [("user-agent", value), ("referer", value)]))
+        }
+        return out
+    }
+
+    /// A stream with repeats, interleaved: every value's records, three rounds, in an order that
+    /// puts the same bytes under different contexts next to each other.
+    static func stream() -> [CaptureRecord] {
+        var out: [CaptureRecord] = []
+        for round in 0..<3 {
+            for (index, value) in values.enumerated() {
+                var records = records(value, tag: round * 1000 + index)
+                if round == 1 { records.reverse() }
+                out += records
+            }
+        }
+        return out
+    }
+
+    /// What a verdict says, without the decode time.
+    struct Reading: Equatable {
+        var score: Double
+        var attack: Bool
+        var hits: [Hit]
+        var anomalies: [Verdict.Anomaly]
+
+        init(_ verdict: Verdict) {
+            score = verdict.score
+            attack = verdict.attack
+            hits = verdict.hits
+            anomalies = verdict.anomalies
+        }
+    }
+
+    @Test func memoGivesTheVerdictsOfTheDetectors() {
+        let stream = Self.stream()
+        for capacity in [DetectionMemo.defaultCapacity, 2] {
+            // Three sensitivities sharing one memo (copies of an analyzer share it): the
+            // sensitivity is part of the key.
+            let on = Analyzer(memoCapacity: capacity)
+            let off = Analyzer(memoCapacity: 0)
+            #expect(off.memo == nil)
+            var mismatches = 0
+            var attacks = 0
+            for record in stream {
+                for sensitivity in [Sensitivity.default, .high, .low] {
+                    var memoized = on
+                    memoized.sensitivity = sensitivity
+                    var plain = off
+                    plain.sensitivity = sensitivity
+                    let expected = Reading(plain.analyze(record).verdict)
+                    if Reading(memoized.analyze(record).verdict) != expected { mismatches += 1 }
+                    if expected.attack { attacks += 1 }
+                }
+            }
+            #expect(mismatches == 0, "capacity \(capacity)")
+            #expect(attacks > 100)
+            let statistics = on.memo!.statistics
+            #expect(statistics.misses > 0)
+            if capacity == 2 {
+                #expect(statistics.evictions > 0)
+            } else {
+                #expect(statistics.hits > statistics.misses)
+            }
+        }
+    }
+
+    @Test func repeatedRequestIsJudgedFromTheMemo() throws {
+        let analyzer = Analyzer()
+        let memo = try #require(analyzer.memo)
+        let record = Self.records(Self.values[1], tag: 1)[0]
+        // First sighting: judged, not stored.
+        let first = analyzer.analyze(record).verdict
+        let afterFirst = memo.statistics
+        #expect(afterFirst.hits == 0)
+        #expect(afterFirst.misses > 0)
+        #expect(afterFirst.firstSightings == afterFirst.misses)
+        #expect(afterFirst.entries == 0)
+        // Second: judged again and stored.
+        let second = analyzer.analyze(record).verdict
+        let afterSecond = memo.statistics
+        #expect(afterSecond.entries > 0)
+        #expect(afterSecond.entries + afterSecond.evictions == afterSecond.misses - afterSecond.firstSightings)
+        // Third: every value from the memo.
+        let third = analyzer.analyze(record).verdict
+        let afterThird = memo.statistics
+        #expect(afterThird.misses == afterSecond.misses)
+        #expect(afterThird.hits - afterSecond.hits == afterFirst.misses)
+        #expect(Reading(second) == Reading(first))
+        #expect(Reading(third) == Reading(first))
+        #expect(first.attack)
+    }
+
+    @Test func boundHolds() throws {
+        let analyzer = Analyzer(memoCapacity: 8)
+        let memo = try #require(analyzer.memo)
+        #expect(memo.capacity == 8)
+        // Each request twice: its values are stored on their second miss.
+        for n in 0..<1000 {
+            _ = analyzer.analyze(
+                CaptureRecord(
+                    id: "r", ts: 0, clientIP: nil, method: "GET", host: "api.example.com",
+                    rawPath: "/v1/search?q=value-\(n / 2)&sort=name-\(n / 2)", headers: [], body: [], status: 200))
+        }
+        let statistics = memo.statistics
+        #expect(statistics.entries <= 8)
+        #expect(statistics.entries > 0)
+        #expect(statistics.misses >= 1000)
+        #expect(statistics.evictions >= 900)
+        #expect(statistics.evictions == statistics.misses - statistics.firstSightings - statistics.entries)
+        // Too long to keep: judged, not remembered.
+        let long = String(repeating: "a", count: DetectionMemo.maxValueBytes + 1)
+        let before = memo.statistics
+        _ = analyzer.analyze(
+            CaptureRecord(
+                id: "r", ts: 0, clientIP: nil, method: "GET", host: "api.example.com", rawPath: "/v1/search?q=\(long)",
+                headers: [], body: [], status: 200))
+        let after = memo.statistics
+        #expect(after.skipped == before.skipped + 1)
+        memo.removeAll()
+        #expect(memo.statistics.entries == 0)
+        // Values that never repeat are not stored (but for the rare value whose sighting bit
+        // another set: ~15 expected here). A default-sized memo, where the three repeated values
+        // (the path and its two segments) have their own slots.
+        let large = Analyzer()
+        for n in 0..<1000 {
+            _ = large.analyze(
+                CaptureRecord(
+                    id: "r", ts: 0, clientIP: nil, method: "GET", host: "api.example.com",
+                    rawPath: "/v1/search?q=once-\(n)", headers: [], body: [], status: 200))
+        }
+        let unique = large.memo!.statistics
+        #expect(unique.firstSightings >= 940)
+        #expect(unique.hits >= 2990)
+        #expect(unique.entries <= 63)
+        // Capacities round up to a power of two.
+        #expect(DetectionMemo(capacity: 1000).capacity == 1024)
+        #expect(DetectionMemo(capacity: 0).capacity == 1)
+    }
+
+    @Test func otherDetectorListsAreNotMemoized() throws {
+        var analyzer = Analyzer()
+        let original = try #require(analyzer.memo)
+        _ = analyzer.analyze(Self.records(Self.values[1], tag: 1)[0])
+        analyzer.detectors = [SQLiDetector()]
+        let fresh = try #require(analyzer.memo)
+        #expect(fresh !== original)
+        #expect(fresh.capacity == original.capacity)
+        let verdict = analyzer.analyze(Self.records(Self.values[1], tag: 1)[0]).verdict
+        #expect(verdict.attack)
+        #expect(fresh.statistics == DetectionMemo.Statistics())
+    }
+}
