@@ -81,6 +81,7 @@ public struct Analyzer: Sendable {
         if !requestDetectors.isEmpty {
             valueBytes = Array(repeating: RequestContext.everyByte, count: decoded.points.count)
         }
+        let requestHost = record.host ?? record.header("host")
         for index in decoded.points.indices {
             // Field by field: copying the whole point costs retains of its strings.
             guard !decoded.points[index].isContainer, !decoded.points[index].value.isEmpty else { continue }
@@ -92,7 +93,7 @@ public struct Analyzer: Sendable {
             let value = decoded.points[index].value[...]
             let context = DetectionContext(
                 value: value, source: decoded.source(of: index), kind: kind, fieldName: decoded.fieldName(of: index),
-                depth: Int(decoded.points[index].depth), sensitivity: sensitivity)
+                depth: Int(decoded.points[index].depth), sensitivity: sensitivity, requestHost: requestHost)
             if !valueBytes.isEmpty, let bytes = context.valueBytes { valueBytes[index] = bytes }
             let before = hits.count
             if standard {

@@ -183,6 +183,14 @@ public struct TraversalDetector: Detector {
             best.consider(NetFinding(confidence, rule, mapRange(range)))
         }
 
+        // Pass 1b: no climb, but a run of `.` and `/` noise right before a system file
+        // (`./\/././\/./etc/hosts`, `.\\./.\\./etc/passwd`): fuzzers pad the path with segments that
+        // become `../` once a filter strips backslashes or `/\/`, or that a check for `../` lets through.
+        if units == 0, best.confidence < 0.9, let run = noiseRun(v) {
+            let confidence = folded.backslash || folded.encodedSeparator ? 0.9 : 0.85
+            best.consider(NetFinding(confidence, "path_traversal.dot_slash_noise", mapRange(run)))
+        }
+
         // Pass 2: absolute targets, drives, UNC, file URLs, NUL truncation — judged on the whole value.
         // Leading NULs (`%00/etc/passwd`) are what some filters stop at, not part of the path.
         var trimmed = Bytes.trimmed(v)
@@ -211,6 +219,34 @@ public struct TraversalDetector: Detector {
         }
         let result = best.rounded
         return result.confidence >= reportFloor ? result : nil
+    }
+
+    /// A run of at least four `.` and `/` (after folding) with two or more `./`, starting the value
+    /// or after `=`, a space or a quote, directly followed by a strong target: the run and the target.
+    static func noiseRun(_ v: ArraySlice<UInt8>) -> Range<Int>? {
+        var i = v.startIndex
+        var runs = 0
+        while i < v.endIndex, runs < 64 {
+            let byte = v[i]
+            guard byte == UInt8(ascii: ".") || byte == 0x2F else {
+                i += 1
+                continue
+            }
+            let before: UInt8 = i > v.startIndex ? v[i - 1] : 0x20
+            var j = i
+            var dotSlash = 0
+            while j < v.endIndex, v[j] == UInt8(ascii: ".") || v[j] == 0x2F {
+                if v[j] == UInt8(ascii: "."), j + 1 < v.endIndex, v[j + 1] == 0x2F { dotSlash += 1 }
+                j += 1
+            }
+            runs += 1
+            defer { i = j }
+            guard before == 0x20 || before == UInt8(ascii: "=") || before == 0x22 || before == 0x27 || before == 0,
+                dotSlash >= 2, j - i >= 4, let target = SensitiveTargets.match(v, at: j), target.strong
+            else { continue }
+            return i..<target.end
+        }
+        return nil
     }
 
     /// `/etc/passwd`, `C:\Windows\win.ini`, `\\host\share`, `file:///etc/shadow` as the value.
