@@ -351,8 +351,10 @@ public struct RCEDetector: Detector {
                 break
             }
             if args.isEmpty {
+                // `set` and `read` are ordinary words too: bare, they need the enclosed probe shape
+                // with nothing before it (`&set&`, `;read;`).
                 let bare: [StaticString] = [
-                    "id", "ls", "pwd", "whoami", "env", "ps", "w", "dir", "set", "ver", "history",
+                    "id", "ls", "pwd", "whoami", "env", "ps", "w", "dir", "ver", "history",
                 ]
                 let isBare = bare.contains {
                     $0.utf8CodeUnitCount == name.count && ExecBytes.matches(name, at: name.startIndex, $0)

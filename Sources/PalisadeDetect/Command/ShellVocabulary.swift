@@ -52,7 +52,7 @@ enum ShellVocabulary {
                 "timeout", "expr", "printf", "crontab", "mkfifo", "sh.exe", "wc", "df", "du", "read",
             ], .word)
         add(
-            ["dir", "type", "net", "findstr", "echo.", "timeout.exe", "ping.exe", "set"],
+            ["dir", "type", "net", "findstr", "echo.", "timeout.exe", "ping.exe"],
             .word, windows: true)
         add(
             [
