@@ -75,14 +75,17 @@ import Testing
 
     @Test func encodedWordHidingAHeaderBreak() throws {
         let q = try #require(
-            MailInjectionDetector.analyze(Array("=?UTF-8?Q?hello=0D=0ACc:_boss@victim.test?=".utf8)[...], fieldName: "subject"))
+            MailInjectionDetector.analyze(
+                Array("=?UTF-8?Q?hello=0D=0ACc:_boss@victim.test?=".utf8)[...], fieldName: "subject"))
         #expect(q.rule == "mail_injection.encoded_word")
         #expect(q.confidence >= 0.6)
         let b64 = Base64.encode(Array("Hi\r\nBcc: all@victim.test".utf8))
         let b = try #require(MailInjectionDetector.analyze(Array("=?utf-8?B?\(b64)?=".utf8)[...], fieldName: "subject"))
         #expect(b.confidence >= 0.6)
         // An ordinary encoded word.
-        #expect(MailInjectionDetector.analyze(Array("=?utf-8?Q?Caf=C3=A9_au_lait?=".utf8)[...], fieldName: "subject") == nil)
+        #expect(
+            MailInjectionDetector.analyze(Array("=?utf-8?Q?Caf=C3=A9_au_lait?=".utf8)[...], fieldName: "subject") == nil
+        )
     }
 
     @Test func protoKeyThatSurvivesStripping() throws {
@@ -97,10 +100,12 @@ import Testing
         #expect(noise.contains { $0.hasPrefix("dot-slash noise before a system file") })
         let hex = TraversalDetector.explain(Array("..0x2f..0x2fetc/passwd".utf8)[...])
         #expect(hex.contains { $0.contains("encoded or look-alike separators") })
-        let path = RCEDetector.explain(Array("/api/v1/items/%0a/bin/cat%20/etc/passwd".utf8)[...], source: .path, depth: 0)
+        let path = RCEDetector.explain(
+            Array("/api/v1/items/%0a/bin/cat%20/etc/passwd".utf8)[...], source: .path, depth: 0)
         #expect(path.first?.hasPrefix("rce: rce.") == true)
         #expect(path.contains { $0.hasPrefix("raw path decoded once") })
-        let component = XSSDetector.explain(Array(#"<?import namespace="a" implementation="//x.test/a.htc">"#.utf8)[...])
+        let component = XSSDetector.explain(
+            Array(#"<?import namespace="a" implementation="//x.test/a.htc">"#.utf8)[...])
         #expect(component.contains { $0.contains("xss.html_component") })
         let mail = MailInjectionDetector.explain(Array("=?utf-8?Q?x=0ABcc:_a@b.test?=".utf8)[...], fieldName: "subject")
         #expect(mail.contains { $0.hasPrefix("RFC 2047 encoded word") })

@@ -19,7 +19,8 @@ public struct RCEDetector: Detector {
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
         let bytes = context.bytes(of: value)
         var finding = Self.analyze(value, commandField: context.field.command, bytes: bytes)
-        if (finding?.confidence ?? 0) < 0.9, let decoded = RawPath.decoded(value, source: context.source, depth: context.depth, bytes: bytes),
+        if (finding?.confidence ?? 0) < 0.9,
+            let decoded = RawPath.decoded(value, source: context.source, depth: context.depth, bytes: bytes),
             let inPath = Self.analyze(decoded[...], commandField: false, bytes: ByteSet(presentIn: decoded[...])),
             inPath.confidence > (finding?.confidence ?? 0)
         {
@@ -478,7 +479,8 @@ public struct RCEDetector: Detector {
         var start = value.startIndex
         while start < separator, value[start] == UInt8(ascii: "'") || value[start] == UInt8(ascii: "\"") { start += 1 }
         for byte in value[start..<separator] {
-            if Bytes.isSpace(byte) || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "|") || byte == UInt8(ascii: "&")
+            if Bytes.isSpace(byte) || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "|")
+                || byte == UInt8(ascii: "&")
                 || byte == UInt8(ascii: ",")
             {
                 return nil

@@ -62,7 +62,8 @@ public struct MailInjectionDetector: Detector {
         {
             // `=?utf-8?Q?Hi=0D=0ABcc:_x@y?=`: a header injection inside an RFC 2047 encoded word —
             // a mail library that decodes words before folding headers writes the break.
-            if let inner = analyze(decoded[...], fieldName: fieldName, field: field, bytes: ByteSet(presentIn: decoded[...])),
+            if let inner = analyze(
+                decoded[...], fieldName: fieldName, field: field, bytes: ByteSet(presentIn: decoded[...])),
                 inner.rule == "mail_injection.header" || inner.rule == "mail_injection.smtp_command"
             {
                 best.consider(NetFinding(inner.confidence * 0.9, "mail_injection.encoded_word", range))
@@ -181,7 +182,9 @@ public struct MailInjectionDetector: Detector {
             let encoding = v[j + 1] | 0x20
             let textStart = j + 3
             var k = textStart
-            while k + 1 < v.endIndex, k - textStart < 1024, !(v[k] == UInt8(ascii: "?") && v[k + 1] == UInt8(ascii: "=")) {
+            while k + 1 < v.endIndex, k - textStart < 1024,
+                !(v[k] == UInt8(ascii: "?") && v[k + 1] == UInt8(ascii: "="))
+            {
                 k += 1
             }
             let text = v[textStart..<min(k, v.endIndex)]

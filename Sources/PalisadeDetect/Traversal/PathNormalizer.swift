@@ -21,7 +21,8 @@ struct PathNormalizer {
     static func needsFolding(_ v: ArraySlice<UInt8>) -> Bool {
         var previous: UInt8 = 0
         for byte in v {
-            if byte == UInt8(ascii: "%") || byte == 0x5C || byte == 0 || byte >= 0xC0 || (byte >= 0x41 && byte <= 0x5A) {
+            if byte == UInt8(ascii: "%") || byte == 0x5C || byte == 0 || byte >= 0xC0 || (byte >= 0x41 && byte <= 0x5A)
+            {
                 return true
             }
             if byte == UInt8(ascii: "x"), previous == UInt8(ascii: "0") { return true }

@@ -21,7 +21,8 @@ public struct XSSDetector: Detector {
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
         let bytes = context.bytes(of: value)
         var finding = Self.analyze(value, bytes: bytes)
-        if (finding?.confidence ?? 0) < 0.9, let decoded = RawPath.decoded(value, source: context.source, depth: context.depth, bytes: bytes),
+        if (finding?.confidence ?? 0) < 0.9,
+            let decoded = RawPath.decoded(value, source: context.source, depth: context.depth, bytes: bytes),
             let inPath = Self.analyze(decoded[...], bytes: ByteSet(presentIn: decoded[...])),
             inPath.confidence > (finding?.confidence ?? 0)
         {
