@@ -34,9 +34,12 @@ public struct MailInjectionDetector: Detector {
         "capability", "noop", "authenticate", "starttls", "getquota", "setacl", "getacl",
     ]
 
-    /// Every reading needs one of these bytes (a line break's `LineBreaks.leadBytes`, `-` for
-    /// flags, `=` for RFC 2047 encoded words).
-    static let mayMatch = LineBreaks.leadBytes.union(ByteSet("-="))
+    /// Every reading but encoded words needs one of these bytes (a line break's
+    /// `LineBreaks.leadBytes`, or `-` for flags).
+    static let mayMatch = LineBreaks.leadBytes.union(ByteSet("-"))
+
+    /// An RFC 2047 encoded word needs both.
+    static let encodedWordBytes = ByteSet("=?")
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?) -> NetFinding? {
         analyze(value, fieldName: fieldName, field: nil, bytes: ByteSet(presentIn: value))
@@ -47,8 +50,8 @@ public struct MailInjectionDetector: Detector {
     static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, field: NetField?, bytes: ByteSet)
         -> NetFinding?
     {
-        // Pre-filter: a line break (raw, encoded or Unicode) or a `-` flag.
-        guard value.count >= 4, bytes.intersects(mayMatch) else { return nil }
+        // Pre-filter: a line break (raw, encoded or Unicode), a `-` flag, or `=` and `?` (encoded words).
+        guard value.count >= 4, bytes.intersects(mayMatch) || bytes.holds(encodedWordBytes) else { return nil }
         let mayBreak = bytes.intersects(LineBreaks.leadBytes)
         let field = field ?? NetField.of(fieldName)
         var best = NetFinding.none
@@ -57,7 +60,7 @@ public struct MailInjectionDetector: Detector {
             if !breaks.isEmpty { judgeBreaks(value, breaks, field: field, &best) }
         }
         if field.mail, best.confidence < 0.9 { sendmailArguments(value, &best) }
-        if best.confidence < 0.85, bytes.contains(UInt8(ascii: "=")), bytes.contains(UInt8(ascii: "?")),
+        if best.confidence < 0.85, bytes.holds(encodedWordBytes),
             let (decoded, range) = encodedWordBreak(value)
         {
             // `=?utf-8?Q?Hi=0D=0ABcc:_x@y?=`: a header injection inside an RFC 2047 encoded word —

@@ -19,12 +19,18 @@ struct PathNormalizer {
 
     /// Whether the value needs folding at all (otherwise judge the raw bytes).
     static func needsFolding(_ v: ArraySlice<UInt8>) -> Bool {
+        needsFolding(v, bytes: ByteSet(presentIn: v))
+    }
+
+    /// `bytes`: the bytes present in `v` — hex written as text is looked for only when `0` and `x` are.
+    static func needsFolding(_ v: ArraySlice<UInt8>, bytes: ByteSet) -> Bool {
+        for byte in v
+        where byte == UInt8(ascii: "%") || byte == 0x5C || byte == 0 || byte >= 0xC0 || (byte >= 0x41 && byte <= 0x5A) {
+            return true
+        }
+        guard bytes.contains(UInt8(ascii: "x")), bytes.contains(UInt8(ascii: "0")) else { return false }
         var previous: UInt8 = 0
         for byte in v {
-            if byte == UInt8(ascii: "%") || byte == 0x5C || byte == 0 || byte >= 0xC0 || (byte >= 0x41 && byte <= 0x5A)
-            {
-                return true
-            }
             if byte == UInt8(ascii: "x"), previous == UInt8(ascii: "0") { return true }
             previous = byte
         }

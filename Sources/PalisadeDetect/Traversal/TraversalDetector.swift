@@ -55,7 +55,7 @@ public struct TraversalDetector: Detector {
         guard worthReading(value, bytes: bytes) else { return nil }
         let folded: PathNormalizer.Result
         let v: ArraySlice<UInt8>
-        if PathNormalizer.needsFolding(value) {
+        if PathNormalizer.needsFolding(value, bytes: bytes) {
             folded = PathNormalizer.fold(value)
             v = folded.bytes[...]
         } else {
@@ -79,6 +79,7 @@ public struct TraversalDetector: Detector {
 
         // Pass 1: dot-segments and the targets after them.
         var units = 0
+        var singleDotSlashes = 0  // `./`: the noise reading below needs two
         var bypass = false
         var firstUnit: Int? = nil
         var lastUnitEnd = v.startIndex
@@ -94,7 +95,10 @@ public struct TraversalDetector: Detector {
             while j < v.endIndex, v[j] == UInt8(ascii: ".") { j += 1 }
             let dots = j - i
             defer { i = j }
-            guard dots >= 2 else { continue }
+            guard dots >= 2 else {
+                if j < v.endIndex, v[j] == 0x2F { singleDotSlashes += 1 }
+                continue
+            }
             // Preceded by a start, a separator or an assignment; followed by a separator (`;` for Tomcat).
             let before: UInt8 = i > v.startIndex ? v[i - 1] : 0x2F
             guard
@@ -186,7 +190,7 @@ public struct TraversalDetector: Detector {
         // Pass 1b: no climb, but a run of `.` and `/` noise right before a system file
         // (`./\/././\/./etc/hosts`, `.\\./.\\./etc/passwd`): fuzzers pad the path with segments that
         // become `../` once a filter strips backslashes or `/\/`, or that a check for `../` lets through.
-        if units == 0, best.confidence < 0.9, let run = noiseRun(v) {
+        if units == 0, singleDotSlashes >= 2, best.confidence < 0.9, let run = noiseRun(v) {
             let confidence = folded.backslash || folded.encodedSeparator ? 0.9 : 0.85
             best.consider(NetFinding(confidence, "path_traversal.dot_slash_noise", mapRange(run)))
         }
