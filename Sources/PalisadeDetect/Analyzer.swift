@@ -103,6 +103,7 @@ public struct Analyzer: Sendable {
         if !requestDetectors.isEmpty {
             valueBytes = Array(repeating: RequestContext.everyByte, count: decoded.points.count)
         }
+        let requestHost = record.host ?? record.header("host")
         for index in decoded.points.indices {
             // Field by field: copying the whole point costs retains of its strings.
             guard !decoded.points[index].isContainer, !decoded.points[index].value.isEmpty else { continue }
@@ -136,14 +137,17 @@ public struct Analyzer: Sendable {
                 }
             }
             let context = DetectionContext(
-                value: value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
+                value: value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity,
+                requestHost: requestHost)
             if !valueBytes.isEmpty, let bytes = context.valueBytes { valueBytes[index] = bytes }
             if standard {
                 Self.detectStandard(value, context, &hits)
             } else {
                 for detect in detectCalls { detect(value, context, &hits) }
             }
-            if let probe = storeProbe, let memo, let bytes = context.valueBytes {
+            // A redirect field's result also depends on the request's host (off-site targets), which
+            // the key does not hold: such values are judged every time.
+            if let probe = storeProbe, let memo, let bytes = context.valueBytes, !context.field.net.redirect {
                 memo.store(probe, value: value, fieldName: fieldName, summary: bytes, hits: hits[before...])
             }
             if hits.count > before { Self.place(&hits, from: before, point: index, in: decoded, context: context) }

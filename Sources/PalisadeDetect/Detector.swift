@@ -12,6 +12,9 @@ public struct DetectionContext: Sendable {
     /// What the field's name says (network roles, profile, command line), read once per value
     /// instead of once per detector.
     public private(set) var field: FieldRoles
+    /// The host the request was sent to (`Host`), when the analyzer knows it and the field names a
+    /// redirect target: a target on another site is told from one on this site by it.
+    public var requestHost: String? = nil
     /// The bytes present in the value the context was made for (`init(value:…)`), with the
     /// value's length: every detector's pre-filter tests it instead of scanning the value again.
     private var summary: (bytes: ByteSet, count: Int)?
@@ -29,10 +32,13 @@ public struct DetectionContext: Sendable {
     /// (the analyzer's path). Pass it only with that value.
     public init(
         value: ArraySlice<UInt8>, source: Source, kind: ValueKind, fieldName: String?, depth: Int,
-        sensitivity: Sensitivity
+        sensitivity: Sensitivity, requestHost: borrowing String? = nil
     ) {
         self.init(source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
         summary = (ByteSet(presentIn: value), value.count)
+        // Kept only where a detector reads it (redirect fields): a string stored per value costs
+        // a retain and a release on every value.
+        if field.net.redirect { self.requestHost = copy requestHost }
     }
 
     /// The summary made with the context (`init(value:…)`), if any.

@@ -14,13 +14,14 @@ public enum HitExplanation {
         let field = point.flatMap { _ in decoded.fieldName(of: index) }
         let source = point.map { _ in decoded.source(of: index) } ?? .query
         let location = point.map { _ in decoded.location(of: index) } ?? hit.location
+        let depth = point.map { Int($0.depth) } ?? 1
         guard let value = point?.value.prefix(4096) ?? requestValue(at: hit.location, in: record) else {
             return hit.attackClass == .graphqlAbuse ? graphQL(hit, decoded) : []
         }
         switch hit.attackClass {
         case .sqli: return SQLiDetector.explain(value)
-        case .xss: return XSSDetector.explain(value)
-        case .rce: return RCEDetector.explain(value, fieldName: field)
+        case .xss: return XSSDetector.explain(value, source: source, depth: depth)
+        case .rce: return RCEDetector.explain(value, fieldName: field, source: source, depth: depth)
         case .codeInjection: return CodeInjectionDetector.explain(value)
         case .pathTraversal: return TraversalDetector.explain(value, fieldName: field, source: source)
         case .ssrf: return SSRFDetector.explain(value, fieldName: field, source: source)
@@ -35,7 +36,9 @@ public enum HitExplanation {
         case .mailInjection: return MailInjectionDetector.explain(value, fieldName: field)
         case .deserialization: return DeserializationDetector.explain(value, fieldName: field)
         case .prototypePollution: return PrototypePollutionDetector.explain(value, location: location)
-        case .openRedirect: return OpenRedirectDetector.explain(value, fieldName: field, source: source)
+        case .openRedirect:
+            return OpenRedirectDetector.explain(
+                value, fieldName: field, source: source, requestHost: record.flatMap { $0.host ?? $0.header("host") })
         case .scanner: return ScannerDetector.explain(value, location: location)
         case .graphqlAbuse: return graphQL(hit, decoded)
         default: return []

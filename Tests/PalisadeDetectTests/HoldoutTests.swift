@@ -10,10 +10,11 @@ import Testing
 /// `palisade scan`. The floors are the measured recall after the fixes, so a regression fails.
 @Suite struct HoldoutTests {
     /// Lines of each class a hit of that class must catch (at the default threshold, or a
-    /// monitor-level rule), measured 2026-11-21 after the fixes.
+    /// monitor-level rule), measured 2026-11-21 after the fixes (third round: jndi, mail_injection,
+    /// open_redirect, prototype_pollution raised, branch `quality`).
     static let minimumDetected: [String: Int] = [
-        "crlf": 24, "deserialization": 29, "graphql_abuse": 24, "jndi": 32, "ldapi": 26, "mail_injection": 25,
-        "nosqli": 33, "open_redirect": 23, "prototype_pollution": 31, "ssrf": 36, "ssti": 41, "xpathi": 26, "xxe": 23,
+        "crlf": 24, "deserialization": 29, "graphql_abuse": 24, "jndi": 33, "ldapi": 26, "mail_injection": 26,
+        "nosqli": 33, "open_redirect": 31, "prototype_pollution": 32, "ssrf": 36, "ssti": 41, "xpathi": 26, "xxe": 23,
     ]
     /// Benign look-alikes any detector may call an attack (of 130), measured after the fixes.
     static let maximumFalsePositives = 1

@@ -7,7 +7,8 @@
 ///   windows-1252. `&#;` and `&#x;` are not references.
 /// - Named references need their `;`, except the legacy names browsers accept without it (`&lt`,
 ///   `&amp`, `&copy`, the Latin-1 set), which are decoded when not followed by `=` (the attribute
-///   rule; the name is always followed by a non-alphanumeric byte here since names are read whole).
+///   rule). A run of letters that is no name but starts with a legacy one decodes that prefix, as
+///   browsers do in text: `&ltscript&gt` is `<script>`.
 ///   The table covers every name XSS payloads use, Latin-1 and common punctuation.
 /// - One round: `&amp;lt;` becomes `&lt;` and the engine decodes the result again (`>html>html`).
 /// - Nil unless at least one reference decodes; no `&` is rejected without allocating.
@@ -81,7 +82,18 @@ public struct HTMLEntityDecoder: ValueDecoder {
         while index < end, index - nameStart <= maxNameLength, isAlphanumeric(input[index]) { index += 1 }
         let length = index - nameStart
         guard length > 0, length <= maxNameLength else { return nil }
-        guard let entry = named[String(decoding: input[nameStart..<index], as: UTF8.self)] else { return nil }
+        guard let entry = named[String(decoding: input[nameStart..<index], as: UTF8.self)] else {
+            // Text content: the longest legacy name the run starts with (`&ltscript` is `<script`,
+            // as browsers and Python's `html.unescape` read it).
+            for prefix in stride(from: min(length - 1, maxLegacyLength), through: 2, by: -1) {
+                if let entry = named[String(decoding: input[nameStart..<(nameStart + prefix)], as: UTF8.self)],
+                    entry & legacyFlag != 0
+                {
+                    return (entry & scalarMask, prefix + 1)
+                }
+            }
+            return nil
+        }
         if index < end, input[index] == UInt8(ascii: ";") { return (entry & scalarMask, index + 1 - start) }
         guard entry & legacyFlag != 0, index == end || input[index] != UInt8(ascii: "=") else { return nil }
         return (entry & scalarMask, index - start)
@@ -111,6 +123,8 @@ public struct HTMLEntityDecoder: ValueDecoder {
 
     /// The longest name in the table.
     static let maxNameLength = 32
+    /// The longest legacy name (`curren`, `plusmn`, `frac14`, `Agrave`…).
+    static let maxLegacyLength = 6
     private static let legacyFlag: UInt32 = 1 << 31
     private static let scalarMask: UInt32 = 0x1F_FFFF
 

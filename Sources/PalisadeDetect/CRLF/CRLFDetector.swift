@@ -53,6 +53,29 @@ public struct CRLFDetector: Detector {
         return !line[line.startIndex..<last].contains(0x20)
     }
 
+    /// Whether the text before the first break is what an injection rides on rather than a line
+    /// of text: nothing, a URL or path (`/`), or one id/host token (letters, digits, `.`-`_`, with
+    /// a digit or an inner dot — `www.example.com`, `12345`; not `Thanks.` or `Hello,`).
+    static func carrierToken(_ prefix: ArraySlice<UInt8>) -> Bool {
+        let token = Bytes.trimmed(prefix)
+        guard !token.isEmpty else { return true }
+        guard !token.contains(0x20), token.count <= 256 else { return false }
+        if token.contains(UInt8(ascii: "/")) { return true }
+        var digit = false
+        var innerDot = false
+        for (offset, byte) in token.enumerated() {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = true
+            case UInt8(ascii: "."): if offset > 0 && offset < token.count - 1 { innerDot = true }
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "-"),
+                UInt8(ascii: "_"):
+                break
+            default: return false
+            }
+        }
+        return digit || innerDot
+    }
+
     /// The pre-filter on the bytes present in the value: a line break's lead byte.
     static func mayMatch(_ bytes: ByteSet, count: Int) -> Bool { bytes.intersects(LineBreaks.leadBytes) }
 
@@ -113,7 +136,9 @@ public struct CRLFDetector: Detector {
                     confidence = 0.75
                 } else {
                     guard !b.unicode else { continue }
-                    confidence = 0.45
+                    // A `Name: value` line right after a token (an id, a URL, nothing at all) is a
+                    // header smuggled behind the value; after prose it is a line of text.
+                    confidence = b.start == breaks[0].start && Self.carrierToken(prefix) ? 0.6 : 0.45
                 }
                 if b.unicode, confidence < 0.85 { continue }
                 if b.encoded { confidence = min(0.95, confidence + 0.05) }
@@ -143,8 +168,10 @@ public struct CRLFDetector: Detector {
                 best.confidence *= 0.6
             }
             if rawBreaks >= 3 && lines >= 4 { best.confidence *= 0.7 }
-            if source == .body && !field.url && !field.redirect { best.confidence *= 0.8 }
-            if field.freeText || field.mail { best.confidence *= 0.7 }
+            // A value that starts with the break is no multi-line text: it is only the injection.
+            let startsWithBreak = prefix.allSatisfy { $0 == 0x20 }
+            if source == .body && !field.url && !field.redirect && !startsWithBreak { best.confidence *= 0.8 }
+            if field.freeText || field.mail && !startsWithBreak { best.confidence *= 0.7 }
         }
         let result = best.rounded
         return result.confidence >= reportFloor ? result : nil

@@ -3,9 +3,20 @@ extension RCEDetector {
     /// value as `sh`/`cmd.exe` tokens (command words after quote removal and whether each names a
     /// known binary, argument shapes, separators, pipes, substitutions, groups, redirections), then
     /// the reverse-shell and PowerShell readings when they found something.
-    /// `fieldName`: the field holding the value (a command field needs less evidence).
-    public static func explain(_ value: ArraySlice<UInt8>, fieldName: String? = nil) -> [String] {
+    /// `fieldName`: the field holding the value (a command field needs less evidence). `source`,
+    /// `depth`: where the value was found — the raw path is also read decoded (`RawPath`), as
+    /// detection does.
+    public static func explain(
+        _ value: ArraySlice<UInt8>, fieldName: String? = nil, source: Source = .query, depth: Int = 1
+    ) -> [String] {
         let finding = analyze(value, commandField: FieldRoles.of(fieldName).command)
+        if let decoded = RawPath.decoded(value, source: source, depth: depth, bytes: ByteSet(presentIn: value)),
+            (analyze(decoded[...])?.confidence ?? 0) > (finding?.confidence ?? 0)
+        {
+            var lines = explain(decoded[...])
+            lines.insert(RawPath.explainLine(decoded), at: 1)
+            return lines
+        }
         var lines = [ExplainText.verdict("rce", finding, in: value)]
         lines.append("shell tokens: " + shellTokens(value.prefix(4096)).joined(separator: " "))
         return lines

@@ -17,8 +17,18 @@ public struct RCEDetector: Detector {
     }
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, commandField: context.field.command, bytes: context.bytes(of: value))
-        else { return }
+        let bytes = context.bytes(of: value)
+        var finding = Self.analyze(value, commandField: context.field.command, bytes: bytes)
+        if (finding?.confidence ?? 0) < 0.9,
+            let decoded = RawPath.decoded(value, source: context.source, depth: context.depth, bytes: bytes),
+            let inPath = Self.analyze(decoded[...], commandField: false, bytes: ByteSet(presentIn: decoded[...])),
+            inPath.confidence > (finding?.confidence ?? 0)
+        {
+            // A wildcard route hands the decoded rest of the path to the application
+            // (`/items/%0a/bin/cat%20/etc/passwd`); the evidence is cut from the raw path.
+            finding = Finding(confidence: inPath.confidence, rule: inPath.rule, range: value.indices)
+        }
+        guard let finding else { return }
         hits.append(
             Hit(
                 attackClass: .rce, point: -1, confidence: finding.confidence,
@@ -213,6 +223,9 @@ public struct RCEDetector: Detector {
         let end = value.endIndex
         var start = ExecBytes.skipSpaces(value, index)
         if position == .start {
+            // A value opening with a line break starts with a separator: the loop judges the
+            // command after it (`\n/bin/ls -al\n` is no command line typed as the value).
+            if value[index..<start].contains(0x0A) || value[index..<start].contains(0x0D) { return }
             // Leading quotes close the application's string: `';id` is read from the `;`.
             while start < end, value[start] == UInt8(ascii: "'") || value[start] == UInt8(ascii: "\"") { start += 1 }
         }
@@ -316,6 +329,7 @@ public struct RCEDetector: Detector {
             || args.contains(.variable) || args.contains(.command)
         let execFlag = flags.contains { isExecFlag($0) }
         var strength: Double
+        var enclosedCommand = false
         switch entry.kind {
         case .shell:
             strength = execFlag || strongArg || redirect ? 1.0 : (args.isEmpty ? (cleanEnd ? 0.95 : 0.5) : 0.45)
@@ -338,14 +352,22 @@ public struct RCEDetector: Detector {
                 break
             }
             if args.isEmpty {
+                // `set` and `read` are ordinary words too: bare, they need the enclosed probe shape
+                // with nothing before it (`&set&`, `;read;`).
                 let bare: [StaticString] = [
-                    "id", "ls", "pwd", "whoami", "env", "ps", "w", "dir", "set", "ver", "history",
+                    "id", "ls", "pwd", "whoami", "env", "ps", "w", "dir", "ver", "history",
                 ]
                 let isBare = bare.contains {
                     $0.utf8CodeUnitCount == name.count && ExecBytes.matches(name, at: name.startIndex, $0)
                 }
                 // `| id |` is a table cell; `;id` or `|id` ending the value is the probe.
                 strength = cleanEnd && terminator != UInt8(ascii: "|") ? (isBare ? 0.95 : 0.55) : 0.3
+                // `;read;`, `|id|`, `a;env;`: the command closed by the separator that opened it,
+                // ending the value — the probe's own shape, not a list or a table row.
+                if let leading = enclosedProbe(value, separatorAt: index - 1, commandEnd: i, terminator: terminator) {
+                    strength = max(strength, isBare ? 0.95 : (leading ? 0.75 : strength))
+                    enclosedCommand = isBare || leading
+                }
             } else {
                 strength =
                     plain
@@ -357,7 +379,7 @@ public struct RCEDetector: Detector {
         }
         if redirect, !plain { strength = max(strength, 0.9) }
         // `fields=name;id`, `title,uname`: a bare command word at the end of a list of field names.
-        if args.isEmpty, !evasion, listLike(value, separatorAt: index - 1) { strength *= 0.3 }
+        if args.isEmpty, !evasion, !enclosedCommand, listLike(value, separatorAt: index - 1) { strength *= 0.3 }
         var base: Double
         switch position {
         case .substitution: base = 0.92
@@ -435,6 +457,36 @@ public struct RCEDetector: Detector {
             "bash",
         ]
         return names.contains { $0.utf8CodeUnitCount == name.count && ExecBytes.matches(name, at: name.startIndex, $0) }
+    }
+
+    /// A bare command between two identical separators (`;` `|` `&`, no spaces) where the second
+    /// ends the value and at most one token comes before the first: `;read;`, `|id|`, `&set&`
+    /// (true: nothing before), `a;env;`, `/index.html|id|` (false). Nil otherwise: lists
+    /// (`name;id;email`) and table rows (`| id | name |`) have more items or spaces.
+    static func enclosedProbe(
+        _ value: ArraySlice<UInt8>, separatorAt separator: Int, commandEnd: Int, terminator: UInt8
+    ) -> Bool? {
+        guard separator >= value.startIndex, separator < value.endIndex, commandEnd < value.endIndex,
+            value.count <= 256
+        else { return nil }
+        let open = value[separator]
+        guard open == terminator, open == UInt8(ascii: ";") || open == UInt8(ascii: "|") || open == UInt8(ascii: "&"),
+            value[commandEnd] == terminator, separator + 1 < commandEnd, !Bytes.isSpace(value[separator + 1])
+        else { return nil }
+        // Only spaces after the closing separator.
+        guard ExecBytes.skipSpaces(value, commandEnd + 1) == value.endIndex else { return nil }
+        // The prefix: nothing, or one token without spaces or separators.
+        var start = value.startIndex
+        while start < separator, value[start] == UInt8(ascii: "'") || value[start] == UInt8(ascii: "\"") { start += 1 }
+        for byte in value[start..<separator] {
+            if Bytes.isSpace(byte) || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "|")
+                || byte == UInt8(ascii: "&")
+                || byte == UInt8(ascii: ",")
+            {
+                return nil
+            }
+        }
+        return start == separator
     }
 
     /// Whether the value is a space-free list of names (`name;id`, `a|b|ls`) and the separator at

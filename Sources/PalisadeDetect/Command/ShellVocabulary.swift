@@ -49,7 +49,7 @@ enum ShellVocabulary {
                 "cat", "id", "ls", "ping", "sleep", "echo", "head", "tail", "kill", "env", "who",
                 "ps", "pwd", "rm", "cp", "mv", "touch", "chmod", "chown", "mkdir", "which", "find", "grep", "sed",
                 "dig", "tac", "xxd", "base64", "sudo", "su", "nohup",
-                "timeout", "expr", "printf", "crontab", "mkfifo", "sh.exe", "wc", "df", "du",
+                "timeout", "expr", "printf", "crontab", "mkfifo", "sh.exe", "wc", "df", "du", "read",
             ], .word)
         add(
             ["dir", "type", "net", "findstr", "echo.", "timeout.exe", "ping.exe"],

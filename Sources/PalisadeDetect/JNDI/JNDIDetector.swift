@@ -1,6 +1,7 @@
 /// Log4Shell (`jndi`): evaluates Log4j lookup syntax the way `StrSubstitutor` and the
 /// `Interpolator` would — nested `${…}` resolved inside out, `:-` defaults, `lower:`/`upper:`,
-/// `date:'x'` literals, unknown or environment lookups falling back to their default — and flags
+/// `date:'x'` literals, `base64:` text decoded and substituted again, unknown or environment
+/// lookups falling back to their default — and flags
 /// a lookup whose *resolved* name is `jndi` (`${${lower:j}${::-n}di:ldap://…}`). Evaluation is
 /// bounded (nesting depth, resolved size) and linear: every byte is read once.
 public struct JNDIDetector: Detector {
@@ -154,6 +155,23 @@ public struct JNDIDetector: Detector {
             if colon != nil, key.count == 5, ExecBytes.matches(key, at: key.startIndex, "upper") {
                 obfuscated += 1
                 return rest.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
+            }
+            if colon != nil,
+                key.count == 6 && ExecBytes.matches(key, at: key.startIndex, "base64")
+                    || key.count == 13 && ExecBytes.matches(key, at: key.startIndex, "base64decoder")
+            {
+                // `${base64:JHtqbmRp…}`: the interpolator substitutes the decoded text again, so a
+                // lookup hidden in Base64 is evaluated like a nested one.
+                obfuscated += 1
+                guard let decoded = Base64.decode(Bytes.trimmed(rest)), decoded.count <= JNDIDetector.maxResolved
+                else { return [] }
+                if let inner = JNDIDetector.analyze(decoded[...]), !inner.resource.isEmpty {
+                    jndi = true
+                    if inner.confidence >= 0.9 { jndiScheme = true }
+                    if resource.isEmpty { resource = inner.resource }
+                    return []
+                }
+                return decoded
             }
             if colon != nil, key.count == 4, ExecBytes.matches(key, at: key.startIndex, "date") {
                 obfuscated += 1

@@ -1,7 +1,7 @@
 extension MailInjectionDetector {
     /// Why the value reads as mail injection — for `palisade scan --explain`: the verdict, each line
-    /// break and the line it starts (a recipient or message header, an SMTP command), and sendmail
-    /// arguments smuggled through an address.
+    /// break and the line it starts (a recipient or message header, an SMTP command), an RFC 2047
+    /// encoded word hiding a break, and sendmail arguments smuggled through an address.
     public static func explain(_ value: ArraySlice<UInt8>, fieldName: String? = nil) -> [String] {
         let finding = analyze(value, fieldName: fieldName)
         var lines = [ExplainText.verdict("mail_injection", finding, in: value)]
@@ -13,6 +13,11 @@ extension MailInjectionDetector {
             } else {
                 lines.append(text)
             }
+        }
+        if let (decoded, range) = encodedWordBreak(value) {
+            lines.append(
+                "RFC 2047 encoded word " + ExplainText.show(ExplainText.slice(value, range), limit: 40) + " decodes to "
+                    + ExplainText.show(decoded, limit: 60))
         }
         var sendmail = NetFinding.none
         sendmailArguments(value, &sendmail)

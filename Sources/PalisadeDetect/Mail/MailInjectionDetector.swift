@@ -34,9 +34,12 @@ public struct MailInjectionDetector: Detector {
         "capability", "noop", "authenticate", "starttls", "getquota", "setacl", "getacl",
     ]
 
-    /// Every reading needs one of these bytes (a line break's `LineBreaks.leadBytes`, or `-` for
-    /// flags).
+    /// Every reading but encoded words needs one of these bytes (a line break's
+    /// `LineBreaks.leadBytes`, or `-` for flags).
     static let mayMatch = LineBreaks.leadBytes.union(ByteSet("-"))
+
+    /// An RFC 2047 encoded word needs both.
+    static let encodedWordBytes = ByteSet("=?")
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?) -> NetFinding? {
         analyze(value, fieldName: fieldName, field: nil, bytes: ByteSet(presentIn: value))
@@ -47,8 +50,8 @@ public struct MailInjectionDetector: Detector {
     static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, field: NetField?, bytes: ByteSet)
         -> NetFinding?
     {
-        // Pre-filter: a line break (raw, encoded or Unicode) or a `-` flag.
-        guard value.count >= 4, bytes.intersects(mayMatch) else { return nil }
+        // Pre-filter: a line break (raw, encoded or Unicode), a `-` flag, or `=` and `?` (encoded words).
+        guard value.count >= 4, bytes.intersects(mayMatch) || bytes.holds(encodedWordBytes) else { return nil }
         let mayBreak = bytes.intersects(LineBreaks.leadBytes)
         let field = field ?? NetField.of(fieldName)
         var best = NetFinding.none
@@ -57,6 +60,18 @@ public struct MailInjectionDetector: Detector {
             if !breaks.isEmpty { judgeBreaks(value, breaks, field: field, &best) }
         }
         if field.mail, best.confidence < 0.9 { sendmailArguments(value, &best) }
+        if best.confidence < 0.85, bytes.holds(encodedWordBytes),
+            let (decoded, range) = encodedWordBreak(value)
+        {
+            // `=?utf-8?Q?Hi=0D=0ABcc:_x@y?=`: a header injection inside an RFC 2047 encoded word —
+            // a mail library that decodes words before folding headers writes the break.
+            if let inner = analyze(
+                decoded[...], fieldName: fieldName, field: field, bytes: ByteSet(presentIn: decoded[...])),
+                inner.rule == "mail_injection.header" || inner.rule == "mail_injection.smtp_command"
+            {
+                best.consider(NetFinding(inner.confidence * 0.9, "mail_injection.encoded_word", range))
+            }
+        }
         let result = best.rounded
         return result.confidence >= reportFloor ? result : nil
     }
@@ -147,6 +162,58 @@ public struct MailInjectionDetector: Detector {
         if prefixSpaces >= 3 && !field.mail { best.confidence *= 0.7 }
         if rawBreaks >= 3 && best.rule == "mail_injection.header" { best.confidence *= 0.75 }
         if field.freeText && !field.mail { best.confidence *= 0.7 }
+    }
+
+    /// The first RFC 2047 encoded word (`=?charset?Q?…?=` or `?B?…?=`, at most 16 read) whose
+    /// decoded text holds a CR or LF: that text and the word's range.
+    static func encodedWordBreak(_ v: ArraySlice<UInt8>) -> ([UInt8], Range<Int>)? {
+        var i = v.startIndex
+        var words = 0
+        while i + 1 < v.endIndex, words < 16 {
+            guard v[i] == UInt8(ascii: "="), v[i + 1] == UInt8(ascii: "?") else {
+                i += 1
+                continue
+            }
+            words += 1
+            // charset ? encoding ? text ?=
+            var j = i + 2
+            while j < v.endIndex, j - i < 48, v[j] != UInt8(ascii: "?"), v[j] != 0x20 { j += 1 }
+            guard j + 2 < v.endIndex, v[j] == UInt8(ascii: "?"), v[j + 2] == UInt8(ascii: "?") else {
+                i += 2
+                continue
+            }
+            let encoding = v[j + 1] | 0x20
+            let textStart = j + 3
+            var k = textStart
+            while k + 1 < v.endIndex, k - textStart < 1024,
+                !(v[k] == UInt8(ascii: "?") && v[k + 1] == UInt8(ascii: "="))
+            {
+                k += 1
+            }
+            let text = v[textStart..<min(k, v.endIndex)]
+            var decoded: [UInt8] = []
+            if encoding == UInt8(ascii: "q") {
+                var t = text.startIndex
+                while t < text.endIndex {
+                    if text[t] == UInt8(ascii: "="), t + 2 < text.endIndex, let h = HostClassifier.hex(text[t + 1]),
+                        let l = HostClassifier.hex(text[t + 2])
+                    {
+                        decoded.append(h << 4 | l)
+                        t += 3
+                        continue
+                    }
+                    decoded.append(text[t] == UInt8(ascii: "_") ? 0x20 : text[t])
+                    t += 1
+                }
+            } else if encoding == UInt8(ascii: "b") {
+                decoded = Base64.decode(text) ?? []
+            }
+            if decoded.contains(0x0A) || decoded.contains(0x0D) {
+                return (decoded, i..<min(v.endIndex, k + 2))
+            }
+            i = max(k, i + 2)
+        }
+        return nil
     }
 
     /// `attacker@x.com -X/var/www/shell.php`, `"a\" -OQueueDirectory=/tmp -X/tmp/x.php"@x.com`.

@@ -21,6 +21,11 @@ extension PrototypePollutionDetector {
                 reach = "`__proto__` (component \(index + 1))"
                 break
             }
+            let bytes = Array(component.utf8)[...]
+            if let at = ByteFind.index(of: "__proto__", in: bytes), strippedToProto(bytes, match: at) != nil {
+                reach = "`\(component)` (component \(index + 1)), `__proto__` once a filter strips `__proto__`"
+                break
+            }
             if component == "constructor", index + 1 < components.count, components[index + 1] == "prototype" {
                 reach = "`constructor` → `prototype` (components \(index + 1)–\(index + 2))"
                 break

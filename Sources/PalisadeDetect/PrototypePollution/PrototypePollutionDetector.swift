@@ -14,6 +14,8 @@
 /// - `prototype_pollution.path_value` 0.75: a text value that *is* such a path (no whitespace,
 ///   at most 256 bytes: `__proto__.isAdmin`, `a.constructor.prototype.b`, `["__proto__"]`). Prose
 ///   and code that mention `__proto__` contain whitespace and are left alone.
+/// - `prototype_pollution.filter_bypass` 0.9: a key component that becomes `__proto__` once a
+///   sanitizer strips `__proto__` from it (`__pro__proto__to__[x]=1`).
 /// - `prototype_pollution.proto_value` 0.7: a value that is exactly `__proto__` (a key or path
 ///   element handed to a setter: `{"key":"__proto__"}`, `{"path":["__proto__","x"]}`), except in
 ///   search, prose and code fields.
@@ -129,6 +131,18 @@ public struct PrototypePollutionDetector: RequestDetector {
             || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "/")
     }
 
+    /// The component around the `__proto__` at `match` when it becomes `__proto__` once a
+    /// sanitizer removes that occurrence (`__pro__proto__to__`): a filter-stripping bypass.
+    static func strippedToProto(_ bytes: ArraySlice<UInt8>, match: Int) -> Range<Int>? {
+        var start = match
+        while start > bytes.startIndex, !isBoundary(bytes[start - 1]) { start -= 1 }
+        var end = match + 9
+        while end < bytes.endIndex, !isBoundary(bytes[end]) { end += 1 }
+        guard end - start == 18 else { return nil }
+        let rest = bytes[start..<match] + bytes[(match + 9)..<end]
+        return rest.elementsEqual("__proto__".utf8) ? start..<end : nil
+    }
+
     /// A `__proto__` component or a `constructor` component followed by a `prototype` one.
     /// `keyed`: the bytes are a location segment (components are keys by construction); otherwise
     /// a value, which must look like a path: no whitespace, and the component must touch a path
@@ -146,7 +160,12 @@ public struct PrototypePollutionDetector: RequestDetector {
             let end = at + 9
             let startOK = at == bytes.startIndex || isBoundary(bytes[at - 1])
             let endOK = end == bytes.endIndex || isBoundary(bytes[end])
-            guard startOK, endOK else { continue }
+            guard startOK, endOK else {
+                if keyed, let component = strippedToProto(bytes, match: at) {
+                    return (component, "prototype_pollution.filter_bypass")
+                }
+                continue
+            }
             if !keyed, at == bytes.startIndex, end == bytes.endIndex { continue }
             return (at..<end, "prototype_pollution.proto_key")
         }

@@ -2,10 +2,11 @@ extension OpenRedirectDetector {
     /// Why the value reads as an open redirect — for `palisade scan --explain`: the verdict, whether
     /// the field names a redirect target, and the host a browser would navigate to with the shape
     /// that hides it (script scheme, missing or odd slashes, backslashes, userinfo, scheme-relative).
-    public static func explain(_ value: ArraySlice<UInt8>, fieldName: String? = nil, source: Source = .query)
-        -> [String]
-    {
-        let finding = analyze(value, fieldName: fieldName, source: source)
+    /// `requestHost`: the host the request went to, for off-site targets.
+    public static func explain(
+        _ value: ArraySlice<UInt8>, fieldName: String? = nil, source: Source = .query, requestHost: String? = nil
+    ) -> [String] {
+        let finding = analyze(value, fieldName: fieldName, source: source, field: nil, requestHost: requestHost)
         var lines = [ExplainText.verdict("open_redirect", finding, in: value)]
         let field = NetField.of(fieldName)
         lines.append(
@@ -30,6 +31,13 @@ extension OpenRedirectDetector {
                 var shape: [String] = []
                 if url.noSlashes { shape.append("no slashes") } else if url.oddSlashes { shape.append("odd slashes") }
                 if url.hasUserinfo { shape.append("userinfo before the host") }
+                if let requestHost, field.redirect, !crossSiteField(fieldName),
+                    let confusing = offsite(v, url: url, requestHost: requestHost)
+                {
+                    shape.append(
+                        "off the request's site `\(requestHost)`"
+                            + (confusing ? ", which it writes where a naive check finds it" : ""))
+                }
                 lines.append(
                     "target host " + ExplainText.show(v[url.hostRange]) + " (scheme `\(name)`"
                         + (shape.isEmpty ? "" : ", " + shape.joined(separator: ", ")) + ")")

@@ -15,7 +15,8 @@ public struct OpenRedirectDetector: Detector {
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
         guard Self.mayMatch(context.bytes(of: value), count: value.count),
             let finding = Self.analyze(
-                value, fieldName: context.fieldName, source: context.source, field: context.field.net)
+                value, fieldName: context.fieldName, source: context.source, field: context.field.net,
+                requestHost: context.requestHost)
         else { return }
         hits.append(.net(.openRedirect, finding, value: value, context: context))
     }
@@ -36,9 +37,11 @@ public struct OpenRedirectDetector: Detector {
         analyze(value, fieldName: fieldName, source: source, field: nil)
     }
 
-    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`).
-    static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?) -> NetFinding?
-    {
+    /// `field`: the roles of `fieldName` when the caller has them (`DetectionContext.field`);
+    /// `requestHost`: the host the request went to, when known (off-site targets).
+    static func analyze(
+        _ value: ArraySlice<UInt8>, fieldName: String?, source: Source, field: NetField?, requestHost: String? = nil
+    ) -> NetFinding? {
         guard value.count >= 3, value.count <= 8192 else { return nil }
         // Pre-filter: a redirect needs `/`, `\`, `:` or `@` (or a look-alike, or an encoding).
         var interesting = false
@@ -153,7 +156,13 @@ public struct OpenRedirectDetector: Detector {
                     c = redirect ? 0.85 : (urlish ? 0.7 : 0.45)
                     rule = "open_redirect.userinfo"
                 }
-                // A plain absolute URL is not evidence: the detector does not know the site's host.
+                // A plain absolute URL is evidence only against the site's own host.
+                if c == 0, redirect, let requestHost, !Self.crossSiteField(fieldName),
+                    let confusing = Self.offsite(v, url: url, requestHost: requestHost)
+                {
+                    c = confusing ? 0.85 : 0.65
+                    rule = confusing ? "open_redirect.host_confusion" : "open_redirect.offsite_url"
+                }
                 if c > 0, !v[url.hostRange].isEmpty { best.consider(NetFinding(c, rule, whole)) }
             }
         } else if v.first == UInt8(ascii: "/") || v.first == 0x5C {
@@ -199,6 +208,57 @@ public struct OpenRedirectDetector: Detector {
         if field.freeText { best.confidence *= 0.6 }
         let result = best.rounded
         return result.confidence >= reportFloor ? result : nil
+    }
+
+    /// Fields whose target is another site by design: OAuth's `redirect_uri` (the authorization
+    /// server checks it against the client's registered URIs) and CAS's `service`.
+    static func crossSiteField(_ fieldName: String?) -> Bool {
+        guard let fieldName else { return false }
+        var lowered = ""
+        for character in fieldName.lowercased() where character != "_" && character != "-" { lowered.append(character) }
+        return lowered == "redirecturi" || lowered == "service"
+    }
+
+    /// The site a host belongs to, approximated without a public-suffix list: the last two labels,
+    /// three when the second-level label is short under a two-letter TLD (`example.co.uk`).
+    static func site(_ host: [UInt8]) -> ArraySlice<UInt8> {
+        let dots = host.indices.filter { host[$0] == UInt8(ascii: ".") }
+        guard dots.count >= 2 else { return host[...] }
+        let last = dots[dots.count - 1]
+        let second = dots[dots.count - 2]
+        if host.count - last - 1 == 2, last - second - 1 <= 3, dots.count >= 3 {
+            return host[(dots[dots.count - 3] + 1)...]
+        }
+        return host[(second + 1)...]
+    }
+
+    /// Whether the absolute URL leaves the request's site; `confusing` when it also writes the
+    /// site's host where a naive check would find it (`https://app.example.com.evil.test/`,
+    /// `https://evil.test?app.example.com`, `https://evil.test#app.example.com`).
+    /// Nil when the URL stays on the site.
+    static func offsite(_ v: ArraySlice<UInt8>, url: URLParts, requestHost: String) -> Bool? {
+        var own = Array(requestHost.utf8.prefix(256)).map { Bytes.lower($0) }
+        if let colon = own.lastIndex(of: UInt8(ascii: ":")), !own.contains(UInt8(ascii: "]")) {
+            own.removeSubrange(colon...)
+        }
+        while own.last == UInt8(ascii: ".") { own.removeLast() }
+        var host = v[url.hostRange].map { Bytes.lower($0) }
+        while host.last == UInt8(ascii: ".") { host.removeLast() }
+        guard !own.isEmpty, !host.isEmpty, own.contains(UInt8(ascii: ".")) else { return nil }
+        let ownSite = site(own)
+        // Same site: the host is the site or one of its subdomains.
+        if host.elementsEqual(ownSite)
+            || host.count > ownSite.count && host.suffix(ownSite.count).elementsEqual(ownSite)
+                && host[host.count - ownSite.count - 1] == UInt8(ascii: ".")
+        {
+            return nil
+        }
+        let rest = v[url.hostRange.lowerBound...].prefix(512).map { Bytes.lower($0) }
+        guard rest.count >= own.count else { return false }
+        for start in 0...(rest.count - own.count) where rest[start] == own[0] {
+            if rest[start..<(start + own.count)].elementsEqual(own) { return true }
+        }
+        return false
     }
 
     /// The end of a host name starting at `from` (letters, digits, `-`, `.`, `_`, `[v6]`, `%`, non-ASCII).

@@ -1,7 +1,8 @@
 /// Folds the ways a path can be written into one form: percent-encoding (up to three layers, so
 /// `%252e%252e%252f` is `../`), `%u002e`, overlong UTF-8 (`%c0%ae`, `%c0%af`, `%e0%80%ae`, raw or
 /// encoded), Unicode look-alikes (full-width `．／＼`, division and fraction slashes, one-dot
-/// leader), backslashes to `/`, ASCII lowercased. Records what it had to undo: an attacker's
+/// leader), hex written as text (`0x2e`, `0x2f`, `0x5c`, which some filters and decoders turn into
+/// the byte), backslashes to `/`, ASCII lowercased. Records what it had to undo: an attacker's
 /// encoding is itself evidence.
 struct PathNormalizer {
     struct Result {
@@ -18,11 +19,31 @@ struct PathNormalizer {
 
     /// Whether the value needs folding at all (otherwise judge the raw bytes).
     static func needsFolding(_ v: ArraySlice<UInt8>) -> Bool {
+        needsFolding(v, bytes: ByteSet(presentIn: v))
+    }
+
+    /// `bytes`: the bytes present in `v` — hex written as text is looked for only when `0` and `x` are.
+    static func needsFolding(_ v: ArraySlice<UInt8>, bytes: ByteSet) -> Bool {
         for byte in v
         where byte == UInt8(ascii: "%") || byte == 0x5C || byte == 0 || byte >= 0xC0 || (byte >= 0x41 && byte <= 0x5A) {
             return true
         }
+        guard bytes.contains(UInt8(ascii: "x")), bytes.contains(UInt8(ascii: "0")) else { return false }
+        var previous: UInt8 = 0
+        for byte in v {
+            if byte == UInt8(ascii: "x"), previous == UInt8(ascii: "0") { return true }
+            previous = byte
+        }
         return false
+    }
+
+    /// `0x2e`, `0x2f`, `0x5c` (any case) at `i`: hex written as text, the byte it names.
+    static func textualHex(_ v: [UInt8], at i: Int) -> UInt8? {
+        guard i + 3 < v.count, v[i] == UInt8(ascii: "0"), v[i + 1] | 0x20 == UInt8(ascii: "x"),
+            let h = HostClassifier.hex(v[i + 2]), let l = HostClassifier.hex(v[i + 3])
+        else { return nil }
+        let byte = h << 4 | l
+        return byte == 0x2E || byte == 0x2F || byte == 0x5C ? byte : nil
     }
 
     static func fold(_ v: ArraySlice<UInt8>) -> Result {
@@ -101,6 +122,20 @@ struct PathNormalizer {
                     leading = false
                     continue
                 }
+            }
+            if byte == UInt8(ascii: "0"), let decoded = textualHex(current, at: i) {
+                out.append(decoded == 0x5C ? 0x2F : decoded)
+                if decoded == 0x5C { result.backslash = true }
+                result.encodedSeparator = true
+                i += 4
+                leading = false
+                continue
+            }
+            // A `%` left before a separator after decoding (`%25%5c..` → `%\..`) is not an escape:
+            // lenient decoders drop it, leaving the separator.
+            if byte == UInt8(ascii: "%"), i + 1 < current.count, current[i + 1] == 0x5C || current[i + 1] == 0x2F {
+                i += 1
+                continue
             }
             if byte == 0x5C {
                 result.backslash = true

@@ -8,6 +8,10 @@ enum SensitiveTargets {
         "etc/crontab", "etc/fstab", "etc/master.passwd", "etc/security/", "etc/mysql/", "etc/httpd/",
         "etc/apache2/", "etc/nginx/", "etc/ssh/", "etc/profile", "etc/motd", "etc/resolv.conf", "etc/os-release",
         "etc/php", "etc/redis", "etc/environment", "etc/init.d/", "etc/kubernetes/", "etc/ld.so",
+        // System databases and release files only a file-read probe asks for.
+        "etc/services", "etc/protocols", "etc/networks", "etc/inittab", "etc/shells", "etc/gshadow",
+        "etc/login.defs", "etc/lsb-release", "etc/debian_version", "etc/redhat-release", "etc/machine-id",
+        "etc/exports", "etc/inetd.conf", "etc/pam.d/", "etc/sysctl.conf", "etc/mtab",
         "proc/self/", "proc/version", "proc/1/", "proc/mounts", "proc/net/", "proc/sched_debug", "proc/cmdline",
         "var/run/secrets/", "var/lib/mysql", "var/mail/", "var/spool/cron",
         "windows/win.ini", "windows/system.ini", "windows/system32/", "windows/repair/", "windows/panther/",

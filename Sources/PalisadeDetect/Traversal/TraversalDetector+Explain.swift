@@ -1,7 +1,8 @@
 extension TraversalDetector {
     /// Why the value reads as a path escape — for `palisade scan --explain`: the verdict; the path
-    /// after folding (percent layers, overlong UTF-8, look-alikes, backslashes) and what folding
-    /// undid; the dot segments that climb; the sensitive targets named in the path.
+    /// after folding (percent layers, overlong UTF-8, look-alikes, textual hex, backslashes) and what
+    /// folding undid; the dot segments that climb, or the `./` noise before a system file; the
+    /// sensitive targets named in the path.
     public static func explain(_ value: ArraySlice<UInt8>, fieldName: String? = nil, source: Source = .query)
         -> [String]
     {
@@ -51,6 +52,9 @@ extension TraversalDetector {
         }
         if !segments.isEmpty {
             lines.append("dot segments (\(segments.count)): " + segments.joined(separator: " "))
+        }
+        if segments.isEmpty, let run = noiseRun(path) {
+            lines.append("dot-slash noise before a system file: " + ExplainText.show(path[run], limit: 96))
         }
         if !targets.isEmpty { lines.append("sensitive targets: " + targets.joined(separator: ", ")) }
         return lines

@@ -55,7 +55,7 @@ public struct TraversalDetector: Detector {
         guard worthReading(value, bytes: bytes) else { return nil }
         let folded: PathNormalizer.Result
         let v: ArraySlice<UInt8>
-        if PathNormalizer.needsFolding(value) {
+        if PathNormalizer.needsFolding(value, bytes: bytes) {
             folded = PathNormalizer.fold(value)
             v = folded.bytes[...]
         } else {
@@ -79,6 +79,7 @@ public struct TraversalDetector: Detector {
 
         // Pass 1: dot-segments and the targets after them.
         var units = 0
+        var singleDotSlashes = 0  // `./`: the noise reading below needs two
         var bypass = false
         var firstUnit: Int? = nil
         var lastUnitEnd = v.startIndex
@@ -94,7 +95,10 @@ public struct TraversalDetector: Detector {
             while j < v.endIndex, v[j] == UInt8(ascii: ".") { j += 1 }
             let dots = j - i
             defer { i = j }
-            guard dots >= 2 else { continue }
+            guard dots >= 2 else {
+                if j < v.endIndex, v[j] == 0x2F { singleDotSlashes += 1 }
+                continue
+            }
             // Preceded by a start, a separator or an assignment; followed by a separator (`;` for Tomcat).
             let before: UInt8 = i > v.startIndex ? v[i - 1] : 0x2F
             guard
@@ -183,6 +187,14 @@ public struct TraversalDetector: Detector {
             best.consider(NetFinding(confidence, rule, mapRange(range)))
         }
 
+        // Pass 1b: no climb, but a run of `.` and `/` noise right before a system file
+        // (`./\/././\/./etc/hosts`, `.\\./.\\./etc/passwd`): fuzzers pad the path with segments that
+        // become `../` once a filter strips backslashes or `/\/`, or that a check for `../` lets through.
+        if units == 0, singleDotSlashes >= 2, best.confidence < 0.9, let run = noiseRun(v) {
+            let confidence = folded.backslash || folded.encodedSeparator ? 0.9 : 0.85
+            best.consider(NetFinding(confidence, "path_traversal.dot_slash_noise", mapRange(run)))
+        }
+
         // Pass 2: absolute targets, drives, UNC, file URLs, NUL truncation — judged on the whole value.
         // Leading NULs (`%00/etc/passwd`) are what some filters stop at, not part of the path.
         var trimmed = Bytes.trimmed(v)
@@ -211,6 +223,34 @@ public struct TraversalDetector: Detector {
         }
         let result = best.rounded
         return result.confidence >= reportFloor ? result : nil
+    }
+
+    /// A run of at least four `.` and `/` (after folding) with two or more `./`, starting the value
+    /// or after `=`, a space or a quote, directly followed by a strong target: the run and the target.
+    static func noiseRun(_ v: ArraySlice<UInt8>) -> Range<Int>? {
+        var i = v.startIndex
+        var runs = 0
+        while i < v.endIndex, runs < 64 {
+            let byte = v[i]
+            guard byte == UInt8(ascii: ".") || byte == 0x2F else {
+                i += 1
+                continue
+            }
+            let before: UInt8 = i > v.startIndex ? v[i - 1] : 0x20
+            var j = i
+            var dotSlash = 0
+            while j < v.endIndex, v[j] == UInt8(ascii: ".") || v[j] == 0x2F {
+                if v[j] == UInt8(ascii: "."), j + 1 < v.endIndex, v[j + 1] == 0x2F { dotSlash += 1 }
+                j += 1
+            }
+            runs += 1
+            defer { i = j }
+            guard before == 0x20 || before == UInt8(ascii: "=") || before == 0x22 || before == 0x27 || before == 0,
+                dotSlash >= 2, j - i >= 4, let target = SensitiveTargets.match(v, at: j), target.strong
+            else { continue }
+            return i..<target.end
+        }
+        return nil
     }
 
     /// `/etc/passwd`, `C:\Windows\win.ini`, `\\host\share`, `file:///etc/shadow` as the value.

@@ -1,7 +1,13 @@
 extension XSSDetector {
     /// One line per reading (tags, injected attributes, URL schemes, script contexts) with the
-    /// rule, confidence and matched excerpt — for `palisade scan --explain`.
-    public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
+    /// rule, confidence and matched excerpt — for `palisade scan --explain`. `source`, `depth`:
+    /// where the value was found — the raw path is also read decoded (`RawPath`), as detection does.
+    public static func explain(_ value: ArraySlice<UInt8>, source: Source = .query, depth: Int = 1) -> [String] {
+        if let decoded = RawPath.decoded(value, source: source, depth: depth, bytes: ByteSet(presentIn: value)),
+            (analyze(decoded[...])?.confidence ?? 0) > (analyze(value)?.confidence ?? 0)
+        {
+            return [RawPath.explainLine(decoded)] + explain(decoded[...])
+        }
         var lines: [String] = []
         func line(_ name: String, _ best: Best) {
             guard best.confidence > 0 else {

@@ -49,6 +49,18 @@ extension XSSDetector {
                 }
                 continue
             }
+            if c == UInt8(ascii: "?") {
+                // `<?import namespace=… implementation="…htc">`: an IE behavior (HTML component)
+                // bound to a tag prefix — script from another file.
+                if Bytes.hasPrefixIgnoringCase(v[(j + 1)...], "import") {
+                    let close = v[j...].prefix(512).firstIndex(of: UInt8(ascii: ">")) ?? min(end, j + 512)
+                    if Bytes.containsIgnoringCase(v[j..<close], "implementation") {
+                        best.consider(0.85, "xss.html_component", p..<close)
+                    }
+                }
+                i = j + 1
+                continue
+            }
             if c == UInt8(ascii: "/") {
                 j += 1
                 let nameStart = j
@@ -143,12 +155,42 @@ extension XSSDetector {
                 if resume != nil { break attributes }
             }
             judgeTag(state, closed: closed, after: k, v, &best)
+            if tagsSeen == 1, closed, p > v.startIndex, tagBreakout(v[v.startIndex..<p]) {
+                best.consider(0.65, "xss.tag_breakout", v.startIndex..<k)
+            }
             if let resume {
                 i = resume
             } else {
                 i = max(k, p + 1)
             }
         }
+    }
+
+    /// Whether the text before the value's first tag closes the context the value was put in: a
+    /// run of quotes and closers (`'"` `;` `)` `!` `-` `>` `/`) holding a quote and then `>` (the
+    /// attribute and the tag: `">`) or `;` (a script statement: `'';!--"`), then at most 16
+    /// letters or digits — the probe that finds where a reflected value lands
+    /// (`'';!--"<XSS>=&{()}`, `">xxx<P>yyy`). Prose quoting a tag (`"<b>" makes bold`) has no closer.
+    static func tagBreakout(_ prefix: ArraySlice<UInt8>) -> Bool {
+        guard prefix.count <= 40 else { return false }
+        var i = prefix.startIndex
+        var quote = false
+        var closer = false
+        while i < prefix.endIndex {
+            let b = prefix[i]
+            if b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") {
+                quote = true
+            } else if b == UInt8(ascii: ">") || b == UInt8(ascii: ";") {
+                if quote { closer = true }
+            } else if b != UInt8(ascii: ")") && b != UInt8(ascii: "!") && b != UInt8(ascii: "-")
+                && b != UInt8(ascii: "/")
+            {
+                break
+            }
+            i += 1
+        }
+        guard quote, closer, prefix.endIndex - i <= 16 else { return false }
+        return prefix[i...].allSatisfy { isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 
     struct TagState {
@@ -163,6 +205,10 @@ extension XSSDetector {
         var secureSource = false
         var relImport = false
         var refresh = false
+        /// IE data binding: `datasrc` names a data island, `dataformatas=html` renders its
+        /// fields as markup.
+        var dataSource = false
+        var dataAsHTML = false
         var end = 0
     }
 
@@ -254,6 +300,10 @@ extension XSSDetector {
             }
         case relHash:
             if Bytes.containsIgnoringCase(value, "import") { state.relImport = true }
+        case datasrcHash:
+            state.dataSource = true
+        case dataformatasHash:
+            if Bytes.containsIgnoringCase(value, "html") { state.dataAsHTML = true }
         case httpEquivHash:
             if Bytes.containsIgnoringCase(value, "refresh") { state.refresh = true }
         case contentHash:
@@ -301,6 +351,8 @@ extension XSSDetector {
     static let typeHash = WordHash.of("type")
     static let relHash = WordHash.of("rel")
     static let httpEquivHash = WordHash.of("http-equiv")
+    static let datasrcHash = WordHash.of("datasrc")
+    static let dataformatasHash = WordHash.of("dataformatas")
     static let contentHash = WordHash.of("content")
 
     static func indexAfter(_ v: ArraySlice<UInt8>, _ needle: StaticString) -> Int? {
@@ -316,6 +368,10 @@ extension XSSDetector {
 
     static func judgeTag(_ s: TagState, closed: Bool, after: Int, _ v: ArraySlice<UInt8>, _ best: inout Best) {
         let range = s.start..<max(after, s.end, s.start + 1)
+        if s.dataSource {
+            // `<span datasrc=#I datafld=c dataformatas=html>`: a data island's field as markup.
+            best.consider(s.dataAsHTML ? 0.85 : 0.5, "xss.data_binding", range)
+        }
         switch s.tag {
         case .script:
             // `"><script>`: the value first closes the application's attribute and tag — the

@@ -19,7 +19,18 @@ public struct XSSDetector: Detector {
     }
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, bytes: context.bytes(of: value)) else { return }
+        let bytes = context.bytes(of: value)
+        var finding = Self.analyze(value, bytes: bytes)
+        if (finding?.confidence ?? 0) < 0.9,
+            let decoded = RawPath.decoded(value, source: context.source, depth: context.depth, bytes: bytes),
+            let inPath = Self.analyze(decoded[...], bytes: ByteSet(presentIn: decoded[...])),
+            inPath.confidence > (finding?.confidence ?? 0)
+        {
+            // The path as a wildcard route receives it (`RawPath`): segments split on `;` cut
+            // entity-encoded markup apart. The evidence is cut from the raw path.
+            finding = Finding(confidence: inPath.confidence, rule: inPath.rule, range: value.indices)
+        }
+        guard let finding else { return }
         hits.append(
             Hit(
                 attackClass: .xss, point: -1, confidence: finding.confidence,
