@@ -103,6 +103,30 @@ import Testing
         }
     }
 
+    /// Open redirect reads the request's host (an off-site target), which the key does not hold:
+    /// the same `next` URL is same-site for one host and off-site for another, and the memo must
+    /// not hand one host's result to the other.
+    @Test func redirectFieldsFollowTheRequestHost() {
+        let memoized = Analyzer()
+        let plain = Analyzer(memoCapacity: 0)
+        func record(host: String, tag: Int) -> CaptureRecord {
+            CaptureRecord(
+                id: "r\(tag)", ts: Int64(tag), clientIP: "203.0.113.7", method: "GET", host: host,
+                rawPath: "/v1/login?next=https%3A%2F%2Fshop.example%2Faccount", headers: [], body: [], status: 200)
+        }
+        var offsite = 0
+        // Each host several times in turn, so the value is stored (second miss) under one host and
+        // looked up under the other.
+        for round in 0..<6 {
+            let host = round % 3 == 2 ? "api.example.com" : "shop.example"
+            let expected = Reading(plain.analyze(record(host: host, tag: round)).verdict)
+            #expect(Reading(memoized.analyze(record(host: host, tag: round)).verdict) == expected, "host \(host)")
+            if expected.hits.contains(where: { $0.attackClass == .openRedirect }) { offsite += 1 }
+        }
+        // Off-site only for api.example.com (rounds 2 and 5): the test can tell the hosts apart.
+        #expect(offsite == 2)
+    }
+
     @Test func repeatedRequestIsJudgedFromTheMemo() throws {
         let analyzer = Analyzer()
         let memo = try #require(analyzer.memo)
