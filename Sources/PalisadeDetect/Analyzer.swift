@@ -186,7 +186,7 @@ public struct Analyzer: Sendable {
         let verdict = Verdict(
             id: record.id, ts: record.ts, client: record.clientIP ?? "",
             endpoint: .init(
-                host: record.host ?? record.header("host") ?? "", method: record.method,
+                host: requestHost ?? "", method: record.method,
                 template: PathTemplate.template(for: record.path)),
             status: record.status, score: scored.score, attack: scored.attack, hits: scored.hits, anomalies: anomalies,
             decodeMs: Double(decoded.elapsedNanos) / 1_000_000)

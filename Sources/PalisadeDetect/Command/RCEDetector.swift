@@ -19,10 +19,9 @@ public struct RCEDetector: Detector {
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
         let bytes = context.bytes(of: value)
         var finding = Self.analyze(value, commandField: context.field.command, bytes: bytes)
-        if (finding?.confidence ?? 0) < 0.9,
-            let decoded = RawPath.decoded(value, source: context.source, depth: context.depth, bytes: bytes),
-            let inPath = Self.analyze(decoded[...], commandField: false, bytes: ByteSet(presentIn: decoded[...])),
-            inPath.confidence > (finding?.confidence ?? 0)
+        if let inPath = RawPath.strongerReading(
+            value, context: context, bytes: bytes, than: finding?.confidence ?? 0,
+            { Self.analyze($0, commandField: false, bytes: $1).map { ($0.confidence, $0.rule) } })
         {
             // A wildcard route hands the decoded rest of the path to the application
             // (`/items/%0a/bin/cat%20/etc/passwd`); the evidence is cut from the raw path.

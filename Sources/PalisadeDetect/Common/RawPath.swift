@@ -14,6 +14,21 @@ enum RawPath {
         return Percent.decodeComponent(value, plusAsSpace: false, findings: &findings)
     }
 
+    /// The reading of this view when it is stronger than `confidence` (itself below 0.9): the
+    /// value is the whole raw path holding a `%` and `analyze` judges the decoded path higher.
+    /// For detectors whose language spans `/` or `;` (rce, xss).
+    @inline(__always)
+    static func strongerReading(
+        _ value: ArraySlice<UInt8>, context: DetectionContext, bytes: ByteSet, than confidence: Double,
+        _ analyze: (ArraySlice<UInt8>, ByteSet) -> (confidence: Double, rule: String)?
+    ) -> (confidence: Double, rule: String)? {
+        guard confidence < 0.9,
+            let decoded = decoded(value, source: context.source, depth: context.depth, bytes: bytes),
+            let reading = analyze(decoded[...], ByteSet(presentIn: decoded[...])), reading.confidence > confidence
+        else { return nil }
+        return reading
+    }
+
     /// The explain line for a hit found in this view.
     static func explainLine(_ decoded: [UInt8]) -> String {
         "raw path decoded once, as a wildcard route receives it: " + ExplainText.show(decoded[...], limit: 96)

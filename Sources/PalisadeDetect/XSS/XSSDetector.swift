@@ -21,10 +21,9 @@ public struct XSSDetector: Detector {
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
         let bytes = context.bytes(of: value)
         var finding = Self.analyze(value, bytes: bytes)
-        if (finding?.confidence ?? 0) < 0.9,
-            let decoded = RawPath.decoded(value, source: context.source, depth: context.depth, bytes: bytes),
-            let inPath = Self.analyze(decoded[...], bytes: ByteSet(presentIn: decoded[...])),
-            inPath.confidence > (finding?.confidence ?? 0)
+        if let inPath = RawPath.strongerReading(
+            value, context: context, bytes: bytes, than: finding?.confidence ?? 0,
+            { Self.analyze($0, bytes: $1).map { ($0.confidence, $0.rule) } })
         {
             // The path as a wildcard route receives it (`RawPath`): segments split on `;` cut
             // entity-encoded markup apart. The evidence is cut from the raw path.
