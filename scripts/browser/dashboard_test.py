@@ -23,10 +23,9 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -209,7 +208,15 @@ class Browser:
         field.send_keys(token)
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
-        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))  # the answer replaced the form
+        # the answer replaced the form: the old <html> is gone — Chrome reports that as a stale
+        # element or, mid-navigation, as "Node with given id does not belong to the document"
+        def replaced(_):
+            try:
+                old.is_enabled()
+                return False
+            except WebDriverException:
+                return True
+        WebDriverWait(self.driver, 15).until(replaced)
         WebDriverWait(self.driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def js(self, script, *args):
