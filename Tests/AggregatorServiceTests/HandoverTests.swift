@@ -39,7 +39,7 @@ import Testing
         let a = try RunningAggregator(try kafka.aggregator(dirA, transport: crashable))
         try await kafka.publish(Array(logins[0..<6]))
         try await kafka.publish(Self.userReads(0..<30))
-        #expect(await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 6 })
+        #expect(await eventually(timeout: .seconds(60)) { await a.core.status.counters.verdicts == 6 })
         #expect(
             await eventually {
                 let saved = await a.core.unsavedObservationCount == 0
@@ -55,12 +55,12 @@ import Testing
             await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts == 6 },
             "B replays A's six events from the changelog")
         #expect(
-            await eventually(timeout: .seconds(30)) { await Self.requests(b.core) == 30 },
+            await eventually(timeout: .seconds(60)) { await Self.requests(b.core) == 30 },
             "B adopts the tree A learned, without learning its observations again")
         try await kafka.publish(Array(logins[6...]))
         try await kafka.publish(Self.userReads(30..<40))
         #expect(
-            await eventually(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(60)) {
                 await b.core.decisions.contains { $0.value == client }
             })
         #expect(await eventually { await Self.requests(b.core) == 40 }, "learning continues on the adopted tree")
@@ -74,7 +74,7 @@ import Testing
         // A comes back on its own database: it serves B's decision too (merged from the topic)
         let again = try RunningAggregator(try kafka.aggregator(dirA, transport: kafka.transport))
         #expect(
-            await eventually(timeout: .seconds(30)) {
+            await eventually(timeout: .seconds(60)) {
                 await again.core.decisions.contains { $0.value == client && $0.action == .block }
             })
         await again.stop()
@@ -94,18 +94,16 @@ import Testing
 
         let a = try RunningAggregator(try kafka.aggregator(dirA, transport: kafka.transport))
         try await kafka.publish(runs.flatMap { $0[0..<6] })
-        #expect(await eventually(timeout: .seconds(30)) { await a.core.status.counters.verdicts == 24 })
+        #expect(await eventually(timeout: .seconds(60)) { await a.core.status.counters.verdicts == 24 })
 
         let b = try RunningAggregator(try kafka.aggregator(dirB, transport: kafka.transport))
         #expect(
             await eventually(timeout: .seconds(60)) { await b.core.status.counters.replayedVerdicts > 0 },
             "B takes verdict partitions over with their events")
-        let replayed = await b.core.status.counters.replayedVerdicts
-        #expect(replayed % 6 == 0 && replayed < 24, "six events of each partition it took, not all")
         try await kafka.publish(runs.flatMap { $0[6...] })
         for core in [a.core, b.core] {
             #expect(
-                await eventually(timeout: .seconds(30)) {
+                await eventually(timeout: .seconds(60)) {
                     let blocked = Set(await core.decisions.map(\.value))
                     return blocked.isSuperset(of: clients)
                 }, "each aggregator serves both decisions")
@@ -117,6 +115,11 @@ import Testing
         let countersA = await a.core.status.counters
         let countersB = await b.core.status.counters
         #expect(countersA.findings + countersB.findings == 4)
+        // read once every verdict is counted: B replays each partition it took as its changelog
+        // arrives, so a figure read as soon as the first replay shows can still grow (CI under
+        // load once read 6 here and then saw 8 duplicates)
+        let replayed = countersB.replayedVerdicts
+        #expect(replayed % 6 == 0 && replayed < 24, "six events of each partition it took, not all")
         // A's offsets go with an asynchronous commit on revocation (PalisadeKafka's
         // RebalanceHandler): when A had not yet acknowledged a moved partition's verdicts, or
         // the commit lost the race, B gets them again — and must skip each one as already seen
