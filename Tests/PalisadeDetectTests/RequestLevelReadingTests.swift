@@ -1,0 +1,101 @@
+import Testing
+
+@testable import PalisadeDetect
+
+/// The byte-level readings of the scanner and protocol-anomaly detectors (header roles, framing
+/// names, methods, the raw path): names in any case, near-misses, the path part against the query.
+@Suite struct RequestLevelReadingTests {
+    func record(
+        method: String = "GET", path: String = "/api/items", headers: [CaptureRecord.Header] = []
+    ) -> CaptureRecord {
+        CaptureRecord(id: "t", ts: 0, method: method, host: "api.example.com", rawPath: path, headers: headers)
+    }
+
+    func hits(_ detector: some RequestDetector, _ record: CaptureRecord) -> [Hit] {
+        let decoded = RequestDecoder().decode(record)
+        var hits: [Hit] = []
+        detector.detect(RequestContext(record: record, decoded: decoded, sensitivity: .default), hits: &hits)
+        return hits
+    }
+
+    func rules(_ detector: some RequestDetector, _ record: CaptureRecord) -> [String] {
+        hits(detector, record).map(\.rule)
+    }
+
+    // MARK: scanner
+
+    @Test func scannerHeaderNamesInAnyCase() {
+        for name in ["X-Scanner", "x-scanner", "ACUNETIX-PRODUCT", "X-Burp-Collaborator"] {
+            let found = hits(ScannerDetector(), record(headers: [.init(name, "1")]))
+            #expect(found.map(\.rule) == ["scanner.tool_header"], "\(name)")
+            #expect(found.first?.location == "header." + name.lowercased(), "\(name)")
+        }
+        for name in ["User-Agent", "USER-AGENT", "user-agent"] {
+            let found = hits(ScannerDetector(), record(headers: [.init(name, "sqlmap/1.7.2#stable")]))
+            #expect(found.map(\.rule) == ["scanner.tool_user_agent"], "\(name)")
+            #expect(found.first?.location == "header.user-agent", "\(name)")
+        }
+        // Near-misses are ordinary headers: no tool reading.
+        for name in ["X-Scanners", "X-Scan", "User-Agent2", "Xuser-agent", "Acunetix"] {
+            #expect(rules(ScannerDetector(), record(headers: [.init(name, "sqlmap/1.7.2")])).isEmpty, "\(name)")
+        }
+    }
+
+    @Test func cookieAndAuthorizationAreNeverRead() {
+        let probe = "() { :;}; echo; /bin/id"
+        // No header-level hit (the cookie's decoded values are read as parameters, at their points).
+        for name in ["Cookie", "COOKIE", "Authorization", "authorization"] {
+            let found = hits(ScannerDetector(), record(headers: [.init(name, probe)]))
+            #expect(!found.contains { $0.point == -1 }, "\(name)")
+        }
+        for name in ["Cookie2", "X-Authorization", "Referer"] {
+            #expect(
+                rules(ScannerDetector(), record(headers: [.init(name, probe)])) == ["scanner.shellshock"], "\(name)")
+        }
+    }
+
+    @Test func oneFindingPerRuleAcrossHeaders() {
+        let found = hits(
+            ScannerDetector(),
+            record(headers: [
+                .init("X-Nuclei", "1"), .init("User-Agent", "Nmap Scripting Engine"),
+                .init("Referer", "http://a1b2.oast.fun/x"), .init("X-Forwarded-Host", "c3.interact.sh"),
+            ]))
+        #expect(found.map(\.rule) == ["scanner.tool_header", "scanner.oast_domain"])
+        #expect(found.map(\.location) == ["header.x-nuclei", "header.referer"])
+        // A survey crawler does not stop the tool reading of a later header.
+        let survey = rules(
+            ScannerDetector(), record(headers: [.init("User-Agent", "Shodan/1.0"), .init("User-Agent", "nikto/2.5")]))
+        #expect(survey == ["scanner.survey_crawler", "scanner.tool_user_agent"])
+    }
+
+    @Test func callbackDomainsStartAfterADot() {
+        let domain = { (value: String) in rules(ScannerDetector(), record(headers: [.init("Referer", value)])) }
+        #expect(domain("https://x1.oast.fun/a") == ["scanner.oast_domain"])
+        #expect(domain("x.oast.fun") == ["scanner.oast_domain"])
+        #expect(domain("oast.fun").isEmpty)
+        #expect(domain("https://boast.fun/").isEmpty)
+        #expect(domain("https://x.oast.funny/").isEmpty)
+        #expect(domain("https://x.oast.fun-house/").isEmpty)
+        #expect(domain("a.b.c.d.e.x.OAST.FUN") == ["scanner.oast_domain"])
+    }
+
+    @Test func probePathsAreReadUpToTheQuery() throws {
+        let probe = { (path: String) in self.hits(ScannerDetector(), self.record(path: path)) }
+        #expect(probe("/.env?x=1").map(\.rule) == ["scanner.probe_sensitive"])
+        #expect(try #require(probe("/app/.git/config").first).evidence.contains("/.git/"))
+        #expect(probe("/WP-ADMIN/setup").map(\.rule) == ["scanner.probe_application"])
+        // A sensitive path wins over an application path wherever each sits.
+        #expect(probe("/wp-admin/.env").map(\.rule) == ["scanner.probe_sensitive"])
+        #expect(probe("/api?next=/.env").isEmpty)
+        #expect(probe("/api#/.git/").isEmpty)
+        #expect(probe("/.environment").isEmpty)
+        #expect(probe("/x").isEmpty)
+        #expect(probe("").isEmpty)
+    }
+
+    @Test func probePathsAllStartWithASlash() {
+        // `findPath` visits only the slashes when this holds (and every position when it does not).
+        #expect(ScannerDetector.probesStartWithSlash)
+    }
+}
