@@ -98,4 +98,72 @@ import Testing
         // `findPath` visits only the slashes when this holds (and every position when it does not).
         #expect(ScannerDetector.probesStartWithSlash)
     }
+
+    // MARK: protocol_anomaly
+
+    @Test func framingHeaderNamesInAnyCase() {
+        let both = record(
+            method: "POST", headers: [.init("CONTENT-LENGTH", "4"), .init("transfer-Encoding", "chunked")])
+        #expect(rules(ProtocolAnomalyDetector(), both) == ["protocol_anomaly.smuggling_cl_te"])
+        let underscored = record(method: "POST", headers: [.init("Transfer_Encoding", "chunked")])
+        #expect(rules(ProtocolAnomalyDetector(), underscored) == ["protocol_anomaly.header_name_invalid"])
+        let folded = record(
+            method: "POST", headers: [.init("Transfer-Encoding ", "chunked"), .init("Content-Length", "4")])
+        #expect(
+            rules(ProtocolAnomalyDetector(), folded) == [
+                "protocol_anomaly.header_name_invalid", "protocol_anomaly.smuggling_cl_te",
+            ])
+        for name in ["Content-Lengths", "Content.Length", "Transfer-Encodings", "ContentLength"] {
+            #expect(
+                rules(ProtocolAnomalyDetector(), record(headers: [.init(name, "x")])).isEmpty, "\(name)")
+        }
+        let conflict = record(method: "POST", headers: [.init("Content-Length", "4"), .init("content-length", "5")])
+        #expect(rules(ProtocolAnomalyDetector(), conflict) == ["protocol_anomaly.smuggling_cl_conflict"])
+    }
+
+    @Test func traceMethodsInAnyCase() {
+        for method in ["TRACE", "trace", "Track", "dEbUg"] {
+            let found = hits(ProtocolAnomalyDetector(), record(method: method))
+            #expect(found.map(\.rule) == ["protocol_anomaly.method_trace"], "\(method)")
+            #expect(found.first?.evidence == method)
+        }
+        for method in ["TRACES", "TRAC", "GET", "PROPFIND"] {
+            #expect(rules(ProtocolAnomalyDetector(), record(method: method)).isEmpty, "\(method)")
+        }
+    }
+
+    @Test func dotSegmentsInThePathPartOnly() {
+        let dots = { (path: String) in rules(ProtocolAnomalyDetector(), self.record(path: path)) }
+        for path in ["/a/./b", "/a/../b", "/a/.", "/a/..", "/./", "/.."] {
+            #expect(dots(path) == ["protocol_anomaly.path_dot_segments"], "\(path)")
+        }
+        for path in ["/a/.b", "/a/..b", "/.well-known/x", "/a?x=/../", "/a#/./", "/a.", "/a/b..", "/"] {
+            #expect(dots(path).isEmpty, "\(path)")
+        }
+    }
+
+    @Test func overlongEscapesInTheRawPath() throws {
+        let overlong = { (path: String) in
+            self.hits(ProtocolAnomalyDetector(), self.record(path: path)).filter {
+                $0.rule == "protocol_anomaly.overlong_utf8"
+            }
+        }
+        for path in ["/a/%c0%ae%c0%ae/etc", "/a/%C1%9C", "/x?q=%c0", "/%25%c1"] {
+            #expect(overlong(path).count == 1, "\(path)")
+        }
+        for path in ["/a/%c2%a9", "/a/%c", "/a/%c%30", "/a/c0", "/a/%cf"] {
+            #expect(overlong(path).isEmpty, "\(path)")
+        }
+        // The first `%c0` is reported before an earlier `%c1` (far apart: one excerpt cannot show both).
+        let first = try #require(overlong("/%c1x/" + String(repeating: "a", count: 400) + "/%c0y").first)
+        #expect(first.evidence.contains("%c0"))
+        #expect(!first.evidence.contains("%c1"))
+    }
+
+    @Test func controlBytesAndAbsoluteForms() {
+        #expect(rules(ProtocolAnomalyDetector(), record(path: "/a\u{7F}b")) == ["protocol_anomaly.path_control_char"])
+        #expect(rules(ProtocolAnomalyDetector(), record(path: "a/b")) == ["protocol_anomaly.path_not_origin_form"])
+        #expect(rules(ProtocolAnomalyDetector(), record(path: "HTTPS://api.example.com/a")).isEmpty)
+        #expect(rules(ProtocolAnomalyDetector(), record(path: "*")).isEmpty)
+    }
 }
