@@ -166,4 +166,34 @@ import Testing
         #expect(rules(ProtocolAnomalyDetector(), record(path: "HTTPS://api.example.com/a")).isEmpty)
         #expect(rules(ProtocolAnomalyDetector(), record(path: "*")).isEmpty)
     }
+
+    // MARK: prototype_pollution
+
+    @Test func quotedProtoIsTheFirstOccurrence() {
+        for text in [
+            #""__proto__""#, #"{"__proto__":{}}"#, #"{"a":"__proto__","__proto__":1}"#, #""__proto__"#,
+            #"__proto__""#, #"x"__proto_""__proto__""#, #"""#, "", #"{"_":"__","__proto__x":1}"#,
+        ] {
+            let slice = ([0x41] + Array(text.utf8))[1...]
+            #expect(
+                PrototypePollutionDetector.quotedProto(in: slice) == ByteFind.index(of: "\"__proto__\"", in: slice),
+                "\(text)")
+        }
+        // Every string over a small alphabet up to 14 bytes would be too many: a fixed pseudo-random
+        // sample, with the needle planted in some.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let alphabet = Array("\"_protx:".utf8)
+        for round in 0..<4000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            var bytes = (0..<Int(state >> 58)).map { i in alphabet[Int((state >> UInt64(i % 50)) & 7)] }
+            if round % 3 == 0 {
+                let at = bytes.isEmpty ? 0 : Int(state >> 40) % (bytes.count + 1)
+                bytes.insert(contentsOf: Array("\"__proto__\"".utf8), at: at)
+            }
+            let slice = ([0x41] + bytes)[1...]
+            #expect(
+                PrototypePollutionDetector.quotedProto(in: slice) == ByteFind.index(of: "\"__proto__\"", in: slice),
+                "\(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
 }
