@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Protocol anomalies: requests that break HTTP or encoding rules in ways ordinary clients never
 /// do, but evasion and desynchronisation attempts do. Limits (`limit.*`) are already turned into
 /// hits by `Analyzer`; this detector covers the rest.
@@ -56,54 +62,108 @@ public struct ProtocolAnomalyDetector: RequestDetector {
 
     static func method(_ method: String, hits: inout [Hit]) {
         let bytes = method.utf8
-        if bytes.isEmpty || bytes.count > 32 || !bytes.allSatisfy(isTokenChar) {
+        if bytes.isEmpty || bytes.count > 32 || !allTokenBytes(method) {
             add(&hits, "method_invalid", 0.6, at: "method", printable(method))
             return
         }
-        switch method.uppercased() {
-        case "TRACE", "TRACK", "DEBUG": add(&hits, "method_trace", 0.45, at: "method", method)
-        default: break
+        // A token is ASCII: its uppercasing is ASCII's, compared here on the bytes (no copy).
+        if bytes.count == 5,
+            equalsIgnoringCase(method, "TRACE") || equalsIgnoringCase(method, "TRACK")
+                || equalsIgnoringCase(method, "DEBUG")
+        {
+            add(&hits, "method_trace", 0.45, at: "method", method)
         }
     }
 
+    /// Whether every byte of `string` is a `tchar` (`HeaderName.isToken`, over the contiguous
+    /// storage with the set read once).
+    @inline(__always)
+    static func allTokenBytes(_ string: String) -> Bool {
+        let tokens = HeaderName.tokenBytes
+        return string.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where !tokens.contains(byte) { return false }
+            return true
+        } ?? string.utf8.allSatisfy { tokens.contains($0) }
+    }
+
+    /// Whether `string`'s bytes are `ascii`'s, ASCII-case-insensitively (`ascii` in one case).
+    @inline(__always)
+    static func equalsIgnoringCase(_ string: String, _ ascii: StaticString) -> Bool {
+        let count = ascii.utf8CodeUnitCount
+        let expected = ascii.utf8Start
+        return string.utf8.withContiguousStorageIfAvailable { bytes in
+            guard bytes.count == count else { return false }
+            for offset in 0..<count where Bytes.lower(bytes[offset]) != Bytes.lower(expected[offset]) { return false }
+            return true
+        } ?? (Bytes.lowercased(string) == Bytes.lowercased(ascii.description))
+    }
+
     static func path(_ raw: String, hits: inout [Hit]) {
-        var overlong: Int?
-        defer {
+        // Read in place (the first 16 KiB of the raw path's bytes); an array is made only for a
+        // hit's evidence.
+        var rawCopy = raw
+        rawCopy.withUTF8 { all in
+            let bytes = UnsafeBufferPointer(rebasing: all.prefix(16 * 1024))
+            guard let first = bytes.first, let pointer = bytes.baseAddress else { return }
+            for byte in bytes where byte < 0x20 || byte == 0x7F {
+                add(&hits, "path_control_char", 0.55, at: "path", printable(raw))
+                return
+            }
+            if first != UInt8(ascii: "/"), first != UInt8(ascii: "*"),
+                !(Bytes.hasPrefixIgnoringCase(bytes, "http://") || Bytes.hasPrefixIgnoringCase(bytes, "https://"))
+            {
+                add(&hits, "path_not_origin_form", 0.4, at: "path", printable(raw))
+                return
+            }
+            // `%c0`/`%c1` can only start an overlong (invalid) UTF-8 sequence: `%c0%ae`, `%c0%2e`. The
+            // decoder annotates the sequences it folds; this catches the malformed ones it leaves.
+            // The first `%c0`, else the first `%c1` (any case), visiting the `%`s only.
+            var c0: Int?
+            var c1: Int?
+            var at = 0
+            while c0 == nil, at + 3 <= bytes.count,
+                let percent = memchr(pointer + at, 0x25, bytes.count - at)
+            {
+                let index = UnsafeRawPointer(pointer).distance(to: UnsafeRawPointer(percent))
+                at = index + 1
+                guard index + 3 <= bytes.count, Bytes.lower(bytes[index + 1]) == UInt8(ascii: "c") else { continue }
+                if bytes[index + 2] == UInt8(ascii: "0") {
+                    c0 = index
+                } else if bytes[index + 2] == UInt8(ascii: "1"), c1 == nil {
+                    c1 = index
+                }
+            }
+            let overlong = c0 ?? c1
+            // Dot segments in the path part only (a query may legitimately carry `../`).
+            var end = 0
+            while end < bytes.count, bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: "#") { end += 1 }
+            let path = UnsafeBufferPointer(rebasing: bytes[..<end])
+            if hasDotSegment(path) {
+                add(&hits, "path_dot_segments", 0.3, at: "path", printable(String(decoding: path, as: UTF8.self)))
+            }
             if let overlong, !hits.contains(where: { $0.rule == "protocol_anomaly.overlong_utf8" }) {
-                let bytes = Array(raw.utf8.prefix(16 * 1024))[...]
+                let evidence = Array(bytes)[...]
                 add(
                     &hits, "overlong_utf8", 0.55, at: "path",
-                    Evidence.excerpt(bytes, around: overlong..<min(bytes.endIndex, overlong + 3), fieldName: nil))
+                    Evidence.excerpt(evidence, around: overlong..<min(evidence.endIndex, overlong + 3), fieldName: nil))
             }
         }
-        let bytes = Array(raw.utf8.prefix(16 * 1024))
-        guard let first = bytes.first else { return }
-        if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-            add(&hits, "path_control_char", 0.55, at: "path", printable(raw))
-            return
+    }
+
+    /// `/./` or `/../` in `path`, or `path` ending in `/.` or `/..`.
+    static func hasDotSegment(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = path.count
+        var index = 0
+        while index + 1 < count {
+            defer { index += 1 }
+            guard path[index] == UInt8(ascii: "/"), path[index + 1] == UInt8(ascii: ".") else { continue }
+            // `/.` at the end, `/./`, `/..` at the end, `/../`.
+            if index + 2 == count || path[index + 2] == UInt8(ascii: "/") { return true }
+            if path[index + 2] == UInt8(ascii: "."), index + 3 == count || path[index + 3] == UInt8(ascii: "/") {
+                return true
+            }
         }
-        if first != UInt8(ascii: "/"), first != UInt8(ascii: "*"),
-            !(Bytes.hasPrefixIgnoringCase(bytes, "http://") || Bytes.hasPrefixIgnoringCase(bytes, "https://"))
-        {
-            add(&hits, "path_not_origin_form", 0.4, at: "path", printable(raw))
-            return
-        }
-        // `%c0`/`%c1` can only start an overlong (invalid) UTF-8 sequence: `%c0%ae`, `%c0%2e`. The
-        // decoder annotates the sequences it folds; this catches the malformed ones it leaves.
-        if let at = ByteFind.index(of: "%c0", in: bytes[...], ignoringCase: true)
-            ?? ByteFind.index(of: "%c1", in: bytes[...], ignoringCase: true)
-        {
-            overlong = at
-        }
-        // Dot segments in the path part only (a query may legitimately carry `../`).
-        let end = bytes.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? bytes.endIndex
-        let path = bytes[..<end]
-        if ByteFind.contains("/./", in: path) || ByteFind.contains("/../", in: path)
-            || path.last == 0x2E
-                && (path.suffix(2).elementsEqual("/.".utf8) || path.suffix(3).elementsEqual("/..".utf8))
-        {
-            add(&hits, "path_dot_segments", 0.3, at: "path", printable(String(decoding: path, as: UTF8.self)))
-        }
+        return false
     }
 
     static func headers(_ headers: [CaptureRecord.Header], hits: inout [Hit]) {
@@ -112,7 +172,10 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         var invalidName: String?
         for header in headers {
             let name = header.name
-            if name.isEmpty || !HeaderName.isToken(name) {
+            // The framing headers by length and bytes: no lowercased copy, no string comparison.
+            let role = framingRole(name)
+            if role == .plain { continue }
+            if role == .invalid {
                 if invalidName == nil { invalidName = name }
                 // An obfuscated framing header (`Transfer-Encoding `, `Content-Length\t`).
                 let folded = Bytes.lowercased(String(decoding: name.utf8.filter(isTokenChar), as: UTF8.self))
@@ -120,12 +183,12 @@ public struct ProtocolAnomalyDetector: RequestDetector {
                 if folded == "content-length" { contentLengths.append(header.value) }
                 continue
             }
-            switch Bytes.lowercased(name) {
-            case "content-length": contentLengths.append(header.value)
-            case "transfer-encoding": transferEncodings.append(header.value)
-            case "transfer_encoding", "content_length":
+            switch role {
+            case .contentLength: contentLengths.append(header.value)
+            case .transferEncoding: transferEncodings.append(header.value)
+            case .underscored:
                 if invalidName == nil { invalidName = name }
-            default: break
+            case .plain, .invalid: break
             }
         }
         if let invalidName {
@@ -155,6 +218,61 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         }
     }
 
+    /// What a header's name is to the framing checks.
+    enum FramingRole {
+        /// Empty, or bytes other than `tchar`s.
+        case invalid
+        case contentLength
+        case transferEncoding
+        /// `transfer_encoding`, `content_length`: valid tokens some servers fold into the real ones.
+        case underscored
+        /// Any other valid name.
+        case plain
+    }
+
+    /// The role of a header name, ASCII-case-insensitively: one pass for the token check, then the
+    /// four framing names compared only at their lengths (14 and 17 bytes).
+    static func framingRole(_ name: String) -> FramingRole {
+        let tokens = HeaderName.tokenBytes
+        let role = name.utf8.withContiguousStorageIfAvailable { bytes -> FramingRole in
+            guard !bytes.isEmpty else { return .invalid }
+            for byte in bytes where !tokens.contains(byte) { return .invalid }
+            switch bytes.count {
+            case 14:
+                if matches(bytes, "content", "length") { return bytes[7] == 0x2D ? .contentLength : .underscored }
+            case 17:
+                if matches(bytes, "transfer", "encoding") {
+                    return bytes[8] == 0x2D ? .transferEncoding : .underscored
+                }
+            default: break
+            }
+            return .plain
+        }
+        if let role { return role }
+        if name.isEmpty || !HeaderName.isToken(name) { return .invalid }
+        switch Bytes.lowercased(name) {
+        case "content-length": return .contentLength
+        case "transfer-encoding": return .transferEncoding
+        case "transfer_encoding", "content_length": return .underscored
+        default: return .plain
+        }
+    }
+
+    /// Whether `bytes` are `head`, then `-` or `_`, then `tail` (lowercase), ASCII-case-insensitively.
+    @inline(__always)
+    static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ head: StaticString, _ tail: StaticString) -> Bool {
+        let headCount = head.utf8CodeUnitCount
+        let tailCount = tail.utf8CodeUnitCount
+        guard bytes.count == headCount + 1 + tailCount else { return false }
+        for offset in 0..<headCount where Bytes.lower(bytes[offset]) != head.utf8Start[offset] { return false }
+        let separator = bytes[headCount]
+        guard separator == UInt8(ascii: "-") || separator == UInt8(ascii: "_") else { return false }
+        for offset in 0..<tailCount where Bytes.lower(bytes[headCount + 1 + offset]) != tail.utf8Start[offset] {
+            return false
+        }
+        return true
+    }
+
     /// `chunked`, any case, nothing else (codings before it, such as `gzip, chunked`, are legal but
     /// no client sends them on requests; they are what TE.TE desync attempts look like).
     static func isPlainChunked(_ value: String) -> Bool {
@@ -175,7 +293,9 @@ public struct ProtocolAnomalyDetector: RequestDetector {
     /// bytes that matter to parsers count (`. / \\ < > ' " %` and NUL); `%20` in a nested redirect
     /// URL is ordinary.
     static func nestedPercent(_ decoded: DecodedRequest) -> Int? {
-        for index in decoded.points.indices where decoded.points[index].decoder == "url" {
+        for index in decoded.points.indices {
+            // The name's length first: comparing two different strings takes the slow path.
+            guard let name = decoded.points[index].decoder, name.utf8.count == 3, name == "url" else { continue }
             let parent = Int(decoded.points[index].parent)
             guard parent >= 0, parent < decoded.points.count else { continue }
             let parentPoint = decoded.points[parent]
@@ -203,9 +323,10 @@ public struct ProtocolAnomalyDetector: RequestDetector {
     }
 
     static func annotations(_ decoded: DecodedRequest, hits: inout [Hit]) {
-        var seen: Set<String> = []
+        // The codes already reported (a few at most): compared as cases, not hashed as strings.
+        var seen: [AnnotationCode] = []
         if !decoded.annotations.contains(where: { $0.code == .multipleEncoding }), let index = nestedPercent(decoded) {
-            seen.insert(AnnotationCode.multipleEncoding.rawValue)
+            seen.append(.multipleEncoding)
             hits.append(
                 Hit(
                     attackClass: .protocolAnomaly, point: Int32(index), confidence: 0.4,
@@ -214,7 +335,7 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         for annotation in decoded.annotations {
             let code = annotation.code
             // One hit per code per request: repetition adds nothing.
-            guard !seen.contains(code.rawValue) else { continue }
+            guard !seen.contains(code) else { continue }
             var rule: String?
             var confidence = 0.0
             var evidence = annotation.detail
@@ -233,7 +354,7 @@ public struct ProtocolAnomalyDetector: RequestDetector {
             default: break
             }
             guard let rule else { continue }
-            seen.insert(code.rawValue)
+            seen.append(code)
             hits.append(
                 Hit(
                     attackClass: .protocolAnomaly, point: annotation.point, confidence: confidence,

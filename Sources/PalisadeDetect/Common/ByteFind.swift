@@ -113,6 +113,30 @@ struct NeedleSet: Sendable {
         return pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
     }
 
+    /// `mayStart` over a buffer (offsets from 0): no bounds check per byte on the haystack.
+    @inline(__always)
+    func mayStart(in haystack: UnsafeBufferPointer<UInt8>, at: Int) -> Bool {
+        let byte = haystack[at]
+        guard at + 1 < haystack.count else { return firstBytes.contains(byte) }
+        let pair = Int(byte) << 8 | Int(haystack[at + 1])
+        return pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
+    }
+
+    /// `matches` over a buffer (offsets from 0).
+    @inline(__always)
+    func matches(_ index: Int, in haystack: UnsafeBufferPointer<UInt8>, at: Int) -> Bool {
+        let needle = needles[index]
+        guard haystack.count - at >= needle.count else { return false }
+        for offset in 1..<needle.count where Bytes.lower(haystack[at + offset]) != needle[offset] { return false }
+        return true
+    }
+
+    /// Whether every needle starts with `byte` (ASCII case-insensitively): a caller may then visit
+    /// only the positions holding it.
+    func allStart(with byte: UInt8) -> Bool {
+        needles.allSatisfy { $0.first == Bytes.lower(byte) }
+    }
+
     /// Whether any needle occurs in `haystack` (ASCII case-insensitively), in one pass: needles
     /// are compared only where a byte could start one. A cheap necessary condition for code that
     /// then looks for the needles one by one.

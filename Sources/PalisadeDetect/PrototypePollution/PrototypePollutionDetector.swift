@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Prototype pollution: object paths that reach `Object.prototype` through `__proto__` or
 /// `constructor.prototype`, whether as keys (JSON members, `a[__proto__][x]=1`,
 /// `__proto__.polluted=1`) or as path strings handed to a deep-set/merge helper
@@ -87,7 +93,7 @@ public struct PrototypePollutionDetector: RequestDetector {
         guard found == 0 else { return }
         for index in containers {
             let value = decoded.points[index].value[...]
-            guard value.count <= 1 << 20, let at = ByteFind.index(of: "\"__proto__\"", in: value) else { continue }
+            guard value.count <= 1 << 20, let at = Self.quotedProto(in: value) else { continue }
             var cursor = at + 11
             while cursor < value.endIndex, Bytes.isSpace(value[cursor]) { cursor += 1 }
             guard cursor < value.endIndex, value[cursor] == UInt8(ascii: ":") else { continue }
@@ -97,6 +103,29 @@ public struct PrototypePollutionDetector: RequestDetector {
                     evidence: Evidence.excerpt(value, around: at..<(cursor + 1), fieldName: nil),
                     rule: "prototype_pollution.proto_key"))
             return
+        }
+    }
+
+    /// The first `"__proto__"` (quoted) in `value` (`ByteFind.index(of:in:)`'s answer), visiting
+    /// only the `_`s by `memchr`: containers are whole JSON bodies and query strings, most of the
+    /// bytes this detector reads, and few of their bytes are underscores.
+    static func quotedProto(in value: ArraySlice<UInt8>) -> Int? {
+        // `__proto__"` after the opening quote.
+        let rest: StaticString = "__proto__\""
+        let restCount = rest.utf8CodeUnitCount
+        return value.withUnsafeBufferPointer { bytes -> Int? in
+            guard let base = bytes.baseAddress else { return nil }
+            var from = 1
+            while from + restCount <= bytes.count {
+                guard let found = memchr(base + from, 0x5F, bytes.count - from) else { return nil }
+                let at = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+                guard at + restCount <= bytes.count else { return nil }
+                if bytes[at - 1] == UInt8(ascii: "\""), memcmp(base + at, rest.utf8Start, restCount) == 0 {
+                    return value.startIndex + at - 1
+                }
+                from = at + 1
+            }
+            return nil
         }
     }
 
