@@ -19,7 +19,7 @@ public enum HitExplanation {
             return hit.attackClass == .graphqlAbuse ? graphQL(hit, decoded) : []
         }
         switch hit.attackClass {
-        case .sqli: return SQLiDetector.explain(value)
+        case .sqli: return SQLiDetector.explain(value, source: source, depth: depth)
         case .xss: return XSSDetector.explain(value, source: source, depth: depth)
         case .rce: return RCEDetector.explain(value, fieldName: field, source: source, depth: depth)
         case .codeInjection: return CodeInjectionDetector.explain(value)

@@ -1,6 +1,21 @@
 extension SQLiDetector {
     /// One line per reading of `value` (as-is, then after each quote it contains): the tokens,
     /// what the walk saw and the resulting confidence — for `palisade scan --explain`.
+    /// `source`, `depth`: where the value was found — the raw path is also read from the segment
+    /// its first `;`, `/*` or `*/` ends, decoded (`rawPathReading`), as detection does.
+    public static func explain(_ value: ArraySlice<UInt8>, source: Source, depth: Int) -> [String] {
+        let confidence = analyze(value)?.confidence ?? 0
+        if confidence < 0.9, source == .path, depth == 0,
+            let inPath = rawPathReading(value, bytes: ByteSet(presentIn: value)), inPath.finding.confidence > confidence
+        {
+            return [
+                "sqli raw path read from the segment the decoder cut, decoded once, as a wildcard route receives it: "
+                    + ExplainText.show(inPath.suffix[...], limit: 96)
+            ] + explain(inPath.suffix[...])
+        }
+        return explain(value)
+    }
+
     public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
         var lines: [String] = []
         var tokens: [SQLToken] = []

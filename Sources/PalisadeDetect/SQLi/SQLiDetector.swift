@@ -39,7 +39,18 @@ public struct SQLiDetector: Detector {
     static let reportFloor = 0.3
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
-        guard let finding = Self.analyze(value, bytes: context.bytes(of: value)) else { return }
+        let bytes = context.bytes(of: value)
+        var finding = Self.analyze(value, bytes: bytes)
+        let confidence = finding?.confidence ?? 0
+        if confidence < 0.9, context.source == .path, context.depth == 0,
+            let inPath = Self.rawPathReading(value, bytes: bytes), inPath.finding.confidence > confidence
+        {
+            // The path as a wildcard route receives it: the path decoder cut the SQL apart at `;`
+            // or `/`. The evidence is cut from the raw path.
+            finding = inPath.finding
+            finding?.range = value.indices
+        }
+        guard let finding else { return }
         hits.append(
             Hit(
                 attackClass: .sqli, point: -1, confidence: finding.confidence,
@@ -90,6 +101,49 @@ public struct SQLiDetector: Detector {
             if finding.confidence >= 0.95 { break }
         }
         return best
+    }
+
+    // MARK: - The raw path
+
+    /// The reading of the raw request path (`value`: source `path`, depth 0) as a wildcard route
+    /// hands it to the application — the rest of the path, percent-decoded once, `/` and `;`
+    /// included (`RawPath`) — when the path decoder cut SQL apart: only a path holding a raw `;` (a
+    /// matrix-parameter separator to the decoder) or a raw `/*` or `*/` (a comment the segment
+    /// split cuts) is read, from the start of the segment the first such cut ends
+    /// (`/items/1;SELECT * FROM users` → `1;SELECT * FROM users`, `/items/1/*ora_mysql*/and/**/2=2`
+    /// → `1/*ora_mysql*/and/**/2=2`). Not from an earlier segment: the route's own words joined by
+    /// `/` would read as a division (`items/1;select`). `suffix`: the decoded rest that was read.
+    static func rawPathReading(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> (finding: Finding, suffix: [UInt8])? {
+        guard value.first == UInt8(ascii: "/"), value.count <= 8192, let cut = rawPathCut(value, bytes: bytes) else {
+            return nil
+        }
+        // The segment the cut ends: after the last `/` before the cut (a `/*` cut is its `/`).
+        var start = cut
+        while start > value.startIndex, value[start - 1] != UInt8(ascii: "/") { start -= 1 }
+        guard start > value.startIndex, start < value.endIndex else { return nil }
+        var findings: Percent.Findings = []
+        let suffix = Percent.decodeComponent(value[start...], plusAsSpace: false, findings: &findings)
+        guard let finding = analyze(suffix[...]) else { return nil }
+        return (finding, suffix)
+    }
+
+    /// Where the raw path holds its first byte the path decoder splits SQL at — a raw `;`, or the
+    /// `/` of `/*`, or the `*` of `*/` — or nil.
+    static func rawPathCut(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> Int? {
+        guard bytes.contains(UInt8(ascii: ";")) || bytes.contains(UInt8(ascii: "*")) else { return nil }
+        var i = value.startIndex
+        while i < value.endIndex {
+            let byte = value[i]
+            if byte == UInt8(ascii: ";") { return i }
+            if i + 1 < value.endIndex,
+                (byte == UInt8(ascii: "/") && value[i + 1] == UInt8(ascii: "*"))
+                    || (byte == UInt8(ascii: "*") && value[i + 1] == UInt8(ascii: "/"))
+            {
+                return i
+            }
+            i += 1
+        }
+        return nil
     }
 
     // MARK: - Judgement
