@@ -76,6 +76,119 @@ public struct CRLFDetector: Detector {
         return digit || innerDot
     }
 
+    /// Log levels a forged line names (`INFO`, `[WARN]`, `ERROR:`), lowercased.
+    static let logLevels: Set<String> = [
+        "info", "warn", "warning", "error", "debug", "trace", "fatal", "critical", "notice", "alert", "severe",
+    ]
+
+    /// Whether `line` starts like a line of a log: a timestamp (`2026-11-21`, `2026/11/21`,
+    /// `21/Nov/2026`, then `12:00:00`), perhaps in brackets, then a level word (`INFO`, `[ERROR]`) and
+    /// text — 0.8; a level word alone in capitals with a bracket or colon (`[INFO] …`, `WARN: …`) —
+    /// 0.8; a date and a time followed by words — 0.7. Nil otherwise (`2026 was a good year`,
+    /// `Info: see the FAQ`).
+    static func forgedLogLine(_ line: ArraySlice<UInt8>) -> Double? {
+        var k = LineBreaks.skipSpace(line, line.startIndex)
+        let end = line.endIndex
+        func digits(_ at: Int, _ n: Int) -> Bool {
+            guard at + n <= end else { return false }
+            return line[at..<(at + n)].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        }
+        func isLetter(_ b: UInt8) -> Bool { b | 0x20 >= 0x61 && b | 0x20 <= 0x7A }
+        var bracket = false
+        if k < end, line[k] == UInt8(ascii: "[") {
+            bracket = true
+            k += 1
+        }
+        var date = false
+        var time = false
+        if digits(k, 4), k + 10 <= end, line[k + 4] == UInt8(ascii: "-") || line[k + 4] == UInt8(ascii: "/"),
+            digits(k + 5, 2), line[k + 7] == line[k + 4], digits(k + 8, 2)
+        {
+            date = true  // 2026-11-21, 2026/11/21
+            k += 10
+        } else if digits(k, 2), k + 11 <= end, line[k + 2] == UInt8(ascii: "/"), isLetter(line[k + 3]),
+            isLetter(line[k + 4]), isLetter(line[k + 5]), line[k + 6] == UInt8(ascii: "/"), digits(k + 7, 4)
+        {
+            date = true  // 21/Nov/2026 (common log format)
+            k += 11
+        }
+        if date, k < end, line[k] == 0x20 || line[k] == UInt8(ascii: "T") || line[k] == UInt8(ascii: ":") { k += 1 }
+        if digits(k, 2), k + 5 <= end, line[k + 2] == UInt8(ascii: ":"), digits(k + 3, 2) {
+            time = true
+            k += 5
+            if k + 3 <= end, line[k] == UInt8(ascii: ":"), digits(k + 1, 2) { k += 3 }
+            // Fractions and zones: `.123`, `,123`, `Z`, `+01:00`.
+            while k < end, k - line.startIndex < 48,
+                (line[k] >= 0x30 && line[k] <= 0x39) || line[k] == UInt8(ascii: ".") || line[k] == UInt8(ascii: ",")
+                    || line[k] == UInt8(ascii: "Z") || line[k] == UInt8(ascii: "+") || line[k] == UInt8(ascii: ":")
+            {
+                k += 1
+            }
+            // A numeric zone after a space: `10:11:12 +0000`.
+            if k + 5 < end, line[k] == 0x20, line[k + 1] == UInt8(ascii: "+") || line[k + 1] == UInt8(ascii: "-"),
+                digits(k + 2, 4)
+            {
+                k += 6
+            }
+        }
+        let stamp = date && time
+        if date || time {
+            // The level may have brackets of its own: `[2026-11-21 12:00:00] [ERROR] …`.
+            if bracket, k < end, line[k] == UInt8(ascii: "]") { k += 1 }
+            k = LineBreaks.skipSpace(line, k)
+            bracket = false
+            if k < end, line[k] == UInt8(ascii: "[") {
+                bracket = true
+                k += 1
+            }
+        }
+        var e = k
+        while e < end, e - k < 9, isLetter(line[e]) { e += 1 }
+        var level = false
+        var capitals = true
+        if e > k, e - k <= 8 {
+            var name = ""
+            for b in line[k..<e] {
+                if b >= 0x61 { capitals = false }
+                name.append(Character(Unicode.Scalar(Bytes.lower(b))))
+            }
+            level = logLevels.contains(name)
+        }
+        if level {
+            var after = e
+            var marked = false
+            if bracket, after < end, line[after] == UInt8(ascii: "]") {
+                after += 1
+                marked = true
+            }
+            if after < end, line[after] == UInt8(ascii: ":") {
+                after += 1
+                marked = true
+            }
+            let text = LineBreaks.skipSpace(line, after)
+            let followed = text < end && isLetter(line[text]) && (text > after || marked)
+            if followed, date || time || (capitals && marked) { return 0.8 }
+        }
+        // A date and a time then words: `2026-11-21 12:00:00 User admin logged in`.
+        if stamp {
+            let text = LineBreaks.skipSpace(line, k)
+            var words = 0
+            var i = text
+            var inWord = false
+            while i < end, i - text < 64, line[i] != 0x0A, line[i] != 0x0D {
+                if isLetter(line[i]) {
+                    if !inWord { words += 1 }
+                    inWord = true
+                } else if line[i] == 0x20 {
+                    inWord = false
+                }
+                i += 1
+            }
+            if words >= 2 { return 0.7 }
+        }
+        return nil
+    }
+
     /// The pre-filter on the bytes present in the value: a line break's lead byte.
     static func mayMatch(_ bytes: ByteSet, count: Int) -> Bool { bytes.intersects(LineBreaks.leadBytes) }
 
@@ -118,6 +231,14 @@ public struct CRLFDetector: Detector {
                         NetFinding(0.95, "crlf.response_splitting", b.start..<min(value.endIndex, b.next + 40)))
                     continue
                 }
+            }
+            // A forged log line right after an id (`guest\n2026-11-21 12:00:00 INFO admin logged in`):
+            // a logger writing the value on one line gets a second line of the attacker's.
+            if b.start == breaks[0].start, prefixSpaces == 0, prefix.count <= 128,
+                let strength = Self.forgedLogLine(line)
+            {
+                let confidence = b.encoded ? min(0.95, strength + 0.05) : strength
+                best.consider(NetFinding(confidence, "crlf.log_forging", b.start..<min(value.endIndex, b.next + 40)))
             }
             if let (nameRange, colon) = LineBreaks.headerName(value, at: b.next) {
                 nameBuffer.removeAll(keepingCapacity: true)

@@ -52,7 +52,7 @@ enum LineBreaks {
                 if c == UInt8(ascii: "a") { return (j + 5 - i, true, true) }
                 if c == UInt8(ascii: "d") { return (j + 5 - i, true, false) }
             }
-            return nil
+            return nested(v, at: i)
         }
         if byte == 0xE5, i + 2 < v.endIndex, v[i + 1] == 0x98, v[i + 2] == 0x8A || v[i + 2] == 0x8D {
             return (3, true, v[i + 2] == 0x8A)
@@ -61,6 +61,28 @@ enum LineBreaks {
             return (2, true, v[i + 1] == 0x8A)
         }
         return nil
+    }
+
+    /// `%%0a0a` (a break nested in another's encoding), as written or once decoded (`%` LF `0a`):
+    /// `%`, a raw or `%0a`/`%0d` break, then the hex digits `0a`/`0d`. A filter that strips (or a
+    /// decoder that decodes) the inner break leaves `%0a`, which the next decoding turns into the
+    /// break; read as one encoded break whether or not the inner one was decoded already.
+    static func nested(_ v: ArraySlice<UInt8>, at i: Int) -> (length: Int, encoded: Bool, lf: Bool)? {
+        var j = i + 1
+        guard j < v.endIndex else { return nil }
+        if v[j] == 0x0A || v[j] == 0x0D {
+            j += 1
+        } else if j + 2 < v.endIndex, v[j] == UInt8(ascii: "%"), v[j + 1] == UInt8(ascii: "0"),
+            v[j + 2] | 0x20 == UInt8(ascii: "a") || v[j + 2] | 0x20 == UInt8(ascii: "d")
+        {
+            j += 3
+        } else {
+            return nil
+        }
+        guard j + 1 < v.endIndex, v[j] == UInt8(ascii: "0") else { return nil }
+        let c = v[j + 1] | 0x20
+        guard c == UInt8(ascii: "a") || c == UInt8(ascii: "d") else { return nil }
+        return (j + 2 - i, true, c == UInt8(ascii: "a"))
     }
 
     /// Up to `limit` break runs in the value.

@@ -247,7 +247,19 @@ public struct RCEDetector: Detector {
             entry = ShellVocabulary.globMatch(name)
             viaGlob = entry != nil
         }
-        guard let entry else { return }
+        guard let entry else {
+            // cmd's `set` (it lists the environment) is an ordinary word and stays out of the
+            // vocabulary; only the probe's own shape counts: between two identical separators with
+            // nothing before or after (`&set&`, `|set|`), as `;read;` is for `read`.
+            if position == .separator || position == .pipe, dir.isEmpty, !command.evasion, command.end < end,
+                name.count == 3, ExecBytes.matches(name, at: name.startIndex, "set"),
+                enclosedProbe(value, separatorAt: index - 1, commandEnd: command.end, terminator: value[command.end])
+                    == true
+            {
+                best.consider(0.88 * 0.75, "rce.chained_command", (index - 1)..<(command.end + 1))
+            }
+            return
+        }
         let binDir = ShellReader.isBinDirectory(dir)
         if !dir.isEmpty, !binDir, !command.glob { return }  // `docs/cat` is a file, not a command
         // Arguments up to the end of this command.

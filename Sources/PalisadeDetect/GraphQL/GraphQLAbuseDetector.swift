@@ -135,6 +135,16 @@ public struct GraphQLAbuseDetector: RequestDetector {
                         evidence: evidence, rule: rule))
             }
         }
+        // Credential guessing: one password/PIN/OTP argument given many values in one request.
+        if let guesses = Self.credentialGuesses(request), guesses.count > limits.mutationRepeats {
+            hits.append(
+                Hit(
+                    attackClass: .graphqlAbuse, point: guesses.point,
+                    confidence: Self.confidence(guesses.count, over: limits.mutationRepeats),
+                    evidence:
+                        "\(guesses.count) values of credential argument \(guesses.argument) (limit \(limits.mutationRepeats))",
+                    rule: "graphql_abuse.credential_guessing"))
+        }
         // Batching across documents: a JSON array of operations.
         if documents > 1, operations > limits.operations {
             hits.append(
@@ -145,4 +155,102 @@ public struct GraphQLAbuseDetector: RequestDetector {
                     rule: "graphql_abuse.batch"))
         }
     }
+
+    // MARK: credential guessing
+
+    /// Credential arguments of one field path (`.login(password)`, `.verify(input).otpCode`) and the
+    /// number of distinct values the request gives the most guessed of them: a client sends one
+    /// password or code per request, a brute force aliases the login (or OTP, PIN) check many times
+    /// in one document (`a1: login(pass:"…") a2: login(pass:"…") …`, as a query as well as a
+    /// mutation) or repeats it over a batch of documents. Nil when no credential argument is given
+    /// twice.
+    static func credentialGuesses(_ request: RequestContext) -> (count: Int, point: Int32, argument: String)? {
+        let decoded = request.decoded
+        var documents: [Int32] = []
+        for annotation in decoded.annotations where annotation.code == .graphqlBatch && documents.count < 64 {
+            documents.append(annotation.point)
+        }
+        guard !documents.isEmpty else { return nil }
+        // (path hash, value hash, point) of every credential argument value, at most `maxValues`.
+        var seen: [(path: UInt64, value: UInt64, point: Int32)] = []
+        for index in decoded.points.indices where seen.count < Self.maxValues {
+            guard documents.contains(decoded.points[index].parent), !decoded.points[index].isContainer else {
+                continue
+            }
+            switch decoded.points[index].kind {
+            case .text, .number: break
+            default: continue
+            }
+            var path: UInt64 = 0
+            let credential = decoded.withSegmentUTF8(of: index) { segment in
+                path = WordHash.of(segment)
+                return isCredentialArgument(segment)
+            }
+            guard credential else { continue }
+            seen.append((path, WordHash.of(decoded.points[index].value), Int32(index)))
+        }
+        guard seen.count > 1 else { return nil }
+        seen.sort { $0.path != $1.path ? $0.path < $1.path : $0.value < $1.value }
+        var best: (count: Int, point: Int32) = (0, -1)
+        var start = 0
+        while start < seen.count {
+            var end = start
+            var distinct = 0
+            while end < seen.count, seen[end].path == seen[start].path {
+                if end == start || seen[end].value != seen[end - 1].value { distinct += 1 }
+                end += 1
+            }
+            if distinct > best.count { best = (distinct, seen[start].point) }
+            start = end
+        }
+        guard best.count > 1 else { return nil }
+        var name = ""
+        _ = decoded.withSegmentUTF8(of: Int(best.point)) { segment in
+            name = String(decoding: lastName(segment), as: UTF8.self)
+            return true
+        }
+        return (best.count, best.point, name)
+    }
+
+    /// Credential values read per request, at most.
+    static let maxValues = 4096
+
+    /// The last name of an argument path: `.login(pass)` → `pass`, `.verify(input).otpCode` → `otpCode`.
+    static func lastName(_ segment: UnsafeBufferPointer<UInt8>) -> ArraySlice<UInt8> {
+        var end = segment.endIndex
+        if end > segment.startIndex, segment[end - 1] == UInt8(ascii: ")") { end -= 1 }
+        var start = end
+        while start > segment.startIndex, ByteFind.isIdentifier(segment[start - 1]) { start -= 1 }
+        return Array(segment[start..<end])[...]
+    }
+
+    /// Whether the last name of an argument path names a secret a brute force guesses: a camelCase
+    /// or snake_case word `password`, `passwd`, `pass`, `pwd`, `passcode`, `passphrase`, `pin`, `otp`,
+    /// `totp`, `mfa` (`newPassword`, `otp_code`, `pin`). Not `code` or `key` (country codes and
+    /// translation keys are aliased by the dozen) nor `token` (pagination cursors).
+    static func isCredentialArgument(_ segment: UnsafeBufferPointer<UInt8>) -> Bool {
+        let name = lastName(segment)
+        guard !name.isEmpty, name.count <= 64 else { return false }
+        var wordStart = name.startIndex
+        var index = name.startIndex
+        while index <= name.endIndex {
+            let boundary =
+                index == name.endIndex || name[index] == UInt8(ascii: "_")
+                || (index > wordStart && name[index] >= 0x41 && name[index] <= 0x5A
+                    && !(name[index - 1] >= 0x41 && name[index - 1] <= 0x5A))
+            if boundary {
+                if index > wordStart, credentialWords.contains(WordHash.of(name[wordStart..<index])) {
+                    return true
+                }
+                wordStart = index == name.endIndex || name[index] != UInt8(ascii: "_") ? index : index + 1
+            }
+            index += 1
+        }
+        return false
+    }
+
+    static let credentialWords: Set<UInt64> = Set(
+        ["password", "passwd", "pass", "pwd", "passcode", "passphrase", "pin", "otp", "totp", "mfa"].map {
+            WordHash.of($0)
+        })
 }

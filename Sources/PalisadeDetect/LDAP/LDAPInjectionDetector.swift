@@ -44,6 +44,9 @@ public struct LDAPInjectionDetector: Detector {
         var absolute = false  // (&) / (|)
         var compound = false  // (&(…)(…)) / (|…) / (!…)
         var valid = true
+        /// An assertion on a bare number (`(1=0)`, `(|(1=1)`): no attribute or OID (an OID has
+        /// dots), only the injection idiom that makes a branch always false or true.
+        var numeric = false
     }
 
     /// Parses one filter item starting at the `(` at `i`.
@@ -67,6 +70,7 @@ public struct LDAPInjectionDetector: Detector {
                 out.wildcard = out.wildcard || sub.wildcard
                 out.presence = out.presence || sub.presence
                 out.absolute = out.absolute || sub.absolute
+                out.numeric = out.numeric || sub.numeric
                 k = sub.end
                 count += 1
                 if !sub.valid { break }
@@ -104,7 +108,9 @@ public struct LDAPInjectionDetector: Detector {
         for b in v[attrRange] where b != UInt8(ascii: ";") { name.append(Bytes.lower(b)) }
         let known = knownAttributes.contains(String(decoding: name, as: UTF8.self))
         let closed = e < v.endIndex && v[e] == UInt8(ascii: ")")
-        return Item(end: closed ? e + 1 : e, known: known, wildcard: wildcard, presence: wildcard && e == op + 2)
+        var item = Item(end: closed ? e + 1 : e, known: known, wildcard: wildcard, presence: wildcard && e == op + 2)
+        item.numeric = k - j <= 3 && v[attrRange].allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && op == k
+        return item
     }
 
     public static func analyze(_ value: ArraySlice<UInt8>, fieldName: String?) -> NetFinding? {
@@ -182,6 +188,7 @@ public struct LDAPInjectionDetector: Detector {
                         if prefix.allSatisfy({ $0 == UInt8(ascii: "*") || $0 == 0x20 }) {
                             confidence = min(1, confidence + 0.05)
                         }
+                        if first.numeric { confidence = max(confidence, 0.88) }
                         if !first.valid { confidence -= 0.1 }
                         best.consider(
                             NetFinding(confidence, "ldapi.filter_breakout", i..<min(value.endIndex, first.end + 16)))
@@ -215,6 +222,9 @@ public struct LDAPInjectionDetector: Detector {
             var c = whole.presence || whole.absolute ? 0.75 : (whole.negation ? 0.65 : (whole.known ? 0.5 : 0.4))
             if starPrefix { c = whole.presence || whole.absolute || whole.known ? 0.85 : max(c, 0.6) }
             if filterField { c *= 0.6 }
+            // `(&(uid=admin)(!(&(1=0)(userPassword=x))))`: a bare-number branch is no filter a
+            // client writes, in a filter field as anywhere.
+            if whole.numeric { c = max(c, 0.8) }
             best.consider(NetFinding(c, "ldapi.compound_filter", trimmed.startIndex..<min(value.endIndex, whole.end)))
         }
         if spaces >= 3 { best.confidence *= 0.6 }

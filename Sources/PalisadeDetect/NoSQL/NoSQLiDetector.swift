@@ -202,7 +202,7 @@ public struct NoSQLiDetector: RequestDetector {
 
     // MARK: text
 
-    /// Bytes one of which every JavaScript reading needs (`(`, `$` or `=`).
+    /// Bytes one of which every JavaScript reading but `jsReturn` needs (`(`, `$` or `=`).
     static let textBytes = ByteSet("($=")
 
     static func judgeText(_ value: ArraySlice<UInt8>, index: Int, decoded: DecodedRequest) -> Hit? {
@@ -224,7 +224,7 @@ public struct NoSQLiDetector: RequestDetector {
                     rule: "nosqli.where_body")
             }
         }
-        guard value.count >= 6, bytes.intersects(textBytes) else { return nil }
+        guard value.count >= 6, bytes.intersects(textBytes) || bytes.holds(Gate.jsReturn) else { return nil }
         let found: (Range<Int>, Double, String)?
         // Each reading runs only when the value holds the bytes it needs (`Gate`).
         if bytes.holds(Gate.this), let range = thisComparison(value) {
@@ -239,6 +239,8 @@ public struct NoSQLiDetector: RequestDetector {
             found = (range, 0.65, "nosqli.operator_literal")
         } else if bytes.intersects(Gate.quotes), bytes.intersects(Gate.breaks), let range = quoteBreakout(value) {
             found = (range, 0.7, "nosqli.js_breakout")
+        } else if bytes.holds(Gate.jsReturn), let range = jsReturn(value) {
+            found = (range, 0.7, "nosqli.js_return")
         } else {
             found = nil
         }
@@ -256,6 +258,7 @@ public struct NoSQLiDetector: RequestDetector {
     enum Gate {
         static let this = ByteSet("this."), sleep = ByteSet("sleep("), shell = ByteSet("db.")
         static let literalBefore = ByteSet("{,"), quotes = ByteSet("'\""), breaks = ByteSet(";|&")
+        static let jsReturn = ByteSet("return;")
     }
 
     static func hit(
@@ -348,6 +351,43 @@ public struct NoSQLiDetector: RequestDetector {
             }
         }
         return nil
+    }
+
+    /// A value that ends the application's JavaScript expression and returns true: one token (a
+    /// number, an id, a closing quote), `;`, then `return` and a truthy literal (`true`, `1`, `!0`),
+    /// a comparison (`1==1`) or the queried document (`this.isAdmin`), then the end of the value,
+    /// `;`, `//` or `}` — `1; return true` in an id that a `$where` string concatenates
+    /// (`this.id == 1; return true`). Prose (`Step 1; return the form`) returns no literal.
+    static func jsReturn(_ value: ArraySlice<UInt8>) -> Range<Int>? {
+        guard value.count <= 256, let semicolon = value.firstIndex(of: UInt8(ascii: ";")) else { return nil }
+        let head = Bytes.trimmed(value[value.startIndex..<semicolon])
+        guard !head.isEmpty, head.count <= 64, !head.contains(0x20) else { return nil }
+        var k = semicolon + 1
+        while k < value.endIndex, value[k] == 0x20 { k += 1 }
+        guard Bytes.hasPrefixIgnoringCase(value[k...], "return"), k + 6 < value.endIndex else { return nil }
+        k += 6
+        guard value[k] == 0x20 || value[k] == UInt8(ascii: "(") || value[k] == UInt8(ascii: "!") else { return nil }
+        while k < value.endIndex, value[k] == 0x20 { k += 1 }
+        // The expression: up to `;`, `//`, `}` or the end.
+        var e = k
+        while e < value.endIndex, value[e] != UInt8(ascii: ";"), value[e] != UInt8(ascii: "}"),
+            !(value[e] == UInt8(ascii: "/") && e + 1 < value.endIndex && value[e + 1] == UInt8(ascii: "/"))
+        {
+            e += 1
+        }
+        let expression = Bytes.trimmed(value[k..<e])
+        guard !expression.isEmpty, expression.count <= 40 else { return nil }
+        var literal = false
+        for truthy: StaticString in ["true", "1", "!0", "!!1", "!false", "(true)", "(1)"]
+        where expression.count == truthy.utf8CodeUnitCount && Bytes.hasPrefixIgnoringCase(expression, truthy) {
+            literal = true
+        }
+        let document = Bytes.hasPrefixIgnoringCase(expression, "this.")
+        let comparison =
+            !expression.contains(0x20)
+            && (ByteFind.contains("==", in: expression) || ByteFind.contains("!=", in: expression))
+        guard literal || document || comparison else { return nil }
+        return value.startIndex..<e
     }
 
     /// `db.<collection>.<method>(` or `db.getCollection(`: Mongo shell statements.
