@@ -12,29 +12,32 @@ public struct DecoderRegistry: Sendable {
     private(set) var snifferIDs: [UInt16] = []
     /// `byName` with each decoder's interned name: what the engine looks declared decoders up in.
     private(set) var entries: [String: (decoder: any ValueDecoder, id: UInt16)] = [:]
-    /// `sniffers`, `snifferIDs` and `sniffIndex` in one immutable object, rebuilt at registration:
-    /// what the engine sniffs with (reading them from this struct copied it, a retain and release
-    /// per array, for every value sniffed).
-    private(set) var sniffTable = SniffTable(sniffers: [], ids: [], index: SniffIndex())
+    /// `sniffers`, `snifferIDs`, `sniffIndex` and the entries of the standard decoder names in one
+    /// immutable object, rebuilt at registration: what the engine decodes with (reading them from
+    /// this struct copied it, a retain and release per array, for every value sniffed; looking a
+    /// declared decoder up in `entries` hashed its name).
+    private(set) var table = DecoderTable(sniffers: [], ids: [], index: SniffIndex(), entries: [:])
 
     public init() {}
 
     public mutating func register(_ decoder: any ValueDecoder, sniff: Bool) {
         byName[decoder.name] = decoder
         entries[decoder.name] = (decoder, DecoderName.id(for: decoder.name))
+        defer { table = DecoderTable(sniffers: sniffers, ids: snifferIDs, index: sniffIndex, entries: entries) }
         if sniff {
             sniffers.append(decoder)
             snifferIDs.append(DecoderName.id(for: decoder.name))
             sniffGates.append(decoder.sniffGate)
             sniffIndex.add(decoder.sniffGate, position: sniffers.count - 1)
-            sniffTable = SniffTable(sniffers: sniffers, ids: snifferIDs, index: sniffIndex)
         }
     }
 
     public func decoder(named name: String) -> (any ValueDecoder)? { byName[name] }
 
     /// A decoder by name with its interned name (`DecoderName`).
-    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? { entries[name] }
+    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
+        table.standardEntry(named: name) ?? entries[name]
+    }
 
     /// Every decoder Palisade ships. Sniff order: cheap, specific formats first; Base64 late
     /// because many plain words are valid Base64; entity and escape decoding last.
@@ -124,10 +127,11 @@ struct SniffIndex: Sendable {
     }
 }
 
-/// The registry's sniffers, their interned names and their gates' masks in memory owned by one
-/// object that never changes: the engine reads them in place for every value it sniffs, without
-/// the retains and releases that copying arrays out of a struct costs.
-final class SniffTable: @unchecked Sendable {
+/// The registry's sniffers, their interned names, their gates' masks and the decoders registered
+/// under the standard names, in memory owned by one object that never changes: the engine reads
+/// them in place for every value, without the retains and releases that copying arrays out of a
+/// struct costs, and without hashing a decoder's name to find it.
+final class DecoderTable: @unchecked Sendable {
     // @unchecked: everything below is written in `init` only and read-only afterwards.
     let count: Int
     /// `count` sniffers, in sniff order.
@@ -140,8 +144,13 @@ final class SniffTable: @unchecked Sendable {
     private let flags: UnsafeMutablePointer<UInt8>
     private let requiredCount: Int
     private let nonSpaceGated: UInt64
+    /// Index `i`: the entry registered under `DecoderName.standard[i]`, if any.
+    private let standard: [(decoder: any ValueDecoder, id: UInt16)?]
 
-    init(sniffers: [any ValueDecoder], ids: [UInt16], index: SniffIndex) {
+    init(
+        sniffers: [any ValueDecoder], ids: [UInt16], index: SniffIndex,
+        entries: [String: (decoder: any ValueDecoder, id: UInt16)]
+    ) {
         precondition(sniffers.count == ids.count, "one id per sniffer")
         count = sniffers.count
         self.sniffers = .allocate(capacity: max(count, 1))
@@ -157,6 +166,15 @@ final class SniffTable: @unchecked Sendable {
         flags = .allocate(capacity: 256)
         flags.initialize(from: index.flags, count: 256)
         nonSpaceGated = index.nonSpaceGated
+        standard = DecoderName.standard.map { entries[$0] }
+    }
+
+    /// The entry registered under a standard decoder name; nil for any other name (looked up
+    /// in `DecoderRegistry.entries` then) and for a standard name nothing is registered under.
+    @inline(__always)
+    func standardEntry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
+        guard let index = DecoderName.standard.firstIndex(of: name) else { return nil }
+        return standard[index]
     }
 
     deinit {

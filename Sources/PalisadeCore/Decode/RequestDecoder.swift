@@ -148,8 +148,8 @@ enum Rendering {
 private struct Run {
     let decoder: RequestDecoder
     let deadline: ContinuousClock.Instant
-    /// `decoder.registry.sniffTable`, held once per request.
-    let sniffTable: SniffTable
+    /// `decoder.registry.table`, held once per request.
+    let table: DecoderTable
     var budget: DecodeBudget
     var result = DecodedRequest()
     var extraHits: Set<LimitKind> = []
@@ -164,7 +164,7 @@ private struct Run {
     init(decoder: RequestDecoder, start: ContinuousClock.Instant) {
         self.decoder = decoder
         self.budget = DecodeBudget(limits: decoder.limits)
-        self.sniffTable = decoder.registry.sniffTable
+        self.table = decoder.registry.table
         self.deadline = start.advanced(by: .microseconds(decoder.limits.timeBudgetMicros))
         // Typical requests have 10–200 points: start there instead of growing each array 5–6 times.
         let capacity = min(64, decoder.limits.maxPoints)
@@ -261,7 +261,8 @@ private struct Run {
 
     /// Applies a transformation decoder to a point right away; returns the child's index.
     mutating func applyDeclared(_ name: String, rendering: Rendering, to index: Int, transformOnly: Bool) -> Int? {
-        guard let (valueDecoder, decoderID) = decoder.registry.entry(named: name) else { return nil }
+        guard let (valueDecoder, decoderID) = table.standardEntry(named: name) ?? decoder.registry.entry(named: name)
+        else { return nil }
         var context = contexts[index]
         context.declared = true
         let input = result.points[index].value[...]
@@ -307,7 +308,8 @@ private struct Run {
 
     /// Decodes a point with a named decoder; false if it did not apply.
     mutating func expand(_ index: Int, with name: String, rendering: Rendering) -> Bool {
-        guard let (valueDecoder, decoderID) = decoder.registry.entry(named: name) else { return false }
+        guard let (valueDecoder, decoderID) = table.standardEntry(named: name) ?? decoder.registry.entry(named: name)
+        else { return false }
         // Field by field: a copy of the point would retain its strings and value.
         let depth = result.points[index].depth
         if Int(depth) >= limits.maxDepth {
@@ -328,7 +330,6 @@ private struct Run {
     mutating func sniff(_ index: Int) {
         // The gates first, before anything is copied: most values are plain words no sniffer
         // takes, and calling through the existential for each of them costs more than the gates.
-        let table = sniffTable
         let admitted = result.points[index].value.withUnsafeBufferPointer { table.admitted($0) }
         let count = table.count
         if admitted == 0, count <= 64 { return }
