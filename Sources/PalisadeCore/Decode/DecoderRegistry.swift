@@ -12,12 +12,18 @@ public struct DecoderRegistry: Sendable {
     private(set) var snifferIDs: [UInt16] = []
     /// `byName` with each decoder's interned name: what the engine looks declared decoders up in.
     private(set) var entries: [String: (decoder: any ValueDecoder, id: UInt16)] = [:]
+    /// `sniffers`, `snifferIDs`, `sniffIndex` and the entries of the standard decoder names in one
+    /// immutable object, rebuilt at registration: what the engine decodes with (reading them from
+    /// this struct copied it, a retain and release per array, for every value sniffed; looking a
+    /// declared decoder up in `entries` hashed its name).
+    private(set) var table = DecoderTable(sniffers: [], ids: [], index: SniffIndex(), entries: [:])
 
     public init() {}
 
     public mutating func register(_ decoder: any ValueDecoder, sniff: Bool) {
         byName[decoder.name] = decoder
         entries[decoder.name] = (decoder, DecoderName.id(for: decoder.name))
+        defer { table = DecoderTable(sniffers: sniffers, ids: snifferIDs, index: sniffIndex, entries: entries) }
         if sniff {
             sniffers.append(decoder)
             snifferIDs.append(DecoderName.id(for: decoder.name))
@@ -29,7 +35,9 @@ public struct DecoderRegistry: Sendable {
     public func decoder(named name: String) -> (any ValueDecoder)? { byName[name] }
 
     /// A decoder by name with its interned name (`DecoderName`).
-    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? { entries[name] }
+    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
+        table.standardEntry(named: name) ?? entries[name]
+    }
 
     /// Every decoder Palisade ships. Sniff order: cheap, specific formats first; Base64 late
     /// because many plain words are valid Base64; entity and escape decoding last.
@@ -61,16 +69,16 @@ public struct DecoderRegistry: Sendable {
 /// non-space byte and length, plus the bytes some gates require: one short pass over a value
 /// tells which sniffers may take it. Sniffers past the 64th are always asked.
 struct SniffIndex: Sendable {
-    private var byFirst = [UInt64](repeating: ~0, count: 256)
-    private var byFirstNonSpace = [UInt64](repeating: ~0, count: 256)
+    fileprivate private(set) var byFirst = [UInt64](repeating: ~0, count: 256)
+    fileprivate private(set) var byFirstNonSpace = [UInt64](repeating: ~0, count: 256)
     /// Sniffers whose gate needs a non-space byte (rejected for all-space values).
-    private var nonSpaceGated: UInt64 = 0
+    fileprivate private(set) var nonSpaceGated: UInt64 = 0
     /// Index `min(count, 64)`: the sniffers whose `minCount` the count reaches.
-    private var byCount = [UInt64](repeating: ~0, count: 65)
+    fileprivate private(set) var byCount = [UInt64](repeating: ~0, count: 65)
     /// The byte sets gates require one byte of (a `contains` byte is a set of one; at most 8
     /// distinct sets), by slot: their bit in `flags` is `1 << slot`; who requires them.
-    private var required: [(bytes: ByteSet, mask: UInt64)] = []
-    private var flags = [UInt8](repeating: 0, count: 256)
+    fileprivate private(set) var required: [(bytes: ByteSet, mask: UInt64)] = []
+    fileprivate private(set) var flags = [UInt8](repeating: 0, count: 256)
 
     mutating func add(_ gate: SniffGate, position: Int) {
         guard position < 64 else { return }
@@ -114,6 +122,96 @@ struct SniffIndex: Sendable {
                 for byte in value { seen |= flags[Int(byte)] }
             }
             for (slot, entry) in required.enumerated() where seen & (1 << UInt8(slot)) == 0 { mask &= ~entry.mask }
+        }
+        return mask
+    }
+}
+
+/// The registry's sniffers, their interned names, their gates' masks and the decoders registered
+/// under the standard names, in memory owned by one object that never changes: the engine reads
+/// them in place for every value, without the retains and releases that copying arrays out of a
+/// struct costs, and without hashing a decoder's name to find it.
+final class DecoderTable: @unchecked Sendable {
+    // @unchecked: everything below is written in `init` only and read-only afterwards.
+    let count: Int
+    /// `count` sniffers, in sniff order.
+    private let sniffers: UnsafeMutablePointer<any ValueDecoder>
+    /// Their interned names (`DecoderName`).
+    private let ids: UnsafeMutablePointer<UInt16>
+    /// `SniffIndex`'s tables, flattened: by first byte (256), by first non-space byte (256),
+    /// by `min(count, 64)` (65), then the masks of the required byte sets (`requiredCount`).
+    private let masks: UnsafeMutablePointer<UInt64>
+    private let flags: UnsafeMutablePointer<UInt8>
+    private let requiredCount: Int
+    private let nonSpaceGated: UInt64
+    /// Index `i`: the entry registered under `DecoderName.standard[i]`, if any.
+    private let standard: [(decoder: any ValueDecoder, id: UInt16)?]
+
+    init(
+        sniffers: [any ValueDecoder], ids: [UInt16], index: SniffIndex,
+        entries: [String: (decoder: any ValueDecoder, id: UInt16)]
+    ) {
+        precondition(sniffers.count == ids.count, "one id per sniffer")
+        count = sniffers.count
+        self.sniffers = .allocate(capacity: max(count, 1))
+        self.sniffers.initialize(from: sniffers, count: count)
+        self.ids = .allocate(capacity: max(count, 1))
+        self.ids.initialize(from: ids, count: count)
+        requiredCount = index.required.count
+        masks = .allocate(capacity: 256 + 256 + 65 + requiredCount)
+        masks.initialize(from: index.byFirst, count: 256)
+        (masks + 256).initialize(from: index.byFirstNonSpace, count: 256)
+        (masks + 512).initialize(from: index.byCount, count: 65)
+        (masks + 577).initialize(from: index.required.map(\.mask), count: requiredCount)
+        flags = .allocate(capacity: 256)
+        flags.initialize(from: index.flags, count: 256)
+        nonSpaceGated = index.nonSpaceGated
+        standard = DecoderName.standard.map { entries[$0] }
+    }
+
+    /// The entry registered under a standard decoder name; nil for any other name (looked up
+    /// in `DecoderRegistry.entries` then) and for a standard name nothing is registered under.
+    @inline(__always)
+    func standardEntry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
+        guard let index = DecoderName.standard.firstIndex(of: name) else { return nil }
+        return standard[index]
+    }
+
+    deinit {
+        sniffers.deinitialize(count: count)
+        sniffers.deallocate()
+        ids.deallocate()
+        masks.deallocate()
+        flags.deallocate()
+    }
+
+    /// Sniffer `position`'s interned name.
+    @inline(__always)
+    func id(at position: Int) -> UInt16 { ids[position] }
+
+    /// Sniffer `position`'s `decode`, called in place.
+    @inline(__always)
+    func decode(
+        at position: Int, _ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget
+    ) -> Decoded? {
+        sniffers[position].decode(input, context: context, budget: &budget)
+    }
+
+    /// Sniffer `position` (a copy of the existential: for what a successful decode needs).
+    func sniffer(at position: Int) -> any ValueDecoder { sniffers[position] }
+
+    /// `SniffIndex.admitted`, over the flattened tables.
+    func admitted(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard let first = value.first else { return 0 }
+        let count = value.count
+        var mask = masks[Int(first)] & masks[512 + min(count, 64)]
+        var index = 0
+        while index < count, Bytes.isSpace(value[index]) { index += 1 }
+        mask &= index < count ? masks[256 + Int(value[index])] : ~nonSpaceGated
+        if requiredCount > 0 {
+            var seen: UInt8 = 0
+            for byte in value { seen |= flags[Int(byte)] }
+            for slot in 0..<requiredCount where seen & (1 << UInt8(slot)) == 0 { mask &= ~masks[577 + slot] }
         }
         return mask
     }

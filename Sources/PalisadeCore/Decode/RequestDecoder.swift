@@ -148,6 +148,8 @@ enum Rendering {
 private struct Run {
     let decoder: RequestDecoder
     let deadline: ContinuousClock.Instant
+    /// `decoder.registry.table`, held once per request.
+    let table: DecoderTable
     var budget: DecodeBudget
     var result = DecodedRequest()
     var extraHits: Set<LimitKind> = []
@@ -162,6 +164,7 @@ private struct Run {
     init(decoder: RequestDecoder, start: ContinuousClock.Instant) {
         self.decoder = decoder
         self.budget = DecodeBudget(limits: decoder.limits)
+        self.table = decoder.registry.table
         self.deadline = start.advanced(by: .microseconds(decoder.limits.timeBudgetMicros))
         // Typical requests have 10–200 points: start there instead of growing each array 5–6 times.
         let capacity = min(64, decoder.limits.maxPoints)
@@ -258,7 +261,8 @@ private struct Run {
 
     /// Applies a transformation decoder to a point right away; returns the child's index.
     mutating func applyDeclared(_ name: String, rendering: Rendering, to index: Int, transformOnly: Bool) -> Int? {
-        guard let (valueDecoder, decoderID) = decoder.registry.entry(named: name) else { return nil }
+        guard let (valueDecoder, decoderID) = table.standardEntry(named: name) ?? decoder.registry.entry(named: name)
+        else { return nil }
         var context = contexts[index]
         context.declared = true
         let input = result.points[index].value[...]
@@ -266,7 +270,7 @@ private struct Run {
             decoded.children.count == 1 || !transformOnly
         else { return nil }
         let before = result.points.count
-        attach(decoded, from: valueDecoder, id: decoderID, rendering: rendering, to: index)
+        attach(decoded, isContainer: valueDecoder.isContainer, id: decoderID, rendering: rendering, to: index)
         return result.points.count > before ? before : nil
     }
 
@@ -304,7 +308,8 @@ private struct Run {
 
     /// Decodes a point with a named decoder; false if it did not apply.
     mutating func expand(_ index: Int, with name: String, rendering: Rendering) -> Bool {
-        guard let (valueDecoder, decoderID) = decoder.registry.entry(named: name) else { return false }
+        guard let (valueDecoder, decoderID) = table.standardEntry(named: name) ?? decoder.registry.entry(named: name)
+        else { return false }
         // Field by field: a copy of the point would retain its strings and value.
         let depth = result.points[index].depth
         if Int(depth) >= limits.maxDepth {
@@ -318,26 +323,27 @@ private struct Run {
         guard let decoded = valueDecoder.decode(input, context: context, budget: &budget) else {
             return false
         }
-        attach(decoded, from: valueDecoder, id: decoderID, rendering: rendering, to: index)
+        attach(decoded, isContainer: valueDecoder.isContainer, id: decoderID, rendering: rendering, to: index)
         return true
     }
 
     mutating func sniff(_ index: Int) {
+        // The gates first, before anything is copied: most values are plain words no sniffer
+        // takes, and calling through the existential for each of them costs more than the gates.
+        let admitted = result.points[index].value.withUnsafeBufferPointer { table.admitted($0) }
+        let count = table.count
+        if admitted == 0, count <= 64 { return }
         let depth = result.points[index].depth
         var context = contexts[index]
         context.depth = Int(depth)
         context.declared = false
         let input = result.points[index].value[...]
-        let registry = decoder.registry
-        // Each sniffer's gate first: most values are plain words no sniffer takes, and calling
-        // through the existential for each of them costs more than the gates.
-        let admitted = input.withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
-        for position in registry.sniffers.indices {
+        for position in 0..<count {
             if position < 64, admitted & (1 << UInt64(position)) == 0 { continue }
-            guard let decoded = registry.sniffers[position].decode(input, context: context, budget: &budget) else {
+            guard let decoded = table.decode(at: position, input, context: context, budget: &budget) else {
                 continue
             }
-            let valueDecoder = registry.sniffers[position]
+            let valueDecoder = table.sniffer(at: position)
             if Int(depth) >= limits.maxDepth {
                 budget.hit(.depth)
                 result.annotations.append(
@@ -346,18 +352,21 @@ private struct Run {
                         value: limits.maxDepth))
                 return
             }
-            attach(decoded, from: valueDecoder, id: registry.snifferIDs[position], rendering: .sniffed, to: index)
+            attach(
+                decoded, isContainer: valueDecoder.isContainer, id: table.id(at: position), rendering: .sniffed,
+                to: index)
             return
         }
     }
 
+    /// Appends a decoder's children as points under point `index`. Takes the result over: each
+    /// child's path, value and field name move into its point (iterating the children copied
+    /// them, a retain each, released again with the result).
     mutating func attach(
-        _ decoded: Decoded, from valueDecoder: any ValueDecoder, id decoderID: UInt16, rendering: Rendering,
-        to index: Int
+        _ decoded: consuming Decoded, isContainer: Bool, id decoderID: UInt16, rendering: Rendering, to index: Int
     ) {
         let parentDepth = result.points[index].depth
-        let parentContext = contexts[index]
-        if valueDecoder.isContainer { result.points[index].isContainer = true }
+        if isContainer { result.points[index].isContainer = true }
         for var annotation in decoded.annotations {
             if annotation.point < 0 { annotation.point = Int32(index) }
             result.annotations.append(annotation)
@@ -371,23 +380,40 @@ private struct Run {
         case .sniffed: marker = Point.sniffed
         }
         let depth = parentDepth &+ (rendering == .silent ? 0 : 1)
-        for child in decoded.children {
-            // Plain identifiers as keys cannot carry a payload; do not spend points on them.
-            if child.kind == .key, LocationPath.isBenignIdentifier(child.value) { continue }
-            var context = parentContext
-            context.contentType = child.contentType
-            if let name = child.fieldName {
-                context.fieldName = name
-            } else if !child.path.isEmpty, let name = DecodedRequest.lastKey(in: child.path) {
-                context.fieldName = name
+        let parentSource = contexts[index].source
+        let parentDepthInContext = contexts[index].depth
+        let parentDeclared = contexts[index].declared
+        var children: [Child] = []
+        swap(&children, &decoded.children)
+        let count = children.count
+        children.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for position in 0..<count {
+                // Moved out, an empty child left in its place for the array to release.
+                var child = (base + position).move()
+                (base + position).initialize(to: Child(path: "", value: []))
+                // Plain identifiers as keys cannot carry a payload; do not spend points on them.
+                if child.kind == .key, LocationPath.isBenignIdentifier(child.value) { continue }
+                var fieldName: String? = nil
+                swap(&fieldName, &child.fieldName)
+                if fieldName == nil, !child.path.isEmpty { fieldName = DecodedRequest.lastKey(in: child.path) }
+                if fieldName == nil { fieldName = contexts[index].fieldName }
+                let contentType = child.contentType
+                let childDeclared = contentType.flatMap(RequestDecoder.decoderName(forContentType:))
+                var path = ""
+                swap(&path, &child.path)
+                var value: [UInt8] = []
+                swap(&value, &child.value)
+                let context = DecodeContext(
+                    source: parentSource, contentType: contentType, fieldName: fieldName, depth: parentDepthInContext,
+                    declared: parentDeclared)
+                guard
+                    add(
+                        parent: Int32(index), segment: path, marker: marker, value: value, kind: child.kind,
+                        depth: depth, decoderID: decoderID, context: context,
+                        declared: childDeclared.map { ($0, .declared) }) != nil
+                else { return }
             }
-            let childDeclared = child.contentType.flatMap(RequestDecoder.decoderName(forContentType:))
-            guard
-                add(
-                    parent: Int32(index), segment: child.path, marker: marker, value: child.value, kind: child.kind,
-                    depth: depth,
-                    decoderID: decoderID, context: context, declared: childDeclared.map { ($0, .declared) }) != nil
-            else { return }
         }
     }
 }

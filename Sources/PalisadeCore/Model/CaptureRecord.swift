@@ -87,6 +87,15 @@ public struct CaptureRecord: Sendable, Equatable {
         let x = a.utf8
         let y = b.utf8
         guard x.count == y.count else { return false }
+        // Over contiguous storage when both have it (zipping the UTF-8 views goes byte by byte
+        // through their iterators).
+        let contiguous = x.withContiguousStorageIfAvailable { x in
+            y.withContiguousStorageIfAvailable { y in
+                for index in 0..<x.count where Bytes.lower(x[index]) != Bytes.lower(y[index]) { return false }
+                return true
+            }
+        }
+        if let contiguous, let equal = contiguous { return equal }
         return zip(x, y).allSatisfy { Bytes.lower($0) == Bytes.lower($1) }
     }
 }
