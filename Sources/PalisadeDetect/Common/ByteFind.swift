@@ -107,18 +107,19 @@ struct NeedleSet: Sendable {
     /// needle (ASCII case-insensitively). A cheap test before `candidates`.
     @inline(__always)
     func mayStart(in haystack: ArraySlice<UInt8>, at: Int) -> Bool {
-        let byte = haystack[at]
-        guard at + 1 < haystack.endIndex else { return firstBytes.contains(byte) }
-        let pair = Int(byte) << 8 | Int(haystack[at + 1])
-        return pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
+        at + 1 < haystack.endIndex ? startsPair(haystack[at], haystack[at + 1]) : firstBytes.contains(haystack[at])
     }
 
     /// `mayStart` over a buffer (offsets from 0): no bounds check per byte on the haystack.
     @inline(__always)
     func mayStart(in haystack: UnsafeBufferPointer<UInt8>, at: Int) -> Bool {
-        let byte = haystack[at]
-        guard at + 1 < haystack.count else { return firstBytes.contains(byte) }
-        let pair = Int(byte) << 8 | Int(haystack[at + 1])
+        at + 1 < haystack.count ? startsPair(haystack[at], haystack[at + 1]) : firstBytes.contains(haystack[at])
+    }
+
+    /// Whether `first`, `second` are the first two bytes of some needle (the `pairs` bit).
+    @inline(__always)
+    private func startsPair(_ first: UInt8, _ second: UInt8) -> Bool {
+        let pair = Int(first) << 8 | Int(second)
         return pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
     }
 
