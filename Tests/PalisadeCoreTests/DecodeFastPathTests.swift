@@ -210,12 +210,14 @@ import Testing
     /// demand: every reader must see what a stored, joined segment would have shown.
     @Test func segmentsRenderedOnDemandReadLikeJoinedStrings() {
         let record = CaptureRecord(
-            id: "s", ts: 0, method: "POST", rawPath: "/a/b?q=%2541&x=1",
+            id: "s", ts: 0, method: "POST", rawPath: "/a/b?q=%2541&x=1&__p=1",
             headers: [
                 .init("Content-Type", "application/json"), .init("Cookie", "s=eyJhIjoxfQ; t=x"),
                 .init("X-Data", "{\"$where\":\"1\",\"__proto__\":{\"a\":1}}"),
             ],
-            body: Array(#"{"items":[{"filter":"eyJxIjoiYSJ9"}],"we ird":"v","$gt":"1"}"#.utf8))
+            body: Array(
+                #"{"items":[{"filter":"eyJxIjoiYSJ9"}],"we ird":"v","$gt":"1","constructor":{"prototype":{"b":1}},"__p":2}"#
+                    .utf8))
         let decoded = RequestDecoder().decode(record)
         #expect(decoded.points.count > 10)
         var sniffed = 0
@@ -235,6 +237,7 @@ import Testing
                 #expect(decoded.segment(of: index, contains: byte) == bytes.contains(byte))
             }
             #expect(decoded.withSegmentUTF8(of: index) { Array($0) == bytes })
+            #expect(decoded.segmentHints(of: index) == Self.hints(of: bytes), "hints of \(segment)")
             // The location is the concatenation of the segments from the root.
             var joined = ""
             var current = index
@@ -256,5 +259,42 @@ import Testing
         #expect(point.segment == before)
         point.segment = ".renamed"
         #expect(point.segment == ".renamed" && point.segmentFirstByte == UInt8(ascii: "."))
+        #expect(SegmentHints(rawValue: point.segmentHints) == [])
+        point.segment = ".x.__proto__"
+        #expect(SegmentHints(rawValue: point.segmentHints) == .protoTrigram)
+        let hinted = decoded.points.indices.filter { decoded.segmentHints(of: $0) != [] }.map {
+            decoded.points[$0].segment
+        }
+        #expect(
+            hinted.contains(">json.__proto__.a") && hinted.contains(".json.constructor.prototype.b")
+                && hinted.contains(".json.$gt") && hinted.contains(".json.__p"), "\(hinted)")
+        // `query.__p`'s segment is `.__p`: under 9 bytes, no trigram hint.
+        #expect(decoded.points.contains { $0.segment == ".__p" } && !hinted.contains(".__p"), "\(hinted)")
+    }
+
+    /// `SegmentHints` read across the pieces a segment is made of: a trigram split between the
+    /// decoder's name and the key, or between the marker and the name, is found.
+    @Test func segmentHintsSpanTheDecoderNameAndTheKey() {
+        let cases: [(name: String, key: String)] = [
+            ("xc", "to.prototype"), ("x_", "_proto__.a"), ("abc", "tor"), ("c", "to-long-key"), ("_", "proto__x"),
+            ("json", ".$ne"), ("a$", ".b"), ("json", ".plain-key-name"), ("t", "o"), ("ct", "o"),
+        ]
+        for (name, key) in cases {
+            let id = DecoderName.id(for: name)
+            for marker in [Point.declared, Point.sniffed] {
+                let point = Point(parent: 0, key: key, marker: marker, value: [], kind: .text, depth: 1, decoderID: id)
+                let rendered = Array(point.segment.utf8)
+                #expect(SegmentHints(rawValue: point.segmentHints) == Self.hints(of: rendered), "\(point.segment)")
+            }
+        }
+    }
+
+    /// The plain reading of `SegmentHints` over a rendered segment.
+    static func hints(of bytes: [UInt8]) -> SegmentHints {
+        var hints: SegmentHints = []
+        if bytes.contains(UInt8(ascii: "$")) { hints.insert(.dollar) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if bytes.count >= 9, text.contains("__p") || text.contains("cto") { hints.insert(.protoTrigram) }
+        return hints
     }
 }

@@ -31,9 +31,17 @@ public struct DecodedRequest: Sendable {
     // Segment readers for detectors' pre-filters: they read a point's fields in place (calling a
     // method on `points[i]` copies the point) and do not build the segment string.
 
-    /// Whether point `index`'s segment contains `byte` (`Point.segmentContains`).
+    /// Point `index`'s `SegmentHints`, worked out when the point was made.
+    @inlinable
+    public func segmentHints(of index: Int) -> SegmentHints {
+        SegmentHints(rawValue: points[index].segmentHints)
+    }
+
+    /// Whether point `index`'s segment contains `byte` (`Point.segmentContains`); a `$` is
+    /// answered from the point's `SegmentHints`.
     public func segment(of index: Int, contains byte: UInt8) -> Bool {
         precondition(index >= 0 && index < points.count, "point index out of range")
+        if byte == UInt8(ascii: "$") { return segmentHints(of: index).contains(.dollar) }
         return points.withUnsafeBufferPointer { points in
             let point = points.baseAddress! + index
             return Point.segment(

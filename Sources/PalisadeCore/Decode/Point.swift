@@ -29,6 +29,72 @@ public enum ValueKind: UInt8, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Facts about a point's `segment` that request-level detectors gate on, worked out when the
+/// point is made (`DecodedRequest.segmentHints(of:)`). Each is exact, not a guess.
+public struct SegmentHints: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The segment contains a `$` (a Mongo-style operator key such as `$where` or `[$ne]`).
+    public static let dollar = SegmentHints(rawValue: 1 << 0)
+    /// The segment is at least 9 bytes long and contains `__p` or `cto`: what a `__proto__` or a
+    /// `constructor…prototype` component needs (prototype pollution's pre-filter).
+    public static let protoTrigram = SegmentHints(rawValue: 1 << 1)
+
+    /// Reads a segment's bytes in order, in pieces (the marker, the decoder's name, the key).
+    struct Reader {
+        private var count = 0
+        /// The two bytes before the next one (0 before the segment starts).
+        private var a: UInt8 = 0
+        private var b: UInt8 = 0
+        private var trigram = false
+        private var dollar = false
+
+        mutating func read(_ byte: UInt8) {
+            withUnsafePointer(to: byte) { read(UnsafeBufferPointer(start: $0, count: 1)) }
+        }
+
+        /// Only `$`, `p` and `o` need a look: `__p` and `cto` end in the last two.
+        mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) {
+            let n = bytes.count
+            guard n > 0 else { return }
+            for i in 0..<n {
+                let byte = bytes[i]
+                if byte == UInt8(ascii: "$") {
+                    dollar = true
+                } else if byte == UInt8(ascii: "p") || byte == UInt8(ascii: "o") {
+                    let first = i >= 2 ? bytes[i - 2] : (i == 1 ? b : a)
+                    let second = i >= 1 ? bytes[i - 1] : b
+                    if byte == UInt8(ascii: "p") {
+                        if first == UInt8(ascii: "_"), second == UInt8(ascii: "_") { trigram = true }
+                    } else if first == UInt8(ascii: "c"), second == UInt8(ascii: "t") {
+                        trigram = true
+                    }
+                }
+            }
+            a = n >= 2 ? bytes[n - 2] : b
+            b = bytes[n - 1]
+            count += n
+        }
+
+        /// A string's bytes, from its contiguous storage (iterating `String.UTF8View` byte by byte
+        /// costs several times more).
+        mutating func read(_ text: String) {
+            let done: Void? = text.utf8.withContiguousStorageIfAvailable { read($0) }
+            if done == nil {
+                for byte in text.utf8 { read(byte) }
+            }
+        }
+
+        var hints: SegmentHints {
+            var hints: SegmentHints = []
+            if dollar { hints.insert(.dollar) }
+            if trigram, count >= 9 { hints.insert(.protoTrigram) }
+            return hints
+        }
+    }
+}
+
 /// One node of a decoded request: a value and how it was reached.
 ///
 /// Points form a tree through `parent`; the location of a point is the concatenation of the
@@ -48,6 +114,7 @@ public struct Point: Sendable, Equatable {
         set {
             segmentKey = newValue
             segmentMarker = 0
+            segmentHints = Self.hints(key: newValue, marker: 0, decoderID: decoderID)
         }
     }
     /// `segment` after the decoder's `.name`/`>name` (the decoder's child path: `.q`, `[0]`, ``),
@@ -63,6 +130,10 @@ public struct Point: Sendable, Equatable {
     /// Set when a container decoder (JSON, XML, form, …) parsed this value into children;
     /// the raw text is then structure, not a payload, and most detectors skip it.
     public var isContainer: Bool
+    /// `SegmentHints` of `segment`, raw: worked out once when the point is made, so that
+    /// request-level detectors' pre-filters do not read every point's segment. Stored here, in
+    /// what was padding, so `Point` does not grow.
+    @usableFromInline var segmentHints: UInt8
     /// Name of the decoder whose output this point is (nil for roots).
     public var decoder: String? {
         @inlinable get { DecoderName.name(of: decoderID) }
@@ -70,6 +141,7 @@ public struct Point: Sendable, Equatable {
             // The rendered segment stays what it was.
             if segmentMarker != 0 { segment = segment }
             decoderID = DecoderName.id(for: newValue)
+            segmentHints = Self.hints(key: segmentKey, marker: segmentMarker, decoderID: decoderID)
         }
     }
     /// `decoder` interned (`DecoderName`): a `String?` field here made every point be built in a
@@ -102,6 +174,7 @@ public struct Point: Sendable, Equatable {
         self.depth = depth
         self.isContainer = isContainer
         self.decoderID = decoderID
+        self.segmentHints = Self.hints(key: key, marker: marker, decoderID: decoderID)
     }
 
     /// The first byte of `segment` (`>` for a sniffed decoder's output), without rendering it.
@@ -167,6 +240,18 @@ public struct Point: Sendable, Equatable {
         // Bridged or otherwise non-contiguous strings: render the plain way.
         var segment = marker == 0 ? key : LocationPath.joined(first == UInt8(ascii: ">") ? ">" : ".", name, key)
         return segment.withUTF8(body)
+    }
+
+    /// The `SegmentHints` of the segment made of these parts, in one pass over its bytes (the
+    /// decoder's name, when rendered in front, included) without rendering it.
+    static func hints(key: String, marker: UInt8, decoderID: UInt16) -> UInt8 {
+        var reader = SegmentHints.Reader()
+        if marker != 0 {
+            reader.read(marker == sniffed ? UInt8(ascii: ">") : UInt8(ascii: "."))
+            if let name = DecoderName.name(of: decoderID) { reader.read(name) }
+        }
+        reader.read(key)
+        return reader.hints.rawValue
     }
 
     static func segmentUTF8Count(key: String, marker: UInt8, decoderID: UInt16) -> Int {

@@ -41,7 +41,8 @@ public struct PrototypePollutionDetector: RequestDetector {
         for index in decoded.points.indices where found < Self.maxHits {
             // Field by field: copying the whole point costs retains of its strings.
             // Key components in this point's own segment (its parent's are checked on the parent).
-            if decoded.withSegmentUTF8(of: index, { $0.count >= 9 && Self.mayHoldPath(bytes: $0) }),
+            // `SegmentHints.protoTrigram` is `mayHoldPath(bytes:)` on a segment of 9 bytes or more.
+            if decoded.segmentHints(of: index).contains(.protoTrigram),
                 !flaggedContainers.contains(decoded.points[index].parent),
                 case let segment = Array(decoded.points[index].segment.utf8)[...],
                 let (range, rule) = Self.pathMatch(segment, keyed: true)
