@@ -57,7 +57,15 @@ public struct OutgoingRecord: Sendable, Hashable {
 public struct DeliveryReceipt: Sendable, Hashable {
     public var topic: String
     public var partition: Int32
+    /// Where the record was written; negative (librdkafka's `RD_KAFKA_OFFSET_INVALID`, -1001) when
+    /// the broker acknowledged it as a duplicate of a record it already holds: an idempotent
+    /// producer's retry whose first attempt was written but not acknowledged (Kafka's
+    /// `DUPLICATE_SEQUENCE_NUMBER`). Such a record is delivered, at a position not reported; Kafka's
+    /// Java producer treats the answer the same way.
     public var offset: Int64
+
+    /// Whether the broker reported the record's position (`offset`).
+    public var hasOffset: Bool { offset >= 0 }
 
     public init(topic: String, partition: Int32, offset: Int64) {
         self.topic = topic
