@@ -100,8 +100,12 @@ public struct Analyzer: Sendable {
         var hits: [Hit] = []
         // The value summaries, handed to the request-level detectors after the loop.
         var valueBytes: [ByteSet] = []
+        // What is known of the values for the request-level detectors (`ValueFacts`): worked out
+        // with the standard detectors and remembered with their results.
+        var valueFacts: [ValueFacts] = []
         if !requestDetectors.isEmpty {
             valueBytes = Array(repeating: RequestContext.everyByte, count: decoded.points.count)
+            if standard { valueFacts = Array(repeating: [], count: decoded.points.count) }
         }
         let requestHost = record.host ?? record.header("host")
         for index in decoded.points.indices {
@@ -124,8 +128,9 @@ public struct Analyzer: Sendable {
                     value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
             {
                 switch memo.lookup(probe, value: value, fieldName: fieldName) {
-                case .found(let summary, let known):
+                case .found(let summary, let facts, let known):
                     if !valueBytes.isEmpty { valueBytes[index] = summary }
+                    if !valueFacts.isEmpty { valueFacts[index] = facts }
                     guard !known.isEmpty else { continue }
                     hits += known
                     let context = DetectionContext(
@@ -140,6 +145,11 @@ public struct Analyzer: Sendable {
                 value: value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity,
                 requestHost: requestHost)
             if !valueBytes.isEmpty, let bytes = context.valueBytes { valueBytes[index] = bytes }
+            var facts: ValueFacts = []
+            if !valueFacts.isEmpty, let bytes = context.valueBytes {
+                facts = ValueFacts.of(value, kind: kind, bytes: bytes)
+                valueFacts[index] = facts
+            }
             if standard {
                 Self.detectStandard(value, context, &hits)
             } else {
@@ -148,13 +158,15 @@ public struct Analyzer: Sendable {
             // A redirect field's result also depends on the request's host (off-site targets), which
             // the key does not hold: such values are judged every time.
             if let probe = storeProbe, let memo, let bytes = context.valueBytes, !context.field.net.redirect {
-                memo.store(probe, value: value, fieldName: fieldName, summary: bytes, hits: hits[before...])
+                memo.store(
+                    probe, value: value, fieldName: fieldName, summary: bytes, facts: facts, hits: hits[before...])
             }
             if hits.count > before { Self.place(&hits, from: before, point: index, in: decoded, context: context) }
         }
         if !requestDetectors.isEmpty {
             var request = RequestContext(record: record, decoded: decoded, sensitivity: sensitivity)
             request.valueBytes = valueBytes
+            request.valueFacts = valueFacts
             let before = hits.count
             for detector in requestDetectors { detector.detect(request, hits: &hits) }
             for i in before..<hits.count {

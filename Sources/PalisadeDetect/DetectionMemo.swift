@@ -71,9 +71,12 @@ public final class DetectionMemo: Sendable {
         var value: [UInt8]
         var fieldName: String?
         var summary: ByteSet
+        /// `ValueFacts`, raw.
+        var facts: UInt8
         var hits: [Hit]
 
-        static let empty = Entry(hash: 0, packed: .max, value: [], fieldName: nil, summary: ByteSet(), hits: [])
+        static let empty = Entry(
+            hash: 0, packed: .max, value: [], fieldName: nil, summary: ByteSet(), facts: 0, hits: [])
     }
 
     struct State {
@@ -102,8 +105,8 @@ public final class DetectionMemo: Sendable {
 
     /// What a lookup found.
     enum Lookup {
-        /// The remembered summary and hits.
-        case found(ByteSet, [Hit])
+        /// The remembered summary, facts (`ValueFacts`) and hits.
+        case found(ByteSet, ValueFacts, [Hit])
         /// Not remembered; `store` the detectors' result if `admit` (the value missed before).
         case missed(admit: Bool)
     }
@@ -163,7 +166,9 @@ public final class DetectionMemo: Sendable {
                 guard entry.pointee.hash == probe.hash, entry.pointee.packed == probe.packed,
                     entry.pointee.fieldName == fieldName, Self.equal(entry.pointee.value, value)
                 else { return nil }
-                return .found(entry.pointee.summary, entry.pointee.hits.isEmpty ? [] : entry.pointee.hits)
+                return .found(
+                    entry.pointee.summary, ValueFacts(rawValue: entry.pointee.facts),
+                    entry.pointee.hits.isEmpty ? [] : entry.pointee.hits)
             }
             if let found {
                 state.statistics.hits += 1
@@ -179,11 +184,12 @@ public final class DetectionMemo: Sendable {
     /// Remembers the detectors' result for `value` under `fieldName` (`probe` made from them);
     /// its slot's previous key is forgotten.
     func store(
-        _ probe: Probe, value: ArraySlice<UInt8>, fieldName: String?, summary: ByteSet, hits: ArraySlice<Hit>
+        _ probe: Probe, value: ArraySlice<UInt8>, fieldName: String?, summary: ByteSet, facts: ValueFacts = [],
+        hits: ArraySlice<Hit>
     ) {
         var entry = Entry(
             hash: probe.hash, packed: probe.packed, value: Array(value), fieldName: fieldName, summary: summary,
-            hits: Array(hits))
+            facts: facts.rawValue, hits: Array(hits))
         state.withLock { state in
             let slot = Int(truncatingIfNeeded: probe.hash) & (state.slots.count - 1)
             if state.slots[slot].packed == UInt64.max {

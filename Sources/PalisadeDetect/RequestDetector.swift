@@ -8,6 +8,9 @@ public struct RequestContext: Sendable {
     /// summarized them for the value detectors (`DetectionContext.bytes(of:)`); every byte for the
     /// points it did not judge (containers, numbers…). Empty when the context was made without them.
     var valueBytes: [ByteSet] = []
+    /// Per point of `decoded` (same indices): what the analyzer already knows of the value for the
+    /// request-level detectors (`ValueFacts`); empty, or `[]` for a point, when nothing is known.
+    var valueFacts: [ValueFacts] = []
 
     public init(record: CaptureRecord, decoded: DecodedRequest, sensitivity: Sensitivity) {
         self.record = record
@@ -24,8 +27,31 @@ public struct RequestContext: Sendable {
         return ByteSet(presentIn: decoded.points[index].value[...])
     }
 
+    /// What the analyzer knows of point `index`'s value (`ValueFacts`); `[]` when nothing.
+    @inline(__always)
+    func facts(ofPoint index: Int) -> ValueFacts {
+        index < valueFacts.count ? valueFacts[index] : []
+    }
+
     /// Every byte: the summary of a point the analyzer did not summarize (no gate turns it away).
     static let everyByte = ByteSet(where: { _ in true })
+}
+
+/// What the analyzer found out about a value for the request-level detectors, alongside the value
+/// detectors, and remembers with their results (`DetectionMemo`): readings that are pure functions
+/// of the value's bytes, so that a repeated value does not pay for them in every request.
+struct ValueFacts: OptionSet, Sendable, Hashable {
+    let rawValue: UInt8
+
+    /// NoSQLi's JavaScript readings find nothing in this text value
+    /// (`NoSQLiDetector.javaScriptReading` is nil).
+    static let javaScriptFree = ValueFacts(rawValue: 1 << 0)
+
+    /// The facts of a value of `kind` whose bytes present are `bytes`.
+    static func of(_ value: ArraySlice<UInt8>, kind: ValueKind, bytes: ByteSet) -> ValueFacts {
+        guard kind == .text else { return [] }
+        return NoSQLiDetector.javaScriptReading(value, bytes: bytes) == nil ? .javaScriptFree : []
+    }
 }
 
 /// A detector that judges the request as a whole rather than one value: decoder annotations

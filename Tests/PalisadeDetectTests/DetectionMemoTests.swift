@@ -212,4 +212,36 @@ import Testing
         #expect(verdict.attack)
         #expect(fresh.statistics == DetectionMemo.Statistics())
     }
+
+    /// NoSQLi's JavaScript readings are remembered with the value (`ValueFacts.javaScriptFree`): a
+    /// repeated value with JavaScript in it keeps its hit when it comes from the memo, a plain one
+    /// is marked free of it, and only text values get the fact.
+    @Test func javaScriptFactsAreRememberedWithTheValue() throws {
+        func bytes(_ text: String) -> ArraySlice<UInt8> { Array(text.utf8)[...] }
+        func facts(_ text: String, _ kind: ValueKind = .text) -> ValueFacts {
+            ValueFacts.of(bytes(text), kind: kind, bytes: ByteSet(presentIn: bytes(text)))
+        }
+        #expect(facts("this.password.match(/^a/)") == [])
+        #expect(facts("'; return true; var x='") == [])
+        #expect(facts("'; sleep(5000)") == [])
+        #expect(facts("hello (world) = fine") == .javaScriptFree)
+        #expect(facts("hello (world) = fine", .key) == [])
+
+        let analyzer = Analyzer()
+        let memo = try #require(analyzer.memo)
+        let plain = Analyzer(memoCapacity: 0)
+        for (tag, value) in ["this.password.match(/^a/)", "plain words (and brackets) = ok"].enumerated() {
+            let record = CaptureRecord(
+                id: "js\(tag)", ts: 0, clientIP: "203.0.113.9", method: "POST", host: "api.example.com",
+                rawPath: "/v1/items", headers: [.init("Content-Type", "application/json")],
+                body: Array(#"{"name":"\#(value)"}"#.utf8), status: 200)
+            let expected = plain.analyze(record).verdict.hits.map(\.rule)
+            #expect(expected.contains("nosqli.js_this_field") == (tag == 0))
+            // Judged, stored on the second sighting, then read from the memo.
+            for round in 0..<4 {
+                #expect(analyzer.analyze(record).verdict.hits.map(\.rule) == expected, "\(value) round \(round)")
+            }
+        }
+        #expect(memo.statistics.hits > 0)
+    }
 }

@@ -41,7 +41,7 @@ public struct NoSQLiDetector: RequestDetector {
             case .text:
                 hit = Self.judgeText(
                     decoded.points[index].value[...], bytes: request.bytes(ofPoint: index), index: index,
-                    decoded: decoded)
+                    decoded: decoded, javaScriptFree: request.facts(ofPoint: index).contains(.javaScriptFree))
             default: hit = nil
             }
             if let hit {
@@ -209,8 +209,11 @@ public struct NoSQLiDetector: RequestDetector {
         judgeText(value, bytes: ByteSet(presentIn: value), index: index, decoded: decoded)
     }
 
-    /// `bytes`: the bytes present in `value` (`RequestContext.bytes(ofPoint:)`).
-    static func judgeText(_ value: ArraySlice<UInt8>, bytes: ByteSet, index: Int, decoded: DecodedRequest) -> Hit? {
+    /// `bytes`: the bytes present in `value` (`RequestContext.bytes(ofPoint:)`). `javaScriptFree`:
+    /// `javaScriptReading` is known to find nothing in `value` (`ValueFacts`), so it is not run.
+    static func judgeText(
+        _ value: ArraySlice<UInt8>, bytes: ByteSet, index: Int, decoded: DecodedRequest, javaScriptFree: Bool = false
+    ) -> Hit? {
         // The value of a `$where`/`$function`/`$accumulator` key: only when the segment has a `$`.
         if decoded.segment(of: index, contains: UInt8(ascii: "$")) {
             let location = decoded.location(of: index)
@@ -224,6 +227,21 @@ public struct NoSQLiDetector: RequestDetector {
                     rule: "nosqli.where_body")
             }
         }
+        guard !javaScriptFree, let (range, confidence, rule) = javaScriptReading(value, bytes: bytes) else {
+            return nil
+        }
+        let field = decoded.fieldName(of: index)
+        // Prose about MongoDB (a comment quoting `db.users.find()`) is not an injection: free-text
+        // fields get 0.6 of the confidence, under the default threshold.
+        let factor = FieldProfile.of(field) == .freeText ? 0.6 : 1.0
+        return hit(value, range, confidence * factor, rule, index, field)
+    }
+
+    /// The JavaScript readings of a text value, the first that finds something: the range, the
+    /// confidence before the field's factor, the rule. A pure function of the value's bytes
+    /// (`bytes`: those present in it), so the analyzer remembers when it finds nothing
+    /// (`ValueFacts.javaScriptFree`) with the value's other results.
+    static func javaScriptReading(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> (Range<Int>, Double, String)? {
         guard value.count >= 6, bytes.intersects(textBytes) || bytes.holds(Gate.jsReturn) else { return nil }
         let found: (Range<Int>, Double, String)?
         // Each reading runs only when the value holds the bytes it needs (`Gate`).
@@ -244,12 +262,7 @@ public struct NoSQLiDetector: RequestDetector {
         } else {
             found = nil
         }
-        guard let (range, confidence, rule) = found else { return nil }
-        let field = decoded.fieldName(of: index)
-        // Prose about MongoDB (a comment quoting `db.users.find()`) is not an injection: free-text
-        // fields get 0.6 of the confidence, under the default threshold.
-        let factor = FieldProfile.of(field) == .freeText ? 0.6 : 1.0
-        return hit(value, range, confidence * factor, rule, index, field)
+        return found
     }
 
     /// The bytes each JavaScript reading needs (necessary conditions, case-sensitive like the
