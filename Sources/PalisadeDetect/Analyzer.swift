@@ -104,8 +104,8 @@ public struct Analyzer: Sendable {
         // with the standard detectors and remembered with their results.
         var valueFacts: [ValueFacts] = []
         if !requestDetectors.isEmpty {
-            valueBytes = Array(repeating: RequestContext.everyByte, count: decoded.points.count)
-            if standard { valueFacts = Array(repeating: [], count: decoded.points.count) }
+            valueBytes = Array(filling: RequestContext.everyByte, count: decoded.points.count)
+            if standard { valueFacts = Array(filling: [], count: decoded.points.count) }
         }
         let requestHost = record.host ?? record.header("host")
         for index in decoded.points.indices {
@@ -147,7 +147,8 @@ public struct Analyzer: Sendable {
             if !valueBytes.isEmpty, let bytes = context.valueBytes { valueBytes[index] = bytes }
             var facts: ValueFacts = []
             if !valueFacts.isEmpty, let bytes = context.valueBytes {
-                facts = ValueFacts.of(value, kind: kind, bytes: bytes)
+                facts = ValueFacts.of(
+                    value, kind: kind, source: source, fieldName: fieldName, depth: depth, bytes: bytes)
                 valueFacts[index] = facts
             }
             if standard {

@@ -33,6 +33,15 @@ public struct RequestContext: Sendable {
         index < valueFacts.count ? valueFacts[index] : []
     }
 
+    /// What the analyzer knows of the value of the record's header `position` (`ValueFacts`, through
+    /// `DecodedRequest.headerPoints`); `[]` when nothing.
+    @inline(__always)
+    func facts(ofHeader position: Int) -> ValueFacts {
+        guard position < decoded.headerPoints.count else { return [] }
+        let point = decoded.headerPoints[position]
+        return point >= 0 ? facts(ofPoint: point) : []
+    }
+
     /// Every byte: the summary of a point the analyzer did not summarize (no gate turns it away).
     static let everyByte = ByteSet(where: { _ in true })
 }
@@ -47,10 +56,29 @@ struct ValueFacts: OptionSet, Sendable, Hashable {
     /// (`NoSQLiDetector.javaScriptReading` is nil).
     static let javaScriptFree = ValueFacts(rawValue: 1 << 0)
 
-    /// The facts of a value of `kind` whose bytes present are `bytes`.
-    static func of(_ value: ArraySlice<UInt8>, kind: ValueKind, bytes: ByteSet) -> ValueFacts {
+    /// The scanner's three readings of a header value (shellshock, the tool fingerprint for the
+    /// header's name, an OAST domain: `ScannerDetector.read`) find nothing. Worked out for text
+    /// values at depth 0 under a header (the header roots, `DecodedRequest.headerPoints`).
+    static let scannerHeaderFree = ValueFacts(rawValue: 1 << 1)
+
+    /// The facts of a value of `kind` at `depth` under `source` and `fieldName` (the memo's key
+    /// holds all of these), whose bytes present are `bytes`.
+    static func of(
+        _ value: ArraySlice<UInt8>, kind: ValueKind, source: Source, fieldName: String?, depth: Int, bytes: ByteSet
+    ) -> ValueFacts {
         guard kind == .text else { return [] }
-        return NoSQLiDetector.javaScriptReading(value, bytes: bytes) == nil ? .javaScriptFree : []
+        var facts: ValueFacts = []
+        if NoSQLiDetector.javaScriptReading(value, bytes: bytes) == nil { facts.insert(.javaScriptFree) }
+        if source == .header, depth == 0, let fieldName {
+            let role = ScannerDetector.role(ofHeader: fieldName)
+            if role != .skipped {
+                let found = value.withUnsafeBufferPointer {
+                    ScannerDetector.read($0, role: role, shellshock: true, tool: true, oast: true)
+                }
+                if found.shellshock == nil, found.tool == nil, found.oast == nil { facts.insert(.scannerHeaderFree) }
+            }
+        }
+        return facts
     }
 }
 

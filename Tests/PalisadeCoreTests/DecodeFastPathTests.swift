@@ -297,4 +297,25 @@ import Testing
         if bytes.count >= 9, text.contains("__p") || text.contains("cto") { hints.insert(.protoTrigram) }
         return hints
     }
+
+    /// `headerPoints`: each header of the record to the root point holding its value, -1 for those
+    /// without one (an empty value, `Cookie`, framing headers).
+    @Test func headerPointsMapHeadersToTheirRoots() {
+        let record = CaptureRecord(
+            id: "h", ts: 0, method: "GET", rawPath: "/a?b=1",
+            headers: [
+                .init("User-Agent", "curl/8.0"), .init("Cookie", "s=1"), .init("Content-Length", "0"),
+                .init("X-Empty", ""), .init("Accept", "*/*"), .init("accept", "text/html"),
+            ])
+        let decoded = RequestDecoder().decode(record)
+        #expect(decoded.headerPoints.count == record.headers.count)
+        #expect(decoded.headerPoints[1] == -1 && decoded.headerPoints[2] == -1 && decoded.headerPoints[3] == -1)
+        for position in [0, 4, 5] {
+            let point = decoded.headerPoints[position]
+            #expect(point >= 0 && decoded.points[point].parent == -1)
+            #expect(decoded.points[point].text == record.headers[position].value)
+            #expect(decoded.location(of: point) == "header." + record.headers[position].name.lowercased())
+        }
+        #expect(Array(filling: 7, count: 3) == [7, 7, 7] && [Int](filling: 1, count: 0).isEmpty)
+    }
 }

@@ -219,7 +219,9 @@ import Testing
     @Test func javaScriptFactsAreRememberedWithTheValue() throws {
         func bytes(_ text: String) -> ArraySlice<UInt8> { Array(text.utf8)[...] }
         func facts(_ text: String, _ kind: ValueKind = .text) -> ValueFacts {
-            ValueFacts.of(bytes(text), kind: kind, bytes: ByteSet(presentIn: bytes(text)))
+            ValueFacts.of(
+                bytes(text), kind: kind, source: .body, fieldName: "name", depth: 0,
+                bytes: ByteSet(presentIn: bytes(text)))
         }
         #expect(facts("this.password.match(/^a/)") == [])
         #expect(facts("'; return true; var x='") == [])
@@ -243,5 +245,42 @@ import Testing
             }
         }
         #expect(memo.statistics.hits > 0)
+    }
+
+    /// The scanner's header readings are remembered with the header's value
+    /// (`ValueFacts.scannerHeaderFree`, found through `DecodedRequest.headerPoints`): a tool's
+    /// `User-Agent` keeps its hit when it comes from the memo, a browser's is marked free, and
+    /// headers the scanner never reads or values it would flag get no fact.
+    @Test func scannerHeaderFactsAreRememberedWithTheValue() throws {
+        func facts(_ value: String, header: String, depth: Int = 0) -> ValueFacts {
+            let bytes = Array(value.utf8)[...]
+            return ValueFacts.of(
+                bytes, kind: .text, source: .header, fieldName: header, depth: depth, bytes: ByteSet(presentIn: bytes)
+            )
+        }
+        let browser = Self.values[0]
+        #expect(facts(browser, header: "user-agent").contains(.scannerHeaderFree))
+        #expect(!facts(browser, header: "user-agent", depth: 1).contains(.scannerHeaderFree))
+        #expect(!facts("sqlmap/1.7.2#stable (https://sqlmap.org)", header: "user-agent").contains(.scannerHeaderFree))
+        #expect(!facts("() { :; }; /bin/cat /etc/passwd", header: "referer").contains(.scannerHeaderFree))
+        #expect(!facts("x7f3.oast.fun", header: "x-forwarded-host").contains(.scannerHeaderFree))
+        #expect(!facts("abc", header: "authorization").contains(.scannerHeaderFree))
+
+        let analyzer = Analyzer()
+        let plain = Analyzer(memoCapacity: 0)
+        for (tag, agent) in [browser, "sqlmap/1.7.2#stable (https://sqlmap.org)", "Mozilla/5.0 (compatible; Nuclei)"]
+            .enumerated()
+        {
+            let record = CaptureRecord(
+                id: "ua\(tag)", ts: 0, clientIP: "203.0.113.9", method: "GET", host: "api.example.com",
+                rawPath: "/v1/items?page=2", headers: [.init("User-Agent", agent), .init("Accept", "*/*")], body: [],
+                status: 200)
+            let expected = plain.analyze(record).verdict.hits.map(\.rule)
+            #expect(expected.contains { $0.hasPrefix("scanner.") } == (tag > 0), "\(agent)")
+            for round in 0..<4 {
+                #expect(analyzer.analyze(record).verdict.hits.map(\.rule) == expected, "\(agent) round \(round)")
+            }
+        }
+        #expect(try #require(analyzer.memo).statistics.hits > 0)
     }
 }

@@ -9,6 +9,10 @@ public struct DecodedRequest: Sendable {
     /// Per point (same indices as `points`): the context its value was decoded in — the root
     /// source and the field name it belongs to. Filled by `RequestDecoder`.
     public var contexts: [DecodeContext] = []
+    /// Per header of the record (same indices as `CaptureRecord.headers`): the index of the root
+    /// point holding its value, or -1 when it has none (an empty value, `Cookie`, a framing header,
+    /// or the point budget spent). Filled by `RequestDecoder`.
+    public var headerPoints: [Int] = []
 
     public init() {}
 

@@ -214,7 +214,8 @@ private struct Run {
                 context: DecodeContext(source: .query, fieldName: "query"), declared: ("form", .silent))
         }
         // headers and cookies
-        for header in record.headers {
+        result.headerPoints = Array(filling: -1, count: record.headers.count)
+        for (position, header) in record.headers.enumerated() {
             let name = Bytes.lowercased(header.name)
             if name.utf8.count == 6, name == "cookie" {
                 add(
@@ -223,9 +224,12 @@ private struct Run {
                 continue
             }
             if header.value.isEmpty || RequestDecoder.isSkipped(header: name) { continue }
-            add(
+            if let index = add(
                 parent: -1, segment: RequestDecoder.headerSegment(name), value: Array(header.value.utf8),
                 depth: 0, context: DecodeContext(source: .header, fieldName: name))
+            {
+                result.headerPoints[position] = index
+            }
         }
         // body
         guard !record.body.isEmpty else { return }

@@ -29,7 +29,10 @@ public struct ScannerDetector: RequestDetector {
         var toolFound = false
         var oastFound = false
         var shellshockFound = false
-        for header in request.record.headers {
+        for (position, header) in request.record.headers.enumerated() {
+            // A value the analyzer already read with all three readings, finding nothing (a
+            // repeated `User-Agent`, `Accept`…: `ValueFacts.scannerHeaderFree`).
+            if request.facts(ofHeader: position).contains(.scannerHeaderFree) { continue }
             // The name is classified on its bytes: no lowercased copy, no set lookup (the
             // lowercased name is built only for a header that is read further).
             let role = Self.role(ofHeader: header.name)
