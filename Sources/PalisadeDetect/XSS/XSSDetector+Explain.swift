@@ -8,6 +8,13 @@ extension XSSDetector {
         {
             return [RawPath.explainLine(decoded)] + explain(decoded[...])
         }
+        if source == .query, depth == 0, let reading = XSSRawQueryDetector.reading(value) {
+            return [
+                "raw query decoded once and read whole, as a page reflecting its URL or a script reading "
+                    + "location.search receives it (the form split cut the markup at an `&` that starts a "
+                    + "character reference): " + ExplainText.show(reading.decoded[...], limit: 96)
+            ] + explain(reading.decoded[...])
+        }
         var lines: [String] = []
         func line(_ name: String, _ best: Best) {
             guard best.confidence > 0 else {
