@@ -16,15 +16,11 @@ public struct XSSRawQueryDetector: RequestDetector {
 
     public func detect(_ request: RequestContext, hits: inout [Hit]) {
         let points = request.decoded.points
-        // The roots come first; the query is one of them.
+        // The decoder adds the roots first, the path before the query: the query is point 0 or 1.
         var root = -1
-        var i = 0
-        while i < points.count, points[i].parent < 0 {
-            if request.decoded.source(of: i) == .query {
-                root = i
-                break
-            }
-            i += 1
+        for i in 0..<min(2, points.count) where points[i].parent < 0 && request.decoded.source(of: i) == .query {
+            root = i
+            break
         }
         guard root >= 0 else { return }
         let raw = points[root].value[...]
@@ -55,7 +51,13 @@ public struct XSSRawQueryDetector: RequestDetector {
     static func startsReference(_ v: ArraySlice<UInt8>, at i: Int) -> Bool {
         let rest = v[(i + 1)...]
         guard let first = rest.first else { return false }
-        if first == UInt8(ascii: "#") || Bytes.hasPrefixIgnoringCase(rest, "%23") { return true }
+        // Most `&` separate parameters: one byte settles them.
+        switch first | 0x20 {
+        case UInt8(ascii: "#"): return true
+        case UInt8(ascii: "%"), UInt8(ascii: "l"), UInt8(ascii: "g"), UInt8(ascii: "q"), UInt8(ascii: "a"): break
+        default: return false
+        }
+        if Bytes.hasPrefixIgnoringCase(rest, "%23") { return true }
         return Bytes.hasPrefixIgnoringCase(rest, "lt") || Bytes.hasPrefixIgnoringCase(rest, "gt")
             || Bytes.hasPrefixIgnoringCase(rest, "quot") || Bytes.hasPrefixIgnoringCase(rest, "apos")
             || Bytes.hasPrefixIgnoringCase(rest, "amp")
