@@ -132,4 +132,30 @@ import Testing
             RequestCorpus.strongest(" (SELECT (CASE WHEN (id=7) THEN name ELSE 'x' END) FROM users)", .sqli)?.confidence
                 == 0.75)
     }
+
+    /// Markup split across CDATA sections (`<![CDATA[<]]>SCRIPT<![CDATA[>]]>`) joins up when an
+    /// XML document's text is written out as HTML.
+    @Test func markupSplitAcrossCDATASections() throws {
+        let low = Analyzer(sensitivity: .low)
+        for line in [
+            "<![CDATA[<]]>svg onload=prompt(1)<![CDATA[>]]>",
+            #"<doc><![CDATA[<iframe src="jav]]><![CDATA[ascript:print()">]]></doc>"#,
+        ] {
+            let hit = try #require(RequestCorpus.strongest(line, .xss), "\(line)")
+            #expect(hit.confidence >= 0.85, "\(line): \(hit)")
+            #expect(low.analyze(RequestCorpus.record(line)).verdict.attack, "\(line)")
+        }
+        // Text in CDATA sections that is no markup once joined, and a value without sections.
+        for line in [
+            "<item><title><![CDATA[Fish & Chips <b>today</b>]]></title></item>",
+            "<note><![CDATA[if (a < b) { swap(a, b); }]]></note>",
+        ] {
+            #expect(!RequestCorpus.attack(line), "\(line): \(RequestCorpus.hits(line))")
+        }
+        #expect(XSSDetector.withoutCDATAWrappers(Array("<b>plain</b>".utf8)[...]) == nil)
+        #expect(XSSDetector.withoutCDATAWrappers(Array("<![CDATA[just text]]>".utf8)[...]) == nil)
+        #expect(
+            XSSDetector.withoutCDATAWrappers(Array("a<![CDATA[<]]>b<![cdata[>]]>c".utf8)[...])
+                == Array("a<b>c".utf8))
+    }
 }
