@@ -229,7 +229,7 @@ public enum DetectorRegistry {
     /// Request-level detectors (`RequestDetector`), in the order they run.
     public static let requestLevel: [any RequestDetector] = [
         NoSQLiDetector(), PrototypePollutionDetector(), GraphQLAbuseDetector(), ScannerDetector(),
-        ProtocolAnomalyDetector(),
+        ProtocolAnomalyDetector(), XSSRawQueryDetector(),
     ]
 
     /// A standard detector by its registry name (`sqli`, `xss`, …), e.g. for `--only` or `--explain`.

@@ -24,6 +24,9 @@ struct SQLWalker {
     var logic = 0
     var comparison = false
     var tautology = false
+    /// Two different small integers compared with `=` (`2=0`, `1=2`): the false half of a
+    /// boolean-inference pair.
+    var contradiction = false
     var truthLiteral = false
     var functions = 0
     var time = false
@@ -560,6 +563,7 @@ struct SQLWalker {
             case 1:
                 if opText.first == UInt8(ascii: "<") { tautology = a < b }
                 if opText.first == UInt8(ascii: ">") { tautology = a > b }
+                if opText.first == UInt8(ascii: "="), a != b { contradiction = true }
             case 2:
                 if Bytes.hasPrefixIgnoringCase(opText, "<>") || Bytes.hasPrefixIgnoringCase(opText, "!=") {
                     tautology = a != b

@@ -285,6 +285,11 @@ public struct SQLiDetector: Detector {
             if w.statement == .strong { best.consider(clean || w.endsWithComment ? 0.8 : 0.6, "sqli.statement") }
             if w.selectSeen {
                 if w.systemObject || w.info, tail { best.consider(0.85, "sqli.statement") }
+                if w.caseCondition && w.tautology && tail {
+                    // `(SELECT (CASE WHEN (9002=9002) THEN … END) FROM …)`: a sub-select that
+                    // branches on a literal tautology — the boolean-inference shape.
+                    best.consider(0.85, "sqli.statement")
+                }
                 if w.selectEvidence && w.fromSeen && tail {
                     best.consider(0.75, "sqli.statement")
                 } else if w.fromSeen && w.whereSeen && w.literalComparison && tail {
@@ -309,6 +314,9 @@ public struct SQLiDetector: Detector {
                 var c = 0.0
                 if w.tautology {
                     c = 0.95
+                } else if w.contradiction, start != .word {
+                    // `' and 2=0`, ` and 1=2#`: a constant false condition after the injection point.
+                    c = 0.9
                 } else if w.subquery || w.selectSeen || w.caseCondition {
                     c = 0.9
                 } else if strongFunction {
@@ -358,7 +366,15 @@ public struct SQLiDetector: Detector {
                     let prefix = value[Int(tokens[0].start)..<Int(tokens[0].end)]
                     let prefixEmpty = prefix.count <= 1
                     let prose = prefix.contains { Bytes.isSpace($0) }
-                    let c = prefixEmpty || prose ? 0.5 : w.closeParens > 0 ? 0.85 : 0.8
+                    var c = prefixEmpty || prose ? 0.5 : w.closeParens > 0 ? 0.85 : 0.8
+                    // `' --`, `')--`: the value starts with the quote and the `--` comment is empty
+                    // — the application's literal closed empty and the rest of its query cut off.
+                    // A quoted dash (`'--'`) has text in its comment.
+                    if prefixEmpty, tokens[0].start == Int32(value.startIndex),
+                        Self.emptyDashComment(tokens[n - 1], value)
+                    {
+                        c = 0.65
+                    }
                     best.consider(c, "sqli.comment_truncation")
                 }
             case .clause:
@@ -429,6 +445,13 @@ public struct SQLiDetector: Detector {
         default: name = ""
         }
         return Finding(confidence: (confidence * 100).rounded() / 100, rule: rule, context: name, range: lower..<upper)
+    }
+
+    /// Whether `t` is a `--` comment with nothing but whitespace after the dashes.
+    static func emptyDashComment(_ t: SQLToken, _ value: ArraySlice<UInt8>) -> Bool {
+        guard t.kind == .lineComment, t.end - t.start >= 2 else { return false }
+        let text = value[Int(t.start)..<Int(t.end)]
+        return text.first == UInt8(ascii: "-") && Bytes.trimmed(text.dropFirst(2)).isEmpty
     }
 
     /// The strongest reading so far.

@@ -214,6 +214,13 @@ public struct TraversalDetector: Detector {
                     NetFinding(
                         0.85, "path_traversal.nul_truncation",
                         mapRange(max(v.startIndex, at - 24)..<min(v.endIndex, at + 8))))
+            } else if nulInToken(v, at: at) {
+                // `something\0html`, `id\0|`, `/\0/`: a NUL inside one short token, with a short
+                // suffix after it — the part a suffix check sees and the file API never reads.
+                best.consider(
+                    NetFinding(
+                        0.7, "path_traversal.nul_truncation",
+                        mapRange(max(v.startIndex, at - 24)..<min(v.endIndex, at + 8))))
             } else if beforeIsName {
                 best.consider(
                     NetFinding(
@@ -223,6 +230,21 @@ public struct TraversalDetector: Detector {
         }
         let result = best.rounded
         return result.confidence >= reportFloor ? result : nil
+    }
+
+    /// Whether the NUL run at `at` sits inside one short token: the value, spaces trimmed, is at
+    /// most 64 bytes of printable ASCII apart from that one run of NULs, and 1 to 8 bytes follow the
+    /// run (`something\0html`, `id\0|`, `/\0/`, `\0/`). Text never carries a NUL; a NUL that ends
+    /// a value after a name is `nul_truncation` already, and binary data has other control bytes.
+    static func nulInToken(_ v: ArraySlice<UInt8>, at: Int) -> Bool {
+        let token = Bytes.trimmed(v)
+        guard token.count <= 64, at >= token.startIndex, at < token.endIndex else { return false }
+        var end = at
+        while end < token.endIndex, token[end] == 0 { end += 1 }
+        let tail = token[end...]
+        guard !tail.isEmpty, tail.count <= 8 else { return false }
+        func printable(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
+        return token[token.startIndex..<at].allSatisfy(printable) && tail.allSatisfy(printable)
     }
 
     /// A run of at least four `.` and `/` (after folding) with two or more `./`, starting the value

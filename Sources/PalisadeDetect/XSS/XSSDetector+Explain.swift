@@ -8,6 +8,25 @@ extension XSSDetector {
         {
             return [RawPath.explainLine(decoded)] + explain(decoded[...])
         }
+        if source == .query, depth == 0, let reading = XSSRawQueryDetector.reading(value) {
+            return [
+                "raw query decoded once and read whole, as a page reflecting its URL or a script reading "
+                    + "location.search receives it (the form split cut the markup at an `&` that starts a "
+                    + "character reference): " + ExplainText.show(reading.decoded[...], limit: 96)
+            ] + explain(reading.decoded[...])
+        }
+        if let unwrapped = withoutCDATAWrappers(value) {
+            var plain = Best()
+            scanTags(value, &plain)
+            var joined = Best()
+            scanTags(unwrapped[...], &joined)
+            if joined.confidence > plain.confidence {
+                return [
+                    "CDATA section markers removed, as the XML's text is written out as HTML: "
+                        + ExplainText.show(unwrapped[...], limit: 96)
+                ] + explain(unwrapped[...])
+            }
+        }
         var lines: [String] = []
         func line(_ name: String, _ best: Best) {
             guard best.confidence > 0 else {

@@ -395,9 +395,18 @@ extension XSSDetector {
                 var k = after
                 var code = false
                 var body = 0
+                var commentFirst = false
                 while k < v.endIndex, body < 512 {
                     let b = v[k]
-                    if b == UInt8(ascii: "<") { break }
+                    if b == UInt8(ascii: "<") {
+                        // `<!--` inside a script is a legacy one-line comment, not markup: the code
+                        // after its line break runs (`<script><!--\nalert(1)//--></script>`).
+                        guard Bytes.hasPrefixIgnoringCase(v[k...], "<!--") else { break }
+                        if body == 0 { commentFirst = true }
+                        k += 4
+                        body += 4
+                        continue
+                    }
                     if b == UInt8(ascii: "(") || b == UInt8(ascii: "=") || b == UInt8(ascii: "`")
                         || b == UInt8(ascii: ";")
                         || b == UInt8(ascii: "[") || b == UInt8(ascii: ".") && k + 1 < v.endIndex && isLetter(v[k + 1])
@@ -408,7 +417,7 @@ extension XSSDetector {
                     k += 1
                     body += 1
                 }
-                let closesAtOnce = k < v.endIndex && v[k] == UInt8(ascii: "<") && body == 0
+                let closesAtOnce = (k < v.endIndex && v[k] == UInt8(ascii: "<") && body == 0) || commentFirst
                 best.consider(
                     code ? 0.95 : closesAtOnce ? 0.7 : 0.5, "xss.script_tag", s.start..<min(k + 1, v.endIndex))
             }

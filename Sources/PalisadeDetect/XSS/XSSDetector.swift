@@ -50,6 +50,35 @@ public struct XSSDetector: Detector {
         }
     }
 
+    /// `value` with its CDATA section markers (`<![CDATA[`, any case, and the `]]>` closing each)
+    /// removed and their text kept, when it holds a section and its text is markup (a `<` in it);
+    /// nil otherwise. At most 64 KiB.
+    static func withoutCDATAWrappers(_ value: ArraySlice<UInt8>) -> [UInt8]? {
+        guard value.count <= 1 << 16, let first = firstIndexIgnoringCase(value, "<![cdata[") else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(value.count)
+        out.append(contentsOf: value[value.startIndex..<first])
+        var i = first
+        var inSection = false
+        var markup = false
+        while i < value.endIndex {
+            if !inSection, value[i] == UInt8(ascii: "<"), Bytes.hasPrefixIgnoringCase(value[i...], "<![cdata[") {
+                inSection = true
+                i += 9
+                continue
+            }
+            if inSection, value[i] == UInt8(ascii: "]"), Bytes.hasPrefixIgnoringCase(value[i...], "]]>") {
+                inSection = false
+                i += 3
+                continue
+            }
+            if inSection, value[i] == UInt8(ascii: "<") { markup = true }
+            out.append(value[i])
+            i += 1
+        }
+        return markup ? out : nil
+    }
+
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
         analyze(value, bytes: ByteSet(presentIn: value))
     }
@@ -71,6 +100,13 @@ public struct XSSDetector: Detector {
         if eq, best.confidence < 0.9 { scanInjectedHandlers(value, &best) }
         if colon, best.confidence < 0.9 { scanSchemes(value, &best) }
         if paren || tick || eq || brace, best.confidence < 0.9 { scanScript(value, quote: quote, brace: brace, &best) }
+        if lt, best.confidence < 0.9, let unwrapped = withoutCDATAWrappers(value) {
+            // `<![CDATA[<]]>SCRIPT<![CDATA[>]]>`: markup split across CDATA sections joins up when
+            // the XML's text is written out as HTML.
+            var joined = Best()
+            scanTags(unwrapped[...], &joined)
+            best.consider(joined.confidence, joined.rule, value.indices)
+        }
         guard best.confidence >= SQLiDetector.reportFloor else { return nil }
         return Finding(confidence: best.confidence, rule: best.rule, range: best.range)
     }
