@@ -4,7 +4,8 @@
 #   scripts/bench.sh [seconds-per-phase=5]    requests/s, latency, allocations per request
 #   scripts/bench.sh --callgrind              instructions per request (valgrind's callgrind,
 #                                             one pass over the 2,000-request corpus per stage;
-#                                             repeatable on a shared machine, unlike wall time)
+#                                             repeatable on a shared machine, unlike wall time:
+#                                             fixed memo seed, SWIFT_DETERMINISTIC_HASHING=1)
 set -euo pipefail
 cd "$(dirname "$0")/../Benchmarks"
 swift build -c release --product DecodeBench >/dev/null
@@ -13,7 +14,7 @@ if [[ "${1:-}" == "--callgrind" ]]; then
   command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 2; }
   out="$(mktemp -d)"
   for stage in decode analyze; do
-    valgrind --tool=callgrind --callgrind-out-file="$out/$stage.out" --toggle-collect='*runPasses*' \
+    SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=callgrind --callgrind-out-file="$out/$stage.out" --toggle-collect='*runPasses*' \
       "$bin/DecodeBench" --passes 1 "$stage" >"$out/$stage.log" 2>&1
     total=$(sed -n 's/.*I *refs: *//p' "$out/$stage.log" | tr -d ,)
     echo "$stage: $((total / 2000)) instructions/request  (callgrind data: $out/$stage.out)"

@@ -7,7 +7,7 @@ public struct Analyzer: Sendable {
             detectCalls = detectors.map { Self.detectCall($0) }
             standard = Self.isStandard(detectors)
             // Results of the old list are not those of the new one.
-            if let memo { self.memo = DetectionMemo(capacity: memo.capacity) }
+            if let memo { self.memo = DetectionMemo(capacity: memo.capacity, seed: memo.fixedSeed) }
         }
     }
     /// `detectors` with each existential opened once: calling through `any Detector` copies and
@@ -26,11 +26,13 @@ public struct Analyzer: Sendable {
     public private(set) var memo: DetectionMemo?
 
     /// `memoCapacity`: slots of the value-detector memo (`DetectionMemo`); 0 turns it off.
+    /// `memoSeed`: the memo's hash seed (`DetectionMemo.init(capacity:seed:)`): leave it nil, except
+    /// in benchmarks that must repeat to the instruction.
     public init(
         limits: DecodeLimits = .default, sensitivity: Sensitivity = .default,
         detectors: [any Detector] = DetectorRegistry.standard,
         requestDetectors: [any RequestDetector] = DetectorRegistry.requestLevel,
-        memoCapacity: Int = DetectionMemo.defaultCapacity
+        memoCapacity: Int = DetectionMemo.defaultCapacity, memoSeed: UInt64? = nil
     ) {
         self.decoder = RequestDecoder(limits: limits)
         self.detectors = detectors
@@ -38,7 +40,7 @@ public struct Analyzer: Sendable {
         self.standard = Self.isStandard(detectors)
         self.requestDetectors = requestDetectors
         self.sensitivity = sensitivity
-        self.memo = memoCapacity > 0 ? DetectionMemo(capacity: memoCapacity) : nil
+        self.memo = memoCapacity > 0 ? DetectionMemo(capacity: memoCapacity, seed: memoSeed) : nil
     }
 
     private typealias DetectCall = @Sendable (ArraySlice<UInt8>, DetectionContext, inout [Hit]) -> Void

@@ -116,12 +116,19 @@ public final class DetectionMemo: Sendable {
     private let seed: UInt64
     private let state: Mutex<State>
 
-    /// `capacity` is rounded up to a power of two (at least 1).
-    public init(capacity: Int = DetectionMemo.defaultCapacity) {
+    /// The seed given at creation, if any (`init(capacity:seed:)`).
+    let fixedSeed: UInt64?
+
+    /// `capacity` is rounded up to a power of two (at least 1). `seed`: the hash seed, random when
+    /// nil (the default, so that an outsider cannot aim values at one slot); a fixed one makes the
+    /// memo's slots, and so its evictions, the same from run to run — for benchmarks that count
+    /// instructions, never in a deployment.
+    public init(capacity: Int = DetectionMemo.defaultCapacity, seed: UInt64? = nil) {
         var slots = 1
         while slots < capacity { slots <<= 1 }
         self.capacity = slots
-        self.seed = UInt64.random(in: 1...UInt64.max)
+        self.fixedSeed = seed
+        self.seed = seed ?? UInt64.random(in: 1...UInt64.max)
         self.state = Mutex(State(slots: Array(repeating: .empty, count: slots)))
     }
 
