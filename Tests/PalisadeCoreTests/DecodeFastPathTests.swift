@@ -42,7 +42,7 @@ import Testing
     @Test func sniffGatesNeverRejectWhatTheirDecoderAccepts() {
         let registry = DecoderRegistry.standard
         for value in Self.samples {
-            let admitted = value.withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
+            let admitted = value.withUnsafeBufferPointer { registry.table.admitted($0) }
             for (position, sniffer) in registry.sniffers.enumerated() {
                 var budget = DecodeBudget(limits: .default)
                 let decoded = sniffer.decode(value[...], context: DecodeContext(source: .query), budget: &budget)
@@ -62,7 +62,7 @@ import Testing
         // `HS256` is 5 bytes: too short for Base64; protobuf needs a byte that is not printable
         // ASCII (a sniffed message is never mostly text).
         func admitted(_ text: String) -> [String] {
-            let admitted = Array(text.utf8).withUnsafeBufferPointer { registry.sniffIndex.admitted($0) }
+            let admitted = Array(text.utf8).withUnsafeBufferPointer { registry.table.admitted($0) }
             return registry.sniffers.enumerated().filter { admitted & (1 << UInt64($0.offset)) != 0 }.map {
                 $0.element.name
             }

@@ -12,10 +12,10 @@ public struct DecoderRegistry: Sendable {
     private(set) var snifferIDs: [UInt16] = []
     /// `byName` with each decoder's interned name: what the engine looks declared decoders up in.
     private(set) var entries: [String: (decoder: any ValueDecoder, id: UInt16)] = [:]
-    /// `sniffers`, `snifferIDs`, `sniffIndex` and the entries of the standard decoder names in one
-    /// immutable object, rebuilt at registration: what the engine decodes with (reading them from
-    /// this struct copied it, a retain and release per array, for every value sniffed; looking a
-    /// declared decoder up in `entries` hashed its name).
+    /// `sniffers`, `snifferIDs`, `sniffIndex` and `entries` in one immutable object, rebuilt at
+    /// registration: what the engine decodes with (reading them from this struct copied it, a
+    /// retain and release per array, for every value sniffed; looking a standard decoder up in
+    /// `entries` hashed its name).
     private(set) var table = DecoderTable(sniffers: [], ids: [], index: SniffIndex(), entries: [:])
 
     public init() {}
@@ -35,9 +35,7 @@ public struct DecoderRegistry: Sendable {
     public func decoder(named name: String) -> (any ValueDecoder)? { byName[name] }
 
     /// A decoder by name with its interned name (`DecoderName`).
-    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
-        table.standardEntry(named: name) ?? entries[name]
-    }
+    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? { table.entry(named: name) }
 
     /// Every decoder Palisade ships. Sniff order: cheap, specific formats first; Base64 late
     /// because many plain words are valid Base64; entity and escape decoding last.
@@ -67,7 +65,8 @@ public struct DecoderRegistry: Sendable {
 
 /// The sniffers' gates as masks (bit `i` = `sniffers[i]`) indexed by a value's first byte, first
 /// non-space byte and length, plus the bytes some gates require: one short pass over a value
-/// tells which sniffers may take it. Sniffers past the 64th are always asked.
+/// tells which sniffers may take it (`DecoderTable.admitted`, over these tables flattened). Sniffers
+/// past the 64th are always asked.
 struct SniffIndex: Sendable {
     fileprivate private(set) var byFirst = [UInt64](repeating: ~0, count: 256)
     fileprivate private(set) var byFirstNonSpace = [UInt64](repeating: ~0, count: 256)
@@ -106,25 +105,6 @@ struct SniffIndex: Sendable {
         }
         // A ninth distinct set stays unchecked here: the decoder rejects on its own.
     }
-
-    /// The sniffers (bit `i` = position `i`) whose gate admits `value`; bits past the sniffers
-    /// registered may be set.
-    func admitted(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        guard let first = value.first else { return 0 }
-        let count = value.count
-        var mask = byFirst[Int(first)] & byCount[min(count, 64)]
-        var index = 0
-        while index < count, Bytes.isSpace(value[index]) { index += 1 }
-        mask &= index < count ? byFirstNonSpace[Int(value[index])] : ~nonSpaceGated
-        if !required.isEmpty {
-            var seen: UInt8 = 0
-            flags.withUnsafeBufferPointer { flags in
-                for byte in value { seen |= flags[Int(byte)] }
-            }
-            for (slot, entry) in required.enumerated() where seen & (1 << UInt8(slot)) == 0 { mask &= ~entry.mask }
-        }
-        return mask
-    }
 }
 
 /// The registry's sniffers, their interned names, their gates' masks and the decoders registered
@@ -146,6 +126,8 @@ final class DecoderTable: @unchecked Sendable {
     private let nonSpaceGated: UInt64
     /// Index `i`: the entry registered under `DecoderName.standard[i]`, if any.
     private let standard: [(decoder: any ValueDecoder, id: UInt16)?]
+    /// Every entry by name (`DecoderRegistry.entries`): for the names that are not standard.
+    private let entries: [String: (decoder: any ValueDecoder, id: UInt16)]
 
     init(
         sniffers: [any ValueDecoder], ids: [UInt16], index: SniffIndex,
@@ -167,13 +149,14 @@ final class DecoderTable: @unchecked Sendable {
         flags.initialize(from: index.flags, count: 256)
         nonSpaceGated = index.nonSpaceGated
         standard = DecoderName.standard.map { entries[$0] }
+        self.entries = entries
     }
 
-    /// The entry registered under a standard decoder name; nil for any other name (looked up
-    /// in `DecoderRegistry.entries` then) and for a standard name nothing is registered under.
+    /// The entry registered under `name`: a standard name by its index (no hashing), any other
+    /// through the dictionary.
     @inline(__always)
-    func standardEntry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
-        guard let index = DecoderName.standard.firstIndex(of: name) else { return nil }
+    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
+        guard let index = DecoderName.standard.firstIndex(of: name) else { return entries[name] }
         return standard[index]
     }
 

@@ -265,7 +265,7 @@ private struct Run {
 
     /// Applies a transformation decoder to a point right away; returns the child's index.
     mutating func applyDeclared(_ name: String, rendering: Rendering, to index: Int, transformOnly: Bool) -> Int? {
-        guard let (valueDecoder, decoderID) = table.standardEntry(named: name) ?? decoder.registry.entry(named: name)
+        guard let (valueDecoder, decoderID) = table.entry(named: name)
         else { return nil }
         var context = contexts[index]
         context.declared = true
@@ -312,7 +312,7 @@ private struct Run {
 
     /// Decodes a point with a named decoder; false if it did not apply.
     mutating func expand(_ index: Int, with name: String, rendering: Rendering) -> Bool {
-        guard let (valueDecoder, decoderID) = table.standardEntry(named: name) ?? decoder.registry.entry(named: name)
+        guard let (valueDecoder, decoderID) = table.entry(named: name)
         else { return false }
         // Field by field: a copy of the point would retain its strings and value.
         let depth = result.points[index].depth

@@ -41,7 +41,8 @@ public struct PrototypePollutionDetector: RequestDetector {
         for index in decoded.points.indices where found < Self.maxHits {
             // Field by field: copying the whole point costs retains of its strings.
             // Key components in this point's own segment (its parent's are checked on the parent).
-            // `SegmentHints.protoTrigram` is `mayHoldPath(bytes:)` on a segment of 9 bytes or more.
+            // A `__proto__` or `constructor…prototype` component needs the segment's `__p` or `cto`
+            // (`SegmentHints.protoTrigram`, read when the point was made).
             if decoded.segmentHints(of: index).contains(.protoTrigram),
                 !flaggedContainers.contains(decoded.points[index].parent),
                 case let segment = Array(decoded.points[index].segment.utf8)[...],
@@ -139,20 +140,6 @@ public struct PrototypePollutionDetector: RequestDetector {
     /// present in the value: all the bytes of `__proto__` or all those of `constructor`.
     static func mayHoldPath(_ bytes: ByteSet) -> Bool {
         bytes.holds(protoBytes) || bytes.holds(constructorBytes)
-    }
-
-    /// Allocation-free pre-filter on a segment (at least 9 bytes, `DecodedRequest.withSegmentUTF8`):
-    /// `__proto__` needs `__p`, `constructor…prototype` needs `cto` — one pass over the bytes.
-    static func mayHoldPath<Bytes: Sequence<UInt8>>(bytes: Bytes) -> Bool {
-        var a: UInt8 = 0
-        var b: UInt8 = 0
-        for byte in bytes {
-            if a == UInt8(ascii: "_"), b == UInt8(ascii: "_"), byte == UInt8(ascii: "p") { return true }
-            if a == UInt8(ascii: "c"), b == UInt8(ascii: "t"), byte == UInt8(ascii: "o") { return true }
-            a = b
-            b = byte
-        }
-        return false
     }
 
     @inline(__always)
