@@ -35,10 +35,13 @@ public struct DecodedRequest: Sendable {
     // Segment readers for detectors' pre-filters: they read a point's fields in place (calling a
     // method on `points[i]` copies the point) and do not build the segment string.
 
-    /// Point `index`'s `SegmentHints`, worked out when the point was made.
+    /// Point `index`'s `SegmentHints`, worked out when the point was made. Read in place:
+    /// `points[index].segmentHints` from another module copied the point (a retain and release
+    /// of its strings and value).
     @inlinable
     public func segmentHints(of index: Int) -> SegmentHints {
-        SegmentHints(rawValue: points[index].segmentHints)
+        precondition(index >= 0 && index < points.count, "point index out of range")
+        return points.withUnsafeBufferPointer { SegmentHints(rawValue: $0[index].segmentHints) }
     }
 
     /// Whether point `index`'s segment contains `byte` (`Point.segmentContains`); a `$` is

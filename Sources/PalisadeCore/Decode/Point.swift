@@ -33,13 +33,16 @@ public enum ValueKind: UInt8, Sendable, Hashable, CustomStringConvertible {
 /// point is made (`DecodedRequest.segmentHints(of:)`). Each is exact, not a guess.
 public struct SegmentHints: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    // Computed and inlinable, not `static let`: read once per point by detectors in another
+    // module, a stored constant cost a lazy-initialization check each time.
 
     /// The segment contains a `$` (a Mongo-style operator key such as `$where` or `[$ne]`).
-    public static let dollar = SegmentHints(rawValue: 1 << 0)
+    @inlinable public static var dollar: SegmentHints { SegmentHints(rawValue: 1 << 0) }
     /// The segment is at least 9 bytes long and contains `__p` or `cto`: what a `__proto__` or a
     /// `constructor…prototype` component needs (prototype pollution's pre-filter).
-    public static let protoTrigram = SegmentHints(rawValue: 1 << 1)
+    @inlinable public static var protoTrigram: SegmentHints { SegmentHints(rawValue: 1 << 1) }
 
     /// Reads a segment's bytes in order, in pieces (the marker, the decoder's name, the key).
     struct Reader {
