@@ -139,8 +139,8 @@ class Pipeline:
         self.database = os.path.join(workdir, "aggregator.sqlite")
         self.mirror_port = free_port()
         self.aggregator_port = free_port()
-        self.gateway_port = free_port()
-        self.upstream_port = free_port()
+        self.gateway_port = None  # picked by start_nginx
+        self.upstream_port = None
         self.aggregator_starts = 0
 
     # -- processes ---------------------------------------------------------------------------
@@ -236,6 +236,19 @@ class Pipeline:
             os.chmod(ngx, 0o755)
             for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
                 os.chmod(os.path.join(ngx, d), 0o777)
+        for attempt in range(3):
+            # The ports are picked now, not when the pipeline was made: the brokers and roles
+            # started since hold sockets of their own, on ephemeral ports from the same range, and
+            # once took the one picked for nginx. A bind that still fails gets fresh ports.
+            self.gateway_port, self.upstream_port = free_port(), free_port()
+            try:
+                self._start_nginx_once(ngx)
+                return
+            except PipelineError as error:
+                if attempt == 2 or "Address already in use" not in str(error):
+                    raise
+
+    def _start_nginx_once(self, ngx):
         conf = NGINX_CONF
         for key, value in {
             "DIR": ngx, "MODULES": MODULES, "KONG": KONG, "WORKERS": self.nginx_workers,
