@@ -21,7 +21,7 @@ if [[ "${1:-}" == "--callgrind" ]]; then
     total=$(sed -n 's/.*I *refs: *//p' "$out/$stage.log" | tr -d ,)
     # DecodeBench links the malloc interposer (allocation counts); its wrappers' own
     # instructions are measurement, not product: reported apart (malloc's work itself stays in).
-    interposer=$(callgrind_annotate --inclusive=no --threshold=100 "$out/$stage.out" 2>/dev/null |
+    interposer=$({ callgrind_annotate --inclusive=no --threshold=100 "$out/$stage.out" 2>/dev/null || true; } |
       awk '/libMallocInterposerSwift\.so\]/ { gsub(",", "", $1); sum += $1 } END { print sum + 0 }')
     echo "$stage: $((total / 2000)) instructions/request, $(((total - interposer) / 2000)) without the malloc interposer's wrappers  (callgrind data: $out/$stage.out)"
   done

@@ -106,23 +106,95 @@ import Testing
         return nil
     }
 
-    @Test func skippedHeadersSwitchMatchesTheSet() {
-        for name in RequestDecoder.skippedHeaders { #expect(RequestDecoder.isSkipped(header: name)) }
-        for name in [
-            "host", "user-agent", "content-type", "cookies", "t", "", "ta", "upgrades", "accept", "connectio",
-            "content-lengths", "transfer-encodinG", "keep_alive",
-        ] {
-            #expect(!RequestDecoder.isSkipped(header: name))
+    /// The header table answers as the plain reading does: the lowercase name compared with each
+    /// list, the location built with `LocationPath`, the hints worked out from that location.
+    @Test func headerTableMatchesThePlainReading() {
+        let roots = HeaderRoots.standard
+        var names = HeaderRoots.rootNames + HeaderRoots.skippedNames + ["cookie"]
+        names += names.map { $0.uppercased() } + names.map { $0.prefix(1).uppercased() + $0.dropFirst() }
+        names += [
+            "host", "user-agent", "cookies", "t", "", "ta", "upgrades", "connectio", "content-lengths",
+            "transfer-encodinG", "keep_alive", "x-custom", "we ird", "caf\u{E9}", "CAF\u{C9}",
+            String(repeating: "k", count: 70), "Content-Type", "x-$where", "__proto__-x",
+        ]
+        for name in names {
+            let lowercase = Bytes.lowercased(name)
+            let entry = roots.entry(for: name)
+            if HeaderRoots.skippedNames.contains(lowercase) {
+                #expect(entry?.role == .skipped, "\(name)")
+            } else if lowercase == "cookie" {
+                #expect(entry?.role == .cookie, "\(name)")
+            } else if HeaderRoots.rootNames.contains(lowercase) {
+                let segment = LocationPath.appending(key: lowercase, to: "header")
+                #expect(entry?.role == .root, "\(name)")
+                #expect(entry?.name == lowercase)
+                #expect(entry?.segment == segment)
+                #expect(entry?.hints == Point.hints(key: segment, marker: 0, decoderID: 0))
+                let noted: HeaderRoots.Noted =
+                    lowercase == "content-type"
+                    ? .contentType : lowercase == "content-encoding" ? .contentEncoding : .no
+                #expect(entry?.noted == noted)
+            } else {
+                #expect(entry == nil, "\(name)")
+            }
         }
     }
 
-    @Test func headerRootLocationsMatchTheirBuiltForm() {
-        for name in RequestDecoder.headerSegments.keys {
-            #expect(RequestDecoder.headerSegment(name) == LocationPath.appending(key: name, to: "header"))
+    /// Header roots made from the table and without it (names it does not know) are the ones
+    /// the plain code makes; the first Content-Type and Content-Encoding win, in any case.
+    @Test func headerRootsAreBuiltAsBefore() {
+        let record = CaptureRecord(
+            id: "h", ts: 0, clientIP: "127.0.0.1", method: "POST", host: "h", rawPath: "/",
+            headers: [
+                .init("User-Agent", "curl/8"), .init("X-Weird Name", "a"), .init("x-$where", "b"),
+                .init("CONTENT-ENCODING", "identity"), .init("Content-Type", "application/json"),
+                .init("content-type", "text/plain"), .init("Connection", "close"), .init("Cookie", "a=1"),
+                .init("accept", ""),
+            ],
+            body: Array(#"{"a":"x"}"#.utf8))
+        let decoded = RequestDecoder().decode(record)
+        #expect(decoded.value(at: "header.user-agent") == "curl/8")
+        #expect(decoded.value(at: #"header["x-weird name"]"#) == "a")
+        #expect(decoded.value(at: "header.x-$where") == "b")
+        #expect(decoded.value(at: "header.connection") == nil)
+        #expect(decoded.value(at: "header.accept") == nil)
+        #expect(decoded.value(at: "cookie.a") == "1")
+        #expect(decoded.value(at: "body.json.a") == "x")
+        #expect(decoded.headerPoints.map { $0 >= 0 } == [true, true, true, true, true, true, false, false, false])
+        for index in decoded.points.indices {
+            let point = decoded.points[index]
+            #expect(
+                point.segmentHints
+                    == Point.hints(key: point.segmentKey, marker: point.segmentMarker, decoderID: point.decoderID))
         }
-        for name in ["x-custom", "we ird", "caf\u{E9}", "", String(repeating: "k", count: 70)] {
-            #expect(RequestDecoder.headerSegment(name) == LocationPath.appending(key: name, to: "header"))
+        #expect(decoded.segmentHints(of: decoded.points(at: "header.x-$where")[0]).contains(.dollar))
+    }
+
+    /// The path and query found in one pass over the bytes are the ones the `UTF8View`'s
+    /// searches find.
+    @Test(arguments: [
+        "/", "/a/b", "/a?b=1", "/a?b=1#f", "/a#f?x", "/a#f", "?q", "/a?", "/a?#", "#", "", "/a?b?c#d#e",
+        "/caf\u{E9}?q=\u{E9}#\u{E9}", "/a#b?c#d",
+    ])
+    func pathAndQueryMatchThePlainReading(rawPath: String) {
+        let utf8 = rawPath.utf8
+        let pathEnd = utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? utf8.endIndex
+        var query: Substring? = nil
+        if let mark = utf8.firstIndex(of: UInt8(ascii: "?")) {
+            let start = utf8.index(after: mark)
+            query = rawPath[start..<(utf8[start...].firstIndex(of: UInt8(ascii: "#")) ?? utf8.endIndex)]
         }
+        let record = CaptureRecord(
+            id: "p", ts: 0, clientIP: "127.0.0.1", method: "GET", host: "h", rawPath: rawPath, headers: [])
+        #expect(record.path == rawPath[..<pathEnd])
+        #expect(record.query == query)
+        let decoded = RequestDecoder().decode(record)
+        #expect(
+            decoded.points(at: "path").map { decoded.points[$0].value }
+                == (pathEnd == utf8.startIndex ? [] : [Array(rawPath[..<pathEnd].utf8)]))
+        #expect(
+            decoded.points(at: "query").map { decoded.points[$0].value }
+                == (query.map { $0.isEmpty ? [] : [Array($0.utf8)] } ?? []))
     }
 
     @Test(arguments: [

@@ -164,10 +164,11 @@ public struct Point: Sendable, Equatable {
             decoderID: DecoderName.id(for: decoder))
     }
 
-    /// The engine's initializer: the decoder already interned, the segment as its parts.
+    /// The engine's initializer: the decoder already interned, the segment as its parts, and its
+    /// hints when known already (`Point.hints(key:marker:decoderID:)` of these parts).
     init(
         parent: Int32, key: String, marker: UInt8, value: [UInt8], kind: ValueKind, depth: UInt8,
-        isContainer: Bool = false, decoderID: UInt16
+        isContainer: Bool = false, decoderID: UInt16, hints: UInt8? = nil
     ) {
         self.parent = parent
         self.segmentKey = key
@@ -177,7 +178,7 @@ public struct Point: Sendable, Equatable {
         self.depth = depth
         self.isContainer = isContainer
         self.decoderID = decoderID
-        self.segmentHints = Self.hints(key: key, marker: marker, decoderID: decoderID)
+        self.segmentHints = hints ?? Self.hints(key: key, marker: marker, decoderID: decoderID)
     }
 
     /// The first byte of `segment` (`>` for a sniffed decoder's output), without rendering it.

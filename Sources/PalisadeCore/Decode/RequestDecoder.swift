@@ -9,46 +9,6 @@ public struct RequestDecoder: Sendable {
         self.registry = registry
     }
 
-    /// Headers never worth decoding: framing and hop-by-hop fields the gateway already validated.
-    static let skippedHeaders: Set<String> = [
-        "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
-        "cookie",  // decoded as the `cookie` root
-    ]
-
-    /// Whether `skippedHeaders` holds a lowercase header name (a switch: no hashing per header;
-    /// the length first, as most names have none of the skipped names' lengths).
-    static func isSkipped(header name: String) -> Bool {
-        switch name.utf8.count {
-        case 2, 6, 7, 10, 14, 17: break
-        default: return false
-        }
-        switch name {
-        case "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "cookie": return true
-        default: return false
-        }
-    }
-
-    /// `header.<name>` for common request header names, built once with
-    /// `LocationPath.appending(key:to:)`: a header root's location otherwise costs a plain-key
-    /// check and a string allocation per header and request.
-    static let headerSegments: [String: String] = {
-        let names = [
-            "accept", "accept-charset", "accept-encoding", "accept-language", "authorization", "cache-control",
-            "content-encoding", "content-type", "dnt", "forwarded", "host", "if-match", "if-modified-since",
-            "if-none-match", "origin", "pragma", "priority", "referer", "sec-ch-ua", "sec-ch-ua-mobile",
-            "sec-ch-ua-platform", "sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-user",
-            "upgrade-insecure-requests", "user-agent", "via", "x-api-key", "x-correlation-id", "x-csrf-token",
-            "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "x-request-id",
-            "x-requested-with",
-        ]
-        return Dictionary(uniqueKeysWithValues: names.map { ($0, LocationPath.appending(key: $0, to: "header")) })
-    }()
-
-    /// The location of the header root for a lowercase header name.
-    static func headerSegment(_ name: String) -> String {
-        headerSegments[name] ?? LocationPath.appending(key: name, to: "header")
-    }
-
     /// A substring's UTF-8 bytes, copied from its contiguous storage in one step (building an
     /// array from `Substring.UTF8View` goes byte by byte).
     static func bytes(_ text: Substring) -> [UInt8] {
@@ -57,7 +17,7 @@ public struct RequestDecoder: Sendable {
 
     public func decode(_ record: CaptureRecord) -> DecodedRequest {
         let start = ContinuousClock.now
-        var run = Run(decoder: self, start: start)
+        var run = Run(limits: limits, table: registry.table, start: start)
         run.addRoots(record)
         run.expandAll()
         var result = run.result
@@ -146,7 +106,9 @@ enum Rendering {
 
 /// The state of decoding one request.
 private struct Run {
-    let decoder: RequestDecoder
+    /// The decoder's limits and table, not the decoder: copying it retained every field of its
+    /// registry.
+    let limits: DecodeLimits
     let deadline: ContinuousClock.Instant
     /// `decoder.registry.table`, held once per request.
     let table: DecoderTable
@@ -161,20 +123,18 @@ private struct Run {
     var expanded: [Bool] = []
     var timeChecks = 0
 
-    init(decoder: RequestDecoder, start: ContinuousClock.Instant) {
-        self.decoder = decoder
-        self.budget = DecodeBudget(limits: decoder.limits)
-        self.table = decoder.registry.table
-        self.deadline = start.advanced(by: .microseconds(decoder.limits.timeBudgetMicros))
+    init(limits: DecodeLimits, table: DecoderTable, start: ContinuousClock.Instant) {
+        self.limits = limits
+        self.budget = DecodeBudget(limits: limits)
+        self.table = table
+        self.deadline = start.advanced(by: .microseconds(limits.timeBudgetMicros))
         // Typical requests have 10–200 points: start there instead of growing each array 5–6 times.
-        let capacity = min(64, decoder.limits.maxPoints)
+        let capacity = min(64, limits.maxPoints)
         result.points.reserveCapacity(capacity)
         declared.reserveCapacity(capacity)
         contexts.reserveCapacity(capacity)
         expanded.reserveCapacity(capacity)
     }
-
-    var limits: DecodeLimits { decoder.limits }
 
     /// Adds a point if the point budget allows; returns its index. Takes the point's parts
     /// rather than a `Point`: appending a finished one copied it (a retain per string and array,
@@ -182,7 +142,7 @@ private struct Run {
     @discardableResult
     mutating func add(
         parent: Int32, segment: consuming String, marker: UInt8 = 0, value: consuming [UInt8], kind: ValueKind = .text,
-        depth: UInt8, decoderID: UInt16 = 0, context: consuming DecodeContext,
+        depth: UInt8, decoderID: UInt16 = 0, hints: UInt8? = nil, context: consuming DecodeContext,
         declared: (name: String, rendering: Rendering)? = nil
     ) -> Int? {
         guard result.points.count < limits.maxPoints else {
@@ -192,43 +152,80 @@ private struct Run {
         result.points.append(
             Point(
                 parent: parent, key: segment, marker: marker, value: value, kind: kind, depth: depth,
-                decoderID: decoderID))
+                decoderID: decoderID, hints: hints))
         self.declared.append(declared)
         contexts.append(context)
         expanded.append(false)
         return result.points.count - 1
     }
 
+    /// `Point.hints` of the fixed root segments, worked out once.
+    static let rootHints = (
+        path: Point.hints(key: "path", marker: 0, decoderID: 0),
+        query: Point.hints(key: "query", marker: 0, decoderID: 0),
+        cookie: Point.hints(key: "cookie", marker: 0, decoderID: 0),
+        body: Point.hints(key: "body", marker: 0, decoderID: 0)
+    )
+
     mutating func addRoots(_ record: CaptureRecord) {
-        // path
-        let path = RequestDecoder.bytes(record.path)
+        let hints = Self.rootHints
+        // path and query, split in one pass over the raw path's bytes
+        var rawPath = record.rawPath
+        let (path, query) = rawPath.withUTF8 { bytes in
+            let (pathEnd, query) = CaptureRecord.pathAndQuery(bytes)
+            return (
+                Array(UnsafeBufferPointer(rebasing: bytes[..<pathEnd])),
+                query.map { Array(UnsafeBufferPointer(rebasing: bytes[$0])) }
+            )
+        }
         if !path.isEmpty {
             add(
-                parent: -1, segment: "path", value: path, depth: 0,
+                parent: -1, segment: "path", value: path, depth: 0, hints: hints.path,
                 context: DecodeContext(source: .path, fieldName: "path"), declared: ("path", .silent))
         }
-        // query
-        if let query = record.query, !query.isEmpty {
+        if let query, !query.isEmpty {
             add(
-                parent: -1, segment: "query", value: RequestDecoder.bytes(query), depth: 0,
+                parent: -1, segment: "query", value: query, depth: 0, hints: hints.query,
                 context: DecodeContext(source: .query, fieldName: "query"), declared: ("form", .silent))
         }
-        // headers and cookies
+        // headers and cookies; the first Content-Type and Content-Encoding noted on the way
+        // (`record.header(_:)` would compare every name again)
+        var contentType: String?? = nil
+        var contentEncoding: String?? = nil
+        let roots = HeaderRoots.standard
         result.headerPoints = Array(filling: -1, count: record.headers.count)
         for (position, header) in record.headers.enumerated() {
-            let name = Bytes.lowercased(header.name)
-            if name.utf8.count == 6, name == "cookie" {
-                add(
-                    parent: -1, segment: "cookie", value: Array(header.value.utf8), depth: 0,
-                    context: DecodeContext(source: .cookie, fieldName: "cookie"), declared: ("cookie", .silent))
+            guard let entry = roots.entry(for: header.name) else {
+                if header.value.isEmpty { continue }
+                let name = Bytes.lowercased(header.name)
+                if let index = add(
+                    parent: -1, segment: LocationPath.appending(key: name, to: "header"),
+                    value: Array(header.value.utf8), depth: 0, context: DecodeContext(source: .header, fieldName: name))
+                {
+                    result.headerPoints[position] = index
+                }
                 continue
             }
-            if header.value.isEmpty || RequestDecoder.isSkipped(header: name) { continue }
-            if let index = add(
-                parent: -1, segment: RequestDecoder.headerSegment(name), value: Array(header.value.utf8),
-                depth: 0, context: DecodeContext(source: .header, fieldName: name))
-            {
-                result.headerPoints[position] = index
+            switch entry.role {
+            case .cookie:
+                add(
+                    parent: -1, segment: "cookie", value: Array(header.value.utf8), depth: 0, hints: hints.cookie,
+                    context: DecodeContext(source: .cookie, fieldName: "cookie"), declared: ("cookie", .silent))
+            case .skipped:
+                continue
+            case .root:
+                switch entry.noted {
+                case .contentType where contentType == nil: contentType = .some(header.value)
+                case .contentEncoding where contentEncoding == nil: contentEncoding = .some(header.value)
+                default: break
+                }
+                if header.value.isEmpty { continue }
+                if let index = add(
+                    parent: -1, segment: entry.segment, value: Array(header.value.utf8), depth: 0, hints: entry.hints,
+                    context: DecodeContext(source: .header, fieldName: entry.name))
+                {
+                    result.headerPoints[position] = index
+                }
             }
         }
         // body
@@ -239,15 +236,15 @@ private struct Run {
             extraHits.insert(.bodyBytes)
         }
         // Kept as sent: parameters such as a multipart boundary are case-sensitive.
-        let contentType = record.header("content-type")
+        let declaredType = contentType ?? nil
         guard
             let bodyIndex = add(
-                parent: -1, segment: "body", value: body, depth: 0,
-                context: DecodeContext(source: .body, contentType: contentType, fieldName: "body"))
+                parent: -1, segment: "body", value: body, depth: 0, hints: hints.body,
+                context: DecodeContext(source: .body, contentType: declaredType, fieldName: "body"))
         else { return }
         var current = bodyIndex
         // Content-Encoding first (gzip/deflate), then the content type.
-        if let encoding = record.header("content-encoding").map(Bytes.lowercased) {
+        if let encoding = (contentEncoding ?? nil).map(Bytes.lowercased) {
             for coding in encoding.split(separator: ",").map({ $0.trimmingSpaces() }).reversed()
             where coding == "gzip" || coding == "x-gzip" || coding == "deflate" {
                 let name = coding == "deflate" ? "deflate" : "gzip"
@@ -258,7 +255,7 @@ private struct Run {
                 current = next
             }
         }
-        if let contentType, let name = RequestDecoder.decoderName(forContentType: contentType) {
+        if let declaredType, let name = RequestDecoder.decoderName(forContentType: declaredType) {
             declared[current] = (name, .declared)
         }
     }

@@ -63,18 +63,42 @@ public struct CaptureRecord: Sendable, Equatable {
 
     /// The path part of `rawPath` (before `?`, fragment dropped).
     public var path: Substring {
+        let (pathEnd, _) = pathAndQuery
         let utf8 = rawPath.utf8
-        let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? utf8.endIndex
-        return rawPath[..<end]
+        return rawPath[..<utf8.index(utf8.startIndex, offsetBy: pathEnd)]
     }
 
     /// The query part of `rawPath` (after the first `?`, fragment dropped), nil when absent.
     public var query: Substring? {
+        guard let query = pathAndQuery.query else { return nil }
         let utf8 = rawPath.utf8
-        guard let mark = utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        let start = utf8.index(after: mark)
-        let end = utf8[start...].firstIndex(of: UInt8(ascii: "#")) ?? utf8.endIndex
-        return rawPath[start..<end]
+        let start = utf8.index(utf8.startIndex, offsetBy: query.lowerBound)
+        return rawPath[start..<utf8.index(start, offsetBy: query.count)]
+    }
+
+    /// Where `path` ends and where `query` lies in `rawPath`'s UTF-8 bytes.
+    var pathAndQuery: (pathEnd: Int, query: Range<Int>?) {
+        var rawPath = rawPath
+        return rawPath.withUTF8(Self.pathAndQuery)
+    }
+
+    /// `pathAndQuery` over the bytes, in one pass over their storage (searching the `UTF8View`
+    /// goes byte by byte through its iterator): the path ends at the first `?` or `#`; the query
+    /// runs from after the first `?` to the first `#` after it.
+    static func pathAndQuery(_ bytes: UnsafeBufferPointer<UInt8>) -> (pathEnd: Int, query: Range<Int>?) {
+        var firstHash: Int? = nil
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "?") { break }
+            if byte == UInt8(ascii: "#"), firstHash == nil { firstHash = index }
+            index += 1
+        }
+        guard index < bytes.count else { return (firstHash ?? bytes.count, nil) }
+        let mark = index
+        index += 1
+        while index < bytes.count, bytes[index] != UInt8(ascii: "#") { index += 1 }
+        return (firstHash ?? mark, (mark + 1)..<index)
     }
 
     /// The first header with this name, compared case-insensitively.

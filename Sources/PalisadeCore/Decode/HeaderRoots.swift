@@ -1,0 +1,121 @@
+/// The request header names the engine knows, looked up over a name's bytes (ASCII
+/// case-insensitively) without building, lowercasing or hashing a `String`: with a dictionary of
+/// locations, a lowercase copy, the skip check and the segment hints worked out per header, making
+/// a header root cost ~850 instructions before its value was even copied.
+///
+/// For each known name: whether its header is skipped, read as the `cookie` root or made a
+/// `header.<name>` root — its location and `SegmentHints` built once, exactly as the engine would
+/// build them for any other name (`LocationPath.appending(key:to:)`, `Point.hints`).
+struct HeaderRoots: Sendable {
+    enum Role: UInt8, Sendable {
+        /// A `header.<name>` root.
+        case root
+        /// Framing and hop-by-hop fields the gateway already validated: never decoded.
+        case skipped
+        /// Decoded as the `cookie` root.
+        case cookie
+    }
+
+    /// Headers whose first value the engine reads for the body.
+    enum Noted: UInt8, Sendable { case no, contentType, contentEncoding }
+
+    struct Entry: Sendable {
+        /// The name, lowercase: the root's field name.
+        let name: String
+        let role: Role
+        let noted: Noted
+        /// `header.<name>` (roots only).
+        let segment: String
+        /// `Point.hints` of `segment`.
+        let hints: UInt8
+    }
+
+    /// Headers never worth decoding.
+    static let skippedNames = [
+        "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
+    ]
+
+    /// Common request header names, made roots.
+    static let rootNames = [
+        "accept", "accept-charset", "accept-encoding", "accept-language", "authorization", "cache-control",
+        "content-encoding", "content-type", "dnt", "forwarded", "host", "if-match", "if-modified-since",
+        "if-none-match", "origin", "pragma", "priority", "referer", "sec-ch-ua", "sec-ch-ua-mobile",
+        "sec-ch-ua-platform", "sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-user",
+        "upgrade-insecure-requests", "user-agent", "via", "x-api-key", "x-correlation-id", "x-csrf-token",
+        "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "x-request-id",
+        "x-requested-with",
+    ]
+
+    static let standard = HeaderRoots()
+
+    let entries: [Entry]
+    /// `entries`' names as bytes, for the comparison.
+    private let names: [[UInt8]]
+    /// Open addressing, linear probing: an index into `entries`, or -1.
+    private let slots: [Int16]
+    private let longest: Int
+
+    private static let slotCount = 256
+
+    private init() {
+        var entries: [Entry] = []
+        for name in Self.rootNames {
+            let segment = LocationPath.appending(key: name, to: "header")
+            entries.append(
+                Entry(
+                    name: name, role: .root,
+                    noted: name == "content-type" ? .contentType : name == "content-encoding" ? .contentEncoding : .no,
+                    segment: segment, hints: Point.hints(key: segment, marker: 0, decoderID: 0)))
+        }
+        for name in Self.skippedNames {
+            entries.append(Entry(name: name, role: .skipped, noted: .no, segment: "", hints: 0))
+        }
+        entries.append(Entry(name: "cookie", role: .cookie, noted: .no, segment: "", hints: 0))
+        var slots = Array(repeating: Int16(-1), count: Self.slotCount)
+        for (index, entry) in entries.enumerated() {
+            var slot = entry.name.utf8.withContiguousStorageIfAvailable(Self.slot) ?? Self.slot(Array(entry.name.utf8))
+            while slots[slot] >= 0 { slot = (slot + 1) & (Self.slotCount - 1) }
+            slots[slot] = Int16(index)
+        }
+        self.entries = entries
+        self.names = entries.map { Array($0.name.utf8) }
+        self.slots = slots
+        self.longest = names.map(\.count).max() ?? 0
+    }
+
+    private static func slot(_ name: UnsafeBufferPointer<UInt8>) -> Int {
+        var hash = UInt32(truncatingIfNeeded: name.count)
+        for byte in name { hash = hash &* 31 &+ UInt32(Bytes.lower(byte)) }
+        return Int(hash ^ hash >> 8) & (slotCount - 1)
+    }
+
+    private static func slot(_ name: [UInt8]) -> Int { name.withUnsafeBufferPointer(slot) }
+
+    /// The entry for a header name, any ASCII case; nil for a name not in the table.
+    func entry(for name: String) -> Entry? {
+        let index: Int?? = name.utf8.withContiguousStorageIfAvailable { self.index(of: $0) }
+        if let index { return index.map { entries[$0] } }
+        // Bridged or otherwise non-contiguous strings: over a copy of the bytes.
+        return Array(name.utf8).withUnsafeBufferPointer { self.index(of: $0) }.map { entries[$0] }
+    }
+
+    private func index(of name: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !name.isEmpty, name.count <= longest else { return nil }
+        var slot = Self.slot(name)
+        while true {
+            let index = Int(slots[slot])
+            guard index >= 0 else { return nil }
+            if Self.equalsLowercase(names[index], name) { return index }
+            slot = (slot + 1) & (Self.slotCount - 1)
+        }
+    }
+
+    /// Whether `name` lowercased (ASCII) equals `lowercase`.
+    private static func equalsLowercase(_ lowercase: [UInt8], _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lowercase.count == name.count else { return false }
+        return lowercase.withUnsafeBufferPointer { lowercase in
+            for index in 0..<name.count where Bytes.lower(name[index]) != lowercase[index] { return false }
+            return true
+        }
+    }
+}
