@@ -49,8 +49,9 @@ struct HeaderRoots: Sendable {
     static let standard = HeaderRoots()
 
     let entries: [Entry]
-    /// `entries`' names as bytes, for the comparison.
-    private let names: [[UInt8]]
+    /// `entries`' names, concatenated: entry `i`'s bytes are `names[nameStarts[i]..<nameStarts[i + 1]]`.
+    private let names: [UInt8]
+    private let nameStarts: [Int32]
     /// Open addressing, linear probing: an index into `entries`, or -1.
     private let slots: [Int16]
     private let longest: Int
@@ -72,24 +73,40 @@ struct HeaderRoots: Sendable {
         }
         entries.append(Entry(name: "cookie", role: .cookie, noted: .no, segment: "", hints: 0))
         var slots = Array(repeating: Int16(-1), count: Self.slotCount)
+        var names: [UInt8] = []
+        var nameStarts: [Int32] = [0]
         for (index, entry) in entries.enumerated() {
-            var slot = entry.name.utf8.withContiguousStorageIfAvailable(Self.slot) ?? Self.slot(Array(entry.name.utf8))
+            let bytes = Array(entry.name.utf8)
+            var slot = bytes.withUnsafeBufferPointer(Self.slot)
             while slots[slot] >= 0 { slot = (slot + 1) & (Self.slotCount - 1) }
             slots[slot] = Int16(index)
+            names += bytes
+            nameStarts.append(Int32(names.count))
         }
         self.entries = entries
-        self.names = entries.map { Array($0.name.utf8) }
+        self.names = names
+        self.nameStarts = nameStarts
         self.slots = slots
-        self.longest = names.map(\.count).max() ?? 0
+        self.longest = entries.map(\.name.utf8.count).max() ?? 0
     }
 
+    /// A slot from the length and four of the bytes, ASCII letters folded to lowercase (`| 0x20`
+    /// folds some other pairs too: the comparison decides). Hashing every byte cost more than
+    /// the rare extra probe.
     private static func slot(_ name: UnsafeBufferPointer<UInt8>) -> Int {
-        var hash = UInt32(truncatingIfNeeded: name.count)
-        for byte in name { hash = hash &* 31 &+ UInt32(Bytes.lower(byte)) }
-        return Int(hash ^ hash >> 8) & (slotCount - 1)
+        let count = name.count
+        let first = UInt32(name[0] | 0x20)
+        let middle = UInt32(name[count / 2] | 0x20)
+        let late = UInt32(name[count * 3 / 4] | 0x20)
+        let last = UInt32(name[count - 1] | 0x20)
+        var hash = UInt32(truncatingIfNeeded: count) &* 0x9E37_79B1
+        hash ^= first &* 0x85EB_CA77
+        hash ^= middle &* 0xC2B2_AE3D
+        hash ^= late &* 0x27D4_EB2F
+        hash ^= last &* 0x1656_67B1
+        hash ^= hash >> 15
+        return Int(hash & UInt32(slotCount - 1))
     }
-
-    private static func slot(_ name: [UInt8]) -> Int { name.withUnsafeBufferPointer(slot) }
 
     /// The entry for a header name, any ASCII case; nil for a name not in the table.
     func entry(for name: String) -> Entry? {
@@ -100,22 +117,37 @@ struct HeaderRoots: Sendable {
     }
 
     private func index(of name: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard !name.isEmpty, name.count <= longest else { return nil }
+        let count = name.count
+        guard count > 0, count <= longest else { return nil }
         var slot = Self.slot(name)
-        while true {
-            let index = Int(slots[slot])
-            guard index >= 0 else { return nil }
-            if Self.equalsLowercase(names[index], name) { return index }
-            slot = (slot + 1) & (Self.slotCount - 1)
+        return names.withUnsafeBufferPointer { names in
+            nameStarts.withUnsafeBufferPointer { starts in
+                slots.withUnsafeBufferPointer { slots in
+                    while true {
+                        let index = Int(slots[slot])
+                        guard index >= 0 else { return nil }
+                        let start = Int(starts[index])
+                        if Int(starts[index + 1]) - start == count,
+                            Self.equalsLowercase(UnsafeBufferPointer(rebasing: names[start..<(start + count)]), name)
+                        {
+                            return index
+                        }
+                        slot = (slot + 1) & (Self.slotCount - 1)
+                    }
+                }
+            }
         }
     }
 
-    /// Whether `name` lowercased (ASCII) equals `lowercase`.
-    private static func equalsLowercase(_ lowercase: [UInt8], _ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard lowercase.count == name.count else { return false }
-        return lowercase.withUnsafeBufferPointer { lowercase in
-            for index in 0..<name.count where Bytes.lower(name[index]) != lowercase[index] { return false }
-            return true
+    /// Whether `name` lowercased (ASCII) equals `lowercase` (same length): names usually come
+    /// lowercase already, so each byte is compared as it is first.
+    private static func equalsLowercase(_ lowercase: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>)
+        -> Bool
+    {
+        for index in 0..<name.count {
+            let byte = name[index]
+            if byte != lowercase[index], Bytes.lower(byte) != lowercase[index] { return false }
         }
+        return true
     }
 }
