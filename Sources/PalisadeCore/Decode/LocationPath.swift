@@ -56,28 +56,37 @@ public enum LocationPath {
     public static func joined(_ a: String, _ b: String, _ c: String = "") -> String {
         if b.isEmpty, c.isEmpty { return a }
         if a.isEmpty, c.isEmpty { return b }
+        // Read in place (native and small strings have contiguous UTF-8; `withUTF8` on copies
+        // checked uniqueness on each) and copied piece by piece, not byte by byte.
+        let built: String?? = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                c.utf8.withContiguousStorageIfAvailable { z in concatenated(x, y, z) }
+            } ?? nil
+        }
+        if let built, let built { return built }
         var (a, b, c) = (a, b, c)
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                c.withUTF8 { z in
-                    String(unsafeUninitializedCapacity: x.count + y.count + z.count) { out in
-                        var at = 0
-                        for byte in x {
-                            out[at] = byte
-                            at += 1
-                        }
-                        for byte in y {
-                            out[at] = byte
-                            at += 1
-                        }
-                        for byte in z {
-                            out[at] = byte
-                            at += 1
-                        }
-                        return at
-                    }
-                }
+        return a.withUTF8 { x in b.withUTF8 { y in c.withUTF8 { z in concatenated(x, y, z) } } }
+    }
+
+    private static func concatenated(
+        _ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>, _ z: UnsafeBufferPointer<UInt8>
+    ) -> String {
+        String(unsafeUninitializedCapacity: x.count + y.count + z.count) { out in
+            guard let base = out.baseAddress else { return 0 }
+            var at = 0
+            if let start = x.baseAddress, !x.isEmpty {
+                (base + at).initialize(from: start, count: x.count)
+                at += x.count
             }
+            if let start = y.baseAddress, !y.isEmpty {
+                (base + at).initialize(from: start, count: y.count)
+                at += y.count
+            }
+            if let start = z.baseAddress, !z.isEmpty {
+                (base + at).initialize(from: start, count: z.count)
+                at += z.count
+            }
+            return at
         }
     }
 

@@ -249,11 +249,23 @@ public struct Point: Sendable, Equatable {
     /// The `SegmentHints` of the segment made of these parts, in one pass over its bytes (the
     /// decoder's name, when rendered in front, included) without rendering it.
     static func hints(key: String, marker: UInt8, decoderID: UInt16) -> UInt8 {
+        hints(key: key, after: hintsReader(marker: marker, decoderID: decoderID))
+    }
+
+    /// A hints reader that has read the part of a segment before its key (the marker and the
+    /// decoder's name): the same for all of one decoder's children, so read once for them.
+    static func hintsReader(marker: UInt8, decoderID: UInt16) -> SegmentHints.Reader {
         var reader = SegmentHints.Reader()
         if marker != 0 {
             reader.read(marker == sniffed ? UInt8(ascii: ">") : UInt8(ascii: "."))
             if let name = DecoderName.name(of: decoderID) { reader.read(name) }
         }
+        return reader
+    }
+
+    /// The hints of a segment: `key` read after `prefix` (`hintsReader(marker:decoderID:)`).
+    static func hints(key: String, after prefix: SegmentHints.Reader) -> UInt8 {
+        var reader = prefix
         reader.read(key)
         return reader.hints.rawValue
     }

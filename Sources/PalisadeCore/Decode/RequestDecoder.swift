@@ -381,6 +381,7 @@ private struct Run {
         case .sniffed: marker = Point.sniffed
         }
         let depth = parentDepth &+ (rendering == .silent ? 0 : 1)
+        let hintsPrefix = Point.hintsReader(marker: marker, decoderID: decoderID)
         let parentSource = contexts[index].source
         let parentDepthInContext = contexts[index].depth
         let parentDeclared = contexts[index].declared
@@ -408,10 +409,11 @@ private struct Run {
                 let context = DecodeContext(
                     source: parentSource, contentType: contentType, fieldName: fieldName, depth: parentDepthInContext,
                     declared: parentDeclared)
+                let hints = Point.hints(key: path, after: hintsPrefix)
                 guard
                     add(
                         parent: Int32(index), segment: path, marker: marker, value: value, kind: child.kind,
-                        depth: depth, decoderID: decoderID, context: context,
+                        depth: depth, decoderID: decoderID, hints: hints, context: context,
                         declared: childDeclared.map { ($0, .declared) }) != nil
                 else { return }
             }
