@@ -170,6 +170,17 @@ import Testing
         #expect(decoded.segmentHints(of: decoded.points(at: "header.x-$where")[0]).contains(.dollar))
     }
 
+    /// A pair's location built from its name's bytes is `LocationPath.key` of the decoded name.
+    @Test(arguments: [
+        Array("id".utf8), Array("user-name".utf8), Array("a.b".utf8), Array("x y".utf8), [], Array("$where".utf8),
+        Array("1abc".utf8), Array("caf\u{E9}".utf8), [0xFF, 0x61], Array(repeating: UInt8(ascii: "k"), count: 64),
+        Array(repeating: UInt8(ascii: "k"), count: 65), Array("a\"b".utf8), Array("__proto__".utf8),
+    ])
+    func pairKeyLocationMatchesLocationPathKey(name: [UInt8]) {
+        let fieldName = String(decoding: name, as: UTF8.self)
+        #expect(Percent.PairReader.keyLocation(name, fieldName: fieldName) == LocationPath.key(fieldName))
+    }
+
     /// The path and query found in one pass over the bytes are the ones the `UTF8View`'s
     /// searches find.
     @Test(arguments: [

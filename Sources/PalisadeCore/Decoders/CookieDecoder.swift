@@ -19,7 +19,7 @@ public struct CookieDecoder: ValueDecoder {
         var log = Percent.FindingLog()
         var values = 0
         _ = Percent.PairReader(separator: UInt8(ascii: ";"), cookieSyntax: true).read(
-            input, path: LocationPath.key, into: &children, log: &log, values: &values, budget: &budget)
+            input, path: .key, into: &children, log: &log, values: &values, budget: &budget)
         guard !children.isEmpty else { return nil }
         return Decoded(children: children, annotations: log.annotations)
     }

@@ -25,7 +25,7 @@ public struct FormDecoder: ValueDecoder {
         var log = Percent.FindingLog()
         var values = 0
         _ = Percent.PairReader(separator: UInt8(ascii: "&"), plusAsSpace: true).read(
-            input, path: LocationPath.key, into: &children, log: &log, values: &values, budget: &budget)
+            input, path: .key, into: &children, log: &log, values: &values, budget: &budget)
         guard !children.isEmpty else { return nil }
         return Decoded(children: children, annotations: log.annotations)
     }

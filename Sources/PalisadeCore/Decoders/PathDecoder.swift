@@ -46,7 +46,9 @@ public struct PathDecoder: ValueDecoder {
             let matrix = Percent.PairReader(separator: UInt8(ascii: ";"))
             let complete = matrix.read(
                 segment[(semicolon + 1)...],
-                path: { LocationPath.joined(indexPath, ";", LocationPath.isPlain($0) ? $0 : LocationPath.key($0)) },
+                path: .custom {
+                    LocationPath.joined(indexPath, ";", LocationPath.isPlain($0) ? $0 : LocationPath.key($0))
+                },
                 into: &children, log: &log, values: &values, budget: &budget)
             if !complete { break }
         }

@@ -202,11 +202,19 @@ public enum Percent {
         /// Cookies: trim spaces and tabs around pairs, names and values; strip a value's DQUOTEs.
         var cookieSyntax = false
 
+        /// Where a pair's children go, from its decoded name.
+        enum Location {
+            /// `LocationPath.key(name)`: `.name`, or `["name"]` for a name that is not plain.
+            case key
+            /// Any other location.
+            case custom((String) -> String)
+        }
+
         /// Appends the pairs of `input` to `children`. `values` counts the values read so far
         /// against `maxPoints`; reading stops there (`limit.points`) or when the byte budget runs
         /// out (`limit.bytes`, recorded by `consume`). Returns false when a limit stopped it.
         func read(
-            _ input: ArraySlice<UInt8>, path: (String) -> String, into children: inout [Child],
+            _ input: ArraySlice<UInt8>, path: Location, into children: inout [Child],
             log: inout FindingLog, values: inout Int, budget: inout DecodeBudget
         ) -> Bool {
             // Over the input's storage by offsets: iterating slices costs bounds checks per byte.
@@ -216,7 +224,7 @@ public enum Percent {
         }
 
         private func read(
-            _ bytes: UnsafeBufferPointer<UInt8>, path: (String) -> String, into children: inout [Child],
+            _ bytes: UnsafeBufferPointer<UInt8>, path: Location, into children: inout [Child],
             log: inout FindingLog, values: inout Int, budget: inout DecodeBudget
         ) -> Bool {
             var separators = 0
@@ -256,13 +264,29 @@ public enum Percent {
                     UnsafeBufferPointer(rebasing: bytes[rawValue]), plusAsSpace: plusAsSpace, findings: &findings)
                 guard budget.consume(name.count + value.count) else { return false }
                 let fieldName = String(decoding: name, as: UTF8.self)
-                let location = path(fieldName)
+                let location: String
+                switch path {
+                case .key: location = Self.keyLocation(name, fieldName: fieldName)
+                case .custom(let path): location = path(fieldName)
+                }
                 log.note(findings, field: fieldName)
                 children.append(Child(path: location, value: name, kind: .key, fieldName: fieldName))
                 children.append(Child(path: location, value: value, kind: .text, fieldName: fieldName))
                 values += 1
             }
             return true
+        }
+
+        /// `LocationPath.key(fieldName)`, `fieldName` being `name` decoded: a plain name's bytes
+        /// are its text, so `.name` is built from them without reading the string again.
+        static func keyLocation(_ name: [UInt8], fieldName: String) -> String {
+            let plain = name.withUnsafeBufferPointer { LocationPath.isPlain(bytes: $0) }
+            guard plain else { return LocationPath.key(fieldName) }
+            return String(unsafeUninitializedCapacity: name.count + 1) { out in
+                out[0] = UInt8(ascii: ".")
+                _ = UnsafeMutableBufferPointer(rebasing: out[1...]).initialize(fromContentsOf: name)
+                return name.count + 1
+            }
         }
 
         /// `range` without surrounding spaces and tabs (the OWS of RFC 6265).
