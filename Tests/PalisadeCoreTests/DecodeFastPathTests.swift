@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PalisadeCore
@@ -168,6 +169,68 @@ import Testing
                     == Point.hints(key: point.segmentKey, marker: point.segmentMarker, decoderID: point.decoderID))
         }
         #expect(decoded.segmentHints(of: decoded.points(at: "header.x-$where")[0]).contains(.dollar))
+    }
+
+    /// No signature starts with a byte `mayStartSignature` turns away, whatever follows it.
+    @Test func signatureLeadBytesCoverEverySignature() {
+        for first in 0...255 {
+            let lead = UInt8(first)
+            for second in 0...255 {
+                var head = SIMD16<UInt8>(repeating: 0)
+                head[0] = lead
+                head[1] = UInt8(second)
+                if DecodedContent.signature(head, count: 16) != nil {
+                    #expect(DecodedContent.mayStartSignature(lead), "\(lead)")
+                }
+            }
+        }
+        #expect(DecodedContent.signature(Array("GIF89a....".utf8)) == .gif)
+        #expect(!DecodedContent.mayStartSignature(UInt8(ascii: "a")))
+    }
+
+    /// `sniffContent` reads what the plain decode reads: a signature in the first bytes (a pickle
+    /// also ending in STOP), else the whole output checked as text.
+    @Test func base64SniffMatchesThePlainReading() {
+        var rng = SplitMix64(seed: 7)
+        var values: [[UInt8]] = Self.samples
+        for length in [8, 12, 16, 21, 22, 24, 32, 36, 44, 64] {
+            for _ in 0..<40 {
+                let hex = (0..<length).map { _ in Array("0123456789abcdef-".utf8)[Int(rng.next() % 17)] }
+                values.append(hex)
+                let any = (0..<length).map { _ in
+                    Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_".utf8)[
+                        Int(rng.next() % 66)]
+                }
+                values.append(any)
+            }
+        }
+        let texts = ["hello world, this is text", "{\"a\":1}", "caf\u{E9} cr\u{E8}me", "x"]
+        for text in texts { values.append(Array(Data(text.utf8).base64EncodedString().utf8)) }
+        let magics: [[UInt8]] = [
+            [0x1F, 0x8B, 8, 0], [0x78, 0x9C, 1], [0xAC, 0xED, 0, 5, 0x73], [0x80, 0x04, 0x95, 0x2E],
+            [0x80, 0x04, 0x95, 0x20], [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0], Array("GIF89a1234".utf8),
+            Array("%PDF-1.7 x".utf8), [0x50, 0x4B, 3, 4, 0], [0xFF, 0xD8, 0xFF, 0xE0], Array("Plain text here".utf8),
+            Array("xylophone music".utf8), Array("%20 percent".utf8),
+        ]
+        for magic in magics { values.append(Array(Data(magic).base64EncodedString().utf8)) }
+        for value in values {
+            var data = value[...]
+            while data.last == UInt8(ascii: "=") { data = data.dropLast() }
+            guard !data.isEmpty, data.allSatisfy({ Base64.sextet($0, alphabet: .either) != nil }) else { continue }
+            var expected: ValueKind? = nil
+            if let bytes = Base64.decode(data, alphabet: .either), !bytes.isEmpty {
+                if let signature = DecodedContent.signature(bytes) {
+                    expected = signature != .pickle || bytes.last == 0x2E ? .binary : nil
+                } else {
+                    var scan = UTF8TextScan(expectedCount: bytes.count)
+                    let text = bytes.allSatisfy { scan.feed($0) } && scan.finish()
+                    expected = text ? .text : nil
+                }
+            }
+            #expect(
+                Base64Decoder.sniffContent(data, alphabet: .either) == expected,
+                "\(String(decoding: value, as: UTF8.self))")
+        }
     }
 
     /// A pair's location built from its name's bytes is `LocationPath.key` of the decoded name.

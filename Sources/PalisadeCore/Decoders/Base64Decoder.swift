@@ -116,7 +116,7 @@ public struct Base64Decoder: ValueDecoder {
     static func sniffContent(_ data: ArraySlice<UInt8>, alphabet: Base64.Alphabet) -> ValueKind? {
         let total = decodedCount(data.count)
         guard total > 0 else { return nil }
-        let headCount = min(total, 16)
+        var headCount = min(total, 16)
         var scan = UTF8TextScan(expectedCount: total)
         var head = SIMD16<UInt8>()
         var produced = 0
@@ -131,6 +131,14 @@ public struct Base64Decoder: ValueDecoder {
             let decoded = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
             if produced >= headCount {
                 produced += 1
+                guard scan.feed(decoded) else { return nil }
+                continue
+            }
+            // A first byte no signature starts with: the bytes can only be text, read as such from
+            // here (most values sniffed as Base64 are ids and hex that fail within a few bytes).
+            if produced == 0, !DecodedContent.mayStartSignature(decoded) {
+                headCount = 0
+                produced = 1
                 guard scan.feed(decoded) else { return nil }
                 continue
             }
@@ -269,6 +277,15 @@ enum DecodedContent {
         let count = min(bytes.count, 16)
         for i in 0..<count { head[i] = bytes[i] }
         return signature(head, count: count)
+    }
+
+    /// Whether some signature starts with `byte`: `signature` finds none in bytes starting with
+    /// any other.
+    static func mayStartSignature(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x1F, 0x78, 0xAC, 0x00, 0x80, 0x89, 0xFF, 0x47, 0x25, 0x50: true
+        default: false
+        }
     }
 
     /// The signature the first `count` bytes of `head` start with.
