@@ -152,6 +152,16 @@ final class DecoderTable: @unchecked Sendable {
         self.entries = entries
     }
 
+    /// The entry registered under the name interned as `id` (`DecoderName`): a standard one by
+    /// its index, any other through the dictionary. What `entry(named:)` gives for that name.
+    @inline(__always)
+    func entry(id: UInt16) -> (decoder: any ValueDecoder, id: UInt16)? {
+        let index = Int(id) - 1
+        if index >= 0, index < standard.count { return standard[index] }
+        guard let name = DecoderName.name(of: id) else { return nil }
+        return entries[name]
+    }
+
     /// The entry registered under `name`: a standard name by its index (no hashing), any other
     /// through the dictionary.
     @inline(__always)

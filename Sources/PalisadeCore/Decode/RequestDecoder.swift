@@ -116,7 +116,9 @@ private struct Run {
     var result = DecodedRequest()
     var extraHits: Set<LimitKind> = []
     /// Per point: a decoder the point must be decoded with (by position or content type).
-    var declared: [(name: String, rendering: Rendering)?] = []
+    /// By the decoder's interned name (`DecoderName`): a `String` here made every element a
+    /// release when the run ended, and each expansion a search of the standard names.
+    var declared: [(id: UInt16, rendering: Rendering)?] = []
     /// Per point: the context a decoder sees.
     var contexts: [DecodeContext] = []
     /// Per point: already decoded while building the roots (the body under Content-Encoding).
@@ -143,7 +145,7 @@ private struct Run {
     mutating func add(
         parent: Int32, segment: consuming String, marker: UInt8 = 0, value: consuming [UInt8], kind: ValueKind = .text,
         depth: UInt8, decoderID: UInt16 = 0, hints: UInt8? = nil, context: consuming DecodeContext,
-        declared: (name: String, rendering: Rendering)? = nil
+        declared: (id: UInt16, rendering: Rendering)? = nil
     ) -> Int? {
         guard result.points.count < limits.maxPoints else {
             budget.hit(.points)
@@ -158,6 +160,11 @@ private struct Run {
         expanded.append(false)
         return result.points.count - 1
     }
+
+    /// The interned names of the roots' decoders.
+    static let rootDecoders = (
+        path: DecoderName.id(for: "path"), form: DecoderName.id(for: "form"), cookie: DecoderName.id(for: "cookie")
+    )
 
     /// `Point.hints` of the fixed root segments, worked out once.
     static let rootHints = (
@@ -181,12 +188,12 @@ private struct Run {
         if !path.isEmpty {
             add(
                 parent: -1, segment: "path", value: path, depth: 0, hints: hints.path,
-                context: DecodeContext(source: .path, fieldName: "path"), declared: ("path", .silent))
+                context: DecodeContext(source: .path, fieldName: "path"), declared: (Self.rootDecoders.path, .silent))
         }
         if let query, !query.isEmpty {
             add(
                 parent: -1, segment: "query", value: query, depth: 0, hints: hints.query,
-                context: DecodeContext(source: .query, fieldName: "query"), declared: ("form", .silent))
+                context: DecodeContext(source: .query, fieldName: "query"), declared: (Self.rootDecoders.form, .silent))
         }
         // headers and cookies; the first Content-Type and Content-Encoding noted on the way
         // (`record.header(_:)` would compare every name again)
@@ -210,7 +217,8 @@ private struct Run {
             case .cookie:
                 add(
                     parent: -1, segment: "cookie", value: Array(header.value.utf8), depth: 0, hints: hints.cookie,
-                    context: DecodeContext(source: .cookie, fieldName: "cookie"), declared: ("cookie", .silent))
+                    context: DecodeContext(source: .cookie, fieldName: "cookie"),
+                    declared: (Self.rootDecoders.cookie, .silent))
             case .skipped:
                 continue
             case .root:
@@ -256,7 +264,7 @@ private struct Run {
             }
         }
         if let declaredType, let name = RequestDecoder.decoderName(forContentType: declaredType) {
-            declared[current] = (name, .declared)
+            declared[current] = (DecoderName.id(for: name), .declared)
         }
     }
 
@@ -284,9 +292,10 @@ private struct Run {
             guard kind == .text || kind == .binary, !result.points[index].value.isEmpty, !expanded[index] else {
                 continue
             }
-            if let (name, rendering) = declared[index] {
-                if expand(index, with: name, rendering: rendering) { continue }
+            if let (id, rendering) = declared[index] {
+                if expand(index, with: id, rendering: rendering) { continue }
                 if contexts[index].source == .body {
+                    let name = DecoderName.name(of: id) ?? ""
                     result.annotations.append(
                         Annotation(.contentTypeMismatch, point: Int32(index), detail: "not valid \(name)"))
                 } else {
@@ -307,9 +316,9 @@ private struct Run {
         return false
     }
 
-    /// Decodes a point with a named decoder; false if it did not apply.
-    mutating func expand(_ index: Int, with name: String, rendering: Rendering) -> Bool {
-        guard let (valueDecoder, decoderID) = table.entry(named: name)
+    /// Decodes a point with a decoder (its interned name); false if it did not apply.
+    mutating func expand(_ index: Int, with id: UInt16, rendering: Rendering) -> Bool {
+        guard let (valueDecoder, decoderID) = table.entry(id: id)
         else { return false }
         // Field by field: a copy of the point would retain its strings and value.
         let depth = result.points[index].depth
@@ -414,7 +423,7 @@ private struct Run {
                     add(
                         parent: Int32(index), segment: path, marker: marker, value: value, kind: child.kind,
                         depth: depth, decoderID: decoderID, hints: hints, context: context,
-                        declared: childDeclared.map { ($0, .declared) }) != nil
+                        declared: childDeclared.map { (DecoderName.id(for: $0), .declared) }) != nil
                 else { return }
             }
         }
