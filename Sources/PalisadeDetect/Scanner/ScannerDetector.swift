@@ -364,9 +364,14 @@ public struct ScannerDetector: RequestDetector {
             }
             defer { at += 1 }
             guard needles.mayStart(in: path, at: at) else { continue }
-            for candidate in needles.candidates(path[at]) {
+            // By the first two bytes: at each `/`, the few needles sharing their bucket rather
+            // than every needle starting with `/`; ascending, so the first found is the lowest.
+            for item in needles.candidates(in: path, at: at) {
+                let candidate = needles.candidate(item)
                 if let best, candidate >= best.needle { break }
-                guard needles.matches(candidate, in: path, at: at) else { continue }
+                guard needles.startsWith(candidate, path[at]), needles.matches(candidate, in: path, at: at) else {
+                    continue
+                }
                 let needle = needles.needles[candidate]
                 let end = at + needle.count
                 if needle[needle.count - 1] != UInt8(ascii: "/"), end < path.count {
