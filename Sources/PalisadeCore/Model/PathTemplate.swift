@@ -16,6 +16,27 @@ public enum PathTemplate {
         templated(path)
     }
 
+    /// `template(for: record.path)` from the raw path itself (`CaptureRecord.rawPath`): the path
+    /// part (before `?` or `#`) found over the bytes in place. `CaptureRecord.path` finds it with
+    /// `firstIndex(where:)` over the `String`'s UTF-8 view, ~15 instructions a byte, query included.
+    public static func template(forRawPath rawPath: String) -> String {
+        var raw = rawPath
+        let result = raw.withUTF8 { bytes -> ASCIIResult in
+            var end = 0
+            while end < bytes.count, bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: "#") { end += 1 }
+            let path = UnsafeBufferPointer(rebasing: bytes[..<end])
+            switch asciiTemplated(path) {
+            case .unchanged: return .templated(String(decoding: path, as: UTF8.self))
+            case let other: return other
+            }
+        }
+        if case .templated(let template) = result { return template }
+        // Not ASCII: the `Character` reading, over the same substring as `CaptureRecord.path`.
+        let utf8 = rawPath.utf8
+        let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? utf8.endIndex
+        return templated(rawPath[..<end])
+    }
+
     private static func templated<S: StringProtocol>(_ path: S) -> String {
         // ASCII paths (the norm: raw paths are percent-encoded) over their bytes; others by
         // `Character` below, where a combining mark after `/` keeps the two together.
