@@ -202,7 +202,7 @@ public struct Analyzer: Sendable {
             id: record.id, ts: record.ts, client: record.clientIP ?? "",
             endpoint: .init(
                 host: requestHost ?? "", method: record.method,
-                template: PathTemplate.template(for: record.path)),
+                template: PathTemplate.template(forRawPath: record.rawPath)),
             status: record.status, score: scored.score, attack: scored.attack, hits: scored.hits, anomalies: anomalies,
             decodeMs: Double(decoded.elapsedNanos) / 1_000_000)
         return (decoded, verdict)

@@ -171,7 +171,7 @@ public final class DetectionMemo: Sendable {
             let found: Lookup? = state.slots.withUnsafeBufferPointer { slots in
                 let entry = slots.baseAddress! + slot
                 guard entry.pointee.hash == probe.hash, entry.pointee.packed == probe.packed,
-                    entry.pointee.fieldName == fieldName, Self.equal(entry.pointee.value, value)
+                    entry.pointee.fieldName == fieldName, Self.equal(entry, value)
                 else { return nil }
                 return .found(
                     entry.pointee.summary, ValueFacts(rawValue: entry.pointee.facts),
@@ -272,10 +272,14 @@ public final class DetectionMemo: Sendable {
         return (h ^ UInt64(count)) &* 0xBF58_476D_1CE4_E5B9
     }
 
-    private static func equal(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
-        guard !a.isEmpty else { return true }
-        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+    /// Whether the entry's value is `b`, read through the entry's pointer and inlined into the
+    /// lookup (it was a call per lookup, with the stored array passed as an argument).
+    @inline(__always)
+    private static func equal(_ entry: UnsafePointer<Entry>, _ b: ArraySlice<UInt8>) -> Bool {
+        guard entry.pointee.value.count == b.count else { return false }
+        guard !b.isEmpty else { return true }
+        return entry.pointee.value.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
         }
     }
 }

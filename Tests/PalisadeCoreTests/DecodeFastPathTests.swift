@@ -307,6 +307,18 @@ import Testing
         #expect(PathTemplate.template(for: path[...]) == reference)
     }
 
+    @Test(arguments: [
+        "/v1/users/42?expand=1", "/v1/users/me?a=1#frag", "/x/2025-11-21#top", "?q=1", "#f", "", "/",
+        "/v1/search?q=1%27%20UNION&sort=desc", "/caf\u{E9}/42?x=\u{E9}", "/x/\u{301}42?y", "/a?b?c", "/a#b?c",
+        "/u/ada@example.com/550e8400-e29b-41d4-a716-446655440000?z", "relative/7?x=1",
+    ])
+    func pathTemplateOfTheRawPathIsThatOfThePathPart(rawPath: String) {
+        // The analyzer's form (the raw path read in place) against `CaptureRecord.path`'s substring.
+        let record = CaptureRecord(id: "r", ts: 0, method: "GET", rawPath: rawPath)
+        #expect(PathTemplate.template(forRawPath: rawPath) == PathTemplate.template(for: record.path))
+        #expect(PathTemplate.template(forRawPath: rawPath) == PathTemplate.template(for: String(record.path)))
+    }
+
     @Test func locationsJoinLikeConcatenation() {
         #expect(LocationPath.joined("a", "", "") == "a")
         #expect(LocationPath.joined("", "b") == "b")

@@ -6,17 +6,46 @@ public enum PathTemplate {
         templated(path)
     }
 
-    /// The same for a `String` (every verdict computes one): specialized here rather than run as
-    /// an unspecialized generic from other modules.
+    /// The same for a `String`, and for a `Substring` (`CaptureRecord.path`: every verdict computes
+    /// one): specialized here rather than run as an unspecialized generic from other modules.
     public static func template(for path: String) -> String {
         templated(path)
+    }
+
+    public static func template(for path: Substring) -> String {
+        templated(path)
+    }
+
+    /// `template(for: record.path)` from the raw path itself (`CaptureRecord.rawPath`): the path
+    /// part (before `?` or `#`) found over the bytes in place. `CaptureRecord.path` finds it with
+    /// `firstIndex(where:)` over the `String`'s UTF-8 view, ~15 instructions a byte, query included.
+    public static func template(forRawPath rawPath: String) -> String {
+        var raw = rawPath
+        let result = raw.withUTF8 { bytes -> ASCIIResult in
+            var end = 0
+            while end < bytes.count, bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: "#") { end += 1 }
+            let path = UnsafeBufferPointer(rebasing: bytes[..<end])
+            switch asciiTemplated(path) {
+            case .unchanged: return .templated(String(decoding: path, as: UTF8.self))
+            case let other: return other
+            }
+        }
+        if case .templated(let template) = result { return template }
+        // Not ASCII: the `Character` reading, over the same substring as `CaptureRecord.path`.
+        let utf8 = rawPath.utf8
+        let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? utf8.endIndex
+        return templated(rawPath[..<end])
     }
 
     private static func templated<S: StringProtocol>(_ path: S) -> String {
         // ASCII paths (the norm: raw paths are percent-encoded) over their bytes; others by
         // `Character` below, where a combining mark after `/` keeps the two together.
-        if let result = path.utf8.withContiguousStorageIfAvailable({ asciiTemplated($0) }), let ascii = result {
-            return ascii
+        if let result = path.utf8.withContiguousStorageIfAvailable({ asciiTemplated($0) }) {
+            switch result {
+            case .unchanged: return String(path)
+            case .templated(let template): return template
+            case .notASCII: break
+            }
         }
         var out = ""
         out.reserveCapacity(path.utf8.count)
@@ -31,27 +60,66 @@ public enum PathTemplate {
         return out.isEmpty ? "/" : out
     }
 
-    /// `templated` over an ASCII path's bytes; nil if a byte is not ASCII.
-    private static func asciiTemplated(_ path: UnsafeBufferPointer<UInt8>) -> String? {
-        var out: [UInt8] = []
-        out.reserveCapacity(path.count)
+    /// What `asciiTemplated` made of a path.
+    private enum ASCIIResult {
+        /// A byte is not ASCII: the `Character` reading decides.
+        case notASCII
+        /// No segment stands for an identifier: the template is the path (`/` for an empty one).
+        case unchanged
+        case templated(String)
+    }
+
+    /// `templated` over an ASCII path's bytes. Two passes instead of an intermediate array: the
+    /// first checks the bytes and measures the template, the second writes it into the string's
+    /// own storage — and is skipped when no segment changes (most paths: `/v1/orders`), where
+    /// the path is its own template.
+    private static func asciiTemplated(_ path: UnsafeBufferPointer<UInt8>) -> ASCIIResult {
+        var length = 0
+        var changed = false
         var start = 0
         while start <= path.count {
             var end = start
             while end < path.count, path[end] != UInt8(ascii: "/") {
-                if path[end] >= 0x80 { return nil }
+                if path[end] >= 0x80 { return .notASCII }
                 end += 1
             }
-            if start > 0 { out.append(UInt8(ascii: "/")) }
-            let segment = UnsafeBufferPointer(rebasing: path[start..<end])
-            if let placeholder = placeholder(bytes: segment) {
-                out.append(contentsOf: placeholder.utf8)
+            if start > 0 { length += 1 }
+            if let placeholder = placeholder(bytes: UnsafeBufferPointer(rebasing: path[start..<end])) {
+                length += placeholder.utf8.count
+                changed = true
             } else {
-                out.append(contentsOf: segment)
+                length += end - start
             }
             start = end + 1
         }
-        return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
+        guard changed else { return path.isEmpty ? .templated("/") : .unchanged }
+        let template = String(unsafeUninitializedCapacity: length) { out in
+            var written = 0
+            func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+                for byte in bytes {
+                    out[written] = byte
+                    written += 1
+                }
+            }
+            var start = 0
+            while start <= path.count {
+                var end = start
+                while end < path.count, path[end] != UInt8(ascii: "/") { end += 1 }
+                if start > 0 {
+                    out[written] = UInt8(ascii: "/")
+                    written += 1
+                }
+                let segment = UnsafeBufferPointer(rebasing: path[start..<end])
+                if var placeholder = placeholder(bytes: segment) {
+                    placeholder.withUTF8 { write($0) }
+                } else {
+                    write(segment)
+                }
+                start = end + 1
+            }
+            return written
+        }
+        return .templated(template)
     }
 
     /// `placeholder(for:)` over a segment's bytes.
@@ -59,7 +127,7 @@ public enum PathTemplate {
         if bytes.count < 20, !bytes.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "@") }) {
             return nil
         }
-        return placeholder(nonEmpty: Array(bytes))
+        return placeholder(nonEmpty: bytes)
     }
 
     /// The placeholder a segment stands for, or nil to keep it.
@@ -69,10 +137,10 @@ public enum PathTemplate {
         if view.count < 20, !view.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "@") }) {
             return nil
         }
-        return placeholder(nonEmpty: Array(view))
+        return Array(view).withUnsafeBufferPointer { placeholder(nonEmpty: $0) }
     }
 
-    private static func placeholder(nonEmpty bytes: [UInt8]) -> String? {
+    private static func placeholder(nonEmpty bytes: UnsafeBufferPointer<UInt8>) -> String? {
         guard !bytes.isEmpty else { return nil }
         if bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return "{id}" }
         if isUUID(bytes) { return "{uuid}" }
@@ -83,7 +151,9 @@ public enum PathTemplate {
         return nil
     }
 
-    static func isUUID(_ b: [UInt8]) -> Bool {
+    static func isUUID(_ b: [UInt8]) -> Bool { b.withUnsafeBufferPointer { isUUID($0) } }
+
+    static func isUUID(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard b.count == 36 else { return false }
         for (i, byte) in b.enumerated() {
             if i == 8 || i == 13 || i == 18 || i == 23 {
@@ -95,7 +165,9 @@ public enum PathTemplate {
         return true
     }
 
-    static func isDate(_ b: [UInt8]) -> Bool {
+    static func isDate(_ b: [UInt8]) -> Bool { b.withUnsafeBufferPointer { isDate($0) } }
+
+    static func isDate(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         // YYYY-MM-DD
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
         for i in [0, 1, 2, 3, 5, 6, 8, 9] where !(b[i] >= 0x30 && b[i] <= 0x39) { return false }
@@ -103,7 +175,7 @@ public enum PathTemplate {
     }
 
     /// Opaque tokens: alphanumeric plus `-_`, with both letters and digits.
-    static func isToken(_ b: [UInt8]) -> Bool {
+    static func isToken(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var digits = 0
         var letters = 0
         for byte in b {

@@ -170,11 +170,14 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         var contentLengths: [String] = []
         var transferEncodings: [String] = []
         var invalidName: String?
-        for header in headers {
-            let name = header.name
+        for index in headers.indices {
             // The framing headers by length and bytes: no lowercased copy, no string comparison.
-            let role = framingRole(name)
+            // The name is read in place (`for header in headers` copied each header, retaining
+            // its name and value); most headers stop here.
+            let role = framingRole(headers[index].name)
             if role == .plain { continue }
+            let header = headers[index]
+            let name = header.name
             if role == .invalid {
                 if invalidName == nil { invalidName = name }
                 // An obfuscated framing header (`Transfer-Encoding `, `Content-Length\t`).
@@ -236,7 +239,10 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         let tokens = HeaderName.tokenBytes
         let role = name.utf8.withContiguousStorageIfAvailable { bytes -> FramingRole in
             guard !bytes.isEmpty else { return .invalid }
-            for byte in bytes where !tokens.contains(byte) { return .invalid }
+            // Lowercase letters and `-` (nearly every byte of a header name) without the set.
+            for byte in bytes where byte &- UInt8(ascii: "a") >= 26 && byte != UInt8(ascii: "-") {
+                guard tokens.contains(byte) else { return .invalid }
+            }
             switch bytes.count {
             case 14:
                 if matches(bytes, "content", "length") { return bytes[7] == 0x2D ? .contentLength : .underscored }

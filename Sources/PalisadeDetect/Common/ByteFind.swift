@@ -69,11 +69,36 @@ struct NeedleSet: Sendable {
     /// Bit `b0 << 8 | b1` set when `firstBytes` holds `b0` and `secondBytes[lower(b0)]` holds `b1`:
     /// `mayStart`'s two tests as one load.
     private let pairs: [UInt64]
+    /// Per needle: its second byte, lowercased (`UInt16.max` for a one-byte needle). `matches`
+    /// rejects most candidates on it without reading the needle's own array: every probe path
+    /// starts with `/`, so each `/` of a path otherwise compared dozens of needles.
+    private let seconds: [UInt16]
+    /// Per needle: its first byte, lowercased.
+    private let firsts: [UInt8]
+    /// The needles by their first two bytes (`candidates(_:_:)`): bucket `b`'s are
+    /// `bucketItems[bucketStarts[b]..<bucketStarts[b + 1]]`, ascending.
+    private let bucketStarts: [Int]
+    private let bucketItems: [Int]
 
     init(_ list: [StaticString]) {
         needles = list.map { needle in
             (0..<needle.utf8CodeUnitCount).map { Bytes.lower(needle.utf8Start[$0]) }
         }
+        seconds = needles.map { $0.count >= 2 ? UInt16($0[1]) : .max }
+        firsts = needles.map { $0.first ?? 0 }
+        var buckets = [[Int]](repeating: [], count: 256)
+        for (index, needle) in needles.enumerated() where !needle.isEmpty {
+            if needle.count == 1 {
+                // Any second byte: in every bucket.
+                for bucket in buckets.indices { buckets[bucket].append(index) }
+            } else {
+                buckets[Self.bucket(needle[0], needle[1])].append(index)
+            }
+        }
+        var starts = [0]
+        for bucket in buckets { starts.append(starts[starts.count - 1] + bucket.count) }
+        bucketStarts = starts
+        bucketItems = buckets.flatMap { $0 }
         var table = [[Int]](repeating: [], count: 256)
         var first = ByteSet("")
         var second = [ByteSet](repeating: ByteSet(""), count: 256)
@@ -126,6 +151,11 @@ struct NeedleSet: Sendable {
     /// `matches` over a buffer (offsets from 0).
     @inline(__always)
     func matches(_ index: Int, in haystack: UnsafeBufferPointer<UInt8>, at: Int) -> Bool {
+        let second = seconds[index]
+        if second != .max {
+            // The second byte first, from the flat table (the loop below would compare it first too).
+            guard at + 1 < haystack.count, UInt16(Bytes.lower(haystack[at + 1])) == second else { return false }
+        }
         let needle = needles[index]
         guard haystack.count - at >= needle.count else { return false }
         for offset in 1..<needle.count where Bytes.lower(haystack[at + offset]) != needle[offset] { return false }
@@ -147,6 +177,32 @@ struct NeedleSet: Sendable {
         }
         return false
     }
+
+    /// The bucket of a needle's first two bytes (lowercased): 256 buckets, so a pair's needles
+    /// share theirs with few others.
+    @inline(__always)
+    private static func bucket(_ first: UInt8, _ second: UInt8) -> Int { (Int(first) &* 31 &+ Int(second)) & 255 }
+
+    /// The needles that may start at `at` of `haystack`, ascending: those whose first two bytes
+    /// share the bucket of the bytes there (one-byte needles are in every bucket; at the last
+    /// byte, the bucket of a second byte 0). A superset, not in list order by first byte alone:
+    /// a caller keeps those for which `startsWith(_:_:)` holds, then asks `matches`. Where every
+    /// needle starts with the same byte (probe paths all start with `/`), `candidates(_:)` would
+    /// hand over every needle at each `/`.
+    @inline(__always)
+    func candidates(in haystack: UnsafeBufferPointer<UInt8>, at: Int) -> Range<Int> {
+        let second = at + 1 < haystack.count ? Bytes.lower(haystack[at + 1]) : 0
+        let bucket = Self.bucket(Bytes.lower(haystack[at]), second)
+        return bucketStarts[bucket]..<bucketStarts[bucket + 1]
+    }
+
+    /// Needle number `item` of a `candidates(in:at:)` range.
+    @inline(__always)
+    func candidate(_ item: Int) -> Int { bucketItems[item] }
+
+    /// Whether needle `index` starts with `byte`, ASCII-case-insensitively.
+    @inline(__always)
+    func startsWith(_ index: Int, _ byte: UInt8) -> Bool { firsts[index] == Bytes.lower(byte) }
 
     /// Needles that may start with `byte`, in list order.
     @inline(__always)

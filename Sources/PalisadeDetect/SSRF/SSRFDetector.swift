@@ -99,10 +99,7 @@ public struct SSRFDetector: Detector {
         {
             start += 1
         }
-        var seen: [Int] = []
         func judge(at s: Int, embedded: Bool) {
-            guard !seen.contains(s) else { return }
-            seen.append(s)
             guard var f = judgeURL(value, at: s) else { return }
             if f.confidence < 0.9 || !f.rule.hasSuffix("metadata") {
                 if browserOrigin && !f.rule.hasSuffix("obfuscated") && !f.rule.hasPrefix("ssrf.scheme") { return }
@@ -126,7 +123,14 @@ public struct SSRFDetector: Detector {
         }
         if colon || slash { judge(at: start, embedded: false) }
         if colon {
-            for s in URLReader.urlStarts(value) where s != start { judge(at: s, embedded: true) }
+            // Each start judged once: `start` above, the embedded ones here. The list of those
+            // judged holds only embedded starts, so it allocates only when there is one (it held
+            // `start` too, an allocation for every URL-ish value; `start` is skipped here anyway).
+            var seen: [Int] = []
+            for s in URLReader.urlStarts(value) where s != start && !seen.contains(s) {
+                seen.append(s)
+                judge(at: s, embedded: true)
+            }
         }
         if best.confidence == 0, hostField, !space, !browserOrigin, start < trimmed.endIndex {
             best.consider(judgeBareHost(value, from: start, end: trimmed.endIndex, strongField: true))

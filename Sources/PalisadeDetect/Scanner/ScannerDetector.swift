@@ -29,14 +29,17 @@ public struct ScannerDetector: RequestDetector {
         var toolFound = false
         var oastFound = false
         var shellshockFound = false
-        for (position, header) in request.record.headers.enumerated() {
+        let headers = request.record.headers
+        for position in headers.indices {
             // A value the analyzer already read with all three readings, finding nothing (a
             // repeated `User-Agent`, `Accept`…: `ValueFacts.scannerHeaderFree`).
             if request.facts(ofHeader: position).contains(.scannerHeaderFree) { continue }
             // The name is classified on its bytes: no lowercased copy, no set lookup (the
-            // lowercased name is built only for a header that is read further).
-            let role = Self.role(ofHeader: header.name)
+            // lowercased name is built only for a header that is read further). Read in place:
+            // iterating the headers copied each one, retaining its name and value.
+            let role = Self.role(ofHeader: headers[position].name)
             if role == .skipped { continue }
+            let header = headers[position]
             // Shellshock needs a `(` first and an OAST domain a dot: other headers are copied only
             // for the tool checks (`User-Agent`, scanner-only header names).
             let toolCheck = !toolFound && role != .other
@@ -364,9 +367,14 @@ public struct ScannerDetector: RequestDetector {
             }
             defer { at += 1 }
             guard needles.mayStart(in: path, at: at) else { continue }
-            for candidate in needles.candidates(path[at]) {
+            // By the first two bytes: at each `/`, the few needles sharing their bucket rather
+            // than every needle starting with `/`; ascending, so the first found is the lowest.
+            for item in needles.candidates(in: path, at: at) {
+                let candidate = needles.candidate(item)
                 if let best, candidate >= best.needle { break }
-                guard needles.matches(candidate, in: path, at: at) else { continue }
+                guard needles.startsWith(candidate, path[at]), needles.matches(candidate, in: path, at: at) else {
+                    continue
+                }
                 let needle = needles.needles[candidate]
                 let end = at + needle.count
                 if needle[needle.count - 1] != UInt8(ascii: "/"), end < path.count {

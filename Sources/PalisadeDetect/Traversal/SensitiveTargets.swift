@@ -42,18 +42,43 @@ enum SensitiveTargets {
     /// The target starting at `i` (just after a separator), if any: (strong, end index).
     static func match(_ v: ArraySlice<UInt8>, at i: Int) -> (strong: Bool, end: Int)? {
         guard i < v.endIndex else { return nil }
-        let first = Bytes.lower(v[i])
-        for (list, strong) in [(Self.strong, true), (Self.weak, false)] {
-            for target in list where target.utf8Start[0] == first {
-                let n = target.utf8CodeUnitCount
-                guard i + n <= v.endIndex, Bytes.hasPrefixIgnoringCase(v[i...], target) else { continue }
-                // A directory target (`etc/security/`) ends at its slash; files need a boundary.
-                if target.utf8Start[n - 1] == UInt8(ascii: "/") || isBoundary(v, at: i + n) {
-                    // `.envrc`, `sample` are not `.env`, `sam`.
-                    return (strong, i + n)
-                }
+        // Only the targets starting with this byte, strong ones first, each list in its order: the
+        // same first match as walking both lists, without reading ~130 targets at every segment.
+        for target in byFirstByte[Int(Bytes.lower(v[i]))] {
+            let n = target.bytes.count
+            guard i + n <= v.endIndex, hasPrefixIgnoringCase(v, at: i, target.bytes) else { continue }
+            // A directory target (`etc/security/`) ends at its slash; files need a boundary.
+            if target.bytes[n - 1] == UInt8(ascii: "/") || isBoundary(v, at: i + n) {
+                // `.envrc`, `sample` are not `.env`, `sam`.
+                return (target.strong, i + n)
             }
         }
         return nil
+    }
+
+    /// A target's lowercase bytes and strength.
+    struct Target {
+        let bytes: [UInt8]
+        let strong: Bool
+    }
+
+    /// Per first byte: the targets starting with it, `strong` before `weak`, in list order.
+    static let byFirstByte: [[Target]] = {
+        var table = [[Target]](repeating: [], count: 256)
+        for (list, strong) in [(strong, true), (weak, false)] {
+            for target in list {
+                let bytes = (0..<target.utf8CodeUnitCount).map { Bytes.lower(target.utf8Start[$0]) }
+                table[Int(bytes[0])].append(Target(bytes: bytes, strong: strong))
+            }
+        }
+        return table
+    }()
+
+    /// Whether `v` holds `lowercase` at `i`, ASCII-case-insensitively (`i + lowercase.count` is
+    /// within `v`).
+    @inline(__always)
+    static func hasPrefixIgnoringCase(_ v: ArraySlice<UInt8>, at i: Int, _ lowercase: [UInt8]) -> Bool {
+        for offset in 0..<lowercase.count where Bytes.lower(v[i + offset]) != lowercase[offset] { return false }
+        return true
     }
 }
