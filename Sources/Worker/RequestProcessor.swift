@@ -139,7 +139,7 @@ struct RequestProcessor: Sendable {
     static func undetected(_ record: CaptureRecord) -> (decoded: DecodedRequest, verdict: Verdict) {
         let endpoint = Verdict.Endpoint(
             host: record.host ?? record.header("host") ?? "", method: record.method,
-            template: PathTemplate.template(for: record.path))
+            template: PathTemplate.template(forRawPath: record.rawPath))
         return (
             DecodedRequest(),
             Verdict(

@@ -46,7 +46,7 @@ public struct ObservationBuilder: Sendable {
     }
 
     public func observe(record: CaptureRecord, decoded: DecodedRequest) -> EndpointObservation {
-        observe(record: record, decoded: decoded, template: PathTemplate.template(for: record.path))
+        observe(record: record, decoded: decoded, template: PathTemplate.template(forRawPath: record.rawPath))
     }
 
     /// The same observation, with the endpoint template the caller already computed (the
