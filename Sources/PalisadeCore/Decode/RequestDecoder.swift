@@ -389,11 +389,19 @@ private struct Run {
         case .declared: marker = Point.declared
         case .sniffed: marker = Point.sniffed
         }
-        let depth = parentDepth &+ (rendering == .silent ? 0 : 1)
-        let hintsPrefix = Point.hintsReader(marker: marker, decoderID: decoderID)
-        let parentSource = contexts[index].source
-        let parentDepthInContext = contexts[index].depth
-        let parentDeclared = contexts[index].declared
+        let placement = Placement(
+            parent: index, marker: marker, depth: parentDepth &+ (rendering == .silent ? 0 : 1),
+            decoderID: decoderID, hints: Point.hintsReader(marker: marker, decoderID: decoderID),
+            source: contexts[index].source, contextDepth: contexts[index].depth, declared: contexts[index].declared)
+        if decoded.childrenShared {
+            // A remembered result (the JWT cache's): its array is shared, so moving children out
+            // would first copy it whole; each child is copied instead.
+            for position in decoded.children.indices {
+                var child = decoded.children[position]
+                guard place(&child, placement) else { return }
+            }
+            return
+        }
         var children: [Child] = []
         swap(&children, &decoded.children)
         let count = children.count
@@ -403,29 +411,47 @@ private struct Run {
                 // Moved out, an empty child left in its place for the array to release.
                 var child = (base + position).move()
                 (base + position).initialize(to: Child(path: "", value: []))
-                // Plain identifiers as keys cannot carry a payload; do not spend points on them.
-                if child.kind == .key, LocationPath.isBenignIdentifier(child.value) { continue }
-                var fieldName: String? = nil
-                swap(&fieldName, &child.fieldName)
-                if fieldName == nil, !child.path.isEmpty { fieldName = DecodedRequest.lastKey(in: child.path) }
-                if fieldName == nil { fieldName = contexts[index].fieldName }
-                let contentType = child.contentType
-                let childDeclared = contentType.flatMap(RequestDecoder.decoderName(forContentType:))
-                var path = ""
-                swap(&path, &child.path)
-                var value: [UInt8] = []
-                swap(&value, &child.value)
-                let context = DecodeContext(
-                    source: parentSource, contentType: contentType, fieldName: fieldName, depth: parentDepthInContext,
-                    declared: parentDeclared)
-                let hints = Point.hints(key: path, after: hintsPrefix)
-                guard
-                    add(
-                        parent: Int32(index), segment: path, marker: marker, value: value, kind: child.kind,
-                        depth: depth, decoderID: decoderID, hints: hints, context: context,
-                        declared: childDeclared.map { (DecoderName.id(for: $0), .declared) }) != nil
-                else { return }
+                guard place(&child, placement) else { return }
             }
         }
+    }
+
+    /// What all of one decoder's children share when they become points.
+    struct Placement {
+        let parent: Int
+        let marker: UInt8
+        let depth: UInt8
+        let decoderID: UInt16
+        /// The segment hints reader after the marker and the decoder's name.
+        let hints: SegmentHints.Reader
+        /// The parent's context: the children's source, depth and declaration.
+        let source: Source
+        let contextDepth: Int
+        let declared: Bool
+    }
+
+    /// Makes `child` a point under `placement.parent`, taking its path, value and field name
+    /// over; false when the point budget is spent.
+    mutating func place(_ child: inout Child, _ placement: Placement) -> Bool {
+        // Plain identifiers as keys cannot carry a payload; do not spend points on them.
+        if child.kind == .key, LocationPath.isBenignIdentifier(child.value) { return true }
+        var fieldName: String? = nil
+        swap(&fieldName, &child.fieldName)
+        if fieldName == nil, !child.path.isEmpty { fieldName = DecodedRequest.lastKey(in: child.path) }
+        if fieldName == nil { fieldName = contexts[placement.parent].fieldName }
+        let contentType = child.contentType
+        let childDeclared = contentType.flatMap(RequestDecoder.decoderName(forContentType:))
+        var path = ""
+        swap(&path, &child.path)
+        var value: [UInt8] = []
+        swap(&value, &child.value)
+        let context = DecodeContext(
+            source: placement.source, contentType: contentType, fieldName: fieldName, depth: placement.contextDepth,
+            declared: placement.declared)
+        let hints = Point.hints(key: path, after: placement.hints)
+        return add(
+            parent: Int32(placement.parent), segment: path, marker: placement.marker, value: value, kind: child.kind,
+            depth: placement.depth, decoderID: placement.decoderID, hints: hints, context: context,
+            declared: childDeclared.map { (DecoderName.id(for: $0), .declared) }) != nil
     }
 }

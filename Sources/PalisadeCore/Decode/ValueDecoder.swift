@@ -57,6 +57,9 @@ public struct Decoded: Sendable {
     /// Findings about the input (declarations, malformations, counts). Their `point` is filled
     /// in by the engine when left at -1: it is the decoded input's point.
     public var annotations: [Annotation]
+    /// Set on a remembered result handed out again (`JWTCache`): its children array is shared
+    /// with the cache, so the engine copies children out of it rather than moving them.
+    var childrenShared = false
 
     public init(children: [Child], annotations: [Annotation] = []) {
         self.children = children

@@ -30,8 +30,11 @@ public struct JWTDecoder: ValueDecoder {
         let key = JWTCache.Key(input, fieldName: context.fieldName, maxStructureDepth: budget.limits.maxStructureDepth)
         if let key, let decoded = cache.replay(key, budget: &budget) { return decoded }
         var charges = JWTCache.Charges()
-        guard let decoded = decodeToken(token, context: context, budget: &budget, charges: &charges) else { return nil }
-        if let key, charges.replayable { cache.store(key, decoded: decoded, charges: charges) }
+        guard var decoded = decodeToken(token, context: context, budget: &budget, charges: &charges) else { return nil }
+        if let key, charges.replayable {
+            cache.store(key, decoded: decoded, charges: charges)
+            decoded.childrenShared = true
+        }
         return decoded
     }
 
@@ -294,7 +297,9 @@ final class JWTCache: Sendable {
         }
         _ = budget.consume(headerCharged)
         if let payloadCharged = charges.payloadCharged { _ = budget.consume(payloadCharged) }
-        return entry.decoded
+        var decoded = entry.decoded
+        decoded.childrenShared = true
+        return decoded
     }
 
     func store(_ key: Key, decoded: Decoded, charges: Charges) {
