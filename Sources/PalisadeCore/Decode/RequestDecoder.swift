@@ -9,12 +9,6 @@ public struct RequestDecoder: Sendable {
         self.registry = registry
     }
 
-    /// A substring's UTF-8 bytes, copied from its contiguous storage in one step (building an
-    /// array from `Substring.UTF8View` goes byte by byte).
-    static func bytes(_ text: Substring) -> [UInt8] {
-        text.utf8.withContiguousStorageIfAvailable { Array($0) } ?? Array(text.utf8)
-    }
-
     public func decode(_ record: CaptureRecord) -> DecodedRequest {
         let start = ContinuousClock.now
         var run = Run(limits: limits, table: registry.table, start: start)
