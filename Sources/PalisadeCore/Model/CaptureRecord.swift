@@ -82,23 +82,24 @@ public struct CaptureRecord: Sendable, Equatable {
         return rawPath.withUTF8(Self.pathAndQuery)
     }
 
-    /// `pathAndQuery` over the bytes, in one pass over their storage (searching the `UTF8View`
-    /// goes byte by byte through its iterator): the path ends at the first `?` or `#`; the query
-    /// runs from after the first `?` to the first `#` after it.
-    static func pathAndQuery(_ bytes: UnsafeBufferPointer<UInt8>) -> (pathEnd: Int, query: Range<Int>?) {
-        var firstHash: Int? = nil
+    /// Where the path part of a raw path's bytes ends: at the first `?` or `#`, read over their
+    /// storage (searching the `UTF8View` goes byte by byte through its iterator).
+    static func pathEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "?") { break }
-            if byte == UInt8(ascii: "#"), firstHash == nil { firstHash = index }
-            index += 1
-        }
-        guard index < bytes.count else { return (firstHash ?? bytes.count, nil) }
-        let mark = index
-        index += 1
-        while index < bytes.count, bytes[index] != UInt8(ascii: "#") { index += 1 }
-        return (firstHash ?? mark, (mark + 1)..<index)
+        while index < bytes.count, bytes[index] != UInt8(ascii: "?"), bytes[index] != UInt8(ascii: "#") { index += 1 }
+        return index
+    }
+
+    /// `pathAndQuery` over the bytes: the path ends at `pathEnd`; the query runs from after the
+    /// first `?` to the first `#` after it.
+    static func pathAndQuery(_ bytes: UnsafeBufferPointer<UInt8>) -> (pathEnd: Int, query: Range<Int>?) {
+        let pathEnd = pathEnd(bytes)
+        var mark = pathEnd
+        while mark < bytes.count, bytes[mark] != UInt8(ascii: "?") { mark += 1 }
+        guard mark < bytes.count else { return (pathEnd, nil) }
+        var end = mark + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "#") { end += 1 }
+        return (pathEnd, (mark + 1)..<end)
     }
 
     /// The first header with this name, compared case-insensitively.

@@ -21,10 +21,10 @@ public enum PathTemplate {
     /// `Substring` in between (the worker and the analyzer make one template per request).
     public static func template(forRawPath rawPath: String) -> String {
         var raw = rawPath
+        var pathEnd = 0
         let result = raw.withUTF8 { bytes -> ASCIIResult in
-            var end = 0
-            while end < bytes.count, bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: "#") { end += 1 }
-            let path = UnsafeBufferPointer(rebasing: bytes[..<end])
+            pathEnd = CaptureRecord.pathEnd(bytes)
+            let path = UnsafeBufferPointer(rebasing: bytes[..<pathEnd])
             switch asciiTemplated(path) {
             case .unchanged: return .templated(String(decoding: path, as: UTF8.self))
             case let other: return other
@@ -33,8 +33,7 @@ public enum PathTemplate {
         if case .templated(let template) = result { return template }
         // Not ASCII: the `Character` reading, over the same substring as `CaptureRecord.path`.
         let utf8 = rawPath.utf8
-        let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? utf8.endIndex
-        return templated(rawPath[..<end])
+        return templated(rawPath[..<utf8.index(utf8.startIndex, offsetBy: pathEnd)])
     }
 
     private static func templated<S: StringProtocol>(_ path: S) -> String {
