@@ -5,7 +5,8 @@ import Testing
 /// The streaming flattener must give exactly what flattening `JSONReader`'s tree gives: same
 /// children in the same order, same duplicate-key annotations, same rejections.
 @Suite struct JSONFlattenerTests {
-    /// The reference: parse the tree, then flatten it (the decoder's former algorithm).
+    /// The reference: parse the tree, then flatten it (the decoder's former algorithm). Keys that
+    /// are plain identifiers make no `.key` child.
     static func reference(_ text: [UInt8], fieldName: String?) -> (children: [Child], annotations: [Annotation])? {
         guard let value = try? JSONReader(maxDepth: 64).parse(text) else { return nil }
         var children: [Child] = []
@@ -31,8 +32,10 @@ import Testing
                     if !seen.insert(member.key).inserted {
                         annotations.append(Annotation(.jsonDuplicateKey, detail: String(member.key.prefix(40))))
                     }
-                    children.append(
-                        Child(path: childPath, value: Array(member.key.utf8), kind: .key, fieldName: member.key))
+                    if !LocationPath.isBenignIdentifier(Array(member.key.utf8)) {
+                        children.append(
+                            Child(path: childPath, value: Array(member.key.utf8), kind: .key, fieldName: member.key))
+                    }
                     flatten(member.value, path: childPath, fieldName: member.key)
                 }
             }
@@ -91,11 +94,46 @@ import Testing
         #expect(JSONFlattener.flatten(Array(fine.utf8)[...], maxDepth: 64, fieldName: nil)?.children.count == 1)
     }
 
+    /// Plain keys make no child, yet their bytes are charged as before: what a document costs
+    /// the budget, and so where a limit cuts, does not depend on which keys are plain.
+    @Test(arguments: [
+        #"{"id":7,"$ne":1,"user":{"name":"ada","__proto__":{}}}"#,
+        #"{"a":1}"# + "\n" + #"{"b c":2}"#,  // NDJSON: the tree reader's path
+    ])
+    func plainKeysAreLeftOutButCharged(_ text: String) throws {
+        var budget = DecodeBudget(limits: .default)
+        let before = budget.remainingBytes
+        let (decoded, charged) = JSONFieldDecoder().decodeCharging(
+            Array(text.utf8)[...], context: DecodeContext(source: .body, declared: true), budget: &budget)
+        let children = try #require(decoded?.children)
+        let keys = children.filter { $0.kind == .key }.map { String(decoding: $0.value, as: UTF8.self) }
+        #expect(keys.allSatisfy { !LocationPath.isBenignIdentifier(Array($0.utf8)) })
+        #expect(keys == (text.contains("$ne") ? ["$ne"] : ["b c"]), "`__proto__` is a plain identifier")
+        // Every key in the text (quoted, then a colon), plain or not, and every value.
+        var keyBytes = 0
+        for line in text.split(separator: "\n") {
+            let value = try JSONReader(maxDepth: 64).parse(Array(line.utf8))
+            func count(_ value: JSONValue) {
+                if case .object(let members) = value {
+                    for member in members {
+                        keyBytes += member.key.utf8.count
+                        count(member.value)
+                    }
+                }
+            }
+            count(value)
+        }
+        let valueBytes = children.filter { $0.kind != .key }.reduce(0) { $0 + $1.value.count }
+        let charge = keyBytes + valueBytes
+        #expect(charged == charge)
+        #expect(before - budget.remainingBytes == charge)
+    }
+
     @Test func declaredBodyStillFallsBackToNDJSON() {
         var budget = DecodeBudget(limits: .default)
         let decoded = JSONFieldDecoder().decode(
             Array("{\"a\":1}\n{\"a\":2}\n".utf8)[...], context: DecodeContext(source: .body, declared: true),
             budget: &budget)
-        #expect(decoded?.children.map(\.path) == ["[0].a", "[0].a", "[1].a", "[1].a"])
+        #expect(decoded?.children.map(\.path) == ["[0].a", "[1].a"])
     }
 }

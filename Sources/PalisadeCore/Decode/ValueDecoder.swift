@@ -104,6 +104,19 @@ public struct Child: Sendable, Equatable {
     }
 }
 
+extension Child {
+    /// Appends `name` as a `.key` child at `path`, unless it is a plain identifier
+    /// (`LocationPath.isBenignIdentifier`): such a name cannot carry a payload, and the engine
+    /// makes no point of it (`ValueKind.key`). Returns false when it left the name out; decoders
+    /// that charge keys to the byte budget still charge its bytes.
+    @discardableResult
+    static func appendKey(_ name: [UInt8], path: String, fieldName: String?, to children: inout [Child]) -> Bool {
+        if LocationPath.isBenignIdentifier(name) { return false }
+        children.append(Child(path: path, value: name, kind: .key, fieldName: fieldName))
+        return true
+    }
+}
+
 /// A child's declared content type (`Child.contentType`), compared by value.
 final class DeclaredType: Sendable, Equatable {
     let value: String

@@ -5,7 +5,7 @@
 /// - A value in DQUOTEs has them stripped.
 /// - Names and values are percent-decoded once (`+` stays `+`); overlong UTF-8 is folded and
 ///   NULs kept, as in `url`. Deeper encodings are left to the sniffers (`cookie.session>jwt.sub`).
-/// - Each name is also a `.key` child at the same path (the engine drops plain identifiers).
+/// - Each name that is not a plain identifier is also a `.key` child at the same path.
 /// - Pairs are bounded by `maxPoints` and the byte budget, like `form`.
 public struct CookieDecoder: ValueDecoder {
     public let name = "cookie"

@@ -7,7 +7,7 @@
 /// - Names and values are percent-decoded once, `+` as a space; what is still encoded is left to
 ///   the `url` sniffer (`query.id>url`). Overlong UTF-8 is folded and NULs kept, as in `url`
 ///   (`url.overlong_utf8`, `encoding.nul_byte`, one annotation per code with the first field).
-/// - Each name is also a `.key` child at the same path (the engine drops plain identifiers).
+/// - Each name that is not a plain identifier is also a `.key` child at the same path.
 /// - Pairs are bounded by `maxPoints` (`limit.points`) and the byte budget (`limit.bytes`);
 ///   what was read before a limit is kept.
 /// - A declared body without any `=` is not a form (nil: the engine reports the mismatch and

@@ -1,7 +1,8 @@
 /// JSON (RFC 8259): objects and arrays flattened into one child per scalar, located by their
 /// path (`.items[0].filter`). Duplicate keys are kept (and annotated: parsers disagree on which
 /// wins, a classic smuggling trick); numbers are kept as their source text; keys that are not
-/// plain identifiers become `.key` children so detectors see them (`$where`, `__proto__`).
+/// plain identifiers become `.key` children so detectors see them (`$where`, `__proto__`). Every
+/// key's bytes, plain or not, are charged to the budget.
 /// Newline-delimited JSON is accepted when declared.
 public struct JSONFieldDecoder: ValueDecoder {
     public let name = "json"
@@ -33,7 +34,9 @@ public struct JSONFieldDecoder: ValueDecoder {
         if let flattener = JSONFlattener.flatten(
             trimmed, maxDepth: budget.limits.maxStructureDepth, fieldName: context.fieldName)
         {
-            return charged(Decoded(children: flattener.children, annotations: flattener.annotations), budget: &budget)
+            return charged(
+                Decoded(children: flattener.children, annotations: flattener.annotations),
+                droppedKeyBytes: flattener.droppedKeyBytes, budget: &budget)
         }
         // Not one valid document: the tree reader says why (nesting, or NDJSON when declared).
         let reader = JSONReader(maxDepth: budget.limits.maxStructureDepth)
@@ -56,13 +59,17 @@ public struct JSONFieldDecoder: ValueDecoder {
                 flattener.flatten(value, path: LocationPath.index(number), fieldName: context.fieldName)
             }
         }
-        return charged(Decoded(children: flattener.children, annotations: flattener.annotations), budget: &budget)
+        return charged(
+            Decoded(children: flattener.children, annotations: flattener.annotations),
+            droppedKeyBytes: flattener.droppedKeyBytes, budget: &budget)
     }
 
-    /// The result if the byte budget holds its values, with the bytes taken; else no children,
-    /// the annotations kept, and nil.
-    private func charged(_ decoded: Decoded, budget: inout DecodeBudget) -> (decoded: Decoded, charged: Int?) {
-        var total = 0
+    /// The result if the byte budget holds its values and all its keys (the plain ones left out
+    /// of the children too), with the bytes taken; else no children, the annotations kept, and nil.
+    private func charged(
+        _ decoded: Decoded, droppedKeyBytes: Int, budget: inout DecodeBudget
+    ) -> (decoded: Decoded, charged: Int?) {
+        var total = droppedKeyBytes
         for child in decoded.children { total += child.value.count }
         guard budget.consume(total) else { return (Decoded(children: [], annotations: decoded.annotations), nil) }
         return (decoded, total)
@@ -83,6 +90,8 @@ public struct JSONFieldDecoder: ValueDecoder {
 private struct Flattener {
     var children: [Child] = []
     var annotations: [Annotation] = []
+    /// As `JSONFlattener.droppedKeyBytes`.
+    var droppedKeyBytes = 0
 
     mutating func flatten(_ value: JSONValue, path: String, fieldName: String?) {
         switch value {
@@ -107,8 +116,10 @@ private struct Flattener {
                     annotations.append(
                         Annotation(.jsonDuplicateKey, detail: String(member.key.prefix(40))))
                 }
-                children.append(
-                    Child(path: childPath, value: Array(member.key.utf8), kind: .key, fieldName: member.key))
+                let key = Array(member.key.utf8)
+                if !Child.appendKey(key, path: childPath, fieldName: member.key, to: &children) {
+                    droppedKeyBytes += key.count
+                }
                 flatten(member.value, path: childPath, fieldName: member.key)
             }
         }

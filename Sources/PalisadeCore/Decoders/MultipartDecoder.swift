@@ -206,7 +206,7 @@ private struct Builder {
             let text = String(decoding: name, as: UTF8.self)
             path = LocationPath.key(text)
             fieldName = text
-            children.append(Child(path: path, value: name, kind: .key, fieldName: text))
+            Child.appendKey(name, path: path, fieldName: text, to: &children)
         } else {
             path = LocationPath.index(position)
         }

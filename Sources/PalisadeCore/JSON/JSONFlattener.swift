@@ -12,6 +12,8 @@ struct JSONFlattener {
     private var index = 0
     private(set) var children: [Child] = []
     private(set) var annotations: [Annotation] = []
+    /// Bytes of the plain keys left out of `children` (`Child.appendKey`): still charged to the budget.
+    private(set) var droppedKeyBytes = 0
     /// Keys of the objects being read, innermost last (duplicate detection without a set per object).
     private var keys: [String] = []
     /// Reused between escaped strings.
@@ -116,7 +118,9 @@ struct JSONFlattener {
                 annotations.append(Annotation(.jsonDuplicateKey, detail: String(key.prefix(40))))
             }
             let childPath = LocationPath.appending(key: key, to: path)
-            children.append(Child(path: childPath, value: keyBytes, kind: .key, fieldName: key))
+            if !Child.appendKey(keyBytes, path: childPath, fieldName: key, to: &children) {
+                droppedKeyBytes += keyBytes.count
+            }
             guard value(depth: depth, path: childPath, fieldName: key) else { return false }
             skipWhitespace()
             guard index < bytes.count else { return false }

@@ -192,7 +192,7 @@ public enum Percent {
     }
 
     /// Reads `name=value` pairs — form fields, cookies, a path segment's matrix parameters — into
-    /// children: for each pair the name as a `.key` child, then the value, both at `path(name)`,
+    /// children: for each pair the name as a `.key` child (unless plain, `Child.appendKey`), then the value, both at `path(name)`,
     /// `fieldName` = name. Empty pairs are skipped; a pair without `=` is a name with an empty
     /// value. Names and values are decoded once with `decodeComponent`.
     struct PairReader {
@@ -270,7 +270,7 @@ public enum Percent {
                 case .custom(let path): location = path(fieldName)
                 }
                 log.note(findings, field: fieldName)
-                children.append(Child(path: location, value: name, kind: .key, fieldName: fieldName))
+                Child.appendKey(name, path: location, fieldName: fieldName, to: &children)
                 children.append(Child(path: location, value: value, kind: .text, fieldName: fieldName))
                 values += 1
             }
