@@ -19,6 +19,8 @@ import Testing
             "bearer eyJhbGciOiJub25lIn0.eyJhIjoxfQ.", "eyJhbGciOiJIUzI1NiJ9", "dGhpcyBpcyBhIHRlc3Q=",
             "eyJhdXRob3IiOiJhZGEifQ==", "data:text/plain;base64,aGVsbG8=", "aGVsbG8gd29ybGQ", "c2lnbmF0dXJl",
             "SGVsbG8-_w", "!!!!!!!!!!", "\t\n {\"k\":\"v\"}", " ", "\u{0B}{\"a\":1}",
+            "data:application/json;base64,eyJhIjoxfQ==", "DATA:text/plain;charset=utf-8;base64,aGk=",
+            "data:text/plain; charset=utf-8;base64,aGVsbG8=", "dGhpcyBpcyBhIHRlc3Q= ", "aGVsbG8gd29ybGQ=\n",
         ].map { Array($0.utf8) }
         // Binary: gzip, zlib, protobuf-looking bytes.
         samples.append([0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0x03, 0x4B, 0x04, 0x00])
@@ -71,6 +73,13 @@ import Testing
         #expect(admitted("HS256") == [])
         #expect(admitted("user\u{01}") == ["protobuf"])
         #expect(admitted("user\u{E9}") == ["protobuf"])
+        // Base64 takes nothing but its alphabets and `=`, except a `data:` URI.
+        #expect(!admitted("Mozilla/5.0 (X11; Linux x86_64)").contains("base64"))
+        #expect(!admitted("2026-11-22T10:51:22Z").contains("base64"))
+        #expect(admitted("dGhpcyBpcyBhIHRlc3Q=").contains("base64"))
+        #expect(admitted("SGVsbG8-_w==").contains("base64"))
+        #expect(admitted("data:text/plain;base64,aGVsbG8=").contains("base64"))
+        #expect(admitted("Data:text/plain;base64,aGVsbG8=").contains("base64"))
     }
 
     @Test(arguments: [

@@ -77,7 +77,12 @@ struct SniffIndex: Sendable {
     /// The byte sets gates require one byte of (a `contains` byte is a set of one; at most 8
     /// distinct sets), by slot: their bit in `flags` is `1 << slot`; who requires them.
     fileprivate private(set) var required: [(bytes: ByteSet, mask: UInt64)] = []
-    fileprivate private(set) var flags = [UInt8](repeating: 0, count: 256)
+    /// The byte sets gates allow only (`SniffGate.only`), as the sets of the other bytes, which
+    /// must not occur: slot `i`'s bit in `flags` is `1 << (required.count + i)` once compiled
+    /// (`DecoderTable`); who is held to them. Required and excluded sets share the 8 flag bits.
+    fileprivate private(set) var excluded: [(bytes: ByteSet, mask: UInt64)] = []
+    /// Index: a value's first byte; the sniffers whose `onlyUnlessFirst` it is in.
+    fileprivate private(set) var exempt = [UInt64](repeating: 0, count: 256)
 
     mutating func add(_ gate: SniffGate, position: Int) {
         guard position < 64 else { return }
@@ -92,18 +97,38 @@ struct SniffIndex: Sendable {
         for count in 0...64 where count < min(gate.minCount, 64) { byCount[count] &= ~bit }
         if let byte = gate.contains { require(ByteSet([byte]), bit: bit) }
         if let bytes = gate.containsAny { require(bytes, bit: bit) }
+        if let only = gate.only {
+            let others = ByteSet(where: { !only.contains($0) })
+            if let slot = excluded.firstIndex(where: { $0.bytes == others }) {
+                excluded[slot].mask |= bit
+            } else if required.count + excluded.count < 8 {
+                excluded.append((others, bit))
+            } else {
+                return  // a ninth distinct set stays unchecked here: the decoder rejects on its own
+            }
+            if let unless = gate.onlyUnlessFirst {
+                for byte in 0..<256 where unless.contains(UInt8(byte)) { exempt[byte] |= bit }
+            }
+        }
     }
 
     /// Records that the sniffers in `bit` need a byte of `bytes`.
     private mutating func require(_ bytes: ByteSet, bit: UInt64) {
         if let slot = required.firstIndex(where: { $0.bytes == bytes }) {
             required[slot].mask |= bit
-        } else if required.count < 8 {
-            let flag: UInt8 = 1 << UInt8(required.count)
-            for byte in 0..<256 where bytes.contains(UInt8(byte)) { flags[byte] |= flag }
+        } else if required.count + excluded.count < 8 {
             required.append((bytes, bit))
         }
         // A ninth distinct set stays unchecked here: the decoder rejects on its own.
+    }
+
+    /// Per byte, the flag bits of the required sets then the excluded sets it belongs to.
+    var flags: [UInt8] {
+        var flags = [UInt8](repeating: 0, count: 256)
+        for (slot, set) in (required.map(\.bytes) + excluded.map(\.bytes)).enumerated() {
+            for byte in 0..<256 where set.contains(UInt8(byte)) { flags[byte] |= 1 << UInt8(slot) }
+        }
+        return flags
     }
 }
 
@@ -119,10 +144,12 @@ final class DecoderTable: @unchecked Sendable {
     /// Their interned names (`DecoderName`).
     private let ids: UnsafeMutablePointer<UInt16>
     /// `SniffIndex`'s tables, flattened: by first byte (256), by first non-space byte (256),
-    /// by `min(count, 64)` (65), then the masks of the required byte sets (`requiredCount`).
+    /// by `min(count, 64)` (65), the masks of the required byte sets (`requiredCount`), the masks
+    /// of the excluded byte sets (`excludedCount`), then the exemptions by first byte (256).
     private let masks: UnsafeMutablePointer<UInt64>
     private let flags: UnsafeMutablePointer<UInt8>
     private let requiredCount: Int
+    private let excludedCount: Int
     private let nonSpaceGated: UInt64
     /// Index `i`: the entry registered under `DecoderName.standard[i]`, if any.
     private let standard: [(decoder: any ValueDecoder, id: UInt16)?]
@@ -140,11 +167,14 @@ final class DecoderTable: @unchecked Sendable {
         self.ids = .allocate(capacity: max(count, 1))
         self.ids.initialize(from: ids, count: count)
         requiredCount = index.required.count
-        masks = .allocate(capacity: 256 + 256 + 65 + requiredCount)
+        excludedCount = index.excluded.count
+        masks = .allocate(capacity: 256 + 256 + 65 + requiredCount + excludedCount + 256)
         masks.initialize(from: index.byFirst, count: 256)
         (masks + 256).initialize(from: index.byFirstNonSpace, count: 256)
         (masks + 512).initialize(from: index.byCount, count: 65)
         (masks + 577).initialize(from: index.required.map(\.mask), count: requiredCount)
+        (masks + 577 + requiredCount).initialize(from: index.excluded.map(\.mask), count: excludedCount)
+        (masks + 577 + requiredCount + excludedCount).initialize(from: index.exempt, count: 256)
         flags = .allocate(capacity: 256)
         flags.initialize(from: index.flags, count: 256)
         nonSpaceGated = index.nonSpaceGated
@@ -201,10 +231,16 @@ final class DecoderTable: @unchecked Sendable {
         var index = 0
         while index < count, Bytes.isSpace(value[index]) { index += 1 }
         mask &= index < count ? masks[256 + Int(value[index])] : ~nonSpaceGated
-        if requiredCount > 0 {
+        if requiredCount + excludedCount > 0 {
             var seen: UInt8 = 0
             for byte in value { seen |= flags[Int(byte)] }
             for slot in 0..<requiredCount where seen & (1 << UInt8(slot)) == 0 { mask &= ~masks[577 + slot] }
+            if seen >> UInt8(requiredCount) != 0 {
+                let exempt = masks[577 + requiredCount + excludedCount + Int(first)]
+                for slot in 0..<excludedCount where seen & (1 << UInt8(requiredCount + slot)) != 0 {
+                    mask &= ~masks[577 + requiredCount + slot] | exempt
+                }
+            }
         }
         return mask
     }

@@ -181,16 +181,23 @@ public struct SniffGate: Sendable {
     public var containsAny: ByteSet?
     /// The value's minimum length.
     public var minCount: Int
+    /// The bytes the value may consist of (nil: any), unless it starts with a byte of
+    /// `onlyUnlessFirst`: Base64's alphabets, except for a `data:` URI.
+    public var only: ByteSet?
+    /// First bytes that exempt a value from `only`.
+    public var onlyUnlessFirst: ByteSet?
 
     public init(
         first: ByteSet? = nil, firstNonSpace: ByteSet? = nil, contains: UInt8? = nil, containsAny: ByteSet? = nil,
-        minCount: Int = 1
+        minCount: Int = 1, only: ByteSet? = nil, onlyUnlessFirst: ByteSet? = nil
     ) {
         self.first = first
         self.firstNonSpace = firstNonSpace
         self.contains = contains
         self.containsAny = containsAny
         self.minCount = minCount
+        self.only = only
+        self.onlyUnlessFirst = onlyUnlessFirst
     }
 
     /// No condition beyond a non-empty value.
@@ -221,6 +228,9 @@ public struct SniffGate: Sendable {
                 break
             }
             guard found else { return false }
+        }
+        if let only, onlyUnlessFirst?.contains(value[0]) != true {
+            for byte in value where !only.contains(byte) { return false }
         }
         return true
     }

@@ -15,9 +15,13 @@
 public struct Base64Decoder: ValueDecoder {
     public let name = "base64"
     public let isContainer = false
-    /// An alphabet character (either alphabet) or the `d` of `data:` first; 8 bytes at least.
+    /// An alphabet character (either alphabet) or the `d` of `data:` first; 8 bytes at least;
+    /// nothing but alphabet characters and `=`, unless it starts with the `d` of `data:`.
     public var sniffGate: SniffGate {
-        SniffGate(first: ByteSet(where: { Base64.sextet($0, alphabet: .either) != nil }), minCount: 8)
+        let alphabet = ByteSet(where: { Base64.sextet($0, alphabet: .either) != nil })
+        return SniffGate(
+            first: alphabet, minCount: 8, only: alphabet.union(ByteSet([UInt8(ascii: "=")])),
+            onlyUnlessFirst: ByteSet("dD".utf8))
     }
 
     public init() {}
