@@ -71,6 +71,9 @@ import Testing
             }
         }
         #expect(admitted("HS256") == [])
+        // No bit past the last sniffer either: the engine skips a value whose mask is 0.
+        #expect(Array("HS256".utf8).withUnsafeBufferPointer { registry.table.admitted($0) } == 0)
+        #expect(Array("plain words here".utf8).withUnsafeBufferPointer { registry.table.admitted($0) } == 0)
         #expect(admitted("user\u{01}") == ["protobuf"])
         #expect(admitted("user\u{E9}") == ["protobuf"])
         // Base64 takes nothing but its alphabets and `=`, except a `data:` URI.

@@ -171,7 +171,10 @@ final class DecoderTable: @unchecked Sendable {
         masks = .allocate(capacity: 256 + 256 + 65 + requiredCount + excludedCount + 256)
         masks.initialize(from: index.byFirst, count: 256)
         (masks + 256).initialize(from: index.byFirstNonSpace, count: 256)
-        (masks + 512).initialize(from: index.byCount, count: 65)
+        // Bits past the last sniffer are cleared here, so that a value no sniffer may take is
+        // seen as such (`admitted` = 0); every table starts with all bits set.
+        let present: UInt64 = count >= 64 ? ~0 : (1 << UInt64(count)) - 1
+        (masks + 512).initialize(from: index.byCount.map { $0 & present }, count: 65)
         (masks + 577).initialize(from: index.required.map(\.mask), count: requiredCount)
         (masks + 577 + requiredCount).initialize(from: index.excluded.map(\.mask), count: excludedCount)
         (masks + 577 + requiredCount + excludedCount).initialize(from: index.exempt, count: 256)

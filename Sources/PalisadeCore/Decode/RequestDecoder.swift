@@ -334,9 +334,18 @@ private struct Run {
     mutating func sniff(_ index: Int) {
         // The gates first, before anything is copied: most values are plain words no sniffer
         // takes, and calling through the existential for each of them costs more than the gates.
-        let admitted = result.points[index].value.withUnsafeBufferPointer { table.admitted($0) }
+        let admitted = result.points.withUnsafeBufferPointer { points in
+            points[index].value.withUnsafeBufferPointer { table.admitted($0) }
+        }
+        if admitted == 0, table.count <= 64 { return }
+        sniff(index, admitted: admitted)
+    }
+
+    /// `sniff(_:)` past the gates, apart so that the values no sniffer takes (most) do not pay
+    /// for what it copies: the context, the value's slice.
+    @inline(never)
+    mutating func sniff(_ index: Int, admitted: UInt64) {
         let count = table.count
-        if admitted == 0, count <= 64 { return }
         let depth = result.points[index].depth
         var context = contexts[index]
         context.depth = Int(depth)
