@@ -95,6 +95,30 @@ import Testing
         }
     }
 
+    /// The cache's slot hash reads every byte, the field name and the limit: one changed byte
+    /// anywhere (a whole word, the tail) moves the token to another slot, and a thousand tokens
+    /// that differ in one claim do not share slots.
+    @Test func slotHashReadsEveryByteTheNameAndTheLimit() throws {
+        let token = Array(Self.token(#"{"alg":"HS256"}"#, #"{"sub":"user-1","role":"reader"}"#).utf8)
+        func hash(_ bytes: [UInt8], _ name: String? = "authorization", _ depth: Int = 64) throws -> Int {
+            try #require(JWTCache.Key(bytes[...], fieldName: name, maxStructureDepth: depth)).hash
+        }
+        let base = try hash(token)
+        for position in [0, 7, 8, token.count / 2, token.count - 9, token.count - 1] {
+            var changed = token
+            changed[position] ^= 0x01
+            #expect(try hash(changed) != base, "byte \(position) of \(token.count)")
+        }
+        #expect(try hash(token, "cookie") != base)
+        #expect(try hash(token, nil) != base)
+        #expect(try hash(token, "authorization", 32) != base)
+        var slots = Set<Int>()
+        for n in 0..<1000 {
+            slots.insert(try hash(Array(Self.token(#"{"alg":"HS256"}"#, #"{"sub":"user-\#(n)"}"#).utf8)))
+        }
+        #expect(slots.count == 1000)
+    }
+
     @Test(arguments: ["Bearer ", "bearer ", "BEARER   "])
     func acceptsBearerPrefix(_ prefix: String) {
         let decoded = decode(prefix + Self.token(#"{"alg":"RS256"}"#, #"{"sub":"alice"}"#))
