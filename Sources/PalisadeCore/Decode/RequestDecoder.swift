@@ -109,15 +109,22 @@ private struct Run {
     var budget: DecodeBudget
     var result = DecodedRequest()
     var extraHits: Set<LimitKind> = []
-    /// Per point: a decoder the point must be decoded with (by position or content type).
-    /// By the decoder's interned name (`DecoderName`): a `String` here made every element a
-    /// release when the run ended, and each expansion a search of the standard names.
-    var declared: [(id: UInt16, rendering: Rendering)?] = []
+    /// Per point: what the expansion needs to know of it (`Pending`).
+    var pending: [Pending] = []
     /// Per point: the context a decoder sees.
     var contexts: [DecodeContext] = []
-    /// Per point: already decoded while building the roots (the body under Content-Encoding).
-    var expanded: [Bool] = []
     var timeChecks = 0
+
+    /// A point's expansion state, in one array of plain values (an append per point, no
+    /// release when the run ends).
+    struct Pending {
+        /// A decoder the point must be decoded with (by position or content type), by its
+        /// interned name (`DecoderName`): a `String` here made every element a release when the
+        /// run ended, and each expansion a search of the standard names.
+        var declared: (id: UInt16, rendering: Rendering)?
+        /// Already decoded while building the roots (the body under Content-Encoding).
+        var expanded = false
+    }
 
     init(limits: DecodeLimits, table: DecoderTable, start: ContinuousClock.Instant) {
         self.limits = limits
@@ -127,9 +134,8 @@ private struct Run {
         // Typical requests have 10–200 points: start there instead of growing each array 5–6 times.
         let capacity = min(64, limits.maxPoints)
         result.points.reserveCapacity(capacity)
-        declared.reserveCapacity(capacity)
+        pending.reserveCapacity(capacity)
         contexts.reserveCapacity(capacity)
-        expanded.reserveCapacity(capacity)
     }
 
     /// Adds a point if the point budget allows; returns its index. Takes the point's parts
@@ -149,9 +155,8 @@ private struct Run {
             Point(
                 parent: parent, key: segment, marker: marker, value: value, kind: kind, depth: depth,
                 decoderID: decoderID, hints: hints))
-        self.declared.append(declared)
+        pending.append(Pending(declared: declared))
         contexts.append(context)
-        expanded.append(false)
         return result.points.count - 1
     }
 
@@ -253,12 +258,12 @@ private struct Run {
                 guard let next = applyDeclared(name, rendering: .sniffed, to: current, transformOnly: true) else {
                     break
                 }
-                expanded[current] = true
+                pending[current].expanded = true
                 current = next
             }
         }
         if let declaredType, let name = RequestDecoder.decoderName(forContentType: declaredType) {
-            declared[current] = (DecoderName.id(for: name), .declared)
+            pending[current].declared = (DecoderName.id(for: name), .declared)
         }
     }
 
@@ -283,10 +288,9 @@ private struct Run {
             defer { index += 1 }
             if overTime() { return }
             let kind = result.points[index].kind
-            guard kind == .text || kind == .binary, !result.points[index].value.isEmpty, !expanded[index] else {
-                continue
-            }
-            if let (id, rendering) = declared[index] {
+            guard kind == .text || kind == .binary, !result.points[index].value.isEmpty, !pending[index].expanded
+            else { continue }
+            if let (id, rendering) = pending[index].declared {
                 if expand(index, with: id, rendering: rendering) { continue }
                 if contexts[index].source == .body {
                     let name = DecoderName.name(of: id) ?? ""
