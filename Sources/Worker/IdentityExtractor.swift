@@ -68,7 +68,8 @@ struct IdentityExtractor: Sendable {
         }
         let jwtSub = authorization.flatMap { subjects.subject(of: $0, read: Self.bearerSubject) }.map(Self.capped)
         let apiKeyHash = apiKey.map { apiKeyHashes.value(for: $0, compute: IdentityHash.apiKey) }
-        let objectID = Self.lastParameterValue(path: record.path, template: template)
+        let path = record.path
+        let objectID = Self.lastParameterValue(path: path, template: template)
         var usernameHash: UInt64?
         if !record.body.isEmpty, classifier.isAuth(method: record.method, template: template) {
             usernameHash = username(decoded).map { IdentityHash.fnv1a64($0) }
@@ -84,7 +85,7 @@ struct IdentityExtractor: Sendable {
         }
         return RequestIdentities(
             ip: ip, apiKeyHash: apiKeyHash, jwtSub: jwtSub, objectIDHash: objectID.map { IdentityHash.fnv1a64($0) },
-            usernameHash: usernameHash, pathHash: IdentityHash.fnv1a64(record.path.utf8), headers: headers,
+            usernameHash: usernameHash, pathHash: IdentityHash.fnv1a64(path.utf8), headers: headers,
             clientKey: key)
     }
 
@@ -137,15 +138,40 @@ struct IdentityExtractor: Sendable {
     }
 
     /// The raw path segment at the template's last `{…}` position (`42` for `/users/42/orders`
-    /// under `/users/{id}/orders`).
+    /// under `/users/{id}/orders`). Segments are the non-empty pieces between `/`s, read in place.
     static func lastParameterValue(path: Substring, template: String) -> String? {
-        let segments = path.utf8.split(separator: UInt8(ascii: "/"))
-        let templateSegments = template.utf8.split(separator: UInt8(ascii: "/"))
-        guard segments.count == templateSegments.count else { return nil }
-        for i in templateSegments.indices.reversed() where templateSegments[i].first == UInt8(ascii: "{") {
-            return capped(String(Substring(segments[i])))
+        var path = path
+        var template = template
+        return template.withUTF8 { template in
+            path.withUTF8 { path -> String? in
+                var parameter: Int?
+                var count = 0
+                forEachSegment(template) { range in
+                    if template[range.lowerBound] == UInt8(ascii: "{") { parameter = count }
+                    count += 1
+                }
+                guard let parameter else { return nil }
+                var value: Range<Int>?
+                var pathCount = 0
+                forEachSegment(path) { range in
+                    if pathCount == parameter { value = range }
+                    pathCount += 1
+                }
+                guard pathCount == count, let value else { return nil }
+                return capped(String(decoding: UnsafeBufferPointer(rebasing: path[value]), as: UTF8.self))
+            }
         }
-        return nil
+    }
+
+    /// Calls `body` with the range of each non-empty piece of `bytes` between `/`s, in order.
+    private static func forEachSegment(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
+            if end > start { body(start..<end) }
+            start = end + 1
+        }
     }
 
     static func capped(_ value: String) -> String {

@@ -292,6 +292,52 @@ import Testing
         #expect(AuthEndpointClassifier().isAuth(method: method, template: template) == expected)
     }
 
+    /// The byte-level reading of ASCII methods and templates gives what the text reading gives:
+    /// over realistic templates in every case mix, separators and lengths, and random ASCII.
+    @Test func asciiAuthReadingMatchesTheTextReading() {
+        let classifier = AuthEndpointClassifier()
+        let custom = AuthEndpointClassifier(keywords: ["v1", "Login", "", "a1b2"])
+        var templates = [
+            "/v1/login", "/V1/LOGIN", "/api/auth/sign-in", "/api/Sign_In/x", "/v1/users/{id}/password",
+            "/v1/password-reset", "/v1/authors", "//login//", "/{login}", "/login{x}", "/a1-b2", "/oauth2/token.json",
+            "/sessions;jsessionid=1", "/v1/pass word", "/2fa/otp", "", "/", "/-/", "/\r\nlogin",
+            "/v1/" + String(repeating: "x", count: 2100) + "/login",
+        ]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let pieces = ["/", "login", "Token", "-", "_", "{id}", "reset", "pass", "word", ".", "0", "Z", " ", "%2F"]
+        for _ in 0..<2_000 {
+            templates.append(
+                (0..<(1 + Int(next() % 7))).map { _ in pieces[Int(next() % UInt64(pieces.count))] }.joined())
+            templates.append(
+                String((0..<Int(next() % 24)).map { _ in Character(UnicodeScalar(UInt8(32 + next() % 95))) }))
+        }
+        for template in templates {
+            for method in ["POST", "post", "Put", "PATCH", "GET", "", "POSTX", "patc"] {
+                for c in [classifier, custom] {
+                    let plain = c.plainIsAuth(method: method, template: template)
+                    let ascii = Array(method.utf8).withUnsafeBufferPointer { m in
+                        Array(template.utf8).withUnsafeBufferPointer { c.asciiIsAuth(method: m, template: $0) }
+                    }
+                    #expect(ascii == (template.utf8.count <= 2048 ? plain : nil), "\(method) \(template)")
+                    #expect(c.isAuth(method: method, template: template) == plain)
+                }
+            }
+        }
+        // Anything not ASCII is read as text.
+        #expect(
+            Array("POST".utf8).withUnsafeBufferPointer { m in
+                Array("/v1/łogin".utf8).withUnsafeBufferPointer { classifier.asciiIsAuth(method: m, template: $0) }
+            } == nil)
+        #expect(
+            classifier.isAuth(method: "POST", template: "/v1/Login\u{301}/é")
+                == classifier.plainIsAuth(
+                    method: "POST", template: "/v1/Login\u{301}/é"))
+    }
+
     @Test func authOverridesWin() {
         let c = AuthEndpointClassifier(overrides: ["POST /v1/orders": true, "POST /v1/login": false])
         #expect(c.isAuth(method: "post", template: "/v1/orders"))

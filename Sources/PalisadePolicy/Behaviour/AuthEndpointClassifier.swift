@@ -22,8 +22,73 @@ public struct AuthEndpointClassifier: Sendable, Equatable {
     }
 
     public func isAuth(method: String, template: String) -> Bool {
+        if !overrides.isEmpty, let forced = overrides["\(method.uppercased()) \(template)"] { return forced }
+        var method = method
+        var template = template
+        let ascii = method.withUTF8 { method in template.withUTF8 { asciiIsAuth(method: method, template: $0) } }
+        return ascii ?? plainIsAuth(method: method, template: template)
+    }
+
+    /// The heuristic over the bytes of an ASCII method and template of at most 2,048 bytes (what
+    /// every verdict and request has): the same tokens as `plainIsAuth`, without its Unicode
+    /// case mapping and character splitting. Nil for anything else.
+    func asciiIsAuth(method: UnsafeBufferPointer<UInt8>, template: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard template.count <= 2048 else { return nil }
+        for byte in method where byte >= 0x80 { return nil }
+        for byte in template where byte >= 0x80 { return nil }
+        var matched = false
+        var password = false
+        var token: [UInt8] = []
+        var joined: [UInt8] = []
+        func check(_ bytes: [UInt8]) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard keywords.contains(text) else { return }
+            matched = true
+            if Self.passwordKeywords.contains(text) { password = true }
+        }
+        var start = 0
+        while start <= template.count {
+            var end = start
+            while end < template.count, template[end] != UInt8(ascii: "/") { end += 1 }
+            defer { start = end + 1 }
+            // `split` drops empty segments; a `{…}` parameter is skipped.
+            guard end > start, template[start] != UInt8(ascii: "{") else { continue }
+            token.removeAll(keepingCapacity: true)
+            joined.removeAll(keepingCapacity: true)
+            for index in start..<end {
+                var byte = template[index]
+                if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
+                if (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                {
+                    token.append(byte)
+                    joined.append(byte)
+                } else if !token.isEmpty {
+                    check(token)
+                    token.removeAll(keepingCapacity: true)
+                }
+            }
+            if !token.isEmpty { check(token) }
+            check(joined)
+        }
+        guard matched else { return false }
+        func isMethod(_ name: StaticString) -> Bool {
+            guard method.count == name.utf8CodeUnitCount else { return false }
+            for index in 0..<method.count {
+                var byte = method[index]
+                if byte >= UInt8(ascii: "a"), byte <= UInt8(ascii: "z") { byte -= 32 }
+                if byte != name.utf8Start[index] { return false }
+            }
+            return true
+        }
+        if isMethod("POST") { return true }
+        if isMethod("PUT") || isMethod("PATCH") { return password }
+        return false
+    }
+
+    /// The heuristic read as text: any method and template.
+    func plainIsAuth(method: String, template: String) -> Bool {
         let upper = method.uppercased()
-        if let forced = overrides["\(upper) \(template)"] { return forced }
         let path = template.prefix(2048)
         var matched: Set<String> = []
         for segment in path.split(separator: "/") {
