@@ -162,6 +162,32 @@ struct ObservationTests {
         #expect(AuthScheme.detect(Self.record("/a", headers: headers)) == expected)
     }
 
+    @Test("API-key query names: the ASCII byte reading agrees with the text reading")
+    func apiKeyQueryNamesReadAsBytes() {
+        var queries: [Substring] = [
+            "api_key=1", "API_KEY=1", "a=1&ApiKey=2", "x=1&&key", "key=", "=key", "keys=1", "akey=1", "api-key",
+            "access_token=t&b=2", "q=api_key", "a=1;key=2", "", "&", "Access_Token", "api%5Fkey=1", "k\r\ney=1",
+        ]
+        var state: UInt64 = 0x5851_F42D_4C95_7F2D
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let pieces = ["&", "=", "key", "KEY", "api", "_", "-", "access", "token", "x", "1", "apikey"]
+        for _ in 0..<3_000 {
+            queries.append(
+                Substring((0..<Int(1 + next() % 8)).map { _ in pieces[Int(next() % UInt64(pieces.count))] }.joined()))
+        }
+        for query in queries {
+            var copy = query
+            let ascii = copy.withUTF8 { AuthScheme.asciiQueryHasAPIKey($0) }
+            #expect(ascii == AuthScheme.plainQueryHasAPIKey(query), "\(query)")
+            #expect(AuthScheme.queryHasAPIKey(query) == AuthScheme.plainQueryHasAPIKey(query))
+        }
+        #expect(AuthScheme.queryHasAPIKey("clé=1&api_key=2"))
+        #expect("clé=1".utf8.withContiguousStorageIfAvailable { AuthScheme.asciiQueryHasAPIKey($0) } == .some(nil))
+    }
+
     @Test func apiKeyInTheQuery() {
         #expect(AuthScheme.detect(Self.record("/a?api_key=123")) == .apiKey)
     }

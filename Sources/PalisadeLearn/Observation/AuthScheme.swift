@@ -69,6 +69,35 @@ public enum AuthScheme: String, Sendable, Hashable, CaseIterable {
     }
 
     static func queryHasAPIKey(_ query: Substring) -> Bool {
+        var query = query
+        if let ascii = query.withUTF8({ asciiQueryHasAPIKey($0) }) { return ascii }
+        return plainQueryHasAPIKey(query)
+    }
+
+    /// `plainQueryHasAPIKey` over the bytes of an ASCII query (where bytes and characters split
+    /// alike); nil for any other.
+    static func asciiQueryHasAPIKey(_ query: UnsafeBufferPointer<UInt8>) -> Bool? {
+        for byte in query where byte >= 0x80 { return nil }
+        var start = 0
+        while start < query.count {
+            var end = start
+            while end < query.count, query[end] != UInt8(ascii: "&") { end += 1 }
+            var nameEnd = start
+            while nameEnd < end, query[nameEnd] != UInt8(ascii: "=") { nameEnd += 1 }
+            let name = UnsafeBufferPointer(rebasing: query[start..<nameEnd])
+            for candidate in apiKeyQueryNames
+            where name.count == candidate.utf8CodeUnitCount && Bytes.hasPrefixIgnoringCase(name, candidate) {
+                return true
+            }
+            start = end + 1
+        }
+        return false
+    }
+
+    private static let apiKeyQueryNames: [StaticString] = ["api_key", "apikey", "api-key", "key", "access_token"]
+
+    /// Whether a query parameter is named like an API key, read as text.
+    static func plainQueryHasAPIKey(_ query: Substring) -> Bool {
         for pair in query.split(separator: "&") {
             let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             switch Bytes.lowercased(String(name)) {
