@@ -62,22 +62,51 @@ public struct ObservationBuilder: Sendable {
         // template when it lines up with the path (it was made by the same classification).
         var segments: [PathSegmentObservation] = []
         var placeholders = PlaceholderCounts()
-        let pathParts = record.path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        let templateParts = template.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        let aligned = pathParts.count == templateParts.count
-        for (i, raw) in pathParts.enumerated() where !raw.isEmpty {
-            guard segments.count < config.maxSegments else { break }
-            let bytes = Array(raw)
-            let kind =
-                (aligned ? SegmentKind(templateSegment: templateParts[i], segment: raw) : nil)
-                ?? SegmentKind(segment: bytes)
-            let segment = PathSegmentObservation(bytes: bytes, kind: kind)
-            segments.append(segment)
-            if segment.kind.isIdentifier {
-                let location = "path.{" + placeholders.next(segment.kind) + "}"
-                params.append(
-                    ParamObservation(
-                        location: location, source: .path, shape: segment.shape, sensitive: segment.sensitive))
+        // Both read in place, piece by piece between `/`s (empty pieces count for the alignment):
+        // splitting them into arrays of `UTF8View` slices cost ~5k instructions a request.
+        var pathText = record.path
+        var templateText = template
+        pathText.withUTF8 { path in
+            templateText.withUTF8 { template in
+                var slashes = 0
+                for byte in path where byte == UInt8(ascii: "/") { slashes += 1 }
+                var templateSlashes = 0
+                for byte in template where byte == UInt8(ascii: "/") { templateSlashes += 1 }
+                let aligned = slashes == templateSlashes
+                var start = 0
+                var templateStart = 0
+                while start <= path.count {
+                    var end = start
+                    while end < path.count, path[end] != UInt8(ascii: "/") { end += 1 }
+                    var templateEnd = templateStart
+                    if aligned {
+                        while templateEnd < template.count, template[templateEnd] != UInt8(ascii: "/") {
+                            templateEnd += 1
+                        }
+                    }
+                    defer {
+                        start = end + 1
+                        templateStart = templateEnd + 1
+                    }
+                    guard end > start else { continue }
+                    guard segments.count < config.maxSegments else { break }
+                    let raw = UnsafeBufferPointer(rebasing: path[start..<end])
+                    let bytes = Array(raw)
+                    let kind =
+                        (aligned
+                            ? SegmentKind(
+                                templateSegment: UnsafeBufferPointer(rebasing: template[templateStart..<templateEnd]),
+                                segment: raw) : nil)
+                        ?? SegmentKind(segment: bytes)
+                    let segment = PathSegmentObservation(bytes: bytes, kind: kind)
+                    segments.append(segment)
+                    if segment.kind.isIdentifier {
+                        let location = "path.{" + placeholders.next(segment.kind) + "}"
+                        params.append(
+                            ParamObservation(
+                                location: location, source: .path, shape: segment.shape, sensitive: segment.sensitive))
+                    }
+                }
             }
         }
 
@@ -298,12 +327,12 @@ extension SegmentKind {
     /// (`PathTemplate.template`, which classified the segment the same way): a segment kept
     /// verbatim is a literal, a placeholder names its kind. Nil when `templateSegment` is
     /// neither (the template does not belong to this path).
-    init?(templateSegment: Substring.UTF8View, segment: Substring.UTF8View) {
+    init?(templateSegment: UnsafeBufferPointer<UInt8>, segment: UnsafeBufferPointer<UInt8>) {
         if templateSegment.elementsEqual(segment) {
             self = .literal
             return
         }
         guard templateSegment.first == UInt8(ascii: "{") else { return nil }
-        self.init(placeholder: Substring(templateSegment))
+        self.init(placeholder: Substring(String(decoding: templateSegment, as: UTF8.self)))
     }
 }
