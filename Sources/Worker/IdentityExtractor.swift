@@ -118,23 +118,32 @@ struct IdentityExtractor: Sendable {
     }
 
     /// The value of the first query parameter named in `names` (names compared byte for byte;
-    /// one pass over the query, no copies until a name matches).
+    /// one pass over the query's bytes in place, no copies until a name matches).
     static func queryValue(_ query: Substring, names: Set<String>) -> String? {
-        let utf8 = query.utf8
-        var start = utf8.startIndex
-        while start < utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
-            defer { start = end == utf8.endIndex ? end : utf8.index(after: end) }
-            let pair = utf8[start..<end]
-            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let value = pair[pair.index(after: equals)...]
-            let name = pair[..<equals]
-            guard !value.isEmpty, names.contains(where: { $0.utf8.elementsEqual(name) }) else { continue }
-            var findings = Percent.Findings()
-            let bytes = Percent.decodeComponent(Array(value)[...], plusAsSpace: true, findings: &findings)
-            return capped(String(decoding: bytes, as: UTF8.self))
+        var query = query
+        return query.withUTF8 { bytes -> String? in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
+                defer { start = end + 1 }
+                var equals = start
+                while equals < end, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+                // A pair without `=` or with an empty value names nothing.
+                guard equals + 1 < end else { continue }
+                let name = UnsafeBufferPointer(rebasing: bytes[start..<equals])
+                let named = names.contains { candidate in
+                    candidate.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(name) }
+                        ?? candidate.utf8.elementsEqual(name)
+                }
+                guard named else { continue }
+                var findings = Percent.Findings()
+                let value = Array(UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end]))
+                let decoded = Percent.decodeComponent(value[...], plusAsSpace: true, findings: &findings)
+                return capped(String(decoding: decoded, as: UTF8.self))
+            }
+            return nil
         }
-        return nil
     }
 
     /// The raw path segment at the template's last `{…}` position (`42` for `/users/42/orders`

@@ -114,6 +114,37 @@ struct IdentityExtractorTests {
         for (query, expected) in cases {
             #expect(IdentityExtractor.queryValue(query[...], names: names) == expected, "\(query)")
         }
+        // Read over the bytes in place, it gives what walking the `UTF8View` gave.
+        func walked(_ query: Substring) -> String? {
+            let utf8 = query.utf8
+            var start = utf8.startIndex
+            while start < utf8.endIndex {
+                let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
+                defer { start = end == utf8.endIndex ? end : utf8.index(after: end) }
+                let pair = utf8[start..<end]
+                guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { continue }
+                let value = pair[pair.index(after: equals)...]
+                guard !value.isEmpty, names.contains(where: { $0.utf8.elementsEqual(pair[..<equals]) }) else {
+                    continue
+                }
+                var findings = Percent.Findings()
+                let bytes = Percent.decodeComponent(Array(value)[...], plusAsSpace: true, findings: &findings)
+                return IdentityExtractor.capped(String(decoding: bytes, as: UTF8.self))
+            }
+            return nil
+        }
+        var state: UInt64 = 0x0DDB_1A5E_5BAD_5EED
+        let pieces = ["&", "=", "api_key", "apikey", "x", "%41", "+", "é", "", "==", "&&"]
+        for _ in 0..<3_000 {
+            var query = ""
+            for _ in 0..<8 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                query += pieces[Int((state >> 33) % UInt64(pieces.count))]
+            }
+            let whole = "q=1&" + query
+            let sub = whole.dropFirst(4)
+            #expect(IdentityExtractor.queryValue(sub, names: names) == walked(sub), "\(query)")
+        }
     }
 
     @Test("JWT subject from a bearer token; garbage tokens give none")

@@ -38,38 +38,50 @@ public struct AuthEndpointClassifier: Sendable, Equatable {
         for byte in template where byte >= 0x80 { return nil }
         var matched = false
         var password = false
-        var token: [UInt8] = []
-        var joined: [UInt8] = []
-        func check(_ bytes: [UInt8]) {
-            let text = String(decoding: bytes, as: UTF8.self)
+        func check(_ bytes: UnsafeMutableBufferPointer<UInt8>, _ count: Int) {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<count]), as: UTF8.self)
             guard keywords.contains(text) else { return }
             matched = true
             if Self.passwordKeywords.contains(text) { password = true }
         }
-        var start = 0
-        while start <= template.count {
-            var end = start
-            while end < template.count, template[end] != UInt8(ascii: "/") { end += 1 }
-            defer { start = end + 1 }
-            // `split` drops empty segments; a `{…}` parameter is skipped.
-            guard end > start, template[start] != UInt8(ascii: "{") else { continue }
-            token.removeAll(keepingCapacity: true)
-            joined.removeAll(keepingCapacity: true)
-            for index in start..<end {
-                var byte = template[index]
-                if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
-                if (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                {
-                    token.append(byte)
-                    joined.append(byte)
-                } else if !token.isEmpty {
-                    check(token)
-                    token.removeAll(keepingCapacity: true)
+        // A segment's tokens (runs of letters and digits, lowercased) and all of them joined, in
+        // scratch space as long as the template.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(template.count, 1)) { token in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(template.count, 1)) { joined in
+                var start = 0
+                while start <= template.count {
+                    var end = start
+                    while end < template.count, template[end] != UInt8(ascii: "/") { end += 1 }
+                    defer { start = end + 1 }
+                    // `split` drops empty segments; a `{…}` parameter is skipped.
+                    guard end > start, template[start] != UInt8(ascii: "{") else { continue }
+                    var tokenCount = 0
+                    var joinedCount = 0
+                    var tokens = 0
+                    for index in start..<end {
+                        var byte = template[index]
+                        if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
+                        if (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                        {
+                            token[tokenCount] = byte
+                            tokenCount += 1
+                            joined[joinedCount] = byte
+                            joinedCount += 1
+                        } else if tokenCount > 0 {
+                            check(token, tokenCount)
+                            tokens += 1
+                            tokenCount = 0
+                        }
+                    }
+                    if tokenCount > 0 {
+                        check(token, tokenCount)
+                        tokens += 1
+                    }
+                    // One token is the joined text itself: already checked.
+                    if tokens != 1 { check(joined, joinedCount) }
                 }
             }
-            if !token.isEmpty { check(token) }
-            check(joined)
         }
         guard matched else { return false }
         func isMethod(_ name: StaticString) -> Bool {
