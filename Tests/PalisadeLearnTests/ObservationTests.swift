@@ -135,6 +135,43 @@ struct ObservationTests {
         #expect(byLocation["body.json.email"]?.sensitive == SensitiveSet(.email))
     }
 
+    @Test("noise-header prefixes: the byte reading of ASCII names agrees with hasPrefix")
+    func noisePrefixesReadAsBytes() {
+        let builder = ObservationBuilder()
+        let pieces = [
+            "x-", "b3", "-", "forwarded", "cf", "sec", "ch", "fetch", "kong", "envoy", "a", "X-", "\u{301}", "é",
+        ]
+        var state: UInt64 = 0x1234_5678_9ABC_DEF1
+        var names = [
+            "x-b3-traceid", "cf-ray", "cf\u{301}-ray", "cf-\u{301}ray", "sec-ch-ua", "x-forwarded-for", "xcf-",
+        ]
+        for _ in 0..<2_000 {
+            var name = ""
+            for _ in 0..<4 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                name += pieces[Int((state >> 33) % UInt64(pieces.count))]
+            }
+            names.append(name)
+        }
+        for name in names {
+            let plain =
+                builder.config.noiseHeaders.contains(name)
+                || builder.config.noiseHeaderPrefixes.contains { name.hasPrefix($0) }
+            #expect(builder.isNoise(headerLocation: "header." + name) == plain, "\(name)")
+        }
+        // Identifier-like segments and keys are classified alike as bytes and as text.
+        for segment in [
+            "42", "6f1c2a4e-1b2c-4d3e-a4f5-0123456789ab", "2024-05-01", "a@b.co", "users", "deadbeefdeadbeef00",
+        ] {
+            let bytes = Array(segment.utf8)
+            #expect(
+                SegmentKind(segment: bytes)
+                    == (PathTemplate.placeholder(for: segment).flatMap { SegmentKind(placeholder: $0[...]) } ?? .literal)
+            )
+            #expect(ObservationBuilder.isIdentifierKey(bytes[...]) == (PathTemplate.placeholder(for: segment) != nil))
+        }
+    }
+
     @Test func noiseHeadersAreLeftOut() {
         let o = Self.observe(
             Self.record(

@@ -121,8 +121,9 @@ public enum PathTemplate {
         return .templated(template)
     }
 
-    /// `placeholder(for:)` over a segment's bytes.
-    static func placeholder(bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    /// `placeholder(for:)` over a segment's bytes (valid UTF-8): what other modules call, since
+    /// the generic one runs unspecialized from there (generic metadata looked up at run time).
+    public static func placeholder(bytes: UnsafeBufferPointer<UInt8>) -> String? {
         if bytes.count < 20, !bytes.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "@") }) {
             return nil
         }

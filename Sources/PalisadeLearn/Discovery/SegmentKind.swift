@@ -12,7 +12,12 @@ public enum SegmentKind: String, Sendable, Hashable, CaseIterable {
     case param
 
     public init(segment bytes: [UInt8]) {
-        let placeholder = PathTemplate.placeholder(for: String(decoding: bytes, as: UTF8.self))
+        // ASCII bytes are their own text: read in place. Others go through `String`, which
+        // repairs invalid UTF-8 first, as the classification always has.
+        let placeholder =
+            bytes.contains(where: { $0 >= 0x80 })
+            ? PathTemplate.placeholder(for: String(decoding: bytes, as: UTF8.self))
+            : bytes.withUnsafeBufferPointer { PathTemplate.placeholder(bytes: $0) }
         self = placeholder.flatMap { Self(placeholder: $0[...]) } ?? .literal
     }
 

@@ -170,6 +170,17 @@ public struct ObservationBuilder: Sendable {
         guard location.utf8.starts(with: "header.".utf8) else { return false }
         let name = String(location.dropFirst(7))
         if config.noiseHeaders.contains(name) { return true }
+        // ASCII names (all real ones) compare bytes; others keep `hasPrefix`'s character reading.
+        var utf8 = name
+        let ascii: Bool? = utf8.withUTF8 { name in
+            guard !name.contains(where: { $0 >= 0x80 }) else { return nil }
+            for prefix in config.noiseHeaderPrefixes {
+                let matched = prefix.utf8.withContiguousStorageIfAvailable { name.starts(with: $0) }
+                if matched ?? name.starts(with: prefix.utf8) { return true }
+            }
+            return false
+        }
+        if let ascii { return ascii }
         for prefix in config.noiseHeaderPrefixes where name.hasPrefix(prefix) { return true }
         return false
     }
@@ -246,7 +257,8 @@ public struct ObservationBuilder: Sendable {
 
     static func isIdentifierKey(_ key: ArraySlice<UInt8>) -> Bool {
         guard !key.isEmpty, key.count <= 254 else { return false }
-        return PathTemplate.placeholder(for: String(decoding: key, as: UTF8.self)) != nil
+        // The key lies between ASCII delimiters of a location (a `String`): valid UTF-8 as it is.
+        return key.withUnsafeBufferPointer { PathTemplate.placeholder(bytes: $0) } != nil
     }
 
     /// ``contentTypeEssence(_:)`` for the common case, without copying a value that is its own
