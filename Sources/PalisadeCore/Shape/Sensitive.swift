@@ -93,6 +93,17 @@ public enum Sensitive {
 
     /// ISO 13616: country code, 2 check digits, up to 30 alphanumerics; mod-97 == 1. Spaces allowed.
     public static func isIBAN(_ b: ArraySlice<UInt8>) -> Bool {
+        // Most values fail on their first four non-space bytes (two letters, two digits): judged
+        // before anything is copied.
+        var seen = 0
+        for byte in b where byte != UInt8(ascii: " ") {
+            let lower = Bytes.lower(byte)
+            let fits = seen < 2 ? lower >= 0x61 && lower <= 0x7A : lower >= 0x30 && lower <= 0x39
+            guard fits else { return false }
+            seen += 1
+            if seen == 4 { break }
+        }
+        guard seen == 4 else { return false }
         var chars: [UInt8] = []
         for byte in b where byte != UInt8(ascii: " ") {
             chars.append(Bytes.lower(byte))
@@ -311,10 +322,7 @@ public enum Sensitive {
                     return true
                 }
             }
-            for prefix: StaticString in [
-                "sk_live_", "rk_live_", "ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "glpat-",
-            ]
-            where Bytes.hasPrefixIgnoringCase(b, prefix) {
+            for prefix in secretPrefixes where Bytes.hasPrefixIgnoringCase(b, prefix) {
                 return true
             }
             if Bytes.containsIgnoringCase(b, "-----BEGIN") && Bytes.containsIgnoringCase(b, "PRIVATE KEY") {
@@ -325,13 +333,21 @@ public enum Sensitive {
         return true
     }
 
+    /// Prefixes of well-known secret formats (Stripe, GitHub, Slack, GitLab keys).
+    private static let secretPrefixes: [StaticString] = [
+        "sk_live_", "rk_live_", "ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "glpat-",
+    ]
+
+    /// Parts of field names that hold secrets.
+    private static let secretFieldNameParts: [StaticString] = [
+        "pass", "secret", "token", "apikey", "api_key", "api-key", "private", "credential", "authorization",
+        "session", "cookie",
+    ]
+
     /// Field names that hold secrets: password, passwd, secret, token, api_key, apikey, private_key …
     public static func isSecretFieldName(_ name: String) -> Bool {
         let lower = Array(Bytes.lowercased(name).utf8)[...]
-        for needle: StaticString in [
-            "pass", "secret", "token", "apikey", "api_key", "api-key", "private", "credential", "authorization",
-            "session", "cookie",
-        ] where Bytes.containsIgnoringCase(lower, needle) {
+        for needle in secretFieldNameParts where Bytes.containsIgnoringCase(lower, needle) {
             return true
         }
         return false
