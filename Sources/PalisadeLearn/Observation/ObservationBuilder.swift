@@ -190,7 +190,16 @@ public struct ObservationBuilder: Sendable {
     /// maps keyed by ids, `{"prices":{"8412":…}}`) collapse to `[*]` outside headers, so such
     /// maps make one parameter instead of one per id. Other quoted keys stay verbatim.
     public static func normalize(_ location: String) -> String {
-        let utf8 = Array(location.utf8)
+        // Read in place; a location that normalizes to itself (most) is returned as it is.
+        var text = location
+        return text.withUTF8 { utf8 in
+            let out = normalized(utf8)
+            guard out.count != utf8.count || !out.elementsEqual(utf8) else { return location }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    private static func normalized(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         let collapseKeys = !utf8.starts(with: "header".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
@@ -252,13 +261,21 @@ public struct ObservationBuilder: Sendable {
             out.append(byte)
             i += 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     static func isIdentifierKey(_ key: ArraySlice<UInt8>) -> Bool {
+        key.withUnsafeBufferPointer { isIdentifierKey($0) }
+    }
+
+    static func isIdentifierKey(_ key: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        isIdentifierKey(UnsafeBufferPointer(rebasing: key))
+    }
+
+    /// The key lies between ASCII delimiters of a location (a `String`): valid UTF-8 as it is.
+    static func isIdentifierKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !key.isEmpty, key.count <= 254 else { return false }
-        // The key lies between ASCII delimiters of a location (a `String`): valid UTF-8 as it is.
-        return key.withUnsafeBufferPointer { PathTemplate.placeholder(bytes: $0) } != nil
+        return PathTemplate.placeholder(bytes: key) != nil
     }
 
     /// ``contentTypeEssence(_:)`` for the common case, without copying a value that is its own
