@@ -125,6 +125,10 @@ public struct Analyzer: Sendable {
             let before = hits.count
             // The memo's probe when this value's result is to be stored after the detectors.
             var storeProbe: DetectionMemo.Probe?
+            // The field name's reading, when the memo keeps it.
+            var roles: FieldRoles?
+            // The probe to keep the name's reading with, when the memo does not hold it yet.
+            var rolesProbe: DetectionMemo.Probe?
             if standard, let memo,
                 let probe = memo.probe(
                     value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
@@ -139,13 +143,19 @@ public struct Analyzer: Sendable {
                         source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
                     Self.place(&hits, from: before, point: index, in: decoded, context: context)
                     continue
-                case .missed(let admit):
+                case .missed(let admit, let known):
                     if admit { storeProbe = probe }
+                    roles = known
+                    if known == nil, fieldName != nil { rolesProbe = probe }
                 }
             }
+            let field = roles ?? FieldRoles.of(fieldName)
+            if let rolesProbe, let memo, let fieldName {
+                memo.storeRoles(rolesProbe, fieldName: fieldName, roles: field)
+            }
             let context = DetectionContext(
-                value: value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity,
-                requestHost: requestHost)
+                value: value, source: source, kind: kind, fieldName: fieldName, field: field, depth: depth,
+                sensitivity: sensitivity, requestHost: requestHost)
             if !valueBytes.isEmpty, let bytes = context.valueBytes { valueBytes[index] = bytes }
             var facts: ValueFacts = []
             if !valueFacts.isEmpty, let bytes = context.valueBytes {

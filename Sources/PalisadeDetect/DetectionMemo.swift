@@ -62,6 +62,24 @@ public final class DetectionMemo: Sendable {
         /// Source, kind, sensitivity and depth.
         let packed: UInt64
         let hash: UInt64
+        /// The hash of the field name alone (its slot in the table of readings); 0 without one.
+        let nameHash: UInt64
+    }
+
+    /// Slots of the table of field-name readings (a power of two).
+    static let roleSlots = 512
+
+    /// A field name's reading (`FieldRoles.of`), kept so that a value judged under a known name
+    /// does not read the name again: names repeat far more than values (every request's headers,
+    /// an API's JSON keys), and reading one costs ~500 instructions.
+    struct RolesEntry {
+        /// `Probe.nameHash`.
+        var hash: UInt64
+        /// nil in an empty slot.
+        var name: String?
+        var roles: FieldRoles
+
+        static let empty = RolesEntry(hash: 0, name: nil, roles: FieldRoles.of(nil))
     }
 
     struct Entry {
@@ -85,6 +103,8 @@ public final class DetectionMemo: Sendable {
         var sightings = [UInt64](repeating: 0, count: DetectionMemo.sightingBits / 64)
         /// Bits set in `sightings` since it was last cleared.
         var sighted = 0
+        /// Field-name readings by `Probe.nameHash` (`roleSlots` slots).
+        var roles = [RolesEntry](repeating: .empty, count: DetectionMemo.roleSlots)
         var statistics = Statistics()
 
         /// Whether the value with this hash missed before (and should be stored now); if not,
@@ -108,7 +128,9 @@ public final class DetectionMemo: Sendable {
         /// The remembered summary, facts (`ValueFacts`) and hits.
         case found(ByteSet, ValueFacts, [Hit])
         /// Not remembered; `store` the detectors' result if `admit` (the value missed before).
-        case missed(admit: Bool)
+        /// `roles`: the field name's reading when the table holds it (nil: read it, and
+        /// `storeRoles`).
+        case missed(admit: Bool, roles: FieldRoles?)
     }
 
     /// Slots (a power of two).
@@ -153,14 +175,15 @@ public final class DetectionMemo: Sendable {
         let packed =
             UInt64(Self.code(of: source)) | UInt64(kind.rawValue) << 8 | sensitivityCode << 16
             | UInt64(UInt32(truncatingIfNeeded: depth)) << 32
-        var hash = value.withUnsafeBytes { Self.hash($0, into: Self.mix(seed ^ packed)) }
+        let hash = value.withUnsafeBytes { Self.hash($0, into: Self.mix(seed ^ packed)) }
+        var nameHash: UInt64 = 0
         if let fieldName {
-            hash =
+            nameHash =
                 fieldName.utf8.withContiguousStorageIfAvailable {
-                    Self.hash(UnsafeRawBufferPointer($0), into: hash ^ 0x9E37_79B9)
-                } ?? (hash ^ UInt64(fieldName.utf8.count))
+                    Self.hash(UnsafeRawBufferPointer($0), into: seed ^ 0x9E37_79B9)
+                } ?? UInt64(fieldName.utf8.count)
         }
-        return Probe(packed: packed, hash: Self.mix(hash))
+        return Probe(packed: packed, hash: Self.mix(hash ^ nameHash), nameHash: nameHash)
     }
 
     /// The remembered summary and hits for `value` under `fieldName` (`probe` made from them), or
@@ -184,7 +207,28 @@ public final class DetectionMemo: Sendable {
             state.statistics.misses += 1
             let admit = state.sightedBefore(probe.hash)
             if !admit { state.statistics.firstSightings += 1 }
-            return .missed(admit: admit)
+            var roles: FieldRoles? = nil
+            if let fieldName {
+                let slot = Int(truncatingIfNeeded: probe.nameHash) & (Self.roleSlots - 1)
+                state.roles.withUnsafeBufferPointer { table in
+                    let entry = table.baseAddress! + slot
+                    if entry.pointee.hash == probe.nameHash, entry.pointee.name == fieldName {
+                        roles = entry.pointee.roles
+                    }
+                }
+            }
+            return .missed(admit: admit, roles: roles)
+        }
+    }
+
+    /// Remembers the reading of `fieldName` (`probe` made with it); its slot's previous name is
+    /// forgotten.
+    func storeRoles(_ probe: Probe, fieldName: String, roles: FieldRoles) {
+        var entry = RolesEntry(hash: probe.nameHash, name: fieldName, roles: roles)
+        state.withLock { state in
+            let slot = Int(truncatingIfNeeded: probe.nameHash) & (Self.roleSlots - 1)
+            // The replaced name leaves in `entry`, released after the lock.
+            swap(&state.roles[slot], &entry)
         }
     }
 
@@ -214,6 +258,7 @@ public final class DetectionMemo: Sendable {
         state.withLock { state in
             for slot in state.slots.indices { state.slots[slot] = .empty }
             for word in state.sightings.indices { state.sightings[word] = 0 }
+            for slot in state.roles.indices { state.roles[slot] = .empty }
             state.sighted = 0
             state.statistics.entries = 0
         }

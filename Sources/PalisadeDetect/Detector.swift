@@ -20,12 +20,21 @@ public struct DetectionContext: Sendable {
     private var summary: (bytes: ByteSet, count: Int)?
 
     public init(source: Source, kind: ValueKind, fieldName: String?, depth: Int, sensitivity: Sensitivity) {
+        self.init(
+            source: source, kind: kind, fieldName: fieldName, field: FieldRoles.of(fieldName), depth: depth,
+            sensitivity: sensitivity)
+    }
+
+    /// `field`: `FieldRoles.of(fieldName)`, read before (the analyzer keeps names' readings).
+    init(
+        source: Source, kind: ValueKind, fieldName: String?, field: FieldRoles, depth: Int, sensitivity: Sensitivity
+    ) {
         self.source = source
         self.kind = kind
         self.fieldName = fieldName
         self.depth = depth
         self.sensitivity = sensitivity
-        self.field = FieldRoles.of(fieldName)
+        self.field = field
     }
 
     /// The context of one value, with the value's byte summary computed once for all detectors
@@ -34,7 +43,18 @@ public struct DetectionContext: Sendable {
         value: ArraySlice<UInt8>, source: Source, kind: ValueKind, fieldName: String?, depth: Int,
         sensitivity: Sensitivity, requestHost: borrowing String? = nil
     ) {
-        self.init(source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
+        self.init(
+            value: value, source: source, kind: kind, fieldName: fieldName, field: FieldRoles.of(fieldName),
+            depth: depth, sensitivity: sensitivity, requestHost: requestHost)
+    }
+
+    /// As above, with `field` (`FieldRoles.of(fieldName)`) read before.
+    init(
+        value: ArraySlice<UInt8>, source: Source, kind: ValueKind, fieldName: String?, field: FieldRoles, depth: Int,
+        sensitivity: Sensitivity, requestHost: borrowing String? = nil
+    ) {
+        self.init(
+            source: source, kind: kind, fieldName: fieldName, field: field, depth: depth, sensitivity: sensitivity)
         summary = (ByteSet(presentIn: value), value.count)
         // Kept only where a detector reads it (redirect fields): a string stored per value costs
         // a retain and a release on every value.

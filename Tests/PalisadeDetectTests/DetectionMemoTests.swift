@@ -103,6 +103,58 @@ import Testing
         }
     }
 
+    /// The memo keeps field names' readings (`FieldRoles`) beside the values: a value judged under a
+    /// known name gets that name's reading, never another name's — also when more names than the
+    /// table's slots share it (names in one slot replace each other).
+    @Test func fieldNameReadingsAreThoseOfTheName() throws {
+        let memoized = Analyzer()
+        let plain = Analyzer(memoCapacity: 0)
+        // Names whose reading changes the verdict (a command line, a redirect target, a file),
+        // between filler names enough to fill every slot of the table twice over.
+        let telling = ["cmd", "next", "file", "returnUrl", "exec", "template", "q"]
+        let values = ["ls -la /tmp", "https://evil.example/", "../../etc/passwd", "id"]
+        var names: [String] = []
+        for index in 0..<(2 * DetectionMemo.roleSlots) {
+            names.append("filler\(index)")
+            if index % 97 == 0 { names += telling }
+        }
+        var mismatches = 0
+        var attacks = 0
+        for round in 0..<2 {
+            for (index, name) in names.enumerated() {
+                for (offset, value) in values.enumerated() {
+                    let percent = value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value
+                    let record = CaptureRecord(
+                        id: "r\(index)", ts: Int64(round), clientIP: "203.0.113.7", method: "GET",
+                        host: "api.example.com", rawPath: "/v1/run?\(name)=\(percent)&n\(offset)=\(round)",
+                        headers: [], body: [], status: 200)
+                    let expected = Reading(plain.analyze(record).verdict)
+                    if Reading(memoized.analyze(record).verdict) != expected { mismatches += 1 }
+                    if expected.attack { attacks += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(attacks > 0)
+        // A name analyzed last is in its slot, with its own reading.
+        let memo = try #require(memoized.memo)
+        let fresh = Array("never-seen-value".utf8)[...]
+        for name in ["cmd", "next", "filler1023"] {
+            let probe = try #require(
+                memo.probe(fresh, source: .query, kind: .text, fieldName: name, depth: 1, sensitivity: .default))
+            guard case .missed(_, let roles) = memo.lookup(probe, value: fresh, fieldName: name) else {
+                Issue.record("\(name): a value never seen was found")
+                continue
+            }
+            if name == "filler1023" {
+                #expect(roles == FieldRoles.of(name))
+            } else if let roles {
+                #expect(roles == FieldRoles.of(name))
+            }
+        }
+        #expect(FieldRoles.of("cmd") != FieldRoles.of("next"))
+    }
+
     /// Open redirect reads the request's host (an off-site target), which the key does not hold:
     /// the same `next` URL is same-site for one host and off-site for another, and the memo must
     /// not hand one host's result to the other.

@@ -44,6 +44,7 @@ enum ShellReader {
         if i < end { w.text.reserveCapacity(min(maxWord, end - i)) }  // one allocation per word
         var quotes = 0
         var segments = 0
+        let special = Self.special
         // `C:\Windows\…` and `\\server\share`: backslashes are path separators, not escapes.
         let windowsPath =
             (i + 2 < end && ExecBytes.isAlpha(value[i]) && value[i + 1] == UInt8(ascii: ":")
@@ -93,18 +94,18 @@ enum ShellReader {
                 if ExecBytes.matchesExactly(value, at: i, "${IFS}") {
                     w.ifs = true
                     w.evasion = true
-                    w.end = i
                     i += 6
                     if ExecBytes.matchesExactly(value, at: i, "$9") { i += 2 }
-                    return finish(w, i)
+                    w.end = i
+                    return w
                 }
                 if ExecBytes.matchesExactly(value, at: i, "$IFS") {
                     w.ifs = true
                     w.evasion = true
-                    w.end = i
                     i += 4
                     if i + 1 < end, value[i] == UInt8(ascii: "$"), ExecBytes.isDigit(value[i + 1]) { i += 2 }
-                    return finish(w, i)
+                    w.end = i
+                    return w
                 }
                 if i + 1 < end {
                     let next = value[i + 1]
@@ -180,8 +181,14 @@ enum ShellReader {
                 append(&w, value[i...i])
                 i += 1
             default:
-                append(&w, value[i...i])
-                i += 1
+                // A run of ordinary bytes (none that a case above or the break test reads) is
+                // copied at once, up to where `segments` would stop the scan byte by byte.
+                var stop = i + 1
+                let limit = min(end, i + (4 * maxWord + 1 - segments))
+                while stop < limit, !special.contains(value[stop]) { stop += 1 }
+                append(&w, value[i..<stop])
+                segments += stop - i - 1
+                i = stop
             }
             segments += 1
             if segments > 4 * maxWord { break scan }
@@ -194,21 +201,19 @@ enum ShellReader {
             if whole { w.quoted = true } else if !w.text.isEmpty { w.evasion = true }
         }
         w.end = i
-        return finish(w, i)
-    }
-
-    @inline(__always)
-    static func finish(_ w: ShellWord, _ i: Int) -> ShellWord {
-        var w = w
-        if w.end < w.start { w.end = i }
-        w.end = i
         return w
     }
 
+    /// Bytes the word loop reads one at a time: `isBreak`'s, the quotes, escapes, expansions,
+    /// globs and `,` (a brace list's separator); every other byte is copied as it is.
+    static let special = ByteSet(" \t;|&\n\r)<>`}\u{0B}\u{0C}'\"\\^$%?*[,")
+
+    /// Appends `bytes`, as many as `maxWord` leaves room for.
     @inline(__always)
     static func append(_ w: inout ShellWord, _ bytes: ArraySlice<UInt8>) {
         let room = maxWord - w.text.count
-        if room > 0 { w.text.append(contentsOf: bytes.prefix(room)) }
+        guard room > 0, !bytes.isEmpty else { return }
+        bytes.withUnsafeBufferPointer { w.text.append(contentsOf: UnsafeBufferPointer(rebasing: $0.prefix(room))) }
     }
 
     /// The command name in a word: the part after the last `/` or `\`, without `.exe`.

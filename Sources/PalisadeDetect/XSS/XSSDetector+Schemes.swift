@@ -90,14 +90,10 @@ extension XSSDetector {
         return 0.45
     }
 
+    /// The first index of `needle` (lowercase ASCII) in `v`, ignoring case: `ByteFind`'s loop over
+    /// the slice's storage (indexing the slice with a bounds check per byte cost ~3 times as much).
+    @inline(__always)
     static func firstIndexIgnoringCase(_ v: ArraySlice<UInt8>, _ needle: StaticString) -> Int? {
-        let count = needle.utf8CodeUnitCount
-        let first = needle.utf8Start[0]
-        var i = v.startIndex
-        while i + count <= v.endIndex {
-            if Bytes.lower(v[i]) == first, Bytes.hasPrefixIgnoringCase(v[i...], needle) { return i }
-            i += 1
-        }
-        return nil
+        ByteFind.index(of: needle, in: v, ignoringCase: true)
     }
 }
