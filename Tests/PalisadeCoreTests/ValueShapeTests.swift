@@ -22,6 +22,49 @@ import Testing
         #expect(ValueShape.classify([0, 1, 2][...], kind: .binary).format == .binary)
     }
 
+    /// Secret field names read in one pass by first byte: the same answers as lowercasing the name
+    /// and searching for each part, over real names, every part in every case and position, and
+    /// random names built from the parts' own letters.
+    @Test func secretFieldNameOnePassAgreesWithThePartSearch() {
+        func search(_ name: String) -> Bool {
+            let lower = Array(Bytes.lowercased(name).utf8)[...]
+            return Sensitive.secretFieldNameParts.contains { Bytes.containsIgnoringCase(lower, $0) }
+        }
+        var names = [
+            "password", "X-Api-Key", "username", "api_key", "APIKEY", "client_secret", "refresh_token", "pas",
+            "passw", "sessionid", "Set-Cookie", "cred", "credentials", "Authorization", "privat", "toke", "", "ẞpass",
+            "pässword", "apI-kEy",
+        ]
+        for part in Sensitive.secretFieldNameParts {
+            let text = part.description
+            names += [
+                text, text.uppercased(), "x" + text, text + "_x", "a_" + text.uppercased() + "_b",
+                String(text.dropLast()),
+            ]
+        }
+        var state: UInt64 = 0xBB67_AE85_84CA_A73B
+        let pieces = [
+            "pa", "ss", "se", "cret", "ssion", "tok", "en", "api", "_", "-", "key", "co", "okie", "priv", "ate", "cred",
+            "ential", "author", "ization", "x", "P", "A", "S", "é", "T",
+        ]
+        for _ in 0..<20_000 {
+            var value = ""
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            for _ in 0..<Int((state >> 33) % 6) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                value += pieces[Int((state >> 33) % UInt64(pieces.count))]
+            }
+            names.append(value)
+        }
+        var secret = 0
+        for name in names {
+            #expect(Sensitive.isSecretFieldName(name) == search(name), "\(name)")
+            if search(name) { secret += 1 }
+        }
+        #expect(secret >= 500)
+        #expect(secret < names.count * 3 / 4)
+    }
+
     /// IBANs judged on their first four characters before anything is copied: the same answers
     /// as the full reading, over real IBANs, near misses, spaced forms and random text.
     @Test func ibanShortcutAgreesWithTheFullReading() {

@@ -271,6 +271,140 @@ struct ObservationTests {
         #expect(o.params.first?.point == 1)
     }
 
+    /// The parameters as they were read before locations became bytes: one location string per
+    /// point, normalized into another string, looked up in a dictionary. Kept to compare against.
+    static func referenceParams(
+        _ builder: ObservationBuilder, decoded: DecodedRequest, pathParams: [ParamObservation]
+    ) -> (params: [ParamObservation], dropped: Int) {
+        let points = decoded.points
+        var derived = [Bool](repeating: false, count: points.count)
+        var wrapped = [EncodingSet](repeating: [], count: points.count)
+        for (i, point) in points.enumerated() {
+            let parent = Int(point.parent)
+            guard parent >= 0, parent < i else { continue }
+            let sniffed = point.segment.hasPrefix(">")
+            derived[i] = derived[parent] || sniffed
+            if sniffed, !derived[parent] {
+                wrapped[parent].insert(EncodingSet(ValueEncoding(decoderName: point.decoder ?? "")))
+            }
+        }
+        var params = pathParams
+        var dropped = 0
+        var byLocation: [String: Int] = [:]
+        for (i, param) in params.enumerated() { byLocation[param.location] = i }
+        for (i, point) in points.enumerated() {
+            guard !derived[i], point.kind != .key else { continue }
+            if point.isContainer && wrapped[i].isEmpty { continue }
+            if decoded.source(of: i) == .path { continue }
+            let location = ObservationBuilder.normalize(decoded.location(of: i))
+            guard location.utf8.count <= builder.config.maxLocationBytes else {
+                dropped += 1
+                continue
+            }
+            let source = ParamSource(location: location)
+            if source == .header, location.hasPrefix("header.") {
+                let name = String(location.dropFirst(7))
+                if builder.config.noiseHeaders.contains(name)
+                    || builder.config.noiseHeaderPrefixes.contains(where: { name.hasPrefix($0) })
+                {
+                    continue
+                }
+            }
+            let shape = ValueShape.classify(point.value[...], kind: point.kind)
+            let type = ValueType(point.kind)
+            let sensitive = SensitiveSet(Sensitive.kinds(in: point.value[...], fieldName: decoded.fieldName(of: i)))
+            if let existing = byLocation[location] {
+                params[existing].fold(shape, type: type, sensitive: sensitive)
+                params[existing].encodings.formUnion(wrapped[i])
+                continue
+            }
+            guard params.count < builder.config.maxParams else {
+                dropped += 1
+                continue
+            }
+            byLocation[location] = params.count
+            params.append(
+                ParamObservation(
+                    location: location, source: source, shape: shape, type: type, sensitive: sensitive,
+                    encodings: wrapped[i], point: Int32(i)))
+        }
+        return (params, dropped)
+    }
+
+    @Test("parameters read as bytes equal the string reading, limits and noise lists included")
+    func parametersReadAsBytes() {
+        var generator = TrafficGenerator(seed: 77)
+        let keys = [
+            "id", "sku", "items", "8412", "550e8400-e29b-41d4-a716-446655440000", "a.b", #"x\"y"#, "é", "data",
+            "2024-05-01", "user@example.com", "deadbeefdeadbeef00", "q", "Q",
+        ]
+        let values = [
+            "1", "-2.5", "true", "null", #""plain""#, #""eyJ4IjoxLCJ5IjpbMSwyXX0=""#, #""ada@example.com""#,
+            #""4111 1111 1111 1111""#, #""' OR 1=1--""#, #""<b>hi</b>""#, #""%7B%22a%22%3A1%7D""#,
+        ]
+        func json(_ depth: Int) -> String {
+            switch generator.int(0...(depth > 2 ? 1 : 4)) {
+            case 0, 1: return values[generator.int(0...(values.count - 1))]
+            case 2: return "[" + (0..<generator.int(0...3)).map { _ in json(depth + 1) }.joined(separator: ",") + "]"
+            default:
+                return "{"
+                    + (0..<generator.int(0...4)).map { _ in
+                        #"""# + keys[generator.int(0...(keys.count - 1))] + #"":"# + json(depth + 1)
+                    }.joined(separator: ",") + "}"
+            }
+        }
+        let headerNames = [
+            "User-Agent", "X-Request-Id", "X-Forwarded-For", "X-Tenant", "Sec-Fetch-Mode", "cf-ray", "X-Api-Key",
+            "Authorization", "Content-Type", "Cookie", "x-b3-traceid", "X-Custom-\u{301}", "Ünïcode", "Date",
+        ]
+        var builders = [ObservationBuilder()]
+        var small = ObservationBuilder.Config()
+        small.maxParams = 4
+        small.maxLocationBytes = 24
+        builders.append(ObservationBuilder(config: small))
+        var unusual = ObservationBuilder.Config()
+        unusual.noiseHeaders = ["x-tenant", "\u{212A}ey", "ünïcode", "user-agent"]
+        unusual.noiseHeaderPrefixes = ["x-c", "ü"]
+        builders.append(ObservationBuilder(config: unusual))
+        var changed = ObservationBuilder()
+        changed.config.noiseHeaders.insert("x-tenant")
+        builders.append(changed)
+        var compared = 0
+        for n in 0..<600 {
+            let query = (0..<generator.int(0...4)).map { _ in
+                keys[generator.int(0...(keys.count - 1))] + "="
+                    + ["1", "a%20b", "eyJ4IjoxfQ==", "x@y.example"][generator.int(0...3)]
+            }.joined(separator: "&")
+            let headers = (0..<generator.int(0...5)).map { _ -> CaptureRecord.Header in
+                let name = headerNames[generator.int(0...(headerNames.count - 1))]
+                return .init(name, name == "Cookie" ? "session=abc123def456ghi789; theme=dark" : "v\(n)")
+            }
+            let body: String
+            switch n % 3 {
+            case 0: body = json(0)
+            case 1: body = query
+            default: body = ""
+            }
+            let record = CaptureRecord(
+                id: "r\(n)", ts: 1, method: "POST", host: "api.example.com",
+                rawPath: "/users/\(n)/orders" + (query.isEmpty ? "" : "?" + query),
+                headers: headers + [
+                    .init("Content-Type", n % 3 == 0 ? "application/json" : "application/x-www-form-urlencoded")
+                ],
+                body: Array(body.utf8))
+            let decoded = RequestDecoder().decode(record)
+            for builder in builders {
+                let observed = builder.observe(record: record, decoded: decoded)
+                let reference = Self.referenceParams(
+                    builder, decoded: decoded, pathParams: observed.params.filter { $0.source == .path })
+                #expect(observed.params == reference.params, "\(record.rawPath) \(body)")
+                #expect(observed.droppedParams == reference.dropped, "\(record.rawPath) \(body)")
+                compared += observed.params.count
+            }
+        }
+        #expect(compared > 5_000)
+    }
+
     @Test func hostileInputNeverTraps() {
         var generator = TrafficGenerator(seed: 9)
         for _ in 0..<300 {

@@ -8,7 +8,8 @@
 //   swift run -c release --package-path Benchmarks WorkerBench 50000
 //
 // WORKER_BENCH_MODES=skipped (or full) runs one detection mode only; WORKER_BENCH_KAFKA=0 leaves
-// out the Kafka runs (for profiling); WORKER_BENCH_PAUSE_HOLD_MS=0 pauses the consumer at once at
+// out the Kafka runs (for profiling); WORKER_BENCH_ENCODING=wire (or messages) keeps one way of
+// writing the records in the processing part (production writes `wire`); WORKER_BENCH_PAUSE_HOLD_MS=0 pauses the consumer at once at
 // the high-water mark (the behaviour before 2026-11-21 17:45); WORKER_BENCH_LINGER_MS and
 // WORKER_BENCH_KAFKA_PROPERTIES="name=value,…" (librdkafka properties), WORKER_BENCH_ROWS,
 // WORKER_BENCH_REPEAT, WORKER_BENCH_UNKEYED and WORKER_BENCH_LOG_LEVEL are for experiments.
@@ -82,6 +83,9 @@ for detection in [WorkerDetection.skipped, .full] {
     if let modes, !modes.contains(detection == .full ? "full" : "skipped") { continue }
     var messagesRate: Double?
     for encoding in [WorkerEncoding.messages, .wire, .messages, .wire] {
+        if let only = environment["WORKER_BENCH_ENCODING"], only != (encoding == .wire ? "wire" : "messages") {
+            continue
+        }
         let processor = WorkerRecordProcessor(settings: processingSettings, detection: detection, encoding: encoding)
         var produced = 0
         // Warm-up (caches, lazily built tables), then the measured pass.

@@ -18,18 +18,31 @@ public struct DecodedRequest: Sendable {
 
     /// The full location of a point, e.g. `body.json.items[0].filter>base64>json.q`.
     public func location(of index: Int) -> String {
-        var chain: [Int] = []
-        chain.reserveCapacity(8)
-        var current = index
-        while current >= 0, current < points.count, chain.count <= points.count {
-            chain.append(current)
-            current = Int(points[current].parent)
-        }
-        // The segments' bytes in one buffer, root first: no string per segment.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(64)
-        for point in chain.reversed() { points[point].appendSegment(to: &bytes) }
+        appendLocation(of: index, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The UTF-8 of ``location(of:)`` appended to `bytes`: callers that read many locations
+    /// reuse one buffer instead of building a string each.
+    public func appendLocation(of index: Int, to bytes: inout [UInt8]) {
+        // The chain's length first (a cycle stops after every point), then its indices root first
+        // in temporary space, then the segments' bytes: no array, no string per point.
+        var length = 0
+        var current = index
+        while current >= 0, current < points.count, length <= points.count {
+            length += 1
+            current = Int(points[current].parent)
+        }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: length) { chain in
+            var current = index
+            for slot in stride(from: length - 1, through: 0, by: -1) {
+                chain[slot] = current
+                current = Int(points[current].parent)
+            }
+            for point in chain { points[point].appendSegment(to: &bytes) }
+        }
     }
 
     // Segment readers for detectors' pre-filters: they read a point's fields in place (calling a

@@ -49,7 +49,12 @@ public enum ParamSource: String, Sendable, Hashable, CaseIterable {
 
     /// From a normalized location's first component.
     public init(location: String) {
-        let utf8 = location.utf8
+        var location = location
+        self = location.withUTF8 { ParamSource(locationBytes: $0) }
+    }
+
+    /// ``init(location:)`` over the location's UTF-8.
+    init(locationBytes utf8: UnsafeBufferPointer<UInt8>) {
         if utf8.starts(with: "query".utf8) {
             self = .query
         } else if utf8.starts(with: "header".utf8) {

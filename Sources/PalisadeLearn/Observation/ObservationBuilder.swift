@@ -39,10 +39,15 @@ public struct ObservationBuilder: Sendable {
         "x-b3-", "x-forwarded-", "sec-ch-", "sec-fetch-", "x-envoy-", "x-kong-", "cf-",
     ]
 
-    public var config: Config
+    public var config: Config {
+        didSet { noise = NoiseHeaderTable(config.noiseHeaders) }
+    }
+    /// `config.noiseHeaders` as bytes, for ``isNoise(headerLocation:)``.
+    private var noise: NoiseHeaderTable
 
     public init(config: Config = Config()) {
         self.config = config
+        self.noise = NoiseHeaderTable(config.noiseHeaders)
     }
 
     public func observe(record: CaptureRecord, decoded: DecodedRequest) -> EndpointObservation {
@@ -111,40 +116,63 @@ public struct ObservationBuilder: Sendable {
         }
 
         // Pass 1: which points are derived (below a sniffed decoder) and which fields were wrapped.
+        // Points are read in place by index (binding `point` copied each one: a retain and
+        // release of its strings and value).
         let points = decoded.points
         var derived = [Bool](repeating: false, count: points.count)
         var wrapped = [EncodingSet](repeating: [], count: points.count)
-        for (i, point) in points.enumerated() {
-            let parent = Int(point.parent)
+        for i in points.indices {
+            let parent = Int(points[i].parent)
             guard parent >= 0, parent < i else { continue }
-            let sniffed = point.segmentFirstByte == UInt8(ascii: ">")
+            let sniffed = points[i].segmentFirstByte == UInt8(ascii: ">")
             derived[i] = derived[parent] || sniffed
             if sniffed, !derived[parent] {
-                wrapped[parent].insert(EncodingSet(ValueEncoding(decoderName: point.decoder ?? "")))
+                wrapped[parent].insert(EncodingSet(ValueEncoding(decoderName: points[i].decoder ?? "")))
             }
         }
 
-        // Pass 2: parameters.
-        var byLocation: [String: Int] = [:]
+        // Pass 2: parameters. Each point's location is built and normalized in two reused byte
+        // buffers, and a parameter seen before is found by the FNV-1a of its normalized location
+        // (then compared): a `String` is made only for a new parameter. Building one location
+        // string, normalizing it into another and hashing it into a dictionary cost ~5k
+        // instructions a parameter.
+        var locationHashes: [UInt64] = []
         if !points.isEmpty {
-            for (i, param) in params.enumerated() { byLocation[param.location] = i }
+            locationHashes.reserveCapacity(params.count + 8)
+            for param in params { locationHashes.append(FNV1a.hash(param.location.utf8)) }
         }
-        for (i, point) in points.enumerated() {
-            guard !derived[i], point.kind != .key else { continue }
-            if point.isContainer && wrapped[i].isEmpty { continue }
+        var raw: [UInt8] = []
+        var location: [UInt8] = []
+        if !points.isEmpty {
+            raw.reserveCapacity(128)
+            location.reserveCapacity(128)
+        }
+        for i in points.indices {
+            guard !derived[i], points[i].kind != .key else { continue }
+            if points[i].isContainer && wrapped[i].isEmpty { continue }
             if decoded.source(of: i) == .path { continue }
-            let rawLocation = decoded.location(of: i)
-            let location = Self.normalize(rawLocation)
-            guard location.utf8.count <= config.maxLocationBytes else {
+            raw.removeAll(keepingCapacity: true)
+            decoded.appendLocation(of: i, to: &raw)
+            location.removeAll(keepingCapacity: true)
+            raw.withUnsafeBufferPointer { Self.normalize($0, into: &location) }
+            guard location.count <= config.maxLocationBytes else {
                 dropped += 1
                 continue
             }
-            let source = ParamSource(location: location)
-            if source == .header, isNoise(headerLocation: location) { continue }
-            let shape = ValueShape.classify(point.value[...], kind: point.kind)
-            let type = ValueType(point.kind)
-            let sensitive = SensitiveSet(Sensitive.kinds(in: point.value[...], fieldName: decoded.fieldName(of: i)))
-            if let existing = byLocation[location] {
+            let (source, noise) = location.withUnsafeBufferPointer { location in
+                let source = ParamSource(locationBytes: location)
+                return (source, source == .header && isNoise(headerLocation: location))
+            }
+            if noise { continue }
+            let value = points[i].value[...]
+            let kind = points[i].kind
+            let shape = ValueShape.classify(value, kind: kind)
+            let type = ValueType(kind)
+            let sensitive = SensitiveSet(Sensitive.kinds(in: value, fieldName: decoded.fieldName(of: i)))
+            let hash = FNV1a.hash(location)
+            if let existing = locationHashes.indices.first(where: {
+                locationHashes[$0] == hash && params[$0].location.utf8.elementsEqual(location)
+            }) {
                 params[existing].fold(shape, type: type, sensitive: sensitive)
                 params[existing].encodings.formUnion(wrapped[i])
                 continue
@@ -153,11 +181,11 @@ public struct ObservationBuilder: Sendable {
                 dropped += 1
                 continue
             }
-            byLocation[location] = params.count
+            locationHashes.append(hash)
             params.append(
                 ParamObservation(
-                    location: location, source: source, shape: shape, type: type, sensitive: sensitive,
-                    encodings: wrapped[i], point: Int32(i)))
+                    location: String(decoding: location, as: UTF8.self), source: source, shape: shape, type: type,
+                    sensitive: sensitive, encodings: wrapped[i], point: Int32(i)))
         }
 
         return EndpointObservation(
@@ -167,21 +195,31 @@ public struct ObservationBuilder: Sendable {
     }
 
     func isNoise(headerLocation location: String) -> Bool {
-        guard location.utf8.starts(with: "header.".utf8) else { return false }
-        let name = String(location.dropFirst(7))
-        if config.noiseHeaders.contains(name) { return true }
-        // ASCII names (all real ones) compare bytes; others keep `hasPrefix`'s character reading.
-        var utf8 = name
-        let ascii: Bool? = utf8.withUTF8 { name in
-            guard !name.contains(where: { $0 >= 0x80 }) else { return nil }
-            for prefix in config.noiseHeaderPrefixes {
-                let matched = prefix.utf8.withContiguousStorageIfAvailable { name.starts(with: $0) }
-                if matched ?? name.starts(with: prefix.utf8) { return true }
-            }
+        var location = location
+        return location.withUTF8 { isNoise(headerLocation: $0) }
+    }
+
+    /// Whether a normalized `header.<name>` location (UTF-8) names a noise header.
+    func isNoise(headerLocation location: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard location.starts(with: "header.".utf8) else { return false }
+        let name = UnsafeBufferPointer(rebasing: location[7...])
+        // ASCII names (all real ones) compare bytes; others keep `Set<String>`'s and
+        // `hasPrefix`'s character reading.
+        guard !name.contains(where: { $0 >= 0x80 }) else {
+            let text = String(decoding: name, as: UTF8.self)
+            if config.noiseHeaders.contains(text) { return true }
+            for prefix in config.noiseHeaderPrefixes where text.hasPrefix(prefix) { return true }
             return false
         }
-        if let ascii { return ascii }
-        for prefix in config.noiseHeaderPrefixes where name.hasPrefix(prefix) { return true }
+        if let listed = noise.contains(name) {
+            if listed { return true }
+        } else if config.noiseHeaders.contains(String(decoding: name, as: UTF8.self)) {
+            return true
+        }
+        for prefix in config.noiseHeaderPrefixes {
+            let matched = prefix.utf8.withContiguousStorageIfAvailable { name.starts(with: $0) }
+            if matched ?? name.starts(with: prefix.utf8) { return true }
+        }
         return false
     }
 
@@ -193,16 +231,17 @@ public struct ObservationBuilder: Sendable {
         // Read in place; a location that normalizes to itself (most) is returned as it is.
         var text = location
         return text.withUTF8 { utf8 in
-            let out = normalized(utf8)
+            var out: [UInt8] = []
+            normalize(utf8, into: &out)
             guard out.count != utf8.count || !out.elementsEqual(utf8) else { return location }
             return String(decoding: out, as: UTF8.self)
         }
     }
 
-    private static func normalized(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    /// ``normalize(_:)`` over UTF-8, appended to `out`.
+    static func normalize(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         let collapseKeys = !utf8.starts(with: "header".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count)
+        out.reserveCapacity(out.count + utf8.count)
         var i = 0
         var first = true  // the root name itself (`query`, `body`) is never collapsed
         while i < utf8.count {
@@ -261,7 +300,6 @@ public struct ObservationBuilder: Sendable {
             out.append(byte)
             i += 1
         }
-        return out
     }
 
     static func isIdentifierKey(_ key: ArraySlice<UInt8>) -> Bool {
@@ -363,5 +401,47 @@ extension SegmentKind {
         }
         guard templateSegment.first == UInt8(ascii: "{") else { return nil }
         self.init(placeholder: Substring(String(decoding: templateSegment, as: UTF8.self)))
+    }
+}
+
+/// A set of ASCII header names looked up by bytes: FNV-1a into an open-addressed table, then
+/// compared. `contains` answers nil when the set holds a non-ASCII name (`Set<String>` compares
+/// by canonical equivalence, under which some non-ASCII text equals ASCII text: the Kelvin sign
+/// and `K`); the caller asks the set itself then.
+struct NoiseHeaderTable: Sendable {
+    private var names: [[UInt8]] = []
+    private var hashes: [UInt64] = []
+    /// Indices into `names` + 1 (0 = empty), a power of two at least twice the names.
+    private var slots: [Int32] = []
+    private var asciiOnly = true
+
+    init(_ set: Set<String>) {
+        for name in set {
+            let bytes = Array(name.utf8)
+            if bytes.contains(where: { $0 >= 0x80 }) { asciiOnly = false }
+            names.append(bytes)
+            hashes.append(FNV1a.hash(bytes))
+        }
+        var size = 8
+        while size < names.count * 2 { size *= 2 }
+        slots = [Int32](repeating: 0, count: size)
+        for (index, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & (size - 1)
+            while slots[slot] != 0 { slot = (slot + 1) & (size - 1) }
+            slots[slot] = Int32(index + 1)
+        }
+    }
+
+    /// Whether the ASCII `name` is in the set; nil when only the set itself can tell.
+    func contains(_ name: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard asciiOnly else { return nil }
+        let hash = FNV1a.hash(name)
+        var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+        while slots[slot] != 0 {
+            let index = Int(slots[slot] - 1)
+            if hashes[index] == hash, names[index].elementsEqual(name) { return true }
+            slot = (slot + 1) & (slots.count - 1)
+        }
+        return false
     }
 }
