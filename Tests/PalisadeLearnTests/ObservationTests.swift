@@ -405,6 +405,106 @@ struct ObservationTests {
         #expect(compared > 5_000)
     }
 
+    /// `normalize` as it was before it copied runs of ordinary bytes at once, byte by byte: kept
+    /// to compare against.
+    enum ReferenceNormalize {
+        static func byteByByte(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+            let collapseKeys = !utf8.starts(with: "header".utf8)
+            out.reserveCapacity(out.count + utf8.count)
+            var i = 0
+            var first = true  // the root name itself (`query`, `body`) is never collapsed
+            while i < utf8.count {
+                let byte = utf8[i]
+                if byte == UInt8(ascii: "."), collapseKeys, !first {
+                    var j = i + 1
+                    while j < utf8.count, utf8[j] != UInt8(ascii: "."), utf8[j] != UInt8(ascii: "["),
+                        utf8[j] != UInt8(ascii: ">")
+                    {
+                        j += 1
+                    }
+                    if j > i + 1, ObservationBuilder.isIdentifierKey(utf8[(i + 1)..<j]) {
+                        out.append(contentsOf: "[*]".utf8)
+                        i = j
+                        continue
+                    }
+                }
+                if byte == UInt8(ascii: "."), first { first = false }
+                if byte == UInt8(ascii: "[") {
+                    first = false
+                    var j = i + 1
+                    while j < utf8.count, utf8[j] >= 0x30, utf8[j] <= 0x39 { j += 1 }
+                    if j > i + 1, j < utf8.count, utf8[j] == UInt8(ascii: "]") {
+                        out.append(UInt8(ascii: "["))
+                        out.append(UInt8(ascii: "]"))
+                        i = j + 1
+                        continue
+                    }
+                    if j < utf8.count, utf8[j] == UInt8(ascii: "\"") {
+                        // Quoted key: find the closing `"]`, honouring escapes.
+                        var k = j + 1
+                        var escaped = false
+                        var closed = false
+                        while k < utf8.count {
+                            if utf8[k] == UInt8(ascii: "\\"), k + 1 < utf8.count {
+                                escaped = true
+                                k += 2
+                                continue
+                            }
+                            if utf8[k] == UInt8(ascii: "\""), k + 1 < utf8.count, utf8[k + 1] == UInt8(ascii: "]") {
+                                closed = true
+                                break
+                            }
+                            k += 1
+                        }
+                        let end = closed ? k + 2 : utf8.count
+                        if closed, collapseKeys, !escaped, ObservationBuilder.isIdentifierKey(utf8[(j + 1)..<k]) {
+                            out.append(contentsOf: "[*]".utf8)
+                        } else {
+                            out.append(contentsOf: utf8[i..<end])
+                        }
+                        i = end
+                        continue
+                    }
+                }
+                out.append(byte)
+                i += 1
+            }
+        }
+    }
+
+    @Test("normalize copies runs at once and reads the same as byte by byte, over generated locations")
+    func normalizeRunsAgreeWithByteByByte() {
+        let pieces = [
+            ".", "[", "]", "\"", "\\", "0", "12", "abc", "8412", "550e8400-e29b-41d4-a716-446655440000", ">",
+            "header", "query", "body", ".json", "é", "2024-05-01", "a@b.co", "[0]", #"["k"]"#, #"["42"]"#, "x-y",
+        ]
+        var state: UInt64 = 0x3C6E_F372_FE94_F82B
+        var locations = ["query.id", "body.json.items[0].sku", #"body.json.prices["8412"]"#, "header.x-b3-id", ""]
+        for _ in 0..<20_000 {
+            var location = ""
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            for _ in 0..<Int((state >> 33) % 12) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                location += pieces[Int((state >> 33) % UInt64(pieces.count))]
+            }
+            locations.append(location)
+        }
+        var changed = 0
+        for location in locations {
+            var text = location
+            let (runs, bytes): ([UInt8], [UInt8]) = text.withUTF8 { utf8 in
+                var runs: [UInt8] = [1, 2]  // appended to: what was there stays
+                var bytes: [UInt8] = [1, 2]
+                ObservationBuilder.normalize(utf8, into: &runs)
+                ReferenceNormalize.byteByByte(utf8, into: &bytes)
+                return (runs, bytes)
+            }
+            #expect(runs == bytes, "\(location)")
+            if bytes.dropFirst(2).elementsEqual(location.utf8) == false { changed += 1 }
+        }
+        #expect(changed > 1_000)
+    }
+
     @Test func hostileInputNeverTraps() {
         var generator = TrafficGenerator(seed: 9)
         for _ in 0..<300 {

@@ -41,7 +41,16 @@ public struct DecodedRequest: Sendable {
                 chain[slot] = current
                 current = Int(points[current].parent)
             }
-            for point in chain { points[point].appendSegment(to: &bytes) }
+            // In place: `points[i].appendSegment` copied each point (a retain and release of its
+            // strings and value).
+            points.withUnsafeBufferPointer { points in
+                for index in chain {
+                    let point = points.baseAddress! + index
+                    Point.appendSegment(
+                        key: point.pointee.segmentKey, marker: point.pointee.segmentMarker,
+                        decoderID: point.pointee.decoderID, to: &bytes)
+                }
+            }
         }
     }
 

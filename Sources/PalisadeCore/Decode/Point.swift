@@ -277,11 +277,21 @@ public struct Point: Sendable, Equatable {
 
     /// The bytes of `segment` appended to `out`.
     func appendSegment(to out: inout [UInt8]) {
-        if segmentMarker != 0 {
-            out.append(segmentMarker == Self.sniffed ? UInt8(ascii: ">") : UInt8(ascii: "."))
-            out.append(contentsOf: (decoder ?? "").utf8)
+        Self.appendSegment(key: segmentKey, marker: segmentMarker, decoderID: decoderID, to: &out)
+    }
+
+    /// The bytes of the segment made of these parts appended to `out`; strings with contiguous
+    /// UTF-8 (all native ones) are copied in one piece.
+    static func appendSegment(key: String, marker: UInt8, decoderID: UInt16, to out: inout [UInt8]) {
+        func append(_ text: String) {
+            let copied: Void? = text.utf8.withContiguousStorageIfAvailable { out.append(contentsOf: $0) }
+            if copied == nil { out.append(contentsOf: text.utf8) }
         }
-        out.append(contentsOf: segmentKey.utf8)
+        if marker != 0 {
+            out.append(marker == Self.sniffed ? UInt8(ascii: ">") : UInt8(ascii: "."))
+            append(DecoderName.name(of: decoderID) ?? "")
+        }
+        append(key)
     }
 
     /// Equal points render the same segment, however it is stored.

@@ -55,13 +55,19 @@ public enum ParamSource: String, Sendable, Hashable, CaseIterable {
 
     /// ``init(location:)`` over the location's UTF-8.
     init(locationBytes utf8: UnsafeBufferPointer<UInt8>) {
-        if utf8.starts(with: "query".utf8) {
+        func starts(_ prefix: StaticString) -> Bool {
+            let count = prefix.utf8CodeUnitCount
+            guard utf8.count >= count else { return false }
+            for i in 0..<count where utf8[i] != prefix.utf8Start[i] { return false }
+            return true
+        }
+        if starts("query") {
             self = .query
-        } else if utf8.starts(with: "header".utf8) {
+        } else if starts("header") {
             self = .header
-        } else if utf8.starts(with: "cookie".utf8) {
+        } else if starts("cookie") {
             self = .cookie
-        } else if utf8.starts(with: "path".utf8) {
+        } else if starts("path") {
             self = .path
         } else {
             self = .body

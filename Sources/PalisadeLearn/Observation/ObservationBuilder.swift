@@ -240,7 +240,10 @@ public struct ObservationBuilder: Sendable {
 
     /// ``normalize(_:)`` over UTF-8, appended to `out`.
     static func normalize(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        let collapseKeys = !utf8.starts(with: "header".utf8)
+        let collapseKeys =
+            !(utf8.count >= 6 && utf8[0] == UInt8(ascii: "h") && utf8[1] == UInt8(ascii: "e")
+            && utf8[2] == UInt8(ascii: "a") && utf8[3] == UInt8(ascii: "d") && utf8[4] == UInt8(ascii: "e")
+            && utf8[5] == UInt8(ascii: "r"))
         out.reserveCapacity(out.count + utf8.count)
         var i = 0
         var first = true  // the root name itself (`query`, `body`) is never collapsed
@@ -297,8 +300,14 @@ public struct ObservationBuilder: Sendable {
                     continue
                 }
             }
-            out.append(byte)
-            i += 1
+            // A run of ordinary bytes, up to the next `.` or `[`, is copied at once (appending
+            // byte by byte checked the array's uniqueness and capacity each time).
+            var end = i + 1
+            if byte != UInt8(ascii: "."), byte != UInt8(ascii: "[") {
+                while end < utf8.count, utf8[end] != UInt8(ascii: "."), utf8[end] != UInt8(ascii: "[") { end += 1 }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<end]))
+            i = end
         }
     }
 
