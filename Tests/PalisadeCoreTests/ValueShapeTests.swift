@@ -22,6 +22,82 @@ import Testing
         #expect(ValueShape.classify([0, 1, 2][...], kind: .binary).format == .binary)
     }
 
+    /// `containsIgnoringCase` finds needles that start with a caseless byte by `memchr`: the same
+    /// answers as lowercasing both and searching naively, at every position and length.
+    @Test func containsIgnoringCaseAgreesWithANaiveSearch() {
+        let needles: [StaticString] = [
+            "-----BEGIN", "${", "PRIVATE KEY", "<script", "a", "-", "--", "%0a", "1=1", "Zz",
+        ]
+        let pieces = [
+            "-", "--", "---", "-----BEGIN", "-----begin", "${", "$", "{", "a", "A", "private key", "x", "%0A", "1=1",
+            "z", "é",
+        ]
+        var state: UInt64 = 0xA54F_F53A_5F1D_36F1
+        var found = 0
+        var checked = 0
+        for _ in 0..<4_000 {
+            var text = ""
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            for _ in 0..<Int((state >> 33) % 10) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                text += pieces[Int((state >> 33) % UInt64(pieces.count))]
+            }
+            let bytes = Array(text.utf8)
+            // Slices that do not start at 0, as detectors pass them.
+            for haystack in [bytes[...], bytes.dropFirst(), bytes.dropLast()] {
+                for needle in needles {
+                    let lowerNeedle = Array(needle.description.utf8).map(Bytes.lower)
+                    let lowerHaystack = haystack.map(Bytes.lower)
+                    let naive =
+                        lowerNeedle.isEmpty
+                        || (lowerHaystack.count >= lowerNeedle.count
+                            && (0...(lowerHaystack.count - lowerNeedle.count)).contains {
+                                lowerHaystack[$0..<($0 + lowerNeedle.count)].elementsEqual(lowerNeedle)
+                            })
+                    #expect(Bytes.containsIgnoringCase(haystack, needle) == naive, "\(text) \(needle)")
+                    if naive { found += 1 }
+                    checked += 1
+                }
+            }
+        }
+        #expect(found > checked / 10)
+    }
+
+    /// JWT bytes tested against bit masks: every byte value answers as the range reading did, and
+    /// whole tokens (real, broken, with every byte substituted) are judged alike.
+    @Test func jwtAlphabetMasksAgreeWithTheRanges() {
+        func inRanges(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "="):
+                return true
+            default: return false
+            }
+        }
+        for byte in UInt8.min...UInt8.max { #expect(Sensitive.isJWTByte(byte) == inRanges(byte), "\(byte)") }
+        func reference(_ b: ArraySlice<UInt8>) -> Bool {
+            guard b.count >= 20, Bytes.hasPrefixIgnoringCase(b, "eyJ") else { return false }
+            var dots = 0
+            for byte in b {
+                if byte == UInt8(ascii: ".") { dots += 1 } else if !inRanges(byte) { return false }
+            }
+            return dots == 2 || dots == 4
+        }
+        let token = Array("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2lnbmF0dXJl".utf8)
+        var accepted = 0
+        for position in token.indices {
+            for byte in UInt8.min...UInt8.max {
+                var changed = token
+                changed[position] = byte
+                #expect(Sensitive.isJWT(changed[...]) == reference(changed[...]))
+                #expect(Sensitive.isJWT(changed.dropFirst()) == reference(changed.dropFirst()))
+                if reference(changed[...]) { accepted += 1 }
+            }
+        }
+        #expect(accepted > token.count * 50)
+        #expect(Sensitive.isJWT(token[...]))
+    }
+
     /// Secret field names read in one pass by first byte: the same answers as lowercasing the name
     /// and searching for each part, over real names, every part in every case and position, and
     /// random names built from the parts' own letters.

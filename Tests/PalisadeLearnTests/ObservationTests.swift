@@ -193,6 +193,10 @@ struct ObservationTests {
         ([("Cookie", "theme=dark; JSESSIONID=abc")], .cookieSession),
         ([("Cookie", "t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")], .cookieSession),
         ([("Cookie", "theme=dark")], AuthScheme.none),
+        ([("AUTHORIZATION", "Basic eDp5")], .basic), ([("Authorizations", "Basic eDp5")], AuthScheme.none),
+        ([("COOKIE", "sid=1")], .cookieSession), ([("x-cookie", "sid=1")], AuthScheme.none),
+        ([("Authorization", "Basic eDp5"), ("authorization", "Bearer opaque-token-1")], .basic),
+        ([("X-API-KEY", "")], AuthScheme.none), ([("Ocp-Apim-Subscription-Key", "k")], .apiKey),
         ([], AuthScheme.none),
     ])
     func authSchemes(headers: [(String, String)], expected: AuthScheme) {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Small byte helpers shared by decoders. All ASCII-only; nothing allocates unless it returns an array.
 public enum Bytes {
     @inlinable @inline(__always)
@@ -17,6 +23,17 @@ public enum Bytes {
             if lower(haystack[index]) != lower(start[offset]) { return false }
             index = haystack.index(after: index)
         }
+        return true
+    }
+
+    /// Whether `bytes` start with the ASCII `prefix`, case sensitive. Inlinable, for hot paths in
+    /// other modules (the generic `starts(with:)` over a `String.UTF8View` is not specialized there).
+    @inlinable
+    public static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard bytes.count >= count else { return false }
+        let start = prefix.utf8Start
+        for offset in 0..<count where bytes[offset] != start[offset] { return false }
         return true
     }
 
@@ -42,6 +59,19 @@ public enum Bytes {
             guard let bytes = buffer.baseAddress else { return false }
             var index = 0
             let last = buffer.count - count
+            // A needle starting with a byte that has no other case (`-----BEGIN`, `${`): its
+            // candidates found by `memchr`, which reads many bytes at a time.
+            if first == needleBytes[0], !(first >= 0x61 && first <= 0x7A) {
+                while index <= last {
+                    guard let found = memchr(bytes + index, Int32(first), last - index + 1) else { return false }
+                    index = bytes.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    var offset = 1
+                    while offset < count, lower(bytes[index + offset]) == lower(needleBytes[offset]) { offset += 1 }
+                    if offset == count { return true }
+                    index += 1
+                }
+                return false
+            }
             while index <= last {
                 if lower(bytes[index]) == first {
                     var offset = 1

@@ -55,19 +55,13 @@ public enum ParamSource: String, Sendable, Hashable, CaseIterable {
 
     /// ``init(location:)`` over the location's UTF-8.
     init(locationBytes utf8: UnsafeBufferPointer<UInt8>) {
-        func starts(_ prefix: StaticString) -> Bool {
-            let count = prefix.utf8CodeUnitCount
-            guard utf8.count >= count else { return false }
-            for i in 0..<count where utf8[i] != prefix.utf8Start[i] { return false }
-            return true
-        }
-        if starts("query") {
+        if Bytes.hasPrefix(utf8, "query") {
             self = .query
-        } else if starts("header") {
+        } else if Bytes.hasPrefix(utf8, "header") {
             self = .header
-        } else if starts("cookie") {
+        } else if Bytes.hasPrefix(utf8, "cookie") {
             self = .cookie
-        } else if starts("path") {
+        } else if Bytes.hasPrefix(utf8, "path") {
             self = .path
         } else {
             self = .body

@@ -40,14 +40,14 @@ public struct ObservationBuilder: Sendable {
     ]
 
     public var config: Config {
-        didSet { noise = NoiseHeaderTable(config.noiseHeaders) }
+        didSet { noise = NoiseHeaderTable(config.noiseHeaders, prefixes: config.noiseHeaderPrefixes) }
     }
-    /// `config.noiseHeaders` as bytes, for ``isNoise(headerLocation:)``.
+    /// `config.noiseHeaders` and `noiseHeaderPrefixes` as bytes, for ``isNoise(headerLocation:)``.
     private var noise: NoiseHeaderTable
 
     public init(config: Config = Config()) {
         self.config = config
-        self.noise = NoiseHeaderTable(config.noiseHeaders)
+        self.noise = NoiseHeaderTable(config.noiseHeaders, prefixes: config.noiseHeaderPrefixes)
     }
 
     public func observe(record: CaptureRecord, decoded: DecodedRequest) -> EndpointObservation {
@@ -119,15 +119,14 @@ public struct ObservationBuilder: Sendable {
         // Points are read in place by index (binding `point` copied each one: a retain and
         // release of its strings and value).
         let points = decoded.points
-        var derived = [Bool](repeating: false, count: points.count)
-        var wrapped = [EncodingSet](repeating: [], count: points.count)
+        var roles = [PointRole](repeating: PointRole(), count: points.count)
         for i in points.indices {
             let parent = Int(points[i].parent)
             guard parent >= 0, parent < i else { continue }
             let sniffed = points[i].segmentFirstByte == UInt8(ascii: ">")
-            derived[i] = derived[parent] || sniffed
-            if sniffed, !derived[parent] {
-                wrapped[parent].insert(EncodingSet(ValueEncoding(decoderName: points[i].decoder ?? "")))
+            roles[i].derived = roles[parent].derived || sniffed
+            if sniffed, !roles[parent].derived {
+                roles[parent].wrapped.insert(EncodingSet(ValueEncoding(decoderName: points[i].decoder ?? "")))
             }
         }
 
@@ -138,7 +137,8 @@ public struct ObservationBuilder: Sendable {
         // instructions a parameter.
         var locationHashes: [UInt64] = []
         if !points.isEmpty {
-            locationHashes.reserveCapacity(params.count + 8)
+            params.reserveCapacity(params.count + min(points.count, config.maxParams))
+            locationHashes.reserveCapacity(params.count + min(points.count, config.maxParams))
             for param in params { locationHashes.append(FNV1a.hash(param.location.utf8)) }
         }
         var raw: [UInt8] = []
@@ -148,8 +148,9 @@ public struct ObservationBuilder: Sendable {
             location.reserveCapacity(128)
         }
         for i in points.indices {
-            guard !derived[i], points[i].kind != .key else { continue }
-            if points[i].isContainer && wrapped[i].isEmpty { continue }
+            let wrapped = roles[i].wrapped
+            guard !roles[i].derived, points[i].kind != .key else { continue }
+            if points[i].isContainer && wrapped.isEmpty { continue }
             if decoded.source(of: i) == .path { continue }
             raw.removeAll(keepingCapacity: true)
             decoded.appendLocation(of: i, to: &raw)
@@ -174,7 +175,7 @@ public struct ObservationBuilder: Sendable {
                 locationHashes[$0] == hash && params[$0].location.utf8.elementsEqual(location)
             }) {
                 params[existing].fold(shape, type: type, sensitive: sensitive)
-                params[existing].encodings.formUnion(wrapped[i])
+                params[existing].encodings.formUnion(wrapped)
                 continue
             }
             guard params.count < config.maxParams else {
@@ -185,7 +186,7 @@ public struct ObservationBuilder: Sendable {
             params.append(
                 ParamObservation(
                     location: String(decoding: location, as: UTF8.self), source: source, shape: shape, type: type,
-                    sensitive: sensitive, encodings: wrapped[i], point: Int32(i)))
+                    sensitive: sensitive, encodings: wrapped, point: Int32(i)))
         }
 
         return EndpointObservation(
@@ -201,7 +202,7 @@ public struct ObservationBuilder: Sendable {
 
     /// Whether a normalized `header.<name>` location (UTF-8) names a noise header.
     func isNoise(headerLocation location: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard location.starts(with: "header.".utf8) else { return false }
+        guard Bytes.hasPrefix(location, "header.") else { return false }
         let name = UnsafeBufferPointer(rebasing: location[7...])
         // ASCII names (all real ones) compare bytes; others keep `Set<String>`'s and
         // `hasPrefix`'s character reading.
@@ -216,11 +217,7 @@ public struct ObservationBuilder: Sendable {
         } else if config.noiseHeaders.contains(String(decoding: name, as: UTF8.self)) {
             return true
         }
-        for prefix in config.noiseHeaderPrefixes {
-            let matched = prefix.utf8.withContiguousStorageIfAvailable { name.starts(with: $0) }
-            if matched ?? name.starts(with: prefix.utf8) { return true }
-        }
-        return false
+        return noise.hasPrefix(name)
     }
 
     /// `body.json.items[0].sku` → `body.json.items[].sku`: numeric indices collapse to `[]`; keys
@@ -240,11 +237,17 @@ public struct ObservationBuilder: Sendable {
 
     /// ``normalize(_:)`` over UTF-8, appended to `out`.
     static func normalize(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        let collapseKeys =
-            !(utf8.count >= 6 && utf8[0] == UInt8(ascii: "h") && utf8[1] == UInt8(ascii: "e")
-            && utf8[2] == UInt8(ascii: "a") && utf8[3] == UInt8(ascii: "d") && utf8[4] == UInt8(ascii: "e")
-            && utf8[5] == UInt8(ascii: "r"))
-        out.reserveCapacity(out.count + utf8.count)
+        let collapseKeys = !Bytes.hasPrefix(utf8, "header")
+        // Bytes kept as they are are copied when something replaces what follows them, or at the
+        // end: a location that normalizes to itself (most) is one copy. Appending byte by byte
+        // checked the array's uniqueness and capacity each time.
+        var kept = 0
+        func replace(_ start: Int, resumingAt end: Int, with replacement: StaticString) {
+            if start > kept { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[kept..<start])) }
+            out.append(
+                contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+            kept = end
+        }
         var i = 0
         var first = true  // the root name itself (`query`, `body`) is never collapsed
         while i < utf8.count {
@@ -257,7 +260,7 @@ public struct ObservationBuilder: Sendable {
                     j += 1
                 }
                 if j > i + 1, isIdentifierKey(utf8[(i + 1)..<j]) {
-                    out.append(contentsOf: "[*]".utf8)
+                    replace(i, resumingAt: j, with: "[*]")
                     i = j
                     continue
                 }
@@ -268,8 +271,7 @@ public struct ObservationBuilder: Sendable {
                 var j = i + 1
                 while j < utf8.count, utf8[j] >= 0x30, utf8[j] <= 0x39 { j += 1 }
                 if j > i + 1, j < utf8.count, utf8[j] == UInt8(ascii: "]") {
-                    out.append(UInt8(ascii: "["))
-                    out.append(UInt8(ascii: "]"))
+                    replace(i, resumingAt: j + 1, with: "[]")
                     i = j + 1
                     continue
                 }
@@ -292,23 +294,15 @@ public struct ObservationBuilder: Sendable {
                     }
                     let end = closed ? k + 2 : utf8.count
                     if closed, collapseKeys, !escaped, isIdentifierKey(utf8[(j + 1)..<k]) {
-                        out.append(contentsOf: "[*]".utf8)
-                    } else {
-                        out.append(contentsOf: utf8[i..<end])
+                        replace(i, resumingAt: end, with: "[*]")
                     }
                     i = end
                     continue
                 }
             }
-            // A run of ordinary bytes, up to the next `.` or `[`, is copied at once (appending
-            // byte by byte checked the array's uniqueness and capacity each time).
-            var end = i + 1
-            if byte != UInt8(ascii: "."), byte != UInt8(ascii: "[") {
-                while end < utf8.count, utf8[end] != UInt8(ascii: "."), utf8[end] != UInt8(ascii: "[") { end += 1 }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<end]))
-            i = end
+            i += 1
         }
+        if utf8.count > kept { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[kept...])) }
     }
 
     static func isIdentifierKey(_ key: ArraySlice<UInt8>) -> Bool {
@@ -362,6 +356,13 @@ public struct ObservationBuilder: Sendable {
         guard !essence.isEmpty else { return nil }
         return essence.utf8.count <= 100 ? essence : String(decoding: essence.utf8.prefix(100), as: UTF8.self)
     }
+}
+
+/// Per point, for ``ObservationBuilder/observe(record:decoded:template:)``: whether it lies below
+/// a sniffed decoder, and how the field was found wrapped.
+private struct PointRole {
+    var derived = false
+    var wrapped: EncodingSet = []
 }
 
 /// Unique placeholder names of one observed path, by segment kind: `id`, `id_2`, `id_3` (as
@@ -423,8 +424,11 @@ struct NoiseHeaderTable: Sendable {
     /// Indices into `names` + 1 (0 = empty), a power of two at least twice the names.
     private var slots: [Int32] = []
     private var asciiOnly = true
+    /// The prefixes' UTF-8, compared with ASCII names byte for byte.
+    private var prefixes: [[UInt8]] = []
 
-    init(_ set: Set<String>) {
+    init(_ set: Set<String>, prefixes: [String]) {
+        self.prefixes = prefixes.map { Array($0.utf8) }
         for name in set {
             let bytes = Array(name.utf8)
             if bytes.contains(where: { $0 >= 0x80 }) { asciiOnly = false }
@@ -439,6 +443,16 @@ struct NoiseHeaderTable: Sendable {
             while slots[slot] != 0 { slot = (slot + 1) & (size - 1) }
             slots[slot] = Int32(index + 1)
         }
+    }
+
+    /// Whether the ASCII `name` starts with one of the prefixes.
+    func hasPrefix(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        for prefix in prefixes where prefix.count <= name.count {
+            var i = 0
+            while i < prefix.count, prefix[i] == name[i] { i += 1 }
+            if i == prefix.count { return true }
+        }
+        return false
     }
 
     /// Whether the ASCII `name` is in the set; nil when only the set itself can tell.
