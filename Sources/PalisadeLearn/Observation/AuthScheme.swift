@@ -44,19 +44,12 @@ public enum AuthScheme: String, Sendable, Hashable, CaseIterable {
         var apiKey = false
         var authorization: String?
         for header in record.headers {
-            // `authorization` and `cookie` compared as bytes, ASCII case ignored (what lowercasing
-            // and comparing did: no other text equals them); the rest by the set.
-            var name = header.name
-            let known = name.withUTF8 { name -> UInt8 in
-                if name.count == 13, Bytes.hasPrefixIgnoringCase(name, "authorization") { return 1 }
-                if name.count == 6, Bytes.hasPrefixIgnoringCase(name, "cookie") { return 2 }
-                return 0
-            }
-            if known == 1 {
-                if authorization == nil { authorization = header.value }
-            } else if known == 2 {
+            let name = Bytes.lowercased(header.name)
+            if name == "authorization", authorization == nil {
+                authorization = header.value
+            } else if name == "cookie" {
                 cookie = header.value
-            } else if !header.value.isEmpty, apiKeyHeaders.contains(Bytes.lowercased(header.name)) {
+            } else if apiKeyHeaders.contains(name), !header.value.isEmpty {
                 apiKey = true
             }
         }
