@@ -65,29 +65,80 @@ extension WireWriter {
 
     fileprivate mutating func packed(_ field: Int, _ set: FormatSet) {
         guard !set.isEmpty else { return }  // the common case, without a table walk
-        packed(field, LearnWireTables.formats.lazy.filter { set.rawValue & $0.bit != 0 }.map(\.raw))
+        packedBits(field, UInt64(set.rawValue), LearnWireTables.formatsByBit)
     }
 
     fileprivate mutating func packed(_ field: Int, _ set: SensitiveSet) {
         guard !set.isEmpty else { return }  // the common case, without a table walk
-        packed(field, LearnWireTables.sensitive.lazy.filter { set.rawValue & $0.bit != 0 }.map(\.raw))
+        packedBits(field, UInt64(set.rawValue), LearnWireTables.sensitiveByBit)
     }
 
     fileprivate mutating func packed(_ field: Int, _ set: EncodingSet) {
         guard !set.isEmpty else { return }  // the common case, without a table walk
-        packed(field, LearnWireTables.encodings.lazy.filter { set.rawValue & $0.bit != 0 }.map(\.raw))
+        packedBits(field, UInt64(set.rawValue), LearnWireTables.encodingsByBit)
+    }
+
+    /// A set's members as a packed enum list: its set bits from the lowest, each mapped to its
+    /// enum number (bits of no known member skipped). The members' bits rise in `allCases` order
+    /// (checked when the tables are built), so this is the message mapping's order. The number
+    /// of a member is at most a few dozen: one byte each.
+    fileprivate mutating func packedBits(_ field: Int, _ bits: UInt64, _ table: LearnWireTables.ByBit) {
+        var remaining = bits & table.known
+        guard remaining != 0 else { return }
+        guard table.oneByte else {
+            packed(field, table.members(of: bits))
+            return
+        }
+        tag(field, .lengthDelimited)
+        varint(UInt64(remaining.nonzeroBitCount))
+        while remaining != 0 {
+            let bit = remaining.trailingZeroBitCount
+            varint(UInt64(table.raw[bit]))
+            remaining &= remaining - 1
+        }
     }
 }
 
 /// Each set member's bit and its `palisade.v1` enum number, in `allCases` order.
-private enum LearnWireTables {
-    static let formats: [(bit: UInt32, raw: Int)] = ValueFormat.allCases.map {
-        (FormatSet($0).rawValue, Palisade_V1_ValueFormat($0).rawValue)
+enum LearnWireTables {
+    static let formats: [(bit: UInt64, raw: Int)] = ValueFormat.allCases.map {
+        (UInt64(FormatSet($0).rawValue), Palisade_V1_ValueFormat($0).rawValue)
     }
-    static let sensitive: [(bit: UInt8, raw: Int)] = SensitiveKind.allCases.map {
-        (SensitiveSet($0).rawValue, Palisade_V1_SensitiveKind($0).rawValue)
+    static let sensitive: [(bit: UInt64, raw: Int)] = SensitiveKind.allCases.map {
+        (UInt64(SensitiveSet($0).rawValue), Palisade_V1_SensitiveKind($0).rawValue)
     }
-    static let encodings: [(bit: UInt16, raw: Int)] = ValueEncoding.allCases.map {
-        (EncodingSet($0).rawValue, Palisade_V1_ValueEncoding($0).rawValue)
+    static let encodings: [(bit: UInt64, raw: Int)] = ValueEncoding.allCases.map {
+        (UInt64(EncodingSet($0).rawValue), Palisade_V1_ValueEncoding($0).rawValue)
+    }
+    static let formatsByBit = ByBit(formats)
+    static let sensitiveByBit = ByBit(sensitive)
+    static let encodingsByBit = ByBit(encodings)
+
+    /// A table by bit position.
+    struct ByBit: Sendable {
+        /// The members' bits.
+        var known: UInt64 = 0
+        /// Enum number by bit position.
+        var raw = [Int](repeating: 0, count: 64)
+        /// One bit per member, rising in `allCases` order, every number in 0..<128: the fast path
+        /// applies (the packed list is one byte per member).
+        var oneByte = true
+        let members: [(bit: UInt64, raw: Int)]
+
+        init(_ members: [(bit: UInt64, raw: Int)]) {
+            self.members = members
+            var previous: UInt64 = 0
+            for member in members {
+                if member.bit.nonzeroBitCount != 1 || member.bit <= previous || !(0..<128).contains(member.raw) {
+                    oneByte = false
+                }
+                previous = member.bit
+                known |= member.bit
+                if member.bit.nonzeroBitCount == 1 { raw[member.bit.trailingZeroBitCount] = member.raw }
+            }
+        }
+
+        /// The enum numbers of the members in `bits`, in `allCases` order (the general path).
+        func members(of bits: UInt64) -> [Int] { members.filter { bits & $0.bit != 0 }.map(\.raw) }
     }
 }

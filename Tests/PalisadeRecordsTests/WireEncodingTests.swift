@@ -181,6 +181,15 @@ struct WireEncodingTests {
         #expect(formats.formats == ValueFormat.allCases)
     }
 
+    @Test("the sets' packed lists take the bit-by-bit path: one bit per member, rising in allCases order")
+    func packedSetTables() {
+        for table in [LearnWireTables.formatsByBit, LearnWireTables.sensitiveByBit, LearnWireTables.encodingsByBit] {
+            #expect(table.oneByte)
+            #expect(table.known.nonzeroBitCount == table.members.count)
+            #expect(table.members(of: table.known) == table.members.map(\.raw))
+        }
+    }
+
     @Test("observations the builder makes read back as the same observation")
     func builtObservations() throws {
         let records = [
