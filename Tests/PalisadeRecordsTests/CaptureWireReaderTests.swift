@@ -76,6 +76,38 @@ struct CaptureWireReaderTests {
         #expect(throws: RecordError.self) { try CaptureRecord.decodeRecord([0x0A, 0x05, 0x61]) }
     }
 
+    @Test("string fields: the reader accepts exactly the valid UTF-8 (UTF8Check) and reads it as the message does")
+    func stringValidation() {
+        var rng = SplitMix64(state: 41)
+        let pieces: [[UInt8]] = [
+            [0x61], [0x7F], [0xC2, 0x80], [0xDF, 0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0xA0, 0x80],
+            [0xE0, 0x80, 0x80],
+            [0xED, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xEF, 0xBF, 0xBF], [0xF0, 0x90, 0x80, 0x80],
+            [0xF0, 0x80, 0x80, 0x80],
+            [0xF4, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0x80], [0xBF], [0xC3],
+            [0xE2, 0x82],
+            [0xFF], [0x00],
+        ]
+        var valid = 0
+        for _ in 0..<5_000 {
+            var text: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 6) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            // palisade.v1.CaptureRecord: 1 = id, 5 = method, 8 = raw_path.
+            let bytes: [UInt8] =
+                [0x0A, UInt8(text.count)] + text + [0x2A, 0x03] + Array("GET".utf8) + [0x42, 0x01, 0x2F]
+            let read = direct(bytes)
+            let isValid = text.withUnsafeBufferPointer { UTF8Check.isValid($0) }
+            #expect((read != nil) == isValid, "\(text)")
+            #expect(same(read, viaMessage(bytes)), "\(text)")
+            if let read {
+                valid += 1
+                #expect(Array(read.id.utf8) == text)
+            }
+        }
+        #expect(valid > 500)
+        #expect(valid < 4_500)
+    }
+
     @Test("damaged encodings: whatever the reader accepts, the message reads the same")
     func mutations() {
         var rng = SplitMix64(state: 7)

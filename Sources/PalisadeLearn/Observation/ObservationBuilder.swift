@@ -78,6 +78,7 @@ public struct ObservationBuilder: Sendable {
                 var templateSlashes = 0
                 for byte in template where byte == UInt8(ascii: "/") { templateSlashes += 1 }
                 let aligned = slashes == templateSlashes
+                segments.reserveCapacity(min(slashes, config.maxSegments))
                 var start = 0
                 var templateStart = 0
                 while start <= path.count {
