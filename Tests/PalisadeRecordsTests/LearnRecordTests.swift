@@ -88,6 +88,14 @@ struct LearnRecordTests {
         #expect(IdentityHash.apiKey("abc") == "ba7816bf8f01cfea414140de5dae2223")
         #expect(IdentityHash.fnv1a64("") == 0xcbf2_9ce4_8422_2325)
         #expect(IdentityHash.fnv1a64("a") == 0xaf63_dc4c_8601_ec8c)
+        // Contiguous storage (strings, substrings, arrays) and plain iteration (a lazy map) agree.
+        for text in ["", "a", "/v1/users/42/orders", "ünïcödé/日本", String(repeating: "x/", count: 300)] {
+            let iterated = IdentityHash.fnv1a64(text.utf8.lazy.map { $0 })
+            #expect(IdentityHash.fnv1a64(text) == iterated)
+            #expect(IdentityHash.fnv1a64(Array(text.utf8)) == iterated)
+            let sub = text.dropFirst()
+            #expect(IdentityHash.fnv1a64(sub.utf8) == IdentityHash.fnv1a64(sub.utf8.lazy.map { $0 }))
+        }
     }
 }
 
