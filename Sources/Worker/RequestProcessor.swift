@@ -64,9 +64,9 @@ struct RequestProcessor: Sendable {
                 record, reason: "cannot read palisade.v1.CaptureRecord: method and raw_path are required", nowMs: nowMs)
         }
         let start = ContinuousClock.now
-        let analysis = detection == .full ? analyzer.analyze(capture) : Self.undetected(capture)
-        let decoded = analysis.decoded
-        var verdict = analysis.verdict
+        // Taken apart at once: reading `.decoded` and `.verdict` off the tuple copied it whole
+        // (a retain and release of every array in both) each time.
+        var (decoded, verdict) = detection == .full ? analyzer.analyze(capture) : Self.undetected(capture)
         // The template was computed once, for the verdict (Analyzer or `undetected`): reused here
         // and by the identities below.
         let observation = builder.observe(record: capture, decoded: decoded, template: verdict.endpoint.template)
@@ -86,10 +86,8 @@ struct RequestProcessor: Sendable {
                 verdict.score = rescored.score
             }
         }
-        let elapsed = ContinuousClock.now - start
-        verdict.decodeMs =
-            Double(elapsed.components.attoseconds / 1_000_000_000) / 1_000_000
-            + Double(elapsed.components.seconds) * 1_000
+        let (seconds, attoseconds) = (ContinuousClock.now - start).components
+        verdict.decodeMs = Double(attoseconds / 1_000_000_000) / 1_000_000 + Double(seconds) * 1_000
 
         let ids = identities.extract(capture, decoded: decoded, template: verdict.endpoint.template)
         verdict.client = ids.clientKey
@@ -117,7 +115,7 @@ struct RequestProcessor: Sendable {
 
         var classes: [AttackClass] = []
         for hit in verdict.hits where !classes.contains(hit.attackClass) { classes.append(hit.attackClass) }
-        let nanos = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         return ProcessedRecord(
             outputs: outputs,
             outcome: .scored(
