@@ -22,6 +22,18 @@ import Testing
         #expect(ValueShape.classify([0, 1, 2][...], kind: .binary).format == .binary)
     }
 
+    /// `count` texts of 0 to `maxPieces` pieces each, picked by a fixed LCG: the same every run.
+    static func texts(from pieces: [String], count: Int, maxPieces: Int, seed: UInt64) -> [String] {
+        var state = seed
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33)
+        }
+        return (0..<count).map { _ in
+            (0..<(next() % (maxPieces + 1))).map { _ in pieces[next() % pieces.count] }.joined()
+        }
+    }
+
     /// `containsIgnoringCase` finds needles that start with a caseless byte by `memchr`: the same
     /// answers as lowercasing both and searching naively, at every position and length.
     @Test func containsIgnoringCaseAgreesWithANaiveSearch() {
@@ -32,16 +44,9 @@ import Testing
             "-", "--", "---", "-----BEGIN", "-----begin", "${", "$", "{", "a", "A", "private key", "x", "%0A", "1=1",
             "z", "é",
         ]
-        var state: UInt64 = 0xA54F_F53A_5F1D_36F1
         var found = 0
         var checked = 0
-        for _ in 0..<4_000 {
-            var text = ""
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            for _ in 0..<Int((state >> 33) % 10) {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                text += pieces[Int((state >> 33) % UInt64(pieces.count))]
-            }
+        for text in Self.texts(from: pieces, count: 4_000, maxPieces: 9, seed: 0xA54F_F53A_5F1D_36F1) {
             let bytes = Array(text.utf8)
             // Slices that do not start at 0, as detectors pass them.
             for haystack in [bytes[...], bytes.dropFirst(), bytes.dropLast()] {
@@ -83,20 +88,11 @@ import Testing
                 String(text.dropLast()),
             ]
         }
-        var state: UInt64 = 0xBB67_AE85_84CA_A73B
         let pieces = [
             "pa", "ss", "se", "cret", "ssion", "tok", "en", "api", "_", "-", "key", "co", "okie", "priv", "ate", "cred",
             "ential", "author", "ization", "x", "P", "A", "S", "é", "T",
         ]
-        for _ in 0..<20_000 {
-            var value = ""
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            for _ in 0..<Int((state >> 33) % 6) {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                value += pieces[Int((state >> 33) % UInt64(pieces.count))]
-            }
-            names.append(value)
-        }
+        names += Self.texts(from: pieces, count: 20_000, maxPieces: 5, seed: 0xBB67_AE85_84CA_A73B)
         var secret = 0
         for name in names {
             #expect(Sensitive.isSecretFieldName(name) == search(name), "\(name)")
