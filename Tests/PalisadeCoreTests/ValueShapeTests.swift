@@ -68,6 +68,29 @@ import Testing
         #expect(found > checked / 10)
     }
 
+    /// E-mail addresses: the `@` found by `memchr` gives the answers of searching the slice from
+    /// both ends, over generated values and slices that do not start at 0.
+    @Test func emailAtSearchAgreesWithTheSliceSearch() {
+        func reference(_ b: ArraySlice<UInt8>) -> Int? {
+            guard let at = b.firstIndex(of: UInt8(ascii: "@")), b.lastIndex(of: UInt8(ascii: "@")) == at else {
+                return nil
+            }
+            return at
+        }
+        let pieces = ["a", "@", ".", "b.co", "x_y", "%", "+", "-", "example", ".com", "é", " ", "@@", "1"]
+        var emails = 0
+        for text in Self.texts(from: pieces, count: 20_000, maxPieces: 8, seed: 0x510E_527F_ADE6_82D1) {
+            let bytes = Array(text.utf8)
+            for slice in [bytes[...], bytes.dropFirst(), bytes.dropLast()] {
+                #expect(Sensitive.onlyAt(slice) == reference(slice), "\(text)")
+                if Sensitive.isEmail(slice) { emails += 1 }
+            }
+        }
+        #expect(emails > 100)
+        #expect(Sensitive.isEmail(Array("ada@example.com".utf8)[...]))
+        #expect(!Sensitive.isEmail(Array("ada@@example.com".utf8)[...]))
+    }
+
     /// Secret field names read in one pass by first byte: the same answers as lowercasing the name
     /// and searching for each part, over real names, every part in every case and position, and
     /// random names built from the parts' own letters.
