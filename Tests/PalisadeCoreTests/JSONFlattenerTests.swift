@@ -70,6 +70,77 @@ import Testing
         #expect(streamed?.annotations == expected?.annotations)
     }
 
+    /// A deterministic random document: keys and strings drawn from plain identifiers, operator
+    /// and dotted names, escapes, quotes, control escapes, non-ASCII text and invalid UTF-8
+    /// (the flattener reads plain keys and values in place, the rest the general way).
+    static func generated(_ random: inout SplitMix64, depth: Int = 0) -> [UInt8] {
+        let pieces: [[UInt8]] = [
+            Array("id".utf8), Array("user_name".utf8), Array("a.b".utf8), Array("$where".utf8),
+            Array("__proto__".utf8), Array("x y".utf8), Array("k-1".utf8), Array("caf\u{E9}".utf8),
+            Array(#"\""#.utf8), Array(#"\\"#.utf8), Array(#"\n"#.utf8), Array(#"\u0041"#.utf8),
+            Array(#"\ud83d\ude00"#.utf8), Array(#"\udc00"#.utf8), [0xFF], [0xC3, 0x28], [0x01],
+            Array("\u{2615}".utf8), Array(String(repeating: "k", count: 70).utf8), [],
+        ]
+        func below(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
+        func text() -> [UInt8] {
+            var out: [UInt8] = [UInt8(ascii: "\"")]
+            for _ in 0..<below(4) { out += pieces[below(pieces.count)] }
+            return out + [UInt8(ascii: "\"")]
+        }
+        switch depth < 4 ? below(8) : below(5) {
+        case 0: return Array(["true", "false"][below(2)].utf8)
+        case 1: return Array("null".utf8)
+        case 2: return Array(["0", "-12.5e3", "7", "1E+2"][below(4)].utf8)
+        case 3, 4: return text()
+        case 5:
+            let items = (0..<below(4)).map { _ in generated(&random, depth: depth + 1) }
+            return [UInt8(ascii: "[")] + Array(items.joined(separator: [UInt8(ascii: ",")])) + [UInt8(ascii: "]")]
+        default:
+            // Few distinct keys: duplicates now and then; whitespace around the colon.
+            let members = (0..<below(6)).map { _ in text() + Array(" : ".utf8) + generated(&random, depth: depth + 1) }
+            return [UInt8(ascii: "{")] + Array(members.joined(separator: Array(", ".utf8))) + [UInt8(ascii: "}")]
+        }
+    }
+
+    @Test func generatedDocumentsMatchTheTreeReader() throws {
+        var random = SplitMix64(seed: 0x4A53_4F4E)
+        var checked = 0
+        var rejected = 0
+        for _ in 0..<4000 {
+            let bytes = Self.generated(&random)
+            let shown = String(decoding: bytes, as: UTF8.self)
+            let expected = Self.reference(bytes, fieldName: "body")
+            let streamed = JSONFlattener.flatten(bytes[...], maxDepth: 64, fieldName: "body")
+            #expect((streamed == nil) == (expected == nil), "\(shown)")
+            guard let streamed, let expected else {
+                rejected += 1
+                continue
+            }
+            checked += 1
+            #expect(streamed.children == expected.children, "\(shown)")
+            #expect(streamed.annotations == expected.annotations, "\(shown)")
+            // Plain keys are left out but charged: every key's (repaired) bytes.
+            var keyBytes = 0
+            func count(_ value: JSONValue) {
+                switch value {
+                case .object(let members):
+                    for member in members {
+                        keyBytes += member.key.utf8.count
+                        count(member.value)
+                    }
+                case .array(let elements): elements.forEach(count)
+                default: break
+                }
+            }
+            count(try JSONReader(maxDepth: 64).parse(bytes))
+            let emitted = streamed.children.filter { $0.kind == .key }.reduce(0) { $0 + $1.value.count }
+            #expect(streamed.droppedKeyBytes + emitted == keyBytes, "\(shown)")
+        }
+        // Both readings exercised: valid documents, and rejections (a raw control byte).
+        #expect(checked > 2000)
+        #expect(rejected > 50)
+    }
+
     @Test func invalidUTF8IsRepairedLikeTheTreeReader() {
         let bytes: [UInt8] = Array(#"{"k":""#.utf8) + [0xC3, 0x28, 0xFF] + Array(#"x"}"#.utf8)
         let expected = Self.reference(bytes, fieldName: nil)

@@ -65,19 +65,19 @@ struct JSONFlattener {
             children.append(Child(path: path, value: text, kind: .text, fieldName: fieldName))
         case UInt8(ascii: "t"):
             guard literal("true") else { return false }
-            children.append(Child(path: path, value: Array("true".utf8), kind: .boolean, fieldName: fieldName))
+            children.append(Child(path: path, value: Self.trueBytes, kind: .boolean, fieldName: fieldName))
         case UInt8(ascii: "f"):
             guard literal("false") else { return false }
-            children.append(Child(path: path, value: Array("false".utf8), kind: .boolean, fieldName: fieldName))
+            children.append(Child(path: path, value: Self.falseBytes, kind: .boolean, fieldName: fieldName))
         case UInt8(ascii: "n"):
             guard literal("null") else { return false }
-            children.append(Child(path: path, value: Array("null".utf8), kind: .null, fieldName: fieldName))
+            children.append(Child(path: path, value: Self.nullBytes, kind: .null, fieldName: fieldName))
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let start = index
             guard number() else { return false }
             children.append(
                 Child(
-                    path: path, value: Array(UnsafeBufferPointer(rebasing: bytes[start..<index])), kind: .number,
+                    path: path, value: Self.copied(UnsafeBufferPointer(rebasing: bytes[start..<index])), kind: .number,
                     fieldName: fieldName))
         default:
             return false
@@ -108,8 +108,7 @@ struct JSONFlattener {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
-            guard let keyBytes = string() else { return false }
-            let key = String(decoding: keyBytes, as: UTF8.self)
+            guard let (key, keyBytes, keyCount) = self.key() else { return false }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
             index += 1
@@ -118,8 +117,10 @@ struct JSONFlattener {
                 annotations.append(Annotation(.jsonDuplicateKey, detail: String(key.prefix(40))))
             }
             let childPath = LocationPath.appending(key: key, to: path)
-            if !Child.appendKey(keyBytes, path: childPath, fieldName: key, to: &children) {
-                droppedKeyBytes += keyBytes.count
+            if let keyBytes {
+                children.append(Child(path: childPath, value: keyBytes, kind: .key, fieldName: key))
+            } else {
+                droppedKeyBytes += keyCount
             }
             guard value(depth: depth, path: childPath, fieldName: key) else { return false }
             skipWhitespace()
@@ -209,7 +210,7 @@ struct JSONFlattener {
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return ascii ? Array(raw) : Self.repaired(raw)
+                return ascii ? Self.copied(raw) : Self.repaired(raw)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { return nil }
@@ -270,6 +271,46 @@ struct JSONFlattener {
             }
         }
         return nil
+    }
+
+    /// An object's key at the opening quote: the key, its bytes when they make a `.key` child
+    /// (`Child.appendKey`: not a benign identifier), and their count; nil on a syntax error. A key
+    /// without escapes is read in place: most are benign identifiers and need no bytes of their own.
+    private mutating func key() -> (key: String, bytes: [UInt8]?, count: Int)? {
+        let start = index + 1
+        var end = start
+        var ascii = true
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if byte >= 0x80 { ascii = false }
+            end += 1
+        }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\""), ascii else {
+            // Escapes, control bytes, non-ASCII or no closing quote: the general reading.
+            guard let keyBytes = string() else { return nil }
+            let key = String(decoding: keyBytes, as: UTF8.self)
+            return (key, LocationPath.isBenignIdentifier(keyBytes) ? nil : keyBytes, keyBytes.count)
+        }
+        let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        index = end + 1
+        let key = String(decoding: raw, as: UTF8.self)
+        return (key, LocationPath.isBenignIdentifier(raw) ? nil : Self.copied(raw), raw.count)
+    }
+
+    /// The scalars' bytes shared by every child that holds one.
+    private static let trueBytes: [UInt8] = Array("true".utf8)
+    private static let falseBytes: [UInt8] = Array("false".utf8)
+    private static let nullBytes: [UInt8] = Array("null".utf8)
+
+    /// `Array(raw)`, copied in one step (the generic collection copy costs more on short values).
+    @inline(__always)
+    private static func copied(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard let source = raw.baseAddress, !raw.isEmpty else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: raw.count) { out, count in
+            out.baseAddress!.initialize(from: source, count: raw.count)
+            count = raw.count
+        }
     }
 
     /// Non-ASCII bytes through `String(decoding:)`, exactly as `JSONReader` repairs them.
