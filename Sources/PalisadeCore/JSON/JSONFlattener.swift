@@ -77,7 +77,7 @@ struct JSONFlattener {
             guard number() else { return false }
             children.append(
                 Child(
-                    path: path, value: Self.copied(UnsafeBufferPointer(rebasing: bytes[start..<index])), kind: .number,
+                    path: path, value: Array(UnsafeBufferPointer(rebasing: bytes[start..<index])), kind: .number,
                     fieldName: fieldName))
         default:
             return false
@@ -210,7 +210,7 @@ struct JSONFlattener {
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return ascii ? Self.copied(raw) : Self.repaired(raw)
+                return ascii ? Array(raw) : Self.repaired(raw)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { return nil }
@@ -295,23 +295,13 @@ struct JSONFlattener {
         let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
         index = end + 1
         let key = String(decoding: raw, as: UTF8.self)
-        return (key, LocationPath.isBenignIdentifier(raw) ? nil : Self.copied(raw), raw.count)
+        return (key, LocationPath.isBenignIdentifier(raw) ? nil : Array(raw), raw.count)
     }
 
     /// The scalars' bytes shared by every child that holds one.
     private static let trueBytes: [UInt8] = Array("true".utf8)
     private static let falseBytes: [UInt8] = Array("false".utf8)
     private static let nullBytes: [UInt8] = Array("null".utf8)
-
-    /// `Array(raw)`, copied in one step (the generic collection copy costs more on short values).
-    @inline(__always)
-    private static func copied(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        guard let source = raw.baseAddress, !raw.isEmpty else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: raw.count) { out, count in
-            out.baseAddress!.initialize(from: source, count: raw.count)
-            count = raw.count
-        }
-    }
 
     /// Non-ASCII bytes through `String(decoding:)`, exactly as `JSONReader` repairs them.
     private static func repaired(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
