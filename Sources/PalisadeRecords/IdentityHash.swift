@@ -29,7 +29,11 @@ public enum IdentityHash {
     public static func fnv1a64<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
         // Over contiguous storage when there is one (a `Substring.UTF8View` iterated byte by byte
         // cost ~20 instructions a byte).
-        if let hash = bytes.withContiguousStorageIfAvailable({ fnv1a64Buffer($0) }) { return hash }
+        bytes.withContiguousStorageIfAvailable(fold) ?? fold(bytes)
+    }
+
+    @inline(__always)
+    private static func fold<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)
@@ -40,14 +44,6 @@ public enum IdentityHash {
 
     public static func fnv1a64(_ text: String) -> UInt64 { fnv1a64(text.utf8) }
 
-    static func fnv1a64Buffer(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return hash
-    }
 }
 
 /// SHA-256 (FIPS 180-4), written from the standard. Small and allocation-light; used for API-key

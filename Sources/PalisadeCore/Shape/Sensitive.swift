@@ -125,9 +125,8 @@ public enum Sensitive {
             chars.append(Bytes.lower(byte))
             if chars.count > 34 { return false }
         }
-        guard chars.count >= 15, chars[0] >= 0x61, chars[0] <= 0x7A, chars[1] >= 0x61, chars[1] <= 0x7A,
-            chars[2] >= 0x30, chars[2] <= 0x39, chars[3] >= 0x30, chars[3] <= 0x39
-        else { return false }
+        // The first four were judged above.
+        guard chars.count >= 15 else { return false }
         let rearranged = chars[4...] + chars[0..<4]
         var remainder = 0
         for c in rearranged {

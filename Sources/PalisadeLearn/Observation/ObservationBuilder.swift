@@ -137,14 +137,12 @@ public struct ObservationBuilder: Sendable {
         // string, normalizing it into another and hashing it into a dictionary cost ~5k
         // instructions a parameter.
         var locationHashes: [UInt64] = []
+        var raw: [UInt8] = []
+        var location: [UInt8] = []
         if !points.isEmpty {
             params.reserveCapacity(params.count + min(points.count, config.maxParams))
             locationHashes.reserveCapacity(params.count + min(points.count, config.maxParams))
             for param in params { locationHashes.append(FNV1a.hash(param.location.utf8)) }
-        }
-        var raw: [UInt8] = []
-        var location: [UInt8] = []
-        if !points.isEmpty {
             raw.reserveCapacity(128)
             location.reserveCapacity(128)
         }
