@@ -110,6 +110,9 @@ public struct Analyzer: Sendable {
             if standard { valueFacts = Array(filling: [], count: decoded.points.count) }
         }
         let requestHost = record.host ?? record.header("host")
+        // Bound once for the request: `if let memo` on the stored property retained and released
+        // the memo for every value.
+        let memo = standard ? self.memo : nil
         for index in decoded.points.indices {
             // Field by field: copying the whole point costs retains of its strings.
             guard !decoded.points[index].isContainer, !decoded.points[index].value.isEmpty else { continue }
@@ -129,7 +132,7 @@ public struct Analyzer: Sendable {
             var roles: FieldRoles?
             // The probe to keep the name's reading with, when the memo does not hold it yet.
             var rolesProbe: DetectionMemo.Probe?
-            if standard, let memo,
+            if let memo,
                 let probe = memo.probe(
                     value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
             {

@@ -110,10 +110,17 @@ struct HeaderRoots: Sendable {
 
     /// The entry for a header name, any ASCII case; nil for a name not in the table.
     func entry(for name: String) -> Entry? {
+        index(for: name).map { entries[$0] }
+    }
+
+    /// The position in `entries` of a header name's entry, any ASCII case; nil for a name not in
+    /// the table. The engine reads the entry's fields in place: a copy of the entry retained and
+    /// released its segment string, for every header of every request.
+    func index(for name: String) -> Int? {
         let index: Int?? = name.utf8.withContiguousStorageIfAvailable { self.index(of: $0) }
-        if let index { return index.map { entries[$0] } }
+        if let index { return index }
         // Bridged or otherwise non-contiguous strings: over a copy of the bytes.
-        return Array(name.utf8).withUnsafeBufferPointer { self.index(of: $0) }.map { entries[$0] }
+        return Array(name.utf8).withUnsafeBufferPointer { self.index(of: $0) }
     }
 
     private func index(of name: UnsafeBufferPointer<UInt8>) -> Int? {

@@ -200,36 +200,43 @@ private struct Run {
         var contentEncoding: String?? = nil
         let roots = HeaderRoots.standard
         result.headerPoints = Array(filling: -1, count: record.headers.count)
-        for (position, header) in record.headers.enumerated() {
-            guard let entry = roots.entry(for: header.name) else {
-                if header.value.isEmpty { continue }
-                let name = Bytes.lowercased(header.name)
+        // By position, each header read in place: iterating the headers copied each one (a retain
+        // and a release of its name and value).
+        for position in record.headers.indices {
+            guard let known = roots.index(for: record.headers[position].name) else {
+                if record.headers[position].value.isEmpty { continue }
+                let name = Bytes.lowercased(record.headers[position].name)
                 if let index = add(
                     parent: -1, segment: LocationPath.appending(key: name, to: "header"),
-                    value: Array(header.value.utf8), depth: 0, context: DecodeContext(source: .header, fieldName: name))
+                    value: Array(record.headers[position].value.utf8), depth: 0,
+                    context: DecodeContext(source: .header, fieldName: name))
                 {
                     result.headerPoints[position] = index
                 }
                 continue
             }
-            switch entry.role {
+            switch roots.entries[known].role {
             case .cookie:
                 add(
-                    parent: -1, segment: "cookie", value: Array(header.value.utf8), depth: 0, hints: hints.cookie,
+                    parent: -1, segment: "cookie", value: Array(record.headers[position].value.utf8), depth: 0,
+                    hints: hints.cookie,
                     context: DecodeContext(source: .cookie, fieldName: "cookie"),
                     declared: (Self.rootDecoders.cookie, .silent))
             case .skipped:
                 continue
             case .root:
-                switch entry.noted {
-                case .contentType where contentType == nil: contentType = .some(header.value)
-                case .contentEncoding where contentEncoding == nil: contentEncoding = .some(header.value)
+                switch roots.entries[known].noted {
+                case .contentType where contentType == nil: contentType = .some(record.headers[position].value)
+                case .contentEncoding where contentEncoding == nil:
+                    contentEncoding = .some(record.headers[position].value)
                 default: break
                 }
-                if header.value.isEmpty { continue }
+                if record.headers[position].value.isEmpty { continue }
                 if let index = add(
-                    parent: -1, segment: entry.segment, value: Array(header.value.utf8), depth: 0, hints: entry.hints,
-                    context: DecodeContext(source: .header, fieldName: entry.name))
+                    parent: -1, segment: roots.entries[known].segment,
+                    value: Array(record.headers[position].value.utf8), depth: 0,
+                    hints: roots.entries[known].hints,
+                    context: DecodeContext(source: .header, fieldName: roots.entries[known].name))
                 {
                     result.headerPoints[position] = index
                 }

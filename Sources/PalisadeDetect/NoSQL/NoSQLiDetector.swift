@@ -39,9 +39,13 @@ public struct NoSQLiDetector: RequestDetector {
                 guard request.bytes(ofPoint: index).contains(UInt8(ascii: "$")) else { continue }
                 hit = Self.judgeKey(decoded.points[index].value[...], index: index, decoded: decoded)
             case .text:
+                // Most text values are known free of JavaScript and sit under no `$` key: they are
+                // passed over before their bytes are sliced (a retain and a release each).
+                let javaScriptFree = request.facts(ofPoint: index).contains(.javaScriptFree)
+                if javaScriptFree, !decoded.segment(of: index, contains: UInt8(ascii: "$")) { continue }
                 hit = Self.judgeText(
                     decoded.points[index].value[...], bytes: request.bytes(ofPoint: index), index: index,
-                    decoded: decoded, javaScriptFree: request.facts(ofPoint: index).contains(.javaScriptFree))
+                    decoded: decoded, javaScriptFree: javaScriptFree)
             default: hit = nil
             }
             if let hit {
