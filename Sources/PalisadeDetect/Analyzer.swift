@@ -110,9 +110,9 @@ public struct Analyzer: Sendable {
             if standard { valueFacts = Array(filling: [], count: decoded.points.count) }
         }
         let requestHost = record.host ?? record.header("host")
-        // Bound once for the request: `if let memo` on the stored property retained and released
-        // the memo for every value.
-        let memo = standard ? self.memo : nil
+        // Reached without a retain: `self.memo` holds it for the whole call, and binding or calling
+        // through the optional retained and released it around each call, for every value.
+        let memo = standard ? self.memo.map { Unmanaged.passUnretained($0) } : nil
         for index in decoded.points.indices {
             // Field by field: copying the whole point costs retains of its strings.
             guard !decoded.points[index].isContainer, !decoded.points[index].value.isEmpty else { continue }
@@ -133,10 +133,12 @@ public struct Analyzer: Sendable {
             // The probe to keep the name's reading with, when the memo does not hold it yet.
             var rolesProbe: DetectionMemo.Probe?
             if let memo,
-                let probe = memo.probe(
-                    value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
+                let probe = memo._withUnsafeGuaranteedRef({
+                    $0.probe(
+                        value, source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
+                })
             {
-                switch memo.lookup(probe, value: value, fieldName: fieldName) {
+                switch memo._withUnsafeGuaranteedRef({ $0.lookup(probe, value: value, fieldName: fieldName) }) {
                 case .found(let summary, let facts, let known):
                     if !valueBytes.isEmpty { valueBytes[index] = summary }
                     if !valueFacts.isEmpty { valueFacts[index] = facts }
@@ -154,7 +156,7 @@ public struct Analyzer: Sendable {
             }
             let field = roles ?? FieldRoles.of(fieldName)
             if let rolesProbe, let memo, let fieldName {
-                memo.storeRoles(rolesProbe, fieldName: fieldName, roles: field)
+                memo.takeUnretainedValue().storeRoles(rolesProbe, fieldName: fieldName, roles: field)
             }
             let context = DetectionContext(
                 value: value, source: source, kind: kind, fieldName: fieldName, field: field, depth: depth,
@@ -174,7 +176,7 @@ public struct Analyzer: Sendable {
             // A redirect field's result also depends on the request's host (off-site targets), which
             // the key does not hold: such values are judged every time.
             if let probe = storeProbe, let memo, let bytes = context.valueBytes, !context.field.net.redirect {
-                memo.store(
+                memo.takeUnretainedValue().store(
                     probe, value: value, fieldName: fieldName, summary: bytes, facts: facts, hits: hits[before...])
             }
             if hits.count > before { Self.place(&hits, from: before, point: index, in: decoded, context: context) }

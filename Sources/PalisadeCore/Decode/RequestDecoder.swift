@@ -153,10 +153,10 @@ private struct Run {
         }
         result.points.append(
             Point(
-                parent: parent, key: segment, marker: marker, value: value, kind: kind, depth: depth,
+                parent: parent, key: consume segment, marker: marker, value: consume value, kind: kind, depth: depth,
                 decoderID: decoderID, hints: hints))
         pending.append(Pending(declared: declared))
-        contexts.append(context)
+        contexts.append(consume context)
         return result.points.count - 1
     }
 
@@ -460,12 +460,14 @@ private struct Run {
         var value: [UInt8] = []
         swap(&value, &child.value)
         let context = DecodeContext(
-            source: placement.source, contentType: contentType, fieldName: fieldName, depth: placement.contextDepth,
-            declared: placement.declared)
+            source: placement.source, contentType: contentType, fieldName: consume fieldName,
+            depth: placement.contextDepth, declared: placement.declared)
         let hints = Point.hints(key: path, after: placement.hints)
+        // Each part moved into the point: passed as they were, they were copied (a retain each)
+        // and the locals released after.
         return add(
-            parent: Int32(placement.parent), segment: path, marker: placement.marker, value: value, kind: child.kind,
-            depth: placement.depth, decoderID: placement.decoderID, hints: hints, context: context,
-            declared: childDeclared.map { (DecoderName.id(for: $0), .declared) }) != nil
+            parent: Int32(placement.parent), segment: consume path, marker: placement.marker, value: consume value,
+            kind: child.kind, depth: placement.depth, decoderID: placement.decoderID, hints: hints,
+            context: consume context, declared: childDeclared.map { (DecoderName.id(for: $0), .declared) }) != nil
     }
 }
