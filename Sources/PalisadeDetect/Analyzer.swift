@@ -98,7 +98,7 @@ public struct Analyzer: Sendable {
 
     /// The full analysis: the decoded tree (for `--explain`) and the verdict.
     public func analyze(_ record: CaptureRecord) -> (decoded: DecodedRequest, verdict: Verdict) {
-        let decoded = decoder.decode(record)
+        var decoded = decoder.decode(record)
         var hits: [Hit] = []
         // The value summaries, handed to the request-level detectors after the loop.
         var valueBytes: [ByteSet] = []
@@ -182,11 +182,15 @@ public struct Analyzer: Sendable {
             if hits.count > before { Self.place(&hits, from: before, point: index, in: decoded, context: context) }
         }
         if !requestDetectors.isEmpty {
-            var request = RequestContext(record: record, decoded: decoded, sensitivity: sensitivity)
-            request.valueBytes = valueBytes
-            request.valueFacts = valueFacts
+            // The decoded tree and the value summaries move into the context and back: copied, each
+            // of their arrays was retained and released again.
+            var request = RequestContext(record: record, decoded: DecodedRequest(), sensitivity: sensitivity)
+            swap(&request.decoded, &decoded)
+            request.valueBytes = consume valueBytes
+            request.valueFacts = consume valueFacts
             let before = hits.count
             for detector in requestDetectors { detector.detect(request, hits: &hits) }
+            swap(&request.decoded, &decoded)
             for i in before..<hits.count {
                 let index = Int(hits[i].point)
                 guard index >= 0, index < decoded.points.count else { continue }

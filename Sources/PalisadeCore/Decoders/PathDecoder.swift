@@ -20,6 +20,10 @@ public struct PathDecoder: ValueDecoder {
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
         var children: [Child] = []
+        // One child per segment, most often: reserved up front instead of grown 1, 2, 4…
+        var slashes = 0
+        for byte in input where byte == UInt8(ascii: "/") { slashes += 1 }
+        children.reserveCapacity(min(slashes + 1, 64))
         var log = Percent.FindingLog()
         var segments = 0
         var values = 0  // segments and matrix parameters, bounded by maxPoints
