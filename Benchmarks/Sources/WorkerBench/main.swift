@@ -159,7 +159,7 @@ if let dumpPath = environment["WORKER_BENCH_DUMP"] {
             }
         }
     }
-    FileManager.default.createFile(atPath: dumpPath, contents: Data(dump))
+    precondition(FileManager.default.createFile(atPath: dumpPath, contents: Data(dump)), "cannot write \(dumpPath)")
     print("dumped \(dump.count) bytes to \(dumpPath)")
 }
 
