@@ -105,13 +105,15 @@ public struct ObservationBuilder: Sendable {
                                 segment: raw) : nil)
                         ?? SegmentKind(segment: bytes)
                     let segment = PathSegmentObservation(bytes: bytes, kind: kind)
-                    segments.append(segment)
                     if segment.kind.isIdentifier {
                         let location = "path.{" + placeholders.next(segment.kind) + "}"
                         params.append(
                             ParamObservation(
                                 location: location, source: .path, shape: segment.shape, sensitive: segment.sensitive))
                     }
+                    // Appended last, so the segment moves into the array (appending it first and
+                    // reading it after copied it).
+                    segments.append(segment)
                 }
             }
         }
