@@ -159,27 +159,21 @@ struct IdentityExtractor: Sendable {
     static func queryValue(_ query: Substring, names: Set<String>) -> String? {
         var query = query
         return query.withUTF8 { bytes -> String? in
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
-                defer { start = end + 1 }
-                var equals = start
-                while equals < end, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+            var found: String?
+            Percent.forEachPair(in: bytes, separator: UInt8(ascii: "&")) { name, value in
                 // A pair without `=` or with an empty value names nothing.
-                guard equals + 1 < end else { continue }
-                let name = UnsafeBufferPointer(rebasing: bytes[start..<equals])
+                guard let value, !value.isEmpty else { return true }
                 let named = names.contains { candidate in
                     candidate.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(name) }
                         ?? candidate.utf8.elementsEqual(name)
                 }
-                guard named else { continue }
+                guard named else { return true }
                 var findings = Percent.Findings()
-                let value = Array(UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end]))
-                let decoded = Percent.decodeComponent(value[...], plusAsSpace: true, findings: &findings)
-                return capped(String(decoding: decoded, as: UTF8.self))
+                let decoded = Percent.decodeComponent(ArraySlice(value), plusAsSpace: true, findings: &findings)
+                found = capped(String(decoding: decoded, as: UTF8.self))
+                return false
             }
-            return nil
+            return found
         }
     }
 

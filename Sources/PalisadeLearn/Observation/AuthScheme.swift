@@ -115,20 +115,16 @@ public enum AuthScheme: String, Sendable, Hashable, CaseIterable {
     /// alike); nil for any other.
     static func asciiQueryHasAPIKey(_ query: UnsafeBufferPointer<UInt8>) -> Bool? {
         for byte in query where byte >= 0x80 { return nil }
-        var start = 0
-        while start < query.count {
-            var end = start
-            while end < query.count, query[end] != UInt8(ascii: "&") { end += 1 }
-            var nameEnd = start
-            while nameEnd < end, query[nameEnd] != UInt8(ascii: "=") { nameEnd += 1 }
-            let name = UnsafeBufferPointer(rebasing: query[start..<nameEnd])
+        var found = false
+        Percent.forEachPair(in: query, separator: UInt8(ascii: "&")) { name, _ in
             for candidate in apiKeyQueryNames
             where name.count == candidate.utf8CodeUnitCount && Bytes.hasPrefixIgnoringCase(name, candidate) {
-                return true
+                found = true
+                return false
             }
-            start = end + 1
+            return true
         }
-        return false
+        return found
     }
 
     private static let apiKeyQueryNames: [StaticString] = ["api_key", "apikey", "api-key", "key", "access_token"]
