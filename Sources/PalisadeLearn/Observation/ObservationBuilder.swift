@@ -190,10 +190,14 @@ public struct ObservationBuilder: Sendable {
                     sensitive: sensitive, encodings: wrapped, point: Int32(i)))
         }
 
+        // The parts moved in (built in place, the observation was copied whole once and the
+        // first copy destroyed: a retain and release of every string and array in it).
+        let auth = AuthScheme.detect(record)
+        let contentType = Self.contentTypeEssence(record.header("content-type"))
         return EndpointObservation(
-            endpoint: key, requestID: record.id, ts: record.ts, status: record.status, auth: AuthScheme.detect(record),
-            contentType: Self.contentTypeEssence(record.header("content-type")), bodyBytes: record.body.count,
-            segments: segments, params: params, droppedParams: dropped)
+            endpoint: consume key, requestID: record.id, ts: record.ts, status: record.status, auth: auth,
+            contentType: consume contentType, bodyBytes: record.body.count, segments: consume segments,
+            params: consume params, droppedParams: dropped)
     }
 
     func isNoise(headerLocation location: String) -> Bool {
