@@ -22,26 +22,34 @@ extension EndpointObservation {
         w.uint64IfSet(10, UInt64(UInt32(clamping: bodyBytes)))
         w.doubleIfSet(11, score)
         w.boolIfSet(12, attack)
-        for segment in segments {
-            w.message(13) { w in
-                w.int64IfSet(1, Int64(Palisade_V1_SegmentKind(segment.kind).rawValue))
-                if let literal = segment.literal { w.string(2, literal) }
-                w.fixed64IfSet(3, segment.hash)
-                w.shape(4, segment.shape)
-                w.packed(5, segment.sensitive)
+        // Segments and parameters read in place: `for param in params` copied each one (a retain
+        // and release of its strings).
+        segments.withUnsafeBufferPointer { segments in
+            for index in segments.indices {
+                let segment = segments.baseAddress! + index
+                w.message(13) { w in
+                    w.int64IfSet(1, Int64(Palisade_V1_SegmentKind(segment.pointee.kind).rawValue))
+                    if segment.pointee.literal != nil { w.string(2, segment.pointee.literal!) }
+                    w.fixed64IfSet(3, segment.pointee.hash)
+                    w.shape(4, segment.pointee.shape)
+                    w.packed(5, segment.pointee.sensitive)
+                }
             }
         }
-        for param in params {
-            w.message(14) { w in
-                w.stringIfSet(1, param.location)
-                w.int64IfSet(2, Int64(Palisade_V1_ParameterLocation(param.source).rawValue))
-                w.shape(3, param.shape)
-                w.packed(4, param.formats)
-                w.uint64IfSet(5, UInt64(max(param.minLength, 0)))
-                w.int64IfSet(6, Int64(Palisade_V1_ScalarType(param.type).rawValue))
-                w.packed(7, param.sensitive)
-                w.packed(8, param.encodings)
-                w.uint64IfSet(9, UInt64(UInt32(clamping: param.occurrences)))
+        params.withUnsafeBufferPointer { params in
+            for index in params.indices {
+                let param = params.baseAddress! + index
+                w.message(14) { w in
+                    w.stringIfSet(1, param.pointee.location)
+                    w.int64IfSet(2, Int64(Palisade_V1_ParameterLocation(param.pointee.source).rawValue))
+                    w.shape(3, param.pointee.shape)
+                    w.packed(4, param.pointee.formats)
+                    w.uint64IfSet(5, UInt64(max(param.pointee.minLength, 0)))
+                    w.int64IfSet(6, Int64(Palisade_V1_ScalarType(param.pointee.type).rawValue))
+                    w.packed(7, param.pointee.sensitive)
+                    w.packed(8, param.pointee.encodings)
+                    w.uint64IfSet(9, UInt64(UInt32(clamping: param.pointee.occurrences)))
+                }
             }
         }
         w.uint64IfSet(15, UInt64(UInt32(clamping: droppedParams)))

@@ -63,22 +63,30 @@ extension Verdict {
         if let status { w.int64(5, Int64(Int32(clamping: status))) }
         w.doubleIfSet(6, score)
         w.boolIfSet(7, attack)
-        for hit in hits {
-            w.message(8) { w in
-                w.stringIfSet(1, hit.attackClass.rawValue)
-                w.stringIfSet(2, hit.location)
-                w.doubleIfSet(3, hit.confidence)
-                w.stringIfSet(4, hit.evidence)
-                w.stringIfSet(5, hit.rule)
-                w.int64IfSet(6, Int64(hit.point))
+        // Hits, anomalies and headers read in place: `for hit in hits` copied each one (a retain
+        // and release of its strings).
+        hits.withUnsafeBufferPointer { hits in
+            for index in hits.indices {
+                let hit = hits.baseAddress! + index
+                w.message(8) { w in
+                    w.stringIfSet(1, hit.pointee.attackClass.rawValue)
+                    w.stringIfSet(2, hit.pointee.location)
+                    w.doubleIfSet(3, hit.pointee.confidence)
+                    w.stringIfSet(4, hit.pointee.evidence)
+                    w.stringIfSet(5, hit.pointee.rule)
+                    w.int64IfSet(6, Int64(hit.pointee.point))
+                }
             }
         }
-        for anomaly in anomalies {
-            w.message(9) { w in
-                w.stringIfSet(1, anomaly.code)
-                w.stringIfSet(2, anomaly.location)
-                w.stringIfSet(3, anomaly.detail)
-                w.int64IfSet(4, Int64(anomaly.value))
+        anomalies.withUnsafeBufferPointer { anomalies in
+            for index in anomalies.indices {
+                let anomaly = anomalies.baseAddress! + index
+                w.message(9) { w in
+                    w.stringIfSet(1, anomaly.pointee.code)
+                    w.stringIfSet(2, anomaly.pointee.location)
+                    w.stringIfSet(3, anomaly.pointee.detail)
+                    w.int64IfSet(4, Int64(anomaly.pointee.value))
+                }
             }
         }
         w.doubleIfSet(10, decodeMs)
@@ -88,10 +96,13 @@ extension Verdict {
         if let v = identities.objectIDHash { w.fixed64(14, v) }
         if let v = identities.usernameHash { w.fixed64(15, v) }
         if let v = identities.pathHash { w.fixed64(16, v) }
-        for header in identities.headers {
-            w.message(17) { w in
-                w.stringIfSet(1, header.name)
-                w.stringIfSet(2, header.value)
+        identities.headers.withUnsafeBufferPointer { headers in
+            for index in headers.indices {
+                let header = headers.baseAddress! + index
+                w.message(17) { w in
+                    w.stringIfSet(1, header.pointee.name)
+                    w.stringIfSet(2, header.pointee.value)
+                }
             }
         }
         return w.bytes

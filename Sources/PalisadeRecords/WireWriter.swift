@@ -79,15 +79,22 @@ struct WireWriter: ~Copyable {
 
     // MARK: Fields, written unconditionally (callers apply proto3 presence)
 
+    /// The string's UTF-8 read in place (native strings, small ones on the stack): a mutable copy
+    /// for `withUTF8` retained and released every heap string written.
     mutating func string(_ field: Int, _ value: String) {
+        if value.utf8.withContiguousStorageIfAvailable({ lengthDelimited(field, $0) }) != nil { return }
         var value = value
-        value.withUTF8 { utf8 in
-            reserve(20 + utf8.count)
-            putVarint(UInt64(field) << 3 | WireType.lengthDelimited.rawValue)
-            putVarint(UInt64(utf8.count))
-            if let source = utf8.baseAddress { (base + count).update(from: source, count: utf8.count) }
-            count += utf8.count
-        }
+        value.withUTF8 { lengthDelimited(field, $0) }
+    }
+
+    /// A length-delimited field holding `utf8`.
+    @inline(__always)
+    private mutating func lengthDelimited(_ field: Int, _ utf8: UnsafeBufferPointer<UInt8>) {
+        reserve(20 + utf8.count)
+        putVarint(UInt64(field) << 3 | WireType.lengthDelimited.rawValue)
+        putVarint(UInt64(utf8.count))
+        if let source = utf8.baseAddress { (base + count).update(from: source, count: utf8.count) }
+        count += utf8.count
     }
 
     /// `int32`, `int64` and enum fields: negative values take ten bytes (sign-extended), as
@@ -137,6 +144,9 @@ struct WireWriter: ~Copyable {
 
     /// An embedded message: `body` writes its fields; the length prefix is fixed up after (one
     /// byte reserved, moved along when the message is 128 bytes or longer).
+    /// Inlined, so that `body` is code in the caller rather than a closure context holding copies
+    /// of what it reads.
+    @inline(__always)
     mutating func message(_ field: Int, _ body: (inout WireWriter) -> Void) {
         tag(field, .lengthDelimited)
         reserve(1)

@@ -6,22 +6,29 @@ import Synchronization
 /// The client identities of one request (docs/RECORDS.md, "Identities"): what the aggregator's
 /// behaviour detection keys on. Never raw secrets: the API key leaves only as its hash.
 struct RequestIdentities: Sendable, Equatable {
-    var ip: String?
-    var apiKeyHash: String?
-    var jwtSub: String?
-    var objectIDHash: UInt64?
-    var usernameHash: UInt64?
-    var pathHash: UInt64
-    var headers: [CaptureRecord.Header]
+    /// What the verdict record carries (fields 11–17), kept as the record takes it: building it
+    /// from separate fields per request copied every string and the header array.
+    var verdict: VerdictIdentities
     /// The verdict's `client` and Kafka key.
     var clientKey: String
 
-    /// What the verdict record carries (fields 11–17).
-    var verdict: VerdictIdentities {
-        VerdictIdentities(
+    init(
+        ip: String?, apiKeyHash: String?, jwtSub: String?, objectIDHash: UInt64?, usernameHash: UInt64?,
+        pathHash: UInt64, headers: [CaptureRecord.Header], clientKey: String
+    ) {
+        self.verdict = VerdictIdentities(
             clientIP: ip, apiKeyHash: apiKeyHash, jwtSub: jwtSub, objectIDHash: objectIDHash,
             usernameHash: usernameHash, pathHash: pathHash, headers: headers)
+        self.clientKey = clientKey
     }
+
+    var ip: String? { verdict.clientIP }
+    var apiKeyHash: String? { verdict.apiKeyHash }
+    var jwtSub: String? { verdict.jwtSub }
+    var objectIDHash: UInt64? { verdict.objectIDHash }
+    var usernameHash: UInt64? { verdict.usernameHash }
+    var pathHash: UInt64 { verdict.pathHash ?? 0 }
+    var headers: [CaptureRecord.Header] { verdict.headers }
 }
 
 /// Finds a request's identities: client IP, API key (hashed), bearer-JWT subject, the object id
@@ -35,6 +42,9 @@ struct IdentityExtractor: Sendable {
     let apiKeyQueryParameters: Set<String>
     let identityHeaders: [String]
     let usernameFields: Set<String>
+    /// `apiKeyHeaders` and `identityHeaders` as bytes, for reading header names in place.
+    let apiKeyHeaderNames: HeaderNameList
+    let identityHeaderNames: HeaderNameList
     let classifier = AuthEndpointClassifier()
     /// Subjects of the bearer tokens seen last: clients send one token many times, and reading
     /// it (Base64, JSON) is the extractor's largest cost.
@@ -47,6 +57,8 @@ struct IdentityExtractor: Sendable {
         self.apiKeyHeaders = Set(settings.apiKeyHeaders)
         self.apiKeyQueryParameters = Set(settings.apiKeyQueryParameters)
         self.identityHeaders = settings.identityHeaders
+        self.apiKeyHeaderNames = HeaderNameList(self.apiKeyHeaders)
+        self.identityHeaderNames = HeaderNameList(settings.identityHeaders)
         self.usernameFields = Set(settings.usernameFields)
     }
 
@@ -55,12 +67,18 @@ struct IdentityExtractor: Sendable {
         var apiKey: String?
         var authorization: String?
         var headers: [CaptureRecord.Header] = []
-        for header in record.headers {
-            let name = Bytes.lowercased(header.name)
-            if apiKey == nil, apiKeyHeaders.contains(name), !header.value.isEmpty { apiKey = header.value }
-            if authorization == nil, name == "authorization" { authorization = header.value }
-            if !identityHeaders.isEmpty, identityHeaders.contains(name), !header.value.isEmpty {
-                headers.append(CaptureRecord.Header(name, Self.capped(header.value)))
+        // Headers read in place, their names compared as bytes: binding each header copied its
+        // strings, and lowercasing the name made (or retained) a string per header.
+        record.headers.withUnsafeBufferPointer { all in
+            for index in all.indices {
+                let header = all.baseAddress! + index
+                let roles = headerRoles(header.pointee.name)
+                if apiKey == nil, roles.apiKey, !header.pointee.value.isEmpty { apiKey = header.pointee.value }
+                if authorization == nil, roles.authorization { authorization = header.pointee.value }
+                if !identityHeaders.isEmpty, roles.identity, !header.pointee.value.isEmpty {
+                    headers.append(
+                        CaptureRecord.Header(Bytes.lowercased(header.pointee.name), Self.capped(header.pointee.value)))
+                }
             }
         }
         if apiKey == nil, !apiKeyQueryParameters.isEmpty, let query = record.query {
@@ -87,6 +105,25 @@ struct IdentityExtractor: Sendable {
             ip: ip, apiKeyHash: apiKeyHash, jwtSub: jwtSub, objectIDHash: objectID.map { IdentityHash.fnv1a64($0) },
             usernameHash: usernameHash, pathHash: IdentityHash.fnv1a64(path.utf8), headers: headers,
             clientKey: key)
+    }
+
+    /// What a header named `name` is to the extractor, as the lowercased name compared with
+    /// `apiKeyHeaders`, `"authorization"` and `identityHeaders` reads it: over the name's bytes
+    /// when it and the lists are ASCII, by lowercasing it into a string otherwise.
+    func headerRoles(_ name: String) -> (apiKey: Bool, authorization: Bool, identity: Bool) {
+        let roles = name.utf8.withContiguousStorageIfAvailable { name in
+            (apiKeyHeaderNames.contains(lowercased: name), identityHeaderNames.contains(lowercased: name))
+        }
+        if let roles, let apiKey = roles.0, let identity = roles.1 {
+            let authorization = name.utf8.withContiguousStorageIfAvailable {
+                $0.count == 13 && Bytes.hasPrefixIgnoringCase($0, "authorization")
+            }
+            if let authorization { return (apiKey, authorization, identity) }
+        }
+        let lowercased = Bytes.lowercased(name)
+        return (
+            apiKeyHeaders.contains(lowercased), lowercased == "authorization", identityHeaders.contains(lowercased)
+        )
     }
 
     /// The username a login body carried: the first scalar body field whose name is one of
@@ -122,27 +159,21 @@ struct IdentityExtractor: Sendable {
     static func queryValue(_ query: Substring, names: Set<String>) -> String? {
         var query = query
         return query.withUTF8 { bytes -> String? in
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
-                defer { start = end + 1 }
-                var equals = start
-                while equals < end, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+            var found: String?
+            Percent.forEachPair(in: bytes, separator: UInt8(ascii: "&")) { name, value in
                 // A pair without `=` or with an empty value names nothing.
-                guard equals + 1 < end else { continue }
-                let name = UnsafeBufferPointer(rebasing: bytes[start..<equals])
+                guard let value, !value.isEmpty else { return true }
                 let named = names.contains { candidate in
                     candidate.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(name) }
                         ?? candidate.utf8.elementsEqual(name)
                 }
-                guard named else { continue }
+                guard named else { return true }
                 var findings = Percent.Findings()
-                let value = Array(UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end]))
-                let decoded = Percent.decodeComponent(value[...], plusAsSpace: true, findings: &findings)
-                return capped(String(decoding: decoded, as: UTF8.self))
+                let decoded = Percent.decodeComponent(ArraySlice(value), plusAsSpace: true, findings: &findings)
+                found = capped(String(decoding: decoded, as: UTF8.self))
+                return false
             }
-            return nil
+            return found
         }
     }
 
@@ -186,6 +217,32 @@ struct IdentityExtractor: Sendable {
     static func capped(_ value: String) -> String {
         guard value.utf8.count > maxValueBytes else { return value }
         return String(decoding: value.utf8.prefix(maxValueBytes), as: UTF8.self)
+    }
+}
+
+/// Header names (as configured) looked up by the bytes of a header name lowercased on the fly,
+/// as `Set<String>.contains(Bytes.lowercased(name))` reads them. ASCII only: `String` equality
+/// is canonical equivalence, under which some non-ASCII text equals ASCII text, so `contains`
+/// answers nil for a non-ASCII name or list and the caller compares strings.
+struct HeaderNameList: Sendable {
+    private let names: [[UInt8]]
+    private let asciiOnly: Bool
+
+    init(_ names: some Sequence<String>) {
+        self.names = names.map { Array($0.utf8) }
+        self.asciiOnly = !self.names.contains { $0.contains { $0 >= 0x80 } }
+    }
+
+    /// Whether `name` with ASCII letters lowercased is one of the names; nil when only strings can tell.
+    func contains(lowercased name: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard asciiOnly else { return nil }
+        for byte in name where byte >= 0x80 { return nil }
+        for candidate in names where candidate.count == name.count {
+            var i = 0
+            while i < name.count, Bytes.lower(name[i]) == candidate[i] { i += 1 }
+            if i == name.count { return true }
+        }
+        return false
     }
 }
 

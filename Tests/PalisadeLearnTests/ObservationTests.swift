@@ -229,6 +229,64 @@ struct ObservationTests {
         #expect("clé=1".utf8.withContiguousStorageIfAvailable { AuthScheme.asciiQueryHasAPIKey($0) } == .some(nil))
     }
 
+    /// `asciiQueryHasAPIKey` as it read before `Percent.forEachPair` (its own pair loop).
+    static func asciiQueryHasAPIKeyBefore(_ query: UnsafeBufferPointer<UInt8>) -> Bool? {
+        for byte in query where byte >= 0x80 { return nil }
+        var start = 0
+        while start < query.count {
+            var end = start
+            while end < query.count, query[end] != UInt8(ascii: "&") { end += 1 }
+            var nameEnd = start
+            while nameEnd < end, query[nameEnd] != UInt8(ascii: "=") { nameEnd += 1 }
+            let name = UnsafeBufferPointer(rebasing: query[start..<nameEnd])
+            let candidates: [StaticString] = ["api_key", "apikey", "api-key", "key", "access_token"]
+            for candidate in candidates
+            where name.count == candidate.utf8CodeUnitCount && Bytes.hasPrefixIgnoringCase(name, candidate) {
+                return true
+            }
+            start = end + 1
+        }
+        return false
+    }
+
+    @Test("API-key query names over Percent.forEachPair: the same as the earlier pair loop")
+    func apiKeyQueryNamesOverThePairIterator() {
+        var random = SplitMix64(seed: 31)
+        let pieces = ["&", "=", "&&", ";", "key", "KEY", "api", "_", "-", "access", "token", "%41", "é", "", "=="]
+        var found = 0
+        for _ in 0..<4_000 {
+            let query = (0..<Int(random.next() % 9)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }
+                .joined()
+            let before = query.utf8.withContiguousStorageIfAvailable { Self.asciiQueryHasAPIKeyBefore($0) }
+            let now = query.utf8.withContiguousStorageIfAvailable { AuthScheme.asciiQueryHasAPIKey($0) }
+            if before == .some(true) { found += 1 }
+            #expect(now == before, "\(query)")
+        }
+        #expect(found > 200)  // the generator does produce API-key names (295 with this seed)
+    }
+
+    @Test("header roles over bytes agree with the lowercased string reading")
+    func headerRolesAsBytes() {
+        #expect(Set(AuthScheme.apiKeyHeaderNames.map { $0.description }) == AuthScheme.apiKeyHeaders)
+        var names = [
+            "Authorization", "authorization", "COOKIE", "Cookie", "x-api-key", "X-Api-Key", "apikey", "cookies",
+            "authorisation", "", "x-\u{212A}ey", "Cooki\u{0301}e", "ocp-apim-subscription-key", "x-api-kéy",
+        ]
+        var random = SplitMix64(seed: 5)
+        let pieces = ["x-", "api", "-key", "KEY", "auth", "orization", "cook", "ie", "é", "token", "-", "apikey"]
+        for _ in 0..<2_000 {
+            names.append((0..<Int(1 + random.next() % 4)).map { _ in pieces[Int(random.next() % 12)] }.joined())
+        }
+        for name in names {
+            let lowercased = Bytes.lowercased(name)
+            let expected: AuthScheme.HeaderRole =
+                lowercased == "authorization"
+                ? .authorization
+                : lowercased == "cookie" ? .cookie : AuthScheme.apiKeyHeaders.contains(lowercased) ? .apiKey : .other
+            #expect(AuthScheme.headerRole(name) == expected, "\(name)")
+        }
+    }
+
     @Test func apiKeyInTheQuery() {
         #expect(AuthScheme.detect(Self.record("/a?api_key=123")) == .apiKey)
     }

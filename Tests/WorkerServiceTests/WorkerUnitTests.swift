@@ -147,6 +147,70 @@ struct IdentityExtractorTests {
         }
     }
 
+    /// `queryValue` as it read before `Percent.forEachPair` (its own pair loop), for the comparison below.
+    static func queryValueBefore(_ query: Substring, names: Set<String>) -> String? {
+        var query = query
+        return query.withUTF8 { bytes -> String? in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
+                defer { start = end + 1 }
+                var equals = start
+                while equals < end, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+                guard equals + 1 < end else { continue }
+                let name = UnsafeBufferPointer(rebasing: bytes[start..<equals])
+                guard names.contains(where: { $0.utf8.elementsEqual(name) }) else { continue }
+                var findings = Percent.Findings()
+                let value = Array(UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end]))
+                let decoded = Percent.decodeComponent(value[...], plusAsSpace: true, findings: &findings)
+                return IdentityExtractor.capped(String(decoding: decoded, as: UTF8.self))
+            }
+            return nil
+        }
+    }
+
+    @Test("api key query value over Percent.forEachPair: the same as the earlier pair loop")
+    func queryValueOverThePairIterator() {
+        let names: Set<String> = ["api_key", "apikey", "é"]
+        var random = SplitMix64(seed: 23)
+        let pieces = ["&", "=", "&&", ";", "api_key", "apikey", "é", "x", "%41", "%", "+", "☃", "", "=="]
+        var checked = 0
+        for _ in 0..<4_000 {
+            let query = (0..<Int(random.next() % 10)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }
+                .joined()
+            let expected = Self.queryValueBefore(query[...], names: names)
+            if expected != nil { checked += 1 }
+            #expect(IdentityExtractor.queryValue(query[...], names: names) == expected, "\(query)")
+        }
+        #expect(checked > 100)  // the generator does produce matches (147 with this seed)
+    }
+
+    @Test("header names classified over their bytes as the lowercased string reading does")
+    func headerRolesAsBytes() {
+        let lists: [([String], [String])] = [
+            (["x-api-key", "api-key"], []), (["x-api-key"], ["x-tenant", "x-user"]), (["X-Api-Key"], ["x-tenant"]),
+            (["x-api-kéy"], ["x-tenant"]), (["x-api-key"], ["x-\u{212A}ey"]),
+        ]
+        let names = [
+            "x-api-key", "X-API-Key", "api-key", "authorization", "Authorization", "AUTHORIZATION", "authorizatioN ",
+            "x-tenant", "X-Tenant", "x-user", "x-api-kéy", "X-API-KÉY", "x-\u{212A}ey", "x-Key", "", "cookie", "x-ap",
+        ]
+        for (apiKeyHeaders, identityHeaders) in lists {
+            var settings = WorkerSettings()
+            settings.apiKeyHeaders = apiKeyHeaders
+            settings.identityHeaders = identityHeaders
+            let extractor = IdentityExtractor(settings: settings)
+            for name in names {
+                let lowercased = Bytes.lowercased(name)
+                let roles = extractor.headerRoles(name)
+                #expect(roles.apiKey == Set(apiKeyHeaders).contains(lowercased), "\(name)")
+                #expect(roles.authorization == (lowercased == "authorization"), "\(name)")
+                #expect(roles.identity == identityHeaders.contains(lowercased), "\(name)")
+            }
+        }
+    }
+
     @Test("JWT subject from a bearer token; garbage tokens give none")
     func jwtSubject() {
         #expect(IdentityExtractor.bearerSubject("Bearer " + Traffic.jwt(sub: "svc-1")) == "svc-1")

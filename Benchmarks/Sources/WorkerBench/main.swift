@@ -12,7 +12,8 @@
 // writing the records in the processing part (production writes `wire`); WORKER_BENCH_PAUSE_HOLD_MS=0 pauses the consumer at once at
 // the high-water mark (the behaviour before 2026-11-21 17:45); WORKER_BENCH_LINGER_MS and
 // WORKER_BENCH_KAFKA_PROPERTIES="name=value,…" (librdkafka properties), WORKER_BENCH_ROWS,
-// WORKER_BENCH_REPEAT, WORKER_BENCH_UNKEYED and WORKER_BENCH_LOG_LEVEL are for experiments.
+// WORKER_BENCH_REPEAT, WORKER_BENCH_UNKEYED and WORKER_BENCH_LOG_LEVEL are for experiments;
+// WORKER_BENCH_DUMP=FILE writes the produced records to FILE (output identity checks).
 import Foundation
 import Logging
 import PalisadeCore
@@ -101,6 +102,66 @@ for detection in [WorkerDetection.skipped, .full] {
     }
 }
 print()
+
+/// The bytes of a verdict record without its `decode_ms` (field 10, a double: wall time, different
+/// on every run); every other byte as written. Top-level fields are walked by their wire types.
+func withoutDecodeTime(_ record: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(record.count)
+    var i = 0
+    func varint() -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < record.count {
+            let byte = record[i]
+            i += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { break }
+            shift += 7
+        }
+        return value
+    }
+    while i < record.count {
+        let start = i
+        let tag = varint()
+        switch tag & 7 {
+        case 0: _ = varint()
+        case 1: i += 8
+        case 2: i += Int(varint())
+        case 5: i += 4
+        default: fatalError("unexpected wire type \(tag & 7) in a verdict record")
+        }
+        precondition(i <= record.count, "truncated verdict record")
+        if tag != 10 << 3 | 1 { out.append(contentsOf: record[start..<i]) }
+    }
+    return out
+}
+
+// WORKER_BENCH_DUMP=FILE: one more pass per detection mode run, wire encoding, writing every
+// produced record (topic, key, value; each as a 4-byte little-endian length and the bytes; verdicts
+// without their `decode_ms`) to FILE, for comparing two builds' output with `cmp`.
+if let dumpPath = environment["WORKER_BENCH_DUMP"] {
+    var dump: [UInt8] = []
+    func put(_ bytes: [UInt8]) {
+        withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { dump.append(contentsOf: $0) }
+        dump.append(contentsOf: bytes)
+    }
+    let verdicts = processingSettings.topic(.verdicts)
+    for detection in [WorkerDetection.skipped, .full] {
+        if let modes, !modes.contains(detection == .full ? "full" : "skipped") { continue }
+        let processor = WorkerRecordProcessor(settings: processingSettings, detection: detection, encoding: .wire)
+        for value in values {
+            for output in processor.process(value) {
+                put(Array(output.topic.utf8))
+                put(output.key ?? [])
+                let bytes = output.value ?? []
+                put(output.topic == verdicts ? withoutDecodeTime(bytes) : bytes)
+            }
+        }
+    }
+    precondition(FileManager.default.createFile(atPath: dumpPath, contents: Data(dump)), "cannot write \(dumpPath)")
+    print("dumped \(dump.count) bytes to \(dumpPath)")
+}
 
 if environment["WORKER_BENCH_KAFKA"] == "0" { exit(0) }
 

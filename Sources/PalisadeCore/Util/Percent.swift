@@ -165,6 +165,32 @@ public enum Percent {
         return Array(input)
     }
 
+    // MARK: - Pairs
+
+    /// Calls `body` with the raw (undecoded) name and value of each `name=value` pair of `input`,
+    /// pairs split at `separator` (`&` for queries and forms, `;` for cookies), in order, until
+    /// `body` returns false. The name runs to the pair's first `=`; `value` is what follows it,
+    /// nil for a pair without `=`. Empty pairs (`&&`, a leading or trailing separator) are
+    /// skipped. Bytes are read in place: nothing is decoded, trimmed or allocated.
+    @inlinable
+    public static func forEachPair(
+        in input: UnsafeBufferPointer<UInt8>, separator: UInt8,
+        _ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>?) -> Bool
+    ) {
+        var start = 0
+        while start < input.count {
+            var end = start
+            while end < input.count, input[end] != separator { end += 1 }
+            defer { start = end + 1 }
+            guard end > start else { continue }
+            var equals = start
+            while equals < end, input[equals] != UInt8(ascii: "=") { equals += 1 }
+            let name = UnsafeBufferPointer(rebasing: input[start..<equals])
+            let value = equals < end ? UnsafeBufferPointer(rebasing: input[(equals + 1)..<end]) : nil
+            guard body(name, value) else { return }
+        }
+    }
+
     /// Turns what decoding the components of a container (form pairs, cookies, path segments)
     /// noticed into annotations: one per code, `detail` = the first field it was seen in,
     /// `value` = how many components showed it.

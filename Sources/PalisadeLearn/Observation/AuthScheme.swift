@@ -43,14 +43,17 @@ public enum AuthScheme: String, Sendable, Hashable, CaseIterable {
         var cookie: String?
         var apiKey = false
         var authorization: String?
-        for header in record.headers {
-            let name = Bytes.lowercased(header.name)
-            if name == "authorization", authorization == nil {
-                authorization = header.value
-            } else if name == "cookie" {
-                cookie = header.value
-            } else if apiKeyHeaders.contains(name), !header.value.isEmpty {
-                apiKey = true
+        // Headers read in place, names compared as bytes: binding each header copied its strings,
+        // and lowercasing the name made (or retained) a string per header.
+        record.headers.withUnsafeBufferPointer { all in
+            for index in all.indices {
+                let header = all.baseAddress! + index
+                switch headerRole(header.pointee.name) {
+                case .authorization: if authorization == nil { authorization = header.pointee.value }
+                case .cookie: cookie = header.pointee.value
+                case .apiKey: if !header.pointee.value.isEmpty { apiKey = true }
+                case .other: break
+                }
             }
         }
         if let authorization {
@@ -68,6 +71,40 @@ public enum AuthScheme: String, Sendable, Hashable, CaseIterable {
         return .none
     }
 
+    /// What a header name says about authentication.
+    enum HeaderRole: Equatable {
+        case authorization, cookie, apiKey, other
+    }
+
+    /// The role of a header named `name`, as its lowercased name compared with `"authorization"`,
+    /// `"cookie"` and `apiKeyHeaders` reads it (in that order): over the bytes of an ASCII name,
+    /// by lowercasing it into a string otherwise (`String` equality is canonical equivalence).
+    static func headerRole(_ name: String) -> HeaderRole {
+        if let role = name.utf8.withContiguousStorageIfAvailable(asciiHeaderRole), let role { return role }
+        let name = Bytes.lowercased(name)
+        if name == "authorization" { return .authorization }
+        if name == "cookie" { return .cookie }
+        return apiKeyHeaders.contains(name) ? .apiKey : .other
+    }
+
+    /// ``headerRole(_:)`` over an ASCII name's bytes; nil for any other.
+    static func asciiHeaderRole(_ name: UnsafeBufferPointer<UInt8>) -> HeaderRole? {
+        for byte in name where byte >= 0x80 { return nil }
+        if name.count == 13, Bytes.hasPrefixIgnoringCase(name, "authorization") { return .authorization }
+        if name.count == 6, Bytes.hasPrefixIgnoringCase(name, "cookie") { return .cookie }
+        for candidate in apiKeyHeaderNames
+        where name.count == candidate.utf8CodeUnitCount && Bytes.hasPrefixIgnoringCase(name, candidate) {
+            return .apiKey
+        }
+        return .other
+    }
+
+    /// `apiKeyHeaders` as static text (checked equal by a test).
+    static let apiKeyHeaderNames: [StaticString] = [
+        "x-api-key", "api-key", "apikey", "x-apikey", "x-auth-token", "x-access-token", "x-api-token",
+        "x-functions-key", "ocp-apim-subscription-key",
+    ]
+
     static func queryHasAPIKey(_ query: Substring) -> Bool {
         var query = query
         if let ascii = query.withUTF8({ asciiQueryHasAPIKey($0) }) { return ascii }
@@ -78,20 +115,16 @@ public enum AuthScheme: String, Sendable, Hashable, CaseIterable {
     /// alike); nil for any other.
     static func asciiQueryHasAPIKey(_ query: UnsafeBufferPointer<UInt8>) -> Bool? {
         for byte in query where byte >= 0x80 { return nil }
-        var start = 0
-        while start < query.count {
-            var end = start
-            while end < query.count, query[end] != UInt8(ascii: "&") { end += 1 }
-            var nameEnd = start
-            while nameEnd < end, query[nameEnd] != UInt8(ascii: "=") { nameEnd += 1 }
-            let name = UnsafeBufferPointer(rebasing: query[start..<nameEnd])
+        var found = false
+        Percent.forEachPair(in: query, separator: UInt8(ascii: "&")) { name, _ in
             for candidate in apiKeyQueryNames
             where name.count == candidate.utf8CodeUnitCount && Bytes.hasPrefixIgnoringCase(name, candidate) {
-                return true
+                found = true
+                return false
             }
-            start = end + 1
+            return true
         }
-        return false
+        return found
     }
 
     private static let apiKeyQueryNames: [StaticString] = ["api_key", "apikey", "api-key", "key", "access_token"]

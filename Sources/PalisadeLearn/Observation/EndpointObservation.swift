@@ -98,14 +98,16 @@ public struct PathSegmentObservation: Sendable, Hashable {
 
     /// A raw segment whose kind is known (`SegmentKind(segment: bytes)`).
     init(bytes: [UInt8], kind: SegmentKind) {
-        self.kind = kind
-        self.hash = FNV1a.hash(bytes)
-        self.shape = ValueShape.classify(bytes[...])
-        self.sensitive = kind.isIdentifier ? SensitiveSet(Sensitive.kinds(in: bytes[...])) : []
+        let literal: String?
         switch kind {
-        case .literal, .number, .date: self.literal = bytes.count <= 64 ? String(decoding: bytes, as: UTF8.self) : nil
-        default: self.literal = nil
+        case .literal, .number, .date: literal = bytes.count <= 64 ? String(decoding: bytes, as: UTF8.self) : nil
+        default: literal = nil
         }
+        // Through the memberwise initializer: assigning field by field made a copy of the whole
+        // value (a retain and release of `literal`).
+        self.init(
+            kind: kind, literal: literal, hash: FNV1a.hash(bytes), shape: ValueShape.classify(bytes[...]),
+            sensitive: kind.isIdentifier ? SensitiveSet(Sensitive.kinds(in: bytes[...])) : [])
     }
 }
 

@@ -105,13 +105,15 @@ public struct ObservationBuilder: Sendable {
                                 segment: raw) : nil)
                         ?? SegmentKind(segment: bytes)
                     let segment = PathSegmentObservation(bytes: bytes, kind: kind)
-                    segments.append(segment)
                     if segment.kind.isIdentifier {
                         let location = "path.{" + placeholders.next(segment.kind) + "}"
                         params.append(
                             ParamObservation(
                                 location: location, source: .path, shape: segment.shape, sensitive: segment.sensitive))
                     }
+                    // Appended last, so the segment moves into the array (appending it first and
+                    // reading it after copied it).
+                    segments.append(segment)
                 }
             }
         }
@@ -188,10 +190,14 @@ public struct ObservationBuilder: Sendable {
                     sensitive: sensitive, encodings: wrapped, point: Int32(i)))
         }
 
+        // The parts moved in (built in place, the observation was copied whole once and the
+        // first copy destroyed: a retain and release of every string and array in it).
+        let auth = AuthScheme.detect(record)
+        let contentType = Self.contentTypeEssence(record.header("content-type"))
         return EndpointObservation(
-            endpoint: key, requestID: record.id, ts: record.ts, status: record.status, auth: AuthScheme.detect(record),
-            contentType: Self.contentTypeEssence(record.header("content-type")), bodyBytes: record.body.count,
-            segments: segments, params: params, droppedParams: dropped)
+            endpoint: consume key, requestID: record.id, ts: record.ts, status: record.status, auth: auth,
+            contentType: consume contentType, bodyBytes: record.body.count, segments: consume segments,
+            params: consume params, droppedParams: dropped)
     }
 
     func isNoise(headerLocation location: String) -> Bool {
