@@ -13,7 +13,8 @@
 // the high-water mark (the behaviour before 2026-11-21 17:45); WORKER_BENCH_LINGER_MS and
 // WORKER_BENCH_KAFKA_PROPERTIES="name=value,…" (librdkafka properties), WORKER_BENCH_ROWS,
 // WORKER_BENCH_REPEAT, WORKER_BENCH_UNKEYED and WORKER_BENCH_LOG_LEVEL are for experiments;
-// WORKER_BENCH_DUMP=FILE writes the produced records to FILE (output identity checks).
+// WORKER_BENCH_DUMP=FILE writes the produced records to FILE (output identity checks);
+// WORKER_BENCH_BOOTSTRAP=HOST:PORT uses a cluster in another process (`palisade dev-kafka --brokers 1`).
 import Foundation
 import Logging
 import PalisadeCore
@@ -165,10 +166,15 @@ if let dumpPath = environment["WORKER_BENCH_DUMP"] {
 
 if environment["WORKER_BENCH_KAFKA"] == "0" { exit(0) }
 
-let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
-try await cluster.createTopics(PalisadeTopic.allSpecs(partitions: 12, replicationFactor: 1))
+// WORKER_BENCH_BOOTSTRAP=HOST:PORT,… uses a cluster in another process (`palisade dev-kafka
+// --brokers 1`, which creates the topics with 12 partitions) instead of one in this process: the
+// process CPU-seconds are then the workers' own (their librdkafka clients included, the brokers
+// not), and the brokers can be pinned to the other core (`taskset`).
+let external = environment["WORKER_BENCH_BOOTSTRAP"].flatMap { $0.isEmpty ? nil : $0 }
+let cluster: KafkaMockCluster? = external == nil ? try KafkaMockCluster(brokers: 1, logger: logger) : nil
+try await cluster?.createTopics(PalisadeTopic.allSpecs(partitions: 12, replicationFactor: 1))
 let configuration: KafkaConfiguration = {
-    var configuration = cluster.configuration()
+    var configuration = cluster?.configuration() ?? KafkaConfiguration(bootstrapServers: external ?? "")
     // WORKER_BENCH_LINGER_MS overrides the producer's linger (experiments).
     configuration.producer.lingerMs =
         environment["WORKER_BENCH_LINGER_MS"].flatMap { Int($0) } ?? 5
@@ -197,7 +203,8 @@ for chunk in stride(from: 0, to: total, by: 5_000) {
 print("produced \(total) requests (\(bytes / total) bytes on average) in \(ContinuousClock.now - start)")
 await producer.shutdown(timeout: .seconds(10))
 
-/// CPU time of this process so far (every thread: workers, librdkafka, the mock brokers).
+/// CPU time of this process so far (every thread: workers, librdkafka, the mock brokers unless
+/// `WORKER_BENCH_BOOTSTRAP` points elsewhere).
 func processCPUSeconds() -> Double {
     var usage = rusage()
     getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
@@ -209,7 +216,8 @@ struct RunResult {
     /// Records / (last acknowledgement − first record consumed): start-up (group join, baseline
     /// read) excluded.
     var rate: Double
-    /// Records / process CPU seconds over the same span (the mock brokers' work included).
+    /// Records / process CPU seconds over the same span (the mock brokers' work included when they
+    /// run in this process).
     var perCPUSecond: Double
     /// Per worker: its first record after the run's first (seconds), records consumed (more than
     /// its share of `total` when partitions moved during the run), records given up to a rebalance
@@ -323,4 +331,4 @@ for detection in [WorkerDetection.skipped, .full] {
         }
     }
 }
-await cluster.shutdown()
+await cluster?.shutdown()
