@@ -9,7 +9,11 @@ import Testing
     /// A NUL inside one short token with a short suffix after it: the suffix is what an extension
     /// check sees, the NUL where a C file API stops reading.
     @Test func nulInsideAShortToken() throws {
-        for line in ["invoice%00pdf", "lang%00;", "/%00/", "%00/tmp", "[query] q=report%00html"] {
+        for line in [
+            "invoice%00pdf", "lang%00;", "/%00/", "%00/tmp", "[query] q=report%00html",
+            // Decoded by the query's own decoding: the value is the two bytes `\0/`.
+            "[query] q=%00/",
+        ] {
             let hit = try #require(RequestCorpus.strongest(line, .pathTraversal), "\(line)")
             #expect(hit.rule == "path_traversal.nul_truncation", "\(line)")
             #expect(hit.confidence >= 0.6, "\(line): \(hit.confidence)")
@@ -21,7 +25,7 @@ import Testing
         #expect((RequestCorpus.strongest("invoice%00pdfarchive2026", .pathTraversal)?.confidence ?? 0) < 0.6)
         #expect((RequestCorpus.strongest("a%00b%00c", .pathTraversal)?.confidence ?? 0) < 0.6)
         // The same shapes without a NUL.
-        for line in ["invoice-00.pdf", "report 00 pdf", "v1.0.0/api", "id|00"] {
+        for line in ["invoice-00.pdf", "report 00 pdf", "v1.0.0/api", "id|00", "[query] q=./", "[query] q=a/"] {
             #expect(RequestCorpus.strongest(line, .pathTraversal) == nil, "\(line)")
             #expect(!RequestCorpus.attack(line), "\(line)")
         }

@@ -13,7 +13,12 @@ extension SQLiDetector {
                     + ExplainText.show(inPath.suffix[...], limit: 96)
             ] + explain(inPath.suffix[...])
         }
-        return explain(value)
+        var lines = explain(value)
+        if let shape = SQLProbe.shape(value, bytes: ByteSet(presentIn: value)) {
+            lines.append(
+                "sqli probe (read at high sensitivity only): \(shape.rawValue) — sqli.probe \(SQLProbe.confidence)")
+        }
+        return lines
     }
 
     public static func explain(_ value: ArraySlice<UInt8>) -> [String] {

@@ -50,6 +50,11 @@ public struct SQLiDetector: Detector {
             finding = inPath.finding
             finding?.range = value.indices
         }
+        if context.sensitivity == .high, (finding?.confidence ?? 0) < SQLProbe.confidence,
+            SQLProbe.shape(value, bytes: bytes) != nil
+        {
+            finding = Finding(confidence: SQLProbe.confidence, rule: "sqli.probe", context: "", range: value.indices)
+        }
         guard let finding else { return }
         hits.append(
             Hit(

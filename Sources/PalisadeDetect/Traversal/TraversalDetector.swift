@@ -19,11 +19,13 @@ public struct TraversalDetector: Detector {
 
     static let reportFloor = 0.3
 
-    /// The pre-filter: `..`, `%`, `\`, NUL, a Unicode look-alike lead byte, or a `/` / `:` (absolute
-    /// paths and `file:`). Plain words, numbers and most identifiers stop here. `bytes`: the bytes
+    /// The pre-filter: at least 3 bytes (2 with a NUL), and `..`, `%`, `\`, NUL, a Unicode look-alike
+    /// lead byte, or a `/` / `:` (absolute paths and `file:`). Plain words, numbers and most
+    /// identifiers stop here. `bytes`: the bytes
     /// present in `v`; only `..` needs the value read.
     static func worthReading(_ v: ArraySlice<UInt8>, bytes: ByteSet) -> Bool {
-        guard v.count >= 3 else { return false }
+        // Two bytes only with a NUL: `\0/` is `%00/` decoded on the way (a query parameter).
+        guard v.count >= 3 || (v.count == 2 && bytes.contains(0)) else { return false }
         if bytes.intersects(triggerBytes) { return true }
         guard bytes.contains(UInt8(ascii: ".")) else { return false }
         var previous: UInt8 = 0
