@@ -113,6 +113,8 @@ public struct Analyzer: Sendable {
         // Reached without a retain: `self.memo` holds it for the whole call, and binding or calling
         // through the optional retained and released it around each call, for every value.
         let memo = standard ? self.memo.map { Unmanaged.passUnretained($0) } : nil
+        // Values below an evasive encoding (`DecodeChain`); empty when the request has none.
+        let evasive = DecodeChain.evasive(decoded)
         for index in decoded.points.indices {
             // Field by field: copying the whole point costs retains of its strings.
             guard !decoded.points[index].isContainer, !decoded.points[index].value.isEmpty else { continue }
@@ -144,8 +146,9 @@ public struct Analyzer: Sendable {
                     if !valueFacts.isEmpty { valueFacts[index] = facts }
                     guard !known.isEmpty else { continue }
                     hits += known
-                    let context = DetectionContext(
+                    var context = DetectionContext(
                         source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
+                    context.evasiveChain = !evasive.isEmpty && evasive[index]
                     Self.place(&hits, from: before, point: index, in: decoded, context: context)
                     continue
                 case .missed(let admit, let known):
@@ -158,9 +161,10 @@ public struct Analyzer: Sendable {
             if let rolesProbe, let memo, let fieldName {
                 memo.takeUnretainedValue().storeRoles(rolesProbe, fieldName: fieldName, roles: field)
             }
-            let context = DetectionContext(
+            var context = DetectionContext(
                 value: value, source: source, kind: kind, fieldName: fieldName, field: field, depth: depth,
                 sensitivity: sensitivity, requestHost: requestHost)
+            context.evasiveChain = !evasive.isEmpty && evasive[index]
             if !valueBytes.isEmpty, let bytes = context.valueBytes { valueBytes[index] = bytes }
             var facts: ValueFacts = []
             if !valueFacts.isEmpty, let bytes = context.valueBytes {
@@ -196,9 +200,10 @@ public struct Analyzer: Sendable {
                 guard index >= 0, index < decoded.points.count else { continue }
                 if hits[i].location.isEmpty { hits[i].location = decoded.location(of: index) }
                 let point = decoded.points[index]
-                let context = DetectionContext(
+                var context = DetectionContext(
                     source: decoded.source(of: index), kind: point.kind, fieldName: decoded.fieldName(of: index),
                     depth: Int(point.depth), sensitivity: sensitivity)
+                context.evasiveChain = !evasive.isEmpty && evasive[index]
                 hits[i] = Scoring.adjust(hits[i], context: context)
             }
         }

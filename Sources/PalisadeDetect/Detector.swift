@@ -12,6 +12,11 @@ public struct DetectionContext: Sendable {
     /// What the field's name says (network roles, profile, command line), read once per value
     /// instead of once per detector.
     public private(set) var field: FieldRoles
+    /// The decode chain above the value holds an encoding no ordinary client sends — overlong
+    /// UTF-8, `%u` escapes — in the container or transformation the value came out of, or
+    /// above it (`DecodeChain`). Read by `Scoring.adjust`, not by detectors (their results are
+    /// remembered without it, `DetectionMemo`).
+    public var evasiveChain = false
     /// The host the request was sent to (`Host`), when the analyzer knows it and the field names a
     /// redirect target: a target on another site is told from one on this site by it.
     public var requestHost: String? = nil

@@ -26,6 +26,8 @@ public enum Scoring {
     ///   XSS lives exactly there.
     /// - Binary values (decompressed or Base64-decoded bytes that are not text) × 0.7: tokens found
     ///   in noise are weaker evidence.
+    /// - The decode chain: a value reached through an evasive encoding (`DecodeChain`) × 1.25,
+    ///   capped at 0.95.
     public static func adjust(_ hit: Hit, context: DetectionContext) -> Hit {
         var hit = hit
         var factor = 1.0
@@ -41,7 +43,13 @@ public enum Scoring {
         case .plain: break
         }
         if context.kind == .binary { factor *= 0.7 }
-        hit.confidence = ((hit.confidence * factor) * 100).rounded() / 100
+        var confidence = hit.confidence * factor
+        if context.evasiveChain {
+            // Reached through overlong UTF-8 or `%u`: the sender hid the value from filters.
+            // Capped at 0.95, or the detector's own figure when it was higher already.
+            confidence = min(confidence * DecodeChain.evasionFactor, max(hit.confidence, 0.95))
+        }
+        hit.confidence = (confidence * 100).rounded() / 100
         return hit
     }
 

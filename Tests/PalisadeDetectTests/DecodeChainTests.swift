@@ -1,0 +1,76 @@
+import Testing
+
+@testable import PalisadeCore
+@testable import PalisadeDetect
+
+/// The decode chain as scoring context (`DecodeChain`, `Scoring.adjust`).
+@Suite struct DecodeChainTests {
+    static func record(_ path: String, json body: String? = nil) -> CaptureRecord {
+        CaptureRecord(
+            id: "c", ts: 0, method: body == nil ? "GET" : "POST", rawPath: path,
+            headers: body == nil ? [] : [.init("content-type", "application/json")], body: Array((body ?? "").utf8))
+    }
+
+    static func marked(_ record: CaptureRecord) -> [String] {
+        let decoded = RequestDecoder().decode(record)
+        let evasive = DecodeChain.evasive(decoded)
+        return evasive.indices.filter { evasive[$0] }.map { decoded.location(of: $0) }
+    }
+
+    @Test func marksWhatComesOutOfAnEvasiveDecoding() {
+        // The query's own decoding saw the overlong `/`: its values are marked, the path is not.
+        #expect(Self.marked(Self.record("/a/b?q=..%c0%af&page=2")) == ["query.q", "query.page"])
+        // A `%u` escape inside a JSON string: the sniffed `>url` output is marked, the string is not.
+        #expect(Self.marked(Self.record("/items", json: #"{"q":"..%u002f","n":"x"}"#)) == ["body.json.q>url"])
+        // A NUL stays in the value, where the detectors weigh it: not a chain mark.
+        #expect(Self.marked(Self.record("/a?file=report%00.pdf")).isEmpty)
+    }
+
+    @Test func ordinaryEncodingsMarkNothing() {
+        for path in [
+            "/a/b?q=blue+running+shoes&next=%2Fhome%3Fa%3D1",
+            "/a?redirect_uri=https%253A%252F%252Fapp.example.com%252Fcb",
+            "/a?name=caf%C3%A9&emoji=%F0%9F%98%80", "/caf%C3%A9/menu",
+        ] {
+            #expect(Self.marked(Self.record(path)).isEmpty, "\(path)")
+            #expect(DecodeChain.evasive(RequestDecoder().decode(Self.record(path))).isEmpty, "\(path)")
+        }
+    }
+
+    @Test func scoringWeighsTheChain() {
+        var context = DetectionContext(source: .query, kind: .text, fieldName: "q", depth: 1, sensitivity: .default)
+        let weak = Hit(attackClass: .pathTraversal, point: -1, confidence: 0.5, evidence: "", rule: "t")
+        #expect(Scoring.adjust(weak, context: context).confidence == 0.5)
+        context.evasiveChain = true
+        #expect(Scoring.adjust(weak, context: context).confidence == 0.63)
+        // Capped at 0.95, or the detector's figure when higher.
+        #expect(
+            Scoring.adjust(
+                Hit(attackClass: .sqli, point: -1, confidence: 0.9, evidence: "", rule: "t"), context: context
+            ).confidence == 0.95)
+        #expect(
+            Scoring.adjust(
+                Hit(attackClass: .sqli, point: -1, confidence: 0.99, evidence: "", rule: "t"), context: context
+            ).confidence == 0.99)
+        // Anomalies and behaviour classes are not weighed.
+        let anomaly = Hit(attackClass: .protocolAnomaly, point: -1, confidence: 0.55, evidence: "", rule: "t")
+        #expect(Scoring.adjust(anomaly, context: context).confidence == 0.55)
+    }
+
+    @Test func aRelativeLinkIsNotAnAttackButItsOverlongSpellingIs() {
+        let analyzer = Analyzer()
+        let plain = analyzer.analyze(Self.record("/api/v1/items?q=../assets/logo.svg")).verdict
+        #expect(!plain.attack)
+        #expect(plain.hits.contains { $0.rule == "path_traversal.dot_segment" && $0.confidence == 0.5 })
+        let overlong = analyzer.analyze(Self.record("/api/v1/items?q=..%c0%afassets/logo.svg")).verdict
+        #expect(overlong.attack)
+        #expect(
+            overlong.hits.contains {
+                $0.rule == "path_traversal.dot_segment" && $0.location == "query.q" && $0.confidence == 0.63
+            })
+        // The same through the memo (a repeated value): the chain is the request's, not the value's.
+        let again = analyzer.analyze(Self.record("/api/v1/items?q=..%c0%afassets/logo.svg")).verdict
+        #expect(again.attack)
+        #expect(!analyzer.analyze(Self.record("/api/v1/items?q=../assets/logo.svg")).verdict.attack)
+    }
+}
