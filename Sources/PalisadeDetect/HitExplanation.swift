@@ -9,6 +9,28 @@ public enum HitExplanation {
     /// the tool fingerprint; the GraphQL counts against their limits. `record`: the captured request,
     /// for hits on its headers and path (they are not all decoded points).
     public static func lines(for hit: Hit, in decoded: DecodedRequest, record: CaptureRecord? = nil) -> [String] {
+        detectorLines(for: hit, in: decoded, record: record) + contextLines(for: hit, in: decoded)
+    }
+
+    /// How scoring weighed the hit where it was found (`Scoring.factors`): one line listing the
+    /// factors, or none when the detector's figure was kept as it was.
+    public static func contextLines(for hit: Hit, in decoded: DecodedRequest) -> [String] {
+        let index = Int(hit.point)
+        guard index >= 0, index < decoded.points.count else { return [] }
+        var context = DetectionContext(
+            source: decoded.source(of: index), kind: decoded.points[index].kind,
+            fieldName: decoded.fieldName(of: index), depth: Int(decoded.points[index].depth), sensitivity: .default)
+        let evasive = DecodeChain.evasive(decoded)
+        context.evasiveChain = !evasive.isEmpty && evasive[index]
+        let factors = Scoring.factors(for: hit.attackClass, context: context)
+        guard !factors.isEmpty else { return [] }
+        let listed = ContextFactors.all.filter { factors.contains($0) }.map {
+            "× " + String($0.factor) + " (" + $0.reason + ")"
+        }
+        return ["scoring context: " + listed.joined(separator: ", ")]
+    }
+
+    static func detectorLines(for hit: Hit, in decoded: DecodedRequest, record: CaptureRecord?) -> [String] {
         let index = Int(hit.point)
         let point = index >= 0 && index < decoded.points.count ? decoded.points[index] : nil
         let field = point.flatMap { _ in decoded.fieldName(of: index) }

@@ -29,28 +29,41 @@ public enum Scoring {
     /// - The decode chain: a value reached through an evasive encoding (`DecodeChain`) × 1.25,
     ///   capped at 0.95.
     public static func adjust(_ hit: Hit, context: DetectionContext) -> Hit {
+        let factors = factors(for: hit.attackClass, context: context)
+        guard !factors.isEmpty else { return hit }
         var hit = hit
         var factor = 1.0
-        switch hit.attackClass {
-        case .protocolAnomaly, .bruteForce, .credentialStuffing, .bola, .forcedBrowsing, .rateAnomaly, .schemaAnomaly,
-            .scanner:
-            return hit
-        default: break
+        for member in ContextFactors.all where factors.contains(member) && member != .evasiveChain {
+            factor *= member.factor
         }
-        switch context.field.profile {
-        case .code: factor *= context.field.namesResource(for: hit.attackClass) ? 1.0 : 0.55
-        case .freeText: factor *= hit.attackClass == .sqli ? 0.95 : 1.0
-        case .plain: break
-        }
-        if context.kind == .binary { factor *= 0.7 }
         var confidence = hit.confidence * factor
-        if context.evasiveChain {
+        if factors.contains(.evasiveChain) {
             // Reached through overlong UTF-8 or `%u`: the sender hid the value from filters.
             // Capped at 0.95, or the detector's own figure when it was higher already.
-            confidence = min(confidence * DecodeChain.evasionFactor, max(hit.confidence, 0.95))
+            confidence = min(confidence * ContextFactors.evasiveChain.factor, max(hit.confidence, 0.95))
         }
         hit.confidence = (confidence * 100).rounded() / 100
         return hit
+    }
+
+    /// The context factors `adjust` applies to a hit of `attackClass` in `context` (empty: the
+    /// hit is kept as the detector scored it). `palisade scan --explain` lists them.
+    public static func factors(for attackClass: AttackClass, context: DetectionContext) -> ContextFactors {
+        switch attackClass {
+        case .protocolAnomaly, .bruteForce, .credentialStuffing, .bola, .forcedBrowsing, .rateAnomaly, .schemaAnomaly,
+            .scanner:
+            return []
+        default: break
+        }
+        var factors: ContextFactors = []
+        switch context.field.profile {
+        case .code: if !context.field.namesResource(for: attackClass) { factors.insert(.codeField) }
+        case .freeText: if attackClass == .sqli { factors.insert(.freeTextField) }
+        case .plain: break
+        }
+        if context.kind == .binary { factors.insert(.binaryValue) }
+        if context.evasiveChain { factors.insert(.evasiveChain) }
+        return factors
     }
 
     public static func score(_ hits: [Hit], sensitivity: Sensitivity) -> (score: Double, attack: Bool, hits: [Hit]) {
@@ -62,5 +75,45 @@ public enum Scoring {
         let score = ((1 - miss) * 100).rounded()
         let attack = sorted.contains { $0.attackClass != .protocolAnomaly && $0.confidence >= threshold(sensitivity) }
         return (score, attack, sorted)
+    }
+}
+
+/// The reasons `Scoring.adjust` weighs a hit, each with its factor (docs/SCORING.md, "Context").
+public struct ContextFactors: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The field's name says it holds code: × 0.55.
+    public static let codeField = ContextFactors(rawValue: 1 << 0)
+    /// The field's name says it holds free text (SQL hits only): × 0.95.
+    public static let freeTextField = ContextFactors(rawValue: 1 << 1)
+    /// The value is binary (decompressed or decoded bytes that are not text): × 0.7.
+    public static let binaryValue = ContextFactors(rawValue: 1 << 2)
+    /// The value came out of a decoding of overlong UTF-8 or `%u` (`DecodeChain`): × 1.25, capped.
+    public static let evasiveChain = ContextFactors(rawValue: 1 << 3)
+
+    /// Every factor, in the order `adjust` applies them.
+    public static let all: [ContextFactors] = [.codeField, .freeTextField, .binaryValue, .evasiveChain]
+
+    /// The multiplier of a single factor.
+    public var factor: Double {
+        switch self {
+        case .codeField: 0.55
+        case .freeTextField: 0.95
+        case .binaryValue: 0.7
+        case .evasiveChain: DecodeChain.evasionFactor
+        default: 1.0
+        }
+    }
+
+    /// Why, in words, for a single factor.
+    public var reason: String {
+        switch self {
+        case .codeField: "the field's name says it holds code"
+        case .freeTextField: "the field's name says it holds free text"
+        case .binaryValue: "a binary value"
+        case .evasiveChain: "decoded out of overlong UTF-8 or %u escapes; capped at 0.95"
+        default: ""
+        }
     }
 }

@@ -73,4 +73,27 @@ import Testing
         #expect(again.attack)
         #expect(!analyzer.analyze(Self.record("/api/v1/items?q=../assets/logo.svg")).verdict.attack)
     }
+
+    /// `--explain` names the factors scoring applied, and nothing when there were none.
+    @Test func explainListsTheScoringContext() throws {
+        let analyzer = Analyzer()
+        func contextLines(_ path: String, rule: String) throws -> [String] {
+            let (decoded, verdict) = analyzer.analyze(Self.record(path))
+            let hit = try #require(verdict.hits.first { $0.rule == rule }, "\(path)")
+            return HitExplanation.lines(for: hit, in: decoded).filter { $0.hasPrefix("scoring context:") }
+        }
+        #expect(
+            try contextLines("/api/v1/items?q=..%c0%afassets/logo.svg", rule: "path_traversal.dot_segment") == [
+                "scoring context: × 1.25 (decoded out of overlong UTF-8 or %u escapes; capped at 0.95)"
+            ])
+        #expect(
+            try contextLines("/api/v1/items?code=%27%20or%201%3D1--", rule: "sqli.boolean") == [
+                "scoring context: × 0.55 (the field's name says it holds code)"
+            ])
+        #expect(try contextLines("/api/v1/items?q=../assets/logo.svg", rule: "path_traversal.dot_segment").isEmpty)
+        let binaryCode = DetectionContext(
+            source: .query, kind: .binary, fieldName: "code", depth: 1, sensitivity: .default)
+        #expect(Scoring.factors(for: .protocolAnomaly, context: binaryCode).isEmpty)
+        #expect(Scoring.factors(for: .xss, context: binaryCode) == [.codeField, .binaryValue])
+    }
 }

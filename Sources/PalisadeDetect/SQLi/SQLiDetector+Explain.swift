@@ -14,7 +14,8 @@ extension SQLiDetector {
             ] + explain(inPath.suffix[...])
         }
         var lines = explain(value)
-        if let shape = SQLProbe.shape(value, bytes: ByteSet(presentIn: value)) {
+        // Only when it is the reading that counts at `high`: a stronger one wins (`detect`).
+        if confidence < SQLProbe.confidence, let shape = SQLProbe.shape(value, bytes: ByteSet(presentIn: value)) {
             lines.append(
                 "sqli probe (read at high sensitivity only): \(shape.rawValue) — sqli.probe \(SQLProbe.confidence)")
         }
