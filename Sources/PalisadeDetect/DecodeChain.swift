@@ -17,6 +17,16 @@ public enum DecodeChain {
     /// The annotations that mark the values below their point.
     public static let evasiveCodes: [AnnotationCode] = [.overlongUTF8, .percentUnicode]
 
+    /// Whether `code` is one of `evasiveCodes`: the names' lengths first (stored, no byte read),
+    /// since every request's annotations are asked.
+    @inline(__always)
+    static func isEvasive(_ code: AnnotationCode) -> Bool {
+        let count = code.rawValue.utf8.count
+        if count == 17 { return code == .overlongUTF8 }  // url.overlong_utf8
+        if count == 13 { return code == .percentUnicode }  // url.percent_u
+        return false
+    }
+
     /// The factor `Scoring.adjust` applies to hits on a marked value.
     public static let evasionFactor = 1.25
 
@@ -24,7 +34,7 @@ public enum DecodeChain {
     /// (no point marked) when the request has none, the usual case.
     public static func evasive(_ decoded: DecodedRequest) -> [Bool] {
         var annotated: [Int32] = []
-        for annotation in decoded.annotations where annotation.point >= 0 && evasiveCodes.contains(annotation.code) {
+        for annotation in decoded.annotations where annotation.point >= 0 && isEvasive(annotation.code) {
             annotated.append(annotation.point)
         }
         guard !annotated.isEmpty else { return [] }

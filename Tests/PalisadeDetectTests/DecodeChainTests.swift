@@ -26,6 +26,19 @@ import Testing
         #expect(Self.marked(Self.record("/a?file=report%00.pdf")).isEmpty)
     }
 
+    /// The length-first test agrees with the list, for every code the project names.
+    @Test func evasiveCodesByLength() {
+        for code in DecodeChain.evasiveCodes { #expect(DecodeChain.isEvasive(code), "\(code)") }
+        let others: [AnnotationCode] = [
+            .limitDepth, .limitPoints, .limitBytes, .limitRatio, .limitTime, .limitStructureDepth, .limitBodyBytes,
+            .malformed, .contentTypeMismatch, .invalidUTF8, .multipleEncoding, .nulByte, .jsonDuplicateKey,
+            .xmlDoctype, .xmlEntityDeclaration, .xmlExternalEntity, .xmlParameterEntity, .xmlProcessingInstruction,
+            .graphqlIntrospection, .graphqlDepth, .graphqlAliases, .graphqlBatch, .graphqlFields, .graphqlDirectives,
+            .graphqlRepeatedField, .graphqlRepeatedMutation, .multipartParts, .multipartBoundary, .jwtAlgNone,
+        ]
+        for code in others { #expect(!DecodeChain.isEvasive(code), "\(code)") }
+    }
+
     @Test func ordinaryEncodingsMarkNothing() {
         for path in [
             "/a/b?q=blue+running+shoes&next=%2Fhome%3Fa%3D1",
