@@ -5,10 +5,15 @@ import PalisadeCore
 ///
 /// Some encodings have no use but hiding bytes from a filter: overlong UTF-8 (`%c0%af` for `/`),
 /// IIS-style `%u002e`. Browsers, HTTP libraries and API clients never produce them, and once decoded
-/// they are gone: the detectors see a plain `/`. When a
-/// container (query, form, cookie, path) or a transformation (`>url`, `>escape`) reports one, every
-/// value decoded out of it, at any depth, is marked, and `Scoring.adjust` weighs its hits × 1.25: a
-/// lone `../` is an ordinary relative link (0.5), the same `../` spelled `..%c0%af` is not.
+/// they are gone: the detectors see a plain `/`. When a container (query, form, cookie, path) or a
+/// transformation (`>url`) reports one, every value decoded out of it, at any depth, is marked, and
+/// `Scoring.adjust` weighs its hits × 1.25: a lone `../` is an ordinary relative link (0.5), the
+/// same `../` spelled `..%c0%af` is not.
+///
+/// A container's mark covers all its values, not only the parameter that carried the encoding (the
+/// decoders report it per container): in `?a=%c0%ae&next=../img/x.png` the `next` link weighs 0.63
+/// too. A request that hides one parameter's bytes was crafted, and its other values are read in
+/// that light; an ordinary client never sends the first parameter.
 ///
 /// Not on the list: double percent-encoding (nested URLs in redirect and callback parameters are
 /// encoded twice by ordinary clients), and a NUL (it stays in the value, where the detectors weigh

@@ -30,7 +30,9 @@ public enum HitExplanation {
         return ["scoring context: " + listed.joined(separator: ", ")]
     }
 
-    static func detectorLines(for hit: Hit, in decoded: DecodedRequest, record: CaptureRecord?) -> [String] {
+    /// The detector's own lines for `hit` (`lines` without the scoring context).
+    public static func detectorLines(for hit: Hit, in decoded: DecodedRequest, record: CaptureRecord? = nil) -> [String]
+    {
         let index = Int(hit.point)
         let point = index >= 0 && index < decoded.points.count ? decoded.points[index] : nil
         let field = point.flatMap { _ in decoded.fieldName(of: index) }

@@ -29,8 +29,10 @@ public enum Scoring {
     /// - The decode chain: a value reached through an evasive encoding (`DecodeChain`) × 1.25,
     ///   capped at 0.95.
     public static func adjust(_ hit: Hit, context: DetectionContext) -> Hit {
+        // Anomalies and behaviour are kept exactly as found; every other hit leaves rounded to
+        // two decimals, weighed or not (some detectors multiply unrounded figures: 0.396 is 0.40).
+        guard isWeighed(hit.attackClass) else { return hit }
         let factors = factors(for: hit.attackClass, context: context)
-        guard !factors.isEmpty else { return hit }
         var hit = hit
         var factor = 1.0
         for member in ContextFactors.all where factors.contains(member) && member != .evasiveChain {
@@ -46,15 +48,21 @@ public enum Scoring {
         return hit
     }
 
-    /// The context factors `adjust` applies to a hit of `attackClass` in `context` (empty: the
-    /// hit is kept as the detector scored it). `palisade scan --explain` lists them.
-    public static func factors(for attackClass: AttackClass, context: DetectionContext) -> ContextFactors {
+    /// Whether `adjust` weighs (and rounds) hits of this class: not anomalies, behaviour or scanner
+    /// fingerprints, which do not depend on where a value sits.
+    static func isWeighed(_ attackClass: AttackClass) -> Bool {
         switch attackClass {
         case .protocolAnomaly, .bruteForce, .credentialStuffing, .bola, .forcedBrowsing, .rateAnomaly, .schemaAnomaly,
             .scanner:
-            return []
-        default: break
+            false
+        default: true
         }
+    }
+
+    /// The context factors `adjust` applies to a hit of `attackClass` in `context` (empty: the
+    /// hit is kept as the detector scored it). `palisade scan --explain` lists them.
+    public static func factors(for attackClass: AttackClass, context: DetectionContext) -> ContextFactors {
+        guard isWeighed(attackClass) else { return [] }
         var factors: ContextFactors = []
         switch context.field.profile {
         case .code: if !context.field.namesResource(for: attackClass) { factors.insert(.codeField) }

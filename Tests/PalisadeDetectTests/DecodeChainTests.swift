@@ -50,6 +50,17 @@ import Testing
         }
     }
 
+    /// Weighed classes leave `adjust` rounded to two decimals even when no factor applies (some
+    /// detectors multiply unrounded figures); anomalies are kept as found.
+    @Test func adjustRoundsWeighedClasses() {
+        let context = DetectionContext(source: .query, kind: .text, fieldName: "q", depth: 1, sensitivity: .high)
+        let rce = Hit(attackClass: .rce, point: -1, confidence: 0.396, evidence: "", rule: "t")
+        #expect(Scoring.adjust(rce, context: context).confidence == 0.4)
+        #expect(Scoring.score([Scoring.adjust(rce, context: context)], sensitivity: .high).attack)
+        let anomaly = Hit(attackClass: .protocolAnomaly, point: -1, confidence: 0.396, evidence: "", rule: "t")
+        #expect(Scoring.adjust(anomaly, context: context).confidence == 0.396)
+    }
+
     @Test func scoringWeighsTheChain() {
         var context = DetectionContext(source: .query, kind: .text, fieldName: "q", depth: 1, sensitivity: .default)
         let weak = Hit(attackClass: .pathTraversal, point: -1, confidence: 0.5, evidence: "", rule: "t")
@@ -84,6 +95,7 @@ import Testing
         // The same through the memo (a repeated value): the chain is the request's, not the value's.
         let again = analyzer.analyze(Self.record("/api/v1/items?q=..%c0%afassets/logo.svg")).verdict
         #expect(again.attack)
+        #expect(again.hits.contains { $0.rule == "path_traversal.dot_segment" && $0.confidence == 0.63 })
         #expect(!analyzer.analyze(Self.record("/api/v1/items?q=../assets/logo.svg")).verdict.attack)
     }
 

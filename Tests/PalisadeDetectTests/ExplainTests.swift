@@ -224,7 +224,8 @@ import Testing
                 let (decoded, verdict) = analyzer.analyze(record)
                 for hit in verdict.hits where Self.explained.contains(hit.attackClass) {
                     explainedHits += 1
-                    let lines = HitExplanation.lines(for: hit, in: decoded, record: record)
+                    // The detector's own lines: the scoring-context line is not an explanation.
+                    let lines = HitExplanation.detectorLines(for: hit, in: decoded, record: record)
                     if lines.isEmpty || lines.first == "\(hit.attackClass.rawValue): nothing" {
                         unexplained.append(
                             "\(name): \(hit.attackClass.rawValue) \(hit.rule) at \(hit.location) \(lines)")

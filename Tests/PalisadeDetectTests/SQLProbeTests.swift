@@ -20,7 +20,8 @@ import Testing
     /// Look-alikes that stay quiet even at `high`.
     static let benign = [
         "O'Brien", "don't stop", "\"blue running shoes\"", "\"\"", "''", "rock 'n' roll", "it's 5 o'clock",
-        "Jones's", "5'11\"", "Jones'", "Perm'", "Murmanskaja oblast'", "Shamāl Sīnā'", "jsmith'",
+        "Jones's", "5'11\"", "Дар'я", "Сім'я та друзі", "ג'ון", "צ'יפס", "Jones'", "Perm'", "Murmanskaja oblast'",
+        "Shamāl Sīnā'", "jsmith'",
         "the students' notes were great", "a+b=c", "C++", "C#", ":)", ";-)", "<3", "=>",
         "N/A", "--", "***", "#hashtag", "@user", "100%", "P@ssw0rd!", "x>=1&&y<=2", "Zq!9#rT$2&uW*",
         "(555) 123-4567", "[1,2,3]", "'single'", "W/\"33a64df551425fcc55e4d42a148795d9\"",
@@ -42,10 +43,10 @@ import Testing
     @Test(arguments: probes.map(\.0))
     func probesAreAttacksAtHighOnly(_ value: String) {
         let high = Self.sqliHits(value, .high)
-        #expect(high.map(\.rule) == ["sqli.probe"], "\(value)")
+        #expect(high.map(\.rule) == ["sqli.injection_probe"], "\(value)")
         #expect(high.first?.confidence == SQLProbe.confidence)
         #expect(Corpus.fires(value, detector: SQLiDetector(), sensitivity: .high), "\(value)")
-        #expect(!Self.sqliHits(value, .default).contains { $0.rule == "sqli.probe" }, "\(value)")
+        #expect(!Self.sqliHits(value, .default).contains { $0.rule == "sqli.injection_probe" }, "\(value)")
         #expect(!Corpus.fires(value, detector: SQLiDetector(), sensitivity: .default), "\(value)")
         #expect(!Corpus.fires(value, detector: SQLiDetector(), sensitivity: .low), "\(value)")
     }
@@ -54,7 +55,7 @@ import Testing
     func lookalikesStayQuietAtHigh(_ value: String) {
         let bytes = Array(value.utf8)
         #expect(SQLProbe.shape(bytes[...], bytes: ByteSet(presentIn: bytes[...])) == nil, "\(value)")
-        #expect(!Self.sqliHits(value, .high).contains { $0.rule == "sqli.probe" }, "\(value)")
+        #expect(!Self.sqliHits(value, .high).contains { $0.rule == "sqli.injection_probe" }, "\(value)")
     }
 
     /// A field that holds code discounts the reading below the report floor.
@@ -62,13 +63,18 @@ import Testing
         #expect(!Corpus.fires("'jsmith", detector: SQLiDetector(), field: "code", sensitivity: .high))
         let context = DetectionContext(source: .query, kind: .text, fieldName: "snippet", depth: 1, sensitivity: .high)
         let adjusted = Self.sqliHits("'x--", field: "snippet", .high).map { Scoring.adjust($0, context: context) }
+        #expect(adjusted.map(\.rule) == ["sqli.injection_probe"])
         #expect(adjusted.allSatisfy { $0.confidence < Scoring.reportFloor })
     }
 
     /// A stronger SQL reading keeps its own rule.
     @Test func strongerReadingsWin() {
-        #expect(Self.sqliHits("admin'--", .high).first?.rule != "sqli.probe")
-        #expect(Self.sqliHits("' or 1=1--", .high).first?.rule != "sqli.probe")
+        for value in ["admin'--", "' or 1=1--", "@@version"] {
+            let rules = Self.sqliHits(value, .high).map(\.rule)
+            #expect(rules.count == 1 && rules != ["sqli.injection_probe"], "\(value): \(rules)")
+        }
+        // The environment probe keeps its own rule and figure at every sensitivity.
+        #expect(Self.sqliHits("@@version", .default).map(\.rule) == ["sqli.probe"])
     }
 
     /// Through the analyzer: the hit sits at the parameter; the default verdict is unchanged.
@@ -76,23 +82,23 @@ import Testing
         let record = CaptureRecord(id: "p1", ts: 0, method: "GET", rawPath: "/api/v1/users?name=%27jsmith&page=2")
         let high = Analyzer(sensitivity: .high).analyze(record).verdict
         #expect(high.attack)
-        #expect(high.hits.contains { $0.rule == "sqli.probe" && $0.location == "query.name" })
+        #expect(high.hits.contains { $0.rule == "sqli.injection_probe" && $0.location == "query.name" })
         let normal = Analyzer(sensitivity: .default).analyze(record).verdict
         #expect(!normal.attack)
-        #expect(!normal.hits.contains { $0.rule == "sqli.probe" })
+        #expect(!normal.hits.contains { $0.rule == "sqli.injection_probe" })
     }
 
     @Test func explainNamesTheProbe() {
         // A stronger reading counts instead: no probe line.
         #expect(
             !SQLiDetector.explain(Array("' or 1=1--".utf8)[...], source: .query, depth: 1).contains {
-                $0.contains("sqli.probe")
+                $0.contains("sqli.injection_probe")
             })
         let lines = SQLiDetector.explain(Array("'x--".utf8)[...], source: .query, depth: 1)
-        #expect(lines.contains { $0.contains("sqli.probe") && $0.contains("high sensitivity only") })
+        #expect(lines.contains { $0.contains("sqli.injection_probe") && $0.contains("high sensitivity only") })
         #expect(
             !SQLiDetector.explain(Array("O'Brien".utf8)[...], source: .query, depth: 1).contains {
-                $0.contains("sqli.probe")
+                $0.contains("sqli.injection_probe")
             })
     }
 }

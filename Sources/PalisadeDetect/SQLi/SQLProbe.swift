@@ -1,27 +1,29 @@
 /// Injection *probes*: the fragments a scanner or a person sends first to see whether a value
-/// reaches SQL unescaped (`admin'`, `'test--`, `= '`, `--';`, `!@#$%^&*(()`). They carry no
-/// statement, so the SQL reading (`SQLiDetector.analyze`) finds nothing to judge; alone they are
-/// reconnaissance, not an attack that could succeed. Read only at `high` sensitivity (monitoring,
-/// hunting), where they count like CRS's "common injection testing" and "restricted character"
-/// rules at paranoia levels 2–4; the default and `low` levels never see them.
+/// reaches SQL unescaped (`'test--`, `42'`, `= '`, `--';`, `!@#$%^&*(()`). They carry no statement,
+/// so the SQL reading (`SQLiDetector.analyze`) finds nothing to judge; alone they are
+/// reconnaissance, not an attack that could succeed. Rule `sqli.injection_probe`, read only at
+/// `high` sensitivity (monitoring, hunting), where they count like CRS's "common injection testing"
+/// and "restricted character" rules at paranoia levels 2–4; `default` and `low` never see them.
 ///
 /// Three shapes, each exact:
 /// - `edgeQuote`: the value (without surrounding whitespace, and without backslashes in front of a
-///   leading quote: `\'`, `\"blah`) starts with a quote, or ends with one that follows a digit or
-///   punctuation (`42'`, `;'`, `x="`), of which it holds an odd number, and is at most 128 bytes and
-///   3 words long. A closing quote after a letter is left alone: transliterations end that way
-///   (`Perm'`, `Murmanskaja oblast'`, `Shamāl Sīnā'`), and so do possessive plurals (`Jones'`). Apostrophes inside words (`O'Brien`, `don't`) and
-///   balanced quoting (`"blue shoes"`) are not at an edge or not odd; feet and inches (`5'11"`) are
-///   measurements.
-/// - `metaQuote`: at most 32 bytes, no ASCII letter or digit, an odd number of one quote (`= '`,
-///   `--';`, `[']`, `*'`), or `=` followed later by a comment or terminator (`= --`, `= ;`).
+///   leading quote: `\"blah`) starts with a quote, or ends with one that follows a digit or
+///   punctuation (`42'`, `;'`, `x="`), of which it holds an odd number, and is at most 128 bytes
+///   and 3 words long. A closing quote after a letter is left alone: transliterations end that way
+///   (`Perm'`, `Murmanskaja oblast'`, `Shamāl Sīnā'`), and so do possessive plurals (`Jones'`), so
+///   `admin'` is not read. Apostrophes inside words (`O'Brien`, `don't`) and balanced quoting
+///   (`"blue shoes"`) are not at an edge or not odd; feet and inches together (`5'11"`) are a
+///   measurement.
+/// - `metaQuote`: at most 32 bytes, no letter (of any script) or digit, an odd number of one quote
+///   (`= '`, `--';`, `[']`, `\'`), or `=` followed later by a comment or terminator (`= --`, `= ;`).
 /// - `metaRun`: no whitespace, at least 10 bytes, of which at least 10 and at least 60 % are
 ///   punctuation other than `-_.,:/` (which ids, dates, URLs and paths are made of), with at least
 ///   one quote, parenthesis, `;`, `|`, `&`, `<` or `>` among them.
 ///
-/// Emoticons made of punctuation and a quote (`:'(`), elisions at the start (`'Tis`) and a lone
-/// quote as a value read as probes too; that is the price of this level, and why it is not the
-/// default. `admin'` alone is therefore not a probe here (it reads like `Perm'`). Fields that hold code discount the reading below the report floor (`Scoring.adjust`).
+/// What reads as a probe too, the price of this level and why it is not the default: emoticons
+/// made of punctuation and a quote (`:'(`), elisions at the start (`'Tis`), a lone quote as a value,
+/// a lone measurement (`6'`, `27"`). Fields that hold code discount the reading below the report
+/// floor (`Scoring.adjust`).
 enum SQLProbe {
     /// The reading's confidence: between the report floor (0.3) and `high`'s threshold (0.4) and
     /// below the default's (0.6).
@@ -73,7 +75,8 @@ enum SQLProbe {
                 counts.double += 1
                 if afterDigit { measure.inches = true }
             case UInt8(ascii: "`"): counts.back += 1
-            default: if isAlphanumeric(byte) { alphanumeric = true }
+            // Non-ASCII bytes are letters of other scripts (`Дар'я`, `ג'ון`): not punctuation only.
+            default: if isAlphanumeric(byte) || byte >= 0x80 { alphanumeric = true }
             }
             let space = Bytes.isSpace(byte)
             if space, !previousSpace { words += 1 }
@@ -120,7 +123,7 @@ enum SQLProbe {
     /// comment or terminator after `=`.
     private static func isCommentAfterEquals(_ value: ArraySlice<UInt8>) -> Bool {
         guard value.count <= 32, let equals = value.firstIndex(of: UInt8(ascii: "=")) else { return false }
-        guard !value.contains(where: isAlphanumeric) else { return false }
+        guard !value.contains(where: { isAlphanumeric($0) || $0 >= 0x80 }) else { return false }
         let rest = value[(equals + 1)...]
         if rest.contains(UInt8(ascii: ";")) || rest.contains(UInt8(ascii: "#")) { return true }
         var previous: UInt8 = 0

@@ -11,15 +11,20 @@ extension SQLiDetector {
             return [
                 "sqli raw path read from the segment the decoder cut, decoded once, as a wildcard route receives it: "
                     + ExplainText.show(inPath.suffix[...], limit: 96)
-            ] + explain(inPath.suffix[...])
+            ] + explain(inPath.suffix[...]) + probeLine(value, best: inPath.finding.confidence)
         }
-        var lines = explain(value)
-        // Only when it is the reading that counts at `high`: a stronger one wins (`detect`).
-        if confidence < SQLProbe.confidence, let shape = SQLProbe.shape(value, bytes: ByteSet(presentIn: value)) {
-            lines.append(
-                "sqli probe (read at high sensitivity only): \(shape.rawValue) — sqli.probe \(SQLProbe.confidence)")
+        return explain(value) + probeLine(value, best: confidence)
+    }
+
+    /// The injection-probe reading (`SQLProbe`), when it is the one that counts at `high`: only
+    /// when no stronger reading (`best`) won, as in `detect`.
+    static func probeLine(_ value: ArraySlice<UInt8>, best: Double) -> [String] {
+        guard best < SQLProbe.confidence, let shape = SQLProbe.shape(value, bytes: ByteSet(presentIn: value)) else {
+            return []
         }
-        return lines
+        return [
+            "sqli probe (read at high sensitivity only): \(shape.rawValue) — sqli.injection_probe \(SQLProbe.confidence)"
+        ]
     }
 
     public static func explain(_ value: ArraySlice<UInt8>) -> [String] {

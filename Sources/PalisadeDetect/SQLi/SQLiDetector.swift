@@ -53,7 +53,8 @@ public struct SQLiDetector: Detector {
         if context.sensitivity == .high, (finding?.confidence ?? 0) < SQLProbe.confidence,
             SQLProbe.shape(value, bytes: bytes) != nil
         {
-            finding = Finding(confidence: SQLProbe.confidence, rule: "sqli.probe", context: "", range: value.indices)
+            finding = Finding(
+                confidence: SQLProbe.confidence, rule: "sqli.injection_probe", context: "", range: value.indices)
         }
         guard let finding else { return }
         hits.append(
