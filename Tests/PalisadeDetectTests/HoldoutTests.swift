@@ -11,12 +11,13 @@ import Testing
 @Suite struct HoldoutTests {
     /// Lines of each class a hit of that class must catch (at the default threshold, or a
     /// monitor-level rule), measured 2026-11-21 after the fixes (third round: jndi, mail_injection,
-    /// open_redirect, prototype_pollution raised, branch `quality`).
+    /// open_redirect, prototype_pollution raised, branch `quality`); each raised by the sixth round's
+    /// lines (session 12, all detected when first measured).
     static let minimumDetected: [String: Int] = [
-        "crlf": 24, "deserialization": 29, "graphql_abuse": 24, "jndi": 33, "ldapi": 26, "mail_injection": 26,
-        "nosqli": 33, "open_redirect": 31, "prototype_pollution": 32, "ssrf": 36, "ssti": 41, "xpathi": 26, "xxe": 23,
+        "crlf": 26, "deserialization": 34, "graphql_abuse": 24, "jndi": 38, "ldapi": 28, "mail_injection": 28,
+        "nosqli": 38, "open_redirect": 35, "prototype_pollution": 36, "ssrf": 49, "ssti": 51, "xpathi": 28, "xxe": 26,
     ]
-    /// Benign look-alikes any detector may call an attack (of 130), measured after the fixes.
+    /// Benign look-alikes any detector may call an attack (of 154), measured after the fixes.
     static let maximumFalsePositives = 1
 
     static let analyzer = Analyzer()
