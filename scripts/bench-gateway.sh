@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { python3 "$root/scripts/testlib/ports.py"; }
 p_base=$(free_port); p_check=$(free_port); p_10k=$(free_port); p_tap=$(free_port); p_mirror=$(free_port)
 
 mkdir -p "$dir/www" "$dir/body"

@@ -17,7 +17,7 @@ WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 TOKEN=bench-token
 # A free loopback port (other benchmarks and tests may run on this machine).
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(python3 scripts/testlib/ports.py)
 
 # 10 000 capture records like a gateway plugin sends (~700 bytes: headers, a JSON body).
 python3 - "$WORK/captures.jsonl" <<'EOF'

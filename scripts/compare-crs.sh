@@ -80,7 +80,7 @@ else
 fi
 python3 "$here/crs/corpus.py" wrk "$work"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+free_port() { python3 "$here/testlib/ports.py"; }
 port="$(free_port)"
 backend="$(free_port)"
 mkdir -p "$work/tmp"

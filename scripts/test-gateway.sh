@@ -66,7 +66,7 @@ passed=$((passed + i_ok)); failed=$((failed + i_fail))
 #    config (init_by_lua validates; `nginx -t` does not run init_by_lua, so start it for real)
 step "nginx example snippet (kong/nginx/palisade.conf.example)"
 mkdir -p "$tmp/ngx"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 "$root/scripts/testlib/ports.py")
 sed "s|/opt/palisade/kong/|$root/kong/|" kong/nginx/palisade.conf.example >"$tmp/ngx/palisade.conf"
 cat >"$tmp/ngx/nginx.conf" <<CONF
 load_module /usr/lib/nginx/modules/ndk_http_module.so;

@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -58,10 +57,8 @@ def check(name):
     return wrap
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+from ports import free_port  # noqa: E402  (outside the ephemeral range: scripts/testlib/ports.py)
 
 
 def http(url, token=None, data=None, method=None, timeout=5):

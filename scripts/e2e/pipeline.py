@@ -13,9 +13,9 @@ import os
 import queue
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 
@@ -32,12 +32,8 @@ class PipelineError(Exception):
     pass
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+from ports import free_port  # noqa: E402  (outside the ephemeral range: scripts/testlib/ports.py)
 
 
 def wait_until(what, predicate, timeout, interval=0.05, alive=None):

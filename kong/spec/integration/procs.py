@@ -9,8 +9,8 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -26,12 +26,8 @@ rules: []
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts", "testlib"))
+from ports import free_port  # noqa: E402,F401  (outside the ephemeral range: scripts/testlib/ports.py)
 
 
 def api_key_digest(key):
