@@ -311,6 +311,9 @@ private func fixture(_ name: String) throws -> String {
         "<?xml version=\"1.0\"?><svg onload=\"alert(1)\"/>",
         "<details open=\"\" ontoggle=\"alert(1)\"></details>",
         "<xss onfocus=\"alert(1)\" autofocus=\"\">x</xss>",
+        "<esi:include src=\"http://203.0.113.9/\"/>",
+        "<ESI:vars>x</ESI:vars>",
+        "<xsl:value-of select=\"system-property('xsl:vendor')\"/>",
         "<x a=1>t</x>",
         "<x a>t</x>",
         "<a>unclosed",
@@ -333,6 +336,16 @@ private func fixture(_ name: String) throws -> String {
     ])
     func sniffRefusesHTMLAndMalformedMarkup(_ text: String) {
         #expect(xml(text, declared: false).decoded == nil)
+    }
+
+    /// Declared XML is parsed whatever its root: only sniffing leaves ESI and XSLT roots as text.
+    @Test func declaredDirectiveRootsAreStillParsed() {
+        #expect(
+            xml("<xsl:stylesheet xmlns:xsl=\"urn:x\"><xsl:template/></xsl:stylesheet>", declared: true).decoded != nil)
+        #expect(xml("<esi:include src=\"/x\"/>", declared: true).decoded != nil)
+        #expect(XMLFieldDecoder.isDirectivePrefix(Array("Xsl:template".utf8)[...]))
+        #expect(!XMLFieldDecoder.isDirectivePrefix(Array("esix:y".utf8)[...]))
+        #expect(!XMLFieldDecoder.isDirectivePrefix(Array("esi".utf8)[...]))
     }
 
     @Test func sniffRefusalLeavesTheBudgetUntouched() {

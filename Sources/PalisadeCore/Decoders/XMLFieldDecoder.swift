@@ -16,7 +16,9 @@
 /// Sniffed values are claimed only when they start (after whitespace/BOM) with `<?xml`,
 /// `<!DOCTYPE` or `<` + a name, are well-formed (one root, balanced tags, quoted attributes,
 /// nothing unterminated) and — unless they start with `<?xml`/`<!DOCTYPE` — their root is not an
-/// HTML element name, so that HTML-ish XSS payloads stay plain text for the XSS detector.
+/// HTML element name, so that HTML-ish XSS payloads stay plain text for the XSS detector, nor an
+/// Edge Side Includes or XSLT element (`esi:`, `xsl:`), so that the code-injection detector reads
+/// the directive whole (`<esi:include src=…/>`, `<xsl:value-of select="system-property(…)"/>`).
 /// Declared values are parsed leniently: problems are reported with one `.malformed` annotation
 /// (detail: the first problem, value: how many), unclosed elements are closed at the end; nil
 /// only when there is no element at all.
@@ -27,6 +29,16 @@ public struct XMLFieldDecoder: ValueDecoder {
     public var sniffGate: SniffGate { SniffGate(firstNonSpace: ByteSet([UInt8(ascii: "<"), 0xEF])) }
 
     public init() {}
+
+    /// Whether an element name is in the `esi:` or `xsl:` prefix (any case).
+    static func isDirectivePrefix(_ name: ArraySlice<UInt8>) -> Bool {
+        guard name.count > 4, name[name.startIndex + 3] == UInt8(ascii: ":") else { return false }
+        let a = Bytes.lower(name[name.startIndex])
+        let b = Bytes.lower(name[name.startIndex + 1])
+        let c = Bytes.lower(name[name.startIndex + 2])
+        return (a, b, c) == (UInt8(ascii: "e"), UInt8(ascii: "s"), UInt8(ascii: "i"))
+            || (a, b, c) == (UInt8(ascii: "x"), UInt8(ascii: "s"), UInt8(ascii: "l"))
+    }
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
         // Cheap rejection: a sniffed value must start with `<` (after a BOM and whitespace).
@@ -40,7 +52,11 @@ public struct XMLFieldDecoder: ValueDecoder {
             guard body.contains(UInt8(ascii: "<")) else { return nil }
         } else {
             guard body.first == UInt8(ascii: "<"), let prologue = XMLScanner.sniffPrologue(body) else { return nil }
-            if case .element(let name) = prologue, HTMLElementNames.contains(localName: name) { return nil }
+            if case .element(let name) = prologue,
+                HTMLElementNames.contains(localName: name) || Self.isDirectivePrefix(name)
+            {
+                return nil
+            }
         }
         var scanner = XMLScanner(
             input: body, strict: !context.declared, maxDepth: budget.limits.maxStructureDepth,

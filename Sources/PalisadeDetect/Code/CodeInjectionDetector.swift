@@ -16,8 +16,12 @@ public struct CodeInjectionDetector: Detector {
         public var range: Range<Int>
     }
 
-    /// Bytes one of the pre-filter's conditions needs (`(`, `__`, `<?`, `%x`, `#`, `` ` ``, `@`).
-    static let gateBytes = ByteSet("(_?%#`@")
+    /// Bytes one of the call and marker readings' conditions needs (`(`, `__`, `<?`, `%x`, `#`,
+    /// `` ` ``, `@`).
+    static let callGateBytes = ByteSet("(_?%#`@")
+    /// A necessary condition of any reading: the call and marker readings' bytes, or the server
+    /// directives' (`ServerDirectives.gateBytes`).
+    static let gateBytes = callGateBytes.union(ServerDirectives.gateBytes)
 
     public func detect(_ value: ArraySlice<UInt8>, context: DetectionContext, hits: inout [Hit]) {
         guard let finding = Self.analyze(value, bytes: context.bytes(of: value)) else { return }
@@ -38,21 +42,24 @@ public struct CodeInjectionDetector: Detector {
         analyze(value, bytes: ByteSet(presentIn: value))
     }
 
-    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`). The pre-filter: a
-    /// `(`, a `#`/`` ` ``/`@`, or one of the pairs `__`, `<?`, `%x` (looked for only when the
-    /// single bytes are absent).
+    /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`). The pre-filter of
+    /// the call and marker readings: a `(`, a `#`/`` ` ``/`@`, or one of the pairs `__`, `<?`, `%x`
+    /// (looked for only when the single bytes are absent); the server directives have their own.
     static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> Finding? {
         guard value.count >= 4, bytes.intersects(gateBytes) else { return nil }
-        let paren = bytes.contains(UInt8(ascii: "("))
-        guard paren || bytes.intersects(markBytes) || hasMarkerPair(value) else { return nil }
         var best = ExecBest()
-        let prose = ExecBytes.proseWords(value, limit: 8)
-        if paren {
-            scanCalls(value, &best)
-            statementBreakout(value, &best)
+        let paren = bytes.contains(UInt8(ascii: "("))
+        if bytes.intersects(callGateBytes), paren || bytes.intersects(markBytes) || hasMarkerPair(value) {
+            let prose = ExecBytes.proseWords(value, limit: 8)
+            if paren {
+                scanCalls(value, &best)
+                statementBreakout(value, &best)
+            }
+            scanMarkers(value, &best)
+            if prose >= 6, best.confidence > 0 { best.confidence *= 0.75 }
         }
-        scanMarkers(value, &best)
-        if prose >= 6, best.confidence > 0 { best.confidence *= 0.75 }
+        // Not discounted in prose: a directive runs wherever it sits in a served page.
+        ServerDirectives.read(value, bytes: bytes, &best)
         guard best.confidence >= 0.3 else { return nil }
         return Finding(confidence: min(best.confidence, 0.99), rule: best.rule, range: best.range)
     }

@@ -202,6 +202,12 @@ public struct SSTIDetector: Detector {
             }
             return
         }
+        // Velocity's probe assigns a product and prints it (`#set($x=7*7)${x}`): the assigned
+        // expression is judged like a bare one.
+        if opener == .velocity, let assigned = velocityAssignment(body), let probe = arithmeticProbe(assigned) {
+            best.consider(probe, "ssti.eval_probe", range)
+            return
+        }
         if let probe = arithmeticProbe(body), opener != .freemarker, opener != .velocity {
             var c = probe
             if preprocess { c += 0.1 }
@@ -252,6 +258,26 @@ public struct SSTIDetector: Detector {
 
     /// `7*7`, `7*'7'`, `191*7`, `{{7*7}}` nested in quotes: numbers joined by `*` (the classic
     /// evaluation probe); sums only weakly (`{{ 1 + 1 }}` appears in template tutorials).
+    /// The expression a `#set` body assigns (`$x = 7*7` → `7*7`; `${x}` and `$!x` too), or nil.
+    static func velocityAssignment(_ body: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        var i = ExecBytes.skipSpaces(body, body.startIndex)
+        guard i < body.endIndex, body[i] == UInt8(ascii: "$") else { return nil }
+        i += 1
+        if i < body.endIndex, body[i] == UInt8(ascii: "!") { i += 1 }
+        let braced = i < body.endIndex && body[i] == UInt8(ascii: "{")
+        if braced { i += 1 }
+        let name = i
+        while i < body.endIndex, ExecBytes.isIdent(body[i]) { i += 1 }
+        guard i > name else { return nil }
+        if braced {
+            guard i < body.endIndex, body[i] == UInt8(ascii: "}") else { return nil }
+            i += 1
+        }
+        i = ExecBytes.skipSpaces(body, i)
+        guard i < body.endIndex, body[i] == UInt8(ascii: "=") else { return nil }
+        return body[(i + 1)...]
+    }
+
     static func arithmeticProbe(_ body: ArraySlice<UInt8>) -> Double? {
         var numbers = 0
         var multiply = false
