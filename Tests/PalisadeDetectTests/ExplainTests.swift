@@ -42,6 +42,8 @@ import Testing
         let marker = Self.text(CodeInjectionDetector.explain(Self.bytes("<?php system($_GET['c']); ?>")))
         #expect(marker.contains("calls: system( → sink (generic name)"), "\(marker)")
         #expect(marker.contains("code markers: code_injection.php_superglobal"), "\(marker)")
+        let ssi = Self.text(CodeInjectionDetector.explain(Self.bytes("<!--#exec cmd=\"id\" -->")))
+        #expect(ssi.contains("server directives: code_injection.ssi_exec 0.95"), "\(ssi)")
     }
 
     @Test func traversalShowsTheNormalizedPathSegmentsAndTarget() {

@@ -1,7 +1,8 @@
 extension CodeInjectionDetector {
     /// Why the value reads as code — for `palisade scan --explain`: the verdict; each call in the
     /// value with its callee chain and whether the last segment is an execution sink (and which
-    /// rule it belongs to); then each reading (calls, statement breakout, code-only markers) with
+    /// rule it belongs to); then each reading (calls, statement breakout, code-only markers, server
+    /// directives) with
     /// what it matched.
     public static func explain(_ value: ArraySlice<UInt8>) -> [String] {
         let finding = analyze(value)
@@ -10,7 +11,10 @@ extension CodeInjectionDetector {
         if !calls.isEmpty { lines.append("calls: " + calls.joined(separator: ", ")) }
         return lines
             + ExplainText.readings(
-                [("sink calls", scanCalls), ("statement breakout", statementBreakout), ("code markers", scanMarkers)],
+                [
+                    ("sink calls", scanCalls), ("statement breakout", statementBreakout), ("code markers", scanMarkers),
+                    ("server directives", { ServerDirectives.read($0, bytes: ByteSet(presentIn: $0), &$1) }),
+                ],
                 in: value)
     }
 
