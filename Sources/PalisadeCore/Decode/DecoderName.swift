@@ -11,7 +11,7 @@ enum DecoderName {
     /// The names of the decoders Palisade ships (`DecoderRegistry.standard`), ids 1...count.
     static let standard: [String] = [
         "path", "cookie", "form", "multipart", "grpc", "url", "jwt", "json", "xml", "graphql", "gzip", "deflate",
-        "protobuf", "base64", "html", "escape",
+        "protobuf", "base64", "html", "escape", "fullwidth",
     ]
 
     /// Names of other decoders, ids `standard.count + 1`..., in order of first use.
@@ -52,6 +52,7 @@ enum DecoderName {
         case 14: "base64"
         case 15: "html"
         case 16: "escape"
+        case 17: "fullwidth"
         default: extraName(of: id)
         }
     }

@@ -59,6 +59,7 @@ public struct DecoderRegistry: Sendable {
         registry.register(Base64Decoder(), sniff: true)
         registry.register(HTMLEntityDecoder(), sniff: true)
         registry.register(EscapeDecoder(), sniff: true)
+        registry.register(FullwidthDecoder(), sniff: true)
         return registry
     }()
 }
