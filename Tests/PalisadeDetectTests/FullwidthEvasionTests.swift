@@ -34,9 +34,13 @@ import Testing
 
     @Test(arguments: [
         "株式会社テスト（東京）：営業部／第一課", "価格＜１０００円の商品", "「ＡＢＣ」と＂ＸＹＺ＂を比較", "ＳＥＬＥＣＴ会員限定セール！",
+        "「＄１９．９９」のプラン", "ファイルは Ｃ：＼Ｕｓｅｒｓ＼ｔａｎａｋａ に保存", "｛ｎａｍｅ｝様へ", "＂Ｈｅｌｌｏ＂と言った",
+        "＜お知らせ＞年末年始の営業について", "価格は＄５０以上＜送料無料＞", "＜ｂｒ＞",
     ])
     func cjkProseIsNotAnAttack(_ text: String) {
-        let (_, verdict) = Analyzer().analyze(Self.record(query: "q=" + Self.encoded(text)))
-        #expect(!verdict.attack, "\(text): \(verdict.hits.map(\.rule))")
+        for sensitivity in [Sensitivity.default, .high] {
+            let (_, verdict) = Analyzer(sensitivity: sensitivity).analyze(Self.record(query: "q=" + Self.encoded(text)))
+            #expect(!verdict.attack, "\(text) at \(sensitivity): \(verdict.hits.map(\.rule))")
+        }
     }
 }
