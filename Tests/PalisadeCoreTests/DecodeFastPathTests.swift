@@ -21,6 +21,7 @@ import Testing
             "SGVsbG8-_w", "!!!!!!!!!!", "\t\n {\"k\":\"v\"}", " ", "\u{0B}{\"a\":1}",
             "data:application/json;base64,eyJhIjoxfQ==", "DATA:text/plain;charset=utf-8;base64,aGk=",
             "data:text/plain; charset=utf-8;base64,aGVsbG8=", "dGhpcyBpcyBhIHRlc3Q= ", "aGVsbG8gd29ybGQ=\n",
+            "＜script＞", "（株）テスト", "a%41＜b\\x41&amp;c", "%EF%BC%9C", "＂&lt;＂",
         ].map { Array($0.utf8) }
         // Binary: gzip, zlib, protobuf-looking bytes.
         samples.append([0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0x03, 0x4B, 0x04, 0x00])

@@ -151,6 +151,9 @@ final class DecoderTable: @unchecked Sendable {
     private let flags: UnsafeMutablePointer<UInt8>
     private let requiredCount: Int
     private let excludedCount: Int
+    /// By the required slots a value's bytes cover (`seen`'s low `requiredCount` bits): the mask of
+    /// the sniffers whose required bytes are all there — one lookup instead of a loop over slots.
+    private let requiredMet: UnsafeMutablePointer<UInt64>
     private let nonSpaceGated: UInt64
     /// Index `i`: the entry registered under `DecoderName.standard[i]`, if any.
     private let standard: [(decoder: any ValueDecoder, id: UInt16)?]
@@ -181,6 +184,13 @@ final class DecoderTable: @unchecked Sendable {
         (masks + 577 + requiredCount + excludedCount).initialize(from: index.exempt, count: 256)
         flags = .allocate(capacity: 256)
         flags.initialize(from: index.flags, count: 256)
+        let patterns = 1 << requiredCount
+        requiredMet = .allocate(capacity: patterns)
+        for pattern in 0..<patterns {
+            var met: UInt64 = ~0
+            for slot in 0..<requiredCount where pattern & (1 << slot) == 0 { met &= ~index.required[slot].mask }
+            (requiredMet + pattern).initialize(to: met)
+        }
         nonSpaceGated = index.nonSpaceGated
         standard = DecoderName.standard.map { entries[$0] }
         self.entries = entries
@@ -210,6 +220,7 @@ final class DecoderTable: @unchecked Sendable {
         ids.deallocate()
         masks.deallocate()
         flags.deallocate()
+        requiredMet.deallocate()
     }
 
     /// Sniffer `position`'s interned name.
@@ -238,7 +249,7 @@ final class DecoderTable: @unchecked Sendable {
         if requiredCount + excludedCount > 0 {
             var seen: UInt8 = 0
             for byte in value { seen |= flags[Int(byte)] }
-            for slot in 0..<requiredCount where seen & (1 << UInt8(slot)) == 0 { mask &= ~masks[577 + slot] }
+            mask &= requiredMet[Int(seen) & ((1 << requiredCount) - 1)]
             if seen >> UInt8(requiredCount) != 0 {
                 let exempt = masks[577 + requiredCount + excludedCount + Int(first)]
                 for slot in 0..<excludedCount where seen & (1 << UInt8(requiredCount + slot)) != 0 {
