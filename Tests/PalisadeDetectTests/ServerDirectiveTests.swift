@@ -43,10 +43,33 @@ import Testing
         "<xsl:template match=\"/\"><xsl:value-of select=\"title\"/></xsl:template>",
         "the <esi-include> custom element", "<xsl:include href=\"common.xsl\"/>",
         "<xsl:value-of select=\"document('')/*/lookup\"/>", "<xsl:import href='shared/base.xsl'/>",
+        "<xsl:copy-of select=\"document($f)\"/><xsl:value-of select=\"x\"/>",
+        "<xsl:variable name=\"d\" select=\"document($file)\"/><xsl:copy-of select=\"$d/a\"/>",
+        "Transform fails in <xsl:template match=\"order\">: java.lang.NullPointerException at line 12",
+        "Our <xsl:stylesheet> uses a Java helper; we declare xmlns:java in it",
+        "=HIDDE(A1)", "-- wadde( )", "- use grep|'foo'! to filter", "=SUM(A1)|'x'! y",
         "ESI (Edge Side Includes) assembles pages",
     ])
     func lookAlikesAreNotRead(_ text: String) {
         #expect(Self.reading(text) == nil, "\(text)")
+    }
+
+    /// A stylesheet testing the XSLT version is not an attack; asking for the vendor is the probe.
+    @Test func systemPropertyVersionIsWeakVendorIsAProbe() throws {
+        let version = try #require(Self.reading("<xsl:if test=\"system-property('xsl:version') >= 2.0\">"))
+        #expect(version.confidence < 0.6)
+        let vendor = try #require(Self.reading("<xsl:value-of select=\"system-property('xsl:vendor')\"/>"))
+        #expect(vendor.confidence >= 0.7)
+    }
+
+    /// Many unclosed openers in one large value: every search for a closer is bounded, so the
+    /// reading stays linear and still finds the directive.
+    @Test(arguments: ["<!--#if ", "<!--#exec cmd=\"", "<xsl:a select=\"document(\"", "=cmd|'", "<esi:x"])
+    func repeatedUnclosedOpenersAreReadInLinearTime(_ piece: String) {
+        let value = Array(String(repeating: piece, count: (1 << 20) / piece.utf8.count).utf8)[...]
+        var best = ExecBest()
+        ServerDirectives.read(value, bytes: ByteSet(presentIn: value), &best)
+        #expect(best.confidence < 1)
     }
 
     /// Every reading needs `gateBytes`: the detector's pre-filter stays a necessary condition.
@@ -82,7 +105,11 @@ import Testing
         #expect(finding.rule == "ssti.eval_probe")
     }
 
-    @Test(arguments: ["#set($name = \"World\")Hello $name", "#set($total = $price + $tax)", "#set($x = 7)"])
+    @Test(arguments: [
+        "#set($name = \"World\")Hello $name", "#set($total = $price + $tax)", "#set($x = 7)",
+        "#set($maxAge = 60 * 60 * 24)Cache-Control: max-age=$maxAge", "#set($width = 2*12)",
+        "#set($x = 7*7)${y}",
+    ])
     func velocityAssignmentsOfDataAreNotProbes(_ text: String) {
         #expect(SSTIDetector.analyze(Array(text.utf8)[...])?.rule != "ssti.eval_probe", "\(text)")
     }

@@ -21,6 +21,12 @@ enum ServerDirectives {
     /// A necessary condition of every reading.
     static let gateBytes = ByteSet("<|(")
 
+    /// How far a closer (`-->`, a closing quote) is looked for: every search is bounded, so a
+    /// value full of unclosed openers costs linear time.
+    static let window = 512
+    /// Occurrences of one XSLT marker examined per value (each looks back or ahead a window).
+    static let maxTries = 64
+
     /// SSI directive names and the confidence of each (`exec` runs a command, `include` reads a file).
     private static let ssi: [(name: StaticString, confidence: Double, rule: String)] = [
         ("exec", 0.95, "code_injection.ssi_exec"), ("include", 0.85, "code_injection.ssi_include"),
@@ -37,16 +43,17 @@ enum ServerDirectives {
         "text",
     ]
 
-    /// Extension namespaces and functions that run code in the XSLT processor.
+    /// Extension namespaces and functions that run code in the XSLT processor; read only inside a
+    /// tag (`<… xmlns:java="…">`, `select="php:function(…)"`), not in prose about them.
     private static let xsltCode: [StaticString] = [
-        "php:function", "xalan://", "java.lang.", "xmlns:java", "xmlns:php", "xmlns:rt=", "xmlns:runtime",
+        "php:function", "xalan://", "xmlns:java", "xmlns:php", "xmlns:rt=", "xmlns:runtime",
     ]
-    /// Functions and elements that read a file or URL: an attack when what they read is absolute,
-    /// remote or climbs (`document('/etc/passwd')`, `<xsl:include href="http://…"/>`), not when it is
-    /// the stylesheet itself or a file beside it (`document('')`, `<xsl:include href="common.xsl"/>`).
-    private static let xsltReads: [StaticString] = [
-        "document(", "unparsed-text(", "unparsed-text-lines(", "doc(", "<xsl:include", "<xsl:import",
-    ]
+    /// Functions that read a file or URL, and the elements that include a stylesheet: an attack
+    /// when their literal argument is absolute, remote or climbs (`document('/etc/passwd')`,
+    /// `<xsl:include href="http://…"/>`), not when it is the stylesheet itself, a file beside it or
+    /// a variable (`document('')`, `<xsl:include href="common.xsl"/>`, `document($f)`).
+    private static let xsltReadCalls: [StaticString] = ["document(", "unparsed-text(", "unparsed-text-lines(", "doc("]
+    private static let xsltIncludes: [StaticString] = ["<xsl:include", "<xsl:import"]
 
     static func read(_ value: ArraySlice<UInt8>, bytes: ByteSet, _ best: inout ExecBest) {
         guard value.count >= 5, bytes.intersects(gateBytes) else { return }
@@ -71,8 +78,12 @@ enum ServerDirectives {
                 guard after == end || Bytes.isSpace(value[after]) || value[after] == UInt8(ascii: "-") else {
                     continue
                 }
-                let close = ExecBytes.findExactly(value, "-->", from: after).map { $0 + 3 } ?? min(end, after + 40)
+                // The closer within a window: searching to the end for each of many unclosed
+                // directives would make a hostile value quadratic.
+                let window = value[after..<min(end, after + Self.window)]
+                let close = ExecBytes.findExactly(window, "-->").map { $0 + 3 } ?? min(end, after + 40)
                 best.consider(directive.confidence, directive.rule, at..<close)
+                if best.confidence >= 0.95 { return }
                 break
             }
             from = name
@@ -97,43 +108,96 @@ enum ServerDirectives {
         }
     }
 
-    /// `<xsl:` and, anywhere in the value, what only a stylesheet reaching out of the document
-    /// uses: a code extension (0.9), a read of an absolute, remote or climbing location (0.85), or
-    /// the processor's properties (`system-property(`, the usual first probe; 0.7).
+    /// `<xsl:` and, in the same value, what only a stylesheet reaching out of the document uses: a
+    /// code extension inside a tag (0.9), a literal read of an absolute, remote or climbing location
+    /// (0.85), or the processor's vendor (`system-property('xsl:vendor')`, the usual first probe;
+    /// 0.7 — other properties, such as the version stylesheets test, 0.45).
     static func xslt(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
         guard let at = ExecBytes.find(value, "<xsl:") else { return }
         let end = value.endIndex
         for marker in xsltCode {
-            if let r = ExecBytes.find(value, marker) {
+            var from = value.startIndex
+            var tries = 0
+            while tries < Self.maxTries, let r = ExecBytes.find(value, marker, from: from) {
+                from = r + 1
+                tries += 1
+                guard insideTag(value, r) else { continue }
                 best.consider(0.9, "code_injection.xslt", min(at, r)..<min(end, r + 40))
                 return
             }
         }
-        for read in xsltReads {
+        for call in xsltReadCalls {
             var from = value.startIndex
-            while let r = ExecBytes.find(value, read, from: from) {
+            var tries = 0
+            while tries < Self.maxTries, let r = ExecBytes.find(value, call, from: from) {
                 from = r + 1
-                guard let target = quotedArgument(value, after: r + read.utf8CodeUnitCount), outside(value[target])
-                else { continue }
+                tries += 1
+                // The argument must be a string literal right after `(`.
+                let open = ExecBytes.skipSpaces(value, r + call.utf8CodeUnitCount)
+                guard let target = quoted(value, at: open), outside(value[target]) else { continue }
                 best.consider(0.85, "code_injection.xslt", min(at, r)..<min(end, target.upperBound + 1))
                 return
             }
         }
+        for include in xsltIncludes {
+            var from = value.startIndex
+            var tries = 0
+            while tries < Self.maxTries, let r = ExecBytes.find(value, include, from: from) {
+                from = r + 1
+                tries += 1
+                guard let target = hrefValue(value, afterTagAt: r + include.utf8CodeUnitCount), outside(value[target])
+                else { continue }
+                best.consider(0.85, "code_injection.xslt", r..<min(end, target.upperBound + 1))
+                return
+            }
+        }
         if let r = ExecBytes.find(value, "system-property(") {
-            best.consider(0.7, "code_injection.xslt", min(at, r)..<min(end, r + 40))
+            let open = ExecBytes.skipSpaces(value, r + 16)
+            let vendor =
+                quoted(value, at: open).map { ExecBytes.matches(value, at: $0.lowerBound, "xsl:vendor") } ?? false
+            best.consider(vendor ? 0.7 : 0.45, "code_injection.xslt", min(at, r)..<min(end, r + 40))
         }
     }
 
-    /// The contents of the first quoted string within 16 bytes after `index` (a function's first
-    /// argument, or an `href="…"` attribute).
-    private static func quotedArgument(_ value: ArraySlice<UInt8>, after index: Int) -> Range<Int>? {
-        let end = value.endIndex
+    /// The contents of the string literal whose opening quote (`'` or `"`) is at `index`, closed
+    /// within `window` bytes.
+    private static func quoted(_ value: ArraySlice<UInt8>, at index: Int) -> Range<Int>? {
+        guard index < value.endIndex, value[index] == UInt8(ascii: "'") || value[index] == UInt8(ascii: "\"") else {
+            return nil
+        }
+        let quote = value[index]
+        let limit = min(value.endIndex, index + 1 + window)
+        guard let close = value[(index + 1)..<limit].firstIndex(of: quote) else { return nil }
+        return (index + 1)..<close
+    }
+
+    /// The `href` attribute's value of the tag whose name ends at `index` (looked for within the
+    /// tag, at most 128 bytes on).
+    private static func hrefValue(_ value: ArraySlice<UInt8>, afterTagAt index: Int) -> Range<Int>? {
+        let limit = min(value.endIndex, index + 128)
         var i = index
-        while i < end, i - index < 16, value[i] != UInt8(ascii: "'"), value[i] != UInt8(ascii: "\"") { i += 1 }
-        guard i < end, i - index < 16 else { return nil }
-        let quote = value[i]
-        guard let close = value[(i + 1)...].firstIndex(of: quote) else { return nil }
-        return (i + 1)..<close
+        while i + 4 <= limit, value[i] != UInt8(ascii: ">") {
+            if ExecBytes.matches(value, at: i, "href") {
+                var j = ExecBytes.skipSpaces(value, i + 4)
+                guard j < value.endIndex, value[j] == UInt8(ascii: "=") else { return nil }
+                j = ExecBytes.skipSpaces(value, j + 1)
+                return quoted(value, at: j)
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Whether `index` is inside a tag: going back (at most `window` bytes), a `<` comes before any `>`.
+    private static func insideTag(_ value: ArraySlice<UInt8>, _ index: Int) -> Bool {
+        var i = index - 1
+        let stop = max(value.startIndex, index - window)
+        while i >= stop {
+            if value[i] == UInt8(ascii: ">") { return false }
+            if value[i] == UInt8(ascii: "<") { return true }
+            i -= 1
+        }
+        return false
     }
 
     /// Whether a location leaves the stylesheet's own directory: absolute (`/`, `\`, a drive), a
@@ -147,8 +211,9 @@ enum ServerDirectives {
         return i > target.startIndex && i < target.endIndex && target[i] == UInt8(ascii: ":")
     }
 
-    /// A formula (`=`, `+`, `-`, `@` first, after spaces, tabs and an opening quote) holding a DDE
-    /// link `app|'topic'!item` or a `DDE(`/`DDEAUTO` call.
+    /// A formula (`=`, `+`, `-`, `@` first, after spaces, tabs and an opening quote) holding a
+    /// DDE link `app|'topic'!item` (the application name right after the formula sign or an
+    /// operator, an item right after the `!`) or calling `DDE(`/`DDEAUTO` as a whole word.
     static func ddeFormula(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
         var i = value.startIndex
         let end = value.endIndex
@@ -161,27 +226,39 @@ enum ServerDirectives {
         default: return
         }
         let formula = value[i...]
-        if let call = ExecBytes.find(formula, "DDE(") ?? ExecBytes.find(formula, "DDEAUTO") {
-            best.consider(0.9, "code_injection.dde_formula", i..<min(end, call + 40))
-            return
+        for call: StaticString in ["DDE(", "DDEAUTO"] {
+            var from = formula.startIndex
+            while let at = ExecBytes.find(formula, call, from: from) {
+                from = at + 1
+                guard at == formula.startIndex || !ExecBytes.isIdent(value[at - 1]) else { continue }
+                best.consider(0.9, "code_injection.dde_formula", i..<min(end, at + 40))
+                return
+            }
         }
-        // `app|'topic'!item`: an application name (letters, digits, `.`, `\`, `/`, `:`), `|`, a
-        // quoted topic, `!`.
         var bar = formula.startIndex
         while let found = formula[bar...].firstIndex(of: UInt8(ascii: "|")) {
             defer { bar = found + 1 }
             var s = found
-            while s > formula.startIndex, isAppNameByte(formula[s - 1]) { s -= 1 }
-            guard found - s >= 3 else { continue }
+            while s > formula.startIndex, found - s < 64, isAppNameByte(value[s - 1]) { s -= 1 }
+            guard found - s >= 3, s > formula.startIndex, Self.formulaOperators.contains(value[s - 1]) else { continue }
             var q = found + 1
             while q < end, value[q] == UInt8(ascii: " ") { q += 1 }
             guard q < end, value[q] == UInt8(ascii: "'") else { continue }
-            guard let closing = value[(q + 1)...].firstIndex(of: UInt8(ascii: "'")), closing + 1 < end,
-                value[closing + 1] == UInt8(ascii: "!")
+            let limit = min(end, q + 1 + Self.window)
+            guard let closing = value[(q + 1)..<limit].firstIndex(of: UInt8(ascii: "'")), closing + 2 < end,
+                value[closing + 1] == UInt8(ascii: "!"), isItemByte(value[closing + 2])
             else { continue }
             best.consider(0.9, "code_injection.dde_formula", s..<min(end, closing + 4))
             return
         }
+    }
+
+    /// What may stand right before a DDE link's application name in a formula.
+    private static let formulaOperators = ByteSet("=+-*/&(,;@^")
+
+    /// The first byte of a DDE item (`A0`, `''`, `_xlbgnm.A1`, `$A$1`).
+    private static func isItemByte(_ byte: UInt8) -> Bool {
+        ExecBytes.isIdent(byte) || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "$")
     }
 
     private static func isAppNameByte(_ byte: UInt8) -> Bool {

@@ -202,9 +202,12 @@ public struct SSTIDetector: Detector {
             }
             return
         }
-        // Velocity's probe assigns a product and prints it (`#set($x=7*7)${x}`): the assigned
-        // expression is judged like a bare one.
-        if opener == .velocity, let assigned = velocityAssignment(body), let probe = arithmeticProbe(assigned) {
+        // Velocity's probe assigns a product and prints it, and is nothing else: `#set($x=7*7)${x}`.
+        // A template that computes a constant (`#set($maxAge = 60*60*24)max-age=$maxAge`) has text
+        // around the reference.
+        if opener == .velocity, closed, let (name, assigned) = velocityAssignment(body),
+            let probe = arithmeticProbe(assigned), isOnlyReference(value[after...], to: name)
+        {
             best.consider(probe, "ssti.eval_probe", range)
             return
         }
@@ -258,24 +261,45 @@ public struct SSTIDetector: Detector {
 
     /// `7*7`, `7*'7'`, `191*7`, `{{7*7}}` nested in quotes: numbers joined by `*` (the classic
     /// evaluation probe); sums only weakly (`{{ 1 + 1 }}` appears in template tutorials).
-    /// The expression a `#set` body assigns (`$x = 7*7` → `7*7`; `${x}` and `$!x` too), or nil.
-    static func velocityAssignment(_ body: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+    /// The variable a `#set` body assigns and the expression (`$x = 7*7` → `x`, `7*7`; `${x}` and
+    /// `$!x` too), or nil.
+    static func velocityAssignment(_ body: ArraySlice<UInt8>) -> (
+        name: ArraySlice<UInt8>, expression: ArraySlice<UInt8>
+    )? {
         var i = ExecBytes.skipSpaces(body, body.startIndex)
         guard i < body.endIndex, body[i] == UInt8(ascii: "$") else { return nil }
         i += 1
         if i < body.endIndex, body[i] == UInt8(ascii: "!") { i += 1 }
         let braced = i < body.endIndex && body[i] == UInt8(ascii: "{")
         if braced { i += 1 }
-        let name = i
+        let nameStart = i
         while i < body.endIndex, ExecBytes.isIdent(body[i]) { i += 1 }
-        guard i > name else { return nil }
+        guard i > nameStart else { return nil }
+        let name = body[nameStart..<i]
         if braced {
             guard i < body.endIndex, body[i] == UInt8(ascii: "}") else { return nil }
             i += 1
         }
         i = ExecBytes.skipSpaces(body, i)
         guard i < body.endIndex, body[i] == UInt8(ascii: "=") else { return nil }
-        return body[(i + 1)...]
+        return (name, body[(i + 1)...])
+    }
+
+    /// Whether `rest`, spaces aside, is exactly a reference to `name`: `$name`, `${name}`,
+    /// `$!name` or `$!{name}`.
+    static func isOnlyReference(_ rest: ArraySlice<UInt8>, to name: ArraySlice<UInt8>) -> Bool {
+        let trimmed = Bytes.trimmed(rest)
+        var i = trimmed.startIndex
+        guard i < trimmed.endIndex, trimmed[i] == UInt8(ascii: "$") else { return false }
+        i += 1
+        if i < trimmed.endIndex, trimmed[i] == UInt8(ascii: "!") { i += 1 }
+        let braced = i < trimmed.endIndex && trimmed[i] == UInt8(ascii: "{")
+        if braced { i += 1 }
+        let tail = braced ? 1 : 0
+        guard trimmed.endIndex - i == name.count + tail, trimmed[i..<(i + name.count)].elementsEqual(name) else {
+            return false
+        }
+        return !braced || trimmed[trimmed.endIndex - 1] == UInt8(ascii: "}")
     }
 
     static func arithmeticProbe(_ body: ArraySlice<UInt8>) -> Double? {
