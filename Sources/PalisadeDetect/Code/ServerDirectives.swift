@@ -115,41 +115,26 @@ enum ServerDirectives {
     static func xslt(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
         guard let at = ExecBytes.find(value, "<xsl:") else { return }
         let end = value.endIndex
-        for marker in xsltCode {
-            var from = value.startIndex
-            var tries = 0
-            while tries < Self.maxTries, let r = ExecBytes.find(value, marker, from: from) {
-                from = r + 1
-                tries += 1
-                guard insideTag(value, r) else { continue }
-                best.consider(0.9, "code_injection.xslt", min(at, r)..<min(end, r + 40))
-                return
-            }
+        // A code extension inside a tag.
+        if let r = firstOccurrence(of: xsltCode, in: value, where: { r, _ in insideTag(value, r) ? r + 40 : nil }) {
+            best.consider(0.9, "code_injection.xslt", min(at, r.lowerBound)..<min(end, r.upperBound))
+            return
         }
-        for call in xsltReadCalls {
-            var from = value.startIndex
-            var tries = 0
-            while tries < Self.maxTries, let r = ExecBytes.find(value, call, from: from) {
-                from = r + 1
-                tries += 1
-                // The argument must be a string literal right after `(`.
-                let open = ExecBytes.skipSpaces(value, r + call.utf8CodeUnitCount)
-                guard let target = quoted(value, at: open), outside(value[target]) else { continue }
-                best.consider(0.85, "code_injection.xslt", min(at, r)..<min(end, target.upperBound + 1))
-                return
-            }
+        // A read whose argument is a string literal right after `(`, leaving the directory.
+        let read = firstOccurrence(of: xsltReadCalls, in: value) { r, call in
+            let open = ExecBytes.skipSpaces(value, r + call.utf8CodeUnitCount)
+            guard let target = quoted(value, at: open), outside(value[target]) else { return nil }
+            return target.upperBound + 1
         }
-        for include in xsltIncludes {
-            var from = value.startIndex
-            var tries = 0
-            while tries < Self.maxTries, let r = ExecBytes.find(value, include, from: from) {
-                from = r + 1
-                tries += 1
-                guard let target = hrefValue(value, afterTagAt: r + include.utf8CodeUnitCount), outside(value[target])
-                else { continue }
-                best.consider(0.85, "code_injection.xslt", r..<min(end, target.upperBound + 1))
-                return
-            }
+        // An include or import whose `href` leaves the directory.
+        let include = firstOccurrence(of: xsltIncludes, in: value) { r, tag in
+            guard let target = hrefValue(value, afterTagAt: r + tag.utf8CodeUnitCount), outside(value[target])
+            else { return nil }
+            return target.upperBound + 1
+        }
+        if let r = read ?? include {
+            best.consider(0.85, "code_injection.xslt", min(at, r.lowerBound)..<min(end, r.upperBound))
+            return
         }
         if let r = ExecBytes.find(value, "system-property(") {
             let open = ExecBytes.skipSpaces(value, r + 16)
@@ -157,6 +142,24 @@ enum ServerDirectives {
                 quoted(value, at: open).map { ExecBytes.matches(value, at: $0.lowerBound, "xsl:vendor") } ?? false
             best.consider(vendor ? 0.7 : 0.45, "code_injection.xslt", min(at, r)..<min(end, r + 40))
         }
+    }
+
+    /// The span of the first occurrence (of the first needle, in `needles`' order) that `accept`
+    /// takes: it returns where the span ends, or nil to go on. At most `maxTries` occurrences of
+    /// each needle are examined.
+    private static func firstOccurrence(
+        of needles: [StaticString], in value: ArraySlice<UInt8>, where accept: (Int, StaticString) -> Int?
+    ) -> Range<Int>? {
+        for needle in needles {
+            var from = value.startIndex
+            var tries = 0
+            while tries < maxTries, let r = ExecBytes.find(value, needle, from: from) {
+                from = r + 1
+                tries += 1
+                if let upper = accept(r, needle) { return r..<max(r, upper) }
+            }
+        }
+        return nil
     }
 
     /// The contents of the string literal whose opening quote (`'` or `"`) is at `index`, closed
