@@ -32,12 +32,7 @@ public struct XMLFieldDecoder: ValueDecoder {
 
     /// Whether an element name is in the `esi:` or `xsl:` prefix (any case).
     static func isDirectivePrefix(_ name: ArraySlice<UInt8>) -> Bool {
-        guard name.count > 4, name[name.startIndex + 3] == UInt8(ascii: ":") else { return false }
-        let a = Bytes.lower(name[name.startIndex])
-        let b = Bytes.lower(name[name.startIndex + 1])
-        let c = Bytes.lower(name[name.startIndex + 2])
-        return (a, b, c) == (UInt8(ascii: "e"), UInt8(ascii: "s"), UInt8(ascii: "i"))
-            || (a, b, c) == (UInt8(ascii: "x"), UInt8(ascii: "s"), UInt8(ascii: "l"))
+        name.count > 4 && (Bytes.hasPrefixIgnoringCase(name, "esi:") || Bytes.hasPrefixIgnoringCase(name, "xsl:"))
     }
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {

@@ -49,7 +49,7 @@ public struct CodeInjectionDetector: Detector {
         guard value.count >= 4, bytes.intersects(gateBytes) else { return nil }
         var best = ExecBest()
         let paren = bytes.contains(UInt8(ascii: "("))
-        if bytes.intersects(callGateBytes), paren || bytes.intersects(markBytes) || hasMarkerPair(value) {
+        if paren || bytes.intersects(markBytes) || (bytes.intersects(callGateBytes) && hasMarkerPair(value)) {
             let prose = ExecBytes.proseWords(value, limit: 8)
             if paren {
                 scanCalls(value, &best)

@@ -56,7 +56,7 @@ enum ServerDirectives {
     private static let xsltIncludes: [StaticString] = ["<xsl:include", "<xsl:import"]
 
     static func read(_ value: ArraySlice<UInt8>, bytes: ByteSet, _ best: inout ExecBest) {
-        guard value.count >= 5, bytes.intersects(gateBytes) else { return }
+        guard value.count >= 5 else { return }
         if bytes.contains(UInt8(ascii: "<")) {
             if bytes.contains(UInt8(ascii: "#")) { serverSideIncludes(value, &best) }
             if bytes.contains(UInt8(ascii: ":")) {

@@ -259,49 +259,47 @@ public struct SSTIDetector: Detector {
         return k < body.endIndex && body[k] == UInt8(ascii: "(")
     }
 
-    /// `7*7`, `7*'7'`, `191*7`, `{{7*7}}` nested in quotes: numbers joined by `*` (the classic
-    /// evaluation probe); sums only weakly (`{{ 1 + 1 }}` appears in template tutorials).
-    /// The variable a `#set` body assigns and the expression (`$x = 7*7` → `x`, `7*7`; `${x}` and
-    /// `$!x` too), or nil.
+    /// A Velocity reference at `index` — `$name`, `${name}`, `$!name` or `$!{name}` — as the
+    /// name and the index after it, or nil.
+    static func velocityReference(_ text: ArraySlice<UInt8>, at index: Int) -> (name: ArraySlice<UInt8>, end: Int)? {
+        var i = index
+        guard i < text.endIndex, text[i] == UInt8(ascii: "$") else { return nil }
+        i += 1
+        if i < text.endIndex, text[i] == UInt8(ascii: "!") { i += 1 }
+        let braced = i < text.endIndex && text[i] == UInt8(ascii: "{")
+        if braced { i += 1 }
+        let nameStart = i
+        while i < text.endIndex, ExecBytes.isIdent(text[i]) { i += 1 }
+        guard i > nameStart else { return nil }
+        let name = text[nameStart..<i]
+        if braced {
+            guard i < text.endIndex, text[i] == UInt8(ascii: "}") else { return nil }
+            i += 1
+        }
+        return (name, i)
+    }
+
+    /// The variable a `#set` body assigns and the expression (`$x = 7*7` → `x`, `7*7`), or nil.
     static func velocityAssignment(_ body: ArraySlice<UInt8>) -> (
         name: ArraySlice<UInt8>, expression: ArraySlice<UInt8>
     )? {
-        var i = ExecBytes.skipSpaces(body, body.startIndex)
-        guard i < body.endIndex, body[i] == UInt8(ascii: "$") else { return nil }
-        i += 1
-        if i < body.endIndex, body[i] == UInt8(ascii: "!") { i += 1 }
-        let braced = i < body.endIndex && body[i] == UInt8(ascii: "{")
-        if braced { i += 1 }
-        let nameStart = i
-        while i < body.endIndex, ExecBytes.isIdent(body[i]) { i += 1 }
-        guard i > nameStart else { return nil }
-        let name = body[nameStart..<i]
-        if braced {
-            guard i < body.endIndex, body[i] == UInt8(ascii: "}") else { return nil }
-            i += 1
+        guard let (name, after) = velocityReference(body, at: ExecBytes.skipSpaces(body, body.startIndex)) else {
+            return nil
         }
-        i = ExecBytes.skipSpaces(body, i)
+        let i = ExecBytes.skipSpaces(body, after)
         guard i < body.endIndex, body[i] == UInt8(ascii: "=") else { return nil }
         return (name, body[(i + 1)...])
     }
 
-    /// Whether `rest`, spaces aside, is exactly a reference to `name`: `$name`, `${name}`,
-    /// `$!name` or `$!{name}`.
+    /// Whether `rest`, spaces aside, is exactly a reference to `name`.
     static func isOnlyReference(_ rest: ArraySlice<UInt8>, to name: ArraySlice<UInt8>) -> Bool {
         let trimmed = Bytes.trimmed(rest)
-        var i = trimmed.startIndex
-        guard i < trimmed.endIndex, trimmed[i] == UInt8(ascii: "$") else { return false }
-        i += 1
-        if i < trimmed.endIndex, trimmed[i] == UInt8(ascii: "!") { i += 1 }
-        let braced = i < trimmed.endIndex && trimmed[i] == UInt8(ascii: "{")
-        if braced { i += 1 }
-        let tail = braced ? 1 : 0
-        guard trimmed.endIndex - i == name.count + tail, trimmed[i..<(i + name.count)].elementsEqual(name) else {
-            return false
-        }
-        return !braced || trimmed[trimmed.endIndex - 1] == UInt8(ascii: "}")
+        guard let (found, after) = velocityReference(trimmed, at: trimmed.startIndex) else { return false }
+        return after == trimmed.endIndex && found.elementsEqual(name)
     }
 
+    /// `7*7`, `7*'7'`, `191*7`, `{{7*7}}` nested in quotes: numbers joined by `*` (the classic
+    /// evaluation probe); sums only weakly (`{{ 1 + 1 }}` appears in template tutorials).
     static func arithmeticProbe(_ body: ArraySlice<UInt8>) -> Double? {
         var numbers = 0
         var multiply = false
