@@ -20,8 +20,10 @@ import Synchronization
 ///
 /// Bounded: `capacity` slots (a power of two), each holding one value of at most
 /// `maxValueBytes` bytes under a field name of at most `maxFieldNameBytes`; longer values are
-/// judged without it. A slot is chosen by the key's hash (seeded per memo, so an outsider cannot
-/// aim values at one slot); a new key replaces whatever its slot held (an eviction). A value is
+/// judged without it. The slots are sets of two (`ways`): a key's hash (seeded per memo, so an
+/// outsider cannot aim values at one set) chooses its set, and a new key takes the set's empty
+/// slot or else replaces the one of the two used less recently (an eviction), so two values that
+/// both repeat and share a set no longer evict each other on every sighting. A value is
 /// stored only the second time it misses: the first miss sets its bit in a small table of recent
 /// sightings (`sightingBits`, cleared when half full), so values that never repeat (ids, request
 /// ids, emails, an attacker's unique payloads) pay only the hash and the lookup on top of the
@@ -99,6 +101,8 @@ public final class DetectionMemo: Sendable {
 
     struct State {
         var slots: [Entry]
+        /// Per set of `ways` slots, the way used last (hit or stored): the other one is replaced.
+        var recent: [UInt8]
         /// One bit per recent first miss, by hash (`sightingBits` bits).
         var sightings = [UInt64](repeating: 0, count: DetectionMemo.sightingBits / 64)
         /// Bits set in `sightings` since it was last cleared.
@@ -135,6 +139,10 @@ public final class DetectionMemo: Sendable {
 
     /// Slots (a power of two).
     public let capacity: Int
+    /// Slots per set: 2, or 1 in a one-slot memo.
+    let ways: Int
+    /// Sets − 1 (sets are a power of two): a hash's set is `hash & setMask`.
+    let setMask: Int
     private let seed: UInt64
     private let state: Mutex<State>
 
@@ -149,9 +157,12 @@ public final class DetectionMemo: Sendable {
         var slots = 1
         while slots < capacity { slots <<= 1 }
         self.capacity = slots
+        self.ways = slots >= 2 ? 2 : 1
+        self.setMask = slots / ways - 1
         self.fixedSeed = seed
         self.seed = seed ?? UInt64.random(in: 1...UInt64.max)
-        self.state = Mutex(State(slots: Array(repeating: .empty, count: slots)))
+        self.state = Mutex(
+            State(slots: Array(repeating: .empty, count: slots), recent: Array(repeating: 0, count: slots / ways)))
     }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
@@ -190,17 +201,24 @@ public final class DetectionMemo: Sendable {
     /// a miss (counted), to be stored if the value missed before.
     func lookup(_ probe: Probe, value: ArraySlice<UInt8>, fieldName: String?) -> Lookup {
         state.withLock { state in
-            let slot = Int(truncatingIfNeeded: probe.hash) & (state.slots.count - 1)
+            let set = Int(truncatingIfNeeded: probe.hash) & setMask
+            var way = 0
             let found: Lookup? = state.slots.withUnsafeBufferPointer { slots in
-                let entry = slots.baseAddress! + slot
-                guard entry.pointee.hash == probe.hash, entry.pointee.packed == probe.packed,
-                    entry.pointee.fieldName == fieldName, Self.equal(entry, value)
-                else { return nil }
-                return .found(
-                    entry.pointee.summary, ValueFacts(rawValue: entry.pointee.facts),
-                    entry.pointee.hits.isEmpty ? [] : entry.pointee.hits)
+                while way < ways {
+                    let entry = slots.baseAddress! + (set &* ways &+ way)
+                    if entry.pointee.hash == probe.hash, entry.pointee.packed == probe.packed,
+                        entry.pointee.fieldName == fieldName, Self.equal(entry, value)
+                    {
+                        return .found(
+                            entry.pointee.summary, ValueFacts(rawValue: entry.pointee.facts),
+                            entry.pointee.hits.isEmpty ? [] : entry.pointee.hits)
+                    }
+                    way &+= 1
+                }
+                return nil
             }
             if let found {
+                state.recent[set] = UInt8(truncatingIfNeeded: way)
                 state.statistics.hits += 1
                 return found
             }
@@ -242,7 +260,15 @@ public final class DetectionMemo: Sendable {
             hash: probe.hash, packed: probe.packed, value: Array(value), fieldName: fieldName, summary: summary,
             facts: facts.rawValue, hits: Array(hits))
         state.withLock { state in
-            let slot = Int(truncatingIfNeeded: probe.hash) & (state.slots.count - 1)
+            let set = Int(truncatingIfNeeded: probe.hash) & setMask
+            // An empty way if there is one, else the way not used last.
+            var way = ways - 1 - Int(state.recent[set])
+            for candidate in 0..<ways where state.slots[set &* ways &+ candidate].packed == UInt64.max {
+                way = candidate
+                break
+            }
+            state.recent[set] = UInt8(truncatingIfNeeded: way)
+            let slot = set &* ways &+ way
             if state.slots[slot].packed == UInt64.max {
                 state.statistics.entries += 1
             } else {
@@ -257,6 +283,7 @@ public final class DetectionMemo: Sendable {
     public func removeAll() {
         state.withLock { state in
             for slot in state.slots.indices { state.slots[slot] = .empty }
+            for set in state.recent.indices { state.recent[set] = 0 }
             for word in state.sightings.indices { state.sightings[word] = 0 }
             for slot in state.roles.indices { state.roles[slot] = .empty }
             state.sighted = 0

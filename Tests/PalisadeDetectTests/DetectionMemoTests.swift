@@ -252,6 +252,52 @@ import Testing
         #expect(DetectionMemo(capacity: 0).capacity == 1)
     }
 
+    /// Slots are sets of two: values that share a set and both repeat stay remembered together,
+    /// and a third one replaces the one of the two used less recently. A two-slot memo is one set.
+    @Test func setsKeepTwoValuesAndReplaceTheLeastRecent() throws {
+        let memo = DetectionMemo(capacity: 2, seed: 7)
+        #expect(memo.ways == 2)
+        #expect(DetectionMemo(capacity: 1).ways == 1)
+        func probe(_ text: String) -> (DetectionMemo.Probe, ArraySlice<UInt8>) {
+            let value = Array(text.utf8)[...]
+            let probe = memo.probe(
+                value, source: .query, kind: .text, fieldName: "q", depth: 0, sensitivity: .default)!
+            return (probe, value)
+        }
+        func isFound(_ text: String) -> Bool {
+            let (p, value) = probe(text)
+            if case .found = memo.lookup(p, value: value, fieldName: "q") { return true }
+            return false
+        }
+        func store(_ text: String) {
+            let (p, value) = probe(text)
+            memo.store(p, value: value, fieldName: "q", summary: ByteSet(), hits: [])
+        }
+        store("alpha")
+        store("beta")
+        // Both stay, however often they alternate.
+        for _ in 0..<10 {
+            #expect(isFound("alpha"))
+            #expect(isFound("beta"))
+        }
+        #expect(memo.statistics.entries == 2)
+        #expect(memo.statistics.evictions == 0)
+        // `beta` was used last: `gamma` replaces `alpha`.
+        store("gamma")
+        #expect(memo.statistics.evictions == 1)
+        #expect(isFound("beta"))
+        #expect(isFound("gamma"))
+        #expect(!isFound("alpha"))
+        // `gamma` was used last: `alpha` comes back in place of `beta`.
+        store("alpha")
+        #expect(isFound("alpha"))
+        #expect(isFound("gamma"))
+        #expect(!isFound("beta"))
+        memo.removeAll()
+        #expect(!isFound("alpha"))
+        #expect(!isFound("gamma"))
+    }
+
     @Test func otherDetectorListsAreNotMemoized() throws {
         var analyzer = Analyzer()
         let original = try #require(analyzer.memo)

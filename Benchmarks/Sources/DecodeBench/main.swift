@@ -11,6 +11,12 @@
 //        DECODE_BENCH_CLIENTS=N|unique (environment): how much values repeat (`Traffic.Repetition`):
 // N clients in turn, each with its own User-Agent, cookie, token and address; `unique`: nothing
 // repeats. Default: every request carries the same headers.
+//        DECODE_BENCH_HEADERS=gateway (environment): every request also carries the forwarding,
+// trace, referer, client-hint and fetch-metadata headers that a browser and the proxies in front
+// of a gateway add (`Traffic.gatewayHeaders`): ~1,100 bytes per request instead of ~710.
+//        DECODE_BENCH_FILE=PATH (environment): the capture records of a JSON-lines file (DESIGN §2)
+// instead of the synthetic traffic — e.g. 500 requests differing in one header, against 500
+// without it, under `--passes 1` and callgrind: what judging one such value costs.
 //        DECODE_BENCH_MEMO=N (environment): slots of the analyzer's detection memo (0 = off;
 // default `DetectionMemo.defaultCapacity`). The memo's counts are printed after `--passes`, which
 // uses a fixed memo seed so that instruction counts repeat from run to run.
@@ -30,10 +36,13 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--dump-hits" {
 // DECODE_BENCH_JWT_CLIENTS=N: the bearer tokens of N clients in turn instead of one token in
 // every request (2000 = no token repeats: the JWT decoder's cache never hits).
 let environment = ProcessInfo.processInfo.environment
-let corpus = Traffic.mixed(
-    count: 2_000,
-    jwtClients: environment["DECODE_BENCH_JWT_CLIENTS"].flatMap { Int($0) } ?? 1,
-    repetition: .init(environment: environment["DECODE_BENCH_CLIENTS"]))
+let corpus =
+    environment["DECODE_BENCH_FILE"].map(Traffic.records(inFile:))
+    ?? Traffic.mixed(
+        count: 2_000,
+        jwtClients: environment["DECODE_BENCH_JWT_CLIENTS"].flatMap { Int($0) } ?? 1,
+        repetition: .init(environment: environment["DECODE_BENCH_CLIENTS"]),
+        gatewayHeaders: environment["DECODE_BENCH_HEADERS"] == "gateway")
 let passMode = CommandLine.arguments.count == 4 && CommandLine.arguments[1] == "--passes"
 // Under callgrind a request runs ~50× slower: lift the 50 ms decode time budget there so that
 // no request is cut short and every run decodes (and counts) exactly the same work.
