@@ -242,6 +242,16 @@ public enum HostClassifier {
                     || byte == 0x2E || byte == 0x5F
             else { return nil }
         }
+        // Only the names sharing the host's last label can match (`ends` needs the whole label):
+        // `api.example.org` is public without a comparison, `api.example.com` is compared with
+        // the eight `.com` names instead of all ~50.
+        let lastDot = host.lastIndex(of: UInt8(ascii: ".")).map { $0 + 1 } ?? host.startIndex
+        let last = host[lastDot...]
+        guard
+            let candidates = namesByLastLabel.first(where: { entry in
+                entry.label.count == last.count && zip(entry.label, last).allSatisfy { $0 == Bytes.lower($1) }
+            })?.names
+        else { return Reading(category: .publicHost, obfuscated: false, isAddress: false) }
         func ends(_ suffix: StaticString) -> Bool {
             let n = suffix.utf8CodeUnitCount
             guard host.count >= n else { return false }
@@ -251,34 +261,71 @@ public enum HostClassifier {
         func reading(_ c: Category, _ odd: Bool = false) -> Reading {
             Reading(category: c, obfuscated: odd, isAddress: false)
         }
-        if ends("localhost") || ends("localhost.localdomain") || ends("ip6-localhost") || ends("ip6-loopback") {
-            return reading(.loopback, host.count > 9 && !ends("localhost.localdomain"))
-        }
-        for name in metadataNames where ends(name) { return reading(.metadata) }
-        // Names that resolve to the address they spell.
-        for service in rebindingServices where ends(service) {
-            // The labels before the service spell an address: `127.0.0.1.nip.io`, `0x7f000001.nip.io`.
-            let prefixEnd = max(host.startIndex, host.endIndex - service.utf8CodeUnitCount - 1)
-            if prefixEnd > host.startIndex, let (address, _) = parseV4Lenient(host[host.startIndex..<prefixEnd]),
-                category(of: address) != .publicHost
-            {
-                return reading(category(of: address), true)
+        // In the order of `NameGroup`: the first group with a matching name decides.
+        for (name, group) in candidates where ends(name) {
+            switch group {
+            case .localhost: return reading(.loopback, host.count > 9 && !ends("localhost.localdomain"))
+            case .metadata: return reading(.metadata)
+            case .rebinding:
+                // Names that resolve to the address they spell. The labels before the service spell
+                // an address: `127.0.0.1.nip.io`, `0x7f000001.nip.io`.
+                let prefixEnd = max(host.startIndex, host.endIndex - name.utf8CodeUnitCount - 1)
+                if prefixEnd > host.startIndex, let (address, _) = parseV4Lenient(host[host.startIndex..<prefixEnd]),
+                    category(of: address) != .publicHost
+                {
+                    return reading(category(of: address), true)
+                }
+                if let embedded = embeddedAddress(host), category(of: embedded) != .publicHost {
+                    return reading(category(of: embedded), true)
+                }
+                return reading(.interaction, true)
+            case .loopback: return reading(.loopback, true)
+            case .interaction: return reading(.interaction)
+            case .internalName: return reading(.internalName)
             }
-            if let embedded = embeddedAddress(host), category(of: embedded) != .publicHost {
-                return reading(category(of: embedded), true)
-            }
-            return reading(.interaction, true)
-        }
-        for name in loopbackNames where ends(name) { return reading(.loopback, true) }
-        for name in interactionServices where ends(name) { return reading(.interaction) }
-        if ends("svc.cluster.local") || ends("cluster.local") || ends("internal") || ends("consul")
-            || ends("kubernetes.default") || ends("kubernetes.default.svc") || ends("local")
-        {
-            return reading(.internalName)
         }
         return reading(.publicHost)
     }
 
+    /// The lists `classifyName` reads, in the order it reads them.
+    enum NameGroup: CaseIterable {
+        case localhost, metadata, rebinding, loopback, interaction, internalName
+
+        var names: [StaticString] {
+            switch self {
+            case .localhost: HostClassifier.localhostNames
+            case .metadata: HostClassifier.metadataNames
+            case .rebinding: HostClassifier.rebindingServices
+            case .loopback: HostClassifier.loopbackNames
+            case .interaction: HostClassifier.interactionServices
+            case .internalName: HostClassifier.internalNames
+            }
+        }
+    }
+
+    /// Every name of the lists, grouped by its last label (lowercase), each group's names in the
+    /// lists' order (`NameGroup`, then the list's own).
+    static let namesByLastLabel: [(label: [UInt8], names: [(StaticString, NameGroup)])] = {
+        var table: [(label: [UInt8], names: [(StaticString, NameGroup)])] = []
+        for group in NameGroup.allCases {
+            for name in group.names {
+                let bytes = name.withUTF8Buffer { Array($0) }
+                let label = bytes[(bytes.lastIndex(of: UInt8(ascii: ".")).map { $0 + 1 } ?? 0)...].map(Bytes.lower)
+                if let slot = table.firstIndex(where: { $0.label == label }) {
+                    table[slot].names.append((name, group))
+                } else {
+                    table.append((label, [(name, group)]))
+                }
+            }
+        }
+        return table
+    }()
+
+    static let localhostNames: [StaticString] = ["localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"]
+    static let internalNames: [StaticString] = [
+        "svc.cluster.local", "cluster.local", "internal", "consul", "kubernetes.default", "kubernetes.default.svc",
+        "local",
+    ]
     static let metadataNames: [StaticString] = [
         "metadata.google.internal", "metadata.goog", "metadata", "instance-data", "instance-data.ec2.internal",
         "metadata.azure.internal", "metadata.tencentyun.com", "metadata.platformequinix.com",
