@@ -14,10 +14,17 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
+        // The synthetic mixed API traffic DecodeBench and WorkerBench share.
+        .target(
+            name: "BenchTraffic",
+            dependencies: [.product(name: "PalisadeCore", package: "palisade")],
+            path: "Sources/BenchTraffic"
+        ),
         // Decode/analyze throughput, latency and allocations per request (scripts/bench.sh).
         .executableTarget(
             name: "DecodeBench",
             dependencies: [
+                "BenchTraffic",
                 .product(name: "PalisadeDetect", package: "palisade"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
@@ -66,6 +73,7 @@ let package = Package(
         .executableTarget(
             name: "WorkerBench",
             dependencies: [
+                "BenchTraffic",
                 .product(name: "WorkerService", package: "palisade"),
                 .product(name: "PalisadeKafka", package: "palisade"),
                 .product(name: "PalisadeRecords", package: "palisade"),

@@ -1,3 +1,4 @@
+import BenchTraffic
 import Foundation
 import PalisadeDetect
 

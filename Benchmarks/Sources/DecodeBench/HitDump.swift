@@ -9,6 +9,7 @@
 // 2. The whole `Analyzer` (value + request-level detectors, scoring): each value placed in a query
 //    parameter, a JSON value and key, a form field, headers, a cookie and the path, plus the
 //    request-corpus lines and the benchmark traffic: every verdict hit and anomaly.
+import BenchTraffic
 import Foundation
 import PalisadeDetect
 

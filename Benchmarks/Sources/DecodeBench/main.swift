@@ -20,6 +20,7 @@
 //        DECODE_BENCH_MEMO=N (environment): slots of the analyzer's detection memo (0 = off;
 // default `DetectionMemo.defaultCapacity`). The memo's counts are printed after `--passes`, which
 // uses a fixed memo seed so that instruction counts repeat from run to run.
+import BenchTraffic
 import Foundation
 import MallocInterposerSwift
 import PalisadeDetect

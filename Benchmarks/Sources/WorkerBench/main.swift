@@ -14,7 +14,9 @@
 // WORKER_BENCH_KAFKA_PROPERTIES="name=value,…" (librdkafka properties), WORKER_BENCH_ROWS,
 // WORKER_BENCH_REPEAT, WORKER_BENCH_UNKEYED and WORKER_BENCH_LOG_LEVEL are for experiments;
 // WORKER_BENCH_DUMP=FILE writes the produced records to FILE (output identity checks);
-// WORKER_BENCH_BOOTSTRAP=HOST:PORT uses a cluster in another process (`palisade dev-kafka --brokers 1`).
+// WORKER_BENCH_BOOTSTRAP=HOST:PORT uses a cluster in another process (`palisade dev-kafka --brokers 1`);
+// WORKER_BENCH_TRAFFIC=mixed|gateway and WORKER_BENCH_CLIENTS: DecodeBench's traffic (below).
+import BenchTraffic
 import Foundation
 import Logging
 import PalisadeCore
@@ -62,7 +64,22 @@ func request(_ i: Int) -> CaptureRecord {
     }
 }
 
-let values = (0..<total).map { CaptureRecordMessage(request($0)).encodedRecord() }
+// WORKER_BENCH_TRAFFIC=mixed (or gateway): DecodeBench's ~710-byte mixed API traffic (with
+// `gateway`, plus the forwarding, trace, referer and client-hint headers: ~1,100 bytes) instead
+// of the light traffic above, its 2,000 requests in turn, each record with its own id;
+// WORKER_BENCH_CLIENTS=N|unique as DecodeBench's DECODE_BENCH_CLIENTS.
+let traffic = environment["WORKER_BENCH_TRAFFIC"]
+let sharedTraffic: [CaptureRecord]? =
+    traffic == "mixed" || traffic == "gateway"
+    ? Traffic.mixed(
+        count: 2_000, repetition: .init(environment: environment["WORKER_BENCH_CLIENTS"]),
+        gatewayHeaders: traffic == "gateway") : nil
+let values = (0..<total).map { i in
+    guard let sharedTraffic else { return CaptureRecordMessage(request(i)).encodedRecord() }
+    var record = sharedTraffic[i % sharedTraffic.count]
+    record.id = "b\(i)"
+    return CaptureRecordMessage(record).encodedRecord()
+}
 let modes = environment["WORKER_BENCH_MODES"]
 let pauseHoldMs = environment["WORKER_BENCH_PAUSE_HOLD_MS"].flatMap { Int($0) } ?? 1_000
 

@@ -1,15 +1,15 @@
 import Foundation
-import PalisadeDetect
+import PalisadeCore
 
 extension CaptureRecord {
-    var approximateSize: Int {
+    public var approximateSize: Int {
         rawPath.utf8.count + body.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
     }
 }
 
 /// Deterministic synthetic API traffic, ~1 KB per request: mostly benign JSON/form/GET calls with
 /// realistic headers, a few percent nested payloads and attacks.
-enum Traffic {
+public enum Traffic {
     struct LCG: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
@@ -18,7 +18,7 @@ enum Traffic {
         }
     }
 
-    static let commonHeaders: [CaptureRecord.Header] = [
+    public static let commonHeaders: [CaptureRecord.Header] = [
         .init(
             "user-agent",
             "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
@@ -37,7 +37,7 @@ enum Traffic {
     /// `Bearer` tokens of `clients` clients (same header and signature, `sub` = user-<n>): with
     /// one client every request carries the same token (the JWT decoder's cache always hits);
     /// with as many clients as requests none repeats (every lookup misses).
-    static func bearerTokens(clients: Int) -> [String] {
+    public static func bearerTokens(clients: Int) -> [String] {
         let shared = commonHeaders.first { $0.name == "authorization" }!.value
         guard clients > 1 else { return [shared] }
         let parts = shared.dropFirst("Bearer ".count).split(separator: ".")
@@ -51,7 +51,7 @@ enum Traffic {
     }
 
     /// How much the values repeat across requests (`DECODE_BENCH_CLIENTS`).
-    enum Repetition: Equatable {
+    public enum Repetition: Equatable, Sendable {
         /// Every request carries the same headers, cookie and token (the default corpus: the best
         /// case for anything remembering values).
         case shared
@@ -64,7 +64,7 @@ enum Traffic {
         case unique
 
         /// `DECODE_BENCH_CLIENTS`: unset or 1 → shared, N → N clients, `unique` → unique.
-        init(environment: String?) {
+        public init(environment: String?) {
             guard let environment else {
                 self = .shared
                 return
@@ -83,7 +83,7 @@ enum Traffic {
     /// (`DECODE_BENCH_HEADERS=gateway`): forwarding headers with the client's address, a trace id
     /// unique per request, the page it came from, client hints and fetch metadata. About 390
     /// bytes, which bring the corpus from ~710 to ~1,100 bytes per request.
-    static func gatewayHeaders(clientIP: String, request i: Int, id: Int) -> [CaptureRecord.Header] {
+    public static func gatewayHeaders(clientIP: String, request i: Int, id: Int) -> [CaptureRecord.Header] {
         [
             .init("x-forwarded-for", "\(clientIP), 10.20.0.4"),
             .init("x-forwarded-proto", "https"),
@@ -101,7 +101,7 @@ enum Traffic {
 
     /// The capture records of a JSON-lines file (`DECODE_BENCH_FILE`); exits on an unreadable
     /// file or a malformed line, naming it.
-    static func records(inFile path: String) -> [CaptureRecord] {
+    public static func records(inFile path: String) -> [CaptureRecord] {
         guard let data = FileManager.default.contents(atPath: path) else {
             FileHandle.standardError.write(Data("DecodeBench: cannot read \(path)\n".utf8))
             exit(66)
@@ -118,7 +118,7 @@ enum Traffic {
         return records
     }
 
-    static func mixed(
+    public static func mixed(
         count: Int, jwtClients: Int = 1, repetition: Repetition = .shared,
         gatewayHeaders addGatewayHeaders: Bool = false
     ) -> [CaptureRecord] {
