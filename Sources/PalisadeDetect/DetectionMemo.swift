@@ -303,7 +303,7 @@ public final class DetectionMemo: Sendable {
 
     /// A final avalanche (the 64-bit finalizer of MurmurHash3).
     @inline(__always)
-    private static func mix(_ x: UInt64) -> UInt64 {
+    package static func mix(_ x: UInt64) -> UInt64 {
         var h = x
         h ^= h >> 33
         h = h &* 0xff51_afd7_ed55_8ccd
@@ -315,7 +315,7 @@ public final class DetectionMemo: Sendable {
 
     /// Eight bytes at a time, multiply and fold; the length is mixed in last.
     @inline(__always)
-    private static func hash(_ bytes: UnsafeRawBufferPointer, into start: UInt64) -> UInt64 {
+    package static func hash(_ bytes: UnsafeRawBufferPointer, into start: UInt64) -> UInt64 {
         var h = start
         var offset = 0
         let count = bytes.count
@@ -345,9 +345,10 @@ public final class DetectionMemo: Sendable {
     }
 
     /// Whether the entry's value is `b`, read through the entry's pointer and inlined into the
-    /// lookup (it was a call per lookup, with the stored array passed as an argument).
+    /// lookup (it was a call per lookup, with the stored array passed as an argument). Also the
+    /// comparison of `ValueShapeCache` (PalisadeLearn).
     @inline(__always)
-    private static func equal(_ entry: UnsafePointer<Entry>, _ b: ArraySlice<UInt8>) -> Bool {
+    package static func equal<E: StoredValueEntry>(_ entry: UnsafePointer<E>, _ b: ArraySlice<UInt8>) -> Bool {
         guard entry.pointee.value.count == b.count else { return false }
         guard !b.isEmpty else { return true }
         return entry.pointee.value.withUnsafeBytes { x in
@@ -355,3 +356,10 @@ public final class DetectionMemo: Sendable {
         }
     }
 }
+
+/// A cache entry holding the bytes of its key's value (`DetectionMemo.equal`).
+package protocol StoredValueEntry {
+    var value: [UInt8] { get }
+}
+
+extension DetectionMemo.Entry: StoredValueEntry {}

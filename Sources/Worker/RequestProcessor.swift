@@ -28,7 +28,7 @@ struct ProcessedRecord: Sendable {
 struct RequestProcessor: Sendable {
     let settings: WorkerSettings
     let analyzer: Analyzer
-    let builder = ObservationBuilder()
+    let builder: ObservationBuilder
     let scorer: BaselineScorer
     let identities: IdentityExtractor
     let verdictsTopic: String
@@ -42,6 +42,10 @@ struct RequestProcessor: Sendable {
         self.detection = detection
         self.encoding = encoding
         self.analyzer = Analyzer(sensitivity: settings.sensitivity, memoCapacity: settings.detectionMemoEntries)
+        // The observation's value shapes are remembered like the detectors' results, in a cache of
+        // the same size (off with the memo).
+        self.builder = ObservationBuilder(
+            shapes: settings.detectionMemoEntries > 0 ? ValueShapeCache(capacity: settings.detectionMemoEntries) : nil)
         self.scorer = BaselineScorer(sensitivity: settings.sensitivity)
         self.identities = IdentityExtractor(settings: settings)
         self.verdictsTopic = settings.topic(.verdicts)

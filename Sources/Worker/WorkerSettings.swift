@@ -69,7 +69,8 @@ public struct WorkerSettings: Sendable {
     /// Detection sensitivity (`low | default | high`), also for baseline scoring. Default `default`.
     public var sensitivity = Sensitivity.default
     /// Slots of each scoring task's memo of value-detector results (`DetectionMemo`, docs/DETECTION.md,
-    /// "Repeated values"); 0 turns it off. Default 4096.
+    /// "Repeated values") and of its cache of value shapes (`ValueShapeCache`, docs/LEARNING.md);
+    /// 0 turns both off. Default 4096.
     public var detectionMemoEntries = DetectionMemo.defaultCapacity
     /// Score requests against the baselines on `palisade.baselines`. Default true.
     public var baselinesEnabled = true

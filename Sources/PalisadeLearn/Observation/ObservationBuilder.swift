@@ -45,9 +45,16 @@ public struct ObservationBuilder: Sendable {
     /// `config.noiseHeaders` and `noiseHeaderPrefixes` as bytes, for ``isNoise(headerLocation:)``.
     private var noise: NoiseHeaderTable
 
-    public init(config: Config = Config()) {
+    /// Recent values' shapes and sensitive kinds (nil: computed for every value). Shared by the
+    /// builder's copies.
+    public let shapes: ValueShapeCache?
+
+    /// `shapes`: the cache of value shapes, or nil for none (the default, for callers that build
+    /// an observation now and then; the worker gives each processor one).
+    public init(config: Config = Config(), shapes: ValueShapeCache? = nil) {
         self.config = config
         self.noise = NoiseHeaderTable(config.noiseHeaders, prefixes: config.noiseHeaderPrefixes)
+        self.shapes = shapes
     }
 
     public func observe(record: CaptureRecord, decoded: DecodedRequest) -> EndpointObservation {
@@ -168,9 +175,17 @@ public struct ObservationBuilder: Sendable {
             if noise { continue }
             let value = points[i].value[...]
             let kind = points[i].kind
-            let shape = ValueShape.classify(value, kind: kind)
+            let fieldName = decoded.fieldName(of: i)
+            let (shape, sensitive) =
+                if let shapes {
+                    shapes.facts(of: value, kind: kind, fieldName: fieldName).pair
+                } else {
+                    (
+                        ValueShape.classify(value, kind: kind),
+                        SensitiveSet(Sensitive.kinds(in: value, fieldName: fieldName))
+                    )
+                }
             let type = ValueType(kind)
-            let sensitive = SensitiveSet(Sensitive.kinds(in: value, fieldName: decoded.fieldName(of: i)))
             let hash = FNV1a.hash(location)
             if let existing = locationHashes.indices.first(where: {
                 locationHashes[$0] == hash && params[$0].location.utf8.elementsEqual(location)
