@@ -186,7 +186,17 @@ public final class DetectionMemo: Sendable {
         let packed =
             UInt64(Self.code(of: source)) | UInt64(kind.rawValue) << 8 | sensitivityCode << 16
             | UInt64(UInt32(truncatingIfNeeded: depth)) << 32
-        let hash = value.withUnsafeBytes { Self.hash($0, into: Self.mix(seed ^ packed)) }
+        let (hash, nameHash) = Self.keyHash(value, context: packed, fieldName: fieldName, seed: seed)
+        return Probe(packed: packed, hash: hash, nameHash: nameHash)
+    }
+
+    /// The hash of a value in a context (packed in one word) under a field name, and the hash of
+    /// the name alone (0 without one), seeded. Also the key of `ValueShapeCache` (PalisadeLearn).
+    @inline(__always)
+    package static func keyHash(_ value: ArraySlice<UInt8>, context: UInt64, fieldName: String?, seed: UInt64)
+        -> (hash: UInt64, nameHash: UInt64)
+    {
+        let hash = value.withUnsafeBytes { Self.hash($0, into: Self.mix(seed ^ context)) }
         var nameHash: UInt64 = 0
         if let fieldName {
             nameHash =
@@ -194,7 +204,7 @@ public final class DetectionMemo: Sendable {
                     Self.hash(UnsafeRawBufferPointer($0), into: seed ^ 0x9E37_79B9)
                 } ?? UInt64(fieldName.utf8.count)
         }
-        return Probe(packed: packed, hash: Self.mix(hash ^ nameHash), nameHash: nameHash)
+        return (Self.mix(hash ^ nameHash), nameHash)
     }
 
     /// The remembered summary and hits for `value` under `fieldName` (`probe` made from them), or
@@ -303,7 +313,7 @@ public final class DetectionMemo: Sendable {
 
     /// A final avalanche (the 64-bit finalizer of MurmurHash3).
     @inline(__always)
-    package static func mix(_ x: UInt64) -> UInt64 {
+    private static func mix(_ x: UInt64) -> UInt64 {
         var h = x
         h ^= h >> 33
         h = h &* 0xff51_afd7_ed55_8ccd
@@ -315,7 +325,7 @@ public final class DetectionMemo: Sendable {
 
     /// Eight bytes at a time, multiply and fold; the length is mixed in last.
     @inline(__always)
-    package static func hash(_ bytes: UnsafeRawBufferPointer, into start: UInt64) -> UInt64 {
+    private static func hash(_ bytes: UnsafeRawBufferPointer, into start: UInt64) -> UInt64 {
         var h = start
         var offset = 0
         let count = bytes.count

@@ -176,15 +176,10 @@ public struct ObservationBuilder: Sendable {
             let value = points[i].value[...]
             let kind = points[i].kind
             let fieldName = decoded.fieldName(of: i)
-            let (shape, sensitive) =
-                if let shapes {
-                    shapes.facts(of: value, kind: kind, fieldName: fieldName).pair
-                } else {
-                    (
-                        ValueShape.classify(value, kind: kind),
-                        SensitiveSet(Sensitive.kinds(in: value, fieldName: fieldName))
-                    )
-                }
+            let facts =
+                shapes?.facts(of: value, kind: kind, fieldName: fieldName)
+                ?? ValueShapeCache.compute(value, kind: kind, fieldName: fieldName)
+            let (shape, sensitive) = (facts.shape, facts.sensitive)
             let type = ValueType(kind)
             let hash = FNV1a.hash(location)
             if let existing = locationHashes.indices.first(where: {

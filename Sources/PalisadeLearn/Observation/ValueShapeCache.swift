@@ -22,8 +22,6 @@ public final class ValueShapeCache: Sendable {
     public struct Facts: Sendable, Equatable {
         public var shape: ValueShape
         public var sensitive: SensitiveSet
-
-        var pair: (ValueShape, SensitiveSet) { (shape, sensitive) }
     }
 
     /// Counts since the cache was made.
@@ -77,16 +75,7 @@ public final class ValueShapeCache: Sendable {
             state.withLock { $0.statistics.skipped += 1 }
             return Self.compute(value, kind: kind, fieldName: fieldName)
         }
-        var hash = value.withUnsafeBytes {
-            DetectionMemo.hash($0, into: DetectionMemo.mix(seed ^ UInt64(kind.rawValue)))
-        }
-        if let fieldName {
-            let nameHash =
-                fieldName.utf8.withContiguousStorageIfAvailable {
-                    DetectionMemo.hash(UnsafeRawBufferPointer($0), into: seed ^ 0x9E37_79B9)
-                } ?? UInt64(fieldName.utf8.count)
-            hash = DetectionMemo.mix(hash ^ nameHash)
-        }
+        let hash = DetectionMemo.keyHash(value, context: UInt64(kind.rawValue), fieldName: fieldName, seed: seed).hash
         let set = Int(truncatingIfNeeded: hash) & (capacity / 2 - 1)
         let kindCode = UInt16(kind.rawValue)
         let found: Facts? = state.withLock { state in
@@ -123,7 +112,8 @@ public final class ValueShapeCache: Sendable {
         return facts
     }
 
-    static func compute(_ value: ArraySlice<UInt8>, kind: ValueKind, fieldName: String?) -> Facts {
+    /// The facts without the cache.
+    public static func compute(_ value: ArraySlice<UInt8>, kind: ValueKind, fieldName: String?) -> Facts {
         Facts(
             shape: ValueShape.classify(value, kind: kind),
             sensitive: SensitiveSet(Sensitive.kinds(in: value, fieldName: fieldName)))
