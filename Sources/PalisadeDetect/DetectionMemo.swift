@@ -356,8 +356,10 @@ public final class DetectionMemo: Sendable {
 
     /// Whether the entry's value is `b`, read through the entry's pointer and inlined into the
     /// lookup (it was a call per lookup, with the stored array passed as an argument). Also the
-    /// comparison of `ValueShapeCache` (PalisadeLearn).
-    @inline(__always)
+    /// comparison of `ValueShapeCache` (PalisadeLearn): inlinable, so that module specializes it
+    /// for its entry (called generically, through the protocol's witness table, it cost ~420
+    /// instructions a comparison).
+    @inlinable @inline(__always)
     package static func equal<E: StoredValueEntry>(_ entry: UnsafePointer<E>, _ b: ArraySlice<UInt8>) -> Bool {
         guard entry.pointee.value.count == b.count else { return false }
         guard !b.isEmpty else { return true }
@@ -368,7 +370,7 @@ public final class DetectionMemo: Sendable {
 }
 
 /// A cache entry holding the bytes of its key's value (`DetectionMemo.equal`).
-package protocol StoredValueEntry {
+@usableFromInline package protocol StoredValueEntry {
     var value: [UInt8] { get }
 }
 
