@@ -106,6 +106,23 @@ struct CaptureWireReaderTests {
         }
         #expect(valid > 500)
         #expect(valid < 4_500)
+        // Longer strings: ASCII runs (read eight bytes at a time) with the pieces between them.
+        var longValid = 0
+        for _ in 0..<3_000 {
+            var text: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 5) {
+                text += Array("abcdefghijklmnopq".utf8.prefix(Int(rng.next() % 17)))
+                if rng.next() % 3 == 0 { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            }
+            let bytes: [UInt8] =
+                [0x0A, UInt8(text.count)] + text + [0x2A, 0x03] + Array("GET".utf8) + [0x42, 0x01, 0x2F]
+            let read = direct(bytes)
+            #expect(same(read, viaMessage(bytes)), "\(text)")
+            #expect((read != nil) == (viaMessage(bytes) != nil), "\(text)")
+            if read != nil { longValid += 1 }
+        }
+        #expect(longValid > 500)
+        #expect(longValid < 2_900)
     }
 
     @Test("damaged encodings: whatever the reader accepts, the message reads the same")
