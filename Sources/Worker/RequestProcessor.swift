@@ -42,10 +42,12 @@ struct RequestProcessor: Sendable {
         self.detection = detection
         self.encoding = encoding
         self.analyzer = Analyzer(sensitivity: settings.sensitivity, memoCapacity: settings.detectionMemoEntries)
-        // The observation's value shapes are remembered like the detectors' results, in a cache of
-        // the same size (off with the memo).
+        // The observation's value shapes and parameter locations are remembered like the
+        // detectors' results, in caches of the same size (off with the memo).
+        let entries = settings.detectionMemoEntries
         self.builder = ObservationBuilder(
-            shapes: settings.detectionMemoEntries > 0 ? ValueShapeCache(capacity: settings.detectionMemoEntries) : nil)
+            shapes: entries > 0 ? ValueShapeCache(capacity: entries) : nil,
+            locations: entries > 0 ? LocationCache(capacity: entries) : nil)
         self.scorer = BaselineScorer(sensitivity: settings.sensitivity)
         self.identities = IdentityExtractor(settings: settings)
         self.verdictsTopic = settings.topic(.verdicts)

@@ -54,6 +54,18 @@ public struct DecodedRequest: Sendable {
         }
     }
 
+    /// What point `index`'s segment is rendered from (`Point.segment`): points with equal
+    /// identities have equal segments, so a chain of identities from a root names a location
+    /// exactly (`ObservationBuilder`'s location cache keys on it). Read in place.
+    public func segmentIdentity(of index: Int) -> SegmentIdentity {
+        precondition(index >= 0 && index < points.count, "point index out of range")
+        return points.withUnsafeBufferPointer { points in
+            let point = points.baseAddress! + index
+            return SegmentIdentity(
+                key: point.pointee.segmentKey, marker: point.pointee.segmentMarker, decoderID: point.pointee.decoderID)
+        }
+    }
+
     // Segment readers for detectors' pre-filters: they read a point's fields in place (calling a
     // method on `points[i]` copies the point) and do not build the segment string.
 
@@ -203,5 +215,35 @@ extension DecodedRequest {
             index += 1
         }
         return true
+    }
+}
+
+/// The parts a point's segment is rendered from (``DecodedRequest/segmentIdentity(of:)``): the key,
+/// whether the decoder's name comes first (and how), and the decoder. Equal when the segments'
+/// bytes are: keys compare as UTF-8, not as `String`s (whose equality is canonical equivalence:
+/// `"café"` written precomposed and decomposed are two fields).
+public struct SegmentIdentity: Hashable, Sendable {
+    public let key: String
+    public let marker: UInt8
+    public let decoderID: UInt16
+
+    public init(key: String, marker: UInt8, decoderID: UInt16) {
+        self.key = key
+        self.marker = marker
+        self.decoderID = decoderID
+    }
+
+    @inlinable
+    public static func == (lhs: SegmentIdentity, rhs: SegmentIdentity) -> Bool {
+        guard lhs.marker == rhs.marker, lhs.decoderID == rhs.decoderID, lhs.key.utf8.count == rhs.key.utf8.count
+        else { return false }
+        return lhs.key.utf8.elementsEqual(rhs.key.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(marker)
+        hasher.combine(decoderID)
+        var key = key
+        key.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -40,21 +40,33 @@ public struct ObservationBuilder: Sendable {
     ]
 
     public var config: Config {
-        didSet { noise = NoiseHeaderTable(config.noiseHeaders, prefixes: config.noiseHeaderPrefixes) }
+        didSet {
+            noise = NoiseHeaderTable(config.noiseHeaders, prefixes: config.noiseHeaderPrefixes)
+            noiseListsID = UInt64.random(in: 1...UInt64.max)
+        }
     }
     /// `config.noiseHeaders` and `noiseHeaderPrefixes` as bytes, for ``isNoise(headerLocation:)``.
     private var noise: NoiseHeaderTable
+    /// Names this builder's noise lists for `locations` (which keeps what they said of each
+    /// location): new with every change of `config`.
+    private var noiseListsID: UInt64
 
     /// Recent values' shapes and sensitive kinds (nil: computed for every value). Shared by the
     /// builder's copies.
     public let shapes: ValueShapeCache?
+    /// Recent parameter locations (nil: each point's location is built). Shared by the builder's
+    /// copies.
+    public let locations: LocationCache?
 
-    /// `shapes`: the cache of value shapes, or nil for none (the default, for callers that build
-    /// an observation now and then; the worker gives each processor one).
-    public init(config: Config = Config(), shapes: ValueShapeCache? = nil) {
+    /// `shapes`, `locations`: the caches of value shapes and of locations, or nil for none (the
+    /// default, for callers that build an observation now and then; the worker gives each
+    /// processor its own).
+    public init(config: Config = Config(), shapes: ValueShapeCache? = nil, locations: LocationCache? = nil) {
         self.config = config
         self.noise = NoiseHeaderTable(config.noiseHeaders, prefixes: config.noiseHeaderPrefixes)
+        self.noiseListsID = UInt64.random(in: 1...UInt64.max)
         self.shapes = shapes
+        self.locations = locations
     }
 
     public func observe(record: CaptureRecord, decoded: DecodedRequest) -> EndpointObservation {
@@ -140,39 +152,78 @@ public struct ObservationBuilder: Sendable {
             }
         }
 
-        // Pass 2: parameters. Each point's location is built and normalized in two reused byte
-        // buffers, and a parameter seen before is found by the FNV-1a of its normalized location
-        // (then compared): a `String` is made only for a new parameter. Building one location
-        // string, normalizing it into another and hashing it into a dictionary cost ~5k
-        // instructions a parameter.
+        // Pass 2: parameters. Each point's location comes from `locations` (found by its parent's
+        // node and its segment) or is built and normalized in two reused byte buffers; a
+        // parameter seen before in this request is found by the FNV-1a of its normalized location
+        // (then compared). Building one location string, normalizing it into another and hashing
+        // it into a dictionary cost ~5k instructions a parameter.
         var locationHashes: [UInt64] = []
         var raw: [UInt8] = []
-        var location: [UInt8] = []
+        var normalized: [UInt8] = []
         if !points.isEmpty {
             params.reserveCapacity(params.count + min(points.count, config.maxParams))
             locationHashes.reserveCapacity(params.count + min(points.count, config.maxParams))
             for param in params { locationHashes.append(FNV1a.hash(param.location.utf8)) }
             raw.reserveCapacity(128)
-            location.reserveCapacity(128)
+            normalized.reserveCapacity(128)
         }
+        var tree = locations?.take(noiseListsID: noiseListsID)
+        defer { if let locations, let tree { locations.put(tree) } }
+        // Per point, its node in `tree` (-1: none).
+        var nodes: [Int32] = tree == nil ? [] : Array(repeating: -1, count: points.count)
+
+        /// Point `i`'s location, built from the decoded tree.
+        func built(_ i: Int) -> LocationCache.Node {
+            raw.removeAll(keepingCapacity: true)
+            decoded.appendLocation(of: i, to: &raw)
+            normalized.removeAll(keepingCapacity: true)
+            raw.withUnsafeBufferPointer { Self.normalize($0, into: &normalized) }
+            return normalized.withUnsafeBufferPointer { location in
+                let source = ParamSource(locationBytes: location)
+                return LocationCache.Node(
+                    location: String(decoding: location, as: UTF8.self), hash: FNV1a.hash(location), source: source,
+                    noise: source == .header && isNoise(headerLocation: location))
+            }
+        }
+
+        /// Point `i`'s location from the tree, or built and kept there when its parent is in it;
+        /// nil when it is not `needed` (a container's, for its children) and cannot be kept.
+        func located(_ i: Int, needed: Bool) -> LocationCache.Node? {
+            guard tree != nil else { return needed ? built(i) : nil }
+            let parent = Int(points[i].parent)
+            var parentNode: Int32 = -1
+            if parent >= 0 {
+                guard parent < i, nodes[parent] >= 0 else { return needed ? built(i) : nil }
+                parentNode = nodes[parent]
+            }
+            let segment = decoded.segmentIdentity(of: i)
+            guard segment.key.utf8.count <= LocationCache.maxSegmentBytes else { return needed ? built(i) : nil }
+            let key = tree!.key(parent: parentNode, segment: segment)
+            if let id = tree!.find(key) {
+                tree!.counts.hits += 1
+                nodes[i] = id
+                return tree!.nodes[Int(id)]
+            }
+            tree!.counts.misses += 1
+            let node = built(i)
+            guard node.location.utf8.count <= LocationCache.maxLocationBytes else { return node }
+            nodes[i] = tree!.insert(node, at: key)
+            return node
+        }
+
         for i in points.indices {
             let wrapped = roles[i].wrapped
             guard !roles[i].derived, points[i].kind != .key else { continue }
-            if points[i].isContainer && wrapped.isEmpty { continue }
             if decoded.source(of: i) == .path { continue }
-            raw.removeAll(keepingCapacity: true)
-            decoded.appendLocation(of: i, to: &raw)
-            location.removeAll(keepingCapacity: true)
-            raw.withUnsafeBufferPointer { Self.normalize($0, into: &location) }
-            guard location.count <= config.maxLocationBytes else {
+            // Containers are not parameters (unless wrapped), but have nodes: their children's
+            // hang below theirs.
+            let parameter = !points[i].isContainer || !wrapped.isEmpty
+            guard let node = located(i, needed: parameter), parameter else { continue }
+            guard node.location.utf8.count <= config.maxLocationBytes else {
                 dropped += 1
                 continue
             }
-            let (source, noise) = location.withUnsafeBufferPointer { location in
-                let source = ParamSource(locationBytes: location)
-                return (source, source == .header && isNoise(headerLocation: location))
-            }
-            if noise { continue }
+            if node.noise { continue }
             let value = points[i].value[...]
             let kind = points[i].kind
             let fieldName = decoded.fieldName(of: i)
@@ -181,9 +232,8 @@ public struct ObservationBuilder: Sendable {
                 ?? ValueShapeCache.compute(value, kind: kind, fieldName: fieldName)
             let (shape, sensitive) = (facts.shape, facts.sensitive)
             let type = ValueType(kind)
-            let hash = FNV1a.hash(location)
             if let existing = locationHashes.indices.first(where: {
-                locationHashes[$0] == hash && params[$0].location.utf8.elementsEqual(location)
+                locationHashes[$0] == node.hash && params[$0].location.utf8.elementsEqual(node.location.utf8)
             }) {
                 params[existing].fold(shape, type: type, sensitive: sensitive)
                 params[existing].encodings.formUnion(wrapped)
@@ -193,10 +243,10 @@ public struct ObservationBuilder: Sendable {
                 dropped += 1
                 continue
             }
-            locationHashes.append(hash)
+            locationHashes.append(node.hash)
             params.append(
                 ParamObservation(
-                    location: String(decoding: location, as: UTF8.self), source: source, shape: shape, type: type,
+                    location: node.location, source: node.source, shape: shape, type: type,
                     sensitive: sensitive, encodings: wrapped, point: Int32(i)))
         }
 
