@@ -1,7 +1,25 @@
 /// IPv4/IPv6 literal parsing without Foundation (used by shapes, SSRF detection and policy CIDRs).
 public enum IPAddress {
+    // The generic entry points are inlinable and read their input's bytes in place: called from
+    // other modules unspecialized, they walked the collection through its witness table and
+    // copied it (~700 instructions for a URL the SSRF detector asked about).
+
     /// Dotted-quad IPv4 only (`203.0.113.7`); other notations are the SSRF detector's business.
+    @inlinable
     public static func parseV4<C: Collection<UInt8>>(_ b: C) -> UInt32? {
+        if let parsed = b.withContiguousStorageIfAvailable({ parseV4(bytes: $0) }) { return parsed }
+        return Array(b).withUnsafeBufferPointer { parseV4(bytes: $0) }
+    }
+
+    /// IPv6 (RFC 4291 text forms incl. `::` and an embedded IPv4 tail) → 16 bytes.
+    @inlinable
+    public static func parseV6<C: Collection<UInt8>>(_ input: C) -> [UInt8]? {
+        if let parsed = input.withContiguousStorageIfAvailable({ parseV6(bytes: $0) }) { return parsed }
+        return Array(input).withUnsafeBufferPointer { parseV6(bytes: $0) }
+    }
+
+    @usableFromInline
+    static func parseV4(bytes b: UnsafeBufferPointer<UInt8>) -> UInt32? {
         var result: UInt32 = 0
         var octet = 0
         var digits = 0
@@ -25,8 +43,25 @@ public enum IPAddress {
         return result << 8 | UInt32(octet)
     }
 
-    /// IPv6 (RFC 4291 text forms incl. `::` and an embedded IPv4 tail) → 16 bytes.
-    public static func parseV6<C: Collection<UInt8>>(_ input: C) -> [UInt8]? {
+    @usableFromInline
+    static func parseV6(bytes input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        // Only hex digits, `:`, `.` and brackets before a zone id: anything else is no address,
+        // found before copying the input.
+        var colons = 0
+        for byte in input {
+            switch byte {
+            case UInt8(ascii: "%"): break
+            case UInt8(ascii: ":"):
+                colons += 1
+                continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+                UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: "."), UInt8(ascii: "["), UInt8(ascii: "]"):
+                continue
+            default: return nil
+            }
+            break
+        }
+        guard colons >= 2 else { return nil }
         var b = Array(input)
         if b.first == UInt8(ascii: "["), b.last == UInt8(ascii: "]") { b = Array(b.dropFirst().dropLast()) }
         if let percent = b.firstIndex(of: UInt8(ascii: "%")) { b = Array(b[..<percent]) }  // zone id
@@ -43,7 +78,9 @@ public enum IPAddress {
         }
         while i < b.count {
             // An embedded IPv4 tail.
-            if let v4 = parseV4(b[i...]), b[i...].contains(UInt8(ascii: ".")) {
+            if b[i...].contains(UInt8(ascii: ".")),
+                let v4 = b.withUnsafeBufferPointer({ parseV4(bytes: UnsafeBufferPointer(rebasing: $0[i...])) })
+            {
                 let words = [UInt16(v4 >> 16), UInt16(v4 & 0xFFFF)]
                 if sawGap { tail += words } else { head += words }
                 i = b.count
