@@ -85,6 +85,15 @@ public enum Bytes {
     }
 
     /// The slice without leading and trailing ASCII whitespace.
+    /// ``trimmed(_:)-(ArraySlice<UInt8>)`` over bytes in place (indices from 0 again).
+    public static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0
+        var end = bytes.count
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return UnsafeBufferPointer(rebasing: bytes[start..<end])
+    }
+
     public static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var start = bytes.startIndex
         var end = bytes.endIndex

@@ -57,18 +57,27 @@ public enum AuthScheme: String, Sendable, Hashable, CaseIterable {
             }
         }
         if let authorization {
-            let bytes = Bytes.trimmed(Array(authorization.utf8)[...])
-            if Bytes.hasPrefixIgnoringCase(bytes, "bearer ") {
-                let token = Bytes.trimmed(bytes.dropFirst(7))
-                return Sensitive.isJWT(token) ? .bearerJWT : .bearerOpaque
+            // Read in place (a native string's bytes; a copy otherwise).
+            let scheme = authorization.utf8.withContiguousStorageIfAvailable(authorizationScheme)
+            if let scheme = scheme ?? Array(authorization.utf8).withUnsafeBufferPointer(authorizationScheme) {
+                return scheme
             }
-            if Bytes.hasPrefixIgnoringCase(bytes, "basic ") { return .basic }
-            if !bytes.isEmpty { return .other }
         }
         if apiKey { return .apiKey }
         if let query = record.query, queryHasAPIKey(query) { return .apiKey }
         if let cookie, cookieHasSession(cookie) { return .cookieSession }
         return .none
+    }
+
+    /// The scheme an `Authorization` value names; nil when it is empty (or only spaces).
+    static func authorizationScheme(_ value: UnsafeBufferPointer<UInt8>) -> AuthScheme? {
+        let bytes = Bytes.trimmed(value)
+        if Bytes.hasPrefixIgnoringCase(bytes, "bearer ") {
+            let token = Bytes.trimmed(UnsafeBufferPointer(rebasing: bytes[7...]))
+            return Sensitive.isJWT(token) ? .bearerJWT : .bearerOpaque
+        }
+        if Bytes.hasPrefixIgnoringCase(bytes, "basic ") { return .basic }
+        return bytes.isEmpty ? nil : .other
     }
 
     /// What a header name says about authentication.

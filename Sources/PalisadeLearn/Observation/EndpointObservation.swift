@@ -98,6 +98,11 @@ public struct PathSegmentObservation: Sendable, Hashable {
 
     /// A raw segment whose kind is known (`SegmentKind(segment: bytes)`).
     init(bytes: [UInt8], kind: SegmentKind) {
+        self.init(bytes: bytes, kind: kind, facts: ValueShapeCache.compute(bytes[...], kind: .text, fieldName: nil))
+    }
+
+    /// The same with the segment's facts as text without a field name (`ValueShapeCache`).
+    init(bytes: [UInt8], kind: SegmentKind, facts: ValueShapeCache.Facts) {
         let literal: String?
         switch kind {
         case .literal, .number, .date: literal = bytes.count <= 64 ? String(decoding: bytes, as: UTF8.self) : nil
@@ -106,8 +111,8 @@ public struct PathSegmentObservation: Sendable, Hashable {
         // Through the memberwise initializer: assigning field by field made a copy of the whole
         // value (a retain and release of `literal`).
         self.init(
-            kind: kind, literal: literal, hash: FNV1a.hash(bytes), shape: ValueShape.classify(bytes[...]),
-            sensitive: kind.isIdentifier ? SensitiveSet(Sensitive.kinds(in: bytes[...])) : [])
+            kind: kind, literal: literal, hash: FNV1a.hash(bytes), shape: facts.shape,
+            sensitive: kind.isIdentifier ? facts.sensitive : [])
     }
 }
 

@@ -123,7 +123,10 @@ public struct ObservationBuilder: Sendable {
                                 templateSegment: UnsafeBufferPointer(rebasing: template[templateStart..<templateEnd]),
                                 segment: raw) : nil)
                         ?? SegmentKind(segment: bytes)
-                    let segment = PathSegmentObservation(bytes: bytes, kind: kind)
+                    let segment = PathSegmentObservation(
+                        bytes: bytes, kind: kind,
+                        facts: shapes?.facts(of: bytes[...], kind: .text, fieldName: nil)
+                            ?? ValueShapeCache.compute(bytes[...], kind: .text, fieldName: nil))
                     if segment.kind.isIdentifier {
                         let location = "path.{" + placeholders.next(segment.kind) + "}"
                         params.append(
