@@ -73,4 +73,54 @@ import Testing
         #expect(lines(decoded) == [".a text 12"])
         #expect(budget.hits == [.bytes])
     }
+
+    /// A header decoded again by the same decoder is replayed from its cache: the result and the
+    /// budget left must be what a decoder that never saw it produces, whatever the allowance and
+    /// the point limit; headers a limit stopped are not remembered.
+    @Test func rememberedHeadersDecodeLikeFreshOnes() {
+        let headers = [
+            "session=9f86d081884c7d659a2feaa0c55ad015; theme=dark; consent=1",
+            "a=1; b=x%20y; c=%C0%AE%C0%AE; d=\"quoted\"; e; =f; g=%00",
+            "  spaced = out ;;  ; lone",
+            "\u{00E9}t\u{00E9}=caf\u{00E9}; k%20ey=v%3Dw",
+        ]
+        let warm = CookieDecoder()
+        for header in headers {
+            let input = Array(header.utf8)[...]
+            for maxPoints in [1_000, 2] {
+                var limits = DecodeLimits()
+                limits.maxPoints = maxPoints
+                var ample = DecodeBudget(limits: limits)
+                _ = warm.decode(input, context: DecodeContext(source: .cookie), budget: &ample)
+                for allowance in 0...(input.count + 2) {
+                    limits.maxDecodedBytes = allowance
+                    var replayed = DecodeBudget(limits: limits)
+                    var fresh = replayed
+                    let a = warm.decode(input, context: DecodeContext(source: .cookie), budget: &replayed)
+                    let b = CookieDecoder().decode(input, context: DecodeContext(source: .cookie), budget: &fresh)
+                    #expect(a?.children == b?.children, "\(header) \(allowance)")
+                    #expect(a?.annotations == b?.annotations, "\(header) \(allowance)")
+                    #expect(replayed.remainingBytes == fresh.remainingBytes, "\(header) \(allowance)")
+                    #expect(replayed.hits == fresh.hits, "\(header) \(allowance)")
+                }
+            }
+        }
+        // Remembered when no limit stopped the reading: every header under the ample limits, and
+        // the two with two pairs under a limit of two.
+        #expect(warm.cache.count == headers.count + 2)
+        var budget = DecodeBudget(limits: .default)
+        let first = warm.decode(Array(headers[0].utf8)[...], context: DecodeContext(source: .cookie), budget: &budget)
+        #expect(first?.children.count == 3)
+    }
+
+    @Test func remembersABoundedNumberOfHeaders() {
+        let decoder = CookieDecoder()
+        for n in 0..<(DecodeReplayCache<ByteCharge>.capacity + 10) {
+            var budget = DecodeBudget(limits: .default)
+            #expect(
+                decoder.decode(
+                    Array("session=\(n)".utf8)[...], context: DecodeContext(source: .cookie), budget: &budget) != nil)
+            #expect(decoder.cache.count <= DecodeReplayCache<ByteCharge>.capacity)
+        }
+    }
 }

@@ -101,7 +101,7 @@ import Testing
     @Test func slotHashReadsEveryByteTheNameAndTheLimit() throws {
         let token = Array(Self.token(#"{"alg":"HS256"}"#, #"{"sub":"user-1","role":"reader"}"#).utf8)
         func hash(_ bytes: [UInt8], _ name: String? = "authorization", _ depth: Int = 64) throws -> Int {
-            try #require(JWTCache.Key(bytes[...], fieldName: name, maxStructureDepth: depth)).hash
+            try #require(JWTCache.Key(bytes[...], fieldName: name, limit: depth)).hash
         }
         let base = try hash(token)
         for position in [0, 7, 8, token.count / 2, token.count - 9, token.count - 1] {

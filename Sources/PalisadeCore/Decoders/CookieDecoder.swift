@@ -7,20 +7,44 @@
 ///   NULs kept, as in `url`. Deeper encodings are left to the sniffers (`cookie.session>jwt.sub`).
 /// - Each name that is not a plain identifier is also a `.key` child at the same path.
 /// - Pairs are bounded by `maxPoints` and the byte budget, like `form`.
+///
+/// A client sends the same cookies with every request of a session, so the decoder remembers the
+/// result for recent headers (`DecodeReplayCache`, keyed by the bytes and `maxPoints`: the result
+/// depends on nothing else) when no limit stopped the reading, and replays it with its byte charge.
 public struct CookieDecoder: ValueDecoder {
     public let name = "cookie"
     public let isContainer = true
+    let cache = DecodeReplayCache<ByteCharge>()
 
     public init() {}
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
         guard !input.isEmpty else { return nil }
+        let key = DecodeReplayCache<ByteCharge>.Key(input, fieldName: nil, limit: budget.limits.maxPoints)
+        if let key, let decoded = cache.replay(key, budget: &budget) { return decoded }
+        let before = budget.remainingBytes
         var children: [Child] = []
         var log = Percent.FindingLog()
         var values = 0
-        _ = Percent.PairReader(separator: UInt8(ascii: ";"), cookieSyntax: true).read(
+        let complete = Percent.PairReader(separator: UInt8(ascii: ";"), cookieSyntax: true).read(
             input, path: .key, into: &children, log: &log, values: &values, budget: &budget)
         guard !children.isEmpty else { return nil }
-        return Decoded(children: children, annotations: log.annotations)
+        var decoded = Decoded(children: children, annotations: log.annotations)
+        if complete, let key {
+            cache.store(key, decoded: decoded, charges: ByteCharge(bytes: before - budget.remainingBytes))
+            decoded.childrenShared = true
+        }
+        return decoded
+    }
+}
+
+/// Bytes taken from the allowance in steps that all succeeded (`DecodeBudget.consume`): they all
+/// succeed again exactly when the total is still available.
+struct ByteCharge: ReplayCharges {
+    let bytes: Int
+
+    func replay(on budget: inout DecodeBudget) -> Bool {
+        guard bytes <= budget.remainingBytes else { return false }
+        return budget.consume(bytes)
     }
 }

@@ -27,9 +27,9 @@ public struct JWTDecoder: ValueDecoder {
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
         guard let token = Self.token(input) else { return nil }
-        let key = JWTCache.Key(input, fieldName: context.fieldName, maxStructureDepth: budget.limits.maxStructureDepth)
+        let key = JWTCache.Key(input, fieldName: context.fieldName, limit: budget.limits.maxStructureDepth)
         if let key, let decoded = cache.replay(key, budget: &budget) { return decoded }
-        var charges = JWTCache.Charges()
+        var charges = JWTCharges()
         guard var decoded = decodeToken(token, context: context, budget: &budget, charges: &charges) else { return nil }
         if let key, charges.replayable {
             cache.store(key, decoded: decoded, charges: charges)
@@ -42,7 +42,7 @@ public struct JWTDecoder: ValueDecoder {
     /// budget.
     private func decodeToken(
         _ token: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget,
-        charges: inout JWTCache.Charges
+        charges: inout JWTCharges
     ) -> Decoded? {
         guard let parts = Self.split(token: token) else { return nil }
         var children: [Child] = []
@@ -192,151 +192,34 @@ public struct JWTDecoder: ValueDecoder {
     }
 }
 
-/// Recently decoded tokens (`JWTDecoder`), shared by the threads using one decoder: at most
-/// `capacity` tokens of at most `maxTokenBytes` bytes, forgotten all at once when full.
-///
-/// A token is remembered only when decoding it touched the budget in the plain way: both parts
-/// (the header of a JWE) fit the allowance and were charged in full, no limit hit. Replaying
-/// checks the same conditions against the current budget in the same order and makes the same
-/// charges; if any condition fails the token is decoded again, so a replayed result is always
-/// what decoding would have produced.
-final class JWTCache: Sendable {
-    static let capacity = 256
-    static let maxTokenBytes = 4096
+/// What decoding a token asked of the budget, in order: the header's decoded size checked against
+/// the allowance, its JSON children charged; the same for the payload of a JWS. A token is
+/// remembered only when every step succeeded (both parts, or a JWE's header, fit the allowance and
+/// were charged in full, no limit hit); replaying checks the same conditions against the current
+/// budget in the same order and makes the same charges.
+struct JWTCharges: ReplayCharges {
+    var headerSize = 0
+    var headerCharged: Int?
+    var hasPayload = false
+    var payloadSize = 0
+    var payloadCharged: Int?
 
-    /// The input bytes and everything else the decode depends on, with their hash.
-    struct Key: Sendable {
-        let bytes: ArraySlice<UInt8>
-        let fieldName: String?
-        let maxStructureDepth: Int
-        let hash: Int
+    /// Whether every step succeeded, so that the budget's only change was the charges.
+    var replayable: Bool { headerCharged != nil && (!hasPayload || payloadCharged != nil) }
 
-        /// Nil for values too long to remember.
-        init?(_ bytes: ArraySlice<UInt8>, fieldName: String?, maxStructureDepth: Int) {
-            guard bytes.count <= JWTCache.maxTokenBytes else { return nil }
-            var hash = UInt64(truncatingIfNeeded: maxStructureDepth) &+ 0x9E37_79B9_7F4A_7C15
-            bytes.withUnsafeBytes { Self.mix($0, into: &hash) }
-            if var name = fieldName {
-                name.withUTF8 { Self.mix(UnsafeRawBufferPointer($0), into: &hash) }
-            } else {
-                hash = (hash ^ 0xFF) &* 0xFF51_AFD7_ED55_8CCD
-            }
-            self.bytes = bytes
-            self.fieldName = fieldName
-            self.maxStructureDepth = maxStructureDepth
-            self.hash = Int(truncatingIfNeeded: hash ^ (hash >> 29))
-        }
-
-        /// Folds `raw` into `hash`, eight bytes at a time (multiply, rotate), its length last.
-        /// Only the cache's slot: an entry's bytes, field name and limit are compared in full
-        /// before it is replayed, so a collision, by chance or crafted, costs a decode and never
-        /// a wrong result (the dictionary hashes this number again with its own seed). Swift's
-        /// `Hasher` cost ~1,200 instructions per token here.
-        static func mix(_ raw: UnsafeRawBufferPointer, into hash: inout UInt64) {
-            let multiplier: UInt64 = 0x9FB2_1C65_1E98_DF25
-            var offset = 0
-            while offset + 8 <= raw.count {
-                let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                hash = (hash ^ word) &* multiplier
-                hash = hash << 23 | hash >> 41
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < raw.count {
-                tail |= UInt64(raw[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            hash = (hash ^ tail ^ UInt64(raw.count) << 56) &* multiplier
-            hash ^= hash >> 32
-        }
-
-        /// Byte equality eight bytes at a time (the generic `elementsEqual` goes index by index).
-        static func equal(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
-            guard a.count == b.count else { return false }
-            return a.withUnsafeBytes { x in
-                b.withUnsafeBytes { y in
-                    var offset = 0
-                    while offset + 8 <= x.count {
-                        guard
-                            x.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                                == y.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                        else { return false }
-                        offset += 8
-                    }
-                    while offset < x.count {
-                        guard x[offset] == y[offset] else { return false }
-                        offset += 1
-                    }
-                    return true
-                }
-            }
-        }
-
-        func matches(_ entry: Entry) -> Bool {
-            entry.fieldName == fieldName && entry.maxStructureDepth == maxStructureDepth
-                && Self.equal(entry.bytes, bytes)
-        }
-    }
-
-    /// What decoding a token asked of the budget, in order: the header's decoded size checked
-    /// against the allowance, its JSON children charged; the same for the payload of a JWS.
-    struct Charges: Sendable {
-        var headerSize = 0
-        var headerCharged: Int?
-        var hasPayload = false
-        var payloadSize = 0
-        var payloadCharged: Int?
-
-        /// Whether every step succeeded, so that the budget's only change was the charges.
-        var replayable: Bool { headerCharged != nil && (!hasPayload || payloadCharged != nil) }
-    }
-
-    struct Entry: Sendable {
-        let bytes: [UInt8]
-        let fieldName: String?
-        let maxStructureDepth: Int
-        let decoded: Decoded
-        let charges: Charges
-    }
-
-    private let entries = Mutex<[Int: Entry]>([:])
-
-    init() {}
-
-    /// Tokens remembered now.
-    var count: Int { entries.withLock { $0.count } }
-
-    /// The remembered result for `key`, its charges made, if the budget lets every step succeed
-    /// as it did the first time; else nil and the budget untouched.
-    func replay(_ key: Key, budget: inout DecodeBudget) -> Decoded? {
-        guard let entry = entries.withLock({ $0[key.hash] }), key.matches(entry),
-            let headerCharged = entry.charges.headerCharged
-        else { return nil }
-        let charges = entry.charges
+    func replay(on budget: inout DecodeBudget) -> Bool {
+        guard let headerCharged else { return false }
         var remaining = budget.remainingBytes
-        guard charges.headerSize <= remaining, headerCharged <= remaining else { return nil }
+        guard headerSize <= remaining, headerCharged <= remaining else { return false }
         remaining -= headerCharged
-        if charges.hasPayload {
-            guard let payloadCharged = charges.payloadCharged, charges.payloadSize <= remaining,
-                payloadCharged <= remaining
-            else { return nil }
+        if hasPayload {
+            guard let payloadCharged, payloadSize <= remaining, payloadCharged <= remaining else { return false }
         }
         _ = budget.consume(headerCharged)
-        if let payloadCharged = charges.payloadCharged { _ = budget.consume(payloadCharged) }
-        var decoded = entry.decoded
-        decoded.childrenShared = true
-        return decoded
-    }
-
-    func store(_ key: Key, decoded: Decoded, charges: Charges) {
-        let entry = Entry(
-            bytes: Array(key.bytes), fieldName: key.fieldName, maxStructureDepth: key.maxStructureDepth,
-            decoded: decoded, charges: charges)
-        entries.withLock { entries in
-            if entries.count >= Self.capacity, entries[key.hash] == nil { entries.removeAll(keepingCapacity: true) }
-            entries[key.hash] = entry
-        }
+        if let payloadCharged { _ = budget.consume(payloadCharged) }
+        return true
     }
 }
+
+/// Recently decoded tokens (`JWTDecoder`); the limit in the key is `maxStructureDepth`.
+typealias JWTCache = DecodeReplayCache<JWTCharges>
