@@ -95,4 +95,42 @@ import Testing
         #expect(lines(decode("a=%4")) == [".a text %4"])
         #expect(lines(decode("a%=1%")) == ["[\"a%\"] key a%", "[\"a%\"] text 1%"])
     }
+
+    /// A query or body decoded again by the same decoder is replayed from its cache: the result
+    /// and the budget left are what a decoder that never saw it produces, whatever the allowance,
+    /// the point limit and the source; a body without `=` stays no form after the same bytes were
+    /// read as a query's list of names.
+    @Test func rememberedInputsDecodeLikeFreshOnes() {
+        let inputs = [
+            "expand=profile&fields=name,email,created_at&page=3", "a=1&b=2&a=3&&c", "q=blue+running%20shoes&x=%C0%AE",
+            "debug", "k%00ey=v&%3D=%26", "",
+        ]
+        let warm = FormDecoder()
+        for input in inputs.map({ Array($0.utf8)[...] }) {
+            for source in [Source.query, .body] {
+                let context = DecodeContext(source: source)
+                for maxPoints in [1_000, 2] {
+                    var limits = DecodeLimits()
+                    limits.maxPoints = maxPoints
+                    var ample = DecodeBudget(limits: limits)
+                    _ = warm.decode(input, context: context, budget: &ample)
+                    for allowance in 0...(input.count + 2) {
+                        limits.maxDecodedBytes = allowance
+                        var replayed = DecodeBudget(limits: limits)
+                        var fresh = replayed
+                        let a = warm.decode(input, context: context, budget: &replayed)
+                        let b = FormDecoder().decode(input, context: context, budget: &fresh)
+                        let label = "\(String(decoding: input, as: UTF8.self)) \(source) \(maxPoints) \(allowance)"
+                        #expect(a?.children == b?.children, "\(label)")
+                        #expect(a?.annotations == b?.annotations, "\(label)")
+                        #expect(replayed.remainingBytes == fresh.remainingBytes, "\(label)")
+                        #expect(replayed.hits == fresh.hits, "\(label)")
+                    }
+                }
+            }
+        }
+        var budget = DecodeBudget(limits: .default)
+        #expect(warm.decode(Array("debug".utf8)[...], context: DecodeContext(source: .body), budget: &budget) == nil)
+        #expect(warm.cache.count > 0)
+    }
 }

@@ -20,21 +20,8 @@ public struct CookieDecoder: ValueDecoder {
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
         guard !input.isEmpty else { return nil }
-        let key = DecodeReplayCache<ByteCharge>.Key(input, fieldName: nil, limit: budget.limits.maxPoints)
-        if let key, let decoded = cache.replay(key, budget: &budget) { return decoded }
-        let before = budget.remainingBytes
-        var children: [Child] = []
-        var log = Percent.FindingLog()
-        var values = 0
-        let complete = Percent.PairReader(separator: UInt8(ascii: ";"), cookieSyntax: true).read(
-            input, path: .key, into: &children, log: &log, values: &values, budget: &budget)
-        guard !children.isEmpty else { return nil }
-        var decoded = Decoded(children: children, annotations: log.annotations)
-        if complete, let key {
-            cache.store(key, decoded: decoded, charges: ByteCharge(bytes: before - budget.remainingBytes))
-            decoded.childrenShared = true
-        }
-        return decoded
+        return cache.pairs(
+            input, reader: Percent.PairReader(separator: UInt8(ascii: ";"), cookieSyntax: true), budget: &budget)
     }
 }
 
@@ -46,5 +33,27 @@ struct ByteCharge: ReplayCharges {
     func replay(on budget: inout DecodeBudget) -> Bool {
         guard bytes <= budget.remainingBytes else { return false }
         return budget.consume(bytes)
+    }
+}
+
+extension DecodeReplayCache where Charges == ByteCharge {
+    /// The pairs `reader` reads in `input` (nil when there are none), remembered when no limit
+    /// stopped the reading and replayed from here (the result depends only on the bytes and
+    /// `maxPoints`, the key's limit).
+    func pairs(_ input: ArraySlice<UInt8>, reader: Percent.PairReader, budget: inout DecodeBudget) -> Decoded? {
+        let key = Key(input, fieldName: nil, limit: budget.limits.maxPoints)
+        if let key, let decoded = replay(key, budget: &budget) { return decoded }
+        let before = budget.remainingBytes
+        var children: [Child] = []
+        var log = Percent.FindingLog()
+        var values = 0
+        let complete = reader.read(input, path: .key, into: &children, log: &log, values: &values, budget: &budget)
+        guard !children.isEmpty else { return nil }
+        var decoded = Decoded(children: children, annotations: log.annotations)
+        if complete, let key {
+            store(key, decoded: decoded, charges: ByteCharge(bytes: before - budget.remainingBytes))
+            decoded.childrenShared = true
+        }
+        return decoded
     }
 }

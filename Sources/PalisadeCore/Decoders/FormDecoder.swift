@@ -12,21 +12,21 @@
 ///   what was read before a limit is kept.
 /// - A declared body without any `=` is not a form (nil: the engine reports the mismatch and
 ///   sniffs the body); a query without `=` is a list of names (`?debug`).
+///
+/// Recent inputs are remembered and replayed like the cookie decoder's (`DecodeReplayCache`): the
+/// same query string comes with many requests (`?page=2&sort=desc`).
 public struct FormDecoder: ValueDecoder {
     public let name = "form"
     public let isContainer = true
+    let cache = DecodeReplayCache<ByteCharge>()
 
     public init() {}
 
     public func decode(_ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget) -> Decoded? {
         guard !input.isEmpty else { return nil }
+        // The context decides only this: past it, the pairs depend on the bytes alone.
         if context.source == .body, !input.contains(UInt8(ascii: "=")) { return nil }
-        var children: [Child] = []
-        var log = Percent.FindingLog()
-        var values = 0
-        _ = Percent.PairReader(separator: UInt8(ascii: "&"), plusAsSpace: true).read(
-            input, path: .key, into: &children, log: &log, values: &values, budget: &budget)
-        guard !children.isEmpty else { return nil }
-        return Decoded(children: children, annotations: log.annotations)
+        return cache.pairs(
+            input, reader: Percent.PairReader(separator: UInt8(ascii: "&"), plusAsSpace: true), budget: &budget)
     }
 }
