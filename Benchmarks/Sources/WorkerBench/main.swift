@@ -9,7 +9,7 @@
 //
 // WORKER_BENCH_MODES=skipped (or full) runs one detection mode only; WORKER_BENCH_KAFKA=0 leaves
 // out the Kafka runs (for profiling); WORKER_BENCH_ENCODING=wire (or messages) keeps one way of
-// writing the records in the processing part (production writes `wire`); WORKER_BENCH_PAUSE_HOLD_MS=0 pauses the consumer at once at
+// writing the records, in the processing part and the Kafka rows (production writes `wire`); WORKER_BENCH_PAUSE_HOLD_MS=0 pauses the consumer at once at
 // the high-water mark (the behaviour before 2026-11-21 17:45); WORKER_BENCH_LINGER_MS and
 // WORKER_BENCH_KAFKA_PROPERTIES="name=value,…" (librdkafka properties), WORKER_BENCH_ROWS,
 // WORKER_BENCH_REPEAT, WORKER_BENCH_UNKEYED and WORKER_BENCH_LOG_LEVEL are for experiments;
@@ -309,6 +309,8 @@ print("|---|---|---|---:|---:|---:|---|")
 // WORKER_BENCH_REPEAT=n runs the rows n times (e.g. to catch a rare slow 2 × 1 run).
 let rowFilter = environment["WORKER_BENCH_ROWS"].map { Set($0.split(separator: ",").map(String.init)) }
 let repeats = max(1, environment["WORKER_BENCH_REPEAT"].flatMap { Int($0) } ?? 1)
+// WORKER_BENCH_ENCODING=wire (or messages) keeps the Kafka rows of that encoding too.
+let onlyEncoding = environment["WORKER_BENCH_ENCODING"]
 var runIndex = 0
 for detection in [WorkerDetection.skipped, .full] {
     let label = detection == .full ? "full" : "skipped (worker only)"
@@ -318,6 +320,7 @@ for detection in [WorkerDetection.skipped, .full] {
     let rows: [(WorkerEncoding, Int, Int)] = [
         (.messages, 1, 1), (.wire, 1, 1), (.messages, 1, 1), (.wire, 1, 1), (.wire, 1, 2), (.wire, 2, 1),
     ].filter { rowFilter?.contains("\($0.1)x\($0.2)") ?? true }
+        .filter { row in onlyEncoding.map { $0 == (row.0 == .wire ? "wire" : "messages") } ?? true }
     for (encoding, workers, tasks) in Array(repeating: rows, count: repeats).joined() {
         let written = encoding == .wire ? "wire" : "messages"
         // A run whose group formed late (a member got its first record over a second after the
