@@ -195,4 +195,53 @@ import Testing
         }
         for hit in hits { #expect(hit.confidence >= 0 && hit.confidence <= 1) }
     }
+
+    /// `classify` skips `normalize` for hosts `isNormal` accepts: for those, `normalize` must give
+    /// the same bytes back and report no change. Checked over seeded hosts built from the bytes
+    /// that matter (capitals, `%`, dots, controls, non-ASCII, IPv6 punctuation).
+    @Test func normalHostsNeedNoNormalizing() {
+        let alphabet = Array("aZ.%0x9f:[]-_ \t\u{7F}~".utf8) + [0xE2, 0x91, 0xA0, 0xEF, 0xBC]
+        var state: UInt64 = 0x5EED
+        var accepted = 0
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let length = Int(state >> 59) + 1
+            var host: [UInt8] = []
+            for _ in 0..<length {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                host.append(alphabet[Int(state >> 33) % alphabet.count])
+            }
+            let slice = ([0x2F] + host)[1...]
+            guard HostClassifier.isNormal(slice) else { continue }
+            accepted += 1
+            let (normalized, changed) = HostClassifier.normalize(slice)
+            #expect(normalized == host && !changed, "\(host)")
+            #expect(HostClassifier.classify(slice) == HostClassifier.classifyNormalized(normalized[...]))
+        }
+        #expect(accepted > 500 && accepted < 19_000)
+    }
+
+    /// Schemes are held inline: read lowercased, compared with names and with each other.
+    @Test func schemesInline() throws {
+        let value = Array("HtTpS://example.com".utf8)[...]
+        let (scheme, after, control) = try #require(URLReader.scheme(value, at: value.startIndex))
+        #expect(scheme.description == "https" && scheme.bytes == Array("https".utf8) && after == 6 && !control)
+        #expect(scheme.is("https") && !scheme.is("http") && scheme.isSpecial)
+        #expect(scheme == URLScheme("https") && scheme != URLScheme("http"))
+        let tabbed = Array("go\tpher://x".utf8)[...]
+        let (gopher, _, tab) = try #require(URLReader.scheme(tabbed, at: tabbed.startIndex))
+        #expect(gopher.is("gopher") && tab && !gopher.isSpecial)
+        let longest = Array((String(repeating: "a", count: 32) + ":").utf8)[...]
+        #expect(URLReader.scheme(longest, at: longest.startIndex)?.scheme.count == 32)
+        let tooLong = Array((String(repeating: "a", count: 33) + ":").utf8)[...]
+        #expect(URLReader.scheme(tooLong, at: tooLong.startIndex) == nil)
+        for name in ["ws", "wss", "ftp", "http", "https"] {
+            let v = Array((name + "://h").utf8)[...]
+            #expect(URLReader.scheme(v, at: v.startIndex)?.scheme.isSpecial == true, "\(name)")
+        }
+        for name in ["file", "gopher", "wsx", "ftps", "httpx"] {
+            let v = Array((name + "://h").utf8)[...]
+            #expect(URLReader.scheme(v, at: v.startIndex)?.scheme.isSpecial == false, "\(name)")
+        }
+    }
 }

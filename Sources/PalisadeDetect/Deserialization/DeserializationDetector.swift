@@ -133,10 +133,10 @@ public struct DeserializationDetector: Detector {
             }
             i += 1
         }
-        if sawColon || sawQuote { scanPHP(value, &best) }
+        if sawColon || sawQuote { scanPHP(value, bytes: bytes, &best) }
         if sawBang { scanYAML(value, &best) }
         if sawLT { scanXML(value, &best) }
-        if sawQuote || sawColon { scanTypedJSON(value, &best) }
+        if sawQuote { scanTypedJSON(value, &best) }  // it reads quoted keys only
         if bytes.contains(0x0A) { scanPickle(value, binary: false, &best) }
         // A typed key decoded into its own point: the value is the class name.
         if let fieldName, isTypeKey(fieldName) {
@@ -243,9 +243,12 @@ public struct DeserializationDetector: Detector {
     // MARK: - PHP
 
     /// `O:<len>:"<name>":<n>:{` (and `C:` custom objects) with a declared length that matches.
-    static func scanPHP(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
-        var i = value.startIndex
+    /// `bytes`: the bytes present in `value`; an object needs `O:` or `C:`, the wrapper `p` and `:`.
+    static func scanPHP(_ value: ArraySlice<UInt8>, bytes: ByteSet, _ best: inout ExecBest) {
+        let colon = bytes.contains(UInt8(ascii: ":"))
+        guard colon else { return }
         let end = value.endIndex
+        var i = bytes.contains(UInt8(ascii: "O")) || bytes.contains(UInt8(ascii: "C")) ? value.startIndex : end
         var objects = 0
         var examined = 0
         while i + 6 < end, examined < 256 {
@@ -290,7 +293,9 @@ public struct DeserializationDetector: Detector {
             best.consider(c, "deserialization.php_object", i..<min(end, k + 2))
             i = k + 2
         }
-        if best.confidence < 0.7, let p = ExecBytes.find(value, "phar://") {
+        if best.confidence < 0.7, bytes.contains(UInt8(ascii: "p")) || bytes.contains(UInt8(ascii: "P")),
+            let p = ExecBytes.find(value, "phar://")
+        {
             best.consider(0.7, "deserialization.phar_wrapper", p..<p + 7)
         }
     }

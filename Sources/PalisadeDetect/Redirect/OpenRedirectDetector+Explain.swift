@@ -24,7 +24,7 @@ extension OpenRedirectDetector {
         head.removeAll { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         let v = head.drop { $0 <= 0x20 || $0 == 0x7F }
         if let (scheme, _, _) = URLReader.scheme(v, at: v.startIndex) {
-            let name = String(decoding: scheme, as: UTF8.self)
+            let name = scheme.description
             if name == "javascript" || name == "vbscript" || name == "data" {
                 lines.append("script scheme `\(name):` runs instead of navigating")
             } else if let url = URLReader.parse(v, at: v.startIndex) {

@@ -139,14 +139,14 @@ public struct OpenRedirectDetector: Detector {
         }
         // Script schemes: the browser runs them instead of navigating.
         if let (scheme, _, schemeControl) = URLReader.scheme(v, at: v.startIndex) {
-            let s = String(decoding: scheme, as: UTF8.self)
-            if s == "javascript" || s == "vbscript" || s == "data" {
+            let data = scheme.is("data")
+            if data || scheme.is("javascript") || scheme.is("vbscript") {
                 if redirect || urlish {
                     best.consider(
                         NetFinding(
-                            (s == "data" ? 0.85 : 0.92) - (urlish ? 0.07 : 0), "open_redirect.script_scheme", whole))
+                            (data ? 0.85 : 0.92) - (urlish ? 0.07 : 0), "open_redirect.script_scheme", whole))
                 }
-            } else if let url = URLReader.parse(v, at: v.startIndex), URLReader.isSpecial(scheme) {
+            } else if let url = URLReader.parse(v, at: v.startIndex), scheme.isSpecial {
                 var c = 0.0
                 var rule = "open_redirect.absolute_url"
                 if url.noSlashes || url.oddSlashes || schemeControl || control || mixedEncoding {

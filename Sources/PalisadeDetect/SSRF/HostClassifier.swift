@@ -95,6 +95,18 @@ public enum HostClassifier {
         return (out, changed)
     }
 
+    /// Whether `normalize` would return `raw` unchanged (printable ASCII without `%` or capitals,
+    /// not ending in a dot): most hosts, read then without a copy.
+    static func isNormal(_ raw: ArraySlice<UInt8>) -> Bool {
+        guard let last = raw.last, last != UInt8(ascii: ".") else { return false }
+        for byte in raw {
+            guard byte > 0x20, byte < 0x7F, byte != UInt8(ascii: "%"), byte < 0x41 || byte > 0x5A else {
+                return false
+            }
+        }
+        return true
+    }
+
     @inline(__always)
     static func hex(_ b: UInt8) -> UInt8? {
         switch b {
@@ -108,6 +120,7 @@ public enum HostClassifier {
     /// Classifies a raw host (as written in a URL or a field).
     public static func classify(_ raw: ArraySlice<UInt8>) -> Reading? {
         guard !raw.isEmpty, raw.count <= 300 else { return nil }
+        if isNormal(raw) { return classifyNormalized(raw) }
         let (host, changed) = normalize(raw)
         guard !host.isEmpty else { return nil }
         if var reading = classifyNormalized(host[...]) {

@@ -14,8 +14,8 @@ extension SSRFDetector {
         for s in starts {
             guard let url = URLReader.parse(value, at: s) ?? connectionURL(value, at: s) else { continue }
             described += 1
-            var line = "url: scheme " + (url.scheme.isEmpty ? "(none)" : ExplainText.show(url.scheme))
-            let scheme = String(decoding: url.scheme, as: UTF8.self)
+            var line = "url: scheme " + (url.scheme.isEmpty ? "(none)" : ExplainText.show(url.scheme.bytes))
+            let scheme = url.scheme.description
             if dangerousSchemes.contains(where: { $0.0 == scheme }) {
                 line += " (makes the fetcher do something else than HTTP)"
                 if scheme == "file" {

@@ -28,17 +28,21 @@ public struct SSRFDetector: Detector {
         ("jar", 0.9), ("netdoc", 0.9), ("tftp", 0.9), ("compress.zlib", 0.85), ("zlib", 0.8), ("glob", 0.7),
         ("ogg", 0.6),
     ]
-    /// `dangerousSchemes`' names as bytes, in the same order: compared with `==` (a count check,
-    /// then memcmp) where `elementsEqual` over each name's UTF-8 view cost ~100 instructions a
-    /// name for every URL judged.
-    static let dangerousSchemeBytes: [[UInt8]] = dangerousSchemes.map { Array($0.0.utf8) }
+    /// `dangerousSchemes`' names as schemes, in the same order: a compare is a count check and
+    /// four words.
+    static let dangerousSchemeNames: [URLScheme] = dangerousSchemes.map { name, _ in
+        var scheme = URLScheme()
+        for byte in name.utf8 { scheme.append(byte) }
+        return scheme
+    }
     /// Connection schemes with ordinary uses (`redis://cache.example.com`): dangerous when they point
     /// inside (scored like an HTTP URL to that host) or, for LDAP/RMI, when the path names a class
     /// rather than a DN (`ldap://host:1389/Exploit`, the JNDI pattern).
-    static let connectionSchemes: Set<String> = [
+    static let connectionSchemes: [StaticString] = [
         "ldap", "ldaps", "ldapi", "smb", "sftp", "telnet", "mysql", "redis", "rtsp", "ssh", "memcached", "mongodb",
         "postgres", "postgresql", "amqp", "ftps", "imap", "pop3", "smtp", "nfs", "rmi", "iiop", "dns", "corbaname",
     ]
+    static let connectionSchemeNames: [URLScheme] = connectionSchemes.compactMap(URLScheme.init)
 
     /// Bytes the pre-filter needs: `:` or `/` (`\\`) for a URL, dots for a bare host, `x` for a
     /// hex address (`0x7f000001`). A decimal address (8–10 digits) needs none of them.
@@ -130,10 +134,9 @@ public struct SSRFDetector: Detector {
             // Each start judged once: `start` above, the embedded ones here. The list of those
             // judged holds only embedded starts, so it allocates only when there is one (it held
             // `start` too, an allocation for every URL-ish value; `start` is skipped here anyway).
-            var seen: [Int] = []
-            for s in URLReader.urlStarts(value) where s != start && !seen.contains(s) {
-                seen.append(s)
-                judge(at: s, embedded: true)
+            var starts = URLReader.URLStarts(value)
+            while let s = starts.next() {
+                if s != start { judge(at: s, embedded: true) }
             }
         }
         if best.confidence == 0, hostField, !space, !browserOrigin, start < trimmed.endIndex {
@@ -148,7 +151,7 @@ public struct SSRFDetector: Detector {
     /// A URL at `s`: a dangerous scheme, or an HTTP-like URL whose host is internal.
     static func judgeURL(_ v: ArraySlice<UInt8>, at s: Int) -> NetFinding? {
         if let (scheme, after, _) = URLReader.scheme(v, at: s) {
-            for (index, bytes) in dangerousSchemeBytes.enumerated() where bytes == scheme {
+            for (index, name) in dangerousSchemeNames.enumerated() where name == scheme {
                 let (name, confidence) = dangerousSchemes[index]
                 guard confidence > 0 else { continue }
                 // Needs the shape of a URL of that scheme, not `file: see attached` or `dict: en`.
@@ -159,10 +162,10 @@ public struct SSRFDetector: Detector {
                 if name == "jar" || name == "netdoc" {
                     ok = ok || Bytes.hasPrefixIgnoringCase(rest, "http") || Bytes.hasPrefixIgnoringCase(rest, "file")
                 }
-                if scheme == Array("file".utf8) {
+                if scheme.is("file") {
                     ok = slashes >= 1 && !body.isEmpty && !Bytes.isSpace(body.first!)
                 }
-                if scheme == Array("php".utf8) {
+                if scheme.is("php") {
                     ok =
                         Bytes.hasPrefixIgnoringCase(rest, "//filter") || Bytes.hasPrefixIgnoringCase(rest, "//input")
                         || Bytes.hasPrefixIgnoringCase(rest, "//expect") || Bytes.hasPrefixIgnoringCase(rest, "//fd")
@@ -172,15 +175,15 @@ public struct SSRFDetector: Detector {
                 guard ok else { break }
                 let end = min(v.endIndex, after + 60)
                 return NetFinding(
-                    confidence, "ssrf.scheme_\(scheme.count <= 16 ? String(decoding: scheme, as: UTF8.self) : "other")",
+                    confidence, "ssrf.scheme_\(scheme.count <= 16 ? scheme.description : "other")",
                     s..<end)
             }
         }
         guard var url = URLReader.parse(v, at: s) ?? connectionURL(v, at: s) else { return nil }
-        let connection = !url.scheme.isEmpty && !URLReader.isSpecial(url.scheme)
+        let connection = !url.scheme.isEmpty && !url.scheme.isSpecial
         if connection {
-            let name = String(decoding: url.scheme, as: UTF8.self)
-            guard connectionSchemes.contains(name) else { return nil }
+            guard connectionSchemeNames.contains(url.scheme) else { return nil }
+            let name = url.scheme.description
             url.oddSlashes = false
             if let reading = HostClassifier.classify(v[url.hostRange]), reading.category >= .privateNetwork,
                 var f = score(reading, url: url, range: s..<min(v.endIndex, url.authorityEnd + 24))

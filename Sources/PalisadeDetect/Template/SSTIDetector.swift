@@ -81,8 +81,11 @@ public struct SSTIDetector: Detector {
             if best.confidence >= 0.95 { break }
             i = opener == .smarty || opener == .dollarBrace ? i + 2 : max(after, i + 2)
         }
-        if best.confidence < 0.9 { scanLoose(value, &best) }
-        if best.confidence < 0.75, value.count <= 64, polyglot(value) {
+        if best.confidence < 0.9 { scanLoose(value, bytes: bytes, &best) }
+        // Every opener `polyglot` counts holds `{` or `%`.
+        if best.confidence < 0.75, value.count <= 64,
+            bytes.contains(UInt8(ascii: "{")) || bytes.contains(UInt8(ascii: "%")), polyglot(value)
+        {
             best.consider(0.75, "ssti.polyglot_probe", value.startIndex..<value.endIndex)
         }
         guard best.confidence >= 0.3 else { return nil }
@@ -416,26 +419,38 @@ public struct SSTIDetector: Detector {
     }
 
     /// Readings outside delimiters: Freemarker built-ins and Velocity references that only
-    /// attacks use.
-    static func scanLoose(_ value: ArraySlice<UInt8>, _ best: inout ExecBest) {
-        for marker: StaticString in ["freemarker.template.utility.Execute", "?new()", "ObjectConstructor"] {
-            if let m = ExecBytes.find(value, marker) {
-                best.consider(0.9, "ssti.freemarker", m..<min(value.endIndex, m + 36))
-                return
-            }
+    /// attacks use. `bytes`: the bytes present in `value`; a marker is looked for only when the
+    /// value holds a byte it cannot match without (most values hold few of them).
+    static func scanLoose(_ value: ArraySlice<UInt8>, bytes: ByteSet, _ best: inout ExecBest) {
+        let paren = bytes.contains(UInt8(ascii: "("))
+        func freemarker(_ marker: StaticString) -> Bool {
+            guard let m = ExecBytes.find(value, marker) else { return false }
+            best.consider(0.9, "ssti.freemarker", m..<min(value.endIndex, m + 36))
+            return true
+        }
+        if bytes.contains(UInt8(ascii: ".")), freemarker("freemarker.template.utility.Execute") { return }
+        if paren, bytes.contains(UInt8(ascii: "?")), freemarker("?new()") { return }
+        if bytes.contains(UInt8(ascii: "j")) || bytes.contains(UInt8(ascii: "J")), freemarker("ObjectConstructor") {
+            return
         }
         // Velocity references walking to a class (`$x.getClass().forName(…)`, `$class.inspect(…)`).
-        for marker: StaticString in ["$class.inspect(", ".getClass().forName(", ".class.forName("] {
-            if let m = ExecBytes.find(value, marker), value[..<m].contains(UInt8(ascii: "$")) || m == value.startIndex {
-                best.consider(0.88, "ssti.velocity", m..<min(value.endIndex, m + 36))
-                return
+        if paren {
+            for marker: StaticString in ["$class.inspect(", ".getClass().forName(", ".class.forName("] {
+                if let m = ExecBytes.find(value, marker),
+                    value[..<m].contains(UInt8(ascii: "$")) || m == value.startIndex
+                {
+                    best.consider(0.88, "ssti.velocity", m..<min(value.endIndex, m + 36))
+                    return
+                }
             }
         }
         // Razor code blocks reaching the process or file APIs.
-        for marker: StaticString in ["@System.Diagnostics.Process", "@System.IO.File", "@Process.Start("] {
-            if let m = ExecBytes.findExactly(value, marker) {
-                best.consider(0.9, "ssti.razor", m..<min(value.endIndex, m + 36))
-                return
+        if bytes.contains(UInt8(ascii: "@")) {
+            for marker: StaticString in ["@System.Diagnostics.Process", "@System.IO.File", "@Process.Start("] {
+                if let m = ExecBytes.findExactly(value, marker) {
+                    best.consider(0.9, "ssti.razor", m..<min(value.endIndex, m + 36))
+                    return
+                }
             }
         }
     }

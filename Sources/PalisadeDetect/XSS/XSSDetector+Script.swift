@@ -26,7 +26,9 @@ extension XSSDetector {
 
     static let breakOperators = ByteSet(";+-*/,|&^%?:")
 
-    static func scanScript(_ v: ArraySlice<UInt8>, quote: Bool, brace: Bool, _ best: inout Best) {
+    /// `css`: the bytes present in `v`, when known: a CSS reading is looked for only if they allow
+    /// it (`expression(` needs `(`, `-moz-binding` needs `-` and `z`).
+    static func scanScript(_ v: ArraySlice<UInt8>, quote: Bool, brace: Bool, css: ByteSet? = nil, _ best: inout Best) {
         let end = v.endIndex
         // 1. Breakouts from a JS string: ';alert(1)//  "-alert(1)-"  ');fetch(…)//  '}alert(1);{'
         if quote {
@@ -153,7 +155,13 @@ extension XSSDetector {
             i += 1
         }
         // 4. CSS: width:expression(alert(1)), -moz-binding:url(…)
-        if let at = firstIndexIgnoringCase(v, "expression") {
+        let expression = css.map { $0.contains(UInt8(ascii: "(")) } ?? true
+        let binding =
+            css.map {
+                $0.contains(UInt8(ascii: "-")) && ($0.contains(UInt8(ascii: "z")) || $0.contains(UInt8(ascii: "Z")))
+            }
+            ?? true
+        if expression, let at = firstIndexIgnoringCase(v, "expression") {
             var k = at + 10
             while k < end, Bytes.isSpace(v[k]) || v[k] == UInt8(ascii: "/") || v[k] == UInt8(ascii: "*") { k += 1 }
             let prev: UInt8 = at > v.startIndex ? v[at - 1] : 0
@@ -163,7 +171,7 @@ extension XSSDetector {
                 best.consider(prev == UInt8(ascii: ":") ? 0.8 : 0.5, "xss.css_expression", at..<min(end, k + 20))
             }
         }
-        if let at = firstIndexIgnoringCase(v, "-moz-binding") {
+        if binding, let at = firstIndexIgnoringCase(v, "-moz-binding") {
             best.consider(0.75, "xss.css_binding", at..<min(end, at + 40))
         }
     }

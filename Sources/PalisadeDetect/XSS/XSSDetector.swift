@@ -99,7 +99,9 @@ public struct XSSDetector: Detector {
         if lt { scanTags(value, &best) }
         if eq, best.confidence < 0.9 { scanInjectedHandlers(value, &best) }
         if colon, best.confidence < 0.9 { scanSchemes(value, &best) }
-        if paren || tick || eq || brace, best.confidence < 0.9 { scanScript(value, quote: quote, brace: brace, &best) }
+        if paren || tick || eq || brace, best.confidence < 0.9 {
+            scanScript(value, quote: quote, brace: brace, css: bytes, &best)
+        }
         if lt, best.confidence < 0.9, let unwrapped = withoutCDATAWrappers(value) {
             // `<![CDATA[<]]>SCRIPT<![CDATA[>]]>`: markup split across CDATA sections joins up when
             // the XML's text is written out as HTML.
