@@ -44,6 +44,10 @@ struct HeaderRoots: Sendable {
         "upgrade-insecure-requests", "user-agent", "via", "x-api-key", "x-correlation-id", "x-csrf-token",
         "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "x-request-id",
         "x-requested-with",
+        // Tracing and proxy headers gateways add to every request.
+        "traceparent", "tracestate", "baggage", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid",
+        "x-b3-sampled", "x-amzn-trace-id", "x-cloud-trace-context", "x-forwarded-port", "x-forwarded-prefix",
+        "x-forwarded-server", "x-client-ip", "true-client-ip", "cf-connecting-ip", "cf-ray", "cdn-loop",
     ]
 
     static let standard = HeaderRoots()

@@ -119,25 +119,30 @@ public enum HostClassifier {
 
     /// Classifies a raw host (as written in a URL or a field).
     public static func classify(_ raw: ArraySlice<UInt8>) -> Reading? {
+        classify(raw, names: true)
+    }
+
+    /// `names`: false returns nil for a host that is not an address instead of reading the name.
+    static func classify(_ raw: ArraySlice<UInt8>, names: Bool) -> Reading? {
         guard !raw.isEmpty, raw.count <= 300 else { return nil }
-        if isNormal(raw) { return classifyNormalized(raw) }
+        if isNormal(raw) { return classifyNormalized(raw, names: names) }
         let (host, changed) = normalize(raw)
         guard !host.isEmpty else { return nil }
-        if var reading = classifyNormalized(host[...]) {
+        if var reading = classifyNormalized(host[...], names: names) {
             if changed { reading.obfuscated = true }
             return reading
         }
         return nil
     }
 
-    static func classifyNormalized(_ host: ArraySlice<UInt8>) -> Reading? {
+    static func classifyNormalized(_ host: ArraySlice<UInt8>, names: Bool = true) -> Reading? {
         if host.first == UInt8(ascii: "[") || host.contains(UInt8(ascii: ":")) {
             return classifyV6(host)
         }
         if let (address, odd) = parseV4Lenient(host) {
             return Reading(category: category(of: address), obfuscated: odd, isAddress: true)
         }
-        return classifyName(host)
+        return names ? classifyName(host) : nil
     }
 
     // MARK: IPv4

@@ -92,12 +92,19 @@ public struct SSRFDetector: Detector {
         let hostField = (field.url || field.host) && !field.ip
         guard colon || slash || hostField else { return nil }
         let header = source == .header
-        let lowered = fieldName.map(Bytes.lowercased) ?? ""
-        // Browsers put the developer's own origin here; not a fetch target.
-        let browserOrigin =
-            lowered == "referer" || lowered == "referrer" || lowered == "origin"
-            || (header && (lowered == "host" || lowered == "x-forwarded-host"))
-        let oauthRedirect = Self.namesOAuthRedirect(lowered)
+        // What the field's name says, read only once a URL was found (most URL-ish values hold none).
+        var nameReading: (browserOrigin: Bool, oauthRedirect: Bool)? = nil
+        func readName() -> (browserOrigin: Bool, oauthRedirect: Bool) {
+            if let nameReading { return nameReading }
+            let lowered = fieldName.map(Bytes.lowercased) ?? ""
+            // Browsers put the developer's own origin here; not a fetch target.
+            let browserOrigin =
+                lowered == "referer" || lowered == "referrer" || lowered == "origin"
+                || (header && (lowered == "host" || lowered == "x-forwarded-host"))
+            let reading = (browserOrigin, Self.namesOAuthRedirect(lowered))
+            nameReading = reading
+            return reading
+        }
         var best = NetFinding.none
         let trimmed = Bytes.trimmed(value)
         var start = trimmed.startIndex
@@ -110,6 +117,7 @@ public struct SSRFDetector: Detector {
         func judge(at s: Int, embedded: Bool) {
             guard var f = judgeURL(value, at: s) else { return }
             if f.confidence < 0.9 || !f.rule.hasSuffix("metadata") {
+                let (browserOrigin, oauthRedirect) = readName()
                 if browserOrigin && !f.rule.hasSuffix("obfuscated") && !f.rule.hasPrefix("ssrf.scheme") { return }
                 if header { f.confidence *= 0.85 }
                 if oauthRedirect && f.rule == "ssrf.loopback" { f.confidence = 0.45 }
@@ -131,15 +139,14 @@ public struct SSRFDetector: Detector {
         }
         if colon || slash { judge(at: start, embedded: false) }
         if colon {
-            // Each start judged once: `start` above, the embedded ones here. The list of those
-            // judged holds only embedded starts, so it allocates only when there is one (it held
-            // `start` too, an allocation for every URL-ish value; `start` is skipped here anyway).
+            // Each start judged once: `start` above, the embedded ones here (read in place, in
+            // increasing order, so none comes twice).
             var starts = URLReader.URLStarts(value)
             while let s = starts.next() {
                 if s != start { judge(at: s, embedded: true) }
             }
         }
-        if best.confidence == 0, hostField, !space, !browserOrigin, start < trimmed.endIndex {
+        if best.confidence == 0, hostField, !space, start < trimmed.endIndex, !readName().browserOrigin {
             best.consider(judgeBareHost(value, from: start, end: trimmed.endIndex, strongField: true))
         } else if best.confidence == 0, !space, !field.ip, colon || slash, start < trimmed.endIndex {
             if let f = judgeBareHost(value, from: start, end: trimmed.endIndex, strongField: false) { best.consider(f) }
@@ -287,7 +294,10 @@ public struct SSRFDetector: Detector {
                 hostEnd = end
             }
         }
-        guard hostEnd > from, let reading = HostClassifier.classify(v[from..<hostEnd]) else { return nil }
+        // Outside URL/host fields only addresses count (below): names are not classified.
+        guard hostEnd > from, let reading = HostClassifier.classify(v[from..<hostEnd], names: strongField) else {
+            return nil
+        }
         if !strongField {
             // Outside URL/host fields only an unmistakable fetch target: the metadata address with a
             // path, or an obfuscated internal address followed by a port or path.
