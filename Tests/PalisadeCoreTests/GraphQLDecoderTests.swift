@@ -29,6 +29,24 @@ private func counts(_ decoded: Decoded?) -> [Int?] {
 }
 
 @Suite struct GraphQLDecoderTests {
+    /// The sniffing check: `{`, or a keyword followed by whitespace, `{`, `(` or `@` — each
+    /// keyword whole, case-sensitive, and never a prefix of a longer word or a cut-off value.
+    @Test func sniffedKeywords() {
+        let yes = [
+            "{", "{ a }", "query Q { a }", "query{a}", "query(", "query\t", "mutation@x", "subscription {",
+            "fragment F on T", "query @dir",
+        ]
+        let no = [
+            "", "q", "query", "queryx", "querY {", "Query {", "mutatio {", "subscriptio {", "fragments F", "same-site",
+            "salt", "ftp", "fragment", "m", " query {", "x{", "select 1",
+        ]
+        for text in yes { #expect(GraphQLDecoder.looksLikeGraphQL(Array(text.utf8)[...]), "\(text)") }
+        for text in no { #expect(!GraphQLDecoder.looksLikeGraphQL(Array(text.utf8)[...]), "\(text)") }
+        // A slice that does not start at index 0.
+        let shifted = Array("xxquery {".utf8)[2...]
+        #expect(GraphQLDecoder.looksLikeGraphQL(shifted))
+    }
+
     // MARK: - Paths and values
 
     @Test func argumentsFlattenAlongFieldNames() throws {

@@ -58,4 +58,42 @@ import Testing
             #expect(bytes.withUnsafeBufferPointer { Sensitive.isJWT($0) } == expected, "\(text)")
         }
     }
+
+    /// `isJWT` against its definition written plainly, over seeded near-tokens: `eyJ`, then bytes
+    /// from the alphabet, dots, a few outside it (space, `+`, `/`, non-ASCII, DEL and their
+    /// neighbours across the 64-bit word boundaries).
+    @Test func isJWTMatchesItsDefinition() {
+        let inside = Array("AZaz09-_=.".utf8)
+        let outside: [UInt8] = [0x20, 0x2B, 0x2F, 0x3F, 0x40, 0x5B, 0x60, 0x7B, 0x7F, 0x80, 0xC3, 0xFF, 0x00]
+        func reference(_ b: [UInt8]) -> Bool {
+            guard b.count >= 20, b.prefix(3).map(Bytes.lower) == Array("eyj".utf8) else { return false }
+            let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=.".utf8)
+            guard b.allSatisfy({ alphabet.contains($0) }) else { return false }
+            let dots = b.filter { $0 == UInt8(ascii: ".") }.count
+            return dots == 2 || dots == 4
+        }
+        var state: UInt64 = 0x1D_2024
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33)
+        }
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var token = Array((next() % 8 == 0 ? "EYj" : "eyJ").utf8)
+            for _ in 0..<(17 + next() % 40) {
+                let roll = next() % 100
+                if roll < 6 {
+                    token.append(UInt8(ascii: "."))
+                } else if roll < 7 {
+                    token.append(outside[next() % outside.count])
+                } else {
+                    token.append(inside[next() % inside.count] &+ (next() % 16 == 0 ? 1 : 0))
+                }
+            }
+            let expected = reference(token)
+            if expected { accepted += 1 }
+            #expect(Sensitive.isJWT(token[...]) == expected, "\(token)")
+        }
+        #expect(accepted > 500)
+    }
 }

@@ -101,16 +101,21 @@ public struct GraphQLDecoder: ValueDecoder {
             first == UInt8(ascii: "q") || first == UInt8(ascii: "m") || first == UInt8(ascii: "s")
                 || first == UInt8(ascii: "f")
         else { return false }
-        for keyword: StaticString in ["query", "mutation", "subscription", "fragment"] {
-            let count = keyword.utf8CodeUnitCount
-            guard bytes.count > count,
-                bytes.prefix(count).elementsEqual(UnsafeBufferPointer(start: keyword.utf8Start, count: count))
-            else { continue }
-            let next = bytes[bytes.startIndex + count]
-            return Bytes.isSpace(next) || next == UInt8(ascii: "{") || next == UInt8(ascii: "(")
-                || next == UInt8(ascii: "@")
+        // Only the keyword starting with the value's first byte can match.
+        let keyword: StaticString
+        switch first {
+        case UInt8(ascii: "q"): keyword = "query"
+        case UInt8(ascii: "m"): keyword = "mutation"
+        case UInt8(ascii: "s"): keyword = "subscription"
+        default: keyword = "fragment"
         }
-        return false
+        let count = keyword.utf8CodeUnitCount
+        guard bytes.count > count else { return false }
+        let base = bytes.startIndex
+        for offset in 1..<count where bytes[base + offset] != keyword.utf8Start[offset] { return false }
+        let next = bytes[base + count]
+        return Bytes.isSpace(next) || next == UInt8(ascii: "{") || next == UInt8(ascii: "(")
+            || next == UInt8(ascii: "@")
     }
 }
 

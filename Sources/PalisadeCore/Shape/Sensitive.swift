@@ -320,19 +320,28 @@ public enum Sensitive {
     /// ``isJWT(_:)-(ArraySlice<UInt8>)`` over bytes in place.
     public static func isJWT(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard b.count >= 20, Bytes.hasPrefixIgnoringCase(b, "eyJ") else { return false }
-        // One set lookup a byte (the range checks of a `switch` were ~15 instructions a byte).
-        let alphabet = jwtBytes
+        // One table load a byte: 0 outside the alphabet, 1 inside, 2 a dot (`ByteSet.contains`
+        // switches over four words: ~15 instructions a byte with the loop).
         var dots = 0
-        for byte in b {
-            guard alphabet.contains(byte) else { return false }
-            if byte == UInt8(ascii: ".") { dots += 1 }
+        let valid = jwtTable.withUnsafeBufferPointer { table in
+            for byte in b {
+                let entry = table[Int(byte)]
+                if entry == 0 { return false }
+                dots &+= Int(entry >> 1)
+            }
+            return true
         }
+        guard valid else { return false }
         return dots == 2 || dots == 4
     }
 
     /// The bytes of a JWT's compact form: base64url, its padding, and the dots between parts.
     private static let jwtBytes = ByteSet(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=.")
+    /// `jwtBytes` as a table over all 256 bytes: 0 outside, 1 inside, 2 for the dot.
+    private static let jwtTable: [UInt8] = (0..<256).map { byte in
+        byte == 0x2E ? 2 : jwtBytes.contains(UInt8(byte)) ? 1 : 0
+    }
 
     /// Well-known credential prefixes, PEM private keys, or a long random token in a field whose
     /// name says it is secret.

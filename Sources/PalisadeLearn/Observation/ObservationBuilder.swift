@@ -1,5 +1,11 @@
 import PalisadeCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Turns a capture record and its decoded tree into an `EndpointObservation`.
 ///
 /// Which points become parameters (docs/LEARNING.md, "Observation"):
@@ -236,7 +242,7 @@ public struct ObservationBuilder: Sendable {
             let (shape, sensitive) = (facts.shape, facts.sensitive)
             let type = ValueType(kind)
             if let existing = locationHashes.indices.first(where: {
-                locationHashes[$0] == node.hash && params[$0].location.utf8.elementsEqual(node.location.utf8)
+                locationHashes[$0] == node.hash && Self.sameBytes(params[$0].location, node.location)
             }) {
                 params[existing].fold(shape, type: type, sensitive: sensitive)
                 params[existing].encodings.formUnion(wrapped)
@@ -391,25 +397,36 @@ public struct ObservationBuilder: Sendable {
     /// essence (`application/json`): an ASCII first part not starting with `;`. `.none` leaves
     /// the rest to the general path.
     static func asciiContentTypeEssence(_ header: String) -> String?? {
-        let utf8 = header.utf8
-        var start = utf8.startIndex
-        var end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
-        guard end != start, !utf8[start..<end].contains(where: { $0 >= 0x80 }) else { return .none }
-        if end != utf8.endIndex, let next = utf8[utf8.index(after: end)...].first, next >= 0x80 { return .none }
-        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        while start < end, isBlank(utf8[start]) { start = utf8.index(after: start) }
-        while end > start, isBlank(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
-        guard start != end else { return .some(nil) }
-        let part = utf8[start..<end]
-        let essence: String
-        if part.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
-            essence = String(decoding: part.map(Bytes.lower), as: UTF8.self)
-        } else if start == utf8.startIndex, end == utf8.endIndex {
-            essence = header
-        } else {
-            essence = String(Substring(part))
+        var text = header
+        // Over the bytes in place: indexing the UTF-8 view cost ~2.5k instructions a header.
+        return text.withUTF8 { bytes -> String?? in
+            let count = bytes.count
+            var end = 0
+            while end < count, bytes[end] != UInt8(ascii: ";") { end += 1 }
+            guard end != 0 else { return .none }
+            for index in 0..<end where bytes[index] >= 0x80 { return .none }
+            if end + 1 < count, bytes[end + 1] >= 0x80 { return .none }
+            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            var start = 0
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+            guard start != end else { return .some(nil) }
+            // ASCII: the first 100 bytes of the lowercased part are the lowercased first 100.
+            let part = UnsafeBufferPointer(rebasing: bytes[start..<min(end, start + 100)])
+            var upper = false
+            for byte in part where byte >= 0x41 && byte <= 0x5A { upper = true }
+            if !upper, start == 0, end == count, count <= 100 { return .some(header) }
+            guard upper else { return .some(String(decoding: part, as: UTF8.self)) }
+            return .some(String(decoding: part.map(Bytes.lower), as: UTF8.self))
         }
-        return essence.utf8.count <= 100 ? essence : String(decoding: essence.utf8.prefix(100), as: UTF8.self)
+    }
+
+    /// Whether two strings hold the same UTF-8 bytes (not `==`, which compares characters).
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a
+        var b = b
+        return a.withUTF8 { x in b.withUTF8 { y in x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
     }
 
     /// `Application/JSON; charset=utf-8` → `application/json`, capped at 100 bytes.
@@ -473,7 +490,9 @@ extension SegmentKind {
     /// verbatim is a literal, a placeholder names its kind. Nil when `templateSegment` is
     /// neither (the template does not belong to this path).
     init?(templateSegment: UnsafeBufferPointer<UInt8>, segment: UnsafeBufferPointer<UInt8>) {
-        if templateSegment.elementsEqual(segment) {
+        if templateSegment.count == segment.count,
+            templateSegment.isEmpty || memcmp(templateSegment.baseAddress!, segment.baseAddress!, segment.count) == 0
+        {
             self = .literal
             return
         }
