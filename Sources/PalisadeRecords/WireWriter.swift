@@ -57,6 +57,7 @@ struct WireWriter: ~Copyable {
         case lengthDelimited = 2
     }
 
+    @inline(__always)
     mutating func tag(_ field: Int, _ type: WireType) {
         reserve(10)
         putVarint(UInt64(field) << 3 | type.rawValue)
@@ -99,18 +100,21 @@ struct WireWriter: ~Copyable {
 
     /// `int32`, `int64` and enum fields: negative values take ten bytes (sign-extended), as
     /// protobuf specifies.
+    @inline(__always)
     mutating func int64(_ field: Int, _ value: Int64) {
         reserve(20)
         putVarint(UInt64(field) << 3 | WireType.varint.rawValue)
         putVarint(UInt64(bitPattern: value))
     }
 
+    @inline(__always)
     mutating func uint64(_ field: Int, _ value: UInt64) {
         reserve(20)
         putVarint(UInt64(field) << 3 | WireType.varint.rawValue)
         putVarint(value)
     }
 
+    @inline(__always)
     mutating func bool(_ field: Int, _ value: Bool) {
         reserve(11)
         putVarint(UInt64(field) << 3 | WireType.varint.rawValue)
@@ -118,6 +122,7 @@ struct WireWriter: ~Copyable {
         count += 1
     }
 
+    @inline(__always)
     mutating func fixed64(_ field: Int, _ value: UInt64) {
         reserve(18)
         putVarint(UInt64(field) << 3 | WireType.fixed64.rawValue)
@@ -170,14 +175,17 @@ struct WireWriter: ~Copyable {
 
     // MARK: proto3 singular fields: left out when at their default
 
+    @inline(__always)
     mutating func stringIfSet(_ field: Int, _ value: String) {
         if !value.isEmpty { string(field, value) }
     }
 
+    @inline(__always)
     mutating func int64IfSet(_ field: Int, _ value: Int64) {
         if value != 0 { int64(field, value) }
     }
 
+    @inline(__always)
     mutating func uint64IfSet(_ field: Int, _ value: UInt64) {
         if value != 0 { uint64(field, value) }
     }
@@ -186,6 +194,7 @@ struct WireWriter: ~Copyable {
         if value { bool(field, value) }
     }
 
+    @inline(__always)
     mutating func fixed64IfSet(_ field: Int, _ value: UInt64) {
         if value != 0 { fixed64(field, value) }
     }
