@@ -51,6 +51,9 @@ struct IdentityExtractor: Sendable {
     let subjects = SubjectCache(capacity: 4_096)
     /// Digests of the API keys seen last (a SHA-256 each).
     let apiKeyHashes = RecentCache<String>(capacity: 4_096)
+    /// Whether an endpoint (`"<length of METHOD>:<METHOD> <template>"`) is a login: `classifier.isAuth` splits the
+    /// template into tokens and looks each up, and a worker sees few templates many times.
+    let authEndpoints = RecentCache<Bool>(capacity: 1_024)
 
     init(settings: WorkerSettings) {
         self.clientKey = settings.clientKey
@@ -89,7 +92,7 @@ struct IdentityExtractor: Sendable {
         let path = record.path
         let objectID = Self.lastParameterValue(path: path, template: template)
         var usernameHash: UInt64?
-        if !record.body.isEmpty, classifier.isAuth(method: record.method, template: template) {
+        if !record.body.isEmpty, isAuth(method: record.method, template: template) {
             usernameHash = username(decoded).map { IdentityHash.fnv1a64($0) }
         }
 
@@ -105,6 +108,14 @@ struct IdentityExtractor: Sendable {
             ip: ip, apiKeyHash: apiKeyHash, jwtSub: jwtSub, objectIDHash: objectID.map { IdentityHash.fnv1a64($0) },
             usernameHash: usernameHash, pathHash: IdentityHash.fnv1a64(path.utf8), headers: headers,
             clientKey: key)
+    }
+
+    /// `classifier.isAuth`, remembered per endpoint.
+    func isAuth(method: String, template: String) -> Bool {
+        let classifier = classifier  // captured alone, not the whole extractor
+        return authEndpoints.value(
+            for: String(method.utf8.count) + ":" + method + " " + template,
+            compute: { _ in classifier.isAuth(method: method, template: template) })
     }
 
     /// What a header named `name` is to the extractor, as the lowercased name compared with
@@ -129,13 +140,14 @@ struct IdentityExtractor: Sendable {
     /// The username a login body carried: the first scalar body field whose name is one of
     /// `usernameFields` (case-insensitive).
     func username(_ decoded: DecodedRequest) -> String? {
-        for index in decoded.points.indices {
-            let point = decoded.points[index]
-            guard !point.isContainer, !point.value.isEmpty, point.value.count <= Self.maxValueBytes,
-                let name = decoded.fieldName(of: index), usernameFields.contains(Bytes.lowercased(name)),
-                decoded.source(of: index) == .body
+        // Body points first, read in place (binding each point copied it; the name was lowercased
+        // for every point of the request).
+        for index in decoded.points.indices where decoded.source(of: index) == .body {
+            guard !decoded.points[index].isContainer, !decoded.points[index].value.isEmpty,
+                decoded.points[index].value.count <= Self.maxValueBytes,
+                let name = decoded.fieldName(of: index), usernameFields.contains(Bytes.lowercased(name))
             else { continue }
-            return point.text
+            return decoded.points[index].text
         }
         return nil
     }

@@ -2,6 +2,7 @@ import Foundation
 import PalisadeCore
 import PalisadeDetect
 import PalisadeLearn
+import PalisadePolicy
 import PalisadeRecords
 import PalisadeRuntime
 import PalisadeTransport
@@ -403,5 +404,28 @@ struct RequestProcessorTests {
         let negative = try Settings(
             definitions: WorkerSettings.definitions, overrides: ["worker.detection_memo_entries": "-1"])
         #expect(throws: (any Error).self) { try WorkerSettings.from(negative) }
+    }
+}
+
+@Suite
+struct AuthEndpointCacheTests {
+    @Test("login endpoints remembered per method and template: the classifier's answer, asked twice")
+    func authEndpointsRemembered() {
+        let extractor = IdentityExtractor(settings: WorkerSettings())
+        let classifier = AuthEndpointClassifier()
+        let endpoints: [(String, String)] = [
+            ("POST", "/login"), ("GET", "/login"), ("POST", "/v1/orders"), ("POST", "/api/auth/token"),
+            ("GET X", "/login"), ("GET", "X /login"), ("POST", "/users/{id}/password"), ("PUT", "/v1/items/{id}"),
+            ("post", "/Sign-In"), ("POST", ""), ("", "/login"),
+        ]
+        for _ in 0..<2 {
+            for (method, template) in endpoints {
+                #expect(
+                    extractor.isAuth(method: method, template: template)
+                        == classifier.isAuth(method: method, template: template), "\(method) \(template)")
+            }
+        }
+        #expect(extractor.isAuth(method: "POST", template: "/login"))
+        #expect(!extractor.isAuth(method: "POST", template: "/v1/orders"))
     }
 }
