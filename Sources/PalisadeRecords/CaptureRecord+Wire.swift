@@ -73,6 +73,11 @@ struct CaptureWireReader {
                 guard let range = lengthDelimited() else { return nil }
                 var inner = CaptureWireReader(bytes: UnsafeBufferPointer(rebasing: bytes[range]))
                 guard let header = inner.header() else { return nil }
+                if headers.isEmpty {
+                    // Room for the headers the rest of the record can hold at ~40 bytes each (an
+                    // array grown from one header doubled four times for a typical request).
+                    headers.reserveCapacity(min(64, max(4, (bytes.count - range.lowerBound) / 40)))
+                }
                 headers.append(header)
             case (10, 2):
                 guard let range = lengthDelimited() else { return nil }
