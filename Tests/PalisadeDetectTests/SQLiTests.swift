@@ -119,4 +119,25 @@ extension SQLiTests {
             #expect(SQLiDetector.worthReading(Array(value.utf8)[...]), "\(value)")
         }
     }
+
+    /// `hasPair` answers as `worthReading` for every value without an `interesting` byte (the
+    /// only ones `analyze` asks it about): seeded values over the pair bytes and their neighbours.
+    @Test func pairScanAgreesWithThePrefilter() {
+        let alphabet = Array("-*/@a1._:".utf8)
+        var state: UInt64 = 0xC0FFEE
+        var pairs = 0
+        for _ in 0..<20_000 {
+            var value: [UInt8] = []
+            for _ in 0..<(1 + Int(state >> 60)) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                value.append(alphabet[Int(state >> 33) % alphabet.count])
+            }
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let slice = ([UInt8(ascii: "x")] + value)[1...]
+            let expected = SQLiDetector.worthReading(slice)
+            if expected { pairs += 1 }
+            #expect(SQLiDetector.hasPair(slice) == expected, "\(value)")
+        }
+        #expect(pairs > 1_000 && pairs < 19_000)
+    }
 }

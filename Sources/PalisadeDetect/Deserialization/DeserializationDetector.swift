@@ -93,11 +93,9 @@ public struct DeserializationDetector: Detector {
         }
         // Encoded Java / .NET streams at a token start.
         while i < end {
+            i = nextStreamLead(value, from: i)
+            guard i < end else { break }
             let byte = value[i]
-            guard streamLeads.contains(byte) else {
-                i += 1
-                continue
-            }
             let atToken =
                 i == value.startIndex || !isBase64Byte(value[i - 1])
                 || (i >= value.startIndex + 2 && value[i - 1] | 0x20 == UInt8(ascii: "x")
@@ -150,6 +148,17 @@ public struct DeserializationDetector: Detector {
             if g >= 2 {
                 best.consider(0.5, "deserialization.gadget_name", value.startIndex..<min(end, value.startIndex + 60))
             }
+        }
+    }
+
+    /// The index of the first byte of `streamLeads` at or after `from` (`value.endIndex` if none),
+    /// read over the bytes in place.
+    static func nextStreamLead(_ value: ArraySlice<UInt8>, from: Int) -> Int {
+        let leads = streamLeads
+        return value.withUnsafeBufferPointer { buffer in
+            var offset = from - value.startIndex
+            while offset < buffer.count, !leads.contains(buffer[offset]) { offset += 1 }
+            return value.startIndex + offset
         }
     }
 

@@ -32,6 +32,27 @@ public struct SQLiDetector: Detector {
         return false
     }
 
+    /// `worthReading` for a value holding none of `interesting` (what `analyze` asks once its
+    /// byte set says so): only the pairs are left to find, over the bytes in place (~4
+    /// instructions a byte instead of ~33: UUIDs and dates reach here).
+    static func hasPair(_ value: ArraySlice<UInt8>) -> Bool {
+        value.withUnsafeBufferPointer { b in
+            guard b.count >= 2 else { return false }
+            var previous = b[0]
+            for index in 1..<b.count {
+                let byte = b[index]
+                if byte == previous,
+                    byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")
+                {
+                    return true
+                }
+                if byte == UInt8(ascii: "*"), previous == UInt8(ascii: "/") { return true }
+                previous = byte
+            }
+            return false
+        }
+    }
+
     /// The contexts a value is read in: as-is, then after each quote it contains.
     static let quotes: [UInt8] = [UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`")]
 
@@ -83,7 +104,7 @@ public struct SQLiDetector: Detector {
     /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
     static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> Finding? {
         guard value.count >= 2,
-            bytes.intersects(interesting) || (bytes.intersects(pairBytes) && worthReading(value))
+            bytes.intersects(interesting) || (bytes.intersects(pairBytes) && hasPair(value))
         else { return nil }
         let hasQuote = (
             bytes.contains(UInt8(ascii: "'")), bytes.contains(UInt8(ascii: "\"")), bytes.contains(UInt8(ascii: "`"))
