@@ -192,7 +192,6 @@ public struct CodeInjectionDetector: Detector {
         let end = value.endIndex
         var i = value.startIndex
         var chains = 0
-        let hasPHPTag = ExecBytes.contains(value, "<?")
         while i < end, chains < maxChains {
             let byte = value[i]
             guard ExecBytes.isIdentStart(byte) || byte == UInt8(ascii: "$"),
@@ -203,54 +202,68 @@ public struct CodeInjectionDetector: Detector {
             }
             chains += 1
             let chainStart = i
-            var last: UInt64 = 0
-            var qualifier: UInt64 = 0
-            var segments = 0
-            var qualifiers: UInt32 = 0  // bits of notable segments seen in the chain
-            var j = i
-            while j < end, segments < 12 {
-                var h = WordHash.seed
-                let segStart = j
-                if value[j] == UInt8(ascii: "$") { j += 1 }
-                while j < end, ExecBytes.isIdent(value[j]), j - segStart < 48 {
-                    h = WordHash.add(h, value[j])
-                    j += 1
-                }
-                while j < end, ExecBytes.isIdent(value[j]) { j += 1 }
-                if j == segStart { break }
-                segments += 1
-                qualifier = last
-                last = h
-                if let bit = notable[h] { qualifiers |= bit }
-                // `()` between segments: `getRuntime().exec`.
-                var k = j
-                if k + 1 < end, value[k] == UInt8(ascii: "("), value[k + 1] == UInt8(ascii: ")") { k += 2 }
-                if k < end, value[k] == UInt8(ascii: "."), k + 1 < end, ExecBytes.isIdentStart(value[k + 1]) {
-                    j = k + 1
-                    continue
-                }
-                if k + 2 < end,
-                    (value[k] == UInt8(ascii: ":") && value[k + 1] == UInt8(ascii: ":"))
-                        || (value[k] == UInt8(ascii: "-") && value[k + 1] == UInt8(ascii: ">")),
-                    ExecBytes.isIdentStart(value[k + 2])
-                {
-                    j = k + 2
-                    continue
-                }
-                break
-            }
+            // The notable segments are looked up only for a chain that calls a sink (few do).
+            let (j, last, qualifier, _) = chain(value, from: i, notables: false)
             let open = ExecBytes.skipSpaces(value, j)
             if open + 1 < end, value[open] == UInt8(ascii: "("), value[open + 1] == UInt8(ascii: "`") {
                 // Any call on a backtick command (`print(`id`)`): shell execution in PHP/Ruby/Perl.
                 backtickCommand(value, at: open + 1, start: chainStart, &best)
             }
             if open < end, value[open] == UInt8(ascii: "("), let sink = sinks[last] {
+                let qualifiers = chain(value, from: chainStart, notables: true).qualifiers
                 judgeCall(
                     value, sink: sink, qualifier: qualifier, qualifiers: qualifiers, start: chainStart,
-                    open: open, phpTag: hasPHPTag, &best)
+                    open: open, phpTag: ExecBytes.contains(value, "<?"), &best)
             }
             i = max(j, i + 1)
         }
+    }
+
+    /// The identifier chain starting at `i` (`a.b().c`, `A::b`, `$x->y`, at most 12 segments):
+    /// where it ends, the hashes of its last segment and the one before, and — when `notables` —
+    /// the bits of its notable segments.
+    @inline(__always)
+    static func chain(_ value: ArraySlice<UInt8>, from i: Int, notables: Bool)
+        -> (end: Int, last: UInt64, qualifier: UInt64, qualifiers: UInt32)
+    {
+        let end = value.endIndex
+        var last: UInt64 = 0
+        var qualifier: UInt64 = 0
+        var segments = 0
+        var qualifiers: UInt32 = 0  // bits of notable segments seen in the chain
+        var j = i
+        while j < end, segments < 12 {
+            var h = WordHash.seed
+            let segStart = j
+            if value[j] == UInt8(ascii: "$") { j += 1 }
+            while j < end, ExecBytes.isIdent(value[j]), j - segStart < 48 {
+                h = WordHash.add(h, value[j])
+                j += 1
+            }
+            while j < end, ExecBytes.isIdent(value[j]) { j += 1 }
+            if j == segStart { break }
+            segments += 1
+            qualifier = last
+            last = h
+            if notables, let bit = notable[h] { qualifiers |= bit }
+            // `()` between segments: `getRuntime().exec`.
+            var k = j
+            if k + 1 < end, value[k] == UInt8(ascii: "("), value[k + 1] == UInt8(ascii: ")") { k += 2 }
+            if k < end, value[k] == UInt8(ascii: "."), k + 1 < end, ExecBytes.isIdentStart(value[k + 1]) {
+                j = k + 1
+                continue
+            }
+            if k + 2 < end,
+                (value[k] == UInt8(ascii: ":") && value[k + 1] == UInt8(ascii: ":"))
+                    || (value[k] == UInt8(ascii: "-") && value[k + 1] == UInt8(ascii: ">")),
+                ExecBytes.isIdentStart(value[k + 2])
+            {
+                j = k + 2
+                continue
+            }
+            break
+        }
+        return (j, last, qualifier, qualifiers)
     }
 
     struct Sink {
