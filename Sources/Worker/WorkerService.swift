@@ -143,6 +143,7 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
             }
             var generations = state.generations
             var perLane = [[Taken]](repeating: [], count: lanes.count)
+            if lanes.count == 1 { perLane[0].reserveCapacity(events.count) }
             var count = 0
             var newest: Int64 = 0
             for event in events {
@@ -296,6 +297,17 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
             while let batches = await lane.output.next() {
                 await window.acquire()
                 var batch = SentBatch()
+                // Sized once: grown by appending, each array was reallocated and copied ~10 times
+                // for a poll's worth of records.
+                var items = 0
+                var outputs = 0
+                for scored in batches {
+                    items += scored.count
+                    for item in scored { outputs += item.outputs.count }
+                }
+                batch.items.reserveCapacity(items)
+                batch.outputs.reserveCapacity(outputs)
+                batch.owner.reserveCapacity(outputs)
                 for scored in batches {
                     for item in scored {
                         for output in item.outputs {

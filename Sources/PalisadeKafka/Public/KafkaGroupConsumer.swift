@@ -54,6 +54,8 @@ public final class KafkaGroupConsumer: GroupConsumer {
         let events = await pollExecutor.run {
             guard !client.isDestroyed else { return [ConsumerEvent]() }
             var events: [ConsumerEvent] = []
+            events.reserveCapacity(min(limit, 1_024))
+            var names = TopicNames()
             var records = 0
             let clock = ContinuousClock()
             let deadline = clock.now + .milliseconds(timeoutMs)
@@ -61,14 +63,14 @@ public final class KafkaGroupConsumer: GroupConsumer {
                 // Wait for the first event; after that, drain what is already there.
                 let wait: Int32 = events.isEmpty ? max(0, (deadline - clock.now).clampedMilliseconds) : 0
                 let message = rd_kafka_consumer_poll(client.handle, wait)
-                events.append(contentsOf: rebalance.takeEvents())
+                if rebalance.hasEvents { events.append(contentsOf: rebalance.takeEvents()) }
                 guard let message else {
                     if events.isEmpty && clock.now < deadline { continue }
                     break
                 }
                 defer { rd_kafka_message_destroy(message) }
                 if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    events.append(.record(RDKafkaMessage.record(message)))
+                    events.append(.record(RDKafkaMessage.record(message, names: &names)))
                     records += 1
                 } else if message.pointee.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
                     logger.info(

@@ -55,12 +55,18 @@ public final class KafkaProducer: TransportProducer {
         guard !batch.isEmpty else { return PendingBatch(results: []) }
         let waiter = BatchWaiter(count: batch.count)
         let clock = ContinuousClock()
+        // A batch has few topics: its records find their topic handle here, not through the
+        // client's locked lookup by name.
+        var topics = TopicHandleCache()
         for (index, record) in batch.enumerated() {
-            let deadline = clock.now + .milliseconds(configuration.producer.enqueueTimeoutMs)
+            // Read only once the client queue is full (records enqueued at once need no deadline).
+            var deadline: ContinuousClock.Instant?
             while true {
                 let id = registry.register(.batch(topic: record.topic, waiter, index: index))
-                guard let error = enqueue(record, id: id) else { break }
-                if error.code == .queueFull && clock.now < deadline {
+                guard let error = enqueue(record, id: id, topics: &topics) else { break }
+                let limit = deadline ?? clock.now + .milliseconds(configuration.producer.enqueueTimeoutMs)
+                deadline = limit
+                if error.code == .queueFull && clock.now < limit {
                     // Not enqueued: take the registration back without completing the slot.
                     _ = registry.cancel(id)
                     try? await Task.sleep(for: .milliseconds(2))
@@ -75,10 +81,17 @@ public final class KafkaProducer: TransportProducer {
 
     /// Hands one record to librdkafka (copied). Returns the error when it was not enqueued.
     private func enqueue(_ record: OutgoingRecord, id: UInt) -> TransportError? {
+        var topics = TopicHandleCache()
+        return enqueue(record, id: id, topics: &topics)
+    }
+
+    /// Hands one record to librdkafka (copied), its topic handle looked up through `topics`.
+    /// Returns the error when it was not enqueued.
+    private func enqueue(_ record: OutgoingRecord, id: UInt, topics: inout TopicHandleCache) -> TransportError? {
         guard pollLoop.isRunning else { return TransportError(.closed, "producer is shut down") }
         let topic: OpaquePointer
         do {
-            topic = try client.topic(record.topic)
+            topic = try topics.handle(record.topic, in: client)
         } catch {
             return error
         }

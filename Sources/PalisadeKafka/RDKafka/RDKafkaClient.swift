@@ -78,6 +78,20 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 }
 
+/// Topic handles a caller looked up by name during one producer batch: a batch has few topics
+/// (a worker's alternate verdicts and observations), so its records take their handle here,
+/// without the client's lock and dictionary lookup.
+struct TopicHandleCache {
+    private var entries: [(name: String, handle: OpaquePointer)] = []
+
+    mutating func handle(_ name: String, in client: RDKafkaClient) throws(TransportError) -> OpaquePointer {
+        for entry in entries where entry.name == name { return entry.handle }
+        let handle = try client.topic(name)
+        if entries.count < 4 { entries.append((name, handle)) }
+        return handle
+    }
+}
+
 struct RDKafkaTopicHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 }

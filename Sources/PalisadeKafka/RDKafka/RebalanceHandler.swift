@@ -20,6 +20,10 @@ final class RebalanceHandler: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Whether `state.events` holds events: read after every `rd_kafka_consumer_poll` (once per
+    /// record) without taking the lock. Set under the lock when events are queued, cleared when
+    /// they are taken.
+    private let pending = Atomic<Bool>(false)
     private let logger: Logger
 
     init(logger: Logger) {
@@ -46,6 +50,7 @@ final class RebalanceHandler: Sendable {
             let paused = state.withLock { state in
                 state.assigned.formUnion(changed)
                 state.events.append(.assigned(changed.sorted()))
+                pending.store(true, ordering: .releasing)
                 return state.paused
             }
             if paused, let partitions { _ = rd_kafka_pause_partitions(handle, partitions) }
@@ -73,6 +78,7 @@ final class RebalanceHandler: Sendable {
             state.withLock { state in
                 state.assigned.subtract(changed)
                 state.events.append(.revoked(changed.sorted()))
+                pending.store(true, ordering: .releasing)
             }
             logger.debug("partitions revoked", metadata: ["partitions": "\(changed.sorted())"])
         default:
@@ -82,16 +88,25 @@ final class RebalanceHandler: Sendable {
                 defer { state.assigned.removeAll() }
                 return state.assigned
             }
-            if !lost.isEmpty { state.withLock { $0.events.append(.revoked(lost.sorted())) } }
+            if !lost.isEmpty {
+                state.withLock { state in
+                    state.events.append(.revoked(lost.sorted()))
+                    pending.store(true, ordering: .releasing)
+                }
+            }
         }
     }
 
     func takeEvents() -> [ConsumerEvent] {
         state.withLock { state in
+            pending.store(false, ordering: .relaxed)
             defer { state.events.removeAll() }
             return state.events
         }
     }
+
+    /// Whether events wait to be taken (a cheap check before ``takeEvents()``).
+    var hasEvents: Bool { pending.load(ordering: .acquiring) }
 
     var assigned: Set<TopicPartition> { state.withLock { $0.assigned } }
 
