@@ -104,8 +104,15 @@ public struct CaptureRecord: Sendable, Equatable {
 
     /// The first header with this name, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        for header in headers where Self.equalsIgnoringASCIICase(header.name, name) { return header.value }
-        return nil
+        // Read in place: `for header in headers` copied each one (a retain and release of its
+        // name and value) on the way to the one asked for.
+        headers.withUnsafeBufferPointer { all in
+            for index in all.indices {
+                let header = all.baseAddress! + index
+                if Self.equalsIgnoringASCIICase(header.pointee.name, name) { return header.pointee.value }
+            }
+            return nil
+        }
     }
 
     static func equalsIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
