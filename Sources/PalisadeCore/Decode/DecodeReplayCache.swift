@@ -70,26 +70,8 @@ final class DecodeReplayCache<Charges: ReplayCharges>: Sendable {
             hash ^= hash >> 32
         }
 
-        /// Byte equality eight bytes at a time (the generic `elementsEqual` goes index by index).
         static func equal(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
-            guard a.count == b.count else { return false }
-            return a.withUnsafeBytes { x in
-                b.withUnsafeBytes { y in
-                    var offset = 0
-                    while offset + 8 <= x.count {
-                        guard
-                            x.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                                == y.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                        else { return false }
-                        offset += 8
-                    }
-                    while offset < x.count {
-                        guard x[offset] == y[offset] else { return false }
-                        offset += 1
-                    }
-                    return true
-                }
-            }
+            a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in Bytes.equal(x, y) } }
         }
 
         func matches(_ entry: Entry) -> Bool {

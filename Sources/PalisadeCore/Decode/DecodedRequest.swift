@@ -233,11 +233,8 @@ public struct SegmentIdentity: Hashable, Sendable {
         self.decoderID = decoderID
     }
 
-    @inlinable
     public static func == (lhs: SegmentIdentity, rhs: SegmentIdentity) -> Bool {
-        guard lhs.marker == rhs.marker, lhs.decoderID == rhs.decoderID, lhs.key.utf8.count == rhs.key.utf8.count
-        else { return false }
-        return lhs.key.utf8.elementsEqual(rhs.key.utf8)
+        lhs.marker == rhs.marker && lhs.decoderID == rhs.decoderID && Bytes.sameUTF8(lhs.key, rhs.key)
     }
 
     public func hash(into hasher: inout Hasher) {

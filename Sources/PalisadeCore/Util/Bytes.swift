@@ -84,6 +84,23 @@ public enum Bytes {
         }
     }
 
+    /// Whether two buffers hold the same bytes (`memcmp`; the generic `elementsEqual` goes byte by
+    /// byte through iterators).
+    @inlinable
+    public static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
+    /// Whether two strings hold the same UTF-8 bytes (not `==`, which compares characters: `é` and
+    /// `e` + U+0301 are equal strings with different bytes).
+    @inlinable
+    public static func sameUTF8(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a
+        var b = b
+        return a.withUTF8 { x in b.withUTF8 { y in equal(x, y) } }
+    }
+
     /// The slice without leading and trailing ASCII whitespace.
     /// ``trimmed(_:)-(ArraySlice<UInt8>)`` over bytes in place (indices from 0 again).
     public static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {

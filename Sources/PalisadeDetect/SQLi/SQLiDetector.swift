@@ -14,38 +14,23 @@ public struct SQLiDetector: Detector {
     /// e-mail addresses skip the tokenizer.
     static let interesting = ByteSet(" \t\n\r\u{0B}\u{0C}'\"`();=#|&<>!", extra: [0xA0])
 
-    /// The pre-filter: one pass, no allocation.
-    static func worthReading(_ value: ArraySlice<UInt8>) -> Bool {
+    /// The pre-filter (no allocation): an interesting byte, or one of the pairs. `bytes`: the
+    /// bytes present in `value` when the caller has them (`DetectionContext.bytes(of:)`).
+    static func worthReading(_ value: ArraySlice<UInt8>, bytes: ByteSet? = nil) -> Bool {
         guard value.count >= 2 else { return false }
-        var previous: UInt8 = 0
-        let interesting = Self.interesting
-        for byte in value {
-            if interesting.contains(byte) { return true }
-            if (byte == UInt8(ascii: "-") && previous == UInt8(ascii: "-"))
-                || (byte == UInt8(ascii: "*") && previous == UInt8(ascii: "/"))
-                || (byte == UInt8(ascii: "@") && previous == UInt8(ascii: "@"))
-            {
-                return true
-            }
-            previous = byte
-        }
-        return false
+        let bytes = bytes ?? ByteSet(presentIn: value)
+        return bytes.intersects(interesting) || (bytes.intersects(pairBytes) && hasPair(value))
     }
 
-    /// `worthReading` for a value holding none of `interesting` (what `analyze` asks once its
-    /// byte set says so): only the pairs are left to find, over the bytes in place (~4
-    /// instructions a byte instead of ~33: UUIDs and dates reach here).
+    /// Whether `--`, `/*` or `@@` occurs in `value`, read over its bytes in place (~4 instructions
+    /// a byte: UUIDs, dates and paths get this far).
     static func hasPair(_ value: ArraySlice<UInt8>) -> Bool {
         value.withUnsafeBufferPointer { b in
             guard b.count >= 2 else { return false }
             var previous = b[0]
             for index in 1..<b.count {
                 let byte = b[index]
-                if byte == previous,
-                    byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")
-                {
-                    return true
-                }
+                if byte == previous, byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@") { return true }
                 if byte == UInt8(ascii: "*"), previous == UInt8(ascii: "/") { return true }
                 previous = byte
             }
@@ -103,9 +88,7 @@ public struct SQLiDetector: Detector {
 
     /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
     static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> Finding? {
-        guard value.count >= 2,
-            bytes.intersects(interesting) || (bytes.intersects(pairBytes) && hasPair(value))
-        else { return nil }
+        guard worthReading(value, bytes: bytes) else { return nil }
         let hasQuote = (
             bytes.contains(UInt8(ascii: "'")), bytes.contains(UInt8(ascii: "\"")), bytes.contains(UInt8(ascii: "`"))
         )

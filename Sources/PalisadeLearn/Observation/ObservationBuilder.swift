@@ -1,11 +1,5 @@
 import PalisadeCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Turns a capture record and its decoded tree into an `EndpointObservation`.
 ///
 /// Which points become parameters (docs/LEARNING.md, "Observation"):
@@ -242,7 +236,7 @@ public struct ObservationBuilder: Sendable {
             let (shape, sensitive) = (facts.shape, facts.sensitive)
             let type = ValueType(kind)
             if let existing = locationHashes.indices.first(where: {
-                locationHashes[$0] == node.hash && Self.sameBytes(params[$0].location, node.location)
+                locationHashes[$0] == node.hash && Bytes.sameUTF8(params[$0].location, node.location)
             }) {
                 params[existing].fold(shape, type: type, sensitive: sensitive)
                 params[existing].encodings.formUnion(wrapped)
@@ -421,14 +415,6 @@ public struct ObservationBuilder: Sendable {
         }
     }
 
-    /// Whether two strings hold the same UTF-8 bytes (not `==`, which compares characters).
-    static func sameBytes(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
-        var a = a
-        var b = b
-        return a.withUTF8 { x in b.withUTF8 { y in x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
-    }
-
     /// `Application/JSON; charset=utf-8` → `application/json`, capped at 100 bytes.
     public static func contentTypeEssence(_ header: String?) -> String? {
         guard let header else { return nil }
@@ -490,9 +476,7 @@ extension SegmentKind {
     /// verbatim is a literal, a placeholder names its kind. Nil when `templateSegment` is
     /// neither (the template does not belong to this path).
     init?(templateSegment: UnsafeBufferPointer<UInt8>, segment: UnsafeBufferPointer<UInt8>) {
-        if templateSegment.count == segment.count,
-            templateSegment.isEmpty || memcmp(templateSegment.baseAddress!, segment.baseAddress!, segment.count) == 0
-        {
+        if Bytes.equal(templateSegment, segment) {
             self = .literal
             return
         }
