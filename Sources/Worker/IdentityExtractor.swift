@@ -50,10 +50,10 @@ struct IdentityExtractor: Sendable {
     /// it (Base64, JSON) is the extractor's largest cost.
     let subjects = SubjectCache(capacity: 4_096)
     /// Digests of the API keys seen last (a SHA-256 each).
-    let apiKeyHashes = RecentCache<String>(capacity: 4_096)
-    /// Whether an endpoint (`"<length of METHOD>:<METHOD> <template>"`) is a login: `classifier.isAuth` splits the
-    /// template into tokens and looks each up, and a worker sees few templates many times.
-    let authEndpoints = RecentCache<Bool>(capacity: 1_024)
+    let apiKeyHashes = RecentCache<String, String>(capacity: 4_096)
+    /// Whether an endpoint is a login: `classifier.isAuth` splits the template into tokens and
+    /// looks each up, and a worker sees few templates many times.
+    let authEndpoints = RecentCache<AuthEndpoint, Bool>(capacity: 1_024)
 
     init(settings: WorkerSettings) {
         self.clientKey = settings.clientKey
@@ -89,8 +89,10 @@ struct IdentityExtractor: Sendable {
         }
         let jwtSub = authorization.flatMap { subjects.subject(of: $0, read: Self.bearerSubject) }.map(Self.capped)
         let apiKeyHash = apiKey.map { apiKeyHashes.value(for: $0, compute: IdentityHash.apiKey) }
-        let path = record.path
-        let objectID = Self.lastParameterValue(path: path, template: template)
+        // The path's bytes read in place (`record.path` made a `Substring` of the raw path).
+        let (objectID, pathHash) = record.withPathUTF8 { path in
+            (Self.lastParameterValue(path: path, template: template), IdentityHash.fnv1a64(path))
+        }
         var usernameHash: UInt64?
         if !record.body.isEmpty, isAuth(method: record.method, template: template) {
             usernameHash = username(decoded).map { IdentityHash.fnv1a64($0) }
@@ -106,16 +108,25 @@ struct IdentityExtractor: Sendable {
         }
         return RequestIdentities(
             ip: ip, apiKeyHash: apiKeyHash, jwtSub: jwtSub, objectIDHash: objectID.map { IdentityHash.fnv1a64($0) },
-            usernameHash: usernameHash, pathHash: IdentityHash.fnv1a64(path.utf8), headers: headers,
+            usernameHash: usernameHash, pathHash: pathHash, headers: headers,
             clientKey: key)
     }
 
     /// `classifier.isAuth`, remembered per endpoint.
     func isAuth(method: String, template: String) -> Bool {
         let classifier = classifier  // captured alone, not the whole extractor
+        // Keyed by the two strings as they are: a key joined into one string allocated (and
+        // hashed a longer text) per request.
         return authEndpoints.value(
-            for: String(method.utf8.count) + ":" + method + " " + template,
+            for: AuthEndpoint(method: method, template: template),
             compute: { _ in classifier.isAuth(method: method, template: template) })
+    }
+
+    /// A method and a template, `authEndpoints`' key.
+    struct AuthEndpoint: Hashable, Sendable, RecentCacheKey {
+        var method: String
+        var template: String
+        var byteCount: Int { method.utf8.count + template.utf8.count }
     }
 
     /// What a header named `name` is to the extractor, as the lowercased name compared with
@@ -193,25 +204,28 @@ struct IdentityExtractor: Sendable {
     /// under `/users/{id}/orders`). Segments are the non-empty pieces between `/`s, read in place.
     static func lastParameterValue(path: Substring, template: String) -> String? {
         var path = path
+        return path.withUTF8 { lastParameterValue(path: $0, template: template) }
+    }
+
+    /// ``lastParameterValue(path:template:)-(Substring,_)`` over the path's bytes.
+    static func lastParameterValue(path: UnsafeBufferPointer<UInt8>, template: String) -> String? {
         var template = template
-        return template.withUTF8 { template in
-            path.withUTF8 { path -> String? in
-                var parameter: Int?
-                var count = 0
-                forEachSegment(template) { range in
-                    if template[range.lowerBound] == UInt8(ascii: "{") { parameter = count }
-                    count += 1
-                }
-                guard let parameter else { return nil }
-                var value: Range<Int>?
-                var pathCount = 0
-                forEachSegment(path) { range in
-                    if pathCount == parameter { value = range }
-                    pathCount += 1
-                }
-                guard pathCount == count, let value else { return nil }
-                return capped(String(decoding: UnsafeBufferPointer(rebasing: path[value]), as: UTF8.self))
+        return template.withUTF8 { template -> String? in
+            var parameter: Int?
+            var count = 0
+            forEachSegment(template) { range in
+                if template[range.lowerBound] == UInt8(ascii: "{") { parameter = count }
+                count += 1
             }
+            guard let parameter else { return nil }
+            var value: Range<Int>?
+            var pathCount = 0
+            forEachSegment(path) { range in
+                if pathCount == parameter { value = range }
+                pathCount += 1
+            }
+            guard pathCount == count, let value else { return nil }
+            return capped(String(decoding: UnsafeBufferPointer(rebasing: path[value]), as: UTF8.self))
         }
     }
 
@@ -261,16 +275,16 @@ struct HeaderNameList: Sendable {
 /// Values computed from recently seen request text (bearer token → JWT subject, API key → its
 /// digest): bounded, emptied when full; keys over 2 KiB are not kept. One per lane, so its lock
 /// is never contended.
-final class RecentCache<Value: Sendable>: Sendable {
-    private let entries = Mutex<[String: Value]>([:])
+final class RecentCache<Key: RecentCacheKey, Value: Sendable>: Sendable {
+    private let entries = Mutex<[Key: Value]>([:])
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
-    func value(for key: String, compute: (String) -> Value) -> Value {
+    func value(for key: Key, compute: (Key) -> Value) -> Value {
         if let cached = entries.withLock({ $0[key] }) { return cached }
         let value = compute(key)
-        guard key.utf8.count <= 2_048 else { return value }
+        guard key.byteCount <= 2_048 else { return value }
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = value
@@ -279,10 +293,20 @@ final class RecentCache<Value: Sendable>: Sendable {
     }
 }
 
-/// `Authorization` value → JWT subject (absent ones too).
-typealias SubjectCache = RecentCache<String?>
+/// A `RecentCache` key: hashable, and with a size (keys over 2 KiB are not kept).
+protocol RecentCacheKey: Hashable, Sendable {
+    /// Bytes of text the key holds.
+    var byteCount: Int { get }
+}
 
-extension RecentCache where Value == String? {
+extension String: RecentCacheKey {
+    var byteCount: Int { utf8.count }
+}
+
+/// `Authorization` value → JWT subject (absent ones too).
+typealias SubjectCache = RecentCache<String, String?>
+
+extension RecentCache where Key == String, Value == String? {
     func subject(of authorization: String, read: (String) -> String?) -> String? {
         value(for: authorization, compute: read)
     }

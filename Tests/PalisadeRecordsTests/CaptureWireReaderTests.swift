@@ -125,6 +125,41 @@ struct CaptureWireReaderTests {
         #expect(longValid < 2_900)
     }
 
+    @Test("header names: the common ones shared, near misses and invalid UTF-8 read as themselves")
+    func commonHeaderNames() {
+        // Every common name is found, as itself, and the table holds each once.
+        #expect(Set(CommonHeaderNames.names).count == CommonHeaderNames.names.count)
+        for name in CommonHeaderNames.names {
+            let found = Array(name.utf8).withUnsafeBufferPointer { CommonHeaderNames.string(for: $0) }
+            #expect(found == name)
+        }
+        // Names next to them (a byte changed, added or cut, other case) are not; read off the
+        // wire, every one of them (and a name that is not UTF-8) is what the message reads.
+        var names: [[UInt8]] = [[0xC3, 0x28], [0x61, 0xFF], [], [0x74]]
+        for name in CommonHeaderNames.names {
+            let bytes = Array(name.utf8)
+            names.append(bytes)
+            names.append(bytes + [0x73])
+            names.append(Array(bytes.dropLast()))
+            names.append(Array(name.uppercased().utf8))
+            var changed = bytes
+            changed[changed.count / 2] ^= 0x01
+            names.append(changed)
+        }
+        for name in names {
+            let common = name.withUnsafeBufferPointer { CommonHeaderNames.string(for: $0) }
+            #expect(common == nil || CommonHeaderNames.names.contains(String(decoding: name, as: UTF8.self)))
+            // palisade.v1.CaptureRecord: 5 = method, 8 = raw_path, 9 = header (1 = name, 2 = value).
+            let header: [UInt8] = [0x0A, UInt8(name.count)] + name + [0x12, 0x01, 0x76]
+            let bytes: [UInt8] =
+                [0x2A, 0x03] + Array("GET".utf8) + [0x42, 0x01, 0x2F] + [0x4A, UInt8(header.count)] + header
+            let read = direct(bytes)
+            #expect(same(read, viaMessage(bytes)), "\(name)")
+            #expect((read != nil) == name.withUnsafeBufferPointer { UTF8Check.isValid($0) }, "\(name)")
+            if let read { #expect(Array(read.headers[0].name.utf8) == name) }
+        }
+    }
+
     @Test("damaged encodings: whatever the reader accepts, the message reads the same")
     func mutations() {
         var rng = SplitMix64(state: 7)

@@ -76,6 +76,12 @@ public struct CaptureRecord: Sendable, Equatable {
         return rawPath[start..<utf8.index(start, offsetBy: query.count)]
     }
 
+    /// Calls `body` with the UTF-8 bytes of `path`, read in place (no `Substring` made).
+    public func withPathUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        var rawPath = rawPath
+        return try rawPath.withUTF8 { try body(UnsafeBufferPointer(rebasing: $0[..<Self.pathEnd($0)])) }
+    }
+
     /// Where `path` ends and where `query` lies in `rawPath`'s UTF-8 bytes.
     var pathAndQuery: (pathEnd: Int, query: Range<Int>?) {
         var rawPath = rawPath

@@ -319,28 +319,35 @@ public enum Sensitive {
 
     /// ``isJWT(_:)-(ArraySlice<UInt8>)`` over bytes in place.
     public static func isJWT(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard b.count >= 20, Bytes.hasPrefixIgnoringCase(b, "eyJ") else { return false }
-        // One table load a byte: 0 outside the alphabet, 1 inside, 2 a dot (`ByteSet.contains`
-        // switches over four words: ~15 instructions a byte with the loop).
-        var dots = 0
-        let valid = jwtTable.withUnsafeBufferPointer { table in
-            for byte in b {
-                let entry = table[Int(byte)]
-                if entry == 0 { return false }
-                dots &+= Int(entry >> 1)
+        guard b.count >= 20, Bytes.hasPrefixIgnoringCase(b, "eyJ"), let base = b.baseAddress else { return false }
+        // One table load and one add a byte, four bytes a round, no branch per byte: the sum of the
+        // entries counts the dots in its low half and the bytes outside the alphabet in its high
+        // half (a load, a test and a branch a byte cost ~7.5 instructions a byte).
+        let sum = jwtTable.withUnsafeBufferPointer { table -> UInt64 in
+            let t = table.baseAddress!
+            var sum: UInt64 = 0
+            var i = 0
+            let n = b.count
+            while i &+ 4 <= n {
+                sum &+= t[Int(base[i])] &+ t[Int(base[i &+ 1])] &+ t[Int(base[i &+ 2])] &+ t[Int(base[i &+ 3])]
+                i &+= 4
             }
-            return true
+            while i < n {
+                sum &+= t[Int(base[i])]
+                i &+= 1
+            }
+            return sum
         }
-        guard valid else { return false }
-        return dots == 2 || dots == 4
+        guard sum >> 32 == 0 else { return false }
+        return sum == 2 || sum == 4
     }
 
     /// The bytes of a JWT's compact form: base64url, its padding, and the dots between parts.
     private static let jwtBytes = ByteSet(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=.")
-    /// `jwtBytes` as a table over all 256 bytes: 0 outside, 1 inside, 2 for the dot.
-    private static let jwtTable: [UInt8] = (0..<256).map { byte in
-        byte == 0x2E ? 2 : jwtBytes.contains(UInt8(byte)) ? 1 : 0
+    /// `jwtBytes` as a table over all 256 bytes: 0 inside, 1 for the dot, 2^32 outside.
+    private static let jwtTable: [UInt64] = (0..<256).map { byte in
+        byte == 0x2E ? 1 : jwtBytes.contains(UInt8(byte)) ? 0 : 1 << 32
     }
 
     /// Well-known credential prefixes, PEM private keys, or a long random token in a field whose

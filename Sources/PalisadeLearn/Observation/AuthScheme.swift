@@ -101,11 +101,25 @@ public enum AuthScheme: String, Sendable, Hashable, CaseIterable {
         for byte in name where byte >= 0x80 { return nil }
         if name.count == 13, Bytes.hasPrefixIgnoringCase(name, "authorization") { return .authorization }
         if name.count == 6, Bytes.hasPrefixIgnoringCase(name, "cookie") { return .cookie }
+        // Compared only when a name of this first letter and length is in the list: most
+        // headers (`user-agent`, `content-type`, `accept-*`) are ruled out by one table load.
+        guard name.count < 64, let first = name.first, apiKeyNameLengths[Int(Bytes.lower(first))] >> name.count & 1 != 0
+        else { return .other }
         for candidate in apiKeyHeaderNames
         where name.count == candidate.utf8CodeUnitCount && Bytes.hasPrefixIgnoringCase(name, candidate) {
             return .apiKey
         }
         return .other
+    }
+
+    /// By a name's first byte (lowercase): a bit for the length of each `apiKeyHeaderNames` entry
+    /// starting with it.
+    static let apiKeyNameLengths: [UInt64] = (0..<256).map { byte in
+        var lengths: UInt64 = 0
+        for candidate in apiKeyHeaderNames where candidate.utf8Start[0] == UInt8(byte) {
+            lengths |= 1 << UInt64(candidate.utf8CodeUnitCount)
+        }
+        return lengths
     }
 
     /// `apiKeyHeaders` as static text (checked equal by a test).

@@ -83,9 +83,16 @@ public final class LocationCache: Sendable {
                 seed
                 ^ (UInt64(UInt32(bitPattern: parent)) << 24 | UInt64(segment.marker) << 16 | UInt64(segment.decoderID))
             var high: UInt8 = 0
-            var text = segment.key
-            text.withUTF8 { bytes in
+            // Over the key's contiguous UTF-8 (native and small strings have it; `withUTF8` on a
+            // copy checked and retained the copy first).
+            let hashed: Void? = segment.key.utf8.withContiguousStorageIfAvailable { bytes in
                 for byte in bytes {
+                    h = (h ^ UInt64(byte)) &* 0x100_0000_01B3
+                    high |= byte
+                }
+            }
+            if hashed == nil {
+                for byte in segment.key.utf8 {
                     h = (h ^ UInt64(byte)) &* 0x100_0000_01B3
                     high |= byte
                 }

@@ -88,9 +88,9 @@ public struct ObservationBuilder: Sendable {
         var placeholders = PlaceholderCounts()
         // Both read in place, piece by piece between `/`s (empty pieces count for the alignment):
         // splitting them into arrays of `UTF8View` slices cost ~5k instructions a request.
-        var pathText = record.path
+        // (The path's bytes straight from the raw path: `record.path` made a `Substring` first.)
         var templateText = template
-        pathText.withUTF8 { path in
+        record.withPathUTF8 { path in
             templateText.withUTF8 { template in
                 var slashes = 0
                 for byte in path where byte == UInt8(ascii: "/") { slashes += 1 }
@@ -144,7 +144,7 @@ public struct ObservationBuilder: Sendable {
         // Points are read in place by index (binding `point` copied each one: a retain and
         // release of its strings and value).
         let points = decoded.points
-        var roles = [PointRole](repeating: PointRole(), count: points.count)
+        var roles = [PointRole](filling: PointRole(), count: points.count)
         for i in points.indices {
             let parent = Int(points[i].parent)
             guard parent >= 0, parent < i else { continue }
@@ -167,16 +167,19 @@ public struct ObservationBuilder: Sendable {
             params.reserveCapacity(params.count + min(points.count, config.maxParams))
             locationHashes.reserveCapacity(params.count + min(points.count, config.maxParams))
             for param in params { locationHashes.append(FNV1a.hash(param.location.utf8)) }
-            raw.reserveCapacity(128)
-            normalized.reserveCapacity(128)
         }
         var tree = locations?.take(noiseListsID: noiseListsID)
         defer { if let locations, let tree { locations.put(tree) } }
         // Per point, its node in `tree` (-1: none).
-        var nodes: [Int32] = tree == nil ? [] : Array(repeating: -1, count: points.count)
+        var nodes: [Int32] = tree == nil ? [] : Array(filling: -1, count: points.count)
 
         /// Point `i`'s location, built from the decoded tree.
         func built(_ i: Int) -> LocationCache.Node {
+            // Room made on the first miss only: with the location cache most requests have none.
+            if raw.capacity == 0 {
+                raw.reserveCapacity(128)
+                normalized.reserveCapacity(128)
+            }
             raw.removeAll(keepingCapacity: true)
             decoded.appendLocation(of: i, to: &raw)
             normalized.removeAll(keepingCapacity: true)

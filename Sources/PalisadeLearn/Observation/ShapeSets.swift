@@ -28,10 +28,12 @@ public enum ValueEncoding: String, Sendable, Hashable, CaseIterable {
 
     /// Maps a decoder name (`ValueDecoder.name`) to an encoding.
     public init(decoderName: String) {
+        // The names sniffing finds most (JWTs, JSON, Base64) compared first: a `String` switch
+        // tries its cases in order.
         switch decoderName {
-        case "base64", "base64url": self = .base64
-        case "json": self = .json
         case "jwt": self = .jwt
+        case "json": self = .json
+        case "base64", "base64url": self = .base64
         case "url", "percent", "urlpercent": self = .url
         case "xml": self = .xml
         case "gzip", "deflate": self = .compressed
