@@ -311,6 +311,16 @@ public final class DetectionMemo: Sendable {
         }
     }
 
+    /// A seeded 64-bit hash of a text's UTF-8 (the memo's hash): for caches keyed by long texts
+    /// (the worker's bearer tokens), which then hash eight bytes, not the text, in a `Dictionary`.
+    package static func textHash(_ text: String, seed: UInt64) -> UInt64 {
+        let hashed = text.utf8.withContiguousStorageIfAvailable {
+            mix(hash(UnsafeRawBufferPointer($0), into: mix(seed)))
+        }
+        if let hashed { return hashed }
+        return Array(text.utf8).withUnsafeBytes { mix(hash($0, into: mix(seed))) }
+    }
+
     /// A final avalanche (the 64-bit finalizer of MurmurHash3).
     @inline(__always)
     private static func mix(_ x: UInt64) -> UInt64 {

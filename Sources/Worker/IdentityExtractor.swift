@@ -1,4 +1,5 @@
 import PalisadeCore
+import PalisadeDetect
 import PalisadePolicy
 import PalisadeRecords
 import Synchronization
@@ -50,7 +51,7 @@ struct IdentityExtractor: Sendable {
     /// it (Base64, JSON) is the extractor's largest cost.
     let subjects = SubjectCache(capacity: 4_096)
     /// Digests of the API keys seen last (a SHA-256 each).
-    let apiKeyHashes = RecentCache<String, String>(capacity: 4_096)
+    let apiKeyHashes = RecentCache<HashedText, String>(capacity: 4_096)
     /// Whether an endpoint is a login: `classifier.isAuth` splits the template into tokens and
     /// looks each up, and a worker sees few templates many times.
     let authEndpoints = RecentCache<AuthEndpoint, Bool>(capacity: 1_024)
@@ -278,6 +279,8 @@ struct HeaderNameList: Sendable {
 final class RecentCache<Key: RecentCacheKey, Value: Sendable>: Sendable {
     private let entries = Mutex<[Key: Value]>([:])
     let capacity: Int
+    /// Seeds the hash of `HashedText` keys, so that an outsider cannot aim keys at one bucket.
+    let seed = UInt64.random(in: 1...UInt64.max)
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -303,10 +306,34 @@ extension String: RecentCacheKey {
     var byteCount: Int { utf8.count }
 }
 
-/// `Authorization` value → JWT subject (absent ones too).
-typealias SubjectCache = RecentCache<String, String?>
+/// A text key with a seeded 64-bit hash of its bytes, made once: the dictionary hashes those eight
+/// bytes instead of the text (a bearer token is ~150 bytes; hashing it cost ~1,300 instructions a
+/// request). Equal texts have equal hashes; a hash collision is told apart by the text.
+struct HashedText: RecentCacheKey {
+    let text: String
+    let hash: UInt64
 
-extension RecentCache where Key == String, Value == String? {
+    init(_ text: String, seed: UInt64) {
+        self.text = text
+        self.hash = DetectionMemo.textHash(text, seed: seed)
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    static func == (a: HashedText, b: HashedText) -> Bool { a.hash == b.hash && a.text == b.text }
+    var byteCount: Int { text.utf8.count }
+}
+
+extension RecentCache where Key == HashedText {
+    /// The value for `text`, remembered or computed (hashed with this cache's seed).
+    func value(for text: String, compute: (String) -> Value) -> Value {
+        value(for: HashedText(text, seed: seed), compute: { compute($0.text) })
+    }
+}
+
+/// `Authorization` value → JWT subject (absent ones too).
+typealias SubjectCache = RecentCache<HashedText, String?>
+
+extension RecentCache where Key == HashedText, Value == String? {
     func subject(of authorization: String, read: (String) -> String?) -> String? {
         value(for: authorization, compute: read)
     }

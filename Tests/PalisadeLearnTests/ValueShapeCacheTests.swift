@@ -77,4 +77,23 @@ import Testing
         #expect(ValueShapeCache(capacity: 1000).capacity == 1024)
         #expect(ValueShapeCache(capacity: 0).capacity == 2)
     }
+
+    /// An observation takes the table for its length: meanwhile another one computes its facts
+    /// (the same ones) without it, and the counts taken with the table are added when it is back.
+    @Test func takenTableComputesWithoutIt() throws {
+        let cache = ValueShapeCache(capacity: 8, seed: 5)
+        let value = Array("ada@example.com".utf8)[...]
+        _ = cache.facts(of: value, kind: .text, fieldName: "email")  // a miss, stored
+        var table = try #require(cache.take())
+        #expect(cache.take() == nil)
+        #expect(
+            cache.facts(of: value, kind: .text, fieldName: "email")
+                == ValueShapeCache.compute(value, kind: .text, fieldName: "email"))
+        #expect(cache.statistics == .init(hits: 0, misses: 1, skipped: 0))
+        #expect(table.facts(of: value, kind: .text, fieldName: "email").sensitive.contains(SensitiveSet(.email)))
+        cache.put(table)
+        #expect(cache.statistics == .init(hits: 1, misses: 1, skipped: 0))
+        _ = cache.facts(of: value, kind: .text, fieldName: "email")
+        #expect(cache.statistics == .init(hits: 2, misses: 1, skipped: 0))
+    }
 }

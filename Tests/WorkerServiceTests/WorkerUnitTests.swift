@@ -245,6 +245,21 @@ struct IdentityExtractorTests {
         let second = extractor.extract(record, decoded: DecodedRequest(), template: "/x")
         #expect(first.jwtSub == "svc-1" && second == first)
     }
+
+    @Test("cache keys hash a text's bytes once: equal texts are one key, others are not")
+    func hashedTextKeys() {
+        let token = "Bearer " + Traffic.jwt(sub: "svc-1")
+        #expect(HashedText(token, seed: 7) == HashedText("Bearer " + Traffic.jwt(sub: "svc-1"), seed: 7))
+        #expect(HashedText(token, seed: 7).hash == HashedText(token, seed: 7).hash)
+        #expect(HashedText(token, seed: 7) != HashedText(token + " ", seed: 7))
+        #expect(HashedText(token, seed: 7).hash != HashedText(token, seed: 8).hash)
+        // Texts of every length up to two words, one byte apart: all distinct keys.
+        var keys = Set<HashedText>()
+        for length in 0...17 {
+            for last in ["a", "b"] { keys.insert(HashedText(String(repeating: "x", count: length) + last, seed: 1)) }
+        }
+        #expect(keys.count == 36)
+    }
 }
 
 @Suite

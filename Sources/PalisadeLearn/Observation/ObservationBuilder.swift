@@ -81,6 +81,11 @@ public struct ObservationBuilder: Sendable {
             host: record.host ?? record.header("host"), method: record.method, template: template)
         var params: [ParamObservation] = []
         var dropped = 0
+        // The value-shape cache's table, taken once for the whole observation (nil: no cache, or
+        // another observation has it; the facts are computed then). Used in place: through a
+        // local function it was boxed and every use checked for exclusive access at run time.
+        var shapeTable = shapes?.take()
+        defer { if let shapes, let shapeTable { shapes.put(shapeTable) } }
 
         // Path segments and their placeholder parameters. The segment kinds are read off the
         // template when it lines up with the path (it was made by the same classification).
@@ -125,8 +130,9 @@ public struct ObservationBuilder: Sendable {
                         ?? SegmentKind(segment: bytes)
                     let segment = PathSegmentObservation(
                         bytes: bytes, kind: kind,
-                        facts: shapes?.facts(of: bytes[...], kind: .text, fieldName: nil)
-                            ?? ValueShapeCache.compute(bytes[...], kind: .text, fieldName: nil))
+                        facts: shapeTable != nil
+                            ? shapeTable!.facts(of: bytes[...], kind: .text, fieldName: nil)
+                            : ValueShapeCache.compute(bytes[...], kind: .text, fieldName: nil))
                     if segment.kind.isIdentifier {
                         let location = "path.{" + placeholders.next(segment.kind) + "}"
                         params.append(
@@ -233,10 +239,11 @@ public struct ObservationBuilder: Sendable {
             let value = points[i].value[...]
             let kind = points[i].kind
             let fieldName = decoded.fieldName(of: i)
-            let facts =
-                shapes?.facts(of: value, kind: kind, fieldName: fieldName)
-                ?? ValueShapeCache.compute(value, kind: kind, fieldName: fieldName)
-            let (shape, sensitive) = (facts.shape, facts.sensitive)
+            let found =
+                shapeTable != nil
+                ? shapeTable!.facts(of: value, kind: kind, fieldName: fieldName)
+                : ValueShapeCache.compute(value, kind: kind, fieldName: fieldName)
+            let (shape, sensitive) = (found.shape, found.sensitive)
             let type = ValueType(kind)
             if let existing = locationHashes.indices.first(where: {
                 locationHashes[$0] == node.hash && Bytes.sameUTF8(params[$0].location, node.location)

@@ -10,8 +10,10 @@ import Synchronization
 /// Both are pure functions of the value's bytes, its kind and (for the kinds) its field name,
 /// which together are the key. Bounded: `capacity` slots (a power of two) in sets of two, the one
 /// used less recently replaced; values longer than `maxValueBytes` are classified without it. The
-/// hash is seeded at random per cache, so an outsider cannot aim values at one set. Thread-safe
-/// (a mutex; the worker's scoring tasks each build observations with their own processor).
+/// hash is seeded at random per cache, so an outsider cannot aim values at one set. Thread-safe:
+/// an observation takes the slots out of a mutex and puts them back when it is done (one lock a
+/// request); one running meanwhile computes its facts without them. The worker's scoring tasks
+/// each build observations with their own processor, so that does not happen there.
 public final class ValueShapeCache: Sendable {
     /// Default number of slots.
     public static let defaultCapacity = 4096
@@ -45,71 +47,105 @@ public final class ValueShapeCache: Sendable {
             facts: Facts(shape: ValueShape(format: .text, length: 0, charset: []), sensitive: []))
     }
 
-    struct State {
+    /// The slots, taken out of the mutex for the length of one observation (`take`, `put`): one
+    /// lock a request instead of one or two a value.
+    struct Table {
         var slots: [Entry]
         /// Per set of two slots, the one used last.
         var recent: [UInt8]
+        /// Counts since it was taken, added to the cache's when it is put back.
+        var counts = Statistics()
+        let seed: UInt64
+
+        /// `ValueShapeCache.facts(of:kind:fieldName:)` over this table.
+        mutating func facts(of value: ArraySlice<UInt8>, kind: ValueKind, fieldName: String?) -> Facts {
+            guard value.count <= ValueShapeCache.maxValueBytes else {
+                counts.skipped += 1
+                return ValueShapeCache.compute(value, kind: kind, fieldName: fieldName)
+            }
+            let hash = DetectionMemo.keyHash(value, context: UInt64(kind.rawValue), fieldName: fieldName, seed: seed)
+                .hash
+            let set = Int(truncatingIfNeeded: hash) & (recent.count - 1)
+            let kindCode = UInt16(kind.rawValue)
+            let found = slots.withUnsafeBufferPointer { slots -> Int? in
+                for way in 0..<2 {
+                    let entry = slots.baseAddress! + (set &* 2 &+ way)
+                    if entry.pointee.hash == hash, entry.pointee.kind == kindCode,
+                        entry.pointee.fieldName == fieldName, DetectionMemo.equal(entry, value)
+                    {
+                        return way
+                    }
+                }
+                return nil
+            }
+            if let way = found {
+                recent[set] = UInt8(way)
+                counts.hits += 1
+                return slots[set &* 2 &+ way].facts
+            }
+            counts.misses += 1
+            let facts = ValueShapeCache.compute(value, kind: kind, fieldName: fieldName)
+            var way = 1 - Int(recent[set])
+            if slots[set &* 2].kind == .max {
+                way = 0
+            } else if slots[set &* 2 &+ 1].kind == .max {
+                way = 1
+            }
+            recent[set] = UInt8(way)
+            slots[set &* 2 &+ way] = Entry(
+                hash: hash, kind: kindCode, value: Array(value), fieldName: fieldName, facts: facts)
+            return facts
+        }
+    }
+
+    struct Shared {
+        /// Nil while an observation has it (another one running at the same time computes).
+        var table: Table?
         var statistics = Statistics()
     }
 
     public let capacity: Int
-    private let seed: UInt64
-    private let state: Mutex<State>
+    private let state: Mutex<Shared>
 
     /// `capacity` is rounded up to a power of two, at least 2.
     public init(capacity: Int = ValueShapeCache.defaultCapacity, seed: UInt64? = nil) {
         var slots = 2
         while slots < capacity { slots <<= 1 }
         self.capacity = slots
-        self.seed = seed ?? UInt64.random(in: 1...UInt64.max)
-        self.state = Mutex(
-            State(slots: Array(repeating: .empty, count: slots), recent: Array(repeating: 0, count: slots / 2)))
+        let table = Table(
+            slots: Array(repeating: .empty, count: slots), recent: Array(repeating: 0, count: slots / 2),
+            seed: seed ?? UInt64.random(in: 1...UInt64.max))
+        self.state = Mutex(Shared(table: table))
     }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
     /// The shape of `value` and its sensitive kinds under `fieldName`: remembered, or computed
-    /// (`ValueShape.classify`, `Sensitive.kinds`) and remembered.
+    /// (`ValueShape.classify`, `Sensitive.kinds`) and remembered. (An observation takes the table
+    /// once for all its values: `take`, `put`.)
     public func facts(of value: ArraySlice<UInt8>, kind: ValueKind, fieldName: String?) -> Facts {
-        guard value.count <= Self.maxValueBytes else {
-            state.withLock { $0.statistics.skipped += 1 }
-            return Self.compute(value, kind: kind, fieldName: fieldName)
-        }
-        let hash = DetectionMemo.keyHash(value, context: UInt64(kind.rawValue), fieldName: fieldName, seed: seed).hash
-        let set = Int(truncatingIfNeeded: hash) & (capacity / 2 - 1)
-        let kindCode = UInt16(kind.rawValue)
-        let found: Facts? = state.withLock { state in
-            for way in 0..<2 {
-                let slot = set &* 2 &+ way
-                let hit = state.slots.withUnsafeBufferPointer { slots -> Bool in
-                    let entry = slots.baseAddress! + slot
-                    return entry.pointee.hash == hash && entry.pointee.kind == kindCode
-                        && entry.pointee.fieldName == fieldName && DetectionMemo.equal(entry, value)
-                }
-                if hit {
-                    state.recent[set] = UInt8(way)
-                    state.statistics.hits += 1
-                    return state.slots[slot].facts
-                }
-            }
-            state.statistics.misses += 1
-            return nil
-        }
-        if let found { return found }
-        let facts = Self.compute(value, kind: kind, fieldName: fieldName)
-        var entry = Entry(hash: hash, kind: kindCode, value: Array(value), fieldName: fieldName, facts: facts)
-        state.withLock { state in
-            var way = 1 - Int(state.recent[set])
-            if state.slots[set &* 2].kind == .max {
-                way = 0
-            } else if state.slots[set &* 2 &+ 1].kind == .max {
-                way = 1
-            }
-            state.recent[set] = UInt8(way)
-            // The replaced entry leaves in `entry`, released after the lock.
-            swap(&state.slots[set &* 2 &+ way], &entry)
-        }
+        guard var table = take() else { return Self.compute(value, kind: kind, fieldName: fieldName) }
+        let facts = table.facts(of: value, kind: kind, fieldName: fieldName)
+        put(table)
         return facts
+    }
+
+    /// The table for one observation; nil while another one has it.
+    func take() -> Table? {
+        state.withLock { $0.table.take() }
+    }
+
+    /// Gives back what `take` gave, with its counts.
+    func put(_ taken: Table) {
+        var table = taken
+        let counts = table.counts
+        table.counts = Statistics()
+        state.withLock { shared in
+            shared.statistics.hits += counts.hits
+            shared.statistics.misses += counts.misses
+            shared.statistics.skipped += counts.skipped
+            shared.table = table
+        }
     }
 
     /// The facts without the cache.
