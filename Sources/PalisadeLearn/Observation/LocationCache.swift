@@ -1,5 +1,4 @@
 import PalisadeCore
-import Synchronization
 
 /// Recent parameter locations, so that a point whose location was seen before (the same field of
 /// the same kind of request, request after request) costs a lookup in `ObservationBuilder.observe`
@@ -24,11 +23,17 @@ public final class LocationCache: Sendable {
     public static let maxSegmentBytes = 128
 
     /// Counts since the cache was made.
-    public struct Statistics: Sendable, Equatable {
+    public struct Statistics: Sendable, Equatable, CacheCounts {
         public var hits = 0
         public var misses = 0
         /// Times the cache was emptied (full, or another builder's noise lists).
         public var resets = 0
+
+        mutating func add(_ other: Statistics) {
+            hits += other.hits
+            misses += other.misses
+            resets += other.resets
+        }
     }
 
     /// A location as `ObservationBuilder` uses it.
@@ -64,7 +69,7 @@ public final class LocationCache: Sendable {
     /// The nodes, taken out of the mutex for the length of one observation (`take`, `put`). An
     /// open-addressing table of node numbers over the keys (a `Dictionary` keyed by the segment's
     /// string hashed and compared through `Hasher` and `String` at ~1,500 instructions a lookup).
-    struct Tree {
+    struct Tree: LendableTable {
         var keys: [Key] = []
         var nodes: [Node] = []
         /// Node numbers, -1 where empty; a power of two, at most half full.
@@ -148,29 +153,24 @@ public final class LocationCache: Sendable {
         }
     }
 
-    struct Shared {
-        /// Nil while an observation has it (another one running at the same time starts empty).
-        var tree: Tree? = Tree()
-        var statistics = Statistics()
-    }
-
     public let capacity: Int
-    private let shared: Mutex<Shared>
+    /// The tree, lent to one observation at a time (another one running at the same time starts
+    /// empty).
+    private let lent = LentTable(Tree())
 
     public init(capacity: Int = LocationCache.defaultCapacity) {
         self.capacity = max(1, capacity)
-        self.shared = Mutex(Shared())
     }
 
-    public var statistics: Statistics { shared.withLock { $0.statistics } }
+    public var statistics: Statistics { lent.statistics }
 
     /// Number of nodes held (0 while an observation has them).
-    public var count: Int { shared.withLock { $0.tree?.nodes.count ?? 0 } }
+    public var count: Int { lent.withTable { $0?.nodes.count ?? 0 } }
 
     /// The tree for one observation: emptied first when it is full or was read with other noise
     /// lists.
     func take(noiseListsID: UInt64) -> Tree {
-        var tree = shared.withLock { $0.tree.take() } ?? Tree()
+        var tree = lent.take() ?? Tree()
         if tree.nodes.count >= capacity || tree.noiseListsID != noiseListsID {
             if !tree.nodes.isEmpty { tree.counts.resets += 1 }
             tree.empty()
@@ -180,14 +180,5 @@ public final class LocationCache: Sendable {
     }
 
     /// Gives back what `take` gave, with its counts.
-    func put(_ tree: consuming Tree) {
-        let counts = tree.counts
-        tree.counts = Statistics()
-        shared.withLock { shared in
-            shared.statistics.hits += counts.hits
-            shared.statistics.misses += counts.misses
-            shared.statistics.resets += counts.resets
-            shared.tree = tree
-        }
-    }
+    func put(_ tree: Tree) { lent.put(tree) }
 }

@@ -1,6 +1,5 @@
 import PalisadeCore
 import PalisadeDetect
-import Synchronization
 
 /// Recent values' shapes and sensitive-data kinds, so that a parameter value seen again (a
 /// session's cookie, `page=1`, `"currency":"GBP"`, a client's `User-Agent`) costs a hash, a lookup
@@ -27,11 +26,17 @@ public final class ValueShapeCache: Sendable {
     }
 
     /// Counts since the cache was made.
-    public struct Statistics: Sendable, Equatable {
+    public struct Statistics: Sendable, Equatable, CacheCounts {
         public var hits = 0
         public var misses = 0
         /// Values classified without the cache (longer than `maxValueBytes`).
         public var skipped = 0
+
+        mutating func add(_ other: Statistics) {
+            hits += other.hits
+            misses += other.misses
+            skipped += other.skipped
+        }
     }
 
     struct Entry: StoredValueEntry {
@@ -49,7 +54,7 @@ public final class ValueShapeCache: Sendable {
 
     /// The slots, taken out of the mutex for the length of one observation (`take`, `put`): one
     /// lock a request instead of one or two a value.
-    struct Table {
+    struct Table: LendableTable {
         var slots: [Entry]
         /// Per set of two slots, the one used last.
         var recent: [UInt8]
@@ -98,27 +103,21 @@ public final class ValueShapeCache: Sendable {
         }
     }
 
-    struct Shared {
-        /// Nil while an observation has it (another one running at the same time computes).
-        var table: Table?
-        var statistics = Statistics()
-    }
-
     public let capacity: Int
-    private let state: Mutex<Shared>
+    private let lent: LentTable<Table>
 
     /// `capacity` is rounded up to a power of two, at least 2.
     public init(capacity: Int = ValueShapeCache.defaultCapacity, seed: UInt64? = nil) {
         var slots = 2
         while slots < capacity { slots <<= 1 }
         self.capacity = slots
-        let table = Table(
-            slots: Array(repeating: .empty, count: slots), recent: Array(repeating: 0, count: slots / 2),
-            seed: seed ?? UInt64.random(in: 1...UInt64.max))
-        self.state = Mutex(Shared(table: table))
+        self.lent = LentTable(
+            Table(
+                slots: Array(repeating: .empty, count: slots), recent: Array(repeating: 0, count: slots / 2),
+                seed: seed ?? UInt64.random(in: 1...UInt64.max)))
     }
 
-    public var statistics: Statistics { state.withLock { $0.statistics } }
+    public var statistics: Statistics { lent.statistics }
 
     /// The shape of `value` and its sensitive kinds under `fieldName`: remembered, or computed
     /// (`ValueShape.classify`, `Sensitive.kinds`) and remembered. (An observation takes the table
@@ -131,22 +130,10 @@ public final class ValueShapeCache: Sendable {
     }
 
     /// The table for one observation; nil while another one has it.
-    func take() -> Table? {
-        state.withLock { $0.table.take() }
-    }
+    func take() -> Table? { lent.take() }
 
     /// Gives back what `take` gave, with its counts.
-    func put(_ taken: Table) {
-        var table = taken
-        let counts = table.counts
-        table.counts = Statistics()
-        state.withLock { shared in
-            shared.statistics.hits += counts.hits
-            shared.statistics.misses += counts.misses
-            shared.statistics.skipped += counts.skipped
-            shared.table = table
-        }
-    }
+    func put(_ table: Table) { lent.put(table) }
 
     /// The facts without the cache.
     public static func compute(_ value: ArraySlice<UInt8>, kind: ValueKind, fieldName: String?) -> Facts {
