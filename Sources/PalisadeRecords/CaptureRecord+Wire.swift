@@ -1,11 +1,5 @@
 import PalisadeCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 extension CaptureRecord {
     /// Decodes a `palisade.v1.CaptureRecord` value straight into the domain record: the same
     /// result as `CaptureRecord(try CaptureRecordMessage.decodeRecord(bytes))` without the
@@ -129,12 +123,9 @@ struct CaptureWireReader {
             case (1, 2):
                 guard let range = lengthDelimited() else { return nil }
                 let bytes = UnsafeBufferPointer(rebasing: bytes[range])
-                if let common = CommonHeaderNames.string(for: bytes) {
-                    name = common
-                } else {
-                    guard UTF8Check.isValid(bytes) else { return nil }
-                    name = String(decoding: bytes, as: UTF8.self)
-                }
+                // The common names are shared strings, not checked and built again per request.
+                guard let read = CaptureRecord.Header.knownName(bytes) ?? Self.text(bytes) else { return nil }
+                name = read
             case (2, 2):
                 guard let s = string() else { return nil }
                 value = s
@@ -180,9 +171,13 @@ struct CaptureWireReader {
     /// A string field; nil for invalid UTF-8 (SwiftProtobuf rejects it).
     private mutating func string() -> String? {
         guard let range = lengthDelimited() else { return nil }
-        let slice = UnsafeBufferPointer(rebasing: bytes[range])
-        guard UTF8Check.isValid(slice) else { return nil }
-        return String(decoding: slice, as: UTF8.self)
+        return Self.text(UnsafeBufferPointer(rebasing: bytes[range]))
+    }
+
+    /// A string field's bytes as a string; nil for invalid UTF-8.
+    private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard UTF8Check.isValid(bytes) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Skips an unknown field; groups (wire types 3, 4) are left to SwiftProtobuf.
@@ -199,56 +194,6 @@ struct CaptureWireReader {
             index += 4
             return true
         default: return false
-        }
-    }
-}
-
-/// The header names most requests carry, each made into a string once: a name read off the wire
-/// that is one of them byte for byte shares that string instead of being checked and built again
-/// (~250 instructions a header, seven or more a request; longer names an allocation too).
-enum CommonHeaderNames {
-    static let names: [String] = [
-        "host", "user-agent", "accept", "accept-language", "accept-encoding", "content-type", "content-length",
-        "authorization", "cookie", "origin", "referer", "connection", "cache-control", "pragma", "if-none-match",
-        "x-request-id", "x-correlation-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-        "x-forwarded-port", "x-real-ip", "forwarded", "via", "x-api-key", "x-amzn-trace-id", "traceparent",
-        "tracestate", "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "sec-fetch-site", "sec-fetch-mode",
-        "sec-fetch-dest", "sec-fetch-user", "upgrade-insecure-requests", "dnt", "priority", "te",
-        "x-csrf-token", "x-requested-with",
-    ]
-
-    /// `names` as bytes, in the same order.
-    static let bytes: [[UInt8]] = names.map { Array($0.utf8) }
-
-    /// Open addressing over `slot(length:first:last:)`: index into `names` + 1, 0 where empty.
-    static let slots: [UInt8] = {
-        var slots = [UInt8](repeating: 0, count: 256)
-        for (index, name) in bytes.enumerated() {
-            var slot = CommonHeaderNames.slot(name.count, name[0], name[name.count - 1])
-            while slots[slot] != 0 { slot = (slot + 1) & 255 }
-            slots[slot] = UInt8(index + 1)
-        }
-        return slots
-    }()
-
-    static func slot(_ count: Int, _ first: UInt8, _ last: UInt8) -> Int {
-        (count &* 37 &+ Int(first) &* 11 &+ Int(last)) & 255
-    }
-
-    /// The shared string of a name among `names` (exactly these bytes); nil for any other.
-    static func string(for name: UnsafeBufferPointer<UInt8>) -> String? {
-        guard name.count >= 2, let base = name.baseAddress else { return nil }
-        var slot = slot(name.count, base[0], base[name.count - 1])
-        return slots.withUnsafeBufferPointer { slots -> String? in
-            while slots[slot] != 0 {
-                let index = Int(slots[slot]) - 1
-                let matched = bytes[index].withUnsafeBufferPointer { candidate in
-                    candidate.count == name.count && memcmp(candidate.baseAddress!, base, name.count) == 0
-                }
-                if matched { return names[index] }
-                slot = (slot + 1) & 255
-            }
-            return nil
         }
     }
 }

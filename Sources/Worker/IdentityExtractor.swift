@@ -302,10 +302,6 @@ protocol RecentCacheKey: Hashable, Sendable {
     var byteCount: Int { get }
 }
 
-extension String: RecentCacheKey {
-    var byteCount: Int { utf8.count }
-}
-
 /// A text key with a seeded 64-bit hash of its bytes, made once: the dictionary hashes those eight
 /// bytes instead of the text (a bearer token is ~150 bytes; hashing it cost ~1,300 instructions a
 /// request). Equal texts have equal hashes; a hash collision is told apart by the text.

@@ -1,6 +1,6 @@
-import PalisadeCore
 import Testing
 
+@testable import PalisadeCore
 @testable import PalisadeRecords
 
 /// The direct protobuf reader of capture records against SwiftProtobuf's message: whatever the
@@ -127,16 +127,17 @@ struct CaptureWireReaderTests {
 
     @Test("header names: the common ones shared, near misses and invalid UTF-8 read as themselves")
     func commonHeaderNames() {
-        // Every common name is found, as itself, and the table holds each once.
-        #expect(Set(CommonHeaderNames.names).count == CommonHeaderNames.names.count)
-        for name in CommonHeaderNames.names {
-            let found = Array(name.utf8).withUnsafeBufferPointer { CommonHeaderNames.string(for: $0) }
+        // Every known name is found, as itself, and the table holds each once.
+        let known = HeaderRoots.standard.entries.map(\.name)
+        #expect(Set(known).count == known.count)
+        for name in known {
+            let found = Array(name.utf8).withUnsafeBufferPointer { CaptureRecord.Header.knownName($0) }
             #expect(found == name)
         }
         // Names next to them (a byte changed, added or cut, other case) are not; read off the
         // wire, every one of them (and a name that is not UTF-8) is what the message reads.
         var names: [[UInt8]] = [[0xC3, 0x28], [0x61, 0xFF], [], [0x74]]
-        for name in CommonHeaderNames.names {
+        for name in known {
             let bytes = Array(name.utf8)
             names.append(bytes)
             names.append(bytes + [0x73])
@@ -147,8 +148,8 @@ struct CaptureWireReaderTests {
             names.append(changed)
         }
         for name in names {
-            let common = name.withUnsafeBufferPointer { CommonHeaderNames.string(for: $0) }
-            #expect(common == nil || CommonHeaderNames.names.contains(String(decoding: name, as: UTF8.self)))
+            let common = name.withUnsafeBufferPointer { CaptureRecord.Header.knownName($0) }
+            #expect(common == nil || known.contains(String(decoding: name, as: UTF8.self)))
             // palisade.v1.CaptureRecord: 5 = method, 8 = raw_path, 9 = header (1 = name, 2 = value).
             let header: [UInt8] = [0x0A, UInt8(name.count)] + name + [0x12, 0x01, 0x76]
             let bytes: [UInt8] =

@@ -112,6 +112,11 @@ struct HeaderRoots: Sendable {
         return Int(hash & UInt32(slotCount - 1))
     }
 
+    /// The lowercase name of the entry whose bytes are exactly `name` (`CaptureRecord.Header.knownName`).
+    func knownName(_ name: UnsafeBufferPointer<UInt8>) -> String? {
+        index(of: name, exact: true).map { entries[$0].name }
+    }
+
     /// The entry for a header name, any ASCII case; nil for a name not in the table.
     func entry(for name: String) -> Entry? {
         index(for: name).map { entries[$0] }
@@ -127,7 +132,8 @@ struct HeaderRoots: Sendable {
         return Array(name.utf8).withUnsafeBufferPointer { self.index(of: $0) }
     }
 
-    private func index(of name: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// `exact`: the name's bytes as they are (lowercase) only, not any ASCII case.
+    private func index(of name: UnsafeBufferPointer<UInt8>, exact: Bool = false) -> Int? {
         let count = name.count
         guard count > 0, count <= longest else { return nil }
         var slot = Self.slot(name)
@@ -138,10 +144,12 @@ struct HeaderRoots: Sendable {
                         let index = Int(slots[slot])
                         guard index >= 0 else { return nil }
                         let start = Int(starts[index])
-                        if Int(starts[index + 1]) - start == count,
-                            Self.equalsLowercase(UnsafeBufferPointer(rebasing: names[start..<(start + count)]), name)
-                        {
-                            return index
+                        if Int(starts[index + 1]) - start == count {
+                            let entry = UnsafeBufferPointer(rebasing: names[start..<(start + count)])
+                            // Names usually come lowercase: compared as they are first.
+                            if Bytes.equal(entry, name) || (!exact && Self.equalsLowercase(entry, name)) {
+                                return index
+                            }
                         }
                         slot = (slot + 1) & (Self.slotCount - 1)
                     }
@@ -150,8 +158,7 @@ struct HeaderRoots: Sendable {
         }
     }
 
-    /// Whether `name` lowercased (ASCII) equals `lowercase` (same length): names usually come
-    /// lowercase already, so each byte is compared as it is first.
+    /// Whether `name` lowercased (ASCII) equals `lowercase` (same length).
     private static func equalsLowercase(_ lowercase: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>)
         -> Bool
     {

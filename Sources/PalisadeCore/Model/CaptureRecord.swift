@@ -34,6 +34,13 @@ public struct CaptureRecord: Sendable, Equatable {
             self.name = name
             self.value = value
         }
+
+        /// The engine's own string for a header name it knows (`HeaderRoots`: the common request
+        /// headers, lowercase) when `bytes` are exactly that name; nil otherwise. A reader of
+        /// records shares it instead of checking and building the name again for every request.
+        public static func knownName(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            HeaderRoots.standard.knownName(bytes)
+        }
     }
 
     public init(
