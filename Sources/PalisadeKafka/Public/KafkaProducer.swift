@@ -31,20 +31,11 @@ public final class KafkaProducer: TransportProducer {
     }
 
     public func send(_ record: OutgoingRecord) async throws(TransportError) -> DeliveryReceipt {
-        let clock = ContinuousClock()
-        let deadline = clock.now + .milliseconds(configuration.producer.enqueueTimeoutMs)
-        while true {
-            let result: Result<DeliveryReceipt, TransportError> = await withCheckedContinuation { continuation in
-                let id = registry.register(.single(topic: record.topic, continuation))
-                if let error = enqueue(record, id: id) { registry.fail(id, error) }
-            }
-            switch result {
-            case .success(let receipt): return receipt
-            case .failure(let error) where error.code == .queueFull && clock.now < deadline:
-                try? await Task.sleep(for: .milliseconds(2))
-            case .failure(let error): throw error
-            }
+        // A batch of one: the same registration, waiting for room and delivery as any batch.
+        guard let result = await enqueue(batch: [record]).results().first else {
+            throw TransportError(.closed, "producer returned no result")
         }
+        return try result.get()
     }
 
     public func send(batch: [OutgoingRecord]) async -> [Result<DeliveryReceipt, TransportError>] {
@@ -53,22 +44,22 @@ public final class KafkaProducer: TransportProducer {
 
     public func enqueue(batch: [OutgoingRecord]) async -> PendingBatch {
         guard !batch.isEmpty else { return PendingBatch(results: []) }
-        let waiter = BatchWaiter(count: batch.count)
+        let waiter = BatchWaiter(records: batch)
+        let serial = registry.register(waiter)
         let clock = ContinuousClock()
         // A batch has few topics: its records find their topic handle here, not through the
         // client's locked lookup by name.
         var topics = TopicHandleCache()
         for (index, record) in batch.enumerated() {
+            let id = DeliveryRegistry.id(serial: serial, index: index)
             // Read only once the client queue is full (records enqueued at once need no deadline).
             var deadline: ContinuousClock.Instant?
             while true {
-                let id = registry.register(.batch(topic: record.topic, waiter, index: index))
                 guard let error = enqueue(record, id: id, topics: &topics) else { break }
                 let limit = deadline ?? clock.now + .milliseconds(configuration.producer.enqueueTimeoutMs)
                 deadline = limit
                 if error.code == .queueFull && clock.now < limit {
-                    // Not enqueued: take the registration back without completing the slot.
-                    _ = registry.cancel(id)
+                    // Not enqueued: the slot stays pending and the same id is offered again.
                     try? await Task.sleep(for: .milliseconds(2))
                     continue
                 }
@@ -77,12 +68,6 @@ public final class KafkaProducer: TransportProducer {
             }
         }
         return PendingBatch { await waiter.wait() }
-    }
-
-    /// Hands one record to librdkafka (copied). Returns the error when it was not enqueued.
-    private func enqueue(_ record: OutgoingRecord, id: UInt) -> TransportError? {
-        var topics = TopicHandleCache()
-        return enqueue(record, id: id, topics: &topics)
     }
 
     /// Hands one record to librdkafka (copied), its topic handle looked up through `topics`.
@@ -149,6 +134,7 @@ public final class KafkaProducer: TransportProducer {
         pollLoop.signalStop()
     }
 
-    /// Records handed to librdkafka and not yet acknowledged or failed.
+    /// Records given to `send`/`enqueue` (handed to librdkafka, or waiting for room in its queue)
+    /// and not yet acknowledged or failed.
     public var inFlight: Int { registry.inFlight }
 }
