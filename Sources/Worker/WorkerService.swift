@@ -314,7 +314,13 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
                             batch.outputs.append(output)
                             batch.owner.append(batch.items.count)
                         }
-                        batch.items.append(item.taken.record)
+                        // Only where the record is, for its acknowledgement: its bytes are
+                        // released with the scored batch, not held until the outputs are delivered.
+                        let record = item.taken.record
+                        batch.items.append(
+                            ConsumedRecord(
+                                topic: record.topic, partition: record.partition, offset: record.offset, key: nil,
+                                value: nil, timestampMs: record.timestampMs))
                     }
                 }
                 batch.pending = await producer.enqueue(batch: batch.outputs)
@@ -338,19 +344,22 @@ public final class WorkerService: Service, ReadinessCheck, Sendable {
             for batch in batches {
                 let pending = await deliver(batch, producer: producer, errorLog: errorLog)
                 var undelivered = Set(pending.map { batch.owner[$0] })
-                // Per partition: the last record to acknowledge and how many records it stands for.
-                var last: [Int32: (record: ConsumedRecord, count: Int)] = [:]
-                for (i, record) in batch.items.enumerated() {
-                    if blocked.contains(record.partition) { continue }
-                    if undelivered.remove(i) != nil {
-                        blocked.insert(record.partition)
+                // Per partition: its last record to acknowledge and how many records it stands
+                // for. A batch holds a few partitions' records: a short list searched in turn, by
+                // index (no record copied, no hashing per record).
+                var last = SettleList()
+                for i in batch.items.indices {
+                    let partition = batch.items[i].partition
+                    if !blocked.isEmpty, blocked.contains(partition) { continue }
+                    if !undelivered.isEmpty, undelivered.remove(i) != nil {
+                        blocked.insert(partition)
                         continue
                     }
-                    last[record.partition] = (record, (last[record.partition]?.count ?? 0) + 1)
+                    last.note(partition: partition, index: i)
                 }
-                for (_, entry) in last where !blocked.contains(entry.record.partition) {
+                for entry in last.entries where !blocked.contains(entry.partition) {
                     do {
-                        try consumer.acknowledge(entry.record)
+                        try consumer.acknowledge(batch.items[entry.index])
                         metrics.acknowledged.increment(by: Int64(entry.count))
                     } catch {
                         metrics.acknowledgeFailed.increment(by: Int64(entry.count))
@@ -581,6 +590,30 @@ struct SentBatch: Sendable {
     var outputs: [OutgoingRecord] = []
     var owner: [Int] = []
     var pending = PendingBatch(results: [])
+}
+
+/// Per partition of a settled batch: the index of its last record and how many records it
+/// stands for, in order of first appearance.
+struct SettleList {
+    private(set) var entries: [(partition: Int32, index: Int, count: Int)] = []
+    /// The entry of the partition seen last: records of one partition tend to come together.
+    private var recent = 0
+
+    mutating func note(partition: Int32, index: Int) {
+        if recent < entries.count, entries[recent].partition == partition {
+            entries[recent].index = index
+            entries[recent].count += 1
+            return
+        }
+        if let slot = entries.firstIndex(where: { $0.partition == partition }) {
+            entries[slot].index = index
+            entries[slot].count += 1
+            recent = slot
+            return
+        }
+        recent = entries.count
+        entries.append((partition, index, 1))
+    }
 }
 
 /// A scored record and the outputs to publish for it.

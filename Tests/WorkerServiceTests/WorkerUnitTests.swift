@@ -28,6 +28,21 @@ struct FlowControlTests {
     }
 }
 
+/// What the settling stage acknowledges per partition of a batch.
+struct SettleListTests {
+    @Test("each partition's last index and its count, in order of first appearance, interleaved or not")
+    func lastPerPartition() {
+        var list = SettleList()
+        for (index, partition) in [3, 3, 7, 3, 1, 7, 7, 3].enumerated() {
+            list.note(partition: Int32(partition), index: index)
+        }
+        #expect(list.entries.map(\.partition) == [3, 7, 1])
+        #expect(list.entries.map(\.index) == [7, 6, 4])
+        #expect(list.entries.map(\.count) == [4, 3, 1])
+        #expect(SettleList().entries.isEmpty)
+    }
+}
+
 @Suite
 struct WorkQueueTests {
     @Test("hands over everything queued at once; ends after finish")
