@@ -41,6 +41,63 @@ import Testing
         #expect(!letters.union(digits).intersects(ByteSet("xyz")))
     }
 
+    @Test func isSupersetOfHoldsExactlyWhenEveryByteIsThere() {
+        let set = ByteSet("rO0AB", extra: [0xE2])
+        #expect(set.isSuperset(of: ByteSet("rO0")))
+        #expect(set.isSuperset(of: ByteSet("", extra: [0xE2])))
+        #expect(set.isSuperset(of: ByteSet()))
+        #expect(!set.isSuperset(of: ByteSet("rO0ABC")))
+        #expect(!ByteSet().isSuperset(of: ByteSet("a")))
+        for value in Self.values.prefix(400) {
+            let bytes = ByteSet(presentIn: value[...])
+            #expect(bytes.isSuperset(of: bytes))
+            #expect(bytes.isSuperset(of: ByteSet(value.prefix(3))))
+            #expect(ByteSet(value.prefix(3)).isSuperset(of: bytes) == Set(value).isSubset(of: Set(value.prefix(3))))
+        }
+    }
+
+    /// The deserialization detector skips its search for encoded streams when a value lacks a
+    /// byte every prefix needs; each prefix, anywhere and in either case where it may be, passes.
+    @Test func deserializationStreamGateLetsEveryPrefixThrough() {
+        let prefixes = [
+            "rO0AB", "aced0005", "ACED0005", "AcEd0005", "AAEAAAD/////", "H4sIAAAAAAAAAJ", "gASV", "gAJj", "gANj",
+            "BAhvO", "BAh7", "_$$ND_FUNC$$_",
+        ]
+        for prefix in prefixes {
+            for value in [prefix, "x=" + prefix + "…", "0x" + prefix] {
+                #expect(DeserializationDetector.mayHoldStream(ByteSet(presentIn: Array(value.utf8)[...])), "\(value)")
+            }
+        }
+        for value in ["https://app.example.com/orders/17?tab=items", "Root=1-6921e3c0-5a1f0000000000a1b2c3", "rO0A"] {
+            #expect(!DeserializationDetector.mayHoldStream(ByteSet(presentIn: Array(value.utf8)[...])), "\(value)")
+        }
+    }
+
+    /// SQLi and XSS read `=` alone as nothing to judge (the pre-filters leave out `Root=1-5a1f…`,
+    /// `tab=items`): every corpus value either detector reports passes their gates as they are now,
+    /// and such values are not reported.
+    @Test func equalsSignAloneIsNotWorthReading() {
+        for value in ["Root=1-6921e3c0-5a1f0000000000a1b2c3", "https://app.example.com/orders/17?tab=items", "a=b"] {
+            let slice = Array(value.utf8)[...]
+            #expect(!SQLiDetector.worthReading(slice), "\(value)")
+            #expect(XSSDetector.analyze(slice) == nil, "\(value)")
+        }
+        #expect(XSSDetector.containsOn(Array("x/oNload=alert(1)>".utf8)[...]))
+        #expect(!XSSDetector.containsOn(Array("Root=1-6921e3c0".utf8)[...]))
+        var checked = 0
+        for value in Self.values {
+            let bytes = ByteSet(presentIn: value[...])
+            if SQLiDetector.read(value[...], bytes: bytes) != nil {
+                #expect(SQLiDetector.worthReading(value[...]), "sqli gate: \(value.prefix(60))")
+                checked += 1
+            }
+            #expect(
+                XSSDetector.analyze(value[...], bytes: bytes)
+                    == XSSDetector.analyze(value[...], bytes: bytes, everyEquals: true), "xss: \(value.prefix(60))")
+        }
+        #expect(checked > 500, "only \(checked) SQLi readings checked")
+    }
+
     @Test func contextSummaryIsTheValuesAndFallsBackForAnotherValue() {
         let value = Array("id=1' OR '1'='1".utf8)[...]
         let context = DetectionContext(

@@ -89,6 +89,13 @@ public struct ByteSet: Sendable, Equatable {
             != 0
     }
 
+    /// Whether every byte of `other` is in the set.
+    @inlinable @inline(__always)
+    public func isSuperset(of other: ByteSet) -> Bool {
+        (other.words.0 & ~words.0) | (other.words.1 & ~words.1) | (other.words.2 & ~words.2)
+            | (other.words.3 & ~words.3) == 0
+    }
+
     /// Whether the set holds bytes of 0x80 and above (UTF-8 beyond ASCII, or binary).
     @inlinable
     public var hasNonASCII: Bool { words.2 | words.3 != 0 }

@@ -71,10 +71,28 @@ public struct DeserializationDetector: Detector {
         return Finding(confidence: best.confidence, rule: best.rule, range: best.range)
     }
 
-    /// Bytes one of the encoded-stream prefixes below holds (`rO0AB`, `aced0005`, `AAEAAAD/////`,
-    /// `H4sI…`, `_$$ND_FUNC$$_`, `BAhvO`); the pickle prefixes (`gASV`, `gAJj`, `gANj`) hold `g`
-    /// and `A`.
+    /// For each encoded-stream prefix `scanText` looks for, bytes it cannot match without:
+    /// `rO0AB`, `AAEAAAD/////`, `H4sIAAAAAAAAAJ`, the pickle prefixes (`gASV`, `gAJj`, `gANj`:
+    /// `g` and `A`), `BAh…`, `_$$ND_FUNC$$_`; `aced0005` (any case) is `aced0005Case`.
+    static let streamPrefixBytes: [ByteSet] = [
+        ByteSet("rO0AB"), ByteSet("AED/"), ByteSet("H4sIAJ"), ByteSet("gA"), ByteSet("BAh"), ByteSet("_$NDFUC"),
+    ]
+    /// A byte of each prefix but the pickle ones (`0/4$B`).
     static let streamBytes = ByteSet("0/4$B")
+    /// `aced0005` without its letters, which match in either case.
+    static let aced0005Case = ByteSet("05")
+
+    /// Whether a value holding `bytes` (its byte set) holds every byte of one of the encoded-stream
+    /// prefixes: if none, no prefix can match anywhere in it (a URL's `r`, `a` and `/` are not enough).
+    static func mayHoldStream(_ bytes: ByteSet) -> Bool {
+        // One byte each prefix has (`g` and `A` for pickle's): most values stop here.
+        guard bytes.intersects(streamBytes) || (bytes.contains(UInt8(ascii: "g")) && bytes.contains(UInt8(ascii: "A")))
+        else { return false }
+        for prefix in streamPrefixBytes where bytes.isSuperset(of: prefix) { return true }
+        func either(_ lower: UInt8) -> Bool { bytes.contains(lower) || bytes.contains(lower - 0x20) }
+        return bytes.isSuperset(of: aced0005Case) && either(UInt8(ascii: "a")) && either(UInt8(ascii: "c"))
+            && either(UInt8(ascii: "e")) && either(UInt8(ascii: "d"))
+    }
     /// The first bytes of the encoded-stream prefixes.
     static let streamLeads = ByteSet("raAHgB_")
     /// Bytes a qualified type name needs (`a.B`, `A::B`, `A\\B`).
@@ -88,7 +106,7 @@ public struct DeserializationDetector: Detector {
         let sawBang = bytes.contains(UInt8(ascii: "!"))
         let sawLT = bytes.contains(UInt8(ascii: "<"))
         let sawQuote = bytes.contains(UInt8(ascii: "\""))
-        if !bytes.intersects(streamBytes), !(bytes.contains(UInt8(ascii: "g")) && bytes.contains(UInt8(ascii: "A"))) {
+        if !mayHoldStream(bytes) {
             i = end  // no encoded stream can start anywhere
         }
         // Encoded Java / .NET streams at a token start.

@@ -79,21 +79,48 @@ public struct XSSDetector: Detector {
         return markup ? out : nil
     }
 
+    /// Whitespace, for `analyze`'s `=` (HTML's attribute separators; `\u{0B}` and U+00A0 as the
+    /// browsers' lenient parsers and the tokenizer read them).
+    static let separators = ByteSet(" \t\n\r\u{0B}\u{0C}", extra: [0xA0])
+
+    /// Whether `on` occurs in `value`, in any case (every event handler's name starts so).
+    static func containsOn(_ value: ArraySlice<UInt8>) -> Bool {
+        value.withUnsafeBufferPointer { b in
+            guard b.count >= 2 else { return false }
+            for index in 0..<(b.count - 1) where b[index] | 0x20 == UInt8(ascii: "o") {
+                if b[index + 1] | 0x20 == UInt8(ascii: "n") { return true }
+            }
+            return false
+        }
+    }
+
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
         analyze(value, bytes: ByteSet(presentIn: value))
     }
 
     /// `bytes`: the bytes present in `value` (`DetectionContext.bytes(of:)`).
     static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet) -> Finding? {
+        analyze(value, bytes: bytes, everyEquals: false)
+    }
+
+    /// `everyEquals`: read every `=` as `analyze` did before it left out a lone `=` (the tests
+    /// check that leaving it out changes no reading).
+    static func analyze(_ value: ArraySlice<UInt8>, bytes: ByteSet, everyEquals: Bool) -> Finding? {
         guard value.count >= 4 else { return nil }
         let lt = bytes.contains(UInt8(ascii: "<"))
         // `&`: an entity-encoded colon or parens.
         let colon = bytes.contains(UInt8(ascii: ":")) || bytes.contains(UInt8(ascii: "&"))
-        let eq = bytes.contains(UInt8(ascii: "="))
         let paren = bytes.contains(UInt8(ascii: "("))
         let tick = bytes.contains(UInt8(ascii: "`"))
         let brace = bytes.contains(UInt8(ascii: "{"))
         let quote = bytes.contains(UInt8(ascii: "'")) || bytes.contains(UInt8(ascii: "\""))
+        // `=` on its own (`Root=1-5a1f…`, `?tab=items`) starts nothing: without a tag, a quote or
+        // whitespace to leave the value it sits in (an unquoted attribute value ends only at
+        // whitespace), it matters only after an event handler's name (`on…=`, as in a path
+        // segment cut out of `<svg/onload=…>`); calls, schemes and templates have their own bytes.
+        let eq =
+            bytes.contains(UInt8(ascii: "="))
+            && (everyEquals || lt || quote || bytes.intersects(Self.separators) || Self.containsOn(value))
         guard lt || colon || eq || paren || tick || brace else { return nil }
         var best = Best()
         if lt { scanTags(value, &best) }
