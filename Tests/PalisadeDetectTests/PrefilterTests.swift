@@ -98,6 +98,24 @@ import Testing
         #expect(checked > 500, "only \(checked) SQLi readings checked")
     }
 
+    /// Values a gateway adds to every request (an address list, a referer) pass fewer gates; the
+    /// forms the gates are for still pass them.
+    @Test func gatewayValuesPassFewerGates() {
+        func bytes(_ text: String) -> ByteSet { ByteSet(presentIn: Array(text.utf8)[...]) }
+        #expect(ByteSet("xJ").containsEitherCase(UInt8(ascii: "j")))
+        #expect(ByteSet("X").containsEitherCase(UInt8(ascii: "x")))
+        #expect(!ByteSet("ab").containsEitherCase(UInt8(ascii: "j")))
+        for list in ["203.0.113.7, 10.20.0.4", "2026-11-23 17:40:00", "1,2,3"] {
+            #expect(!SQLiDetector.worthReading(Array(list.utf8)[...]), "\(list)")
+        }
+        for sql in ["1 --", "1/**/", "1 OR 1", "1)"] {
+            #expect(SQLiDetector.worthReading(Array(sql.utf8)[...]), "\(sql)")
+        }
+        #expect(!JNDIDetector.mayMatch(bytes("https://app.example.com/orders/17?tab=items")))
+        #expect(JNDIDetector.mayMatch(bytes("JNDI:ldap://x")))
+        #expect(JNDIDetector.mayMatch(bytes("${x}")))
+    }
+
     @Test func contextSummaryIsTheValuesAndFallsBackForAnotherValue() {
         let value = Array("id=1' OR '1'='1".utf8)[...]
         let context = DetectionContext(

@@ -89,6 +89,12 @@ public struct ByteSet: Sendable, Equatable {
             != 0
     }
 
+    /// Whether the set holds the ASCII letter `lower` (given in lowercase) in either case.
+    @inlinable @inline(__always)
+    public func containsEitherCase(_ lower: UInt8) -> Bool {
+        contains(lower) || contains(lower & 0xDF)
+    }
+
     /// Whether every byte of `other` is in the set.
     @inlinable @inline(__always)
     public func isSuperset(of other: ByteSet) -> Bool {

@@ -89,9 +89,9 @@ public struct DeserializationDetector: Detector {
         guard bytes.intersects(streamBytes) || (bytes.contains(UInt8(ascii: "g")) && bytes.contains(UInt8(ascii: "A")))
         else { return false }
         for prefix in streamPrefixBytes where bytes.isSuperset(of: prefix) { return true }
-        func either(_ lower: UInt8) -> Bool { bytes.contains(lower) || bytes.contains(lower - 0x20) }
-        return bytes.isSuperset(of: aced0005Case) && either(UInt8(ascii: "a")) && either(UInt8(ascii: "c"))
-            && either(UInt8(ascii: "e")) && either(UInt8(ascii: "d"))
+        return bytes.isSuperset(of: aced0005Case) && bytes.containsEitherCase(UInt8(ascii: "a"))
+            && bytes.containsEitherCase(UInt8(ascii: "c")) && bytes.containsEitherCase(UInt8(ascii: "e"))
+            && bytes.containsEitherCase(UInt8(ascii: "d"))
     }
     /// The first bytes of the encoded-stream prefixes.
     static let streamLeads = ByteSet("raAHgB_")

@@ -44,7 +44,11 @@ public struct JNDIDetector: Detector {
 
     /// A necessary condition of the pre-filter (`${` or a `:`) on the bytes present in the value.
     static func mayMatch(_ bytes: ByteSet) -> Bool {
-        bytes.contains(UInt8(ascii: ":")) || (bytes.contains(UInt8(ascii: "$")) && bytes.contains(UInt8(ascii: "{")))
+        if bytes.contains(UInt8(ascii: "$")), bytes.contains(UInt8(ascii: "{")) { return true }
+        // Without a lookup, only a bare `jndi:` (any case) is read: a URL's `:` is not enough.
+        return bytes.contains(UInt8(ascii: ":")) && bytes.containsEitherCase(UInt8(ascii: "j"))
+            && bytes.containsEitherCase(UInt8(ascii: "n")) && bytes.containsEitherCase(UInt8(ascii: "d"))
+            && bytes.containsEitherCase(UInt8(ascii: "i"))
     }
 
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {

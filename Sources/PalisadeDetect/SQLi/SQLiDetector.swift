@@ -19,8 +19,14 @@ public struct SQLiDetector: Detector {
     static func worthReading(_ value: ArraySlice<UInt8>, bytes: ByteSet? = nil) -> Bool {
         guard value.count >= 2 else { return false }
         let bytes = bytes ?? ByteSet(presentIn: value)
+        // Numbers and whitespace alone (an address list, `203.0.113.7, 10.20.0.4`) make no SQL
+        // but with a comment.
+        if numeric.isSuperset(of: bytes) { return bytes.intersects(pairBytes) && hasPair(value) }
         return bytes.intersects(interesting) || (bytes.intersects(pairBytes) && hasPair(value))
     }
+
+    /// Digits, whitespace and the separators of numbers, dates and address lists.
+    static let numeric = ByteSet("0123456789 \t\n\r\u{0B}\u{0C}.,:-+/", extra: [0xA0])
 
     /// Whether `--`, `/*` or `@@` occurs in `value`, read over its bytes in place (~4 instructions
     /// a byte: UUIDs, dates and paths get this far).

@@ -32,6 +32,8 @@ public struct SSTIDetector: Detector {
 
     /// Every reading needs one of these bytes (delimiters, `?new()`, `$class`).
     static let prefilter = ByteSet("{<#@$?")
+    /// The first bytes of the delimiters `analyze` reads.
+    static let openerBytes = ByteSet("{<#@$")
 
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
         analyze(value, bytes: ByteSet(presentIn: value))
@@ -43,7 +45,9 @@ public struct SSTIDetector: Detector {
         var best = ExecBest()
         var bodies = 0
         let end = value.endIndex
-        var i = value.startIndex
+        // Every opener starts with one of these (`*{`, `~{` need the `{`): a value passing the
+        // pre-filter on `?` alone has none to look for, only `scanLoose`'s markers.
+        var i = bytes.intersects(openerBytes) ? value.startIndex : end
         while i + 1 < end, bodies < maxBodies {
             let byte = value[i]
             let next = value[i + 1]
@@ -428,7 +432,12 @@ public struct SSTIDetector: Detector {
             best.consider(0.9, "ssti.freemarker", m..<min(value.endIndex, m + 36))
             return true
         }
-        if bytes.contains(UInt8(ascii: ".")), freemarker("freemarker.template.utility.Execute") { return }
+        if bytes.contains(UInt8(ascii: ".")), bytes.containsEitherCase(UInt8(ascii: "x")),
+            bytes.containsEitherCase(UInt8(ascii: "y")), bytes.containsEitherCase(UInt8(ascii: "k")),
+            freemarker("freemarker.template.utility.Execute")
+        {
+            return
+        }
         if paren, bytes.contains(UInt8(ascii: "?")), freemarker("?new()") { return }
         if bytes.contains(UInt8(ascii: "j")) || bytes.contains(UInt8(ascii: "J")), freemarker("ObjectConstructor") {
             return
