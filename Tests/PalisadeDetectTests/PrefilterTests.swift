@@ -73,6 +73,22 @@ import Testing
         }
     }
 
+    /// A gadget class named in a short free value is reported (0.5) in each qualified form; the
+    /// reading needs an uppercase letter or `::`, so a URL's dots and colon skip it.
+    @Test func gadgetNamesNeedAQualifiedForm() {
+        for text in [
+            "Caused by: org.apache.commons.collections.functors.InvokerTransformer.transform",
+            "at System.Windows.Data.ObjectDataProvider..ctor",
+        ] {
+            let finding = DeserializationDetector.analyze(Array(text.utf8)[...])
+            #expect(finding?.rule == "deserialization.gadget_name", "\(text)")
+        }
+        #expect(DeserializationDetector.qualifiedName(Array("Gem::Installer".utf8)[...]))
+        #expect(DeserializationDetector.qualifiedName(Array("a.B".utf8)[...]))
+        #expect(!DeserializationDetector.qualifiedName(Array("https://app.example.com/a".utf8)[...]))
+        #expect(DeserializationDetector.analyze(Array("https://app.example.com/orders/17?tab=items".utf8)[...]) == nil)
+    }
+
     /// SQLi and XSS read `=` alone as nothing to judge (the pre-filters leave out `Root=1-5a1f…`,
     /// `tab=items`): every corpus value either detector reports passes their gates as they are now,
     /// and such values are not reported.

@@ -97,6 +97,7 @@ public struct DeserializationDetector: Detector {
     static let streamLeads = ByteSet("raAHgB_")
     /// Bytes a qualified type name needs (`a.B`, `A::B`, `A\\B`).
     static let qualifierBytes = ByteSet(".:\\")
+    static let uppercase = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
     /// Textual encodings and formats. `bytes`: the bytes present in `value`.
     static func scanText(_ value: ArraySlice<UInt8>, fieldName: String?, bytes: ByteSet, _ best: inout ExecBest) {
@@ -161,7 +162,10 @@ public struct DeserializationDetector: Detector {
         }
         // A gadget name in a short free value (a log line, a stack trace) — long values are not
         // searched for names alone.
-        if best.confidence < 0.5, value.count <= 8192, bytes.intersects(qualifierBytes), qualifiedName(value) {
+        // `a.B` and `A\\B` need an uppercase letter, `A::B` two colons.
+        if best.confidence < 0.5, value.count <= 8192, bytes.intersects(qualifierBytes),
+            bytes.intersects(uppercase) || bytes.contains(UInt8(ascii: ":")), qualifiedName(value)
+        {
             let g = gadget(value)
             if g >= 2 {
                 best.consider(0.5, "deserialization.gadget_name", value.startIndex..<min(end, value.startIndex + 60))
@@ -216,14 +220,18 @@ public struct DeserializationDetector: Detector {
 
     /// Whether the value holds something shaped like a qualified type name (`a.B`, `A::B`, `A\\B`).
     static func qualifiedName(_ value: ArraySlice<UInt8>) -> Bool {
-        var previous: UInt8 = 0
-        for byte in value {
-            if previous == UInt8(ascii: "."), byte >= 0x41, byte <= 0x5A { return true }
-            if previous == UInt8(ascii: ":"), byte == UInt8(ascii: ":") { return true }
-            if previous == UInt8(ascii: "\\"), byte >= 0x41, byte <= 0x5A { return true }
-            previous = byte
+        // Over the bytes in place (iterating the slice checked bounds on every byte: a URL's `:`
+        // and dots bring most values here).
+        value.withUnsafeBufferPointer { bytes in
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if previous == UInt8(ascii: "."), byte >= 0x41, byte <= 0x5A { return true }
+                if previous == UInt8(ascii: ":"), byte == UInt8(ascii: ":") { return true }
+                if previous == UInt8(ascii: "\\"), byte >= 0x41, byte <= 0x5A { return true }
+                previous = byte
+            }
+            return false
         }
-        return false
     }
 
     @inline(__always)
