@@ -600,19 +600,17 @@ struct SettleList {
     private var recent = 0
 
     mutating func note(partition: Int32, index: Int) {
-        if recent < entries.count, entries[recent].partition == partition {
-            entries[recent].index = index
-            entries[recent].count += 1
+        let found =
+            recent < entries.count && entries[recent].partition == partition
+            ? recent : entries.firstIndex { $0.partition == partition }
+        guard let slot = found else {
+            recent = entries.count
+            entries.append((partition, index, 1))
             return
         }
-        if let slot = entries.firstIndex(where: { $0.partition == partition }) {
-            entries[slot].index = index
-            entries[slot].count += 1
-            recent = slot
-            return
-        }
-        recent = entries.count
-        entries.append((partition, index, 1))
+        entries[slot].index = index
+        entries[slot].count += 1
+        recent = slot
     }
 }
 

@@ -16,8 +16,11 @@ public enum ByteFind {
             var index = start - haystack.startIndex
             if ignoringCase {
                 let first = Bytes.lower(needleBytes[0])
+                // A letter matches in either case exactly when its byte with 0x20 set is the
+                // lowercase letter: one OR and one compare a byte instead of a range test.
+                let mask: UInt8 = first >= 0x61 && first <= 0x7A ? 0x20 : 0
                 while index <= last {
-                    if Bytes.lower(bytes[index]) == first {
+                    if bytes[index] | mask == first {
                         var offset = 1
                         while offset < count, Bytes.lower(bytes[index + offset]) == Bytes.lower(needleBytes[offset]) {
                             offset += 1

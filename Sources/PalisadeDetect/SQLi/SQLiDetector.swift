@@ -12,7 +12,7 @@ public struct SQLiDetector: Detector {
     /// (keywords need separation), and operators/punctuation SQL cannot do without. `-`, `/` and
     /// `@` count only as `--`, `/*` and `@@` (see `worthReading`), so dates, UUIDs, paths and
     /// e-mail addresses skip the tokenizer.
-    static let interesting = ByteSet(" \t\n\r\u{0B}\u{0C}'\"`();#|&<>!", extra: [0xA0])
+    static let interesting = ByteSet.whitespace.union(ByteSet("'\"`();#|&<>!"))
 
     /// The pre-filter (no allocation): an interesting byte, or one of the pairs. `bytes`: the
     /// bytes present in `value` when the caller has them (`DetectionContext.bytes(of:)`).
@@ -26,7 +26,7 @@ public struct SQLiDetector: Detector {
     }
 
     /// Digits, whitespace and the separators of numbers, dates and address lists.
-    static let numeric = ByteSet("0123456789 \t\n\r\u{0B}\u{0C}.,:-+/", extra: [0xA0])
+    static let numeric = ByteSet.whitespace.union(ByteSet("0123456789.,:-+/"))
 
     /// Whether `--`, `/*` or `@@` occurs in `value`, read over its bytes in place (~4 instructions
     /// a byte: UUIDs, dates and paths get this far).

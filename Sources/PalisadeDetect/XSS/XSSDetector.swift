@@ -79,20 +79,8 @@ public struct XSSDetector: Detector {
         return markup ? out : nil
     }
 
-    /// Whitespace, for `analyze`'s `=` (HTML's attribute separators; `\u{0B}` and U+00A0 as the
-    /// browsers' lenient parsers and the tokenizer read them).
-    static let separators = ByteSet(" \t\n\r\u{0B}\u{0C}", extra: [0xA0])
-
     /// Whether `on` occurs in `value`, in any case (every event handler's name starts so).
-    static func containsOn(_ value: ArraySlice<UInt8>) -> Bool {
-        value.withUnsafeBufferPointer { b in
-            guard b.count >= 2 else { return false }
-            for index in 0..<(b.count - 1) where b[index] | 0x20 == UInt8(ascii: "o") {
-                if b[index + 1] | 0x20 == UInt8(ascii: "n") { return true }
-            }
-            return false
-        }
-    }
+    static func containsOn(_ value: ArraySlice<UInt8>) -> Bool { ExecBytes.contains(value, "on") }
 
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {
         analyze(value, bytes: ByteSet(presentIn: value))
@@ -120,7 +108,7 @@ public struct XSSDetector: Detector {
         // segment cut out of `<svg/onload=…>`); calls, schemes and templates have their own bytes.
         let eq =
             bytes.contains(UInt8(ascii: "="))
-            && (everyEquals || lt || quote || bytes.intersects(Self.separators) || Self.containsOn(value))
+            && (everyEquals || lt || quote || bytes.intersects(.whitespace) || Self.containsOn(value))
         guard lt || colon || eq || paren || tick || brace else { return nil }
         var best = Best()
         if lt { scanTags(value, &best) }

@@ -130,9 +130,8 @@ public struct ObservationBuilder: Sendable {
                         ?? SegmentKind(segment: bytes)
                     let segment = PathSegmentObservation(
                         bytes: bytes, kind: kind,
-                        facts: shapeTable != nil
-                            ? shapeTable!.facts(of: bytes[...], kind: .text, fieldName: nil)
-                            : ValueShapeCache.compute(bytes[...], kind: .text, fieldName: nil))
+                        facts: ValueShapeCache.Table.facts(
+                            in: &shapeTable, of: bytes[...], kind: .text, fieldName: nil))
                     if segment.kind.isIdentifier {
                         let location = "path.{" + placeholders.next(segment.kind) + "}"
                         params.append(
@@ -239,10 +238,7 @@ public struct ObservationBuilder: Sendable {
             let value = points[i].value[...]
             let kind = points[i].kind
             let fieldName = decoded.fieldName(of: i)
-            let found =
-                shapeTable != nil
-                ? shapeTable!.facts(of: value, kind: kind, fieldName: fieldName)
-                : ValueShapeCache.compute(value, kind: kind, fieldName: fieldName)
+            let found = ValueShapeCache.Table.facts(in: &shapeTable, of: value, kind: kind, fieldName: fieldName)
             let (shape, sensitive) = (found.shape, found.sensitive)
             let type = ValueType(kind)
             if let existing = locationHashes.indices.first(where: {

@@ -62,6 +62,14 @@ public final class ValueShapeCache: Sendable {
         var counts = Statistics()
         let seed: UInt64
 
+        /// The facts from `table` when the observation holds it, computed without a cache when not.
+        static func facts(
+            in table: inout Table?, of value: ArraySlice<UInt8>, kind: ValueKind, fieldName: String?
+        ) -> Facts {
+            if table != nil { return table!.facts(of: value, kind: kind, fieldName: fieldName) }
+            return ValueShapeCache.compute(value, kind: kind, fieldName: fieldName)
+        }
+
         /// `ValueShapeCache.facts(of:kind:fieldName:)` over this table.
         mutating func facts(of value: ArraySlice<UInt8>, kind: ValueKind, fieldName: String?) -> Facts {
             guard value.count <= ValueShapeCache.maxValueBytes else {
@@ -123,10 +131,9 @@ public final class ValueShapeCache: Sendable {
     /// (`ValueShape.classify`, `Sensitive.kinds`) and remembered. (An observation takes the table
     /// once for all its values: `take`, `put`.)
     public func facts(of value: ArraySlice<UInt8>, kind: ValueKind, fieldName: String?) -> Facts {
-        guard var table = take() else { return Self.compute(value, kind: kind, fieldName: fieldName) }
-        let facts = table.facts(of: value, kind: kind, fieldName: fieldName)
-        put(table)
-        return facts
+        var table = take()
+        defer { if let table { put(table) } }
+        return Table.facts(in: &table, of: value, kind: kind, fieldName: fieldName)
     }
 
     /// The table for one observation; nil while another one has it.
