@@ -141,6 +141,35 @@ import Testing
         #expect(!plain.hits.contains { $0.attackClass == .protocolAnomaly })
     }
 
+    /// The decoder marks the common names it knows (`knownHeaderNames`) and the framing checks
+    /// skip them: the framing fields, their obfuscated and underscored forms, and names that are
+    /// not tokens are all still read.
+    @Test func framingChecksReadEveryNameTheDecoderDoesNotKnow() throws {
+        func analyze(_ headers: [(String, String)]) -> (DecodedRequest, Verdict) {
+            let result = Analyzer().analyze(
+                CaptureRecord(
+                    id: "t", ts: 0, method: "POST", rawPath: "/api", headers: headers.map { .init($0.0, $0.1) },
+                    body: Array("0\r\n\r\n".utf8)))
+            return (result.decoded, result.verdict)
+        }
+        let common = [("Accept", "*/*"), ("USER-AGENT", "curl/8"), ("Cookie", "a=1"), ("X-Request-Id", "7")]
+        let (decoded, plain) = analyze(common + [("Content-Length", "5"), ("X-Custom", "1")])
+        #expect(decoded.knownHeaderNames == 0b1111)
+        #expect(!plain.hits.contains { $0.attackClass == .protocolAnomaly })
+        let cases: [([(String, String)], String)] = [
+            ([("Content-Length", "5"), ("Transfer-Encoding", "chunked")], "smuggling_cl_te"),
+            ([("Transfer-Encoding ", "chunked"), ("Content-Length", "5")], "smuggling_cl_te"),
+            ([("content_length", "5")], "header_name_invalid"),
+            ([("Acc\u{0}ept", "*/*")], "header_name_invalid"),
+            ([("Transfer-Encoding", "chunked"), ("TRANSFER-ENCODING", "identity")], "smuggling_te_obfuscated"),
+        ]
+        for (extra, rule) in cases {
+            let (decoded, verdict) = analyze(common + extra)
+            #expect(decoded.knownHeaderNames == 0b1111, "\(extra)")
+            #expect(verdict.hits.contains { $0.rule == "protocol_anomaly." + rule }, "\(extra)")
+        }
+    }
+
     @Test func methodsPathsTokensAndDuplicates() {
         #expect(verdict("[request] G(ET /x\n\n").hits.contains { $0.rule == "protocol_anomaly.method_invalid" })
         #expect(!verdict("[request] PROPFIND /dav/\n\n").hits.contains { $0.attackClass == .protocolAnomaly })

@@ -33,41 +33,18 @@ final class DecodeReplayCache<Charges: ReplayCharges>: Sendable {
         init?(_ bytes: ArraySlice<UInt8>, fieldName: String?, limit: Int) {
             guard bytes.count <= DecodeReplayCache.maxBytes else { return nil }
             var hash = UInt64(truncatingIfNeeded: limit) &+ 0x9E37_79B9_7F4A_7C15
-            bytes.withUnsafeBytes { Self.mix($0, into: &hash) }
+            bytes.withUnsafeBytes { ByteHash.mix($0, into: &hash) }
             if var name = fieldName {
-                name.withUTF8 { Self.mix(UnsafeRawBufferPointer($0), into: &hash) }
+                name.withUTF8 { ByteHash.mix(UnsafeRawBufferPointer($0), into: &hash) }
             } else {
                 hash = (hash ^ 0xFF) &* 0xFF51_AFD7_ED55_8CCD
             }
             self.bytes = bytes
             self.fieldName = fieldName
             self.limit = limit
+            // The dictionary hashes this number again with its own seed; an entry's bytes, field
+            // name and limit are compared in full before it is replayed (`ByteHash`).
             self.hash = Int(truncatingIfNeeded: hash ^ (hash >> 29))
-        }
-
-        /// Folds `raw` into `hash`, eight bytes at a time (multiply, rotate), its length last.
-        /// Only the cache's slot: an entry's bytes, field name and limit are compared in full
-        /// before it is replayed, so a collision, by chance or crafted, costs a decode and never
-        /// a wrong result (the dictionary hashes this number again with its own seed). Swift's
-        /// `Hasher` cost ~1,200 instructions per token here.
-        static func mix(_ raw: UnsafeRawBufferPointer, into hash: inout UInt64) {
-            let multiplier: UInt64 = 0x9FB2_1C65_1E98_DF25
-            var offset = 0
-            while offset + 8 <= raw.count {
-                let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                hash = (hash ^ word) &* multiplier
-                hash = hash << 23 | hash >> 41
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < raw.count {
-                tail |= UInt64(raw[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            hash = (hash ^ tail ^ UInt64(raw.count) << 56) &* multiplier
-            hash ^= hash >> 32
         }
 
         static func equal(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {

@@ -13,6 +13,10 @@ public struct DecodedRequest: Sendable {
     /// point holding its value, or -1 when it has none (an empty value, `Cookie`, a framing header,
     /// or the point budget spent). Filled by `RequestDecoder`.
     public var headerPoints: [Int] = []
+    /// Bit `i` set: header `i` of the record (of the first 64) has a name the engine knows
+    /// (`HeaderRoots`, any ASCII case) and made a root or the cookie — a valid token that is no
+    /// framing field, which the framing checks then need not read again. Filled by `RequestDecoder`.
+    public var knownHeaderNames: UInt64 = 0
 
     public init() {}
 

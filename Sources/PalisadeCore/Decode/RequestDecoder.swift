@@ -2,17 +2,22 @@
 /// `DecodeLimits`. Synchronous, no I/O; safe to share across threads.
 public struct RequestDecoder: Sendable {
     public var limits: DecodeLimits
-    public var registry: DecoderRegistry
+    public var registry: DecoderRegistry {
+        didSet { headerValues = HeaderValueCache(table: registry.table) }
+    }
+    /// Recent header values (`HeaderValueCache`), with the gates of `registry`'s table.
+    private(set) var headerValues: HeaderValueCache
 
     public init(limits: DecodeLimits = .default, registry: DecoderRegistry = .standard) {
         self.limits = limits
         self.registry = registry
+        self.headerValues = HeaderValueCache(table: registry.table)
     }
 
     public func decode(_ record: CaptureRecord) -> DecodedRequest {
         let start = ContinuousClock.now
         var run = Run(limits: limits, table: registry.table, start: start)
-        run.addRoots(record)
+        run.addRoots(record, headerValues: headerValues)
         run.expandAll()
         var result = run.result
         result.contexts = run.contexts
@@ -124,6 +129,9 @@ private struct Run {
         var declared: (id: UInt16, rendering: Rendering)?
         /// Already decoded while building the roots (the body under Content-Encoding).
         var expanded = false
+        /// `DecoderTable.admitted` of the value, when known already (a header's, from
+        /// `HeaderValueCache`).
+        var admitted: UInt64? = nil
     }
 
     init(limits: DecodeLimits, table: DecoderTable, start: ContinuousClock.Instant) {
@@ -173,7 +181,7 @@ private struct Run {
         body: Point.hints(key: "body", marker: 0, decoderID: 0)
     )
 
-    mutating func addRoots(_ record: CaptureRecord) {
+    mutating func addRoots(_ record: CaptureRecord, headerValues: HeaderValueCache) {
         let hints = Self.rootHints
         // path and query, split in one pass over the raw path's bytes
         var rawPath = record.rawPath
@@ -201,44 +209,52 @@ private struct Run {
         let roots = HeaderRoots.standard
         result.headerPoints = Array(filling: -1, count: record.headers.count)
         // By position, each header read in place: iterating the headers copied each one (a retain
-        // and a release of its name and value).
-        for position in record.headers.indices {
-            guard let known = roots.index(for: record.headers[position].name) else {
-                if record.headers[position].value.isEmpty { continue }
-                let name = Bytes.lowercased(record.headers[position].name)
-                if let index = add(
-                    parent: -1, segment: LocationPath.appending(key: name, to: "header"),
-                    value: Array(record.headers[position].value.utf8), depth: 0,
-                    context: DecodeContext(source: .header, fieldName: name))
-                {
-                    result.headerPoints[position] = index
+        // and a release of its name and value). The known ones' values through the cache, under
+        // one lock for all of them.
+        headerValues.withSlots { values in
+            for position in record.headers.indices {
+                guard let known = roots.index(for: record.headers[position].name) else {
+                    if record.headers[position].value.isEmpty { continue }
+                    let name = Bytes.lowercased(record.headers[position].name)
+                    if let index = add(
+                        parent: -1, segment: LocationPath.appending(key: name, to: "header"),
+                        value: Array(record.headers[position].value.utf8), depth: 0,
+                        context: DecodeContext(source: .header, fieldName: name))
+                    {
+                        result.headerPoints[position] = index
+                    }
+                    continue
                 }
-                continue
-            }
-            switch roots.entries[known].role {
-            case .cookie:
-                add(
-                    parent: -1, segment: "cookie", value: Array(record.headers[position].value.utf8), depth: 0,
-                    hints: hints.cookie,
-                    context: DecodeContext(source: .cookie, fieldName: "cookie"),
-                    declared: (Self.rootDecoders.cookie, .silent))
-            case .skipped:
-                continue
-            case .root:
-                switch roots.entries[known].noted {
-                case .contentType where contentType == nil: contentType = .some(record.headers[position].value)
-                case .contentEncoding where contentEncoding == nil:
-                    contentEncoding = .some(record.headers[position].value)
-                default: break
+                if position < 64, roots.entries[known].role != .skipped {
+                    result.knownHeaderNames |= 1 << UInt64(position)
                 }
-                if record.headers[position].value.isEmpty { continue }
-                if let index = add(
-                    parent: -1, segment: roots.entries[known].segment,
-                    value: Array(record.headers[position].value.utf8), depth: 0,
-                    hints: roots.entries[known].hints,
-                    context: DecodeContext(source: .header, fieldName: roots.entries[known].name))
-                {
-                    result.headerPoints[position] = index
+                switch roots.entries[known].role {
+                case .cookie:
+                    add(
+                        parent: -1, segment: "cookie",
+                        value: values.bytes(of: record.headers[position].value, header: known).bytes,
+                        depth: 0, hints: hints.cookie,
+                        context: DecodeContext(source: .cookie, fieldName: "cookie"),
+                        declared: (Self.rootDecoders.cookie, .silent))
+                case .skipped:
+                    continue
+                case .root:
+                    switch roots.entries[known].noted {
+                    case .contentType where contentType == nil: contentType = .some(record.headers[position].value)
+                    case .contentEncoding where contentEncoding == nil:
+                        contentEncoding = .some(record.headers[position].value)
+                    default: break
+                    }
+                    if record.headers[position].value.isEmpty { continue }
+                    let (value, admitted) = values.bytes(of: record.headers[position].value, header: known)
+                    if let index = add(
+                        parent: -1, segment: roots.entries[known].segment, value: value, depth: 0,
+                        hints: roots.entries[known].hints,
+                        context: DecodeContext(source: .header, fieldName: roots.entries[known].name))
+                    {
+                        result.headerPoints[position] = index
+                        pending[index].admitted = admitted
+                    }
                 }
             }
         }
@@ -345,9 +361,11 @@ private struct Run {
     mutating func sniff(_ index: Int) {
         // The gates first, before anything is copied: most values are plain words no sniffer
         // takes, and calling through the existential for each of them costs more than the gates.
-        let admitted = result.points.withUnsafeBufferPointer { points in
-            points[index].value.withUnsafeBufferPointer { table.admitted($0) }
-        }
+        let admitted =
+            pending[index].admitted
+            ?? result.points.withUnsafeBufferPointer { points in
+                points[index].value.withUnsafeBufferPointer { table.admitted($0) }
+            }
         if admitted == 0, table.count <= 64 { return }
         sniff(index, admitted: admitted)
     }

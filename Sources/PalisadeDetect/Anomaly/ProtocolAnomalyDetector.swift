@@ -38,7 +38,7 @@ public struct ProtocolAnomalyDetector: RequestDetector {
 
     public func detect(_ request: RequestContext, hits: inout [Hit]) {
         Self.method(request.record.method, hits: &hits)
-        Self.headers(request.record.headers, hits: &hits)
+        Self.headers(request.record.headers, knownNames: request.decoded.knownHeaderNames, hits: &hits)
         Self.annotations(request.decoded, hits: &hits)
         Self.path(request.record.rawPath, hits: &hits)
     }
@@ -166,11 +166,14 @@ public struct ProtocolAnomalyDetector: RequestDetector {
         return false
     }
 
-    static func headers(_ headers: [CaptureRecord.Header], hits: inout [Hit]) {
+    /// `knownNames`: `DecodedRequest.knownHeaderNames`, the headers whose names the decoder
+    /// found to be common valid names other than the framing ones (not read again here).
+    static func headers(_ headers: [CaptureRecord.Header], knownNames: UInt64 = 0, hits: inout [Hit]) {
         var contentLengths: [String] = []
         var transferEncodings: [String] = []
         var invalidName: String?
         for index in headers.indices {
+            if index < 64, knownNames & (1 << UInt64(index)) != 0 { continue }
             // The framing headers by length and bytes: no lowercased copy, no string comparison.
             // The name is read in place (`for header in headers` copied each header, retaining
             // its name and value); most headers stop here.

@@ -1,0 +1,114 @@
+import Testing
+
+@testable import PalisadeCore
+
+/// Header values remembered between requests (`HeaderValueCache`): a value seen again becomes
+/// the same point as the first time, its bytes shared; nothing stale ever comes back.
+@Suite struct HeaderValueCacheTests {
+    func record(_ headers: [(String, String)]) -> CaptureRecord {
+        CaptureRecord(id: "t", ts: 0, method: "GET", rawPath: "/v1/items", headers: headers.map { .init($0.0, $0.1) })
+    }
+
+    /// What a decode produced, without its timing.
+    func shape(_ decoded: DecodedRequest) -> [String] {
+        decoded.points.indices.map { index in
+            let point = decoded.points[index]
+            return
+                "\(decoded.location(of: index))=\(String(decoding: point.value, as: UTF8.self)) \(point.kind) "
+                + "d\(point.depth) c\(point.isContainer) \(decoded.fieldName(of: index) ?? "-")"
+        } + decoded.annotations.map { "\($0.code.rawValue)@\($0.point): \($0.detail)" }
+    }
+
+    static let headers: [(String, String)] = [
+        ("Accept", "application/json, text/plain, */*"),
+        ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"),
+        (
+            "Authorization",
+            "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEiLCJyb2xlIjoidXNlciJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+        ),
+        ("Referer", "https://app.example.com/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"),
+        ("Cookie", "session=9f86d081884c7d65; theme=dark"),
+        ("X-Forwarded-For", "203.0.113.7, 10.0.0.4"),
+        ("sec-ch-ua", #""Chromium";v="131", "Not_A Brand";v="24""#),
+        ("X-Custom", "not a known name"),
+    ]
+
+    @Test func aValueSeenAgainDecodesAsTheFirstTime() {
+        let decoder = RequestDecoder()
+        let fresh = shape(RequestDecoder().decode(record(Self.headers)))
+        let first = decoder.decode(record(Self.headers))
+        let second = decoder.decode(record(Self.headers))
+        #expect(shape(first) == fresh)
+        #expect(shape(second) == fresh)
+        // The sniffers still ran where the gates let them: the token and the referer's escapes.
+        #expect(second.value(at: "header.authorization>jwt.sub") == "user-1")
+        #expect(fresh.contains { $0.hasPrefix("header.referer>url=https://app.example.com/search?q=<script>") })
+        // Every known header (and the cookie) looked up twice, found the second time; the unknown
+        // name is copied as before.
+        #expect(decoder.headerValues.counts == (hits: 7, misses: 7))
+    }
+
+    @Test func theSecondSightingSharesTheFirstOnesBytes() {
+        let decoder = RequestDecoder()
+        let first = decoder.decode(record(Self.headers))
+        let second = decoder.decode(record(Self.headers))
+        let index = first.points.indices.first { first.location(of: $0) == "header.user-agent" }!
+        let a = first.points[index].value
+        let b = second.points[index].value
+        #expect(a == b)
+        // One buffer (the cache's), not two copies.
+        #expect(a.withUnsafeBufferPointer { $0.baseAddress } == b.withUnsafeBufferPointer { $0.baseAddress })
+    }
+
+    @Test func manyValuesInFewSlotsNeverReturnAnotherOne() {
+        let decoder = RequestDecoder()
+        // More values than slots: some share a slot and replace each other.
+        let count = HeaderValueCache.slotCount * 3
+        for round in 0..<2 {
+            for n in 0..<count {
+                let value = "application/vnd.example.v\(n)+json"
+                let decoded = decoder.decode(record([("Accept", value), ("Origin", "https://o\(n % 7).example")]))
+                #expect(decoded.value(at: "header.accept") == value, "round \(round), value \(n)")
+                #expect(decoded.value(at: "header.origin") == "https://o\(n % 7).example")
+            }
+        }
+        let counts = decoder.headerValues.counts
+        #expect(counts.hits + counts.misses == 4 * count)
+        #expect(counts.hits >= 2 * count - 14)  // the origins, but their first sightings, are found
+    }
+
+    @Test func theSameBytesUnderAnotherHeaderAreAnotherValue() {
+        let decoder = RequestDecoder()
+        _ = decoder.decode(record([("Accept", "text/html")]))
+        let decoded = decoder.decode(record([("Accept-Language", "text/html")]))
+        #expect(decoded.value(at: "header.accept-language") == "text/html")
+        #expect(decoder.headerValues.counts == (hits: 0, misses: 2))
+    }
+
+    @Test func longValuesAreCopiedAndStillSniffed() {
+        let decoder = RequestDecoder()
+        let long = "%3Cscript%3E" + String(repeating: "a", count: HeaderValueCache.maxBytes)
+        for _ in 0..<2 {
+            let decoded = decoder.decode(record([("Referer", long)]))
+            #expect(decoded.value(at: "header.referer") == long)
+            #expect(decoded.value(at: "header.referer>url")?.hasPrefix("<script>") == true)
+        }
+        #expect(decoder.headerValues.counts == (hits: 0, misses: 0))
+    }
+
+    @Test func aNewRegistryGetsANewCache() {
+        var decoder = RequestDecoder()
+        let token = Self.headers[2]
+        #expect(decoder.decode(record([token])).value(at: "header.authorization>jwt.sub") == "user-1")
+        let before = decoder.headerValues
+        // Without the JWT sniffer, the remembered gates (which admitted it) must not be used.
+        var registry = DecoderRegistry()
+        registry.register(URLPercentDecoder(), sniff: true)
+        decoder.registry = registry
+        #expect(decoder.headerValues !== before)
+        #expect(decoder.headerValues.table === registry.table)
+        let decoded = decoder.decode(record([token]))
+        #expect(decoded.value(at: "header.authorization") == token.1)
+        #expect(decoded.points.count == 2)  // path and the header
+    }
+}
