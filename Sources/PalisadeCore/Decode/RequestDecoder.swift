@@ -6,7 +6,7 @@ public struct RequestDecoder: Sendable {
         didSet { headerValues = HeaderValueCache(table: registry.table) }
     }
     /// Recent header values (`HeaderValueCache`), with the gates of `registry`'s table.
-    private(set) var headerValues: HeaderValueCache
+    var headerValues: HeaderValueCache
 
     public init(limits: DecodeLimits = .default, registry: DecoderRegistry = .standard) {
         self.limits = limits

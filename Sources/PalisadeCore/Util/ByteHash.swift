@@ -1,6 +1,6 @@
-/// A fast hash of bytes for the engine's own caches (`DecodeReplayCache`, `HeaderValueCache`),
-/// which compare an entry's bytes in full before using it: a collision, by chance or crafted,
-/// costs a miss and never a wrong result. Swift's `Hasher` cost ~1,200 instructions per token.
+/// A fast hash of every byte, for the decoders' replay caches (`DecodeReplayCache`), which compare
+/// an entry's bytes in full before using it: a collision, by chance or crafted, costs a miss and
+/// never a wrong result. Swift's `Hasher` cost ~1,200 instructions per token.
 enum ByteHash {
     /// Folds `raw` into `hash`, eight bytes at a time (multiply, rotate), its length with the last.
     @inline(__always)
