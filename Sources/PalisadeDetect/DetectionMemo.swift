@@ -346,18 +346,8 @@ public final class DetectionMemo: Sendable {
             offset += 8
         }
         if offset < count {
-            // The tail: the last eight bytes (overlapping) when there are that many, else the
-            // bytes in up to three loads.
-            var word: UInt64
-            if count >= 8 {
-                word = bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-            } else if count >= 4 {
-                word =
-                    UInt64(bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) << 32
-                    | UInt64(bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
-            } else {
-                word = UInt64(bytes[0]) << 16 | UInt64(bytes[count >> 1]) << 8 | UInt64(bytes[count - 1])
-            }
+            // The tail: the last eight bytes (overlapping), or fewer in up to three loads.
+            let word = ByteHash.lastWord(bytes)
             h = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
             h ^= h >> 29
         }

@@ -85,8 +85,8 @@ final class HeaderValueCache: Sendable {
             words.0 = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
             words.1 = raw.loadUnaligned(fromByteOffset: (count - 8) / 2, as: UInt64.self)
             words.2 = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-        } else if count > 0 {
-            words.0 = UInt64(raw[0]) << 16 | UInt64(raw[count >> 1]) << 8 | UInt64(raw[count - 1])
+        } else {
+            words.0 = ByteHash.lastWord(raw)
         }
         var hash = (seed ^ UInt64(truncatingIfNeeded: header) << 32 ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
         hash = (hash ^ words.0) &* 0xBF58_476D_1CE4_E5B9
