@@ -74,8 +74,8 @@ import Testing
 
     @Test func manyValuesInFewSlotsNeverReturnAnotherOne() throws {
         let decoder = try decoder()
-        // More values than slots: many share a slot and replace each other, and values alike but
-        // for bytes the slot's hash does not read take one slot.
+        // More values than slots: many share a slot and replace each other; values alike but for
+        // a few bytes, one after the other under one header (each compared with the last first).
         let count = HeaderValueCache.slotCount * 3
         for round in 0..<2 {
             for n in 0..<count {
@@ -93,6 +93,22 @@ import Testing
         #expect(counts.hits + counts.misses == 6 * count)
         // The seven origins are found but for their first sightings and when a value took their slot.
         #expect(counts.hits >= count)
+    }
+
+    /// Each header's last value is compared first; values that take turns under one header (the
+    /// user agents of clients in turn) are found by their hash instead.
+    @Test func valuesTakingTurnsUnderOneHeaderAreFoundToo() throws {
+        let agents = (0..<4).map { "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_\($0)) Version/17.\($0) Safari/605.1.15" }
+        let decoder = try decoder(distinctSlotsFor: agents.map { ("User-Agent", $0) })
+        for round in 0..<3 {
+            for agent in agents {
+                #expect(decoder.decode(record([("User-Agent", agent)])).value(at: "header.user-agent") == agent)
+            }
+            #expect(decoder.headerValues.counts == (hits: 4 * round, misses: 4), "round \(round)")
+        }
+        // The same value twice in a row: found by the comparison with the last one.
+        _ = decoder.decode(record([("User-Agent", agents[3])]))
+        #expect(decoder.headerValues.counts == (hits: 9, misses: 4))
     }
 
     @Test func theSameBytesUnderAnotherHeaderAreAnotherValue() throws {

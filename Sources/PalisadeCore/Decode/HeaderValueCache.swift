@@ -11,9 +11,12 @@ import Synchronization
 /// headers made a repeated header value cost ~2,700 instructions, of which the copy, its free and
 /// the gates were ~550.
 ///
-/// Bounded: `slotCount` slots chosen by a seeded hash of the header and the value's length and
-/// sampled words (`sampledHash`; a new value replaces its slot's), values of at most `maxBytes`
-/// bytes. A slot is used only after its header and bytes compared equal, so a collision, by chance
+/// Bounded: `slotCount` slots chosen by a seeded hash of the header and the value (a new value
+/// replaces its slot's), values of at most `maxBytes` bytes. Each header's last value is tried
+/// first, by its slot, without hashing: the headers every client sends alike (`Accept*`, the
+/// client hints, `Origin`) are found with one comparison; the others (a client's `User-Agent`,
+/// cookie, token) are hashed in full, so that values alike but for a few bytes (user agents that
+/// differ in a version) do not share a slot. A slot is used only after its header and bytes compared equal, so a collision, by chance
 /// or crafted, costs a copy and never a different point. The gates' answer depends on the decoder
 /// table too: a cache belongs to one table (`table`), and a decoder whose registry changes makes a
 /// new one. One lock per request (`withSlots`); each analyzer's decoder has its own cache, so a
@@ -34,6 +37,8 @@ final class HeaderValueCache: Sendable {
     /// The slots, used under the lock for all of one request's headers.
     struct Slots {
         fileprivate var slots: [Slot]
+        /// Per header (`HeaderRoots.entries`), the slot of the value it had last, or -1.
+        fileprivate var lastSlot: [Int16]
         fileprivate let seed: UInt64
         fileprivate let table: DecoderTable
         /// Values found and values copied (and remembered), since the cache was made.
@@ -48,10 +53,18 @@ final class HeaderValueCache: Sendable {
             // The lookup captures plain values only: a closure capturing `self` copied the slots
             // array and the table in and out (two retains and two releases a header).
             let seed = self.seed
+            let last = header < lastSlot.count ? Int(lastSlot[header]) : -1
             let probe: (slot: Int, hash: UInt64, found: Bool)?? = slots.withUnsafeBufferPointer { slots in
                 value.utf8.withContiguousStorageIfAvailable { utf8 in
                     guard utf8.count <= HeaderValueCache.maxBytes else { return nil }
-                    let hash = HeaderValueCache.sampledHash(UnsafeRawBufferPointer(utf8), header: header, seed: seed)
+                    // The header's last value, compared without a hash.
+                    if last >= 0, slots[last].header == header,
+                        slots[last].bytes.withUnsafeBufferPointer({ Bytes.equal($0, utf8) })
+                    {
+                        return (last, slots[last].hash, true)
+                    }
+                    var hash = seed ^ UInt64(truncatingIfNeeded: header)
+                    ByteHash.mix(UnsafeRawBufferPointer(utf8), into: &hash)
                     let slot = Int(truncatingIfNeeded: hash) & (HeaderValueCache.slotCount - 1)
                     let found =
                         slots[slot].hash == hash && slots[slot].header == header
@@ -68,31 +81,9 @@ final class HeaderValueCache: Sendable {
                 let admitted = bytes.withUnsafeBufferPointer { table.admitted($0) }
                 slots[slot] = Slot(hash: hash, header: header, bytes: bytes, admitted: admitted)
             }
+            if header < lastSlot.count { lastSlot[header] = Int16(truncatingIfNeeded: slot) }
             return slots.withUnsafeBufferPointer { ($0[slot].bytes, $0[slot].admitted) }
         }
-    }
-
-    /// A slot's hash from the header, the length and three words of the value (its first, middle
-    /// and last eight bytes, or fewer): the slot only has to spread values, since a found slot's
-    /// bytes are compared in full — values alike but for the bytes not read share a slot and
-    /// replace each other, costing a copy each as before the cache. Hashing every byte cost ~110
-    /// instructions a header.
-    @inline(__always)
-    static func sampledHash(_ raw: UnsafeRawBufferPointer, header: Int, seed: UInt64) -> UInt64 {
-        let count = raw.count
-        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        if count >= 8 {
-            words.0 = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
-            words.1 = raw.loadUnaligned(fromByteOffset: (count - 8) / 2, as: UInt64.self)
-            words.2 = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-        } else {
-            words.0 = ByteHash.lastWord(raw)
-        }
-        var hash = (seed ^ UInt64(truncatingIfNeeded: header) << 32 ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
-        hash = (hash ^ words.0) &* 0xBF58_476D_1CE4_E5B9
-        hash = (hash ^ words.1 ^ hash >> 29) &* 0x94D0_49BB_1331_11EB
-        hash = (hash ^ words.2 ^ hash >> 31) &* 0x9E37_79B9_7F4A_7C15
-        return hash ^ hash >> 32
     }
 
     /// The decoder table whose gates the slots hold.
@@ -106,15 +97,17 @@ final class HeaderValueCache: Sendable {
         var hasher = Hasher()
         hasher.combine(0x4856_4331)
         let seed = seed ?? UInt64(UInt(bitPattern: hasher.finalize()))
-        state = Mutex(Slots(slots: Array(repeating: Slot(), count: Self.slotCount), seed: seed, table: table))
+        state = Mutex(
+            Slots(
+                slots: Array(repeating: Slot(), count: Self.slotCount),
+                lastSlot: Array(repeating: -1, count: HeaderRoots.standard.entries.count), seed: seed, table: table))
     }
 
     /// The slot a value of header `header` takes (tests: which values share one).
     func slot(of value: String, header: Int) -> Int {
-        let seed = state.withLock { $0.seed }
-        return Array(value.utf8).withUnsafeBytes {
-            Int(truncatingIfNeeded: Self.sampledHash($0, header: header, seed: seed)) & (Self.slotCount - 1)
-        }
+        var hash = state.withLock { $0.seed } ^ UInt64(truncatingIfNeeded: header)
+        Array(value.utf8).withUnsafeBytes { ByteHash.mix($0, into: &hash) }
+        return Int(truncatingIfNeeded: hash) & (Self.slotCount - 1)
     }
 
     /// Runs `body` with the slots, under the lock.

@@ -1,6 +1,6 @@
-/// A fast hash of every byte, for the decoders' replay caches (`DecodeReplayCache`), which compare
-/// an entry's bytes in full before using it: a collision, by chance or crafted, costs a miss and
-/// never a wrong result. Swift's `Hasher` cost ~1,200 instructions per token.
+/// A fast hash of every byte, for the decoders' caches (`DecodeReplayCache`, `HeaderValueCache`),
+/// which compare an entry's bytes in full before using it: a collision, by chance or crafted,
+/// costs a miss and never a wrong result. Swift's `Hasher` cost ~1,200 instructions per token.
 public enum ByteHash {
     /// Folds `raw` into `hash`, eight bytes at a time (multiply, rotate), its length with the last.
     @inline(__always)
@@ -20,7 +20,7 @@ public enum ByteHash {
 
     /// The last eight bytes of `raw` as a word (overlapping what came before them), or for fewer
     /// than eight its bytes in up to three loads; 0 when it is empty. Also the tail of
-    /// `DetectionMemo`'s hash and the short values' word of `HeaderValueCache.sampledHash`.
+    /// `DetectionMemo`'s hash.
     @inlinable @inline(__always)
     public static func lastWord(_ raw: UnsafeRawBufferPointer) -> UInt64 {
         let count = raw.count
