@@ -45,15 +45,15 @@ final class HeaderValueCache: Sendable {
         private(set) var hits = 0
         private(set) var misses = 0
 
-        /// The bytes of header `header`'s value and what the sniffing gates say of them: the
-        /// remembered ones when this value was seen last in its slot, else a copy (remembered
-        /// now). `admitted` is nil for a value too long to remember (the gates are read later,
+        /// The bytes of header `header` (its position in `HeaderRoots.entries`)'s value and what
+        /// the sniffing gates say of them: the remembered ones when the value is in its slot,
+        /// else a copy (remembered now). `admitted` is nil for a value too long to remember (the gates are read later,
         /// as for any value).
         mutating func bytes(of value: String, header: Int) -> (bytes: [UInt8], admitted: UInt64?) {
             // The lookup captures plain values only: a closure capturing `self` copied the slots
             // array and the table in and out (two retains and two releases a header).
             let seed = self.seed
-            let last = header < lastSlot.count ? Int(lastSlot[header]) : -1
+            let last = Int(lastSlot[header])
             let probe: (slot: Int, hash: UInt64, found: Bool)?? = slots.withUnsafeBufferPointer { slots in
                 value.utf8.withContiguousStorageIfAvailable { utf8 in
                     guard utf8.count <= HeaderValueCache.maxBytes else { return nil }
@@ -63,9 +63,8 @@ final class HeaderValueCache: Sendable {
                     {
                         return (last, slots[last].hash, true)
                     }
-                    var hash = seed ^ UInt64(truncatingIfNeeded: header)
-                    ByteHash.mix(UnsafeRawBufferPointer(utf8), into: &hash)
-                    let slot = Int(truncatingIfNeeded: hash) & (HeaderValueCache.slotCount - 1)
+                    let hash = HeaderValueCache.hash(UnsafeRawBufferPointer(utf8), header: header, seed: seed)
+                    let slot = HeaderValueCache.slot(of: hash)
                     let found =
                         slots[slot].hash == hash && slots[slot].header == header
                         && slots[slot].bytes.withUnsafeBufferPointer { Bytes.equal($0, utf8) }
@@ -81,7 +80,7 @@ final class HeaderValueCache: Sendable {
                 let admitted = bytes.withUnsafeBufferPointer { table.admitted($0) }
                 slots[slot] = Slot(hash: hash, header: header, bytes: bytes, admitted: admitted)
             }
-            if header < lastSlot.count { lastSlot[header] = Int16(truncatingIfNeeded: slot) }
+            lastSlot[header] = Int16(truncatingIfNeeded: slot)
             return slots.withUnsafeBufferPointer { ($0[slot].bytes, $0[slot].admitted) }
         }
     }
@@ -103,11 +102,22 @@ final class HeaderValueCache: Sendable {
                 lastSlot: Array(repeating: -1, count: HeaderRoots.standard.entries.count), seed: seed, table: table))
     }
 
-    /// The slot a value of header `header` takes (tests: which values share one).
+    /// The seeded hash of header `header`'s value `bytes`.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeRawBufferPointer, header: Int, seed: UInt64) -> UInt64 {
+        var hash = seed ^ UInt64(truncatingIfNeeded: header)
+        ByteHash.mix(bytes, into: &hash)
+        return hash
+    }
+
+    /// The slot of a value with this hash.
+    @inline(__always)
+    static func slot(of hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & (slotCount - 1) }
+
+    /// The slot a value of header `header` takes when hashed (tests: which values share one).
     func slot(of value: String, header: Int) -> Int {
-        var hash = state.withLock { $0.seed } ^ UInt64(truncatingIfNeeded: header)
-        Array(value.utf8).withUnsafeBytes { ByteHash.mix($0, into: &hash) }
-        return Int(truncatingIfNeeded: hash) & (Self.slotCount - 1)
+        let seed = state.withLock { $0.seed }
+        return Array(value.utf8).withUnsafeBytes { Self.slot(of: Self.hash($0, header: header, seed: seed)) }
     }
 
     /// Runs `body` with the slots, under the lock.

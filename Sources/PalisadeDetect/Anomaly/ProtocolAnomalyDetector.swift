@@ -168,7 +168,7 @@ public struct ProtocolAnomalyDetector: RequestDetector {
 
     /// `knownNames`: `DecodedRequest.knownHeaderNames`, the headers whose names the decoder
     /// found to be common valid names other than the framing ones (not read again here).
-    static func headers(_ headers: [CaptureRecord.Header], knownNames: UInt64 = 0, hits: inout [Hit]) {
+    static func headers(_ headers: [CaptureRecord.Header], knownNames: UInt64, hits: inout [Hit]) {
         var contentLengths: [String] = []
         var transferEncodings: [String] = []
         var invalidName: String?
