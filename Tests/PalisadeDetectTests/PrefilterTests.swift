@@ -121,6 +121,13 @@ import Testing
         #expect(ByteSet("xJ").containsEitherCase(UInt8(ascii: "j")))
         #expect(ByteSet("X").containsEitherCase(UInt8(ascii: "x")))
         #expect(!ByteSet("ab").containsEitherCase(UInt8(ascii: "j")))
+        // Every byte either way: the folded set holds exactly the letters present in either case.
+        let mixed = ByteSet("JnD:i@[`{Z")
+        for byte in UInt8.min...UInt8.max {
+            let letter = byte >= 0x61 && byte <= 0x7A
+            let expected = letter ? mixed.containsEitherCase(byte) : mixed.contains(byte)
+            #expect(mixed.caseFolded.contains(byte) == expected, "\(byte)")
+        }
         for list in ["203.0.113.7, 10.20.0.4", "2026-11-23 17:40:00", "1,2,3"] {
             #expect(!SQLiDetector.worthReading(Array(list.utf8)[...]), "\(list)")
         }

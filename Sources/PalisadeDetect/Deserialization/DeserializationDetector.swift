@@ -73,14 +73,14 @@ public struct DeserializationDetector: Detector {
 
     /// For each encoded-stream prefix `scanText` looks for, bytes it cannot match without:
     /// `rO0AB`, `AAEAAAD/////`, `H4sIAAAAAAAAAJ`, the pickle prefixes (`gASV`, `gAJj`, `gANj`:
-    /// `g` and `A`), `BAh…`, `_$$ND_FUNC$$_`; `aced0005` (any case) is `aced0005Case`.
+    /// `g` and `A`), `BAh…`, `_$$ND_FUNC$$_`; `aced0005` (any case) is `aced0005Bytes`.
     static let streamPrefixBytes: [ByteSet] = [
         ByteSet("rO0AB"), ByteSet("AED/"), ByteSet("H4sIAJ"), ByteSet("gA"), ByteSet("BAh"), ByteSet("_$NDFUC"),
     ]
     /// A byte of each prefix but the pickle ones (`0/4$B`).
     static let streamBytes = ByteSet("0/4$B")
-    /// `aced0005` without its letters, which match in either case.
-    static let aced0005Case = ByteSet("05")
+    /// `aced0005`'s bytes, its letters in lowercase: they match in either case (`ByteSet.caseFolded`).
+    static let aced0005Bytes = ByteSet("aced05")
 
     /// Whether a value holding `bytes` (its byte set) holds every byte of one of the encoded-stream
     /// prefixes: if none, no prefix can match anywhere in it (a URL's `r`, `a` and `/` are not enough).
@@ -89,9 +89,7 @@ public struct DeserializationDetector: Detector {
         guard bytes.intersects(streamBytes) || (bytes.contains(UInt8(ascii: "g")) && bytes.contains(UInt8(ascii: "A")))
         else { return false }
         for prefix in streamPrefixBytes where bytes.isSuperset(of: prefix) { return true }
-        return bytes.isSuperset(of: aced0005Case) && bytes.containsEitherCase(UInt8(ascii: "a"))
-            && bytes.containsEitherCase(UInt8(ascii: "c")) && bytes.containsEitherCase(UInt8(ascii: "e"))
-            && bytes.containsEitherCase(UInt8(ascii: "d"))
+        return bytes.caseFolded.isSuperset(of: aced0005Bytes)
     }
     /// The first bytes of the encoded-stream prefixes.
     static let streamLeads = ByteSet("raAHgB_")

@@ -42,13 +42,14 @@ public struct JNDIDetector: Detector {
         "web", "spring", "event", "map",
     ]
 
+    /// `jndi:`'s bytes, its letters in lowercase (`ByteSet.caseFolded`).
+    static let jndiBytes = ByteSet("jndi:")
+
     /// A necessary condition of the pre-filter (`${` or a `:`) on the bytes present in the value.
     static func mayMatch(_ bytes: ByteSet) -> Bool {
         if bytes.contains(UInt8(ascii: "$")), bytes.contains(UInt8(ascii: "{")) { return true }
         // Without a lookup, only a bare `jndi:` (any case) is read: a URL's `:` is not enough.
-        return bytes.contains(UInt8(ascii: ":")) && bytes.containsEitherCase(UInt8(ascii: "j"))
-            && bytes.containsEitherCase(UInt8(ascii: "n")) && bytes.containsEitherCase(UInt8(ascii: "d"))
-            && bytes.containsEitherCase(UInt8(ascii: "i"))
+        return bytes.caseFolded.isSuperset(of: jndiBytes)
     }
 
     public static func analyze(_ value: ArraySlice<UInt8>) -> Finding? {

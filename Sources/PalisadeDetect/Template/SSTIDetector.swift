@@ -32,6 +32,8 @@ public struct SSTIDetector: Detector {
 
     /// Every reading needs one of these bytes (delimiters, `?new()`, `$class`).
     static let prefilter = ByteSet("{<#@$?")
+    /// Bytes `freemarker.template.utility.Execute` cannot match without, letters in lowercase.
+    static let executeBytes = ByteSet(".xyk")
     /// The first bytes of the delimiters `analyze` reads.
     static let openerBytes = ByteSet("{<#@$")
 
@@ -432,14 +434,12 @@ public struct SSTIDetector: Detector {
             best.consider(0.9, "ssti.freemarker", m..<min(value.endIndex, m + 36))
             return true
         }
-        if bytes.contains(UInt8(ascii: ".")), bytes.containsEitherCase(UInt8(ascii: "x")),
-            bytes.containsEitherCase(UInt8(ascii: "y")), bytes.containsEitherCase(UInt8(ascii: "k")),
-            freemarker("freemarker.template.utility.Execute")
-        {
+        // The class name's dot and rarer letters, any case.
+        if bytes.caseFolded.isSuperset(of: Self.executeBytes), freemarker("freemarker.template.utility.Execute") {
             return
         }
         if paren, bytes.contains(UInt8(ascii: "?")), freemarker("?new()") { return }
-        if bytes.contains(UInt8(ascii: "j")) || bytes.contains(UInt8(ascii: "J")), freemarker("ObjectConstructor") {
+        if bytes.containsEitherCase(UInt8(ascii: "j")), freemarker("ObjectConstructor") {
             return
         }
         // Velocity references walking to a class (`$x.getClass().forName(…)`, `$class.inspect(…)`).
