@@ -32,6 +32,28 @@ import Testing
         }
     }
 
+    /// Odd and even lengths (the summary reads bytes in pairs), slices that do not start at 0, and
+    /// every byte value in each of the two positions of a pair.
+    @Test func byteSummaryOfEveryLengthOffsetAndByte() {
+        let all = (0..<512).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        for start in 0..<3 {
+            for count in 0..<9 {
+                let slice = all[start..<(start + count)]
+                let set = ByteSet(presentIn: slice)
+                for byte in UInt8.min...UInt8.max {
+                    #expect(set.contains(byte) == slice.contains(byte), "byte \(byte), \(start)..<\(start + count)")
+                }
+            }
+        }
+        for byte in UInt8.min...UInt8.max {
+            for pair in [[byte, 0x41], [0x41, byte]] {
+                let set = ByteSet(presentIn: pair[...])
+                #expect(set.contains(byte) && set.contains(0x41))
+                #expect(set == ByteSet(pair), "\(pair)")
+            }
+        }
+    }
+
     @Test func intersectsAndUnion() {
         let letters = ByteSet("abc")
         let digits = ByteSet("123", extra: [0xE2])

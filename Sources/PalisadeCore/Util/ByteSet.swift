@@ -23,24 +23,33 @@ public struct ByteSet: Sendable, Equatable {
 
     /// The set of bytes that occur in `bytes`, in one pass: a value's summary that every
     /// detector's pre-filter can test with `intersects` instead of scanning the value again.
+    /// Without a branch per byte (the word a byte falls in indexes memory): with one, text whose
+    /// bytes alternate between words (letters, digits, punctuation) mispredicted often. Two sets
+    /// of words, for even and odd positions, so that consecutive bytes in one word do not wait
+    /// on each other's store.
     @inlinable
     public init(presentIn bytes: ArraySlice<UInt8>) {
-        var w0: UInt64 = 0
-        var w1: UInt64 = 0
-        var w2: UInt64 = 0
-        var w3: UInt64 = 0
+        var lanes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         bytes.withUnsafeBufferPointer { buffer in
-            for byte in buffer {
-                let bit = UInt64(1) << UInt64(byte & 63)
-                switch byte >> 6 {
-                case 0: w0 |= bit
-                case 1: w1 |= bit
-                case 2: w2 |= bit
-                default: w3 |= bit
+            guard let base = buffer.baseAddress else { return }
+            let n = buffer.count
+            withUnsafeMutableBytes(of: &lanes) { raw in
+                let words = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
+                var i = 0
+                while i &+ 2 <= n {
+                    let a = base[i]
+                    let b = base[i &+ 1]
+                    words[Int(a &>> 6)] |= 1 &<< UInt64(a & 63)
+                    words[4 &+ Int(b &>> 6)] |= 1 &<< UInt64(b & 63)
+                    i &+= 2
+                }
+                if i < n {
+                    let a = base[i]
+                    words[Int(a &>> 6)] |= 1 &<< UInt64(a & 63)
                 }
             }
         }
-        words = (w0, w1, w2, w3)
+        words = (lanes.0 | lanes.4, lanes.1 | lanes.5, lanes.2 | lanes.6, lanes.3 | lanes.7)
     }
 
     @inlinable
