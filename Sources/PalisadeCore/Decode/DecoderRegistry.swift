@@ -35,7 +35,9 @@ public struct DecoderRegistry: Sendable {
     public func decoder(named name: String) -> (any ValueDecoder)? { byName[name] }
 
     /// A decoder by name with its interned name (`DecoderName`).
-    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? { table.entry(named: name) }
+    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
+        table.entry(named: name).map { ($0.decoder.decoder, $0.id) }
+    }
 
     /// Every decoder Palisade ships. Sniff order: cheap, specific formats first; Base64 late
     /// because many plain words are valid Base64; entity and escape decoding last.
@@ -140,8 +142,10 @@ struct SniffIndex: Sendable {
 final class DecoderTable: @unchecked Sendable {
     // @unchecked: everything below is written in `init` only and read-only afterwards.
     let count: Int
-    /// `count` sniffers, in sniff order.
-    private let sniffers: UnsafeMutablePointer<any ValueDecoder>
+    /// `count` sniffers, in sniff order, each boxed with a closure that calls it as its concrete
+    /// type: a call through the existential (read from unsafe memory, or from a box's `let`)
+    /// copied and destroyed it each time, ~100 instructions a value sniffed.
+    private let sniffers: UnsafeMutablePointer<Boxed>
     /// Their interned names (`DecoderName`).
     private let ids: UnsafeMutablePointer<UInt16>
     /// `SniffIndex`'s tables, flattened: by first byte (256), by first non-space byte (256),
@@ -156,9 +160,9 @@ final class DecoderTable: @unchecked Sendable {
     private let requiredMet: UnsafeMutablePointer<UInt64>
     private let nonSpaceGated: UInt64
     /// Index `i`: the entry registered under `DecoderName.standard[i]`, if any.
-    private let standard: [(decoder: any ValueDecoder, id: UInt16)?]
+    private let standard: [(decoder: Boxed, id: UInt16)?]
     /// Every entry by name (`DecoderRegistry.entries`): for the names that are not standard.
-    private let entries: [String: (decoder: any ValueDecoder, id: UInt16)]
+    private let entries: [String: (decoder: Boxed, id: UInt16)]
 
     init(
         sniffers: [any ValueDecoder], ids: [UInt16], index: SniffIndex,
@@ -167,7 +171,7 @@ final class DecoderTable: @unchecked Sendable {
         precondition(sniffers.count == ids.count, "one id per sniffer")
         count = sniffers.count
         self.sniffers = .allocate(capacity: max(count, 1))
-        self.sniffers.initialize(from: sniffers, count: count)
+        self.sniffers.initialize(from: sniffers.map { Boxed($0) }, count: count)
         self.ids = .allocate(capacity: max(count, 1))
         self.ids.initialize(from: ids, count: count)
         requiredCount = index.required.count
@@ -192,14 +196,15 @@ final class DecoderTable: @unchecked Sendable {
             (requiredMet + pattern).initialize(to: met)
         }
         nonSpaceGated = index.nonSpaceGated
-        standard = DecoderName.standard.map { entries[$0] }
-        self.entries = entries
+        let boxed = entries.mapValues { (decoder: Boxed($0.decoder), id: $0.id) }
+        standard = DecoderName.standard.map { boxed[$0] }
+        self.entries = boxed
     }
 
     /// The entry registered under the name interned as `id` (`DecoderName`): a standard one by
     /// its index, any other through the dictionary. What `entry(named:)` gives for that name.
     @inline(__always)
-    func entry(id: UInt16) -> (decoder: any ValueDecoder, id: UInt16)? {
+    func entry(id: UInt16) -> (decoder: Boxed, id: UInt16)? {
         let index = Int(id) - 1
         if index >= 0, index < standard.count { return standard[index] }
         guard let name = DecoderName.name(of: id) else { return nil }
@@ -209,7 +214,7 @@ final class DecoderTable: @unchecked Sendable {
     /// The entry registered under `name`: a standard name by its index (no hashing), any other
     /// through the dictionary.
     @inline(__always)
-    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
+    func entry(named name: String) -> (decoder: Boxed, id: UInt16)? {
         guard let index = DecoderName.standard.firstIndex(of: name) else { return entries[name] }
         return standard[index]
     }
@@ -232,11 +237,32 @@ final class DecoderTable: @unchecked Sendable {
     func decode(
         at position: Int, _ input: ArraySlice<UInt8>, context: DecodeContext, budget: inout DecodeBudget
     ) -> Decoded? {
-        sniffers[position].decode(input, context: context, budget: &budget)
+        sniffers[position].decode(input, context, &budget)
     }
 
-    /// Sniffer `position` (a copy of the existential: for what a successful decode needs).
-    func sniffer(at position: Int) -> any ValueDecoder { sniffers[position] }
+    /// Sniffer `position`, boxed: for what a successful decode needs.
+    func sniffer(at position: Int) -> Boxed { sniffers[position] }
+
+    /// A decoder boxed, called through its `decode` (see `sniffers`).
+    final class Boxed: Sendable {
+        let decoder: any ValueDecoder
+        /// `decoder.isContainer`, read once.
+        let isContainer: Bool
+        /// `decoder.decode`, with the decoder's concrete type known (opened once, here).
+        let decode: @Sendable (ArraySlice<UInt8>, DecodeContext, inout DecodeBudget) -> Decoded?
+
+        init(_ decoder: any ValueDecoder) {
+            self.decoder = decoder
+            self.isContainer = decoder.isContainer
+            self.decode = Self.decoding(decoder)
+        }
+
+        private static func decoding<D: ValueDecoder>(_ decoder: D)
+            -> @Sendable (ArraySlice<UInt8>, DecodeContext, inout DecodeBudget) -> Decoded?
+        {
+            { decoder.decode($0, context: $1, budget: &$2) }
+        }
+    }
 
     /// `SniffIndex.admitted`, over the flattened tables.
     func admitted(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 {

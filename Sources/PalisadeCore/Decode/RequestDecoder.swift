@@ -297,7 +297,7 @@ private struct Run {
         var context = contexts[index]
         context.declared = true
         let input = result.points[index].value[...]
-        guard let decoded = valueDecoder.decode(input, context: context, budget: &budget),
+        guard let decoded = valueDecoder.decode(input, context, &budget),
             decoded.children.count == 1 || !transformOnly
         else { return nil }
         let before = result.points.count
@@ -351,7 +351,7 @@ private struct Run {
         context.depth = Int(depth)
         context.declared = rendering != .sniffed
         let input = result.points[index].value[...]
-        guard let decoded = valueDecoder.decode(input, context: context, budget: &budget) else {
+        guard let decoded = valueDecoder.decode(input, context, &budget) else {
             return false
         }
         attach(decoded, isContainer: valueDecoder.isContainer, id: decoderID, rendering: rendering, to: index)
@@ -390,7 +390,7 @@ private struct Run {
                 budget.hit(.depth)
                 result.annotations.append(
                     Annotation(
-                        .limitDepth, point: Int32(index), detail: "\(valueDecoder.name) not applied",
+                        .limitDepth, point: Int32(index), detail: "\(valueDecoder.decoder.name) not applied",
                         value: limits.maxDepth))
                 return
             }
