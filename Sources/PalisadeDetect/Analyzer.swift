@@ -50,6 +50,18 @@ public struct Analyzer: Sendable {
         { value, context, hits in detector.detect(value, context: context, hits: &hits) }
     }
 
+    /// What names this analyzer's conclusions about remembered header values: its memo (made anew
+    /// with every change of `detectors`) and its sensitivity. Never 0.
+    private static func rememberToken(_ memo: DetectionMemo, _ sensitivity: Sensitivity) -> UInt64 {
+        let level: UInt64 =
+            switch sensitivity {
+            case .low: 1
+            case .default: 2
+            case .high: 3
+            }
+        return memo.token | level
+    }
+
     /// Whether `detectors` holds exactly the standard detectors' types, in the registry's order.
     /// The standard detectors carry no configuration (only their name), so a fresh instance of
     /// each type judges like the one in the list.
@@ -115,6 +127,15 @@ public struct Analyzer: Sendable {
         let memo = standard ? self.memo.map { Unmanaged.passUnretained($0) } : nil
         // Values below an evasive encoding (`DecodeChain`); empty when the request has none.
         let evasive = DecodeChain.evasive(decoded)
+        // Header values the decoder remembers (`RememberedHeader`): one this analyzer found nothing
+        // in before is not judged again, nor looked up in the memo; one it judges now with nothing
+        // found is remembered so (`remember`, after the loop). Only with the standard detectors
+        // (the memo's condition: pure functions of the value and its context, which is the same
+        // for a header's root point each time) and the request-level detectors' facts.
+        let rememberToken = memo != nil && !valueFacts.isEmpty ? Self.rememberToken(self.memo!, sensitivity) : 0
+        let remembered = rememberToken == 0 ? [] : decoded.rememberedHeaders
+        var nextRemembered = 0
+        var toRemember: [(RememberedHeader, RememberedAnalysis)] = []
         for index in decoded.points.indices {
             // Field by field: copying the whole point costs retains of its strings.
             guard !decoded.points[index].isContainer, !decoded.points[index].value.isEmpty else { continue }
@@ -122,6 +143,22 @@ public struct Analyzer: Sendable {
             switch kind {
             case .text, .key, .filename, .binary, .markup: break
             case .number, .boolean, .null: continue
+            }
+            // This point's remembered header value, if it is one (both in point order).
+            var reference: RememberedHeader? = nil
+            if nextRemembered < remembered.count {
+                while nextRemembered < remembered.count, Int(remembered[nextRemembered].point) < index {
+                    nextRemembered += 1
+                }
+                if nextRemembered < remembered.count, Int(remembered[nextRemembered].point) == index {
+                    let found = remembered[nextRemembered]
+                    if found.analysis.token == rememberToken {
+                        valueBytes[index] = found.analysis.bytes
+                        valueFacts[index] = ValueFacts(rawValue: found.analysis.facts)
+                        continue
+                    }
+                    reference = found
+                }
             }
             let value = decoded.points[index].value[...]
             let source = decoded.source(of: index)
@@ -144,7 +181,16 @@ public struct Analyzer: Sendable {
                 case .found(let summary, let facts, let known):
                     if !valueBytes.isEmpty { valueBytes[index] = summary }
                     if !valueFacts.isEmpty { valueFacts[index] = facts }
-                    guard !known.isEmpty else { continue }
+                    guard !known.isEmpty else {
+                        if let reference {
+                            toRemember.append(
+                                (
+                                    reference,
+                                    RememberedAnalysis(token: rememberToken, bytes: summary, facts: facts.rawValue)
+                                ))
+                        }
+                        continue
+                    }
                     hits += known
                     var context = DetectionContext(
                         source: source, kind: kind, fieldName: fieldName, depth: depth, sensitivity: sensitivity)
@@ -183,8 +229,13 @@ public struct Analyzer: Sendable {
                 memo.takeUnretainedValue().store(
                     probe, value: value, fieldName: fieldName, summary: bytes, facts: facts, hits: hits[before...])
             }
+            if let reference, hits.count == before, let bytes = context.valueBytes, !context.field.net.redirect {
+                toRemember.append(
+                    (reference, RememberedAnalysis(token: rememberToken, bytes: bytes, facts: facts.rawValue)))
+            }
             if hits.count > before { Self.place(&hits, from: before, point: index, in: decoded, context: context) }
         }
+        if !toRemember.isEmpty { decoder.remember(toRemember) }
         if !requestDetectors.isEmpty {
             // The decoded tree and the value summaries move into the context and back: copied, each
             // of their arrays was retained and released again.

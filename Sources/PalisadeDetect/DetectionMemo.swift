@@ -148,6 +148,9 @@ public final class DetectionMemo: Sendable {
 
     /// The seed given at creation, if any (`init(capacity:seed:)`).
     let fixedSeed: UInt64?
+    /// Names this memo's analyzer configuration (its detectors) in what is kept beside the memo:
+    /// random, a multiple of 4 (the low bits take the sensitivity; `Analyzer`).
+    package let token: UInt64
 
     /// `capacity` is rounded up to a power of two (at least 1). `seed`: the hash seed, random when
     /// nil (the default, so that an outsider cannot aim values at one slot); a fixed one makes the
@@ -161,6 +164,7 @@ public final class DetectionMemo: Sendable {
         self.setMask = slots / ways - 1
         self.fixedSeed = seed
         self.seed = seed ?? UInt64.random(in: 1...UInt64.max)
+        self.token = UInt64.random(in: 1...(UInt64.max >> 2)) << 2
         self.state = Mutex(
             State(slots: Array(repeating: .empty, count: slots), recent: Array(repeating: 0, count: slots / ways)))
     }

@@ -111,6 +111,33 @@ import Testing
         #expect(decoder.headerValues.counts == (hits: 9, misses: 4))
     }
 
+    /// An analysis kept for a value (`RememberedAnalysis`) comes back with that value only: kept
+    /// through a reference whose slot holds another value by then, it is dropped.
+    @Test func anAnalysisIsKeptWithItsValueOnly() throws {
+        let decoder = try decoder()
+        let agent = try #require(HeaderRoots.standard.index(for: "user-agent"))
+        let first = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+        let slot = decoder.headerValues.slot(of: first, header: agent)
+        let other = try #require(
+            (0..<100_000).lazy.map { "curl/8.\($0)" }.first { decoder.headerValues.slot(of: $0, header: agent) == slot }
+        )
+        func reference(_ value: String) throws -> RememberedHeader {
+            try #require(decoder.decode(record([("User-Agent", value)])).rememberedHeaders.first)
+        }
+        let kept = RememberedAnalysis(token: 12, bytes: ByteSet("abc"), facts: 3)
+        let stale = try reference(first)
+        #expect(stale.analysis.token == 0)
+        #expect(try reference(other).analysis.token == 0)  // takes the slot
+        decoder.remember([(stale, kept)])
+        #expect(try reference(other).analysis.token == 0, "kept with another value")
+        decoder.remember([(try reference(other), kept)])
+        let found = try reference(other)
+        #expect(found.analysis.token == 12 && found.analysis.bytes == ByteSet("abc") && found.analysis.facts == 3)
+        #expect(found.slot == Int16(slot))
+        // The first value back in the slot: nothing kept for it.
+        #expect(try reference(first).analysis.token == 0)
+    }
+
     @Test func theSameBytesUnderAnotherHeaderAreAnotherValue() throws {
         let decoder = try decoder(distinctSlotsFor: [("Accept", "text/html"), ("Accept-Language", "text/html")])
         _ = decoder.decode(record([("Accept", "text/html")]))

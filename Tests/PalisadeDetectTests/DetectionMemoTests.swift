@@ -103,6 +103,71 @@ import Testing
         }
     }
 
+    /// Header values an analyzer found nothing in are kept with the decoder's remembered values
+    /// (`RememberedAnalysis`) and neither judged nor looked up in the memo again; values with
+    /// findings never are, and are found every time; one sensitivity's conclusion is not another's.
+    @Test func rememberedHeaderValuesAreJudgedOnceAndOnlyWhenClean() throws {
+        func record(_ agent: String) -> CaptureRecord {
+            CaptureRecord(
+                id: "r", ts: 0, clientIP: "203.0.113.7", method: "GET", host: "api.example.com",
+                rawPath: "/v1/items", headers: [.init("user-agent", agent), .init("accept", "application/json")])
+        }
+        func lookups(_ analyzer: Analyzer) -> Int {
+            let statistics = analyzer.memo!.statistics
+            return statistics.hits + statistics.misses
+        }
+        let clean = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"
+        let analyzer = Analyzer()
+        let first = analyzer.analyze(record(clean))
+        #expect(first.decoded.rememberedHeaders.count == 2)
+        #expect(first.decoded.rememberedHeaders.allSatisfy { $0.analysis.token == 0 })
+        let before = lookups(analyzer)
+        let second = analyzer.analyze(record(clean))
+        #expect(second.decoded.rememberedHeaders.count == 2)
+        #expect(second.decoded.rememberedHeaders.allSatisfy { $0.analysis.token != 0 })
+        // The other values (the path's) looked up again, the two header values not.
+        #expect(lookups(analyzer) - before == before - 2, "remembered values were looked up in the memo")
+        #expect(Reading(second.verdict) == Reading(first.verdict))
+
+        // An attack in the header: judged, and found, each time; never kept as clean.
+        let attack = "' UNION SELECT password FROM users--"
+        for round in 0..<3 {
+            let (decoded, verdict) = analyzer.analyze(record(attack))
+            #expect(verdict.hits.contains { $0.location == "header.user-agent" }, "round \(round)")
+            let agent = try #require(decoded.rememberedHeaders.first { decoded.points[Int($0.point)].value.count > 20 })
+            #expect(agent.analysis.token == 0, "round \(round)")
+        }
+
+        // A value that is a finding at one sensitivity only (SQL probes are read at `high` only),
+        // on the header's own point, judged at alternating sensitivities by copies of one
+        // analyzer (one memo, one decoder cache): each gets its own verdict.
+        let candidates = ["'sqlattempt1", "!@#$%^&*()", "admin'", "%27"]
+        var plain = Analyzer(memoCapacity: 0)
+        var telling: String?
+        for candidate in candidates {
+            func rootHits(_ sensitivity: Sensitivity) -> Int {
+                plain.sensitivity = sensitivity
+                return plain.analyze(record(candidate)).verdict.hits.filter { $0.location == "header.user-agent" }.count
+            }
+            if rootHits(.default) != rootHits(.high) {
+                telling = candidate
+                break
+            }
+        }
+        let value = try #require(telling, "no candidate is judged differently at default and high")
+        let shared = Analyzer()
+        for round in 0..<3 {
+            for sensitivity in [Sensitivity.default, .high, .low] {
+                var memoized = shared
+                memoized.sensitivity = sensitivity
+                plain.sensitivity = sensitivity
+                #expect(
+                    Reading(memoized.analyze(record(value)).verdict) == Reading(plain.analyze(record(value)).verdict),
+                    "\(value) at \(sensitivity), round \(round)")
+            }
+        }
+    }
+
     /// The memo keeps field names' readings (`FieldRoles`) beside the values: a value judged under a
     /// known name gets that name's reading, never another name's — also when more names than the
     /// table's slots share it (names in one slot replace each other).

@@ -17,6 +17,9 @@ public struct DecodedRequest: Sendable {
     /// (`HeaderRoots`, any ASCII case) and made a root or the cookie — a valid token that is no
     /// framing field, which the framing checks then need not read again. Filled by `RequestDecoder`.
     public var knownHeaderNames: UInt64 = 0
+    /// The root points whose values the decoder's `HeaderValueCache` holds, in point order, with
+    /// what an analyzer had concluded of them (`RememberedHeader`). Filled by `RequestDecoder`.
+    package var rememberedHeaders: [RememberedHeader] = []
 
     public init() {}
 

@@ -32,6 +32,11 @@ final class HeaderValueCache: Sendable {
         var bytes: [UInt8] = []
         /// `DecoderTable.admitted(bytes)`.
         var admitted: UInt64 = 0
+        /// Counts the values the slot has held: a value's reference (`RememberedHeader`) is good
+        /// only while the slot still holds that value.
+        var generation: UInt32 = 0
+        /// What an analyzer concluded of the value (`RememberedAnalysis`); none at first.
+        var analysis = RememberedAnalysis()
     }
 
     /// The slots, used under the lock for all of one request's headers.
@@ -49,7 +54,9 @@ final class HeaderValueCache: Sendable {
         /// the sniffing gates say of them: the remembered ones when the value is in its slot,
         /// else a copy (remembered now). `admitted` is nil for a value too long to remember (the gates are read later,
         /// as for any value).
-        mutating func bytes(of value: String, header: Int) -> (bytes: [UInt8], admitted: UInt64?) {
+        mutating func bytes(of value: String, header: Int) -> (
+            bytes: [UInt8], admitted: UInt64?, reference: RememberedHeader?
+        ) {
             // The lookup captures plain values only: a closure capturing `self` copied the slots
             // array and the table in and out (two retains and two releases a header).
             let seed = self.seed
@@ -58,30 +65,52 @@ final class HeaderValueCache: Sendable {
                 value.utf8.withContiguousStorageIfAvailable { utf8 in
                     guard utf8.count <= HeaderValueCache.maxBytes else { return nil }
                     // The header's last value, compared without a hash.
-                    if last >= 0, slots[last].header == header,
-                        slots[last].bytes.withUnsafeBufferPointer({ Bytes.equal($0, utf8) })
+                    // Slots read through their addresses: `slots[i].field` copied the whole slot.
+                    let base = slots.baseAddress!
+                    if last >= 0, base[last].header == header,
+                        (base + last).pointee.bytes.withUnsafeBufferPointer({ Bytes.equal($0, utf8) })
                     {
-                        return (last, slots[last].hash, true)
+                        return (last, base[last].hash, true)
                     }
                     let hash = HeaderValueCache.hash(UnsafeRawBufferPointer(utf8), header: header, seed: seed)
                     let slot = HeaderValueCache.slot(of: hash)
+                    let entry = base + slot
                     let found =
-                        slots[slot].hash == hash && slots[slot].header == header
-                        && slots[slot].bytes.withUnsafeBufferPointer { Bytes.equal($0, utf8) }
+                        entry.pointee.hash == hash && entry.pointee.header == header
+                        && entry.pointee.bytes.withUnsafeBufferPointer { Bytes.equal($0, utf8) }
                     return (slot, hash, found)
                 }
             }
-            guard let probe, let (slot, hash, found) = probe else { return (Array(value.utf8), nil) }
+            guard let probe, let (slot, hash, found) = probe else { return (Array(value.utf8), nil, nil) }
             if found {
                 hits &+= 1
             } else {
                 misses &+= 1
                 let bytes = Array(value.utf8)
                 let admitted = bytes.withUnsafeBufferPointer { table.admitted($0) }
-                slots[slot] = Slot(hash: hash, header: header, bytes: bytes, admitted: admitted)
+                slots[slot] = Slot(
+                    hash: hash, header: header, bytes: bytes, admitted: admitted,
+                    generation: slots[slot].generation &+ 1)
             }
             lastSlot[header] = Int16(truncatingIfNeeded: slot)
-            return slots.withUnsafeBufferPointer { ($0[slot].bytes, $0[slot].admitted) }
+            // Field by field through the slot's address: `$0[slot].field` copied the whole slot
+            // (a retain and release of its bytes) for each field.
+            return slots.withUnsafeBufferPointer {
+                let entry = $0.baseAddress! + slot
+                return (
+                    entry.pointee.bytes, entry.pointee.admitted,
+                    RememberedHeader(
+                        point: -1, slot: Int16(truncatingIfNeeded: slot), generation: entry.pointee.generation,
+                        analysis: entry.pointee.analysis)
+                )
+            }
+        }
+
+        /// Keeps `analysis` with the value `reference` names, if its slot still holds it.
+        mutating func remember(_ analysis: RememberedAnalysis, for reference: RememberedHeader) {
+            let slot = Int(reference.slot)
+            guard slot >= 0, slot < slots.count, slots[slot].generation == reference.generation else { return }
+            slots[slot].analysis = analysis
         }
     }
 
@@ -125,6 +154,41 @@ final class HeaderValueCache: Sendable {
         state.withLock { body(&$0) }
     }
 
+    /// Keeps each analysis with its value (`Slots.remember`), under one lock.
+    func remember(_ analyses: [(RememberedHeader, RememberedAnalysis)]) {
+        state.withLock { slots in
+            for (reference, analysis) in analyses { slots.remember(analysis, for: reference) }
+        }
+    }
+
     /// Values found and values copied since the cache was made.
     var counts: (hits: Int, misses: Int) { state.withLock { ($0.hits, $0.misses) } }
+}
+
+/// A root point whose value a decoder's `HeaderValueCache` holds: where (its slot and the slot's
+/// generation when the value was found there) and what an analyzer had concluded of it then.
+package struct RememberedHeader: Sendable {
+    /// The point's index in `DecodedRequest.points`.
+    package var point: Int32
+    package var slot: Int16
+    package var generation: UInt32
+    package var analysis: RememberedAnalysis
+}
+
+/// What an analyzer concluded of a header value it found nothing in, kept with the value in the
+/// decoder's `HeaderValueCache` so that the next request carrying it need not be judged, nor
+/// looked up in the detection memo: the value's byte summary and facts (`ValueFacts`' raw value)
+/// under the analyzer whose configuration `token` names (0: nothing kept).
+package struct RememberedAnalysis: Sendable {
+    package var token: UInt64 = 0
+    package var bytes = ByteSet()
+    package var facts: UInt8 = 0
+
+    package init() {}
+
+    package init(token: UInt64, bytes: ByteSet, facts: UInt8) {
+        self.token = token
+        self.bytes = bytes
+        self.facts = facts
+    }
 }

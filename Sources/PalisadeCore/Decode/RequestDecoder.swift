@@ -14,6 +14,11 @@ public struct RequestDecoder: Sendable {
         self.headerValues = HeaderValueCache(table: registry.table)
     }
 
+    /// Keeps what an analyzer concluded of remembered header values (`HeaderValueCache.remember`).
+    package func remember(_ analyses: [(RememberedHeader, RememberedAnalysis)]) {
+        headerValues.remember(analyses)
+    }
+
     public func decode(_ record: CaptureRecord) -> DecodedRequest {
         let start = ContinuousClock.now
         var run = Run(limits: limits, table: registry.table, start: start)
@@ -208,6 +213,8 @@ private struct Run {
         var contentEncoding: String?? = nil
         let roots = HeaderRoots.standard
         result.headerPoints = Array(filling: -1, count: record.headers.count)
+        // At most one a header: room made once (growing from empty reallocated 4–5 times).
+        result.rememberedHeaders.reserveCapacity(record.headers.count)
         // By position, each header read in place: iterating the headers copied each one (a retain
         // and a release of its name and value). The known ones' values through the cache, under
         // one lock for all of them.
@@ -246,7 +253,8 @@ private struct Run {
                     default: break
                     }
                     if record.headers[position].value.isEmpty { continue }
-                    let (value, admitted) = values.bytes(of: record.headers[position].value, header: known)
+                    let (value, admitted, reference) = values.bytes(
+                        of: record.headers[position].value, header: known)
                     if let index = add(
                         parent: -1, segment: roots.entries[known].segment, value: value, depth: 0,
                         hints: roots.entries[known].hints,
@@ -254,6 +262,10 @@ private struct Run {
                     {
                         result.headerPoints[position] = index
                         pending[index].admitted = admitted
+                        if var reference {
+                            reference.point = Int32(truncatingIfNeeded: index)
+                            result.rememberedHeaders.append(reference)
+                        }
                     }
                 }
             }
