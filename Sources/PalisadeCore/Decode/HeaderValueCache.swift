@@ -54,9 +54,7 @@ final class HeaderValueCache: Sendable {
         /// the sniffing gates say of them: the remembered ones when the value is in its slot,
         /// else a copy (remembered now). `admitted` is nil for a value too long to remember (the gates are read later,
         /// as for any value).
-        mutating func bytes(of value: String, header: Int) -> (
-            bytes: [UInt8], admitted: UInt64?, reference: RememberedHeader?
-        ) {
+        mutating func bytes(of value: String, header: Int) -> (bytes: [UInt8], admitted: UInt64?, slot: Int) {
             // The lookup captures plain values only: a closure capturing `self` copied the slots
             // array and the table in and out (two retains and two releases a header).
             let seed = self.seed
@@ -81,7 +79,7 @@ final class HeaderValueCache: Sendable {
                     return (slot, hash, found)
                 }
             }
-            guard let probe, let (slot, hash, found) = probe else { return (Array(value.utf8), nil, nil) }
+            guard let probe, let (slot, hash, found) = probe else { return (Array(value.utf8), nil, -1) }
             if found {
                 hits &+= 1
             } else {
@@ -97,12 +95,17 @@ final class HeaderValueCache: Sendable {
             // (a retain and release of its bytes) for each field.
             return slots.withUnsafeBufferPointer {
                 let entry = $0.baseAddress! + slot
-                return (
-                    entry.pointee.bytes, entry.pointee.admitted,
-                    RememberedHeader(
-                        point: -1, slot: Int16(truncatingIfNeeded: slot), generation: entry.pointee.generation,
-                        analysis: entry.pointee.analysis)
-                )
+                return (entry.pointee.bytes, entry.pointee.admitted, slot)
+            }
+        }
+
+        /// The value in `slot` (from `bytes(of:header:)`, under the same lock) as root point `point`'s.
+        func reference(slot: Int, point: Int) -> RememberedHeader {
+            slots.withUnsafeBufferPointer {
+                let entry = $0.baseAddress! + slot
+                return RememberedHeader(
+                    point: Int32(truncatingIfNeeded: point), slot: Int16(truncatingIfNeeded: slot),
+                    generation: entry.pointee.generation, analysis: entry.pointee.analysis)
             }
         }
 

@@ -253,8 +253,7 @@ private struct Run {
                     default: break
                     }
                     if record.headers[position].value.isEmpty { continue }
-                    let (value, admitted, reference) = values.bytes(
-                        of: record.headers[position].value, header: known)
+                    let (value, admitted, slot) = values.bytes(of: record.headers[position].value, header: known)
                     if let index = add(
                         parent: -1, segment: roots.entries[known].segment, value: value, depth: 0,
                         hints: roots.entries[known].hints,
@@ -262,10 +261,7 @@ private struct Run {
                     {
                         result.headerPoints[position] = index
                         pending[index].admitted = admitted
-                        if var reference {
-                            reference.point = Int32(truncatingIfNeeded: index)
-                            result.rememberedHeaders.append(reference)
-                        }
+                        if slot >= 0 { result.rememberedHeaders.append(values.reference(slot: slot, point: index)) }
                     }
                 }
             }
