@@ -62,6 +62,17 @@ public struct Analyzer: Sendable {
         return memo.token | level
     }
 
+    /// Adds what was concluded of the remembered header value `reference` (nothing found), if the
+    /// point is one, to what the decoder is to keep after the request.
+    @inline(__always)
+    private static func keep(
+        _ reference: RememberedHeader?, token: UInt64, bytes: ByteSet, facts: ValueFacts,
+        in list: inout [(RememberedHeader, RememberedAnalysis)]
+    ) {
+        guard let reference else { return }
+        list.append((reference, RememberedAnalysis(token: token, bytes: bytes, facts: facts.rawValue)))
+    }
+
     /// Whether `detectors` holds exactly the standard detectors' types, in the registry's order.
     /// The standard detectors carry no configuration (only their name), so a fresh instance of
     /// each type judges like the one in the list.
@@ -146,19 +157,17 @@ public struct Analyzer: Sendable {
             }
             // This point's remembered header value, if it is one (both in point order).
             var reference: RememberedHeader? = nil
-            if nextRemembered < remembered.count {
-                while nextRemembered < remembered.count, Int(remembered[nextRemembered].point) < index {
-                    nextRemembered += 1
+            while nextRemembered < remembered.count, Int(remembered[nextRemembered].point) < index {
+                nextRemembered += 1
+            }
+            if nextRemembered < remembered.count, Int(remembered[nextRemembered].point) == index {
+                let found = remembered[nextRemembered]
+                if found.analysis.token == rememberToken {
+                    valueBytes[index] = found.analysis.bytes
+                    valueFacts[index] = ValueFacts(rawValue: found.analysis.facts)
+                    continue
                 }
-                if nextRemembered < remembered.count, Int(remembered[nextRemembered].point) == index {
-                    let found = remembered[nextRemembered]
-                    if found.analysis.token == rememberToken {
-                        valueBytes[index] = found.analysis.bytes
-                        valueFacts[index] = ValueFacts(rawValue: found.analysis.facts)
-                        continue
-                    }
-                    reference = found
-                }
+                reference = found
             }
             let value = decoded.points[index].value[...]
             let source = decoded.source(of: index)
@@ -182,13 +191,7 @@ public struct Analyzer: Sendable {
                     if !valueBytes.isEmpty { valueBytes[index] = summary }
                     if !valueFacts.isEmpty { valueFacts[index] = facts }
                     guard !known.isEmpty else {
-                        if let reference {
-                            toRemember.append(
-                                (
-                                    reference,
-                                    RememberedAnalysis(token: rememberToken, bytes: summary, facts: facts.rawValue)
-                                ))
-                        }
+                        Self.keep(reference, token: rememberToken, bytes: summary, facts: facts, in: &toRemember)
                         continue
                     }
                     hits += known
@@ -229,9 +232,8 @@ public struct Analyzer: Sendable {
                 memo.takeUnretainedValue().store(
                     probe, value: value, fieldName: fieldName, summary: bytes, facts: facts, hits: hits[before...])
             }
-            if let reference, hits.count == before, let bytes = context.valueBytes, !context.field.net.redirect {
-                toRemember.append(
-                    (reference, RememberedAnalysis(token: rememberToken, bytes: bytes, facts: facts.rawValue)))
+            if hits.count == before, let bytes = context.valueBytes, !context.field.net.redirect {
+                Self.keep(reference, token: rememberToken, bytes: bytes, facts: facts, in: &toRemember)
             }
             if hits.count > before { Self.place(&hits, from: before, point: index, in: decoded, context: context) }
         }

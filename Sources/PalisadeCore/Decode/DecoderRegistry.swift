@@ -34,11 +34,6 @@ public struct DecoderRegistry: Sendable {
 
     public func decoder(named name: String) -> (any ValueDecoder)? { byName[name] }
 
-    /// A decoder by name with its interned name (`DecoderName`).
-    func entry(named name: String) -> (decoder: any ValueDecoder, id: UInt16)? {
-        table.entry(named: name).map { ($0.decoder.decoder, $0.id) }
-    }
-
     /// Every decoder Palisade ships. Sniff order: cheap, specific formats first; Base64 late
     /// because many plain words are valid Base64; entity and escape decoding last.
     public static let standard: DecoderRegistry = {

@@ -16,8 +16,8 @@ import Synchronization
 /// first, by its slot, without hashing: the headers every client sends alike (`Accept*`, the
 /// client hints, `Origin`) are found with one comparison; the others (a client's `User-Agent`,
 /// cookie, token) are hashed in full, so that values alike but for a few bytes (user agents that
-/// differ in a version) do not share a slot. A slot is used only after its header and bytes compared equal, so a collision, by chance
-/// or crafted, costs a copy and never a different point. The gates' answer depends on the decoder
+/// differ in a version) do not share a slot. A slot is used only after its header and bytes
+/// compared equal, so a collision, by chance or crafted, costs a copy and never a different point. The gates' answer depends on the decoder
 /// table too: a cache belongs to one table (`table`), and a decoder whose registry changes makes a
 /// new one. One lock per request (`withSlots`); each analyzer's decoder has its own cache, so a
 /// worker's scoring tasks do not share one.
@@ -52,8 +52,8 @@ final class HeaderValueCache: Sendable {
 
         /// The bytes of header `header` (its position in `HeaderRoots.entries`)'s value and what
         /// the sniffing gates say of them: the remembered ones when the value is in its slot,
-        /// else a copy (remembered now). `admitted` is nil for a value too long to remember (the gates are read later,
-        /// as for any value).
+        /// else a copy (remembered now), and the slot. `admitted` is nil and `slot` -1 for a value
+        /// too long to remember (the gates are read later, as for any value).
         mutating func bytes(of value: String, header: Int) -> (bytes: [UInt8], admitted: UInt64?, slot: Int) {
             // The lookup captures plain values only: a closure capturing `self` copied the slots
             // array and the table in and out (two retains and two releases a header).
